@@ -1,0 +1,34 @@
+"""`harness` command line: one module per command group, all registered on one app."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from harness.cli.app import app  # noqa: E402
+from harness.cli import (  # noqa: E402,F401  (each module registers its commands)
+    inspect_cmd,
+    tasks_cmd,
+    score_cmd,
+    generate_cmd,
+    run_cmd,
+    report_cmd,
+)
+from harness.errors import HarnessError  # noqa: E402
+
+
+def main() -> None:
+    """Entry point: run the app, print HarnessError as one line and exit 2."""
+    try:
+        app()
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+__all__ = ["app", "main"]

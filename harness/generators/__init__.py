@@ -1,0 +1,1 @@
+"""Generators: litellm strategies, the local LLM, offline baselines, replay."""

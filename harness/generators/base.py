@@ -1,0 +1,125 @@
+"""The generator plug point: spec, LLM request/response, call records, Generation, and the Generator protocol."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import Field
+
+from harness.models import Review, Strict, Task
+
+GeneratorKind = Literal["llm", "extractive", "recent_papers", "replay"]
+Strategy = Literal["zero_shot", "plan_then_write", "outline_sections", "closed_book"]
+PoolMethod = Literal["all", "topk_bm25", "topk_embedding", "recent"]
+
+
+class PoolSelection(Strict):
+    """Which pool papers a generator is shown: all, top-k by BM25 or embeddings, or the k newest."""
+
+    method: PoolMethod = "all"
+    k: int = Field(default=30, ge=1)
+
+
+class Price(Strict):
+    """User-set USD price per million tokens (for models missing from litellm's map)."""
+
+    input_per_mtok: float = Field(default=0.0, ge=0)
+    output_per_mtok: float = Field(default=0.0, ge=0)
+
+
+class GeneratorSpec(Strict):
+    """One generator of an experiment: what it is and how it is called."""
+
+    name: str
+    kind: GeneratorKind
+    model: str | None = None
+    strategy: Strategy | None = None
+    mode: Literal["chat", "completion"] = "chat"
+    pool: PoolSelection = Field(default_factory=PoolSelection)
+    params: dict[str, Any] = Field(default_factory=dict)
+    api_base: str | None = None
+    price: Price | None = None
+    replay: str | None = None
+    k: int = Field(default=20, ge=1)
+
+
+class LLMRequest(Strict):
+    """One LLM call: chat messages or a completion prompt, and the parameters that change the output."""
+
+    model: str
+    stage: str
+    mode: Literal["chat", "completion"] = "chat"
+    messages: list[dict[str, str]] | None = None
+    prompt: str | None = None
+    max_tokens: int = 1024
+    temperature: float = 0.0
+    seed: int | None = None
+    stop: list[str] | None = None
+    api_base: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+    template: str | None = None
+    template_hash: str | None = None
+
+
+class LLMResponse(Strict):
+    """What came back from one call (text may be empty; finish_reason 'length' means cut at max_tokens)."""
+
+    text: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    finish_reason: str | None = None
+    cost_usd: float | None = None
+    cost_source: str | None = None
+    latency_s: float | None = None
+    cached: bool = False
+    model: str | None = None
+
+
+class CallRecord(Strict):
+    """What the harness records for one call: hashes, usage, timing, outcome."""
+
+    stage: str
+    model: str
+    prompt_hash: str
+    template: str | None = None
+    template_hash: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    max_tokens: int | None = None
+    cost_usd: float | None = None
+    cost_source: str | None = None
+    latency_s: float | None = None
+    finish_reason: str | None = None
+    cached: bool = False
+    attempts: int = 1
+    error: str | None = None
+
+
+class Generation(Strict):
+    """The outcome of one cell (task x generator x seed): the review or the error, with every call recorded."""
+
+    task_id: str
+    generator: str
+    seed: int
+    review: Review | None = None
+    calls: list[CallRecord] = Field(default_factory=list)
+    prompts: dict[str, str] = Field(default_factory=dict)
+    error: str | None = None
+    flags: list[str] = Field(default_factory=list)
+    latency_s: float | None = None
+
+
+@runtime_checkable
+class LLMClient(Protocol):
+    """Anything that answers an LLMRequest; the runner wraps the litellm client with cache, retries and budget."""
+
+    async def complete(self, request: LLMRequest) -> LLMResponse: ...
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Turns a task and a seed into a Generation; LLM generators call through the given client."""
+
+    spec: GeneratorSpec
+
+    async def generate(self, task: Task, seed: int, client: LLMClient | None) -> Generation: ...

@@ -1,0 +1,314 @@
+"""Serialised data model: papers, tasks, reviews, scores and generations (pydantic, validated on load)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
+_ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+
+
+def normalize_arxiv_id(value: str | None) -> str | None:
+    """Strip prefixes, URLs and version suffixes from an arXiv id; None when it is not one."""
+    if not value:
+        return None
+    v = str(value).strip()
+    v = re.sub(r"^(?:https?://)?(?:www\.)?(?:export\.)?arxiv\.org/(?:abs|pdf)/", "", v, flags=re.I)
+    v = re.sub(r"^arxiv:\s*", "", v, flags=re.I)
+    v = re.sub(r"\.pdf$", "", v)
+    v = v.strip().strip("/")
+    m = _ARXIV_NEW.match(v)
+    if m:
+        return m.group(1)
+    m = _ARXIV_OLD.match(v)
+    if m:
+        return m.group(1)
+    return None
+
+
+def normalize_title(title: str | None) -> str:
+    """Lower-case, strip accents-free punctuation and collapse spaces: the key for exact title matching."""
+    if not title:
+        return ""
+    t = title.lower()
+    t = re.sub(r"\$[^$]*\$", " ", t)
+    t = re.sub(r"[^\w\s]", " ", t)
+    t = t.replace("_", " ")
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def paper_id_for(arxiv_id: str | None, title: str) -> str:
+    """Stable paper id: the arXiv id when known, else a short hash of the normalised title."""
+    aid = normalize_arxiv_id(arxiv_id)
+    if aid:
+        return aid
+    return "t-" + hashlib.sha1(normalize_title(title).encode()).hexdigest()[:12]
+
+
+def content_hash(obj: Any) -> str:
+    """sha256 of the canonical JSON of obj (sorted keys): used for task, prompt and config hashes."""
+    data = obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Strict(BaseModel):
+    """Base for serialised records: unknown fields are an error, so typos in files are caught."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Paper(Strict):
+    """One paper: bibliographic facts, abstract when known."""
+
+    id: str
+    title: str
+    arxiv_id: str | None = None
+    doi: str | None = None
+    year: int | None = None
+    authors: list[str] = Field(default_factory=list)
+    abstract: str | None = None
+    url: str | None = None
+
+    @field_validator("arxiv_id", mode="before")
+    @classmethod
+    def _strip_version(cls, v: Any) -> Any:
+        if v is None or v == "":
+            return None
+        norm = normalize_arxiv_id(str(v))
+        if norm is None:
+            raise ValueError(f"not an arXiv id: {v!r}")
+        return norm
+
+    @field_validator("title")
+    @classmethod
+    def _title_nonempty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("title is empty")
+        return v
+
+
+PoolRole = Literal["reference", "topical", "near-topic", "off-topic"]
+
+
+class PoolItem(Strict):
+    """A candidate paper offered to generators, and why it is in the pool (hidden from generators)."""
+
+    paper_id: str
+    role: PoolRole
+
+
+class ReferenceSurvey(Strict):
+    """The human-written survey a task is built on."""
+
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+    outline: list[str] = Field(default_factory=list)
+    outline_note: str | None = None
+
+
+class WordRange(Strict):
+    """Inclusive word target."""
+
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WordRange:
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+    @property
+    def midpoint(self) -> float:
+        return (self.min + self.max) / 2
+
+
+class RefRange(Strict):
+    """Target number of distinct references; max may be open."""
+
+    min: int = Field(ge=0)
+    max: int | None = None
+
+
+class Task(Strict):
+    """A topic, its reference survey and bibliography, and the candidate pool a generator is offered."""
+
+    id: str
+    topic: str
+    since: int | None = None
+    target_words: WordRange
+    target_references: RefRange
+    reference_survey: ReferenceSurvey
+    alternate_reference_surveys: list[ReferenceSurvey] = Field(default_factory=list)
+    papers: list[Paper]
+    reference_papers: list[str]
+    pool: list[PoolItem]
+    pooled_reference_ids: list[str] = Field(default_factory=list)
+    surveybench_topic: str | None = None
+    reference_text: str | None = None
+    provenance: dict[str, Any] = Field(default_factory=dict)
+    content_hash: str | None = None
+    _paper_index: dict[str, Paper] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _ids_resolve(self) -> Task:
+        known = set()
+        for i, p in enumerate(self.papers):
+            if p.id in known:
+                raise ValueError(f"papers[{i}].id {p.id!r} is duplicated")
+            known.add(p.id)
+        for i, pid in enumerate(self.reference_papers):
+            if pid not in known:
+                raise ValueError(f"reference_papers[{i}] {pid!r} is not in papers")
+        for i, item in enumerate(self.pool):
+            if item.paper_id not in known:
+                raise ValueError(f"pool[{i}].paper_id {item.paper_id!r} is not in papers")
+        if not self.reference_papers:
+            raise ValueError("reference_papers is empty: a task needs a reference bibliography")
+        return self
+
+    def compute_hash(self) -> str:
+        """Hash of everything but the stored hash itself."""
+        return content_hash(self.model_dump(mode="json", exclude={"content_hash"}))
+
+    def paper(self, paper_id: str) -> Paper:
+        return self._by_id()[paper_id]
+
+    def _by_id(self) -> dict[str, Paper]:
+        if self._paper_index is None:
+            self._paper_index = {p.id: p for p in self.papers}
+        return self._paper_index
+
+    @property
+    def reference_set(self) -> set[str]:
+        return set(self.reference_papers)
+
+    def pool_papers(self) -> list[Paper]:
+        """Pool papers in pool order (what generators see)."""
+        idx = self._by_id()
+        return [idx[item.paper_id] for item in self.pool]
+
+    def role_of(self, paper_id: str) -> str | None:
+        """Why a paper is in the pool (or 'reference' for bibliography papers outside it)."""
+        for item in self.pool:
+            if item.paper_id == paper_id:
+                return item.role
+        return "reference" if paper_id in self.reference_set else None
+
+
+class Section(Strict):
+    """A heading of the review: level (1 = '#') and title; offset is its character position in text."""
+
+    level: int
+    title: str
+    offset: int = 0
+
+
+class Citation(Strict):
+    """One in-text citation group: the sentence, the raw markers, the keys they name, and resolved papers."""
+
+    sentence: str
+    marker: str
+    keys: list[str]
+    paper_ids: list[str | None] = Field(default_factory=list)
+    section: str | None = None
+    offset: int = 0
+
+
+class ReferenceEntry(Strict):
+    """One entry of the review's reference list, parsed, and the paper it resolved to (or None)."""
+
+    key: str
+    raw: str
+    title: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    paper_id: str | None = None
+    match: str | None = None
+
+
+class StageUsage(Strict):
+    """Tokens, cost and timing of one generation stage (one or more LLM calls)."""
+
+    name: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    max_tokens: int | None = None
+    finish_reason: str | None = None
+    latency_s: float | None = None
+    calls: int = 1
+
+
+class Usage(Strict):
+    """Usage of a whole generation; cost_source says where the price came from."""
+
+    stages: list[StageUsage] = Field(default_factory=list)
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    cost_source: str | None = None
+    model: str | None = None
+    latency_s: float | None = None
+
+
+class Review(Strict):
+    """A generated literature review, parsed into body, sections, citations and references."""
+
+    source_format: str
+    text: str
+    title: str | None = None
+    topic: str | None = None
+    sections: list[Section] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    references: list[ReferenceEntry] = Field(default_factory=list)
+    papers: list[Paper] = Field(default_factory=list)
+    plan: str | None = None
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+ScoreStatus = Literal["ok", "not_applicable", "error"]
+
+
+class Score(Strict):
+    """One named measurement; value is None unless status is ok."""
+
+    name: str
+    value: float | None
+    status: ScoreStatus
+    explanation: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _value_matches_status(self) -> Score:
+        if self.status == "ok" and self.value is None:
+            raise ValueError(f"score {self.name}: status ok needs a value")
+        if self.status != "ok" and self.value is not None:
+            raise ValueError(f"score {self.name}: status {self.status} must not carry a value")
+        return self
+
+    @classmethod
+    def ok(cls, name: str, value: float, explanation: str, **details: Any) -> Score:
+        return cls(name=name, value=float(value), status="ok", explanation=explanation, details=details)
+
+    @classmethod
+    def na(cls, name: str, why: str, **details: Any) -> Score:
+        return cls(name=name, value=None, status="not_applicable", explanation=why, details=details)
+
+    @classmethod
+    def err(cls, name: str, why: str, **details: Any) -> Score:
+        return cls(name=name, value=None, status="error", explanation=why, details=details)
