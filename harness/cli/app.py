@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+import harness
+
 app = typer.Typer(
     name="harness",
     help="Evaluate literature-review generators: coverage, citations, length, cost; tables with CIs; a CI gate.",
@@ -11,3 +13,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"review-harness {harness.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Evaluate literature-review generators."""

@@ -1,0 +1,134 @@
+"""Readers: turn a generator's output file into a Review (one module per format, detected or forced).
+
+Formats: "litreview-report", "markdown", "autosurvey-json", "cite-n", "surveybench-ref".
+An empty file gives a Review with zero counts and the warning "empty file" (not an error), so a generator that
+produced nothing is scored as such; unreadable, binary or malformed files raise HarnessError naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import HarnessError
+from harness.models import Paper, Review
+from harness.readers import (
+    autosurvey_json,
+    cite_n,
+    litreview_report,
+    markdown,
+    surveybench_ref,
+)
+from harness.readers.json_util import load_json
+
+# Files larger than this are refused (a generated review is well under 1 MB).
+MAX_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One format: its name, what it reads, and its parse function (text, name, pool) -> Review."""
+
+    name: str
+    description: str
+    parse: Callable[..., Review]
+
+
+FORMATS: dict[str, Reader] = {
+    r.name: r for r in [
+        Reader(litreview_report.NAME, "Literature Review Report (## Topic/Usage Statistics/Plan/Literature "
+               "Review/References/Papers Used)", litreview_report.parse),
+        Reader(markdown.NAME, "markdown with [n] citations and a trailing [n] reference list", markdown.parse),
+        Reader(autosurvey_json.NAME, 'AutoSurvey JSON {"survey": markdown, "reference": {n: arXiv id}}',
+               autosurvey_json.parse),
+        Reader(cite_n.NAME, "text with @cite_N markers naming the N-th pool paper", cite_n.parse),
+        Reader(surveybench_ref.NAME, "SurveyBench ref.json {arXiv id: {...}} (references only)",
+               surveybench_ref.parse),
+    ]
+}
+
+
+def detect_format(text: str, name: str | None = None) -> str:
+    """Format of a text from its file name and content; markdown when nothing more specific fits."""
+    lname = (name or "").lower()
+    stripped = text.lstrip()
+    if stripped.startswith("{") or lname.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if autosurvey_json.looks_like(data):
+            return autosurvey_json.NAME
+        if surveybench_ref.looks_like(data) or (lname.endswith("ref.json") and isinstance(data, dict)):
+            return surveybench_ref.NAME
+        if lname.endswith(".json"):
+            if data is None:
+                load_json(text)  # raises with the line of the syntax error
+            raise HarnessError("JSON file in no known format (expected AutoSurvey {\"survey\", \"reference\"} "
+                               "or a SurveyBench ref.json map of arXiv ids)", hint="use --format to force one")
+    if litreview_report.looks_like(text):
+        return litreview_report.NAME
+    if cite_n.looks_like(text):
+        return cite_n.NAME
+    return markdown.NAME
+
+
+def parse_text(text: str, format: str | None = None, name: str | None = None,
+               pool: Sequence[Paper] | None = None) -> Review:
+    """Parse a text in the given (or detected) format; `pool` = the papers the generator was offered, in order."""
+    if not text.strip():
+        fmt = format or markdown.NAME
+        if fmt not in FORMATS:
+            raise HarnessError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+        return Review(source_format=fmt, text="", papers=list(pool or []), warnings=["empty file"])
+    fmt = format or detect_format(text, name)
+    reader = FORMATS.get(fmt)
+    if reader is None:
+        raise HarnessError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    return reader.parse(text, name=name, pool=pool)
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes, or many control bytes, in the first 8 KB."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 11, 27))
+    return bool(head) and ctrl / len(head) > 0.05
+
+
+def read_review(path: str | Path, format: str | None = None, pool: Sequence[Paper] | None = None) -> Review:
+    """Read and parse one output file; HarnessError (naming the file) for anything unreadable or malformed."""
+    p = Path(path)
+    if not p.exists():
+        raise HarnessError("file not found", path=p)
+    if not p.is_file():
+        raise HarnessError("not a file", path=p)
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise HarnessError(f"file is too large ({size} bytes; limit {MAX_BYTES})", path=p)
+        data = p.read_bytes()
+    except OSError as exc:
+        raise HarnessError(f"cannot read: {exc.strerror or exc}", path=p) from None
+    if _looks_binary(data):
+        raise HarnessError("looks binary, not a text review", path=p,
+                           hint="give a markdown, report or JSON output")
+    text = data.decode("utf-8", errors="replace")
+    text = text.removeprefix("\ufeff")
+    try:
+        review = parse_text(text, format=format, name=p.name, pool=pool)
+    except HarnessError as exc:
+        exc.path = exc.path or str(p)
+        raise
+    except Exception as exc:  # a reader bug must still reach the user as one line naming the file
+        raise HarnessError(f"could not parse as {format or 'detected format'}: {type(exc).__name__}: {exc}",
+                           path=p) from exc
+    if "\ufffd" in text:
+        review.warnings.append("file is not valid UTF-8; undecodable bytes were replaced")
+    return review
+
+
+__all__ = ["FORMATS", "Reader", "detect_format", "parse_text", "read_review"]

@@ -1,0 +1,15 @@
+"""JSON loading with a clear error (line and column) instead of a decoder traceback."""
+
+from __future__ import annotations
+
+import json
+
+from harness.errors import HarnessError
+
+
+def load_json(text: str) -> object:
+    """json.loads, raising HarnessError with the line of the first syntax error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None

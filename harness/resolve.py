@@ -1,0 +1,206 @@
+"""Reference resolution: match a review's reference entries and in-text markers to known papers.
+
+Order per reference entry: arXiv id (version stripped) -> DOI -> exact normalised title -> fuzzy title
+(rapidfuzz fuzz.ratio on normalised titles >= FUZZY_THRESHOLD, rejected when both years are known and
+differ by more than YEAR_TOLERANCE) -> pooled arXiv ids (SurveyBench-style wider pool; matched by arXiv id
+only, resolving to the id string itself). ReferenceEntry.match records how: "arxiv", "doi", "title",
+"fuzzy:<score>", "pooled-arxiv".
+
+`@cite_N` keys (LitLLM / Multi-XScience style) have no reference entries: key "cite_N" names the N-th paper
+(1-based) of an ordered pool — the review's own paper list when it has one (what the generator saw), else the
+`pool_order` given (for a task: `task.pool_papers()`), else `papers`. That paper is then matched to the
+candidates like an entry.
+
+Pure functions: inputs are never mutated; the returned review is a deep copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field, computed_field
+from rapidfuzz import fuzz, process
+
+from harness.models import (
+    Paper,
+    Review,
+    normalize_arxiv_id,
+    normalize_title,
+)
+
+if TYPE_CHECKING:
+    from harness.models import Task
+
+# fuzz.ratio (0-100, order-sensitive edit similarity) on normalize_title() strings. 90 accepts small typos,
+# plurals and hyphenation ("Atention is all you need", "Pre-training" vs "Pretraining", "A Survey on Visual
+# Transformer" vs "A Survey of Visual Transformers"), and rejects different papers sharing most words in another
+# order ("A Survey on Retrieval-Augmented Text Generation for Large Language Models" vs "Retrieval-Augmented
+# Generation for Large Language Models: A Survey" scores 94 with token_sort_ratio, hence not that scorer).
+FUZZY_THRESHOLD = 90
+# Years may differ by one (preprint vs publication year); beyond that a fuzzy title match is rejected.
+YEAR_TOLERANCE = 1
+# Titles shorter than this (normalised characters) are only matched exactly: short strings fuzz too easily.
+FUZZY_MIN_CHARS = 12
+
+_CITE_KEY = re.compile(r"^cite_(\d+)$")
+_DOI_PREFIX = re.compile(r"^(?:https?://)?(?:dx\.)?(?:doi\.org/)?(?:doi:\s*)?", re.IGNORECASE)
+
+
+class ResolutionReport(BaseModel):
+    """What resolution found: entry keys per outcome, marker keys without entries, and the key -> paper map."""
+
+    resolved: list[str] = Field(default_factory=list, description="entry keys matched to a paper")
+    unresolved: list[str] = Field(default_factory=list, description="entry keys matching no paper (likely hallucinated)")
+    duplicates: list[str] = Field(default_factory=list,
+                                  description="entry keys repeating an earlier entry (same paper or identical text)")
+    duplicate_of: dict[str, str] = Field(default_factory=dict, description="duplicate key -> first entry's key")
+    dangling: list[str] = Field(default_factory=list, description="distinct in-text keys with no reference entry")
+    uncited: list[str] = Field(default_factory=list, description="entry keys never cited in the text")
+    matches: dict[str, str] = Field(default_factory=dict, description="key -> resolved paper id (entries and cite_N)")
+    cited_paper_ids: list[str] = Field(default_factory=list, description="distinct resolved papers cited in the text")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"resolved": len(self.resolved), "unresolved": len(self.unresolved),
+                "duplicates": len(self.duplicates), "dangling": len(self.dangling),
+                "uncited": len(self.uncited)}
+
+
+class ResolvedReview(BaseModel):
+    """A review copy with paper ids filled in, plus the resolution report."""
+
+    review: Review
+    report: ResolutionReport
+
+
+def _norm_doi(doi: str | None) -> str | None:
+    if not doi:
+        return None
+    d = _DOI_PREFIX.sub("", doi.strip()).rstrip(".").lower()
+    return d or None
+
+
+class _Index:
+    """Candidate papers indexed by arXiv id, DOI and normalised title; fuzzy lookups on titles."""
+
+    def __init__(self, papers: Iterable[Paper], pooled_ids: Iterable[str] = ()):
+        self.by_arxiv: dict[str, str] = {}
+        self.by_doi: dict[str, str] = {}
+        self.by_title: dict[str, str] = {}
+        self.year: dict[str, int | None] = {}
+        for p in papers:
+            self.year.setdefault(p.id, p.year)
+            for aid in (p.arxiv_id, normalize_arxiv_id(p.id)):
+                if aid:
+                    self.by_arxiv.setdefault(aid, p.id)
+            doi = _norm_doi(p.doi)
+            if doi:
+                self.by_doi.setdefault(doi, p.id)
+            t = normalize_title(p.title)
+            if t:
+                self.by_title.setdefault(t, p.id)
+        self.pooled: set[str] = {a for a in (normalize_arxiv_id(x) for x in pooled_ids) if a}
+        self._titles = list(self.by_title.keys())
+
+    def match(self, arxiv_id: str | None, doi: str | None, title: str | None,
+              year: int | None) -> tuple[str | None, str | None]:
+        """(paper id, how) for one reference, or (None, None)."""
+        aid = normalize_arxiv_id(arxiv_id)
+        if aid and aid in self.by_arxiv:
+            return self.by_arxiv[aid], "arxiv"
+        d = _norm_doi(doi)
+        if d and d in self.by_doi:
+            return self.by_doi[d], "doi"
+        t = normalize_title(title)
+        if t and t in self.by_title:
+            return self.by_title[t], "title"
+        if t and len(t) >= FUZZY_MIN_CHARS and self._titles:
+            for choice, score, _ in process.extract(t, self._titles, scorer=fuzz.ratio,
+                                                    score_cutoff=FUZZY_THRESHOLD, limit=3):
+                pid = self.by_title[choice]
+                pyear = self.year.get(pid)
+                if year and pyear and abs(year - pyear) > YEAR_TOLERANCE:
+                    continue
+                return pid, f"fuzzy:{int(score)}"
+        if aid and aid in self.pooled:
+            return aid, "pooled-arxiv"
+        return None, None
+
+
+def _raw_key(raw: str) -> str:
+    """Entry text without its leading [n] and with spacing/case normalised: identical-entry detection."""
+    return re.sub(r"\s+", " ", re.sub(r"^\s*\[\d+\]\s*", "", raw)).strip().lower()
+
+
+def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable[str] = (),
+                   pool_order: Sequence[Paper] | None = None) -> ResolvedReview:
+    """Resolve a review's entries and citations against `papers` (+ pooled arXiv ids); returns a filled copy."""
+    out = review.model_copy(deep=True)
+    index = _Index(papers, pooled_ids)
+    report = ResolutionReport()
+
+    first_for_paper: dict[str, str] = {}
+    first_for_raw: dict[str, str] = {}
+    key_to_paper: dict[str, str | None] = {}
+    entry_keys: set[str] = set()
+    for entry in out.references:
+        pid, how = index.match(entry.arxiv_id, entry.doi, entry.title, entry.year)
+        entry.paper_id, entry.match = pid, how
+        (report.resolved if pid else report.unresolved).append(entry.key)
+        first_key = None
+        raw = _raw_key(entry.raw)
+        if pid and pid in first_for_paper:
+            first_key = first_for_paper[pid]
+        elif raw and raw in first_for_raw:
+            first_key = first_for_raw[raw]
+        if first_key is not None:
+            report.duplicates.append(entry.key)
+            report.duplicate_of[entry.key] = first_key
+        if pid:
+            first_for_paper.setdefault(pid, entry.key)
+        if raw:
+            first_for_raw.setdefault(raw, entry.key)
+        if entry.key not in entry_keys:  # a repeated key cites its first entry
+            entry_keys.add(entry.key)
+            key_to_paper[entry.key] = pid
+            if pid:
+                report.matches[entry.key] = pid
+
+    ordered = list(out.papers) or list(pool_order if pool_order is not None else papers)
+    dangling: dict[str, None] = {}
+    cited_keys: set[str] = set()
+    cited_papers: dict[str, None] = {}
+    for cit in out.citations:
+        ids: list[str | None] = []
+        for key in cit.keys:
+            cited_keys.add(key)
+            if key in entry_keys:
+                pid = key_to_paper[key]
+            else:
+                pid = None
+                m = _CITE_KEY.match(key)
+                n = int(m.group(1)) if m else 0
+                if m and 1 <= n <= len(ordered):
+                    p = ordered[n - 1]
+                    pid, _ = index.match(p.arxiv_id or p.id, p.doi, p.title, p.year)
+                    if pid:
+                        report.matches[key] = pid
+                else:
+                    dangling[key] = None
+            ids.append(pid)
+            if pid:
+                cited_papers[pid] = None
+        cit.paper_ids = ids
+    report.dangling = list(dangling)
+    report.uncited = [e.key for e in out.references if e.key not in cited_keys]
+    report.cited_paper_ids = list(cited_papers)
+    return ResolvedReview(review=out, report=report)
+
+
+def resolve_for_task(review: Review, task: Task) -> ResolvedReview:
+    """Resolve against a task: its papers (bibliography ∪ pool), its pooled ids; cite_N by the task's pool order."""
+    return resolve_review(review, task.papers, task.pooled_reference_ids, pool_order=task.pool_papers())
+

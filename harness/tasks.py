@@ -1,0 +1,313 @@
+"""Load and validate task files (JSON/YAML, a tasks dir, a `datasets` export); errors name file, field, line."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from json.decoder import scanstring
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from harness.errors import HarnessError, pydantic_errors
+from harness.models import Task
+
+TASK_SUFFIXES = (".json", ".yaml", ".yml")
+ROLES = ("reference", "topical", "near-topic", "off-topic")
+
+
+def default_tasks_dir() -> Path:
+    """$HARNESS_TASKS_DIR, else the repo's tasks/ beside the harness package."""
+    env = os.environ.get("HARNESS_TASKS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "tasks"
+
+
+def load_task_file(path: str | Path) -> Task:
+    """Read and validate one task file; HarnessError naming file, field and line on any problem."""
+    path = Path(path)
+    if path.suffix.lower() not in TASK_SUFFIXES:
+        raise HarnessError(f"not a task file (expected {', '.join(TASK_SUFFIXES)})", path=path)
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise HarnessError(f"cannot read task file: {exc.strerror or exc}", path=path) from None
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HarnessError(f"not valid UTF-8 at byte offset {exc.start}", path=path,
+                           hint="task files must be UTF-8 text") from None
+    data = _parse(text, path)
+    return _validate(data, path, text)
+
+
+def load_suite(tasks_dir: str | Path | None = None) -> dict[str, Task]:
+    """Every task file in a dir (default: default_tasks_dir()), by id, in id order; ids must be unique."""
+    root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
+    if not root.is_dir():
+        raise HarnessError("tasks dir not found", path=root,
+                           hint="build it with `python scripts/build_tasks.py` or set HARNESS_TASKS_DIR")
+    files = task_files(root)
+    if not files:
+        raise HarnessError("no task files (*.json, *.yaml, *.yml) in tasks dir", path=root)
+    suite: dict[str, Task] = {}
+    origin: dict[str, Path] = {}
+    for f in files:
+        task = load_task_file(f)
+        if task.id in suite:
+            raise HarnessError(f"task id {task.id!r} is also defined in {origin[task.id]}", path=f, field="id")
+        suite[task.id], origin[task.id] = task, f
+    return dict(sorted(suite.items()))
+
+
+def task_files(root: Path) -> list[Path]:
+    """Task files directly in root, sorted by name (hidden files skipped)."""
+    return sorted(p for p in root.iterdir()
+                  if p.is_file() and p.suffix.lower() in TASK_SUFFIXES and not p.name.startswith("."))
+
+
+def get_task(task_id: str, tasks_dir: str | Path | None = None) -> Task:
+    """One task by id (or by path to a task file); HarnessError listing the known ids when unknown."""
+    as_path = Path(task_id)
+    if as_path.suffix.lower() in TASK_SUFFIXES and as_path.is_file():
+        return load_task_file(as_path)
+    root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
+    for suffix in TASK_SUFFIXES:  # fast path: <id>.json holds task <id> (the builder's layout)
+        candidate = root / f"{task_id}{suffix}"
+        if candidate.is_file():
+            task = load_task_file(candidate)
+            if task.id == task_id:
+                return task
+    suite = load_suite(root)
+    if task_id not in suite:
+        raise HarnessError(f"unknown task {task_id!r}; known tasks: {', '.join(suite)}")
+    return suite[task_id]
+
+
+def load_task_dataset(path_or_hf_id: str | Path, split: str = "train") -> dict[str, Task]:
+    """Tasks from a `datasets` source: a local JSON/JSONL export (one row per task) or a HF dataset id (online)."""
+    import datasets  # heavy import: only when used
+
+    src = Path(path_or_hf_id)
+    try:
+        if src.exists():
+            files = [str(p) for p in sorted(src.iterdir()) if p.suffix.lower() in (".json", ".jsonl")] \
+                if src.is_dir() else [str(src)]
+            if not files:
+                raise HarnessError("no .json/.jsonl files in dataset dir", path=src)
+            ds = datasets.load_dataset("json", data_files=files, split=split)
+        else:
+            ds = datasets.load_dataset(str(path_or_hf_id), split=split)
+    except HarnessError:
+        raise
+    except Exception as exc:  # datasets raises many types (offline, schema, missing files)
+        raise HarnessError(f"cannot load task dataset: {type(exc).__name__}: {exc}", path=str(path_or_hf_id),
+                           hint="a local export is one JSON object per task (JSONL) or a JSON list") from None
+    suite: dict[str, Task] = {}
+    for i, row in enumerate(ds):
+        task = _validate(row, f"{path_or_hf_id}[row {i}]", None)
+        if task.id in suite:
+            raise HarnessError(f"task id {task.id!r} appears twice", path=f"{path_or_hf_id}[row {i}]", field="id")
+        suite[task.id] = task
+    return dict(sorted(suite.items()))
+
+
+def task_counts(task: Task) -> dict[str, Any]:
+    """Summary counts of a task (what `harness tasks list --json` prints).
+
+    reference_papers / with_arxiv_id count the reference bibliography; with_abstract counts pool papers
+    (what a generator sees); pool counts pool papers per role; pooled_reference_ids counts the wider set.
+    """
+    refs = [task.paper(pid) for pid in task.reference_papers]
+    pool = task.pool_papers()
+    return {
+        "id": task.id,
+        "reference_papers": len(refs),
+        "with_arxiv_id": sum(1 for p in refs if p.arxiv_id),
+        "with_abstract": sum(1 for p in pool if p.abstract),
+        "pool_size": len(pool),
+        "pool": {r: sum(1 for i in task.pool if i.role == r) for r in ROLES},
+        "papers": len(task.papers),
+        "pooled_reference_ids": len(task.pooled_reference_ids),
+        "target_words": [task.target_words.min, task.target_words.max],
+        "target_references": [task.target_references.min, task.target_references.max],
+        "since": task.since,
+        "surveybench_topic": task.surveybench_topic,
+        "content_hash": task.content_hash,
+    }
+
+
+# --- parsing and validation -------------------------------------------------------------------------------
+
+
+def _parse(text: str, path: Path) -> Any:
+    """JSON or YAML text -> data; syntax errors carry line (and column)."""
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise HarnessError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=path,
+                               line=exc.lineno) from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        col = f", column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise HarnessError(f"invalid YAML: {problem} (line {line}{col})", path=path, line=line) from None
+
+
+def _validate(data: Any, path: str | Path, text: str | None) -> Task:
+    """Data -> Task; pydantic errors become HarnessError with field and line; the stored hash is checked."""
+    if not isinstance(data, dict):
+        raise HarnessError(f"a task file must hold one object (mapping), got {type(data).__name__}", path=path)
+    try:
+        task = Task.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc, path, text) from None
+    actual = task.compute_hash()
+    if task.content_hash is None:
+        task.content_hash = actual
+    elif task.content_hash != actual:
+        raise HarnessError(f"content_hash {task.content_hash[:12]}... does not match the content ({actual[:12]}...)",
+                           path=path, field="content_hash", line=_locate(text, path, ("content_hash",)),
+                           hint="the file was edited after it was built: rebuild it, or delete content_hash "
+                                "to accept the edit")
+    return task
+
+
+_MODEL_LOC = re.compile(r"^(?:Value error, )?(\w+)\[(\d+)\](?:\.(\w+))? (.*)$")
+
+
+def _validation_error(exc: ValidationError, path: str | Path, text: str | None) -> HarnessError:
+    """Like pydantic_errors, plus: field/line for Task's own cross-checks and exact JSON/YAML lines."""
+    base = pydantic_errors(exc, path, text)
+    first = exc.errors()[0]
+    loc: tuple = tuple(first.get("loc", ()))
+    message = base.message
+    if not loc:  # a model-level check (e.g. a pool paper id missing from papers): recover the field
+        m = _MODEL_LOC.match(first.get("msg", ""))
+        if m:
+            loc = (m.group(1), int(m.group(2))) + ((m.group(3),) if m.group(3) else ())
+            message = first["msg"].removeprefix("Value error, ")
+            if len(exc.errors()) > 1:
+                message += f" (+{len(exc.errors()) - 1} more problems)"
+    field = ".".join(str(p) for p in loc) or base.field
+    line = _locate(text, path, loc) if loc else None
+    return HarnessError(message, path=path, field=field, line=line or base.line)
+
+
+def _locate(text: str | None, path: str | Path, loc: tuple) -> int | None:
+    """Line of the value at loc in a JSON or YAML text (None when not findable)."""
+    if not text or not loc:
+        return None
+    try:
+        if str(path).lower().endswith(".json"):
+            return _json_line(text, loc)
+        return _yaml_line(text, loc)
+    except Exception:  # best effort only: never hide the real error
+        return None
+
+
+def _json_line(text: str, loc: tuple) -> int | None:
+    """Walk the JSON text along loc, returning the line where the deepest reachable value starts."""
+    pos = _skip_ws(text, 0)
+    best = None
+    for key in loc:
+        best = pos
+        if text[pos] == "{" and isinstance(key, str):
+            pos = _find_member(text, pos, key)
+        elif text[pos] == "[" and isinstance(key, int):
+            pos = _find_item(text, pos, key)
+        else:
+            pos = None
+        if pos is None:
+            break
+        best = pos
+    return text.count("\n", 0, best) + 1 if best is not None else None
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _skip_value(text: str, pos: int) -> int:
+    """Position just after the JSON value starting at pos."""
+    ch = text[pos]
+    if ch == '"':
+        return scanstring(text, pos + 1)[1]
+    if ch in "{[":
+        close = "}" if ch == "{" else "]"
+        pos = _skip_ws(text, pos + 1)
+        if text[pos] == close:
+            return pos + 1
+        while True:
+            if ch == "{":
+                pos = _skip_ws(text, scanstring(text, pos + 1)[1])
+                pos = _skip_ws(text, pos + 1)  # past ':'
+            pos = _skip_ws(text, _skip_value(text, pos))
+            if text[pos] == close:
+                return pos + 1
+            pos = _skip_ws(text, pos + 1)  # past ','
+    m = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null").match(text, pos)
+    if not m:
+        raise ValueError(f"unexpected {ch!r} at {pos}")
+    return m.end()
+
+
+def _find_member(text: str, pos: int, key: str) -> int | None:
+    """Start of the value of key in the object at pos."""
+    pos = _skip_ws(text, pos + 1)
+    while text[pos] != "}":
+        name, pos = scanstring(text, pos + 1)
+        pos = _skip_ws(text, _skip_ws(text, pos) + 1)
+        if name == key:
+            return pos
+        pos = _skip_ws(text, _skip_value(text, pos))
+        if text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+    return None
+
+
+def _find_item(text: str, pos: int, index: int) -> int | None:
+    """Start of item index in the array at pos."""
+    pos = _skip_ws(text, pos + 1)
+    i = 0
+    while text[pos] != "]":
+        if i == index:
+            return pos
+        pos = _skip_ws(text, _skip_value(text, pos))
+        if text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+        i += 1
+    return None
+
+
+def _yaml_line(text: str, loc: tuple) -> int | None:
+    """Line of the node at loc (or its deepest reachable parent) in a YAML text."""
+    import yaml
+
+    node = yaml.compose(text)
+    line = None
+    for key in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if getattr(k, "value", None) == key:
+                    nxt = v
+                    line = k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+            line = nxt.start_mark.line + 1
+        node = nxt
+    return line
