@@ -1,1 +1,130 @@
-"""Commands of this group (registered on harness.cli.app.app)."""
+"""`harness generate` (one review for a quick try) and `harness local-llm start|stop|status`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from harness.cli.app import app
+from harness.errors import HarnessError
+
+local_llm_app = typer.Typer(help="The embedded local LLM (Gemma 3 270M on llama.cpp): start, stop, status.",
+                            no_args_is_help=True)
+app.add_typer(local_llm_app, name="local-llm")
+
+
+@local_llm_app.command("start")
+def local_llm_start(n_ctx: int = typer.Option(None, help="context size (default 8192)")) -> None:
+    """Start the server in the background (no-op when it is already running)."""
+    from harness import local_llm
+
+    st = local_llm.ensure_running(n_ctx=n_ctx)
+    typer.echo(f"running: pid {st.pid}, {st.api_base} (model {local_llm.MODEL_NAME}, n_ctx {st.n_ctx}, "
+               f"{st.n_threads} threads)")
+
+
+@local_llm_app.command("stop")
+def local_llm_stop() -> None:
+    """Stop the server (SIGTERM, then SIGKILL)."""
+    from harness import local_llm
+
+    out = local_llm.stop()
+    typer.echo(f"stopped pid {out['pid']}" if out.get("stopped") else f"not stopped: {out.get('reason', out)}")
+
+
+@local_llm_app.command("status")
+def local_llm_status() -> None:
+    """Print whether the server runs, and where."""
+    from harness import local_llm
+
+    typer.echo(json.dumps(local_llm.status(), indent=1))
+
+
+@app.command("generate")
+def generate(
+    task: str = typer.Option(..., "--task", help="task id (see `harness tasks list`)"),
+    generator: str = typer.Option("llm", "--generator", help="kind: llm, extractive, recent_papers, replay"),
+    strategy: str = typer.Option("zero_shot", "--strategy",
+                                 help="zero_shot, plan_then_write, outline_sections, closed_book"),
+    model: str = typer.Option("local/gemma-3-270m", "--model", help="any litellm model string"),
+    mode: Optional[str] = typer.Option(None, "--mode", help="chat or completion (default: completion for "
+                                                            "local/gemma-3-270m, else chat)"),
+    pool: str = typer.Option("topk_bm25", "--pool", help="all, topk_bm25, topk_embedding, recent"),
+    k: int = typer.Option(20, "--k", help="papers shown (pool selection) or chosen (baselines)"),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="cap on the writing call"),
+    replay: Optional[str] = typer.Option(None, "--replay", help="directory or glob (kind replay)"),
+    seed: int = typer.Option(0, "--seed"),
+    tasks_dir: Optional[Path] = typer.Option(None, "--tasks-dir"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the review (.md) or the Generation (.json)"),
+) -> None:
+    """Produce one review for a quick try, print its size, flags, tokens and cost."""
+    from harness.generators import build_generator
+    from harness.generators.base import GeneratorSpec
+    from harness.tasks import get_task
+
+    spec_data: dict = {"name": generator if generator != "llm" else f"{model}:{strategy}", "kind": generator,
+                       "k": k, "pool": {"method": pool, "k": k}}
+    if generator == "llm":
+        spec_data.update(model=model, strategy=strategy)
+        if mode:
+            spec_data["mode"] = mode
+        if max_tokens:
+            spec_data["params"] = {"max_tokens": max_tokens}
+    if replay:
+        spec_data["replay"] = replay
+    try:
+        spec = GeneratorSpec(**spec_data)
+    except Exception as exc:
+        raise HarnessError(f"bad generator options: {exc}") from None
+    the_task = get_task(task, tasks_dir)
+    built = build_generator(spec)
+    gen = asyncio.run(_generate_once(built, the_task, seed, spec))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        if out.suffix == ".json":
+            tmp.write_text(gen.model_dump_json(indent=1))
+        else:
+            tmp.write_text(_markdown(gen))
+        tmp.replace(out)
+    typer.echo(_summary(gen) + (f"\nwritten: {out}" if out else ""))
+    if out is None and gen.review is not None:
+        typer.echo("\n" + _markdown(gen))
+
+
+async def _generate_once(built, task, seed: int, spec):
+    """One generation in its own event loop, closing litellm's HTTP sessions before the loop ends."""
+    from harness.generators.llm import LiteLLMClient
+
+    client = LiteLLMClient(price=spec.price) if spec.kind == "llm" else None
+    try:
+        return await built.generate(task, seed, client)
+    finally:
+        if client is not None:
+            await client.aclose()
+
+
+def _markdown(gen) -> str:
+    """The review body and its reference list as markdown."""
+    if gen.review is None:
+        return ""
+    refs = "\n".join(r.raw for r in gen.review.references)
+    return gen.review.text.rstrip() + ("\n\n## References\n\n" + refs + "\n" if refs else "\n")
+
+
+def _summary(gen) -> str:
+    from harness.text import count_words
+
+    if gen.review is None:
+        return f"{gen.generator} on {gen.task_id}: error: {gen.error}"
+    r = gen.review
+    u = r.usage
+    tokens = f"{u.input_tokens} in / {u.output_tokens} out" if u else "n/a"
+    cost = f"${u.cost_usd:.6f} ({u.cost_source})" if u and u.cost_usd is not None else "n/a"
+    return (f"{gen.generator} on {gen.task_id}: {count_words(r.text)} words, {len(r.references)} references, "
+            f"{len(r.citations)} citations; tokens {tokens}; cost {cost}; calls {len(gen.calls)}; "
+            f"flags: {', '.join(gen.flags) or 'none'}")

@@ -1,1 +1,68 @@
-"""Commands of this group (registered on harness.cli.app.app)."""
+"""`harness report` (tables, plots, HTML of a run) and `harness compare` (the regression gate)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from harness.cli.app import app
+from harness.errors import HarnessError
+
+
+@app.command("report")
+def report(
+    run_dir: Path = typer.Argument(..., help="A run directory, results/<run-id>/."),
+    format: str = typer.Option("md,tex,html", "--format", "-f", help="Comma-separated: md, tex, html."),
+    metrics: Optional[List[str]] = typer.Option(None, "--metrics", "-m",
+                                                help="Metrics for the tables (repeat or comma-separate)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default RUN_DIR/report/)."),
+    heatmap: Optional[str] = typer.Option(None, "--heatmap", help="Metric of the tasks x generators heatmap."),
+    n_boot: int = typer.Option(2000, "--n-boot", min=100, help="Bootstrap resamples."),
+) -> None:
+    """Write report.md / report.tex / report.html and PNG plots for a run, and print their paths."""
+    from harness.report import build_report
+
+    written = build_report(run_dir, format, metrics, out, heatmap_metric=heatmap, n_boot=n_boot)
+    for path in written.values():
+        typer.echo(str(path))
+
+
+@app.command("compare")
+def compare_cmd(
+    baseline: Path = typer.Argument(..., help="Baseline run directory."),
+    candidate: Path = typer.Argument(..., help="Candidate run directory."),
+    metric: Optional[List[str]] = typer.Option(None, "--metric", help="Gated metric (pair each with --max-drop)."),
+    max_drop: Optional[List[float]] = typer.Option(None, "--max-drop",
+                                                   help="Tolerated drop of the --metric at the same position."),
+    pair: Optional[List[str]] = typer.Option(None, "--pair", help="BASELINE_GEN=CANDIDATE_GEN (repeatable)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    n_boot: int = typer.Option(2000, "--n-boot", min=100, help="Bootstrap resamples."),
+) -> None:
+    """Paired comparison of two runs; exit 0 when no gated metric regressed, 1 on a regression, 2 on bad usage."""
+    from harness.compare import compare, format_table, parse_pairs
+
+    metric, max_drop = metric or [], max_drop or []
+    try:
+        if len(max_drop) > len(metric):
+            raise HarnessError("more --max-drop than --metric options", field="--max-drop",
+                               hint="write --metric NAME --max-drop D for each gate")
+        # a --metric without its own --max-drop gates at zero tolerance (any significant drop fails)
+        gates = {m: (max_drop[i] if i < len(max_drop) else 0.0) for i, m in enumerate(metric)}
+        result = compare(baseline, candidate, gates=gates, pairs=parse_pairs(pair), n_boot=n_boot)
+    except HarnessError as exc:  # exit 2 however the app is invoked, so 1 always means "regressed"
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    if json_out:
+        payload = result.model_dump(mode="json")
+        payload["passed"] = result.passed
+        payload["regressed_metrics"] = list(dict.fromkeys(r.metric for r in result.regressions))
+        import json
+
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        typer.echo(format_table(result))
+    sys.stdout.flush()
+    raise typer.Exit(code=0 if result.passed else 1)

@@ -1,1 +1,148 @@
-"""Commands of this group (registered on harness.cli.app.app)."""
+"""`harness run`, `harness rescore` and `harness cache stats|clear|prune`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from harness.cli.app import app
+from harness.errors import HarnessError
+
+cache_app = typer.Typer(help="The LLM response cache (SQLite): stats, clear, prune.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+def _config(config: Optional[Path], resume: Optional[Path]):
+    """The config: the file given, else the resumed run's own (from its manifest), else the embedded default."""
+    from harness.config import ExperimentConfig, load_config
+    from harness.runner.store import read_manifest
+
+    if config is not None:
+        return load_config(config)
+    if resume is not None:
+        return ExperimentConfig.from_dict(read_manifest(resume)["config"], source=str(resume / "manifest.json"))
+    return load_config(None)
+
+
+@app.command("run")
+def run(
+    config: Optional[Path] = typer.Argument(None, help="Experiment YAML (default: the embedded default experiment)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print estimated tokens and USD per generator; call nothing."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this run directory (skips done cells)."),
+    output_dir: Optional[Path] = typer.Option(None, "--output-dir", help="Where run directories go (default results/)."),
+    tasks: Optional[List[str]] = typer.Option(None, "--tasks", help="Task ids or globs (repeatable); overrides config."),
+    max_cells: Optional[int] = typer.Option(None, "--max-cells", min=1, help="Run at most N pending cells."),
+) -> None:
+    """Run an experiment matrix (tasks x generators x seeds), score every cell, and write a run directory."""
+    from rich.console import Console
+
+    cfg = _config(config, resume)
+    updates = {}
+    if output_dir is not None:
+        updates["output_dir"] = str(output_dir)
+    if tasks:
+        updates["tasks"] = list(tasks)
+    if updates:
+        cfg = type(cfg).from_dict({**cfg.model_dump(mode="json", by_alias=True), **updates}, source=cfg.source)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # files and pipes get whole model names, not ellipses
+    if dry_run:
+        from harness.runner.estimate import estimate
+
+        rows = estimate(cfg)
+        _print_estimates(console, cfg, rows)
+        return
+    from harness.runner import run_experiment
+
+    summary = run_experiment(cfg, run_dir=resume, resume=True, max_cells=max_cells)
+    c = summary.counters
+    console.print(f"run {summary.run_id}: {summary.status}, {summary.cells_done}/{summary.cells_total} cells "
+                  f"({summary.cells_run} run now, {summary.cells_resumed} resumed, {summary.cells_failed} failed, "
+                  f"{summary.cells_cached} from cache)")
+    console.print(f"provider calls {c.get('provider_calls', 0)}, cache hits {c.get('cache_hits', 0)}, "
+                  f"retries {c.get('retries', 0)}, errors {c.get('errors', 0)}, spend ${c.get('spend_usd', 0):.4f}, "
+                  f"{summary.wall_s:.1f}s")
+    if summary.budget_exhausted:
+        console.print(f"[yellow]budget_usd reached: {summary.cells_not_run} cells not run; "
+                      f"raise budget_usd and resume with --resume {summary.run_dir}[/yellow]")
+    console.print(f"results: {summary.run_dir}")
+
+
+def _print_estimates(console, cfg, rows) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"dry run: {cfg.name} (output tokens at max_tokens: an upper bound)")
+    for col in ("generator", "model", "cells", "calls", "input tokens", "output tokens", "USD", "price"):
+        table.add_column(col, justify="right" if col in ("cells", "calls", "input tokens", "output tokens", "USD")
+                         else "left")
+    total = 0.0
+    unknown = False
+    for r in rows:
+        usd = "unknown" if r.usd is None else f"{r.usd:.4f}"
+        unknown |= r.usd is None
+        total += r.usd or 0.0
+        table.add_row(r.generator, r.model or "-", str(r.cells), str(r.calls), str(r.input_tokens),
+                      str(r.output_tokens), usd, r.price_source)
+    console.print(table)
+    budget = f" (budget_usd {cfg.budget_usd:g})" if cfg.budget_usd is not None else ""
+    console.print(f"total estimated USD: {total:.4f}{' + unknown' if unknown else ''}{budget}")
+
+
+@app.command("rescore")
+def rescore_cmd(
+    run_dir: Path = typer.Argument(..., help="A run directory (results/<run-id>)."),
+    scorers: Optional[List[str]] = typer.Option(None, "--scorers", help="Scorer families to recompute (repeatable)."),
+) -> None:
+    """Recompute scores from a run's stored generations (no provider call) and rewrite scores.parquet."""
+    from harness.runner.rescore import rescore
+
+    if not run_dir.is_dir():
+        raise HarnessError("run directory not found", path=run_dir)
+    fams = [f for s in scorers for f in s.split(",") if f] if scorers else None
+    df = rescore(run_dir, fams)
+    typer.echo(f"rescored {df['cell'].n_unique()} cells: {df.height} score rows -> {run_dir / 'scores.parquet'}")
+
+
+def _cache(cache_dir: Optional[Path]):
+    from harness.config import cache_file
+    from harness.runner.cache import ResponseCache
+
+    return ResponseCache(cache_file(cache_dir))
+
+
+@cache_app.command("stats")
+def cache_stats(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory.")) -> None:
+    """Entries, hits and size of the response cache, per model."""
+    with _cache(cache_dir) as cache:
+        s = cache.stats()
+    typer.echo(f"{s['path']}: {s['entries']} entries, {s['hits']} hits, {s['bytes'] / 1e6:.2f} MB")
+    for model, m in s["models"].items():
+        typer.echo(f"  {model}: {m['entries']} entries, {m['hits']} hits")
+
+
+@cache_app.command("clear")
+def cache_clear(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory.")) -> None:
+    """Delete every cached response."""
+    with _cache(cache_dir) as cache:
+        n = cache.clear()
+    typer.echo(f"removed {n} entries")
+
+
+@cache_app.command("prune")
+def cache_prune(
+    older_than: str = typer.Option("30d", "--older-than", help="Remove entries unused for this long (30d, 12h)."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory."),
+) -> None:
+    """Delete cached responses not used for a while."""
+    from harness.runner.cache import parse_age
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        raise HarnessError(str(exc), field="--older-than") from None
+    with _cache(cache_dir) as cache:
+        n = cache.prune(age)
+    typer.echo(f"removed {n} entries unused for {older_than}")

@@ -1,0 +1,222 @@
+"""Paired comparison of two runs and the regression gate: per-metric paired deltas, bootstrap CIs, sign-flip p."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+from pydantic import BaseModel, Field
+
+from harness.errors import HarnessError
+from harness.report.load import load_run
+from harness.report.metrics import higher_is_better
+from harness.report.stats import N_BOOT, paired_bootstrap_ci, sign_flip_pvalue
+
+
+class MetricDelta(BaseModel):
+    """One metric for one generator pair: candidate - baseline over paired cells, and the gate's verdict."""
+
+    baseline_generator: str
+    candidate_generator: str
+    metric: str
+    higher_is_better: bool
+    n_pairs: int
+    n_excluded: int = Field(description="paired cells where either side is not_applicable or error")
+    n_lost: int = Field(description="paired cells scored ok in the baseline but error in the candidate")
+    baseline_mean: float | None
+    candidate_mean: float | None
+    delta: float | None
+    ci_lo: float | None
+    ci_hi: float | None
+    p_value: float | None
+    max_drop: float | None = None
+    regressed: bool = False
+    reason: str = ""
+
+    @property
+    def gated(self) -> bool:
+        return self.max_drop is not None
+
+
+class CompareResult(BaseModel):
+    """All metric deltas of a comparison, the unpaired cells, and whether any gated metric regressed."""
+
+    baseline: str
+    candidate: str
+    pairs: list[tuple[str, str]]
+    rows: list[MetricDelta]
+    unpaired: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    n_boot: int = N_BOOT
+
+    @property
+    def regressions(self) -> list[MetricDelta]:
+        return [r for r in self.rows if r.regressed]
+
+    @property
+    def passed(self) -> bool:
+        return not self.regressions
+
+
+def _resolve_pairs(base: pl.DataFrame, cand: pl.DataFrame, pairs: dict[str, str] | None,
+                   notes: list[str]) -> list[tuple[str, str]]:
+    b_gens = base["generator"].unique(maintain_order=True).to_list()
+    c_gens = cand["generator"].unique(maintain_order=True).to_list()
+    if pairs:
+        for b, c in pairs.items():
+            if b not in b_gens:
+                raise HarnessError(f"generator {b!r} is not in the baseline run", field="--pair",
+                                   hint="baseline generators: " + ", ".join(b_gens))
+            if c not in c_gens:
+                raise HarnessError(f"generator {c!r} is not in the candidate run", field="--pair",
+                                   hint="candidate generators: " + ", ".join(c_gens))
+        return list(pairs.items())
+    common = [g for g in b_gens if g in c_gens]
+    if common:
+        for g in b_gens:
+            if g not in c_gens:
+                notes.append(f"baseline generator {g!r} has no counterpart in the candidate (use --pair)")
+        for g in c_gens:
+            if g not in b_gens:
+                notes.append(f"candidate generator {g!r} has no counterpart in the baseline (use --pair)")
+        return [(g, g) for g in common]
+    if len(b_gens) == 1 and len(c_gens) == 1:
+        notes.append(f"paired the runs' only generators: {b_gens[0]} (baseline) with {c_gens[0]} (candidate)")
+        return [(b_gens[0], c_gens[0])]
+    raise HarnessError("the runs have no generator name in common", field="--pair",
+                       hint=f"pair them explicitly, e.g. --pair {b_gens[0] if b_gens else 'A'}="
+                            f"{c_gens[0] if c_gens else 'B'}")
+
+
+def parse_pairs(items: list[str] | None) -> dict[str, str] | None:
+    """['A=B', ...] -> {'A': 'B'} (baseline generator = candidate generator)."""
+    if not items:
+        return None
+    out: dict[str, str] = {}
+    for item in items:
+        left, sep, right = item.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise HarnessError(f"bad pair {item!r}", field="--pair", hint="write BASELINE_GEN=CANDIDATE_GEN")
+        out[left.strip()] = right.strip()
+    return out
+
+
+def _delta_row(b: pl.DataFrame, c: pl.DataFrame, bg: str, cg: str, metric: str, max_drop: float | None,
+               n_boot: int, seed: int) -> MetricDelta:
+    left = b.filter(pl.col("score") == metric).select("task_id", "seed", pl.col("value").alias("vb"),
+                                                      pl.col("status").alias("sb"))
+    right = c.filter(pl.col("score") == metric).select("task_id", "seed", pl.col("value").alias("vc"),
+                                                       pl.col("status").alias("sc"))
+    joined = left.join(right, on=["task_id", "seed"], how="inner").sort("task_id", "seed")
+    both = joined.filter((pl.col("sb") == "ok") & (pl.col("sc") == "ok") & pl.col("vb").is_not_null()
+                         & pl.col("vc").is_not_null())
+    lost = joined.filter((pl.col("sb") == "ok") & (pl.col("sc") == "error")).height
+    up = higher_is_better(metric)
+    row = dict(baseline_generator=bg, candidate_generator=cg, metric=metric, higher_is_better=up,
+               n_pairs=both.height, n_excluded=joined.height - both.height, n_lost=lost, max_drop=max_drop,
+               baseline_mean=None, candidate_mean=None, delta=None, ci_lo=None, ci_hi=None, p_value=None)
+    if both.height:
+        vb, vc, groups = both["vb"].to_list(), both["vc"].to_list(), both["task_id"].to_list()
+        est = paired_bootstrap_ci(vb, vc, groups, n_boot=n_boot, rng=seed)
+        diffs = [y - x for x, y in zip(vb, vc)]
+        row.update(baseline_mean=sum(vb) / len(vb), candidate_mean=sum(vc) / len(vc), delta=est.mean,
+                   ci_lo=est.lo, ci_hi=est.hi, p_value=sign_flip_pvalue(diffs, rng=seed))
+    if max_drop is None:
+        return MetricDelta(**row)
+    reasons = []
+    if both.height:
+        drop = -row["delta"] if up else row["delta"]
+        ci_bad = (row["ci_hi"] < 0) if up else (row["ci_lo"] > 0)
+        if drop > max_drop and ci_bad:
+            word = "dropped" if up else "rose"
+            reasons.append(f"{metric} {word} by {_num(abs(row['delta']))} (tolerance {_num(max_drop)}), "
+                           f"95% CI [{_num(row['ci_lo'])}, {_num(row['ci_hi'])}] excludes 0, p={_num(row['p_value'])}")
+    elif left.filter(pl.col("sb") == "ok").height:
+        reasons.append(f"{metric}: no paired values in the candidate although the baseline has some")
+    if lost:
+        reasons.append(f"{metric}: {lost} cell(s) scored in the baseline are errors in the candidate")
+    row.update(regressed=bool(reasons), reason="; ".join(reasons))
+    return MetricDelta(**row)
+
+
+def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str, float] | None = None,
+            pairs: dict[str, str] | None = None, metrics: list[str] | None = None, *,
+            n_boot: int = N_BOOT, seed: int = 0) -> CompareResult:
+    """Pair cells by (task, seed) and generator, and test every metric (gated ones against their max drop)."""
+    base_run, cand_run = load_run(baseline_dir), load_run(candidate_dir)
+    base, cand = base_run.scores, cand_run.scores
+    gates = dict(gates or {})
+    for metric, tol in gates.items():
+        if tol is None or not math.isfinite(float(tol)) or float(tol) < 0:
+            raise HarnessError(f"max drop for {metric!r} must be a number >= 0, got {tol!r}", field="--max-drop")
+    notes: list[str] = []
+    pair_list = _resolve_pairs(base, cand, pairs, notes)
+    known = set(base["score"].to_list()) | set(cand["score"].to_list())
+    for metric in [*gates, *(metrics or [])]:
+        if metric not in known:
+            raise HarnessError(f"metric {metric!r} is in neither run", field="--metric",
+                               hint="available: " + ", ".join(sorted(known)))
+    rows: list[MetricDelta] = []
+    unpaired: list[str] = []
+    for bg, cg in pair_list:
+        b = base.filter(pl.col("generator") == bg)
+        c = cand.filter(pl.col("generator") == cg)
+        b_keys = set(zip(b["task_id"].to_list(), b["seed"].to_list()))
+        c_keys = set(zip(c["task_id"].to_list(), c["seed"].to_list()))
+        unpaired += [f"baseline only: {t}|{bg}|{s}" for t, s in sorted(b_keys - c_keys)]
+        unpaired += [f"candidate only: {t}|{cg}|{s}" for t, s in sorted(c_keys - b_keys)]
+        if metrics:
+            chosen = list(dict.fromkeys([*gates, *metrics]))
+        else:
+            common = set(b["score"].to_list()) & set(c["score"].to_list())
+            chosen = list(dict.fromkeys([*gates, *sorted(common)]))
+        for metric in chosen:
+            rows.append(_delta_row(b, c, bg, cg, metric, gates.get(metric), n_boot, seed))
+    return CompareResult(baseline=str(baseline_dir), candidate=str(candidate_dir), pairs=pair_list, rows=rows,
+                         unpaired=unpaired, notes=notes, n_boot=n_boot)
+
+
+def _num(v: float | None) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if v == 0:
+        return "0"
+    return f"{v:.4f}" if abs(v) >= 0.001 else f"{v:.2e}"
+
+
+def format_table(result: CompareResult, max_unpaired: int = 20) -> str:
+    """Plain-text table of the comparison, with the failed gates named below it."""
+    multi = len(result.pairs) > 1 or any(b != c for b, c in result.pairs)
+    head = (["pair"] if multi else []) + ["metric", "dir", "n", "baseline", "candidate", "delta", "95% CI", "p",
+                                          "gate", "result"]
+    lines = []
+    for r in result.rows:
+        gate = f"max drop {_num(r.max_drop)}" if r.gated else "–"
+        verdict = "REGRESSED" if r.regressed else ("ok" if r.gated else "")
+        ci = f"[{_num(r.ci_lo)}, {_num(r.ci_hi)}]" if r.n_pairs else "–"
+        n = str(r.n_pairs) + (f" (+{r.n_excluded} n/a)" if r.n_excluded else "")
+        cells = ([f"{r.baseline_generator}->{r.candidate_generator}"] if multi else []) + [
+            r.metric, "↑" if r.higher_is_better else "↓", n, _num(r.baseline_mean), _num(r.candidate_mean),
+            _num(r.delta), ci, _num(r.p_value), gate, verdict]
+        lines.append(cells)
+    widths = [max(len(h), *(len(row[i]) for row in lines)) if lines else len(h) for i, h in enumerate(head)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)), "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines]
+    out.append("")
+    out.append(f"baseline:  {result.baseline}")
+    out.append(f"candidate: {result.candidate}")
+    out += [f"note: {n}" for n in result.notes]
+    if result.unpaired:
+        out.append(f"unpaired cells ({len(result.unpaired)}):")
+        out += [f"  {u}" for u in result.unpaired[:max_unpaired]]
+        if len(result.unpaired) > max_unpaired:
+            out.append(f"  ... and {len(result.unpaired) - max_unpaired} more")
+    if result.regressions:
+        out.append("FAILED: " + ", ".join(dict.fromkeys(r.metric for r in result.regressions)) + " regressed")
+        out += [f"  - {r.baseline_generator}->{r.candidate_generator}: {r.reason}" for r in result.regressions]
+    else:
+        gated = [r.metric for r in result.rows if r.gated]
+        out.append("PASSED: no gated metric regressed" + (f" ({', '.join(dict.fromkeys(gated))})" if gated
+                                                           else " (no gates given)"))
+    return "\n".join(out)

@@ -1,0 +1,329 @@
+"""Experiment config: one validated object (YAML or Python) used by the CLI and the Python API."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from harness.errors import HarnessError, pydantic_errors
+from harness.generators.base import GeneratorSpec
+from harness.models import Strict, content_hash
+
+DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
+DEFAULT_CACHE_DIR = Path("~/.cache/review-harness")
+CACHE_FILE = "responses.sqlite"
+REDACTED = "***"
+
+
+class Concurrency(Strict):
+    """How many LLM calls may be in flight: overall and per model (a model missing from per_model gets global)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    global_: int = Field(default=8, ge=1, alias="global")
+    per_model: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("per_model")
+    @classmethod
+    def _positive(cls, v: dict[str, int]) -> dict[str, int]:
+        for model, n in v.items():
+            if n < 1:
+                raise ValueError(f"per_model[{model!r}] must be >= 1 (got {n})")
+        return v
+
+    def for_model(self, model: str) -> int:
+        return min(self.per_model.get(model, self.global_), self.global_)
+
+
+class Retries(Strict):
+    """Retry policy for 429 / 5xx / timeouts / connection errors: exponential backoff with jitter."""
+
+    max_attempts: int = Field(default=4, ge=1)
+    base_delay_s: float = Field(default=1.0, ge=0)
+    max_delay_s: float = Field(default=30.0, ge=0)
+
+
+class Scorers(Strict):
+    """Which scorer families run (None = all registered) and the judge model for judged families."""
+
+    families: list[str] | None = None
+    judge_model: str | None = None
+
+
+class ExperimentConfig(Strict):
+    """A matrix of tasks x generators x seeds, how to score it, and how to call providers."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = "experiment"
+    tasks: list[str] = Field(default_factory=lambda: ["all"])
+    tasks_dir: str | None = None
+    generators: list[GeneratorSpec] = Field(min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    scorers: Scorers = Field(default_factory=Scorers)
+    concurrency: Concurrency = Field(default_factory=Concurrency)
+    retries: Retries = Field(default_factory=Retries)
+    timeout_s: float = Field(default=300.0, gt=0)
+    budget_usd: float | None = Field(default=None, ge=0)
+    output_dir: str = "results"
+    cache_dir: str | None = None
+    cache: bool = True
+    _source: str | None = PrivateAttr(default=None)
+    _text: str | None = PrivateAttr(default=None)
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks_nonempty(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("tasks is empty: give task ids, globs like 'llm-*', or 'all'")
+        return v
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds_unique(cls, v: list[int]) -> list[int]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"seeds repeat: {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _generators_ok(self) -> ExperimentConfig:
+        seen: set[str] = set()
+        for i, g in enumerate(self.generators):
+            if g.name in seen:
+                raise ValueError(f"generators[{i}].name {g.name!r} is used twice")
+            if "|" in g.name:
+                raise ValueError(f"generators[{i}].name {g.name!r} must not contain '|'")
+            seen.add(g.name)
+            if g.kind == "llm" and not g.model:
+                raise ValueError(f"generators[{i}] ({g.name}): kind 'llm' needs a model")
+            if g.kind == "replay" and not g.replay:
+                raise ValueError(f"generators[{i}] ({g.name}): kind 'replay' needs 'replay' (a path)")
+        return self
+
+    # ----- loading -----------------------------------------------------------------------------
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> ExperimentConfig:
+        """Load and validate a YAML config; errors name the file, field and line."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise HarnessError("config file not found", path=p) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise HarnessError(f"cannot read config: {exc}", path=p) from None
+        return cls.from_text(text, source=str(p))
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<config>") -> ExperimentConfig:
+        """Validate a YAML text (source names it in errors)."""
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise HarnessError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=source, line=line) from None
+        if not isinstance(data, dict):
+            raise HarnessError("a config must be a YAML mapping (name:, tasks:, generators:, ...)", path=source)
+        return cls.from_dict(data, source=source, text=text)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<config>", text: str | None = None) -> ExperimentConfig:
+        """Validate a mapping (the Python API's entry point)."""
+        try:
+            cfg = cls.model_validate(dict(data))
+        except ValidationError as exc:
+            err = pydantic_errors(exc, source, text)
+            if err.line is None and text:
+                err.line = _line_of_loc(text, exc.errors()[0].get("loc", ()))
+            raise HarnessError(err.message, path=err.path, field=err.field, line=err.line, hint=err.hint) from None
+        cfg._source, cfg._text = source, text
+        cfg.check_families()
+        return cfg
+
+    @classmethod
+    def default(cls) -> ExperimentConfig:
+        """The embedded default experiment (harness/configs/default.yaml)."""
+        return cls.from_yaml(DEFAULT_CONFIG)
+
+    @property
+    def source(self) -> str:
+        return self._source or "<config>"
+
+    def _error(self, message: str, field: str, key: str | None = None, hint: str | None = None) -> HarnessError:
+        return HarnessError(message, path=self.source, field=field, line=_line_of_value(self._text, key), hint=hint)
+
+    # ----- expansion ---------------------------------------------------------------------------
+
+    def check_families(self) -> list[str] | None:
+        """Check scorer family names against the scorer registry (when it is importable)."""
+        if self.scorers.families is None:
+            return None
+        try:
+            from harness.scorers import FAMILIES
+        except ImportError:
+            return list(self.scorers.families)
+        for i, fam in enumerate(self.scorers.families):
+            if fam not in FAMILIES:
+                raise self._error(f"unknown scorer family {fam!r}", f"scorers.families[{i}]", fam,
+                                  hint="known: " + ", ".join(sorted(FAMILIES)))
+        return list(self.scorers.families)
+
+    def task_ids(self, known: list[str] | None = None) -> list[str]:
+        """Expand task selectors ('all', globs, ids) against the suite, in suite order, without repeats."""
+        if known is None:
+            from harness.tasks import load_suite
+
+            known = list(load_suite(self.tasks_dir))
+        out: list[str] = []
+        for i, sel in enumerate(self.tasks):
+            if sel == "all":
+                hits = list(known)
+            elif any(c in sel for c in "*?["):
+                hits = [t for t in known if fnmatch.fnmatchcase(t, sel)]
+                if not hits:
+                    raise self._error(f"task selector {sel!r} matches no task", f"tasks[{i}]", sel,
+                                      hint="known: " + ", ".join(known))
+            elif sel in known:
+                hits = [sel]
+            else:
+                raise self._error(f"unknown task id {sel!r}", f"tasks[{i}]", sel, hint="known: " + ", ".join(known))
+            out.extend(t for t in hits if t not in out)
+        return out
+
+    def resolved(self, known_tasks: list[str] | None = None) -> ExperimentConfig:
+        """A copy with tasks expanded to ids, scorer families listed, and cache_dir made absolute."""
+        data = self.model_dump(mode="json", by_alias=True)
+        data["tasks"] = self.task_ids(known_tasks)
+        fams = self.scorers.families
+        if fams is None:
+            try:
+                from harness.scorers import FAMILIES
+
+                fams = list(FAMILIES)
+            except ImportError:
+                fams = None
+        data["scorers"]["families"] = fams
+        data["cache_dir"] = str(self.cache_path().parent)
+        out = type(self).model_validate(data)
+        out._source, out._text = self._source, self._text
+        return out
+
+    def cache_path(self) -> Path:
+        """The SQLite response cache file of this config."""
+        return cache_file(self.cache_dir)
+
+    def config_hash(self) -> str:
+        """Hash of what determines results (not output/cache dirs, concurrency or timeouts)."""
+        data = redact(self.model_dump(mode="json", by_alias=True))
+        for k in ("output_dir", "cache_dir", "concurrency", "timeout_s", "retries", "budget_usd", "cache"):
+            data.pop(k, None)
+        return content_hash(data)
+
+    def cells(self, task_ids: list[str]) -> list[tuple[str, str, int]]:
+        """Cells in deterministic order: task x generator x seed."""
+        return [(t, g.name, s) for t in task_ids for g in self.generators for s in self.seeds]
+
+
+def cache_file(cache_dir: str | Path | None = None) -> Path:
+    """The SQLite response cache file: cache_dir, else $HARNESS_CACHE_DIR, else ~/.cache/review-harness."""
+    base = cache_dir or os.environ.get("HARNESS_CACHE_DIR") or str(DEFAULT_CACHE_DIR)
+    return Path(base).expanduser().resolve() / CACHE_FILE
+
+
+def load_config(path: str | Path | None = None) -> ExperimentConfig:
+    """Load a config file, or the embedded default when path is None."""
+    return ExperimentConfig.default() if path is None else ExperimentConfig.from_yaml(path)
+
+
+def cell_id(task_id: str, generator: str, seed: int) -> str:
+    """The cell key used in every run file: '<task>|<generator>|<seed>'."""
+    return f"{task_id}|{generator}|{seed}"
+
+
+def parse_cell(cell: str) -> tuple[str, str, int]:
+    task_id, generator, seed = cell.rsplit("|", 2)
+    return task_id, generator, int(seed)
+
+
+def _line_of_loc(text: str, loc: tuple) -> int | None:
+    """Line of the deepest key of loc written as `key:` anywhere on a line (flow mappings included)."""
+    for key in reversed([k for k in loc if isinstance(k, str)]):
+        pat = re.compile(r"(^|[\s{,])[\"']?" + re.escape(key) + r"[\"']?\s*:")
+        for i, line in enumerate(text.splitlines(), 1):
+            if pat.search(line.split("#", 1)[0]):
+                return i
+    return None
+
+
+def _line_of_value(text: str | None, value: str | None) -> int | None:
+    """Best-effort line of the first YAML line holding value (for errors about list items)."""
+    if not text or not value:
+        return None
+    for i, line in enumerate(text.splitlines(), 1):
+        s = line.split("#", 1)[0]
+        if re.search(r"(^|[\s\[,:'\"-])" + re.escape(value) + r"($|[\s\],'\"])", s):
+            return i
+    return None
+
+
+# ----- secrets --------------------------------------------------------------------------------
+
+_SECRET_NAME = re.compile(r"(^|[_\-.])(api_?key|key|token|secret|password|passwd|auth|authorization)s?($|[_\-.])",
+                          re.I)
+_KEY_PATTERNS = re.compile(
+    r"(sk-[A-Za-z0-9_\-]{16,}|sk_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{30,}|hf_[A-Za-z0-9]{20,}"
+    r"|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|AKIA[0-9A-Z]{16}"
+    r"|Bearer\s+[A-Za-z0-9_\-.=]{16,})"
+)
+_SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY")
+_NOT_SECRET_NAMES = {"max_tokens", "input_tokens", "output_tokens", "tokens", "keys", "key_hash"}
+
+
+def secret_name(name: str) -> bool:
+    """True for field names that hold secrets (api_key, token, client_secret...), not max_tokens etc."""
+    n = str(name).lower()
+    if n in _NOT_SECRET_NAMES or n.endswith("_tokens"):
+        return False
+    return bool(_SECRET_NAME.search(n))
+
+
+def env_secrets(env: Mapping[str, str] | None = None) -> list[str]:
+    """Values of environment variables whose names end in _API_KEY / _TOKEN / _SECRET (longest first)."""
+    env = os.environ if env is None else env
+    vals = {v for k, v in env.items() if k.upper().endswith(_SECRET_ENV_SUFFIXES) and v and len(v) >= 6}
+    return sorted(vals, key=len, reverse=True)
+
+
+def redact_text(text: str, secrets: list[str] | None = None) -> str:
+    """Replace API-key-looking substrings and secret env values in a string by '***'."""
+    if not text:
+        return text
+    for s in env_secrets() if secrets is None else secrets:
+        if s in text:
+            text = text.replace(s, REDACTED)
+    return _KEY_PATTERNS.sub(REDACTED, text)
+
+
+def redact(obj: Any, secrets: list[str] | None = None) -> Any:
+    """Deep copy of obj with secret-named fields and key-looking values replaced by '***'."""
+    secrets = env_secrets() if secrets is None else secrets
+    if isinstance(obj, Mapping):
+        out = {}
+        for k, v in obj.items():
+            if secret_name(k) and v not in (None, "", [], {}):
+                out[k] = REDACTED
+            else:
+                out[k] = redact(v, secrets)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [redact(v, secrets) for v in obj]
+    if isinstance(obj, str):
+        return redact_text(obj, secrets)
+    return obj

@@ -1,0 +1,144 @@
+"""Offline baselines (deterministic, no LLM): extractive (k most topic-relevant pool papers) and recent_papers
+(k newest regardless of topic, the seed's failure mode), both written by the same extractive writer."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Sequence
+
+import numpy as np
+
+from harness.generators.base import Generation, GeneratorSpec, LLMClient
+from harness.generators.pool_select import (embed_papers, newest, rank_bm25, relevance_embedding,
+                                            tokenize)
+from harness.generators.prompting import reference_list
+from harness.generators.recording import reply_flags
+from harness.generators.strategies import title_of
+from harness.models import Paper, Task, Usage
+from harness.text import split_sentences
+
+_STOP = set("""a an and are as at be by for from has have in into is it its of on or our that the their this to
+using via we which with without based towards toward new large model models language learning data approach method
+methods study survey paper work framework analysis llm llms""".split())
+
+
+def kmeans(vecs: np.ndarray, n_clusters: int, iters: int = 25) -> list[int]:
+    """Deterministic k-means: farthest-point initialisation from row 0 (the most relevant paper), then Lloyd."""
+    n = len(vecs)
+    n_clusters = max(1, min(n_clusters, n))
+    centers = [0]
+    dist = np.full(n, np.inf)
+    for _ in range(1, n_clusters):
+        dist = np.minimum(dist, 1.0 - vecs @ vecs[centers[-1]])
+        centers.append(int(np.argmax(dist)))
+    c = vecs[centers].copy()
+    labels = np.zeros(n, dtype=int)
+    for _ in range(iters):
+        new = np.argmax(vecs @ c.T, axis=1)
+        if _ and np.array_equal(new, labels):
+            break
+        labels = new
+        for j in range(n_clusters):
+            members = vecs[labels == j]
+            if len(members):
+                m = members.mean(axis=0)
+                c[j] = m / (np.linalg.norm(m) or 1.0)
+    return [int(x) for x in labels]
+
+
+def section_title(papers: Sequence[Paper], all_papers: Sequence[Paper]) -> str:
+    """A heading from the words most typical of a cluster's titles (frequent here, rarer elsewhere)."""
+    here = Counter(w for p in papers for w in set(tokenize(p.title)) if w not in _STOP and len(w) > 2
+                   and not w.isdigit())
+    overall = Counter(w for p in all_papers for w in set(tokenize(p.title)))
+    scored = sorted(here, key=lambda w: (-(here[w] / (1 + overall[w] - here[w])), -here[w], w))
+    words = scored[:3]
+    if not words:
+        return "Further work"
+    return "Work on " + (", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0])
+
+
+def first_sentence(paper: Paper, max_words: int = 45) -> str:
+    """The abstract's first sentence (cut to max_words), or a sentence naming the title when there is none."""
+    if paper.abstract and paper.abstract.strip():
+        sents = split_sentences(" ".join(paper.abstract.split()))
+        s = sents[0] if sents else paper.abstract.strip()
+        words = s.split()
+        if len(words) > max_words:
+            s = " ".join(words[:max_words])
+        return s.rstrip(" .;:,")
+    return f'The paper "{" ".join(paper.title.split()).rstrip(".")}" addresses this theme'
+
+
+def write_extractive(task: Task, papers: list[Paper], vecs: np.ndarray, n_sections: int,
+                     title: str | None = None) -> str:
+    """Markdown review: intro, one section per cluster (one cited sentence per paper), conclusion, [n] Title list."""
+    labels = kmeans(vecs, n_sections)
+    groups: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels):
+        groups.setdefault(lab, []).append(i)
+    ordered = sorted(groups.values(), key=lambda idx: min(idx))
+    number = {}
+    for idx in ordered:
+        for i in idx:
+            number[i] = len(number) + 1
+    refs = [papers[i] for idx in ordered for i in idx]
+    lines = [f"# {title or title_of(task.topic)}", "", "## 1 Introduction", "",
+             f"This review collects {len(papers)} papers on the topic: {task.topic.rstrip('.')}. "
+             f"They are grouped into {len(ordered)} themes by the similarity of their titles and abstracts; "
+             "each theme is summarised by the opening sentence of each paper's abstract.", ""]
+    for s, idx in enumerate(ordered, 2):
+        lines += [f"## {s} {section_title([papers[i] for i in idx], papers)}", ""]
+        lines.append(" ".join(f"{first_sentence(papers[i])} [{number[i]}]." for i in idx))
+        lines.append("")
+    lines += [f"## {len(ordered) + 2} Conclusion", "",
+              f"The {len(papers)} papers above cover {len(ordered)} themes of the topic; "
+              "this extractive summary states what each paper sets out to do and makes no comparison.", "",
+              "## References", "", reference_list(refs), ""]
+    return "\n".join(lines)
+
+
+class ExtractiveGenerator:
+    """extractive: the k pool papers most relevant to the topic (MiniLM, or BM25 with params.relevance=bm25)."""
+
+    select = "relevant"
+
+    def __init__(self, spec: GeneratorSpec):
+        self.spec = spec
+
+    def choose(self, task: Task) -> list[Paper]:
+        pool = task.pool_papers()
+        k = self.spec.k
+        if self.select == "recent":
+            return newest(pool, k)
+        if self.spec.params.get("relevance", "embedding") == "bm25":
+            return [pool[i] for i in rank_bm25(task.topic, pool)[:k]]
+        sims = relevance_embedding(task.topic, pool)
+        return [pool[i] for i in sorted(range(len(pool)), key=lambda i: (-float(sims[i]), i))[:k]]
+
+    async def generate(self, task: Task, seed: int, client: LLMClient | None = None) -> Generation:
+        """Write the review (the seed is not used: the baseline is deterministic)."""
+        from harness.readers import parse_text
+
+        start = time.perf_counter()
+        papers = self.choose(task)
+        n_sections = int(self.spec.params.get("sections", max(2, min(6, round(len(papers) / 5)))))
+        vecs = embed_papers(papers) if papers else np.zeros((0, 1))
+        md = write_extractive(task, papers, vecs, n_sections)
+        review = parse_text(md, format="markdown")
+        wall = time.perf_counter() - start
+        review = review.model_copy(update={
+            "topic": task.topic,
+            "usage": Usage(input_tokens=0, output_tokens=0, cost_usd=0.0, cost_source="offline", latency_s=wall)})
+        return Generation(task_id=task.id, generator=self.spec.name, seed=seed, review=review,
+                          flags=reply_flags(review), latency_s=wall)
+
+
+class RecentPapersGenerator(ExtractiveGenerator):
+    """recent_papers: the k newest pool papers regardless of topic, same writer (a negative control)."""
+
+    select = "recent"
+
+
+__all__ = ["ExtractiveGenerator", "RecentPapersGenerator", "write_extractive", "kmeans", "section_title"]

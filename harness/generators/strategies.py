@@ -1,0 +1,362 @@
+"""LLM prompting strategies (zero_shot, plan_then_write, outline_sections, closed_book) and the LLM generator.
+
+Chat mode asks an instruction-tuned model for a whole markdown review with "[n]" citations and a
+reference list. Completion mode (for base models such as the embedded Gemma 3 270M) sends the beginning
+of a document -- title, a "References" block of the shown papers as "[n] Title" lines, then the first
+heading -- and the review is the generated body followed by that same list of shown papers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from harness.generators.base import Generation, GeneratorSpec, LLMClient, LLMRequest
+from harness.generators.llm import LOCAL_MODEL, ProviderError
+from harness.generators.pool_select import derive_seed, select_pool, tokenize
+from harness.generators.prompting import format_pool, reference_list, render
+from harness.generators.recording import CallLog, cited_numbers, reply_flags, split_body
+from harness.models import Paper, Task
+from harness.text import NUMERIC_MARKER, expand_marker
+
+COMPLETION_STOP = ["\n## References", "\n# ", "\nReferences\n"]
+
+
+def title_of(topic: str) -> str:
+    """A short document title from a task topic (its part before the first colon)."""
+    head = re.split(r"[:;(]", topic, maxsplit=1)[0].strip().rstrip(".")
+    head = head[:100].rsplit(" ", 1)[0] if len(head) > 100 else head
+    return f"{head[:1].upper()}{head[1:]}: A Survey" if head else "A Survey"
+
+
+@dataclass
+class Draft:
+    """What a strategy produces: the review markdown, the plan (if any) and extra flags."""
+
+    markdown: str
+    plan: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StrategyRun:
+    """Everything a strategy needs for one generation: task, shown papers, params, and a recorded client."""
+
+    task: Task
+    spec: GeneratorSpec
+    mode: str
+    papers: list[Paper]
+    rng_seed: int
+    client: LLMClient
+    log: CallLog
+
+    def param(self, name: str, default: Any) -> Any:
+        return self.spec.params.get(name, default)
+
+    @property
+    def title(self) -> str:
+        return title_of(self.task.topic)
+
+    @property
+    def words(self) -> tuple[int, int]:
+        return self.task.target_words.min, self.task.target_words.max
+
+    def pool_text(self, papers: list[Paper] | None = None, numbers: list[int] | None = None) -> str:
+        """Shown papers as "[n] Title" lines (abstracts in chat mode unless params.abstracts is false)."""
+        papers = self.papers if papers is None else papers
+        abstracts = bool(self.param("abstracts", self.mode == "chat"))
+        return format_pool(papers, abstracts=abstracts, abstract_chars=int(self.param("abstract_chars", 300)),
+                           numbers=numbers)
+
+    def max_tokens(self, stage: str, default: int) -> int:
+        """params.<stage>_max_tokens, else params.max_tokens for the final stage, else the default."""
+        value = self.param(f"{stage}_max_tokens", None)
+        if value is None and stage in ("write", "section"):
+            value = self.param("max_tokens", None)
+        return int(value if value is not None else default)
+
+    def common(self) -> dict[str, Any]:
+        """Template variables every template may use."""
+        lo, hi = self.words
+        return {"topic": self.task.topic, "since": self.task.since, "title": self.title,
+                "words_min": lo, "words_max": hi, "refs_min": self.task.target_references.min}
+
+    async def call(self, stage: str, template: str, max_tokens: int, stop: list[str] | None = None,
+                   **variables: Any) -> str:
+        """Render a template (chat_/completion_ variant by mode), send it, record it, return the text."""
+        rendered = render(f"{template}_{self.mode}", **{**self.common(), **variables})
+        req: dict[str, Any] = {
+            "model": self.spec.model, "stage": stage, "mode": self.mode, "max_tokens": max_tokens,
+            "temperature": float(self.param("temperature", 0.0)), "seed": self.rng_seed,
+            "stop": stop if self.mode == "completion" else self.param("stop", None),
+            "api_base": self.spec.api_base, "extra": dict(self.param("extra", {})),
+            "template": rendered.template.label, "template_hash": rendered.template.hash,
+        }
+        if self.mode == "completion":
+            req["prompt"] = rendered.text
+        else:
+            req["messages"] = [{"role": "user", "content": rendered.text}]
+        resp = await self.log.call(self.client, LLMRequest(**req))
+        return resp.text
+
+    def default_write_tokens(self) -> int:
+        """Enough tokens for the target length (about 1.5 tokens a word plus the reference list)."""
+        tokens = int(self.words[1] * 1.5) + 40 * len(self.papers) + 300
+        cap = 2048 if self.spec.model == LOCAL_MODEL else 16000
+        return max(256, min(tokens, cap))
+
+
+def assemble_completion(title: str, first_heading: str, body: str, papers: list[Paper],
+                        numbers: list[int] | None = None) -> str:
+    """Completion-mode review: title, first heading, the generated body, then the shown papers as the list."""
+    body = body.strip("\n")
+    refs = reference_list(papers, numbers) if papers else ""
+    out = f"# {title}\n\n{first_heading}\n\n{body}\n"
+    if refs:
+        out += f"\n## References\n\n{refs}\n"
+    return out
+
+
+async def zero_shot(run: StrategyRun) -> Draft:
+    """zero_shot: one call with the topic and the shown pool (titles, abstracts where present) that returns the
+    whole review with numeric citations and a reference list; the plain baseline of every survey-generation
+    paper (e.g. the "naive" baselines of AutoSurvey, Wang et al. 2024, and SurGE)."""
+    stop = COMPLETION_STOP
+    text = await run.call("write", "zero_shot", run.max_tokens("write", run.default_write_tokens()), stop,
+                          pool=run.pool_text())
+    if run.mode == "completion":
+        return Draft(assemble_completion(run.title, "## 1 Introduction", text, run.papers))
+    return Draft(text)
+
+
+async def plan_then_write(run: StrategyRun) -> Draft:
+    """plan_then_write: a plan call (sections, word budget, which pool papers each section cites), then one
+    writing call that follows the plan; the plan is kept in Review.plan so adherence can be scored. This is the
+    LitLLM pipeline (Agarwal et al. 2024, plan-based generation) and the seed's generator."""
+    if run.mode == "completion":
+        plan_tail = await run.call("plan", "plan", run.max_tokens("plan", 160), ["\n\n", "\n#"],
+                                   pool=run.pool_text())
+        plan = "1. Introduction\n2." + plan_tail.rstrip()
+    else:
+        plan = (await run.call("plan", "plan", run.max_tokens("plan", 2000), pool=run.pool_text())).strip()
+    text = await run.call("write", "write_plan", run.max_tokens("write", run.default_write_tokens()),
+                          COMPLETION_STOP, pool=run.pool_text(), plan=plan)
+    if run.mode == "completion":
+        return Draft(assemble_completion(run.title, "## 1 Introduction", text, run.papers), plan=plan)
+    return Draft(text, plan=plan)
+
+
+_OUTLINE_HEAD = re.compile(r"^\s*(?:#{1,6}\s*)?(?:(?:section\s+)?\d+[.)]?\s+)?(?P<title>.+?)\s*$", re.I)
+_NUMBERED = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\d+[.)]|[-*])\s+(?P<title>\S.*?)\s*$")
+_PAPERS_LINE = re.compile(r"^\s*[-*]?\s*\**papers?\**\s*:", re.I)
+
+
+def parse_outline(text: str, n_papers: int) -> list[tuple[str, list[int]]]:
+    """Sections of an outline reply: "## Title" or "1. Title" lines, each with the [n] numbers of its Papers line."""
+    sections: list[tuple[str, list[int]]] = []
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if _PAPERS_LINE.match(s) or (sections and NUMERIC_MARKER.search(s) and not s.startswith("#")):
+            if sections:
+                nums = [n for m in NUMERIC_MARKER.finditer(s) for n in expand_marker(m.group(1))]
+                sections[-1][1].extend(n for n in nums if 1 <= n <= n_papers and n not in sections[-1][1])
+            continue
+        m = _NUMBERED.match(s) if not s.startswith("#") else _OUTLINE_HEAD.match(s)
+        if m:
+            title = re.sub(r"\(~?\s*\d+\s*words?\)", "", m.group("title")).strip(" *#:-")
+            if title and len(title) <= 120:
+                sections.append((title, []))
+    seen: set[str] = set()
+    out = []
+    for title, nums in sections:
+        key = title.lower()
+        if key not in seen:
+            seen.add(key)
+            out.append((title, nums))
+    return out
+
+
+def assign_by_overlap(titles: list[str], papers: list[Paper]) -> list[list[int]]:
+    """Give every paper (1-based index) to the section whose title shares most words with it; ties round-robin."""
+    stop = {"and", "of", "the", "for", "in", "on", "a", "an", "to", "with", "introduction", "conclusion"}
+    sec_tokens = [set(tokenize(t)) - stop for t in titles]
+    out: list[list[int]] = [[] for _ in titles]
+    body = [i for i, t in enumerate(titles) if t.lower() not in ("introduction", "conclusion", "conclusions")]
+    body = body or list(range(len(titles)))
+    for i, paper in enumerate(papers):
+        words = set(tokenize(paper.title))
+        scores = [len(sec_tokens[j] & words) for j in body]
+        best = max(scores) if scores else 0
+        j = body[scores.index(best)] if best > 0 else body[i % len(body)]
+        out[j].append(i + 1)
+    return out
+
+
+def renumber(sections_text: list[str], n_shown: int) -> tuple[list[str], list[int], bool]:
+    """Renumber markers by first appearance across sections: (new texts, shown numbers in new order, invented?)."""
+    order: list[int] = []
+    invented = False
+    for text in sections_text:
+        for n in cited_numbers(text):
+            if 1 <= n <= n_shown and n not in order:
+                order.append(n)
+            elif not 1 <= n <= n_shown:
+                invented = True
+    new_of = {old: i + 1 for i, old in enumerate(order)}
+    bogus: dict[int, int] = {}
+
+    def sub(m: re.Match) -> str:
+        nums = []
+        for n in expand_marker(m.group(1)):
+            if n in new_of:
+                nums.append(new_of[n])
+            else:  # keep invented numbers dangling (beyond the list) so scorers still see them
+                nums.append(bogus.setdefault(n, n_shown + 1000 + len(bogus)))
+        return "[" + ", ".join(str(x) for x in sorted(set(nums))) + "]"
+
+    return [NUMERIC_MARKER.sub(sub, t) for t in sections_text], order, invented
+
+
+async def outline_sections(run: StrategyRun) -> Draft:
+    """outline_sections: an outline call (section titles, and in chat mode the pool papers each section cites),
+    then one call per section with only its papers (run concurrently), then assembly under one merged reference
+    list renumbered by first citation. This is AutoSurvey's outline-then-sections pipeline (Wang et al. 2024),
+    also used by STORM (Shao et al. 2024) and SurveyForge."""
+    n_sections = int(run.param("n_sections", 6))
+    if run.mode == "completion":
+        tail = await run.call("outline", "outline", run.max_tokens("outline", 120), ["\n\n", "\n#"],
+                              pool=run.pool_text())
+        outline_text = "1. Introduction\n2." + tail.rstrip()
+    else:
+        outline_text = (await run.call("outline", "outline", run.max_tokens("outline", 1500),
+                                       pool=run.pool_text(), n_sections=n_sections)).strip()
+    flags: list[str] = []
+    sections = parse_outline(outline_text, len(run.papers))[: max(n_sections, 2) + 2]
+    if len(sections) < 2:
+        flags.append("outline_unparsed")
+        sections = [("Introduction", []), ("Methods and Findings", []), ("Conclusion", [])]
+    titles = [t for t, _ in sections]
+    if run.mode == "completion" or not any(nums for _, nums in sections):
+        assigned = assign_by_overlap(titles, run.papers)
+    else:
+        assigned = [nums for _, nums in sections]
+    toc = "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
+    words = max(60, int(run.task.target_words.midpoint / len(titles)))
+    default_tokens = int(words * 1.6) + 200
+    if run.spec.model == LOCAL_MODEL:
+        default_tokens = min(default_tokens, 512)
+
+    async def write(i: int, title: str, nums: list[int]) -> str:
+        papers = [run.papers[n - 1] for n in nums]
+        return await run.call("section", "section", run.max_tokens("section", default_tokens),
+                              ["\n## ", "\n# ", "\nReferences\n"], pool=run.pool_text(papers, nums),
+                              outline=toc if run.mode == "completion" else outline_text,
+                              index=i, section_title=title, words=words)
+
+    texts = await asyncio.gather(*(write(i, t, nums) for i, (t, nums) in enumerate(zip(titles, assigned), 1)))
+    texts = [re.sub(r"^\s*#{1,6}[^\n]*\n", "", t.strip("\n")) if t.lstrip().startswith("#") else t.strip("\n")
+             for t in texts]
+    new_texts, order, invented = renumber(texts, len(run.papers))
+    if invented:
+        flags.append("invented_reference_numbers")
+    shown = list(order)
+    if run.mode == "completion":  # the review's list is every paper shown: cited first, then the rest
+        shown += [n for nums in assigned for n in nums if n not in shown]
+    body = "\n\n".join(f"## {i} {t}\n\n{txt}" for i, (t, txt) in enumerate(zip(titles, new_texts), 1))
+    refs = reference_list([run.papers[n - 1] for n in shown], list(range(1, len(shown) + 1)))
+    md = f"# {run.title}\n\n{body}\n"
+    if refs:
+        md += f"\n## References\n\n{refs}\n"
+    return Draft(md, plan=outline_text, flags=flags)
+
+
+async def closed_book(run: StrategyRun) -> Draft:
+    """closed_book: the topic only, no pool; the model cites from memory and its references are resolved by title
+    against the task's papers, so invented references show up as unresolved -- the hallucination control
+    used in citation-accuracy studies of LLM-written reviews (e.g. ALCE, Gao et al. 2023; SurGE's checks)."""
+    text = await run.call("write", "closed_book", run.max_tokens("write", run.default_write_tokens()),
+                          ["\n# "] if run.mode == "completion" else None)
+    if run.mode == "completion":
+        return Draft(f"# {run.title}\n\n## 1 Introduction\n\n{text.strip()}\n")
+    return Draft(text)
+
+
+STRATEGIES: dict[str, Callable[[StrategyRun], Awaitable[Draft]]] = {
+    "zero_shot": zero_shot,
+    "plan_then_write": plan_then_write,
+    "outline_sections": outline_sections,
+    "closed_book": closed_book,
+}
+
+
+def default_mode(spec: GeneratorSpec) -> str:
+    """Completion mode for the local base model unless the spec sets a mode explicitly."""
+    if "mode" in spec.model_fields_set:
+        return spec.mode
+    return "completion" if spec.model == LOCAL_MODEL else spec.mode
+
+
+class LLMGenerator:
+    """A litellm model x prompting strategy x pool selection; bad replies become flagged Generations."""
+
+    def __init__(self, spec: GeneratorSpec):
+        from harness.errors import HarnessError
+
+        if not spec.model:
+            raise HarnessError(f"generator {spec.name!r}: kind llm needs a model", field="model",
+                               hint="e.g. openai/gpt-4o-mini or local/gemma-3-270m")
+        strategy = spec.strategy or "zero_shot"
+        if strategy not in STRATEGIES:
+            raise HarnessError(f"generator {spec.name!r}: unknown strategy {strategy!r}", field="strategy",
+                               hint=f"known: {', '.join(STRATEGIES)}")
+        self.spec = spec
+        self.strategy = strategy
+        self.mode = default_mode(spec)
+
+    async def generate(self, task: Task, seed: int, client: LLMClient | None) -> Generation:
+        """Select the pool, run the strategy through the client, parse the markdown, record calls and flags."""
+        if client is None:
+            from harness.generators.llm import LiteLLMClient
+
+            client = LiteLLMClient(price=self.spec.price)
+        start = time.perf_counter()
+        rng_seed = derive_seed(task.id, self.spec.name, seed)
+        papers = [] if self.strategy == "closed_book" else select_pool(task, self.spec.pool, rng_seed)
+        log = CallLog(model=self.spec.model or "", price=self.spec.price)
+        run = StrategyRun(task=task, spec=self.spec, mode=self.mode, papers=papers, rng_seed=rng_seed,
+                          client=client, log=log)
+        gen = Generation(task_id=task.id, generator=self.spec.name, seed=seed)
+        try:
+            draft = await STRATEGIES[self.strategy](run)
+        except ProviderError as exc:
+            return gen.model_copy(update={"calls": log.calls, "prompts": log.prompts, "error": str(exc),
+                                          "flags": ["provider_error"], "latency_s": time.perf_counter() - start})
+        return finish_generation(gen, draft, task, log, time.perf_counter() - start, papers)
+
+
+def finish_generation(gen: Generation, draft: Draft, task: Task, log: CallLog, wall_s: float,
+                      shown: list[Paper] | None = None) -> Generation:
+    """Parse the draft into a Review (papers = the pool shown), attach plan, usage, finish reason; flag bad replies."""
+    from harness.readers import parse_text
+
+    update: dict[str, Any] = {"calls": log.calls, "prompts": log.prompts, "latency_s": wall_s}
+    try:
+        review = parse_text(draft.markdown, format="markdown", pool=shown or None)
+    except Exception as exc:  # an unparseable reply is a result to report, not a crash
+        update.update(error=f"could not parse the reply as markdown: {exc}", flags=["unparseable"])
+        return gen.model_copy(update=update)
+    review = review.model_copy(update={"plan": draft.plan, "usage": log.usage(wall_s), "topic": task.topic,
+                                       "finish_reason": log.finish_reason()})
+    flags = reply_flags(review, [c.finish_reason for c in log.calls], log.empty_stages())
+    flags += [f for f in draft.flags if f not in flags]
+    update.update(review=review, flags=flags)
+    return gen.model_copy(update=update)
+
+
+__all__ = ["LLMGenerator", "STRATEGIES", "StrategyRun", "Draft", "parse_outline", "renumber", "split_body",
+           "title_of", "default_mode", "finish_generation"]

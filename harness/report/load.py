@@ -1,0 +1,134 @@
+"""Read a run directory (manifest, generations, scores) for reports; tolerant of a torn last jsonl line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from harness.errors import HarnessError
+
+SCORE_SCHEMA: dict[str, Any] = {
+    "cell": pl.Utf8,
+    "task_id": pl.Utf8,
+    "generator": pl.Utf8,
+    "seed": pl.Int64,
+    "score": pl.Utf8,
+    "value": pl.Float64,
+    "status": pl.Utf8,
+    "explanation": pl.Utf8,
+    "details": pl.Utf8,
+}
+
+
+@dataclass
+class RunData:
+    """Everything a report needs from one run directory."""
+
+    run_dir: Path
+    manifest: dict[str, Any]
+    scores: pl.DataFrame
+    generations: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def run_id(self) -> str:
+        return str(self.manifest.get("run_id") or self.manifest.get("id") or self.run_dir.name)
+
+
+def _run_dir(run_dir: str | Path) -> Path:
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise HarnessError("run directory not found", path=path, hint="pass results/<run-id>/")
+    return path
+
+
+def read_manifest(run_dir: str | Path) -> dict[str, Any]:
+    """manifest.json as a dict; {} when the run has none yet."""
+    path = _run_dir(run_dir) / "manifest.json"
+    if not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    if not isinstance(data, dict):
+        raise HarnessError("expected a JSON object", path=path)
+    return data
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a jsonl file; a torn (unterminated, unparsable) last line is skipped, other bad lines are errors."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    rows: list[dict[str, Any]] = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if i == len(lines):  # last line with no newline after it: an interrupted append
+                break
+            raise HarnessError(f"invalid JSON line: {exc.msg}", path=path, line=i) from None
+    return rows
+
+
+def read_generations(run_dir: str | Path) -> list[dict[str, Any]]:
+    """generations.jsonl rows (Generation JSON plus "cell"); the first record of a cell wins, as in the runner."""
+    rows = read_jsonl(_run_dir(run_dir) / "generations.jsonl")
+    by_cell: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        cell = row.get("cell") or f"{row.get('task_id')}|{row.get('generator')}|{row.get('seed')}"
+        by_cell.setdefault(cell, row)
+    return list(by_cell.values())
+
+
+def read_scores(run_dir: str | Path) -> pl.DataFrame:
+    """scores.parquet with the documented columns and types; one row per (cell, score), last one wins."""
+    path = _run_dir(run_dir) / "scores.parquet"
+    if not path.exists():
+        raise HarnessError("scores.parquet is missing: the run has no scores yet", path=path,
+                           hint="run `harness run` first or check the run id")
+    try:
+        df = pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - corrupt file is a user-facing error
+        raise HarnessError(f"cannot read parquet: {exc}", path=path) from None
+    return normalize_scores(df, path)
+
+
+def normalize_scores(df: pl.DataFrame, path: str | Path | None = None) -> pl.DataFrame:
+    """Check the score columns, cast them to the documented types and drop duplicate (cell, score) rows."""
+    missing = [c for c in ("task_id", "generator", "seed", "score", "value", "status") if c not in df.columns]
+    if missing:
+        raise HarnessError(f"missing columns {missing}", path=path, field=missing[0])
+    if "cell" not in df.columns:
+        df = df.with_columns(pl.format("{}|{}|{}", "task_id", "generator", "seed").alias("cell"))
+    for col in ("explanation", "details"):
+        if col not in df.columns:
+            df = df.with_columns(pl.lit("" if col == "explanation" else "{}").alias(col))
+    df = df.select([pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()])
+    bad = df.filter(~pl.col("status").is_in(["ok", "not_applicable", "error"]))
+    if bad.height:
+        raise HarnessError(f"unknown status {bad['status'][0]!r}", path=path, field="status")
+    return df.unique(subset=["cell", "score"], keep="last", maintain_order=True)
+
+
+def load_run(run_dir: str | Path) -> RunData:
+    """Manifest, scores and generations of a run, via the runner's store when it exists."""
+    path = _run_dir(run_dir)
+    try:
+        from harness.runner import store  # the runner's own readers, when present
+    except ImportError:
+        store = None
+    if store is not None and all(hasattr(store, f) for f in ("read_scores", "read_manifest")):
+        manifest = store.read_manifest(path)
+        scores = normalize_scores(store.read_scores(path), path / "scores.parquet")
+    else:
+        manifest = read_manifest(path)
+        scores = read_scores(path)
+    return RunData(run_dir=path, manifest=manifest or {}, scores=scores, generations=read_generations(path))

@@ -1,0 +1,323 @@
+"""Report tables: per-generator means with bootstrap CIs, per-task means, the manifest summary; Markdown and LaTeX."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from harness.report.metrics import higher_is_better
+from harness.report.stats import N_BOOT, Estimate, bootstrap_mean_ci
+
+
+@dataclass
+class Table:
+    """A rendered-agnostic table: header cells, string rows, per-column direction marks and notes."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    directions: list[str | None] = field(default_factory=list)  # "up" / "down" / None per column
+    notes: list[str] = field(default_factory=list)
+    key: str = ""
+
+
+@dataclass
+class MetricSummary:
+    """One generator x metric: the estimate over ok cells, and how many cells were n/a or errors."""
+
+    generator: str
+    metric: str
+    estimate: Estimate
+    n_na: int
+    n_error: int
+
+    @property
+    def n(self) -> int:
+        return self.estimate.n
+
+
+def fmt(value: float | None) -> str:
+    """Compact number: 3 decimals for ordinary values, 3 significant digits for tiny ones (costs)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    v = float(value)
+    if v == 0:
+        return "0"
+    if v.is_integer() and abs(v) >= 1:
+        return f"{int(v):,}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.1f}"
+    if abs(v) >= 0.01:
+        return f"{v:.3f}"
+    return f"{v:.3g}"
+
+
+def manifest_generators(manifest: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Generator specs of a manifest: top-level "generators" or the resolved config's."""
+    manifest = manifest or {}
+    specs = manifest.get("generators")
+    if not specs and isinstance(manifest.get("config"), dict):
+        specs = manifest["config"].get("generators")
+    return [g for g in specs or [] if isinstance(g, dict) and g.get("name")]
+
+
+def generator_order(scores: pl.DataFrame, manifest: dict[str, Any] | None = None) -> list[str]:
+    """Generators in manifest order, then any others in the order they appear in the scores."""
+    seen = [g["name"] for g in manifest_generators(manifest)]
+    present = scores["generator"].unique(maintain_order=True).to_list()
+    return [g for g in seen if g in present] + [g for g in present if g not in seen]
+
+
+def summarize(scores: pl.DataFrame, metrics: list[str], generators: list[str] | None = None, *,
+              n_boot: int = N_BOOT, seed: int = 0) -> list[MetricSummary]:
+    """Mean and two-level bootstrap CI (tasks, seeds nested) per generator and metric; n/a and errors counted."""
+    generators = generators or generator_order(scores)
+    out: list[MetricSummary] = []
+    for gen in generators:
+        for metric in metrics:
+            sub = scores.filter((pl.col("generator") == gen) & (pl.col("score") == metric))
+            ok = sub.filter((pl.col("status") == "ok") & pl.col("value").is_not_null() & pl.col("value").is_not_nan())
+            est = bootstrap_mean_ci(ok["value"].to_list(), ok["task_id"].to_list(), n_boot=n_boot, rng=seed)
+            n_ok_rows = int((sub["status"] == "ok").sum())
+            out.append(MetricSummary(gen, metric, est,
+                                     n_na=int((sub["status"] == "not_applicable").sum()),
+                                     # an ok row without a finite value is a broken score: count it as an error
+                                     n_error=int((sub["status"] == "error").sum()) + n_ok_rows - ok.height))
+    return out
+
+
+def _dir(metric: str) -> str:
+    return "up" if higher_is_better(metric) else "down"
+
+
+def main_table(summaries: list[MetricSummary], generators: list[str], metrics: list[str],
+               cells: dict[str, int] | None = None) -> Table:
+    """Generators x metrics: mean [95% CI]; a cell says (n=k; n/a, err counts) when fewer than all cells count."""
+    index = {(s.generator, s.metric): s for s in summaries}
+    cells = cells or {}
+    rows = []
+    for gen in generators:
+        total = cells.get(gen) or max((index[(gen, m)].n for m in metrics if (gen, m) in index), default=0)
+        row = [gen, str(total)]
+        for metric in metrics:
+            s = index.get((gen, metric))
+            if s is None:
+                row.append("–")
+                continue
+            e = s.estimate
+            text = f"{fmt(e.mean)} [{fmt(e.lo)}, {fmt(e.hi)}]" if s.n else "–"
+            if s.n != total or s.n_na or s.n_error:
+                extra = [f"n={s.n}"] + ([f"{s.n_na} n/a"] if s.n_na else []) + (
+                    [f"{s.n_error} err"] if s.n_error else [])
+                text += f" ({'; '.join(extra)})"
+            row.append(text)
+        rows.append(row)
+    return Table(
+        title="Mean [95% CI] per generator",
+        columns=["generator", "n", *metrics],
+        rows=rows,
+        directions=[None, None, *[_dir(m) for m in metrics]],
+        notes=["95% percentile bootstrap CI over tasks x seeds (tasks resampled, seeds nested within tasks); "
+               "n = cells of the generator; (n=k) = only k cells had a value: n/a and err cells are excluded "
+               "from the mean and counted, never averaged in as 0.",
+               "↑ higher is better, ↓ lower is better."],
+        key="main",
+    )
+
+
+def per_task_means(scores: pl.DataFrame, metric: str) -> pl.DataFrame:
+    """task_id x generator: mean over ok seeds, with counts of ok / n/a / error cells."""
+    sub = scores.filter(pl.col("score") == metric)
+    ok_value = pl.when(pl.col("status") == "ok").then(pl.col("value")).otherwise(None)
+    return sub.group_by(["task_id", "generator"], maintain_order=True).agg(
+        ok_value.mean().alias("mean"),
+        (pl.col("status") == "ok").sum().alias("n_ok"),
+        (pl.col("status") == "not_applicable").sum().alias("n_na"),
+        (pl.col("status") == "error").sum().alias("n_error"),
+    )
+
+
+def per_task_table(scores: pl.DataFrame, metrics: list[str], generators: list[str]) -> Table:
+    """(task, generator) x metrics: mean over seeds; 'n/a' / 'error' when no seed was scored."""
+    tasks = sorted(scores["task_id"].unique().to_list())
+    cells: dict[tuple[str, str, str], str] = {}
+    for metric in metrics:
+        for r in per_task_means(scores, metric).iter_rows(named=True):
+            total = r["n_ok"] + r["n_na"] + r["n_error"]
+            if r["n_ok"]:
+                text = fmt(r["mean"]) + (f" ({r['n_ok']}/{total})" if r["n_ok"] < total else "")
+            else:
+                text = "error" if r["n_error"] else "n/a"
+            cells[(r["task_id"], r["generator"], metric)] = text
+    rows = [[t, g, *[cells.get((t, g, m), "–") for m in metrics]] for t in tasks for g in generators
+            if any((t, g, m) in cells for m in metrics)]
+    return Table(
+        title="Per task (mean over seeds)",
+        columns=["task", "generator", *metrics],
+        rows=rows,
+        directions=[None, None, *[_dir(m) for m in metrics]],
+        notes=["(k/n): only k of n seeds had a value; n/a: the metric does not apply to this cell."],
+        key="per_task",
+    )
+
+
+def _price_text(price: Any) -> str:
+    if isinstance(price, dict):
+        i, o = price.get("input_per_mtok"), price.get("output_per_mtok")
+        if i is not None or o is not None:
+            return f"{fmt(i)} / {fmt(o)}"
+    if isinstance(price, (int, float)):
+        return fmt(float(price))
+    return "–"
+
+
+def _price_sources(manifest: dict[str, Any], generations: list[dict[str, Any]]) -> dict[str, str]:
+    """Where each generator's price came from: manifest first, else the cost_source its generations recorded."""
+    out: dict[str, str] = {}
+    listed = manifest.get("price_sources") or {}
+    if isinstance(listed, dict):
+        out.update({str(k): str(v) for k, v in listed.items()})
+    elif isinstance(listed, list):
+        out.update({str(d.get("generator") or d.get("name")): str(d.get("source")) for d in listed
+                    if isinstance(d, dict)})
+    for g in manifest_generators(manifest):
+        if g.get("name") not in out:
+            src = g.get("price_source") or g.get("cost_source")
+            if src:
+                out[g["name"]] = str(src)
+    seen: dict[str, Counter] = {}
+    for gen in generations:
+        usage = ((gen.get("review") or {}).get("usage") or {})
+        src = usage.get("cost_source") or next((c.get("cost_source") for c in gen.get("calls") or []
+                                                if c.get("cost_source")), None)
+        if src:
+            seen.setdefault(str(gen.get("generator")), Counter())[str(src)] += 1
+    for name, counts in seen.items():
+        out.setdefault(name, ", ".join(sorted(counts)))
+    return out
+
+
+def manifest_tables(manifest: dict[str, Any], generations: list[dict[str, Any]] | None = None,
+                    generators: list[str] | None = None) -> list[Table]:
+    """The run's generators (model, strategy, price and its source) and its run facts (versions, counters)."""
+    generations = generations or []
+    sources = _price_sources(manifest, generations)
+    specs = manifest_generators(manifest)
+    names = [g.get("name") for g in specs]
+    specs += [{"name": n} for n in generators or [] if n not in names]
+    gen_rows = []
+    for g in specs:
+        name = str(g.get("name"))
+        source = sources.get(name, "unknown")
+        price = _price_text(g.get("price"))
+        if price == "–" and source == "litellm":
+            price = "litellm map"
+        gen_rows.append([name, str(g.get("kind") or "–"), str(g.get("model") or "–"), str(g.get("strategy") or "–"),
+                         price, source])
+    tables = [Table(
+        title="Generators",
+        columns=["generator", "kind", "model", "strategy", "price in / out (USD per Mtok)", "price source"],
+        rows=gen_rows,
+        directions=[None] * 6,
+        notes=["price source: 'user-set' = price given in the config; 'litellm' = litellm's bundled price map; "
+               "'local' = a model served on this machine (free); 'unknown' = no price known (cost not counted); "
+               "'none (offline)' = no LLM calls."],
+        key="generators",
+    )]
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    facts: list[list[str]] = []
+    for key in ("run_id", "status", "created", "started", "ended", "config_hash", "config_source", "cells"):
+        if manifest.get(key) not in (None, ""):
+            facts.append([key, _short(manifest[key])])
+    seeds = manifest.get("seeds") or config.get("seeds")
+    if seeds:
+        facts.append(["seeds", _short(seeds)])
+    git = manifest.get("git")
+    if isinstance(git, dict) and git.get("commit"):
+        facts.append(["git", f"{str(git['commit'])[:12]}{' (dirty)' if git.get('dirty') else ''}"])
+    litellm = manifest.get("litellm")
+    if isinstance(litellm, dict) and litellm.get("price_map"):
+        facts.append(["price map", _short(litellm["price_map"])])
+    versions = manifest.get("versions") or manifest.get("packages")
+    if isinstance(versions, dict):
+        facts += [[f"version: {k}", _short(v)] for k, v in versions.items() if v is not None]
+    machine = manifest.get("machine")
+    if isinstance(machine, dict):
+        facts.append(["machine", ", ".join(f"{k} {v}" for k, v in machine.items() if v is not None)])
+    hashes = manifest.get("task_hashes")
+    if not isinstance(hashes, dict) and isinstance(manifest.get("tasks"), dict):
+        hashes = {t: (v.get("content_hash") if isinstance(v, dict) else v) for t, v in manifest["tasks"].items()}
+    if isinstance(hashes, dict):
+        facts += [[f"task hash: {k}", str(v)[:12]] for k, v in hashes.items()]
+    counters = manifest.get("counters")
+    if isinstance(counters, dict):
+        facts += [[f"count: {k}", _short(v)] for k, v in counters.items()]
+    if facts:
+        tables.append(Table(title="Run facts", columns=["field", "value"], rows=facts, directions=[None, None],
+                            key="run"))
+    return tables
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- renderers -------------------------------------------------------------------------------------------
+
+_ARROW_MD = {"up": " ↑", "down": " ↓"}
+_ARROW_TEX = {"up": r" $\uparrow$", "down": r" $\downarrow$"}
+
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def to_markdown(table: Table, heading_level: int = 3) -> str:
+    """GitHub-flavoured Markdown table with its title as a heading and notes below."""
+    dirs = table.directions or [None] * len(table.columns)
+    head = [_md_cell(c) + _ARROW_MD.get(d or "", "") for c, d in zip(table.columns, dirs)]
+    align = ["---" if i == 0 or d is None else "---:" for i, d in enumerate(dirs)]
+    lines = [f"{'#' * heading_level} {_md_cell(table.title)}", "", "| " + " | ".join(head) + " |",
+             "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    if not table.rows:
+        lines.append("| " + " | ".join("–" for _ in table.columns) + " |")
+    lines += [""] + [f"*{_md_cell(n)}*" for n in table.notes]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+    "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "|": r"\textbar{}", "–": "--", "…": r"\ldots{}", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX special characters so any string (names, models, notes) is safe in a tabular cell."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in str(text).replace("\r", " ").replace("\n", " "))
+
+
+def to_latex(table: Table) -> str:
+    """A booktabs table (needs \\usepackage{booktabs}) with a caption, ready to paste."""
+    dirs = table.directions or [None] * len(table.columns)
+    spec = "".join("l" if d is None else "r" for d in dirs)
+    head = " & ".join(latex_escape(c) + _ARROW_TEX.get(d or "", "") for c, d in zip(table.columns, dirs))
+    body = [" & ".join(latex_escape(c) for c in row) + r" \\" for row in table.rows]
+    label = f"tab:{table.key}" if table.key else ""
+    lines = [r"\begin{table}[t]", r"\centering", r"\small",
+             rf"\caption{{{latex_escape(table.title)}}}" + (rf"\label{{{label}}}" if label else ""),
+             rf"\begin{{tabular}}{{{spec}}}", r"\toprule", head + r" \\", r"\midrule", *body, r"\bottomrule",
+             r"\end{tabular}"]
+    if table.notes:
+        lines.append(r"\par\smallskip\footnotesize " + " ".join(latex_escape(n) for n in table.notes))
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"

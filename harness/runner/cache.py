@@ -1,0 +1,161 @@
+"""SQLite response cache: successful LLM responses keyed by model, full prompt and output-changing params."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.generators.base import LLMRequest, LLMResponse
+
+# Request fields that do not change the output, so they stay out of the key.
+_NOT_IN_KEY = {"stage", "template", "template_hash", "api_base"}
+_EXTRA_NOT_IN_KEY = {"timeout", "request_timeout", "num_retries", "api_key", "max_retries", "metadata"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    stage TEXT,
+    response TEXT NOT NULL,
+    created REAL NOT NULL,
+    last_used REAL NOT NULL,
+    hits INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS responses_last_used ON responses(last_used);
+"""
+
+
+def cache_key(request: LLMRequest) -> str:
+    """sha256 of the canonical JSON of what determines the output (model, messages/prompt, sampling params)."""
+    data = request.model_dump(mode="json", exclude=_NOT_IN_KEY)
+    data["extra"] = {k: v for k, v in (data.get("extra") or {}).items() if k not in _EXTRA_NOT_IN_KEY}
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def cacheable(response: LLMResponse) -> bool:
+    """Only real answers are cached: errors never reach here, and empty completions are not kept."""
+    return bool(response.text and response.text.strip())
+
+
+class ResponseCache:
+    """A process-wide SQLite cache file (WAL mode, safe for several processes)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._touched: dict[str, int] = {}
+
+    def _flush_locked(self) -> None:
+        if not self._touched:
+            return
+        now = time.time()
+        self._db.execute("BEGIN")
+        self._db.executemany("UPDATE responses SET hits=hits+?, last_used=? WHERE key=?",
+                             [(n, now, k) for k, n in self._touched.items()])
+        self._db.execute("COMMIT")
+        self._touched.clear()
+
+    def flush(self) -> None:
+        """Write pending hit counts and last-used times (done on close, stats, prune)."""
+        with self._lock:
+            self._flush_locked()
+
+    def get(self, key: str) -> LLMResponse | None:
+        """The stored response for key (marked cached), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT response FROM responses WHERE key=?", (key,)).fetchone()
+            if row is None:
+                return None
+            self._touched[key] = self._touched.get(key, 0) + 1  # written in one batch by flush()
+            if len(self._touched) >= 256:
+                self._flush_locked()
+        resp = LLMResponse.model_validate_json(row[0])
+        return resp.model_copy(update={"cached": True})
+
+    def put(self, key: str, request: LLMRequest, response: LLMResponse) -> bool:
+        """Store a successful response; returns False (and stores nothing) when it is not cacheable."""
+        if not cacheable(response):
+            return False
+        blob = response.model_copy(update={"cached": False}).model_dump_json()
+        now = time.time()
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses(key, model, stage, response, created, last_used, hits) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0)",
+                (key, request.model, request.stage, blob, now, now),
+            )
+        return True
+
+    def stats(self) -> dict[str, Any]:
+        """Entries, hits and size, overall and per model."""
+        with self._lock:
+            self._flush_locked()
+            total, hits, oldest, newest = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(hits),0), MIN(created), MAX(created) FROM responses").fetchone()
+            per_model = self._db.execute(
+                "SELECT model, COUNT(*), COALESCE(SUM(hits),0) FROM responses GROUP BY model ORDER BY model").fetchall()
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.exists())
+        return {
+            "path": str(self.path),
+            "entries": total,
+            "hits": hits,
+            "bytes": size,
+            "oldest": oldest,
+            "newest": newest,
+            "models": {m: {"entries": n, "hits": h} for m, n, h in per_model},
+        }
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many were removed."""
+        with self._lock:
+            self._touched.clear()
+            n = self._db.execute("DELETE FROM responses").rowcount
+        self._vacuum()
+        return n
+
+    def prune(self, older_than_s: float) -> int:
+        """Delete entries not used for older_than_s seconds; returns how many were removed."""
+        cutoff = time.time() - older_than_s
+        with self._lock:
+            self._flush_locked()
+            n = self._db.execute("DELETE FROM responses WHERE last_used < ?", (cutoff,)).rowcount
+        self._vacuum()
+        return n
+
+    def _vacuum(self) -> None:
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("VACUUM")
+
+    def close(self) -> None:
+        with self._lock:
+            self._flush_locked()
+            self._db.close()
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def parse_age(text: str) -> float:
+    """'30d', '12h', '15m', '90s' or plain seconds -> seconds."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
+    if not m:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30d, 12h, 15m)")
+    mult = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+    return float(m.group(1)) * mult

@@ -1,0 +1,266 @@
+"""The runner's LLM client wrapper: cache, per-model concurrency, per-call timeout, retries, budget, counters."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from harness.config import Concurrency, Retries, redact_text
+from harness.generators.base import LLMClient, LLMRequest, LLMResponse
+from harness.runner.cache import ResponseCache, cache_key
+
+log = logging.getLogger("harness.runner")
+
+_RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
+_RETRY_NAMES = ("Timeout", "APIConnectionError", "ConnectionError", "RateLimit", "ServiceUnavailable",
+                "InternalServerError", "BadGateway", "ServerDisconnected", "RemoteProtocolError", "ReadError")
+
+
+class BudgetExceeded(Exception):
+    """Raised instead of a new provider call once spend has reached budget_usd."""
+
+
+def call_failed(exc: BaseException, message: str, attempts: int, model: str) -> Exception:
+    """The ProviderError a generator sees for a call that failed for good (with .attempts, cause kept)."""
+    from harness.generators.llm import ProviderError, classify as provider_kind
+
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        base = ProviderError("timeout", message, model=model)
+    else:
+        try:
+            base = provider_kind(exc, model)
+        except Exception:  # noqa: BLE001 - classification must never mask the failure
+            base = ProviderError("other", message, model=model)
+    err = ProviderError(base.kind, message, status=base.status, retry_after=base.retry_after, model=model)
+    err.attempts = attempts  # type: ignore[attr-defined]
+    return err
+
+
+@dataclass
+class Counters:
+    """Run totals shown in the manifest."""
+
+    provider_calls: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    errors: int = 0
+    spend_usd: float = 0.0
+    unpriced_calls: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["spend_usd"] = round(d["spend_usd"], 10)
+        return d
+
+    def add(self, other: dict[str, Any]) -> None:
+        for k, v in other.items():
+            if hasattr(self, k):
+                setattr(self, k, getattr(self, k) + v)
+
+
+@dataclass
+class CallOutcome:
+    """What happened to one call of a cell (the runner copies attempts into the Generation's CallRecords)."""
+
+    stage: str
+    attempts: int
+    cached: bool
+    error: str | None = None
+    retry_waits: list[float] = field(default_factory=list)
+
+
+def classify(exc: BaseException) -> tuple[bool, float | None, str]:
+    """(retryable, retry_after seconds or None, short reason) for an exception raised by a provider call."""
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return True, None, "timeout"
+    flag = getattr(exc, "retryable", None)
+    status = _status_of(exc)
+    retry_after = _retry_after_of(exc)
+    name = type(exc).__name__
+    reason = f"{name}" + (f" (HTTP {status})" if status else "")
+    if isinstance(flag, bool):
+        return flag, retry_after, reason
+    if status is not None:
+        return (status in _RETRY_STATUS or status >= 500), retry_after, reason
+    names = [c.__name__ for c in type(exc).__mro__]
+    if any(key in n for n in names for key in _RETRY_NAMES):
+        return True, retry_after, reason
+    if isinstance(exc, (ConnectionError, OSError)):
+        return True, retry_after, reason
+    return False, retry_after, reason
+
+
+def _status_of(exc: BaseException) -> int | None:
+    for obj in (exc, getattr(exc, "response", None)):
+        for attr in ("status_code", "status"):
+            s = getattr(obj, attr, None) if obj is not None else None
+            if isinstance(s, int) and s > 0:
+                return s
+    return None
+
+
+def _retry_after_of(exc: BaseException) -> float | None:
+    """Retry-After from the exception (attribute, response headers, or litellm's copied headers)."""
+    ra = getattr(exc, "retry_after", None)
+    if isinstance(ra, (int, float)) and ra >= 0:
+        return float(ra)
+    header_sets = []
+    resp = getattr(exc, "response", None)
+    if resp is not None:
+        header_sets.append(getattr(resp, "headers", None))
+    header_sets.append(getattr(exc, "litellm_response_headers", None))
+    header_sets.append(getattr(exc, "headers", None))
+    for headers in header_sets:
+        if not headers:
+            continue
+        try:
+            value = headers.get("retry-after") or headers.get("Retry-After")
+        except Exception:
+            continue
+        if value is not None:
+            return parse_retry_after(str(value))
+    return None
+
+
+def parse_retry_after(value: str) -> float | None:
+    """Seconds from a Retry-After header: a number or an HTTP date."""
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class RunClient:
+    """Wraps the provider client for a whole run; one instance shared by every cell."""
+
+    def __init__(self, inner: LLMClient, *, cache: ResponseCache | None, concurrency: Concurrency,
+                 retries: Retries, timeout_s: float, budget_usd: float | None = None,
+                 seed: int | None = None):
+        self.inner = inner
+        self.cache = cache
+        self.concurrency = concurrency
+        self.retries = retries
+        self.timeout_s = timeout_s
+        self.budget_usd = budget_usd
+        self.counters = Counters()
+        self.budget_hit = False
+        self._global = asyncio.Semaphore(concurrency.global_)
+        self._per_model: dict[str, asyncio.Semaphore] = {}
+        self._rng = random.Random(seed)
+
+    def for_cell(self, inner: LLMClient | None = None) -> CellClient:
+        """A per-cell view (optionally with its generator's own provider client) that records call outcomes."""
+        return CellClient(self, inner)
+
+    def _model_sem(self, model: str) -> asyncio.Semaphore:
+        sem = self._per_model.get(model)
+        if sem is None:
+            sem = self._per_model[model] = asyncio.Semaphore(self.concurrency.for_model(model))
+        return sem
+
+    def _check_budget(self) -> None:
+        if self.budget_usd is not None and self.counters.spend_usd >= self.budget_usd:
+            if not self.budget_hit:
+                log.warning("budget reached: spent $%.4f of budget_usd $%.4f; no new provider calls",
+                            self.counters.spend_usd, self.budget_usd)
+            self.budget_hit = True
+            raise BudgetExceeded(f"budget_usd ${self.budget_usd:.4f} reached (spent ${self.counters.spend_usd:.4f}); "
+                                 "no new provider calls")
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter for the given (1-based) failed attempt."""
+        r = self.retries
+        raw = min(r.max_delay_s, r.base_delay_s * (2 ** (attempt - 1)))
+        return raw * (0.5 + 0.5 * self._rng.random())
+
+    async def complete(self, request: LLMRequest, outcomes: list[CallOutcome] | None = None,
+                       inner: LLMClient | None = None) -> LLMResponse:
+        """Answer from cache, else call the provider with limits, timeout, retries; record the outcome."""
+        key = cache_key(request) if self.cache is not None else None
+        if key is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.counters.cache_hits += 1
+                if outcomes is not None:
+                    outcomes.append(CallOutcome(request.stage, 0, True))
+                return hit
+        waits: list[float] = []
+        attempt = 0
+        while True:
+            self._check_budget()
+            attempt += 1
+            try:
+                async with self._model_sem(request.model), self._global:
+                    self._check_budget()
+                    self.counters.provider_calls += 1
+                    t0 = time.perf_counter()
+                    resp = await asyncio.wait_for((inner or self.inner).complete(request), timeout=self.timeout_s)
+            except BudgetExceeded:
+                raise
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - provider errors of every kind are classified here
+                retryable, retry_after, reason = classify(exc)
+                if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+                    detail = f"no answer within timeout_s={self.timeout_s:g}"
+                elif type(exc).__name__ == "ProviderError":
+                    detail = redact_text(str(getattr(exc, "message", exc)))[:500]
+                else:
+                    detail = f"{type(exc).__name__}: " + redact_text(str(exc))[:500]
+                delay = max(self.backoff(attempt), retry_after or 0.0)
+                if retryable and attempt < self.retries.max_attempts and (retry_after or 0) <= self.retries.max_delay_s:
+                    self.counters.retries += 1
+                    waits.append(delay)
+                    log.info("retry %d/%d for %s (%s) in %.2fs%s: %s", attempt, self.retries.max_attempts - 1,
+                             request.model, request.stage, delay,
+                             f" (Retry-After {retry_after:g}s)" if retry_after is not None else "", reason)
+                    await asyncio.sleep(delay)
+                    continue
+                self.counters.errors += 1
+                why = "not retryable" if not retryable else (
+                    f"Retry-After {retry_after:g}s exceeds retries.max_delay_s" if (retry_after or 0)
+                    > self.retries.max_delay_s else f"gave up after {attempt} attempts")
+                msg = f"{detail} [{why}]"
+                if outcomes is not None:
+                    outcomes.append(CallOutcome(request.stage, attempt, False, msg, waits))
+                raise call_failed(exc, msg, attempt, request.model) from exc
+            break
+        if resp.latency_s is None:
+            resp = resp.model_copy(update={"latency_s": time.perf_counter() - t0})
+        if resp.cost_usd is None:
+            self.counters.unpriced_calls += 1
+        else:
+            self.counters.spend_usd += resp.cost_usd
+        if key is not None:
+            self.cache.put(key, request, resp)
+        if outcomes is not None:
+            outcomes.append(CallOutcome(request.stage, attempt, False, None, waits))
+        return resp
+
+
+class CellClient:
+    """The LLMClient a generator sees for one cell; delegates to the run client and keeps call outcomes."""
+
+    def __init__(self, run: RunClient, inner: LLMClient | None = None):
+        self.run = run
+        self.inner = inner
+        self.outcomes: list[CallOutcome] = []
+        self.budget_blocked = False
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        try:
+            return await self.run.complete(request, self.outcomes, self.inner)
+        except BudgetExceeded:
+            self.budget_blocked = True
+            raise

@@ -1,0 +1,86 @@
+"""Recompute a run's scores from its stored generations (no provider call) and rewrite its scores table."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import polars as pl
+
+from harness.config import ExperimentConfig
+from harness.errors import HarnessError
+from harness.models import Score, Task
+from harness.runner.store import RunStore, iter_jsonl, read_generations, read_manifest
+
+log = logging.getLogger("harness.runner")
+
+
+def _previous_scores(store: RunStore) -> dict[str, list[Score]]:
+    latest: dict[str, list[Score]] = {}
+    for rec in iter_jsonl(store.path("scores.jsonl")):
+        latest[rec["cell"]] = [Score.model_validate(s) for s in rec.get("scores", [])]
+    return latest
+
+
+def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[str, Task] | None = None,
+            context: object = None) -> pl.DataFrame:
+    """Score every stored generation again and rewrite scores.jsonl and scores.parquet atomically.
+
+    Recomputes the run's families (or only `families`); new rows replace old rows of the same score name, other
+    old rows stay. Never calls a provider: judge scores (which need a model) are kept from the run.
+    """
+    from harness.runner import score_generation, scoring_context
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    config = ExperimentConfig.from_dict(manifest["config"], source=str(run_dir / "manifest.json"))
+    fam_list = families
+    if fam_list is not None:
+        try:
+            from harness.scorers import check_families
+
+            fam_list = check_families(fam_list)
+        except HarnessError as exc:
+            raise HarnessError(exc.message, path=run_dir, field="--scorers", hint=exc.hint) from None
+        if "judge" in fam_list and config.scorers.judge_model:
+            raise HarnessError("the judge family calls a model; rescore makes no provider calls", field="--scorers",
+                               hint="re-run the experiment to refresh judge scores")
+    else:
+        fam_list = [f for f in (config.scorers.families or _family_names())
+                    if not (f == "judge" and config.scorers.judge_model)]
+    if tasks is None:
+        from harness.tasks import load_suite
+
+        tasks = load_suite(config.tasks_dir)
+    gens = read_generations(run_dir)
+    store = RunStore(run_dir)
+    old = _previous_scores(store)
+    recorded = manifest.get("tasks", {})
+    changed = sorted(t for t, info in recorded.items()
+                     if t in tasks and info.get("content_hash") not in (None, tasks[t].content_hash or
+                                                                         tasks[t].compute_hash()))
+    if changed:
+        log.warning("rescore %s: task files changed since the run: %s", run_dir, ", ".join(changed))
+    out: dict[str, list[Score]] = {}
+    specs = {g.name: g for g in config.generators}
+    for cell, gen in gens.items():
+        task = tasks.get(gen.task_id)
+        if task is None:
+            raise HarnessError(f"task {gen.task_id!r} of cell {cell!r} is not in the task suite", path=run_dir)
+        ctx = context or scoring_context(config, specs.get(gen.generator), judge=False)
+        new = score_generation(gen, task, fam_list, ctx)
+        names = {s.name for s in new}
+        new = [s for s in old.get(cell, []) if s.name not in names] + new
+        out[cell] = new
+    store.rewrite_scores_log(out)
+    return store.materialize_scores()
+
+
+def _family_names() -> list[str]:
+    try:
+        from harness.scorers import FAMILIES
+    except ImportError:
+        return []
+    return sorted(FAMILIES)
+
+

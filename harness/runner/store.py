@@ -1,0 +1,273 @@
+"""Run-directory I/O: atomic manifest, fsynced append-only JSONL, scores table materialised to parquet."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import polars as pl
+
+from harness.config import env_secrets, parse_cell, redact_text
+from harness.errors import HarnessError
+from harness.generators.base import Generation
+from harness.models import Score
+
+MANIFEST = "manifest.json"
+GENERATIONS = "generations.jsonl"
+SCORES_LOG = "scores.jsonl"
+SCORES = "scores.parquet"
+ERRORS = "errors.jsonl"
+RUN_LOG = "run.log"
+
+SCORE_SCHEMA = {
+    "cell": pl.Utf8,
+    "task_id": pl.Utf8,
+    "generator": pl.Utf8,
+    "seed": pl.Int64,
+    "score": pl.Utf8,
+    "value": pl.Float64,
+    "status": pl.Utf8,
+    "explanation": pl.Utf8,
+    "details": pl.Utf8,
+}
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so readers see the old or the new content, never a part (temp + fsync + os.replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def repair_jsonl(path: Path) -> int:
+    """Cut a torn last line (left by a kill mid-write) so appends start on a fresh line; returns bytes cut."""
+    if not path.exists():
+        return 0
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with open(path, "rb+") as fh:
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return 0
+        # scan back for the last newline
+        pos, chunk = size, 65536
+        keep = 0
+        while pos > 0:
+            start = max(0, pos - chunk)
+            fh.seek(start)
+            buf = fh.read(pos - start)
+            i = buf.rfind(b"\n")
+            if i >= 0:
+                keep = start + i + 1
+                break
+            pos = start
+        fh.truncate(keep)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return size - keep
+
+
+def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Complete JSON lines of a file; a torn or unparsable last line is ignored (a kill mid-append)."""
+    if not path.exists():
+        return
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    # The part after the final newline is empty for a complete file, a torn line otherwise.
+    complete, tail = lines[:-1], lines[-1]
+    for i, raw in enumerate(complete):
+        if not raw.strip():
+            continue
+        try:
+            yield json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise HarnessError(f"corrupt JSON line: {exc.msg}", path=path, line=i + 1) from None
+    del tail
+
+
+class RunStore:
+    """Files of one run directory; appends are flushed and fsynced per record."""
+
+    def __init__(self, run_dir: str | Path):
+        self.dir = Path(run_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._secrets = env_secrets()  # values of *_API_KEY / *_TOKEN variables, never written
+        self._locks = {name: threading.Lock() for name in (GENERATIONS, SCORES_LOG, ERRORS)}
+        self._pending: list[tuple[bytes, asyncio.Future]] = []
+        self._committer: asyncio.Task | None = None
+        for name in (GENERATIONS, SCORES_LOG, ERRORS):
+            repair_jsonl(self.dir / name)
+
+    def path(self, name: str) -> Path:
+        return self.dir / name
+
+    # ----- writes ---------------------------------------------------------------------------------
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        data = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode()
+        atomic_write(self.path(MANIFEST), data)
+
+    def _line(self, record: dict[str, Any]) -> bytes:
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+        return (redact_text(text, self._secrets) + "\n").encode()
+
+    def _append(self, name: str, record: dict[str, Any], sync: bool = True) -> None:
+        self._write(name, self._line(record), sync)
+
+    def _write(self, name: str, data: bytes, sync: bool = True) -> None:
+        fd = os.open(self.path(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            with self._locks[name]:  # appends come from the event loop and from worker threads
+                view = memoryview(data)
+                while view:  # a kill leaves the whole line or a torn tail (cut on the next open), never a mix
+                    view = view[os.write(fd, view):]
+            if sync:
+                os.fsync(fd)  # outside the lock: concurrent appends share one disk flush
+        finally:
+            os.close(fd)
+
+    def append_generation(self, cell: str, generation: Generation) -> None:
+        """One self-contained line: the Generation plus its cell key (written and fsynced before returning)."""
+        self._append(GENERATIONS, {"cell": cell, **generation.model_dump(mode="json")})
+
+    async def append_generation_async(self, cell: str, generation: Generation) -> None:
+        """As append_generation, but lines of concurrent cells share one write + fsync (group commit)."""
+        data = self._line({"cell": cell, **generation.model_dump(mode="json")})
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._pending.append((data, fut))
+        if self._committer is None or self._committer.done():
+            self._committer = loop.create_task(self._commit_loop())
+        await fut
+
+    async def _commit_loop(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await asyncio.to_thread(self._write, GENERATIONS, b"".join(d for d, _ in batch), True)
+            except BaseException as exc:  # noqa: BLE001 - every waiting cell sees the failure
+                for _, f in batch:
+                    if not f.done():
+                        f.set_exception(exc)
+                continue
+            for _, f in batch:
+                if not f.done():
+                    f.set_result(None)
+
+    def append_scores(self, cell: str, scores: list[Score]) -> None:
+        """One line per scored cell; the last line of a cell wins when the table is materialised.
+
+        Not fsynced: scores are recomputable, and a resume re-scores any stored generation without a line here.
+        """
+        self._append(SCORES_LOG, {"cell": cell, "time": time.time(),
+                                  "scores": [s.model_dump(mode="json") for s in scores]}, sync=False)
+
+    def append_error(self, cell: str, error: str, **extra: Any) -> None:
+        self._append(ERRORS, {"cell": cell, "time": time.time(), "error": error, **extra})
+
+    def rewrite_scores_log(self, entries: dict[str, list[Score]]) -> None:
+        """Replace scores.jsonl atomically (rescore)."""
+        now = time.time()
+        lines = [json.dumps({"cell": c, "time": now, "scores": [s.model_dump(mode="json") for s in ss]},
+                            ensure_ascii=False, separators=(",", ":")) for c, ss in entries.items()]
+        atomic_write(self.path(SCORES_LOG), redact_text("".join(line + "\n" for line in lines), self._secrets).encode())
+
+    def materialize_scores(self) -> pl.DataFrame:
+        """Build scores.parquet from the complete cells (one row per cell x score) and write it atomically."""
+        df = scores_frame(self.dir)
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{SCORES}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            df.write_parquet(tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path(SCORES))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return df
+
+    # ----- reads ----------------------------------------------------------------------------------
+
+    def completed_cells(self) -> set[str]:
+        return {rec["cell"] for rec in iter_jsonl(self.path(GENERATIONS)) if "cell" in rec}
+
+    def scored_cells(self) -> set[str]:
+        return {rec["cell"] for rec in iter_jsonl(self.path(SCORES_LOG)) if "cell" in rec}
+
+
+def read_manifest(run_dir: str | Path) -> dict[str, Any]:
+    """The run's manifest.json as a dict."""
+    p = Path(run_dir) / MANIFEST
+    if not p.exists():
+        raise HarnessError("not a run directory (no manifest.json)", path=run_dir)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"corrupt manifest: {exc.msg}", path=p, line=exc.lineno) from None
+
+
+def read_generations(run_dir: str | Path) -> dict[str, Generation]:
+    """cell -> Generation for every complete line (first line of a cell wins; a torn last line is ignored)."""
+    out: dict[str, Generation] = {}
+    path = Path(run_dir) / GENERATIONS
+    for rec in iter_jsonl(path):
+        cell = rec.pop("cell", None)
+        if cell is None or cell in out:
+            continue
+        out[cell] = Generation.model_validate(rec)
+    return out
+
+
+def scores_frame(run_dir: str | Path) -> pl.DataFrame:
+    """The scores table built from scores.jsonl, restricted to cells with a stored generation."""
+    run_dir = Path(run_dir)
+    done = {rec["cell"] for rec in iter_jsonl(run_dir / GENERATIONS) if "cell" in rec}
+    latest: dict[str, list[dict[str, Any]]] = {}
+    for rec in iter_jsonl(run_dir / SCORES_LOG):
+        if rec.get("cell") in done:
+            latest[rec["cell"]] = rec.get("scores", [])
+    rows = []
+    for cell in sorted(latest):
+        task_id, generator, seed = parse_cell(cell)
+        seen: set[str] = set()
+        for s in latest[cell]:
+            if s["name"] in seen:
+                continue
+            seen.add(s["name"])
+            rows.append({
+                "cell": cell, "task_id": task_id, "generator": generator, "seed": seed, "score": s["name"],
+                "value": s.get("value"), "status": s["status"], "explanation": s.get("explanation", ""),
+                "details": json.dumps(s.get("details") or {}, ensure_ascii=False, sort_keys=True, default=str),
+            })
+    return pl.DataFrame(rows, schema=SCORE_SCHEMA)
+
+
+def read_scores(run_dir: str | Path) -> pl.DataFrame:
+    """scores.parquet, or the table rebuilt from scores.jsonl when the parquet is missing or stale."""
+    run_dir = Path(run_dir)
+    pq, log = run_dir / SCORES, run_dir / SCORES_LOG
+    if pq.exists() and (not log.exists() or pq.stat().st_mtime_ns >= log.stat().st_mtime_ns):
+        return pl.read_parquet(pq)
+    if not log.exists() and not (run_dir / GENERATIONS).exists():
+        raise HarnessError("not a run directory (no scores.parquet or scores.jsonl)", path=run_dir)
+    return scores_frame(run_dir)
+
+
+def read_errors(run_dir: str | Path) -> list[dict[str, Any]]:
+    return list(iter_jsonl(Path(run_dir) / ERRORS))

@@ -1,0 +1,92 @@
+"""Scorers: one family per module, each a pure `(resolved review, task, context) -> list[Score]`.
+
+`score_review` resolves the review against the task once, runs the chosen families and turns any exception
+inside a family into `Score.err` for each of that family's names, so one broken scorer never stops a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from harness.errors import HarnessError
+from harness.models import Review, Score, Task
+from harness.scorers import citations, coverage, cost, judge, length, overlap, plan, structure
+
+ScorerFn = Callable[[Any, Task, "ScoringContext"], list[Score]]
+
+
+def _default_embedder():
+    from harness.embeddings import get_embedder
+
+    return get_embedder()
+
+
+@dataclass
+class ScoringContext:
+    """What scorers may need beyond the review and task: models, judge settings, threshold overrides."""
+
+    embedder: Callable[[], Any] = _default_embedder
+    judge_model: str | None = None
+    judge_api_base: str | None = None
+    judge_cache_dir: Path = field(default_factory=lambda: Path(".cache") / "judge")
+    thresholds: dict[str, float] = field(default_factory=dict)  # overrides: "relevance", "support"
+    extra_metrics: list[str] = field(default_factory=list)  # local `evaluate` metric dirs for overlap.extra.*
+    api_base: str | None = None  # the generator's API base (a localhost base means a free local model)
+
+
+FAMILIES: dict[str, ScorerFn] = {
+    "coverage": coverage.score_coverage,
+    "citations": citations.score_citations,
+    "length": length.score_length,
+    "plan": plan.score_plan,
+    "cost": cost.score_cost,
+    "overlap": overlap.score_overlap,
+    "judge": judge.score_judge,
+    "structure": structure.score_structure,
+}
+
+NAMES: dict[str, list[str]] = {
+    "coverage": coverage.NAMES, "citations": citations.NAMES, "length": length.NAMES, "plan": plan.NAMES,
+    "cost": cost.NAMES, "overlap": overlap.NAMES, "judge": judge.NAMES, "structure": structure.NAMES,
+}
+
+OFFLINE_FAMILIES = [f for f in FAMILIES if f != "judge"]
+
+
+def check_families(families: list[str] | None) -> list[str]:
+    """The families to run (all when None); HarnessError naming the unknown ones."""
+    if families is None:
+        return list(FAMILIES)
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown:
+        raise HarnessError(f"unknown scorer families: {', '.join(unknown)}", field="scorers",
+                           hint=f"known: {', '.join(FAMILIES)}")
+    return list(dict.fromkeys(families))
+
+
+def score_review(review: Review, task: Task, context: ScoringContext | None = None,
+                 families: list[str] | None = None) -> list[Score]:
+    """Resolve the review against the task, then run each family; a failing family yields Score.err per name."""
+    ctx = context or ScoringContext()
+    fams = check_families(families)
+    try:
+        from harness.resolve import resolve_for_task
+
+        resolved = resolve_for_task(review, task)
+    except Exception as exc:  # resolution failing must not lose the run
+        why = f"resolving the review against task {task.id!r} failed: {type(exc).__name__}: {exc}"
+        return [Score.err(n, why[:500]) for f in fams for n in NAMES[f]]
+    out: list[Score] = []
+    for fam in fams:
+        try:
+            scores = FAMILIES[fam](resolved, task, ctx)
+        except Exception as exc:  # noqa: BLE001 — reported as error scores, never raised
+            why = f"scorer family {fam!r} failed: {type(exc).__name__}: {exc}"
+            scores = [Score.err(n, why[:500]) for n in NAMES[fam]]
+        out.extend(scores)
+    return out
+
+
+__all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "ScorerFn", "ScoringContext", "check_families", "score_review"]

@@ -1,0 +1,193 @@
+"""Coverage of the task's reference bibliography: recall/precision/F1, SurveyBench pooled precision, headings, methods."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from harness.models import Review, Score, Task, normalize_arxiv_id
+from harness.scorers.cited import cited_items
+
+NAMES = ["coverage.recall", "coverage.precision", "coverage.f1", "coverage.pooled_precision",
+         "coverage.heading_soft_recall", "coverage.method_recall"]
+
+_NEW_STYLE = re.compile(r"^(\d{4})\.(\d{4,5})$")
+
+
+def _arxiv_key(aid: str) -> tuple[int, int] | None:
+    m = _NEW_STYLE.match(aid)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _strip_version(aid: str) -> str:
+    return re.sub(r"v\d+$", "", str(aid).strip())
+
+
+def pooled_precision(cited_ids: Iterable[str], pooled_ids: Iterable[str]) -> tuple[float | None, dict]:
+    """SurveyBench's citation "coverage" from its definition, over plain arXiv id lists.
+
+    Definition (reproduces SurveyBench's published means 0.6294 human / 0.4655 generated):
+    pooled = pooled ids, version stripped, new-style `YYMM.NNNNN` only; newest = max of pooled compared as
+    (yymm, number) integers. kept = distinct cited ids, version stripped, new-style only, strictly older than
+    newest (a cited id equal to the newest is dropped). value = |kept ∩ pooled| / |kept|; None when kept is empty.
+    """
+    pooled = {p for p in (_strip_version(x) for x in pooled_ids) if _arxiv_key(p)}
+    if not pooled:
+        return None, {"reason": "no new-style arXiv ids in the pooled set"}
+    newest = max(pooled, key=_arxiv_key)
+    newest_key = _arxiv_key(newest)
+    cited = [_strip_version(x) for x in cited_ids]
+    new_style = {c for c in cited if _arxiv_key(c)}
+    kept = {c for c in new_style if _arxiv_key(c) < newest_key}
+    details = {"cited": len(set(cited)), "new_style": len(new_style), "kept": len(kept),
+               "hits": len(kept & pooled), "pooled": len(pooled), "newest_pooled": newest}
+    if not kept:
+        return None, details
+    return len(kept & pooled) / len(kept), details
+
+
+def soft_cardinality(sim: np.ndarray) -> float:
+    """Soft count of a set from its pairwise similarity matrix: sum_i 1 / sum_j max(0, sim_ij)."""
+    s = np.clip(sim, 0.0, 1.0)
+    return float(np.sum(1.0 / np.maximum(s.sum(axis=1), 1e-9)))
+
+
+def heading_soft_recall(gold: np.ndarray, pred: np.ndarray) -> float:
+    """STORM/SurGE soft heading recall over unit embeddings of gold (task outline) and predicted headings.
+
+    card(X) = soft_cardinality(X X^T);  card(G ∩ P) = card(G) + card(P) - card(G ∪ P);
+    recall = card(G ∩ P) / card(G), clipped to [0, 1]. Cosines below 0 count as 0.
+    """
+    cg = soft_cardinality(gold @ gold.T)
+    cp = soft_cardinality(pred @ pred.T)
+    union = np.vstack([gold, pred])
+    cu = soft_cardinality(union @ union.T)
+    return float(min(1.0, max(0.0, (cg + cp - cu) / cg)))
+
+
+_NAME_STOP = {"survey", "review", "position", "introduction", "benchmark", "tutorial", "overview", "editorial",
+              "perspective", "commentary", "abstract", "preprint", "a", "an", "the", "towards", "toward",
+              "beyond", "rethinking", "revisiting", "when", "what", "why", "how", "is", "are", "do", "does",
+              "can", "from", "on", "in", "for", "part", "chapter", "appendix", "report", "dataset", "datasets"}
+
+
+def method_name(title: str) -> str | None:
+    """The method name before a title's colon ("UniST: A Prompt-Empowered ..." -> "UniST"), if it looks like a name.
+
+    Name-like: one token (letters/digits/hyphens/dots, >= 2 chars, starting with a capital or digit and
+    or hyphens) or two tokens of which one is camel-case, an acronym or has a digit ("MS MARCO"; not
+    "Open-Set Recognition"); common words ("Survey", "Towards") are not names.
+    """
+    if ":" not in title:
+        return None
+    head = title.split(":", 1)[0].strip().strip("*\"'`")
+    tokens = head.split()
+    if not tokens or len(tokens) > 2 or len(head) > 30:
+        return None
+    if any(t.lower() in _NAME_STOP for t in tokens):
+        return None
+    if not all(re.fullmatch(r"[A-Za-z0-9][\w.\-+]*", t) for t in tokens):
+        return None
+    if not re.match(r"[A-Z0-9]", tokens[0]):
+        return None
+    inner = any(re.search(r"[a-z0-9][A-Z]|[A-Z]{2}|\d", t) for t in tokens)
+    if len(tokens) == 2 and not inner:
+        return None
+    if len(head) < 2:
+        return None
+    return head
+
+
+def method_names(titles: Iterable[str]) -> list[str]:
+    """Distinct method names of a bibliography (in first-seen order)."""
+    out: list[str] = []
+    for t in titles:
+        n = method_name(t or "")
+        if n and n not in out:
+            out.append(n)
+    return out
+
+
+def mentioned(name: str, text: str) -> bool:
+    """Case-sensitive whole-word mention (hyphens and word characters bound the word)."""
+    return re.search(r"(?<![\w\-])" + re.escape(name) + r"(?![\w\-])", text) is not None
+
+
+def score_coverage(resolved, task: Task, ctx) -> list[Score]:
+    """All coverage.* scores of a resolved review against its task."""
+    review: Review = resolved.review
+    items = cited_items(review, task)
+    ref = task.reference_set
+    out: list[Score] = []
+    out.extend(_set_scores(items, ref))
+    out.append(_pooled(items, task))
+    out.append(_headings(review, task, ctx))
+    out.append(_methods(review, task))
+    return out
+
+
+def _set_scores(items, ref: set[str]) -> list[Score]:
+    if not items:
+        why = "the review cites nothing (no reference entries or resolvable in-text citations)"
+        return [Score.na(n, why) for n in NAMES[:3]]
+    resolved_ids = {i.paper_id for i in items if i.paper_id}
+    hits = sorted(resolved_ids & ref)
+    n_items = len(items)
+    recall = len(hits) / len(ref)
+    precision = len(hits) / n_items
+    f1 = 2 * recall * precision / (recall + precision) if hits else 0.0
+    det = {"hits": hits[:200], "n_hits": len(hits), "cited_items": n_items, "resolved_cited": len(resolved_ids),
+           "reference_papers": len(ref)}
+    return [
+        Score.ok("coverage.recall", recall,
+                 f"{len(hits)} of the {len(ref)} reference-bibliography papers are cited", **det),
+        Score.ok("coverage.precision", precision,
+                 f"{len(hits)} of {n_items} distinct cited items are in the reference bibliography "
+                 "(unresolved citations count as misses)", **det),
+        Score.ok("coverage.f1", f1, f"harmonic mean of recall {recall:.3f} and precision {precision:.3f}"),
+    ]
+
+
+def _pooled(items, task: Task) -> Score:
+    name = "coverage.pooled_precision"
+    if not task.pooled_reference_ids:
+        return Score.na(name, "the task has no pooled reference ids (SurveyBench-style pool)")
+    ids = [normalize_arxiv_id(i.arxiv_id) or i.arxiv_id for i in items if i.arxiv_id]
+    value, det = pooled_precision(ids, task.pooled_reference_ids)
+    if value is None:
+        return Score.na(name, "no cited new-style arXiv id older than the newest pooled id", **det)
+    return Score.ok(name, value, f"{det['hits']} of {det['kept']} cited arXiv ids (new-style, older than "
+                    f"{det['newest_pooled']}) are in the pooled set of {det['pooled']} (SurveyBench definition)",
+                    **det)
+
+
+def _headings(review: Review, task: Task, ctx) -> Score:
+    name = "coverage.heading_soft_recall"
+    gold = [h for h in task.reference_survey.outline if h.strip()]
+    if not gold:
+        return Score.na(name, "the task has no reference outline")
+    pred = [s.title for s in review.sections if s.title.strip()]
+    if not pred:
+        return Score.na(name, "the review has no headings")
+    gold_txt = [h.split(">")[-1].strip() for h in gold]
+    pred_txt = [re.sub(r"^[\d.\s]+", "", re.sub(r"[*_`]", "", p)).strip() or p for p in pred]
+    emb = ctx.embedder().encode(gold_txt + pred_txt)
+    value = heading_soft_recall(emb[: len(gold_txt)], emb[len(gold_txt):])
+    return Score.ok(name, value, f"soft recall of {len(gold_txt)} outline headings by {len(pred_txt)} review "
+                    "headings (soft cardinality over MiniLM cosines)", gold=len(gold_txt), predicted=len(pred_txt))
+
+
+def _methods(review: Review, task: Task) -> Score:
+    name = "coverage.method_recall"
+    titles = [task.paper(pid).title for pid in task.reference_papers]
+    names = method_names(titles)
+    if len(names) < 3:
+        return Score.na(name, f"the reference bibliography names only {len(names)} methods (< 3)", names=names)
+    if not review.text.strip():
+        return Score.na(name, "the review has no text")
+    hits = [n for n in names if mentioned(n, review.text)]
+    return Score.ok(name, len(hits) / len(names),
+                    f"{len(hits)} of {len(names)} method names of the reference bibliography appear in the text",
+                    mentioned=hits, missing=[n for n in names if n not in hits][:100])

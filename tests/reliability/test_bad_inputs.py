@@ -1,0 +1,423 @@
+"""Bad inputs, one table: every case ends in a HarnessError naming the file and the field, or in a precise
+defined result (flags, warnings, not-applicable scores) — never a traceback, never a silent zero."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from harness.errors import HarnessError
+
+from .conftest import small_task
+
+# --------------------------------------------------------------------------------------------------------------
+# helpers: write inputs, load them through the real entry points
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _task_file(tmp: Path, data: Any, name: str = "bad-task.json") -> Path:
+    p = tmp / name
+    p.write_text(data if isinstance(data, str) else json.dumps(data, indent=1), encoding="utf-8")
+    return p
+
+
+def _mut(fn: Callable[[dict], Any]) -> Callable[[Path], Path]:
+    """A task case: take a valid task dict, mutate it, write it."""
+
+    def build(tmp: Path) -> Path:
+        d = small_task("bad-task", "graph neural networks")
+        fn(d)
+        return _task_file(tmp, d)
+
+    return build
+
+
+def load_task(path: Path):
+    from harness.tasks import load_task_file
+
+    return load_task_file(path)
+
+
+def _config_file(tmp: Path, text: str | bytes, name: str = "bad-config.yaml") -> Path:
+    p = tmp / name
+    if isinstance(text, bytes):
+        p.write_bytes(text)
+    else:
+        p.write_text(text, encoding="utf-8")
+    return p
+
+
+_GEN_OK = "generators:\n  - {name: ext, kind: extractive}\n"
+
+
+def load_config(path: Path):
+    from harness.config import ExperimentConfig
+
+    return ExperimentConfig.from_yaml(path)
+
+
+def expand_config(path: Path):
+    """Load and expand task selectors against the shipped suite (where unknown task ids are found)."""
+    from harness.config import ExperimentConfig
+
+    return ExperimentConfig.from_yaml(path).task_ids()
+
+
+def _output_file(tmp: Path, data: str | bytes, name: str = "review.md") -> Path:
+    p = tmp / name
+    if isinstance(data, bytes):
+        p.write_bytes(data)
+    else:
+        p.write_text(data, encoding="utf-8")
+    return p
+
+
+_TASK = small_task("out-task", "graph neural networks")
+_T = [p["title"] for p in _TASK["papers"]]
+_UNICODE_TITLE = "Réseaux de neurones sur graphes: تعلم الآلة على الرسوم البيانية — שיטות למידה"
+
+
+def _task_with_unicode():
+    from harness.models import Task
+
+    d = small_task("out-task", "graph neural networks")
+    d["papers"].append({"id": "2303.99999", "title": _UNICODE_TITLE, "arxiv_id": "2303.99999", "year": 2023,
+                        "authors": [], "abstract": None})
+    d["reference_papers"].append("2303.99999")
+    return Task.model_validate(d)
+
+
+@dataclass
+class Outcome:
+    """What reading (and scoring) a generator output produced: the resolved review, scores, resolution report."""
+
+    review: Any
+    scores: list
+    report: Any
+
+
+def read_and_score(path: Path, task=None) -> Outcome:
+    """The replay path: read a generator's output file, resolve it against the task, score it."""
+    from harness.models import Task
+    from harness.readers import read_review
+    from harness.resolve import resolve_for_task
+    from harness.scorers import score_review
+
+    task = task or Task.model_validate(_TASK)
+    review = read_review(path)
+    resolved = resolve_for_task(review, task)
+    scores = score_review(review, task, families=_FAST_FAMILIES())
+    return Outcome(resolved.review, scores, resolved.report)
+
+
+def _FAST_FAMILIES() -> list[str] | None:
+    """Every scorer family that runs without a judge model (judged families need a provider)."""
+    from harness.scorers import FAMILIES
+
+    return [f for f in FAMILIES if "judge" not in f]
+
+
+def _no_silent_zero(out: Outcome) -> None:
+    """Each score has a status; an ok 0 carries an explanation; nothing that could not be computed is 0."""
+    assert out.scores, "no scores at all"
+    for s in out.scores:
+        assert s.status in ("ok", "not_applicable", "error")
+        assert s.explanation and s.explanation.strip(), f"{s.name}: no explanation"
+        if s.status != "ok":
+            assert s.value is None
+        # score_review turns a scorer exception into an error score: that is a hidden traceback here
+        assert "failed:" not in s.explanation, f"{s.name}: a scorer crashed on this input: {s.explanation}"
+
+
+def _flagged(out: Outcome, *words: str) -> bool:
+    """True when the review's warnings or a score's explanation/status mention one of words."""
+    blob = " ".join(out.review.warnings).lower()
+    blob += " ".join(f"{s.status} {s.explanation}" for s in out.scores).lower()
+    return any(w in blob for w in words)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the table
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """build(tmp) -> input path; run(path) -> result. Expect an error naming `names` (file + field) or check()."""
+
+    id: str
+    build: Callable[[Path], Path]
+    run: Callable[[Path], Any]
+    error: list[str] | None = None  # a HarnessError is accepted: str() names the file and each of these
+    check: Callable[[Any], None] | None = None  # a result is accepted when check(result) passes
+
+
+# ---- generator-output checks ---------------------------------------------------------------------------------
+
+def _check_empty(out: Outcome) -> None:
+    _no_silent_zero(out)
+    assert out.review.references == [] and out.review.citations == []
+    assert _flagged(out, "empty", "no text", "no body"), f"empty output not flagged: {out.review.warnings}"
+    length = [s for s in out.scores if s.name.startswith("length")]
+    assert length, "no length score for an empty review"
+
+
+def _check_big(out: Outcome) -> None:
+    _no_silent_zero(out)
+    from harness.text import count_words
+
+    assert count_words(out.review.text) > 1_000_000
+    assert _flagged(out, "over", "above", "too long", "exceeds", "longer"), "10 MB review not flagged as too long"
+
+
+def _check_no_refs(out: Outcome) -> None:
+    _no_silent_zero(out)
+    assert out.review.references == []
+    assert len(out.review.citations) == 3
+    assert sorted(out.report.dangling, key=int) == ["1", "2", "3"]
+    assert _flagged(out, "dangling", "no reference", "without reference", "no entry", "unresolved", "no references")
+
+
+def _check_refs_no_text(out: Outcome) -> None:
+    _no_silent_zero(out)
+    assert [e.key for e in out.review.references] == ["1", "2"]
+    assert all(e.paper_id is None for e in out.review.references) or out.report.unresolved == ["1", "2"]
+    assert out.report.unresolved == ["1", "2"] and not out.report.resolved
+
+
+def _check_past_list(out: Outcome) -> None:
+    _no_silent_zero(out)
+    assert [e.key for e in out.review.references] == ["1", "2"]
+    assert out.report.dangling == ["7", "9"]
+    assert sorted(out.report.resolved) == ["1", "2"]
+
+
+def _check_nested(out: Outcome) -> None:
+    _no_silent_zero(out)
+    keys = sorted({k for c in out.review.citations for k in c.keys}, key=int)
+    assert keys == ["1", "2"], keys
+    assert out.report.dangling == []
+
+
+def _check_code_block(out: Outcome) -> None:
+    _no_silent_zero(out)
+    keys = [k for c in out.review.citations for k in c.keys]
+    assert keys == ["1"], f"citations inside code blocks were counted: {keys}"
+    assert "2" in out.report.uncited
+
+
+def _check_unicode(out: Outcome) -> None:
+    _no_silent_zero(out)
+    entry = out.review.references[0]
+    assert entry.title and "تعلم" in entry.title and "שיטות" in entry.title
+    assert entry.paper_id == "2303.99999", (entry.title, entry.match)
+    assert out.report.resolved == ["1"] and out.report.dangling == []
+
+
+def _check_refs_only(out: Outcome) -> None:
+    _no_silent_zero(out)
+    assert len(out.review.references) == 2
+    assert out.review.citations == []
+    assert sorted(out.report.uncited) == ["1", "2"]
+    assert _flagged(out, "empty", "no text", "no body", "no prose", "only a reference", "uncited", "no citation")
+
+
+def _check_binary(out: Outcome) -> None:
+    _no_silent_zero(out)
+    assert _flagged(out, "binary", "control", "not text", "utf-8", "decode", "empty")
+
+
+def _check_task_ok(task) -> None:
+    from harness.models import Task
+
+    assert isinstance(task, Task)
+
+
+def _score_without_off_topic_pool(path: Path) -> Outcome:
+    from harness.models import Task
+
+    return read_and_score(path, Task.model_validate(small_task("out-task", "graph neural networks",
+                                                               off_topic=False)))
+
+
+def _check_cites_all_in_bibliography(out: Outcome) -> None:
+    _no_silent_zero(out)
+    assert sorted(out.report.resolved) == ["1", "2"]
+
+
+def _score_with_unicode(path: Path) -> Outcome:
+    return read_and_score(path, _task_with_unicode())
+
+
+_BODY3 = ("# Review\n\n## Intro\n\nGraph models learn node features [1]. Message passing is general [2]. "
+          "Deeper models over-smooth [3].\n")
+
+CASES: list[Case] = [
+    # ---------------- task files -----------------------------------------------------------------------------
+    Case("task-missing-topic", _mut(lambda d: d.pop("topic")), load_task, ["topic", "required"]),
+    Case("task-missing-papers", _mut(lambda d: d.pop("papers")), load_task, ["papers", "required"]),
+    Case("task-wrong-type-target-words", _mut(lambda d: d.update(target_words="many")), load_task,
+         ["target_words"]),
+    Case("task-wrong-type-year", _mut(lambda d: d["papers"][2].update(year="last spring")), load_task,
+         ["papers.2.year"]),
+    Case("task-duplicate-paper-ids", _mut(lambda d: d["papers"].append(dict(d["papers"][0]))), load_task,
+         ["papers[", "duplicated"]),
+    Case("task-empty-bibliography", _mut(lambda d: d.update(reference_papers=[])), load_task,
+         ["reference_papers", "empty"]),
+    Case("task-bibliography-id-unknown", _mut(lambda d: d["reference_papers"].append("9999.99999")), load_task,
+         ["reference_papers[", "9999.99999"]),
+    Case("task-pool-id-not-in-papers", _mut(lambda d: d["pool"].append({"paper_id": "nope", "role": "topical"})),
+         load_task, ["pool[", "nope"]),
+    Case("task-pool-bad-role", _mut(lambda d: d["pool"][0].update(role="favourite")), load_task, ["pool.0.role"]),
+    Case("task-unknown-field", _mut(lambda d: d.update(topik="typo")), load_task, ["topik"]),
+    Case("task-bad-arxiv-id", _mut(lambda d: d["papers"][1].update(arxiv_id="not-an-id")), load_task,
+         ["papers.1.arxiv_id"]),
+    Case("task-empty-title", _mut(lambda d: d["papers"][0].update(title="   ")), load_task, ["papers.0.title"]),
+    Case("task-word-range-inverted", _mut(lambda d: d.update(target_words={"min": 900, "max": 100})), load_task,
+         ["target_words"]),
+    Case("task-invalid-json", lambda t: _task_file(t, '{"id": "x",\n  "topic": "y",\n  "papers": [,]\n}'),
+         load_task, ["json"]),
+    Case("task-top-level-list", lambda t: _task_file(t, "[1, 2, 3]"), load_task, []),
+    Case("task-invalid-utf8", lambda t: _output_file(
+        t, json.dumps(small_task("bad-task", "x")).encode().replace(b'"x"', b'"\xff\xfe x"'), "bad-task.json"),
+         load_task, ["utf-8"]),
+    Case("task-50mb", lambda t: _task_file(t, json.dumps({**small_task("bad-task", "big topic"),
+                                                          "reference_text": "lorem ipsum " * 4_400_000})),
+         load_task, [], check=_check_task_ok),
+    Case("task-file-missing", lambda t: t / "no-such-task.json", load_task, ["no such file"]),
+    # ---------------- configs --------------------------------------------------------------------------------
+    Case("config-unknown-generator-kind",
+         lambda t: _config_file(t, "generators:\n  - {name: g, kind: telepathy}\n"), load_config,
+         ["generators.0.kind"]),
+    Case("config-negative-concurrency",
+         lambda t: _config_file(t, _GEN_OK + "concurrency:\n  global: -4\n"), load_config, ["concurrency.global"]),
+    Case("config-negative-per-model",
+         lambda t: _config_file(t, _GEN_OK + "concurrency:\n  per_model: {m: -1}\n"), load_config,
+         ["concurrency.per_model"]),
+    Case("config-unknown-scorer",
+         lambda t: _config_file(t, _GEN_OK + "scorers:\n  families: [coverage, vibes]\n"), load_config,
+         ["scorers.families[1]", "vibes"]),
+    Case("config-unknown-task-id",
+         lambda t: _config_file(t, "tasks: [no-such-task]\n" + _GEN_OK), expand_config,
+         ["tasks[0]", "no-such-task"]),
+    Case("config-bad-yaml", lambda t: _config_file(t, "name: x\ngenerators: [\n  - {name: a\n"), load_config,
+         ["yaml"]),
+    Case("config-not-a-mapping", lambda t: _config_file(t, "- just\n- a list\n"), load_config, ["mapping"]),
+    Case("config-unknown-key", lambda t: _config_file(t, _GEN_OK + "generatorz: []\n"), load_config,
+         ["generatorz"]),
+    Case("config-no-generators", lambda t: _config_file(t, "generators: []\n"), load_config, ["generators"]),
+    Case("config-llm-without-model", lambda t: _config_file(t, "generators:\n  - {name: g, kind: llm}\n"),
+         load_config, ["generators[0]", "model"]),
+    Case("config-zero-timeout", lambda t: _config_file(t, _GEN_OK + "timeout_s: 0\n"), load_config, ["timeout_s"]),
+    Case("config-negative-budget", lambda t: _config_file(t, _GEN_OK + "budget_usd: -1\n"), load_config,
+         ["budget_usd"]),
+    Case("config-bad-strategy",
+         lambda t: _config_file(t, "generators:\n  - {name: g, kind: llm, model: openai/x, strategy: vibes}\n"),
+         load_config, ["generators.0.strategy"]),
+    Case("config-invalid-utf8", lambda t: _config_file(t, b"name: \xff\xfe\n" + _GEN_OK.encode()), load_config,
+         ["utf-8"]),
+    # ---------------- generator outputs (read, resolve, score) --------------------------------------------------
+    Case("output-empty", lambda t: _output_file(t, ""), read_and_score, [], check=_check_empty),
+    Case("output-whitespace-only", lambda t: _output_file(t, " \n\t\n   \n"), read_and_score, [],
+         check=_check_empty),
+    Case("output-binary", lambda t: _output_file(t, bytes(range(256)) * 64), read_and_score, ["binary"],
+         check=_check_binary),
+    Case("output-10mb", lambda t: _output_file(t, "# Big\n\n" + ("Graph models learn features of nodes. " * 50
+                                                                  + "\n\n") * 5300), read_and_score, [],
+         check=_check_big),
+    Case("output-no-references", lambda t: _output_file(t, _BODY3), read_and_score, None, check=_check_no_refs),
+    Case("output-references-no-text", lambda t: _output_file(t, _BODY3.replace(" [3]", "") +
+                                                            "\n## References\n\n[1]\n[2]\n"),
+         read_and_score, None, check=_check_refs_no_text),
+    Case("output-markers-past-list", lambda t: _output_file(
+        t, "# R\n\n## Intro\n\nA claim [1]. Another claim [2]. A far claim [7]. And [9].\n\n## References\n\n"
+           f"[1] {_T[0]}\n[2] {_T[1]}\n"), read_and_score, None, check=_check_past_list),
+    Case("output-nested-brackets", lambda t: _output_file(
+        t, "# R\n\n## Intro\n\nNested [[1]] markers and [see [2]] and [[1], [2]] groups.\n\n## References\n\n"
+           f"[1] {_T[0]}\n[2] {_T[1]}\n"), read_and_score, None, check=_check_nested),
+    Case("output-citations-in-code", lambda t: _output_file(
+        t, "# R\n\n## Intro\n\nReal claim [1].\n\n```python\nx = refs[2]  # [2]\n```\n\n## References\n\n"
+           f"[1] {_T[0]}\n[2] {_T[1]}\n"), read_and_score, None, check=_check_code_block),
+    Case("output-unicode-rtl-titles", lambda t: _output_file(
+        t, "# مراجعة\n\n## مقدمة\n\nהמודלים לומדים ייצוגים של גרפים [1]. Les réseaux généralisent bien [1].\n\n"
+           f"## References\n\n[1] {_UNICODE_TITLE}\n"), _score_with_unicode, None, check=_check_unicode),
+    Case("output-task-pool-without-off-topic", lambda t: _output_file(
+        t, f"# R\n\n## Intro\n\nA claim [1]. Another claim [2].\n\n## References\n\n[1] {_T[0]}\n[2] {_T[1]}\n"),
+         _score_without_off_topic_pool, None, check=_check_cites_all_in_bibliography),
+    Case("output-references-only", lambda t: _output_file(
+        t, f"## References\n\n[1] {_T[0]}\n[2] {_T[1]}\n"), read_and_score, None, check=_check_refs_only),
+]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case: Case, tmp_path: Path) -> None:
+    path = case.build(tmp_path)
+    try:
+        result = case.run(path)
+    except HarnessError as exc:
+        text = str(exc)
+        assert case.error is not None, f"{case.id}: expected a defined result, got HarnessError: {text}"
+        assert "\n" not in text.strip(), f"{case.id}: error message is not one line: {text!r}"
+        assert path.name in text, f"{case.id}: error does not name the file: {text}"
+        for want in case.error:
+            assert want.lower() in text.lower(), f"{case.id}: error does not mention {want!r}: {text}"
+        return
+    except Exception as exc:  # noqa: BLE001 - a traceback is the failure this table exists to catch
+        pytest.fail(f"{case.id}: raised {type(exc).__name__} instead of a HarnessError: {exc!s:.500}")
+    assert case.check is not None, f"{case.id}: bad input accepted silently (expected HarnessError naming "\
+                                   f"{case.error})"
+    case.check(result)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the CLI: exit code 2 and one "error:" line, no traceback
+# --------------------------------------------------------------------------------------------------------------
+
+_CLI_CASES = [
+    ("config-unknown-kind", "generators:\n  - {name: g, kind: telepathy}\n", "generators.0.kind"),
+    ("config-bad-yaml", "name: x\ngenerators: [\n  - {name: a\n", "YAML"),
+    ("config-unknown-task", "tasks: [no-such-task]\n" + _GEN_OK, "no-such-task"),
+]
+
+
+@pytest.mark.timeout(120)
+def test_cli_reports_bad_config_as_one_line(tmp_path: Path) -> None:
+    """`python -m harness.cli run BAD.yaml`: exit 2, a single 'error:' line naming the file and field."""
+    env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    for name, text, want in _CLI_CASES:
+        cfg = _config_file(tmp_path, text, f"{name}.yaml")
+        proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(cfg)], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=90)
+        err = proc.stderr.strip()
+        assert proc.returncode == 2, f"{name}: exit {proc.returncode}\nstdout={proc.stdout}\nstderr={err[-2000:]}"
+        assert "Traceback" not in err, f"{name}: traceback printed:\n{err[-2000:]}"
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:"), f"{name}: not one error line: {err!r}"
+        assert cfg.name in lines[0] and want in lines[0], f"{name}: {lines[0]}"
+
+
+@pytest.mark.timeout(60)
+def test_cli_runner_surfaces_harness_error(tmp_path: Path) -> None:
+    """Through typer's CliRunner on the app, a bad config ends in a HarnessError (which main() prints)."""
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    cfg = _config_file(tmp_path, "generators:\n  - {name: g, kind: extractive}\nconcurrency: {global: -1}\n")
+    result = CliRunner().invoke(app, ["run", str(cfg)])
+    assert result.exit_code != 0
+    exc = result.exception
+    if isinstance(exc, SystemExit):  # the command printed the error itself and exited 2
+        assert result.exit_code == 2
+        assert "concurrency.global" in (result.output + (getattr(result, "stderr", "") or ""))
+    else:
+        assert isinstance(exc, HarnessError), f"{type(exc).__name__}: {exc}"
+        assert exc.field == "concurrency.global" and cfg.name in str(exc)

@@ -1,0 +1,141 @@
+"""The regression gate: paired deltas, exit codes, unpaired cells, assert_no_regression."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.compare import compare, format_table
+from harness.errors import HarnessError
+from harness.testing import assert_no_regression
+
+runner = CliRunner()
+
+
+def test_identical_runs_have_zero_deltas_and_pass(make_run, tmp_path):
+    base = make_run("base")
+    same = tmp_path / "same"
+    shutil.copytree(base, same)
+    result = compare(base, same, gates={"citations.on_topic_rate": 0.0, "coverage.recall": 0.0}, n_boot=300)
+    assert result.passed and result.rows and not result.unpaired
+    for row in result.rows:
+        if row.n_pairs:
+            assert (row.delta, row.ci_lo, row.ci_hi, row.p_value) == (0.0, 0.0, 0.0, 1.0)
+    out = runner.invoke(app, ["compare", str(base), str(same), "--metric", "citations.on_topic_rate",
+                              "--max-drop", "0"])
+    assert out.exit_code == 0, out.output
+    assert "PASSED" in out.output
+
+
+def test_a_relevance_drop_on_every_task_fails_the_gate(make_run):
+    base = make_run("base")
+    worse = make_run("worse", shift={"citations.on_topic_rate": -0.3}, data_seed=8)
+    out = runner.invoke(app, ["compare", str(base), str(worse), "--metric", "citations.on_topic_rate",
+                              "--max-drop", "0.05", "--metric", "coverage.recall", "--max-drop", "0.2"])
+    assert out.exit_code == 1, out.output
+    assert "FAILED: citations.on_topic_rate regressed" in out.output
+    assert "REGRESSED" in out.output
+    result = compare(base, worse, gates={"citations.on_topic_rate": 0.05, "coverage.recall": 0.2})
+    bad = result.regressions
+    assert {r.metric for r in bad} == {"citations.on_topic_rate"}
+    assert all(r.p_value < 0.05 and r.ci_hi < 0 and r.delta < -0.2 for r in bad)
+    assert len(bad) == 2  # both generators regressed
+
+
+def test_a_drop_within_tolerance_passes(make_run):
+    base = make_run("base")
+    worse = make_run("worse", shift={"citations.on_topic_rate": -0.3}, data_seed=8)
+    result = compare(base, worse, gates={"citations.on_topic_rate": 0.5})
+    assert result.passed
+    row = next(r for r in result.rows if r.metric == "citations.on_topic_rate")
+    assert row.p_value < 0.05  # significant, yet tolerated
+
+
+def test_lower_is_better_metrics_regress_when_they_rise(make_run):
+    # extractive costs nothing; gating a switch to the paid generator on cost.usd must fail
+    base = make_run("base")
+    pricey = make_run("pricey", data_seed=9)
+    result = compare(base, pricey, gates={"cost.usd": 0.001}, pairs={"extractive": "gpt-pw"})
+    row = next(r for r in result.rows if r.metric == "cost.usd")
+    assert not row.higher_is_better and row.delta > 0.003 and row.regressed
+    assert "rose by" in row.reason
+    assert compare(base, pricey, gates={"cost.usd": 0.01}, pairs={"extractive": "gpt-pw"}).passed
+
+
+def test_unpaired_cells_are_listed(make_run):
+    base = make_run("base", seeds=(0, 1))
+    fewer = make_run("fewer", seeds=(0,), tasks=["rag-llm-survey", "stfm-since-2024"])
+    result = compare(base, fewer, gates={"coverage.recall": 0.5})
+    assert "baseline only: llm-evaluation-survey|extractive|0" in result.unpaired
+    assert "baseline only: rag-llm-survey|gpt-pw|1" in result.unpaired
+    row = next(r for r in result.rows if r.metric == "coverage.recall")
+    assert row.n_pairs == 2
+    assert "unpaired cells (" in format_table(result)
+
+
+def test_not_applicable_pairs_are_excluded_and_counted(make_run):
+    base = make_run("base")
+    nas = make_run("nas", na={("rag-llm-survey", "gpt-pw"): {"citations.support_rate"}})
+    result = compare(base, nas, gates={"citations.support_rate": 0.5})
+    row = next(r for r in result.rows if r.metric == "citations.support_rate" and r.baseline_generator == "gpt-pw")
+    assert row.n_pairs == 10 and row.n_excluded == 2 and row.n_lost == 0
+
+
+def test_pairing_different_generator_names(make_run):
+    one = [{"name": "extractive", "kind": "extractive"}]
+    other = [{"name": "recent_papers", "kind": "recent_papers"}]
+    base = make_run("base", generators=one)
+    cand = make_run("cand", generators=other, shift={"citations.on_topic_rate": -0.4})
+    auto = compare(base, cand, gates={"citations.on_topic_rate": 0.05})
+    assert auto.pairs == [("extractive", "recent_papers")] and not auto.passed
+    assert "paired the runs' only generators" in auto.notes[0]
+    out = runner.invoke(app, ["compare", str(base), str(cand), "--pair", "extractive=recent_papers", "--json",
+                              "--metric", "citations.on_topic_rate", "--max-drop", "0.05"])
+    assert out.exit_code == 1
+    payload = json.loads(out.output)
+    assert payload["passed"] is False and payload["regressed_metrics"] == ["citations.on_topic_rate"]
+
+
+def test_usage_errors_exit_2(make_run, tmp_path):
+    base = make_run("base")
+    out = runner.invoke(app, ["compare", str(base), str(base), "--metric", "no.such.metric", "--max-drop", "0.1"])
+    assert out.exit_code == 2 and "no.such.metric" in out.output
+    out = runner.invoke(app, ["compare", str(base), str(tmp_path / "missing")])
+    assert out.exit_code == 2 and "run directory not found" in out.output
+    out = runner.invoke(app, ["compare", str(base), str(base), "--pair", "nope=extractive"])
+    assert out.exit_code == 2 and "not in the baseline run" in out.output
+    out = runner.invoke(app, ["compare", str(base), str(base), "--max-drop", "0.1"])
+    assert out.exit_code == 2
+    out = runner.invoke(app, ["compare", str(base)])
+    assert out.exit_code == 2  # typer's own usage error
+
+
+def test_candidate_errors_on_a_gated_metric_fail_closed(make_run, tmp_path):
+    import polars as pl
+
+    base = make_run("base")
+    broken = tmp_path / "broken"
+    shutil.copytree(base, broken)
+    df = pl.read_parquet(broken / "scores.parquet")
+    hit = pl.col("score") == "coverage.recall"
+    df = df.with_columns(pl.when(hit).then(pl.lit("error")).otherwise(pl.col("status")).alias("status"),
+                         pl.when(hit).then(None).otherwise(pl.col("value")).alias("value"))
+    df.write_parquet(broken / "scores.parquet")
+    result = compare(base, broken, gates={"coverage.recall": 0.1})
+    assert not result.passed
+    assert "no paired values in the candidate" in result.regressions[0].reason
+
+
+def test_assert_no_regression_raises_with_the_table(make_run):
+    base = make_run("base")
+    worse = make_run("worse", shift={"citations.on_topic_rate": -0.3}, data_seed=8)
+    assert_no_regression(base, base, {"citations.on_topic_rate": 0.05})
+    with pytest.raises(AssertionError) as exc:
+        assert_no_regression(base, worse, {"citations.on_topic_rate": 0.05})
+    assert "FAILED: citations.on_topic_rate" in str(exc.value) and "95% CI" in str(exc.value)
+    with pytest.raises(HarnessError):
+        assert_no_regression(base, worse, {"citations.on_topic_rate": -1})

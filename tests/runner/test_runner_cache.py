@@ -1,0 +1,50 @@
+"""ResponseCache: what the key covers, what is never stored, stats / clear / prune."""
+
+from __future__ import annotations
+
+import time
+
+from harness.generators.base import LLMRequest, LLMResponse
+from harness.runner.cache import ResponseCache, cache_key, parse_age
+
+
+def _req(**kw) -> LLMRequest:
+    base = dict(model="openai/m", stage="write", messages=[{"role": "user", "content": "hello"}], max_tokens=100)
+    base.update(kw)
+    return LLMRequest(**base)
+
+
+def test_key_covers_output_changing_params_only():
+    k = cache_key(_req())
+    assert cache_key(_req(api_base="http://x", stage="plan", template="t@1", extra={"timeout": 5})) == k
+    for change in ({"max_tokens": 101}, {"temperature": 0.5}, {"seed": 1}, {"model": "openai/n"},
+                   {"messages": [{"role": "user", "content": "hello!"}]}, {"stop": ["\n"]},
+                   {"extra": {"top_p": 0.9}}):
+        assert cache_key(_req(**change)) != k, change
+
+
+def test_put_get_and_empty_answers_are_not_kept(tmp_path):
+    with ResponseCache(tmp_path / "c.sqlite") as cache:
+        r = _req()
+        assert cache.get(cache_key(r)) is None
+        assert cache.put(cache_key(r), r, LLMResponse(text="a review", input_tokens=3, cost_usd=0.01))
+        hit = cache.get(cache_key(r))
+        assert hit is not None and hit.cached and hit.text == "a review" and hit.cost_usd == 0.01
+        r2 = _req(max_tokens=5)
+        assert not cache.put(cache_key(r2), r2, LLMResponse(text="  \n"))
+        assert cache.get(cache_key(r2)) is None
+        s = cache.stats()
+        assert s["entries"] == 1 and s["hits"] == 1 and s["models"]["openai/m"]["entries"] == 1
+
+
+def test_prune_and_clear(tmp_path):
+    with ResponseCache(tmp_path / "c.sqlite") as cache:
+        for i in range(3):
+            r = _req(seed=i)
+            cache.put(cache_key(r), r, LLMResponse(text=f"t{i}"))
+        cache._db.execute("UPDATE responses SET last_used=? WHERE key=?", (time.time() - 10 * 86400,
+                                                                          cache_key(_req(seed=0))))
+        assert cache.prune(parse_age("7d")) == 1
+        assert cache.stats()["entries"] == 2
+        assert cache.clear() == 2 and cache.stats()["entries"] == 0
+    assert parse_age("12h") == 43200 and parse_age("90") == 90

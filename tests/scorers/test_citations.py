@@ -1,0 +1,82 @@
+"""Citation validity, relevance and support on the seed, the AutoSurvey outputs and small synthetic reviews."""
+
+from __future__ import annotations
+
+from harness.models import Citation, Paper, ReferenceEntry, Review
+from harness.scorers import score_review
+
+
+def test_seed_cites_mostly_off_topic_papers(seed_scores):
+    off = seed_scores["citations.off_topic"]
+    rate = seed_scores["citations.on_topic_rate"]
+    for v in rate.details["verdicts"]:
+        print(v["verdict"], v.get("similarity"), v["title"])
+    assert off.status == "ok" and off.value >= 15
+    assert rate.value <= 0.25
+    assert rate.details["auroc_off_topic"] >= 0.95
+
+
+def test_seed_citations_are_valid_but_outside_the_task(seed_scores):
+    assert seed_scores["citations.dangling"].value == 0
+    assert seed_scores["citations.duplicates"].value == 0
+    assert seed_scores["citations.unresolved"].value == 0  # all 20 are real papers of the seed's own list
+    assert seed_scores["citations.valid_rate"].value == 1.0
+    assert seed_scores["citations.valid_rate"].details["task_papers"] == 0
+
+
+def test_seed_support_is_a_labelled_similarity_proxy(seed_scores):
+    s = seed_scores["citations.support_rate"]
+    print(s.explanation)
+    assert s.status == "ok" and 0.0 <= s.value <= 1.0
+    assert "similarity proxy" in s.explanation
+    assert s.details["support_auroc"] > 0.8
+    assert seed_scores["citations.support_precision"].status == "ok"
+    assert seed_scores["citations.unverifiable"].value == 0  # the seed lists every cited abstract
+
+
+def test_autosurvey_outputs_are_far_more_on_topic_than_the_seed(autosurvey_scores, seed_scores):
+    seed_off = 1 - seed_scores["citations.on_topic_rate"].value
+    for name, scores in autosurvey_scores.items():
+        rate = scores["citations.on_topic_rate"]
+        print(name, "on-topic", rate.value, "off", scores["citations.off_topic"].value,
+              "valid", scores["citations.valid_rate"].value, "unverifiable", scores["citations.unverifiable"].value,
+              "support", scores["citations.support_rate"].status)
+        assert rate.status == "ok"
+        assert (1 - rate.value) < seed_off / 2, name
+        # SurveyBench references have no abstracts: support cannot be checked, and says so
+        assert scores["citations.support_rate"].status == "not_applicable"
+        assert scores["citations.unverifiable"].value > 0
+
+
+def test_hallucinated_dangling_and_duplicate_citations_are_counted(stfm_task, ctx):
+    real = stfm_task.paper(stfm_task.reference_papers[0])
+    refs = [ReferenceEntry(key="1", raw=f"[1] {real.title}", title=real.title),
+            ReferenceEntry(key="2", raw="[2] A Made-Up Paper About Quantum Traffic Oracles", title="A Made-Up Paper "
+                           "About Quantum Traffic Oracles"),
+            ReferenceEntry(key="3", raw=f"[3] {real.title}", title=real.title)]
+    cits = [Citation(sentence="Foundation models forecast traffic [1].", marker="[1]", keys=["1"]),
+            Citation(sentence="Oracles exist [2][9].", marker="[2]", keys=["2", "9"])]
+    review = Review(source_format="markdown", text="x [1] [2][9]", references=refs, citations=cits)
+    s = {x.name: x for x in score_review(review, stfm_task, ctx, ["citations", "coverage"])}
+    assert s["citations.dangling"].value == 1
+    assert s["citations.unresolved"].value == 1
+    assert s["citations.duplicates"].value == 1
+    assert s["citations.valid_rate"].value == 1 / 3
+    assert s["coverage.recall"].value == 1 / len(stfm_task.reference_papers)
+    assert s["citations.unverifiable"].value == 2  # neither cited paper has an abstract
+    assert s["citations.support_rate"].status == "not_applicable"
+
+
+def test_support_distinguishes_matching_from_unrelated_abstracts(stfm_task, ctx):
+    with_abs = [p for p in stfm_task.papers if p.abstract and len(p.abstract) > 400][:2]
+    a, b = with_abs
+    first = a.abstract.split(". ")[0] + "."
+    papers = [Paper(id=a.id, title=a.title, abstract=a.abstract), Paper(id=b.id, title=b.title, abstract=b.abstract)]
+    review = Review(source_format="litreview-report", text="t", papers=papers,
+                    citations=[Citation(sentence=first + " [1]", marker="[1]", keys=["cite_1"]),
+                               Citation(sentence=first + " [2]", marker="[2]", keys=["cite_2"])])
+    s = {x.name: x for x in score_review(review, stfm_task, ctx, ["citations"])}
+    verdicts = s["citations.support_rate"].details["verdicts"]
+    print(verdicts)
+    assert verdicts[0]["supports"] and verdicts[0]["similarity"] > verdicts[1]["similarity"]
+    assert s["citations.support_precision"].value == 0.5

@@ -1,0 +1,56 @@
+"""Length and truncation: the seed is over length and cut at its 8,192-token cap; synthetic cases for each signal."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from harness.models import Review, StageUsage, Usage
+from harness.scorers.length import score_length, truncation_signals
+
+
+def _run(review, task, ctx):
+    return {s.name: s for s in score_length(SimpleNamespace(review=review), task, ctx)}
+
+
+def test_seed_is_long_and_truncated(seed_scores):
+    assert seed_scores["length.words"].value > 5500
+    assert seed_scores["length.in_target"].value == 0.0
+    assert seed_scores["length.target_ratio"].value > 1.0
+    t = seed_scores["length.truncated"]
+    assert t.status == "ok" and t.value == 1.0
+    fired = " | ".join(t.details["signals"])
+    print(fired)
+    assert "8192" in fired and "mid-sentence" in fired
+
+
+def test_complete_review_in_target_is_not_truncated(stfm_task, ctx):
+    text = "# Title\n\n" + ("Spatio-temporal models forecast traffic well. " * 1000)
+    r = Review(source_format="markdown", text=text, finish_reason="stop")
+    s = _run(r, stfm_task, ctx)
+    assert 4500 <= s["length.words"].value <= 5500
+    assert s["length.in_target"].value == 1.0
+    assert s["length.truncated"].value == 0.0 and "no truncation signal" in s["length.truncated"].explanation
+
+
+def test_each_truncation_signal_fires_alone():
+    done = "A finished sentence."
+    assert truncation_signals(Review(source_format="markdown", text=done, finish_reason="length"))[0]
+    u = Usage(stages=[StageUsage(name="write", output_tokens=3000, max_tokens=3000)])
+    assert truncation_signals(Review(source_format="markdown", text=done, usage=u))[0]
+    u = Usage(stages=[StageUsage(name="write", output_tokens=4096)])  # no max recorded: a common cap
+    assert "common cap" in truncation_signals(Review(source_format="markdown", text=done, usage=u))[0][0]
+    u = Usage(stages=[StageUsage(name="write", output_tokens=4000)])
+    assert truncation_signals(Review(source_format="markdown", text=done, usage=u))[0] == []
+    assert truncation_signals(Review(source_format="markdown", text="It stops in the"))[0]
+    assert truncation_signals(Review(source_format="markdown", text=done), ["Conclusion"])[0]
+
+
+def test_plan_stage_cap_is_reported_but_does_not_count():
+    u = Usage(stages=[StageUsage(name="plan", output_tokens=2048), StageUsage(name="review", output_tokens=5000)])
+    fired, det = truncation_signals(Review(source_format="markdown", text="Done.", usage=u))
+    assert fired == [] and det["plan_stage_signals"]
+
+
+def test_empty_review_is_not_applicable(stfm_task, ctx):
+    s = _run(Review(source_format="markdown", text=""), stfm_task, ctx)
+    assert all(x.status == "not_applicable" for x in s.values())

@@ -1,0 +1,48 @@
+"""Plan adherence: the seed promised all 40 pool papers and cited 20; its plan sections all appear."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from harness.models import Paper, ReferenceEntry, Review, Section
+from harness.scorers.plan import plan_sections, promised_references, score_plan
+
+
+def test_seed_uses_half_the_promised_references(seed_scores):
+    s = seed_scores["plan.references_used_rate"]
+    assert s.status == "ok" and s.value == 0.5, s.explanation
+    assert s.details["promised"] == 40 and len(s.details["used"]) == 20
+
+
+def test_seed_delivers_the_sections_its_cut_plan_announced(seed_review, seed_scores):
+    promised = plan_sections(seed_review.plan)
+    assert len(promised) == 6 and promised[0].startswith("Introduction")
+    s = seed_scores["plan.sections_delivered_rate"]
+    assert s.status == "ok" and s.value == 1.0, s.details["matches"]
+
+
+def test_promised_references_forms():
+    assert promised_references("All 40 provided references (`@cite_1` to `@cite_40`) will be used", 40)[0] == \
+        set(range(1, 41))
+    assert promised_references("We will use all 12 papers.", 30)[0] == set(range(1, 13))
+    assert promised_references("Intro: @cite_3, @cite_5 and @cite_3", 30)[0] == {3, 5}
+    assert promised_references("Background [2, 4-5]", 30)[0] == {2, 4, 5}
+    assert promised_references("No references here.", 30)[0] is None
+
+
+def test_plan_naming_papers_by_number(stfm_task, ctx):
+    papers = [Paper(id=f"p{i}", title=f"Paper number {i} on traffic forecasting") for i in range(1, 6)]
+    plan = "## 1. Intro\nUse @cite_1 and @cite_2.\n## 2. Methods\nUse @cite_3."
+    text = "# Intro\nA [1].\n# Methods\nB [2]."
+    review = Review(source_format="litreview-report", text=text, plan=plan, papers=papers,
+                    sections=[Section(level=1, title="Intro"), Section(level=1, title="Methods")],
+                    references=[ReferenceEntry(key="1", raw="[1] x", title=papers[0].title),
+                                ReferenceEntry(key="2", raw="[2] y", title=papers[4].title)])
+    s = {x.name: x for x in score_plan(SimpleNamespace(review=review), stfm_task, ctx)}
+    assert s["plan.references_used_rate"].value == 1 / 3  # promised {1,2,3}, cited {1,5}
+    assert s["plan.sections_delivered_rate"].value == 1.0
+
+
+def test_no_plan_is_not_applicable(stfm_task, ctx):
+    s = score_plan(SimpleNamespace(review=Review(source_format="markdown", text="x")), stfm_task, ctx)
+    assert [x.status for x in s] == ["not_applicable"] * 2

