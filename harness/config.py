@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
+import json
 import os
 import re
 from pathlib import Path
@@ -226,6 +228,10 @@ class ExperimentConfig(Strict):
             data.pop(k, None)
         return content_hash(data)
 
+    def secrets(self) -> list[str]:
+        """Values under secret-named fields (api_key, token, ...) anywhere in this config."""
+        return secret_values(self.model_dump(mode="json", by_alias=True))
+
     def cells(self, task_ids: list[str]) -> list[tuple[str, str, int]]:
         """Cells in deterministic order: task x generator x seed."""
         return [(t, g.name, s) for t in task_ids for g in self.generators for s in self.seeds]
@@ -301,19 +307,72 @@ def env_secrets(env: Mapping[str, str] | None = None) -> list[str]:
     return sorted(vals, key=len, reverse=True)
 
 
+_MIN_SECRET_LEN = 6  # shorter values would redact ordinary words; no real key is that short
+_REGISTERED: set[str] = set()
+
+
+def secret_values(obj: Any) -> list[str]:
+    """String values found under secret-named fields of a config (nested mappings and lists walked)."""
+    out: list[str] = []
+
+    def leaves(v: Any) -> None:
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, Mapping):
+            for x in v.values():
+                leaves(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                leaves(x)
+
+    def walk(v: Any) -> None:
+        if isinstance(v, Mapping):
+            for k, x in v.items():
+                (leaves if secret_name(k) else walk)(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+
+    walk(obj)
+    return [v for v in dict.fromkeys(out) if len(v) >= _MIN_SECRET_LEN]
+
+
+def register_secrets(values: Any) -> None:
+    """Remember secret values (e.g. a config's api_key) so redact_text removes them from everything written."""
+    for v in values:
+        if isinstance(v, str) and len(v) >= _MIN_SECRET_LEN:
+            _REGISTERED.add(v)
+
+
+def known_secrets(env_values: list[str] | None = None) -> list[str]:
+    """Registered secrets plus secret env values (env_values: a snapshot of them), longest first."""
+    env = env_secrets() if env_values is None else env_values
+    return sorted(set(env) | _REGISTERED, key=len, reverse=True)
+
+
 def redact_text(text: str, secrets: list[str] | None = None) -> str:
-    """Replace API-key-looking substrings and secret env values in a string by '***'."""
+    """Replace API-key-looking substrings, registered secrets and secret env values in a string by '***'.
+
+    Each secret is also matched in its JSON-escaped form, so text that is already JSON is redacted too.
+    """
     if not text:
         return text
-    for s in env_secrets() if secrets is None else secrets:
-        if s in text:
-            text = text.replace(s, REDACTED)
+    for s in known_secrets() if secrets is None else secrets:
+        for form in _forms(s):
+            if form in text:
+                text = text.replace(form, REDACTED)
     return _KEY_PATTERNS.sub(REDACTED, text)
+
+
+@functools.lru_cache(maxsize=256)
+def _forms(secret: str) -> tuple[str, ...]:
+    """A secret as written raw and inside JSON strings (escaped, with and without ASCII escapes)."""
+    return tuple(dict.fromkeys((secret, json.dumps(secret, ensure_ascii=False)[1:-1], json.dumps(secret)[1:-1])))
 
 
 def redact(obj: Any, secrets: list[str] | None = None) -> Any:
     """Deep copy of obj with secret-named fields and key-looking values replaced by '***'."""
-    secrets = env_secrets() if secrets is None else secrets
+    secrets = known_secrets() if secrets is None else secrets
     if isinstance(obj, Mapping):
         out = {}
         for k, v in obj.items():

@@ -50,12 +50,17 @@ class Embedder:
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._model = None
+        self._lock = threading.RLock()  # the runner encodes from its event loop and its scoring thread
         self.inference_seconds = 0.0  # time spent inside the model (for the benchmark split)
         self.encoded_texts = 0
 
     @property
     def model(self):
         """The SentenceTransformer, loaded on first use (CPU)."""
+        with self._lock:
+            return self._load()
+
+    def _load(self):
         if self._model is None:
             try:
                 from sentence_transformers import SentenceTransformer
@@ -74,6 +79,10 @@ class Embedder:
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
+        with self._lock:
+            return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         keys = [self._key(t) for t in texts]
         missing: dict[str, str] = {}
         for k, t in zip(keys, texts):

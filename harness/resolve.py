@@ -136,10 +136,10 @@ def _raw_key(raw: str) -> str:
 
 
 def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable[str] = (),
-                   pool_order: Sequence[Paper] | None = None) -> ResolvedReview:
+                   pool_order: Sequence[Paper] | None = None, *, index: _Index | None = None) -> ResolvedReview:
     """Resolve a review's entries and citations against `papers` (+ pooled arXiv ids); returns a filled copy."""
     out = review.model_copy(deep=True)
-    index = _Index(papers, pooled_ids)
+    index = index or _Index(papers, pooled_ids)
     report = ResolutionReport()
 
     first_for_paper: dict[str, str] = {}
@@ -200,7 +200,23 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
     return ResolvedReview(review=out, report=report)
 
 
+_TASK_INDEX: dict[tuple, _Index] = {}
+
+
+def _task_index(task: Task) -> _Index:
+    """The task's paper index, built once per task (a task has up to a thousand papers; scoring resolves often)."""
+    papers = task.papers
+    key = (task.id, task.content_hash, len(papers), papers[0].id if papers else None,
+           papers[-1].id if papers else None, len(task.pooled_reference_ids))
+    if key not in _TASK_INDEX:
+        if len(_TASK_INDEX) > 64:
+            _TASK_INDEX.clear()
+        _TASK_INDEX[key] = _Index(task.papers, task.pooled_reference_ids)
+    return _TASK_INDEX[key]
+
+
 def resolve_for_task(review: Review, task: Task) -> ResolvedReview:
     """Resolve against a task: its papers (bibliography ∪ pool), its pooled ids; cite_N by the task's pool order."""
-    return resolve_review(review, task.papers, task.pooled_reference_ids, pool_order=task.pool_papers())
+    return resolve_review(review, task.papers, task.pooled_reference_ids, pool_order=task.pool_papers(),
+                          index=_task_index(task))
 

@@ -12,9 +12,21 @@ from harness.cli.app import app
 from harness.errors import HarnessError
 
 
+def resolve_run_dir(arg: Path) -> Path:
+    """`latest` (or `results/latest`) names the newest run directory under results/ (or the given parent)."""
+    if arg.name != "latest" or arg.exists():
+        return arg
+    parent = arg.parent if str(arg.parent) not in ("", ".") else Path("results")
+    runs = sorted(p for p in parent.glob("*") if (p / "manifest.json").is_file())
+    if not runs:
+        raise HarnessError("no run directory with a manifest.json found", path=parent,
+                           hint="run `harness run` first, or name a run directory")
+    return runs[-1]
+
+
 @app.command("report")
 def report(
-    run_dir: Path = typer.Argument(..., help="A run directory, results/<run-id>/."),
+    run_dir: Path = typer.Argument(..., help="A run directory, results/<run-id>/ ('latest': the newest one)."),
     format: str = typer.Option("md,tex,html", "--format", "-f", help="Comma-separated: md, tex, html."),
     metrics: Optional[List[str]] = typer.Option(None, "--metrics", "-m",
                                                 help="Metrics for the tables (repeat or comma-separate)."),
@@ -25,7 +37,7 @@ def report(
     """Write report.md / report.tex / report.html and PNG plots for a run, and print their paths."""
     from harness.report import build_report
 
-    written = build_report(run_dir, format, metrics, out, heatmap_metric=heatmap, n_boot=n_boot)
+    written = build_report(resolve_run_dir(run_dir), format, metrics, out, heatmap_metric=heatmap, n_boot=n_boot)
     for path in written.values():
         typer.echo(str(path))
 

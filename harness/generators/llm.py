@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from typing import Any, Literal
@@ -83,6 +84,18 @@ def _transport_cause(exc: BaseException) -> str | None:
     return None
 
 
+def _in_chain(exc: BaseException, kind: type[BaseException]) -> bool:
+    """True when an exception of `kind` is in exc's cause/context chain (exc included)."""
+    cur: BaseException | None = exc
+    for _ in range(10):
+        if cur is None:
+            return False
+        if isinstance(cur, kind):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
 def classify(exc: BaseException, model: str | None = None) -> ProviderError:
     """Map a litellm/openai/httpx exception onto a ProviderError kind (no provider-specific code)."""
     if isinstance(exc, ProviderError):
@@ -95,6 +108,8 @@ def classify(exc: BaseException, model: str | None = None) -> ProviderError:
     transport = _transport_cause(exc)  # litellm reports a refused connection as a 500: look at the cause
     if transport is not None and status not in (429,):
         return ProviderError(transport, message, status=None, model=model)
+    if _in_chain(exc, json.JSONDecodeError):  # litellm reports a 200 with a broken JSON body as a 500
+        return ProviderError("bad_response", f"reply is not valid JSON: {message}", status=None, model=model)
     if isinstance(exc, ex.RateLimitError) or status == 429:
         return ProviderError("rate_limit", message, status=429, retry_after=_retry_after(exc), model=model)
     if isinstance(exc, (ex.Timeout, asyncio.TimeoutError, TimeoutError)) or status == 408:
@@ -137,6 +152,8 @@ class LiteLLMClient:
     def __init__(self, price: Price | None = None, timeout_s: float = 600.0):
         self.price = price
         self.timeout_s = timeout_s
+        # Import litellm here (seconds on a cold start), never inside a timed call on the event loop.
+        self._ll = _litellm()
 
     async def _route(self, request: LLMRequest) -> tuple[str, dict[str, Any], bool]:
         """The litellm model name and connection kwargs; True when the call goes to the local server."""
@@ -154,7 +171,7 @@ class LiteLLMClient:
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         """Send one request; return text, usage, finish reason, cost and latency, or raise ProviderError."""
-        ll = _litellm()
+        ll = self._ll
         model, conn, local = await self._route(request)
         params: dict[str, Any] = {
             "model": model,

@@ -25,10 +25,17 @@ from harness.text import NUMERIC_MARKER, expand_marker
 COMPLETION_STOP = ["\n## References", "\n# ", "\nReferences\n"]
 
 
+def subject_of(topic: str) -> str:
+    """The subject of a task topic: its first clause, without a leading "Write a literature review of" or asides."""
+    head = re.sub(r"^\s*write\s+an?\s+(?:literature\s+)?(?:review|survey)\s+(?:of|on)\s+", "", topic, flags=re.I)
+    head = re.sub(r"\s*\([^)]*\)", "", head)
+    head = re.split(r"[:;,]", head, maxsplit=1)[0].strip().rstrip(".")
+    return head[:100].rsplit(" ", 1)[0] if len(head) > 100 else head
+
+
 def title_of(topic: str) -> str:
-    """A short document title from a task topic (its part before the first colon)."""
-    head = re.split(r"[:;(]", topic, maxsplit=1)[0].strip().rstrip(".")
-    head = head[:100].rsplit(" ", 1)[0] if len(head) > 100 else head
+    """A short document title from a task topic: its subject, capitalised, as "<Subject>: A Survey"."""
+    head = subject_of(topic)
     return f"{head[:1].upper()}{head[1:]}: A Survey" if head else "A Survey"
 
 
@@ -81,7 +88,11 @@ class StrategyRun:
     def common(self) -> dict[str, Any]:
         """Template variables every template may use."""
         lo, hi = self.words
-        return {"topic": self.task.topic, "since": self.task.since, "title": self.title,
+        subject = subject_of(self.task.topic)
+        # Completion mode only: a first sentence that shows a base model the citation format. It is part of the
+        # prompt, never of the review (assemble_completion keeps only the continuation), so it scores nothing.
+        lead = f"Research on {subject[:1].lower()}{subject[1:]} has grown quickly [1]." if self.papers else ""
+        return {"topic": self.task.topic, "since": self.task.since, "title": self.title, "lead": lead,
                 "words_min": lo, "words_max": hi, "refs_min": self.task.target_references.min}
 
     async def call(self, stage: str, template: str, max_tokens: int, stop: list[str] | None = None,

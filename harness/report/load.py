@@ -10,18 +10,8 @@ from typing import Any
 import polars as pl
 
 from harness.errors import HarnessError
+from harness.runner.store import SCORE_SCHEMA
 
-SCORE_SCHEMA: dict[str, Any] = {
-    "cell": pl.Utf8,
-    "task_id": pl.Utf8,
-    "generator": pl.Utf8,
-    "seed": pl.Int64,
-    "score": pl.Utf8,
-    "value": pl.Float64,
-    "status": pl.Utf8,
-    "explanation": pl.Utf8,
-    "details": pl.Utf8,
-}
 
 
 @dataclass

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.models import normalize_arxiv_id, normalize_title
+from harness.models import Paper, Review
+from harness.scorers.cited import own_paper_matcher
 from harness.text import expand_marker
 
 VERDICTS = ("on-topic", "off-topic", "unresolved", "unverifiable", "dangling", "resolved")
@@ -82,20 +83,12 @@ def _relevance(verdict: Any) -> str:
 
 def _own_matcher(papers: list[Any]):
     """Id of the review's own listed paper a key names (cite_N position, arXiv id or exact title), else None."""
-    rows = [p for p in papers if isinstance(p, dict) and p.get("id")]
-    by_arxiv = {normalize_arxiv_id(p.get("arxiv_id") or p["id"]): p["id"] for p in rows
-                if normalize_arxiv_id(p.get("arxiv_id") or p["id"])}
-    by_title = {normalize_title(p.get("title")): p["id"] for p in rows if p.get("title")}
+    rows = [Paper.model_validate(p) for p in papers if isinstance(p, dict) and p.get("id") and p.get("title")]
+    find = own_paper_matcher(Review(source_format="report", text="", papers=rows))
 
     def match(key: str, arxiv_id: str | None, title: str | None) -> str | None:
-        m = re.fullmatch(r"@?cite_(\d+)", key or "")
-        if m and 1 <= int(m.group(1)) <= len(rows):
-            return rows[int(m.group(1)) - 1]["id"]
-        aid = normalize_arxiv_id(arxiv_id)
-        if aid and aid in by_arxiv:
-            return by_arxiv[aid]
-        t = normalize_title(title)
-        return by_title.get(t) if t else None
+        paper = find(arxiv_id, title, (key or "").lstrip("@"))
+        return paper.id if paper else None
 
     return match
 

@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
-from harness.config import ExperimentConfig, cell_id, load_config, redact_text
+from harness.config import ExperimentConfig, cell_id, load_config, redact_text, register_secrets
 from harness.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
 from harness.models import Score, Task
 from harness.runner.calls import BudgetExceeded, Counters, RunClient
 from harness.runner.manifest import build_manifest, utc_now
-from harness.runner.store import RUN_LOG, RunStore, read_generations, read_manifest
+from harness.runner.store import RUN_LOG, RunStore, read_generations, read_manifest, read_usage
 
 log = logging.getLogger("harness.runner")
 
@@ -113,6 +113,8 @@ def score_generation(gen: Generation, task: Task, families: list[str] | None, co
         except ImportError:
             names = []
         return [Score.err(n, why) for n in names] or [Score.err("generation", why)]
+    if families is not None and not families:
+        return []  # no family asked for: skip resolving the review against the task (~25 ms) for nothing
     from harness.scorers import score_review
 
     try:
@@ -188,6 +190,8 @@ async def run_experiment_async(
     t_start = time.perf_counter()
     if config is None or isinstance(config, (str, Path)):
         config = load_config(config)
+    # keys set in the config (api_key, token, ...) are redacted from every file, log line and message written
+    register_secrets(config.secrets())
     suite = _load_tasks(config, tasks)
     resolved = config.resolved(list(suite))
     task_ids = resolved.tasks
@@ -220,8 +224,10 @@ async def run_experiment_async(
     store = RunStore(run_path)
     if not existing:
         manifest = build_manifest(resolved, run_id, {t: suite[t] for t in task_ids}, cells)
+    prior_spend = _recount_sessions(manifest, store.dir)  # a killed session's usage is read back from usage.jsonl
     session: dict[str, Any] = {"started": utc_now(), "ended": None, "pid": os.getpid(), "counters": {}}
     manifest.setdefault("sessions", []).append(session)
+    session_index = len(manifest["sessions"]) - 1
     manifest["status"] = "running"
     store.write_manifest(manifest)
 
@@ -239,11 +245,14 @@ async def run_experiment_async(
     try:
         log.info("run %s: %d cells (%d tasks x %d generators x %d seeds), session %d", run_id, len(cells),
                  len(task_ids), len(resolved.generators), len(resolved.seeds), len(manifest["sessions"]))
-        done = store.completed_cells()
+        done = store.completed_cells()  # a cell whose latest generation failed is not done: it is retried
         scored = store.scored_cells()
         stored = read_generations(run_path) if done - scored else {}
         summary.cells_resumed = len(done & set(cells))
         pending = [c for c in cells if c not in done]
+        retried = sum(1 for c in pending if store.generation_number(c))
+        if retried:
+            log.info("retrying %d cells whose stored generation failed", retried)
         if max_cells is not None:
             pending = pending[:max_cells]
         loop = asyncio.get_running_loop()
@@ -263,7 +272,9 @@ async def run_experiment_async(
 
             cache = ResponseCache(resolved.cache_path())
         run_client = RunClient(client, cache=cache, concurrency=resolved.concurrency, retries=resolved.retries,
-                               timeout_s=resolved.timeout_s, budget_usd=resolved.budget_usd)
+                               timeout_s=resolved.timeout_s, budget_usd=resolved.budget_usd,
+                               prior_spend_usd=prior_spend,
+                               on_usage=lambda delta: store.append_usage(session_index, delta))
         generators = _build_generators([specs[n] for n in {c.split("|")[-2] for c in pending}], generator_factory) \
             if pending else {}
         contexts = {name: context or scoring_context(resolved, specs[name]) for name in generators}
@@ -293,7 +304,11 @@ async def run_experiment_async(
                 t0 = time.perf_counter()
                 gen: Generation | None = None
                 try:
-                    gen = await generators[gen_name].generate(suite[task_id], seed, cc)
+                    if spec.kind == "llm":
+                        gen = await generators[gen_name].generate(suite[task_id], seed, cc)
+                    else:  # offline generators are CPU-bound (BM25, embeddings): keep them off the event loop
+                        gen = await loop.run_in_executor(executor, _generate_offline, generators[gen_name],
+                                                         suite[task_id], seed)
                 except BudgetExceeded:
                     pass
                 except asyncio.CancelledError:
@@ -322,6 +337,14 @@ async def run_experiment_async(
                 summary.cells_failed += int(failed)
                 summary.cells_cached += int(cached)
                 bar.advance(failed, cached, run_client.counters.spend_usd)
+                if time.monotonic() - last_write[0] >= MANIFEST_EVERY_S:  # readers see live totals
+                    last_write[0] = time.monotonic()
+                    session["counters"] = run_client.counters.as_dict()
+                    _sum_sessions(manifest)
+                    store.flush()
+                    store.write_manifest(manifest)
+
+        last_write = [time.monotonic()]
 
         await asyncio.gather(*(run_cell(c) for c in pending))
         summary.budget_exhausted = run_client.budget_hit
@@ -330,7 +353,7 @@ async def run_experiment_async(
                         resolved.budget_usd, summary.cells_not_run)
         df = store.materialize_scores()
         summary.score_rows = df.height
-        summary.cells_done = len(store.completed_cells() & set(cells))
+        summary.cells_done = sum(1 for c in cells if store.generation_number(c))  # ok or failed: has a result
         summary.status = "complete" if summary.cells_done == len(cells) else "partial"
     except BaseException:
         summary.status = "interrupted"
@@ -341,14 +364,12 @@ async def run_experiment_async(
         executor.shutdown(wait=True)
         if cache is not None:
             cache.close()
+        store.close()  # buffered usage and scores lines reach the disk before the manifest that sums them
         counters = run_client.counters.as_dict() if run_client is not None else Counters().as_dict()
         summary.counters = counters
         summary.wall_s = time.perf_counter() - t_start
         session.update(ended=utc_now(), counters=counters, status=summary.status, wall_s=round(summary.wall_s, 3))
-        totals = Counters()
-        for s in manifest["sessions"]:
-            totals.add(s.get("counters") or {})
-        manifest["counters"] = totals.as_dict()
+        _sum_sessions(manifest)
         manifest["last_session_counters"] = counters
         manifest["status"] = summary.status
         manifest["ended"] = session["ended"]
@@ -362,6 +383,36 @@ async def run_experiment_async(
         handler.close()
         log.setLevel(old_level)
     return summary
+
+
+MANIFEST_EVERY_S = 2.0  # how often a running session refreshes the manifest's counters
+
+
+def _recount_sessions(manifest: dict[str, Any], run_dir: Path) -> float:
+    """Fill earlier sessions' counters from usage.jsonl (a killed session never wrote its own); return their spend."""
+    usage = read_usage(run_dir)
+    for i, s in enumerate(manifest.get("sessions", [])):
+        if i in usage:
+            c = Counters()
+            c.add(usage[i])
+            s["counters"] = c.as_dict()
+        if s.get("ended") is None:
+            s.setdefault("status", "killed (no end recorded)")
+    _sum_sessions(manifest)
+    return float(manifest["counters"].get("spend_usd", 0.0))
+
+
+def _sum_sessions(manifest: dict[str, Any]) -> None:
+    """The run's counters: the sum over its sessions."""
+    totals = Counters()
+    for s in manifest.get("sessions", []):
+        totals.add(s.get("counters") or {})
+    manifest["counters"] = totals.as_dict()
+
+
+def _generate_offline(generator: Any, task: Task, seed: int) -> Generation:
+    """Run an offline generator in the scoring thread (serialised with scoring, which shares the embedder)."""
+    return asyncio.run(generator.generate(task, seed, None))
 
 
 def _warm_provider_client() -> None:

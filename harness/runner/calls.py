@@ -8,7 +8,7 @@ import logging
 import random
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from harness.config import Concurrency, Retries, redact_text
 from harness.generators.base import LLMClient, LLMRequest, LLMResponse
@@ -146,7 +146,10 @@ class RunClient:
 
     def __init__(self, inner: LLMClient, *, cache: ResponseCache | None, concurrency: Concurrency,
                  retries: Retries, timeout_s: float, budget_usd: float | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, prior_spend_usd: float = 0.0,
+                 on_usage: Callable[[dict[str, Any]], None] | None = None):
+        """prior_spend_usd: what earlier sessions of the run spent (counts against budget_usd);
+        on_usage: called with counter deltas as they happen (the runner appends them to usage.jsonl)."""
         self.inner = inner
         self.cache = cache
         self.concurrency = concurrency
@@ -154,6 +157,8 @@ class RunClient:
         self.timeout_s = timeout_s
         self.budget_usd = budget_usd
         self.counters = Counters()
+        self.prior_spend_usd = prior_spend_usd
+        self.on_usage = on_usage
         self.budget_hit = False
         self._global = asyncio.Semaphore(concurrency.global_)
         self._per_model: dict[str, asyncio.Semaphore] = {}
@@ -169,13 +174,25 @@ class RunClient:
             sem = self._per_model[model] = asyncio.Semaphore(self.concurrency.for_model(model))
         return sem
 
+    @property
+    def run_spend_usd(self) -> float:
+        """Spend of the whole run so far: earlier sessions plus this one."""
+        return self.prior_spend_usd + self.counters.spend_usd
+
+    def _count(self, **delta: Any) -> None:
+        """Add to the session counters and report the delta (persisted as it happens, so a kill loses nothing)."""
+        self.counters.add(delta)
+        if self.on_usage is not None:
+            self.on_usage(delta)
+
     def _check_budget(self) -> None:
-        if self.budget_usd is not None and self.counters.spend_usd >= self.budget_usd:
+        spent = self.run_spend_usd
+        if self.budget_usd is not None and spent >= self.budget_usd:
             if not self.budget_hit:
                 log.warning("budget reached: spent $%.4f of budget_usd $%.4f; no new provider calls",
-                            self.counters.spend_usd, self.budget_usd)
+                            spent, self.budget_usd)
             self.budget_hit = True
-            raise BudgetExceeded(f"budget_usd ${self.budget_usd:.4f} reached (spent ${self.counters.spend_usd:.4f}); "
+            raise BudgetExceeded(f"budget_usd ${self.budget_usd:.4f} reached (spent ${spent:.4f}); "
                                  "no new provider calls")
 
     def backoff(self, attempt: int) -> float:
@@ -191,7 +208,7 @@ class RunClient:
         if key is not None:
             hit = self.cache.get(key)
             if hit is not None:
-                self.counters.cache_hits += 1
+                self._count(cache_hits=1)
                 if outcomes is not None:
                     outcomes.append(CallOutcome(request.stage, 0, True))
                 return hit
@@ -203,7 +220,7 @@ class RunClient:
             try:
                 async with self._model_sem(request.model), self._global:
                     self._check_budget()
-                    self.counters.provider_calls += 1
+                    self._count(provider_calls=1)
                     t0 = time.perf_counter()
                     resp = await asyncio.wait_for((inner or self.inner).complete(request), timeout=self.timeout_s)
             except BudgetExceeded:
@@ -220,14 +237,14 @@ class RunClient:
                     detail = f"{type(exc).__name__}: " + redact_text(str(exc))[:500]
                 delay = max(self.backoff(attempt), retry_after or 0.0)
                 if retryable and attempt < self.retries.max_attempts and (retry_after or 0) <= self.retries.max_delay_s:
-                    self.counters.retries += 1
+                    self._count(retries=1)
                     waits.append(delay)
                     log.info("retry %d/%d for %s (%s) in %.2fs%s: %s", attempt, self.retries.max_attempts - 1,
                              request.model, request.stage, delay,
                              f" (Retry-After {retry_after:g}s)" if retry_after is not None else "", reason)
                     await asyncio.sleep(delay)
                     continue
-                self.counters.errors += 1
+                self._count(errors=1)
                 why = "not retryable" if not retryable else (
                     f"Retry-After {retry_after:g}s exceeds retries.max_delay_s" if (retry_after or 0)
                     > self.retries.max_delay_s else f"gave up after {attempt} attempts")
@@ -239,9 +256,9 @@ class RunClient:
         if resp.latency_s is None:
             resp = resp.model_copy(update={"latency_s": time.perf_counter() - t0})
         if resp.cost_usd is None:
-            self.counters.unpriced_calls += 1
+            self._count(unpriced_calls=1)
         else:
-            self.counters.spend_usd += resp.cost_usd
+            self._count(spend_usd=resp.cost_usd)
         if key is not None:
             self.cache.put(key, request, resp)
         if outcomes is not None:

@@ -41,8 +41,9 @@ class _RecordingClient:
 
 def count_prompt_tokens(request: LLMRequest) -> int:
     """Prompt tokens by litellm's counter (its bundled tokenizers; never a download)."""
-    import litellm  # before tiktoken: litellm points tiktoken at its bundled encodings
+    from harness.generators.llm import _litellm
 
+    litellm = _litellm()  # bundled price map; before tiktoken: litellm points tiktoken at its bundled encodings
     model = request.model if not request.model.startswith("local/") else "gpt-3.5-turbo"
     if request.mode == "completion":
         return int(litellm.token_counter(model=model, text=request.prompt or ""))
@@ -57,9 +58,9 @@ def price_tokens(spec: GeneratorSpec, tin: int, tout: int) -> float | None:
     if spec.price is not None:
         return (tin * spec.price.input_per_mtok + tout * spec.price.output_per_mtok) / 1e6
     try:
-        import litellm
+        from harness.generators.llm import _litellm
 
-        cin, cout = litellm.cost_per_token(model=spec.model, prompt_tokens=tin, completion_tokens=tout)
+        cin, cout = _litellm().cost_per_token(model=spec.model, prompt_tokens=tin, completion_tokens=tout)
         return float(cin) + float(cout)
     except Exception:  # noqa: BLE001 - unmapped model
         return None

@@ -79,9 +79,9 @@ def price_source(spec: GeneratorSpec) -> str:
     if model.startswith("local/"):
         return "local"
     try:
-        import litellm
+        from harness.generators.llm import _litellm  # the bundled price map: no network fetch at import
 
-        litellm.get_model_info(model)
+        _litellm().get_model_info(model)
         return "litellm"
     except Exception:  # noqa: BLE001 - litellm raises a bare Exception for unmapped models
         return "unknown"

@@ -18,7 +18,8 @@ log = logging.getLogger("harness.runner")
 def _previous_scores(store: RunStore) -> dict[str, list[Score]]:
     latest: dict[str, list[Score]] = {}
     for rec in iter_jsonl(store.path("scores.jsonl")):
-        latest[rec["cell"]] = [Score.model_validate(s) for s in rec.get("scores", [])]
+        if rec.get("gen", 1) == store.generation_number(rec["cell"]):  # scores of the cell's latest generation
+            latest[rec["cell"]] = [Score.model_validate(s) for s in rec.get("scores", [])]
     return latest
 
 

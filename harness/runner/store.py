@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import polars as pl
 
-from harness.config import env_secrets, parse_cell, redact_text
+from harness.config import env_secrets, known_secrets, parse_cell, redact_text
 from harness.errors import HarnessError
 from harness.generators.base import Generation
 from harness.models import Score
@@ -23,6 +23,7 @@ GENERATIONS = "generations.jsonl"
 SCORES_LOG = "scores.jsonl"
 SCORES = "scores.parquet"
 ERRORS = "errors.jsonl"
+USAGE = "usage.jsonl"
 RUN_LOG = "run.log"
 
 SCORE_SCHEMA = {
@@ -106,12 +107,17 @@ class RunStore:
     def __init__(self, run_dir: str | Path):
         self.dir = Path(run_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._secrets = env_secrets()  # values of *_API_KEY / *_TOKEN variables, never written
-        self._locks = {name: threading.Lock() for name in (GENERATIONS, SCORES_LOG, ERRORS)}
+        self._env_secrets = env_secrets()  # read once (walking os.environ per line is slow); config keys stay live
+        self._locks = {name: threading.Lock() for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE)}
+        self._fds: dict[str, int] = {}
+        self._fd_lock = threading.Lock()
+        self._buffers: dict[str, list[bytes]] = {SCORES_LOG: [], USAGE: []}
+        self._buf_lock = threading.Lock()
         self._pending: list[tuple[bytes, asyncio.Future]] = []
         self._committer: asyncio.Task | None = None
-        for name in (GENERATIONS, SCORES_LOG, ERRORS):
+        for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE):
             repair_jsonl(self.dir / name)
+        self._attempts = generation_counts(self.dir)  # cell -> generation lines (a resume appends a new one)
 
     def path(self, name: str) -> Path:
         return self.dir / name
@@ -124,30 +130,67 @@ class RunStore:
 
     def _line(self, record: dict[str, Any]) -> bytes:
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
-        return (redact_text(text, self._secrets) + "\n").encode()
+        # registered config secrets and env keys are never written
+        return (redact_text(text, known_secrets(self._env_secrets)) + "\n").encode()
 
     def _append(self, name: str, record: dict[str, Any], sync: bool = True) -> None:
         self._write(name, self._line(record), sync)
 
+    def _fd(self, name: str) -> int:
+        """The file's append descriptor, opened once per store (an open + close per line costs ms on slow disks)."""
+        with self._fd_lock:
+            fd = self._fds.get(name)
+            if fd is None:
+                fd = self._fds[name] = os.open(self.path(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            return fd
+
     def _write(self, name: str, data: bytes, sync: bool = True) -> None:
-        fd = os.open(self.path(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            with self._locks[name]:  # appends come from the event loop and from worker threads
-                view = memoryview(data)
-                while view:  # a kill leaves the whole line or a torn tail (cut on the next open), never a mix
-                    view = view[os.write(fd, view):]
-            if sync:
-                os.fsync(fd)  # outside the lock: concurrent appends share one disk flush
-        finally:
+        fd = self._fd(name)
+        with self._locks[name]:  # appends come from the event loop and from worker threads
+            view = memoryview(data)
+            while view:  # a kill leaves the whole line or a torn tail (cut on the next open), never a mix
+                view = view[os.write(fd, view):]
+        if sync:
+            os.fsync(fd)  # outside the lock: concurrent appends share one disk flush
+
+    def _buffer(self, name: str, line: bytes) -> None:
+        with self._buf_lock:
+            self._buffers[name].append(line)
+
+    def flush(self) -> None:
+        """Write buffered usage and scores lines (called before every generations write, and at the end)."""
+        with self._buf_lock:
+            batches = {name: b"".join(lines) for name, lines in self._buffers.items() if lines}
+            for lines in self._buffers.values():
+                lines.clear()
+        for name in (USAGE, SCORES_LOG):  # usage first: it must never trail the generations it paid for
+            if name in batches:
+                self._write(name, batches[name], sync=False)
+
+    def close(self) -> None:
+        """Flush buffers and close the append descriptors (the store reopens them if used again)."""
+        self.flush()
+        with self._fd_lock:
+            fds, self._fds = self._fds, {}
+        for fd in fds.values():
             os.close(fd)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
     def append_generation(self, cell: str, generation: Generation) -> None:
         """One self-contained line: the Generation plus its cell key (written and fsynced before returning)."""
+        self._attempts[cell] = self._attempts.get(cell, 0) + 1
+        self.flush()
         self._append(GENERATIONS, {"cell": cell, **generation.model_dump(mode="json")})
 
     async def append_generation_async(self, cell: str, generation: Generation) -> None:
         """As append_generation, but lines of concurrent cells share one write + fsync (group commit)."""
         data = self._line({"cell": cell, **generation.model_dump(mode="json")})
+        self._attempts[cell] = self._attempts.get(cell, 0) + 1
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         self._pending.append((data, fut))
@@ -159,7 +202,7 @@ class RunStore:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await asyncio.to_thread(self._write, GENERATIONS, b"".join(d for d, _ in batch), True)
+                await asyncio.to_thread(self._commit, b"".join(d for d, _ in batch))
             except BaseException as exc:  # noqa: BLE001 - every waiting cell sees the failure
                 for _, f in batch:
                     if not f.done():
@@ -169,13 +212,27 @@ class RunStore:
                 if not f.done():
                     f.set_result(None)
 
-    def append_scores(self, cell: str, scores: list[Score]) -> None:
-        """One line per scored cell; the last line of a cell wins when the table is materialised.
+    def _commit(self, data: bytes) -> None:
+        self.flush()
+        self._write(GENERATIONS, data, True)
 
-        Not fsynced: scores are recomputable, and a resume re-scores any stored generation without a line here.
+    def append_scores(self, cell: str, scores: list[Score]) -> None:
+        """One line per scored cell, tagged with the generation it scores ("gen": the cell's latest line number).
+
+        The last line of a cell's latest generation wins when the table is materialised. Not fsynced: scores are
+        recomputable, and a resume re-scores any latest generation without a line here. Buffered until the next
+        generations write, flush() or close().
         """
-        self._append(SCORES_LOG, {"cell": cell, "time": time.time(),
-                                  "scores": [s.model_dump(mode="json") for s in scores]}, sync=False)
+        self._buffer(SCORES_LOG, self._line({"cell": cell, "gen": self._attempts.get(cell, 0), "time": time.time(),
+                                             "scores": [s.model_dump(mode="json") for s in scores]}))
+
+    def append_usage(self, session: int, usage: dict[str, Any]) -> None:
+        """One line per provider call outcome or cache hit (counter deltas), so a killed session's usage survives.
+
+        Buffered and written, not fsynced, before the next generations write (a SIGKILL keeps written lines: the
+        page cache survives the process), so the usage of every stored generation is on disk before it.
+        """
+        self._buffer(USAGE, self._line({"session": session, **usage}))
 
     def append_error(self, cell: str, error: str, **extra: Any) -> None:
         self._append(ERRORS, {"cell": cell, "time": time.time(), "error": error, **extra})
@@ -183,12 +240,16 @@ class RunStore:
     def rewrite_scores_log(self, entries: dict[str, list[Score]]) -> None:
         """Replace scores.jsonl atomically (rescore)."""
         now = time.time()
-        lines = [json.dumps({"cell": c, "time": now, "scores": [s.model_dump(mode="json") for s in ss]},
+        lines = [json.dumps({"cell": c, "gen": self._attempts.get(c, 0), "time": now,
+                             "scores": [s.model_dump(mode="json") for s in ss]},
                             ensure_ascii=False, separators=(",", ":")) for c, ss in entries.items()]
-        atomic_write(self.path(SCORES_LOG), redact_text("".join(line + "\n" for line in lines), self._secrets).encode())
+        self.close()  # the open append descriptor would keep writing to the replaced file
+        atomic_write(self.path(SCORES_LOG),
+                     redact_text("".join(line + "\n" for line in lines), known_secrets(self._env_secrets)).encode())
 
     def materialize_scores(self) -> pl.DataFrame:
         """Build scores.parquet from the complete cells (one row per cell x score) and write it atomically."""
+        self.flush()
         df = scores_frame(self.dir)
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{SCORES}.", suffix=".tmp")
         os.close(fd)
@@ -204,11 +265,21 @@ class RunStore:
 
     # ----- reads ----------------------------------------------------------------------------------
 
+    def generation_number(self, cell: str) -> int:
+        """How many generation lines the cell has (0: never generated); scores lines name the one they score."""
+        return self._attempts.get(cell, 0)
+
     def completed_cells(self) -> set[str]:
-        return {rec["cell"] for rec in iter_jsonl(self.path(GENERATIONS)) if "cell" in rec}
+        """Cells whose latest generation holds a review and no error (a failed cell is retried on resume)."""
+        latest: dict[str, bool] = {}
+        for rec in iter_jsonl(self.path(GENERATIONS)):
+            if "cell" in rec:
+                latest[rec["cell"]] = rec.get("error") is None and rec.get("review") is not None
+        return {cell for cell, ok in latest.items() if ok}
 
     def scored_cells(self) -> set[str]:
-        return {rec["cell"] for rec in iter_jsonl(self.path(SCORES_LOG)) if "cell" in rec}
+        """Cells whose latest generation has a scores line."""
+        return {cell for cell, gen in _scored_gen(self.dir).items() if gen == self._attempts.get(cell)}
 
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:
@@ -223,25 +294,51 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
 
 
 def read_generations(run_dir: str | Path) -> dict[str, Generation]:
-    """cell -> Generation for every complete line (first line of a cell wins; a torn last line is ignored)."""
+    """cell -> Generation for every complete line (the last line of a cell wins: a resume retries failed cells)."""
     out: dict[str, Generation] = {}
     path = Path(run_dir) / GENERATIONS
     for rec in iter_jsonl(path):
         cell = rec.pop("cell", None)
-        if cell is None or cell in out:
+        if cell is None:
             continue
         out[cell] = Generation.model_validate(rec)
     return out
 
 
+def generation_counts(run_dir: str | Path) -> dict[str, int]:
+    """cell -> number of generation lines (the latest one is the cell's result)."""
+    counts: dict[str, int] = {}
+    for rec in iter_jsonl(Path(run_dir) / GENERATIONS):
+        if "cell" in rec:
+            counts[rec["cell"]] = counts.get(rec["cell"], 0) + 1
+    return counts
+
+
+def _scored_gen(run_dir: Path) -> dict[str, int]:
+    """cell -> the generation number its last scores line scored (lines from before "gen" existed score gen 1)."""
+    return {rec["cell"]: rec.get("gen", 1) for rec in iter_jsonl(run_dir / SCORES_LOG) if "cell" in rec}
+
+
+def read_usage(run_dir: str | Path) -> dict[int, dict[str, float]]:
+    """session index -> summed usage counters from usage.jsonl (empty for runs made before it existed)."""
+    out: dict[int, dict[str, float]] = {}
+    for rec in iter_jsonl(Path(run_dir) / USAGE):
+        tot = out.setdefault(int(rec.get("session", 0)), {})
+        for k, v in rec.items():
+            if k != "session" and isinstance(v, (int, float)):
+                tot[k] = tot.get(k, 0) + v
+    return out
+
+
 def scores_frame(run_dir: str | Path) -> pl.DataFrame:
-    """The scores table built from scores.jsonl, restricted to cells with a stored generation."""
+    """The scores table built from scores.jsonl: per cell, the last scores line of its latest generation."""
     run_dir = Path(run_dir)
-    done = {rec["cell"] for rec in iter_jsonl(run_dir / GENERATIONS) if "cell" in rec}
+    counts = generation_counts(run_dir)
     latest: dict[str, list[dict[str, Any]]] = {}
     for rec in iter_jsonl(run_dir / SCORES_LOG):
-        if rec.get("cell") in done:
-            latest[rec["cell"]] = rec.get("scores", [])
+        cell = rec.get("cell")
+        if cell in counts and rec.get("gen", 1) == counts[cell]:
+            latest[cell] = rec.get("scores", [])
     rows = []
     for cell in sorted(latest):
         task_id, generator, seed = parse_cell(cell)

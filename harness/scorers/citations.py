@@ -96,7 +96,7 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
     on = off = 0
     unjudged = 0
     for it in items:
-        v = {"item": it.key, "title": it.title}
+        v = {"item": it.key, "keys": list(it.keys), "title": it.title}
         if it.paper_id in ref:
             v.update(verdict="on-topic", basis="in the reference bibliography")
             on += 1
@@ -112,17 +112,18 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
         verdicts.append(v)
     det = {**cal.details(), "threshold_used": thr, "unjudged": unjudged, "verdicts": verdicts}
     judged = on + off
+    rule = (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} "
+            f"vs off-topic, {_f(cal.auroc_near_topic)} vs near-topic" if thr is not None
+            else "all judged papers are in the bibliography; no threshold could be calibrated")
     if judged == 0:
         why = ("no threshold: the task pool has no near-/off-topic papers to calibrate against"
                if thr is None else "no cited item has a title to judge")
         return [Score.na(n, why, **det) for n in names]
     return [
         Score.ok("citations.on_topic_rate", on / judged,
-                 f"{on} of {judged} cited papers on-topic (in the bibliography or title-topic cosine >= "
-                 f"{thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} vs off-topic, "
-                 f"{_f(cal.auroc_near_topic)} vs near-topic)", **det),
-        Score.ok("citations.off_topic", off, f"{off} of {judged} cited papers off-topic (title-topic cosine below "
-                 f"{thr:.3f})", **{k: det[k] for k in ("threshold_used", "auroc_off_topic", "auroc_near_topic")}),
+                 f"{on} of {judged} cited papers on-topic ({rule})", **det),
+        Score.ok("citations.off_topic", off, f"{off} of {judged} cited papers off-topic ({rule})",
+                 **{k: det[k] for k in ("threshold_used", "auroc_off_topic", "auroc_near_topic")}),
     ]
 
 

@@ -14,7 +14,8 @@ from harness.models import Paper
 
 COMMON = dict(topic="Retrieval-augmented generation", since=2023, title="RAG: A Survey", words_min=100,
               words_max=200, refs_min=5, pool="[1] A paper", plan="1. Intro", outline="1. Intro", index=2,
-              section_title="Methods", words=50, n_sections=4)
+              section_title="Methods", words=50, n_sections=4,
+              lead="Research on retrieval-augmented generation has grown quickly [1].")
 
 
 def test_every_template_has_a_header_and_its_hash_is_the_file_sha256():
@@ -44,8 +45,18 @@ def test_completion_prefixes_end_where_the_model_should_continue():
     text = render("zero_shot_completion", **COMMON).text
     assert text.startswith("# RAG: A Survey\n")
     assert "## References\n\n[1] A paper" in text
-    assert text.endswith("## 1 Introduction\n\n")
+    assert text.endswith("## 1 Introduction\n\nResearch on retrieval-augmented generation has grown quickly [1].")
     assert render("plan_completion", **COMMON).text.endswith("1. Introduction\n2.")
+
+
+def test_titles_and_leads_come_from_the_subject_of_the_topic():
+    from harness.generators.strategies import subject_of, title_of
+
+    topic = "Write a literature review of graph neural networks: a taxonomy of the model families"
+    assert subject_of(topic) == "graph neural networks"
+    assert title_of(topic) == "Graph neural networks: A Survey"
+    assert title_of("Recent advances (since 2024) in spatio-temporal data prediction, focusing on STFMs") == (
+        "Recent advances in spatio-temporal data prediction: A Survey")
 
 
 def test_pool_lines_number_titles_and_truncate_abstracts():

@@ -47,4 +47,4 @@ def test_local_model_defaults_to_completion_mode_unless_set():
 
 def test_title_of_uses_the_topic_head():
     assert title_of("Retrieval-augmented generation (RAG) for LLMs: paradigms") == \
-        "Retrieval-augmented generation: A Survey"
+        "Retrieval-augmented generation for LLMs: A Survey"

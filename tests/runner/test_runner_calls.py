@@ -119,6 +119,37 @@ def test_budget_stops_new_calls():
     assert inner.calls == 3 and rc.budget_hit and "budget_usd" in str(out[-1])
 
 
+def test_budget_counts_spend_of_earlier_sessions_and_usage_is_reported_as_it_happens():
+    inner = Scripted(ProviderError("server", "down", status=500), cost=0.4)
+    seen = []
+    rc = _client(inner, budget_usd=1.0, prior_spend_usd=0.7, on_usage=seen.append)
+
+    async def go():
+        first = await rc.complete(_req(0))
+        with pytest.raises(BudgetExceeded, match=r"spent \$1\.1"):
+            await rc.complete(_req(1))
+        return first
+
+    asyncio.run(go())
+    assert rc.run_spend_usd == pytest.approx(1.1) and rc.counters.spend_usd == pytest.approx(0.4)
+    assert seen == [{"provider_calls": 1}, {"retries": 1}, {"provider_calls": 1}, {"spend_usd": 0.4}]
+
+
+def test_a_reply_that_is_not_json_is_a_retryable_bad_response():
+    import json
+
+    from harness.generators.llm import classify as provider_kind
+
+    try:
+        try:
+            json.loads('{"choices": [{"mess')
+        except json.JSONDecodeError as exc:
+            raise RuntimeError("InternalServerError: OpenAIException - Unterminated string") from exc
+    except RuntimeError as exc:
+        err = provider_kind(exc, "openai/m")
+    assert err.kind == "bad_response" and err.retryable and err.status is None
+
+
 def test_per_model_and_global_concurrency_limits():
     inner = Scripted(delay=0.02)
     rc = _client(inner, concurrency=Concurrency(**{"global": 4, "per_model": {"openai/slow": 2}}))

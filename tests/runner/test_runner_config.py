@@ -99,3 +99,24 @@ def test_redaction_of_names_values_and_environment(monkeypatch):
     for secret in ("sk-abcdefghijklmnopqrstuvwx", "acme-live-0123456789abcdef", "tok-zyxwvu98765"):
         assert secret not in out["note"]
     assert redact_text("plain text [1] stays") == "plain text [1] stays"
+
+
+def test_secret_values_of_a_config_are_registered_and_redacted_everywhere():
+    from harness.config import register_secrets, secret_values
+
+    key = "cfgKEYwithNoKnownShape0123456789"
+    cfg = ExperimentConfig.from_dict({"generators": [
+        {"name": "g", "kind": "llm", "model": "openai/x", "params": {"extra": {"api_key": key}, "max_tokens": 99}}]})
+    assert cfg.secrets() == [key]  # max_tokens is not a secret name
+    assert secret_values({"auth": {"user": "someone-long", "password": "hunter22"}, "token": "x"}) == \
+        ["someone-long", "hunter22"]  # everything under a secret-named field; too-short values ignored
+    echoed = f'provider said: "Incorrect API key provided: {key}"'
+    assert key in redact_text(echoed)  # not key-shaped: unknown until registered
+    register_secrets(cfg.secrets())
+    assert key not in redact_text(echoed) and REDACTED in redact_text(echoed)
+    odd = 'ke"y\\with-quote-0123'
+    register_secrets([odd])
+    import json
+
+    assert odd not in redact_text(json.dumps({"e": odd})) and json.dumps(odd)[1:-1] not in redact_text(
+        json.dumps({"e": odd}))

@@ -95,6 +95,56 @@ def test_a_failing_cell_is_recorded_and_the_run_goes_on(server, tmp_path):
     assert again.counters["provider_calls"] == 1 and again.cells_failed == 0
 
 
+def test_resume_retries_a_failed_cell_and_its_new_result_wins(server, tmp_path):
+    cfg = make_config(server.api_base, tmp_path, tasks=[TASKS[0]])
+    server.script(Fault("status", 500), Fault("status", 500), Fault("status", 500))
+    first = run_experiment(cfg, progress=False)
+    run = tmp_path / "results" / first.run_id
+    cell = f"{TASKS[0]}|fake-0|0"
+    assert first.cells_failed == 1 and read_generations(run)[cell].error
+    resumed = run_experiment(cfg, run_dir=run, progress=False)
+    assert resumed.cells_run == 1 and resumed.cells_resumed == 2 and resumed.counters["provider_calls"] == 1
+    assert resumed.cells_failed == 0 and resumed.status == "complete"
+    lines = [json.loads(x)["cell"] for x in (run / "generations.jsonl").read_text().splitlines()]
+    assert lines.count(cell) == 2  # append-only: the failed attempt stays on disk, the last line wins
+    gen = read_generations(run)[cell]
+    assert gen.review is not None and gen.error is None
+    df = read_scores(run)
+    assert df.select(["cell", "score"]).is_duplicated().sum() == 0
+    rows = df.filter(pl.col("cell") == cell)
+    assert rows.height == len(SCORE_NAMES) and (rows["status"] == "ok").sum() > 0
+    assert rescore(run).filter(pl.col("cell") == cell).sort("score").equals(rows.sort("score"))
+    m = read_manifest(run)
+    assert m["counters"]["provider_calls"] == 4 == server.count and m["counters"]["errors"] == 1
+    # a third session has nothing to do
+    assert run_experiment(cfg, run_dir=run, progress=False).cells_run == 0
+
+
+def test_a_killed_sessions_usage_is_recovered_and_counts_against_the_budget(server, tmp_path):
+    data = config_dict(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False, seeds=[0, 1, 2],
+                       concurrency={"global": 1})
+    data["generators"][0]["price"] = {"input_per_mtok": 1.0, "output_per_mtok": 1.0}
+    first = run_experiment(ExperimentConfig.from_dict(data), progress=False)
+    run = tmp_path / "results" / first.run_id
+    spent = first.counters["spend_usd"]
+    assert spent > 0 and (run / "usage.jsonl").exists()
+    # make it look like the session was SIGKILLed: its end and counters never reached the manifest
+    m = read_manifest(run)
+    m["sessions"][0].update(ended=None, counters={})
+    m["counters"] = {}
+    (run / "manifest.json").write_text(json.dumps(m))
+    kept = (run / "generations.jsonl").read_text().splitlines()[:1]
+    (run / "generations.jsonl").write_text(kept[0] + "\n")  # and two of its cells were lost
+    data.update(budget_usd=spent * 0.9, cache=False)  # already spent by the killed session; no cache answers
+    resumed = run_experiment(ExperimentConfig.from_dict(data), run_dir=run, progress=False)
+    assert resumed.budget_exhausted and resumed.cells_not_run == 2
+    assert resumed.counters["provider_calls"] == 0 and server.count == 3
+    m = read_manifest(run)
+    assert m["sessions"][0]["counters"]["provider_calls"] == 3
+    assert m["sessions"][0]["counters"]["spend_usd"] == pytest.approx(spent)
+    assert m["counters"]["spend_usd"] == pytest.approx(spent) and m["counters"]["provider_calls"] == 3
+
+
 def test_budget_stops_new_calls_and_a_resume_finishes(server, tmp_path):
     data = config_dict(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False, seeds=[0, 1, 2],
                        concurrency={"global": 1}, budget_usd=0.0000005)
