@@ -62,7 +62,12 @@ def paper_lookup(review: Review, task: Task | None):
 
 
 def cited_items(review: Review, task: Task | None) -> list[CitedItem]:
-    """Distinct cited items of a resolved review: reference entries and in-text citations, merged by paper id."""
+    """Distinct cited items of a resolved review, merged by paper id.
+
+    A review with body text cites what its text cites: reference entries never cited in the text (padding, or
+    a completion-mode list of every paper shown) are not counted. A reference list without text (SurveyBench
+    ref.json) cites its entries.
+    """
     find = paper_lookup(review, task)
     own = own_paper_matcher(review)
     items: dict[str, CitedItem] = {}
@@ -103,4 +108,6 @@ def cited_items(review: Review, task: Task | None) -> list[CitedItem]:
                 it.keys.append(k)
             if c.sentence and c.sentence not in it.sentences:
                 it.sentences.append(c.sentence)
+    if review.text.strip():
+        return [it for it in items.values() if it.in_text]
     return list(items.values())

@@ -121,16 +121,21 @@ def score_coverage(resolved, task: Task, ctx) -> list[Score]:
     items = cited_items(review, task)
     ref = task.reference_set
     out: list[Score] = []
-    out.extend(_set_scores(items, ref))
+    out.extend(_set_scores(items, ref, has_text=bool(review.text.strip())))
     out.append(_pooled(items, task))
     out.append(_headings(review, task, ctx))
     out.append(_methods(review, task))
     return out
 
 
-def _set_scores(items, ref: set[str]) -> list[Score]:
+def _set_scores(items, ref: set[str], has_text: bool) -> list[Score]:
+    if not items and has_text:  # a text that cites nothing covers nothing; precision is undefined
+        why = "the review's text cites no paper (reference entries never cited in the text do not count)"
+        return [Score.ok("coverage.recall", 0.0, f"0 of the {len(ref)} reference-bibliography papers are cited: "
+                         + why, n_hits=0, cited_items=0, reference_papers=len(ref)),
+                Score.na("coverage.precision", why), Score.na("coverage.f1", why)]
     if not items:
-        why = "the review cites nothing (no reference entries or resolvable in-text citations)"
+        why = "the review cites nothing (no text and no reference entries)"
         return [Score.na(n, why) for n in NAMES[:3]]
     resolved_ids = {i.paper_id for i in items if i.paper_id}
     hits = sorted(resolved_ids & ref)

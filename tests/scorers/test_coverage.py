@@ -107,3 +107,23 @@ def test_autosurvey_outputs_cover_their_bibliographies(autosurvey_scores):
         print(name, "recall", r.value, "pooled precision", scores["coverage.pooled_precision"].value)
         assert r.status == "ok" and r.value > 0, name
         assert scores["coverage.pooled_precision"].status == "ok", name
+
+
+def test_reference_entries_the_text_never_cites_cover_nothing(stfm_task, ctx):
+    from harness.readers import parse_text
+    from harness.scorers import score_review
+
+    bib = [stfm_task.paper(pid) for pid in stfm_task.reference_papers[:5]]
+    listed = "\n".join(f"[{i}] {p.title}" for i, p in enumerate(bib, 1))
+    padded = parse_text(f"# STFMs\n\n## 1 Introduction\n\nModels forecast traffic well.\n\n## References\n\n{listed}\n",
+                        format="markdown")
+    s = {x.name: x for x in score_review(padded, stfm_task, ctx, ["coverage", "citations"])}
+    assert s["coverage.recall"].status == "ok" and s["coverage.recall"].value == 0.0
+    assert s["coverage.precision"].status == "not_applicable"
+    assert s["citations.on_topic_rate"].status == "not_applicable"
+
+    cited = parse_text(f"# STFMs\n\n## 1 Introduction\n\nModels forecast traffic well [1, 2].\n\n## References\n\n"
+                       f"{listed}\n", format="markdown")
+    s = {x.name: x for x in score_review(cited, stfm_task, ctx, ["coverage"])}
+    assert s["coverage.recall"].value == 2 / len(stfm_task.reference_papers)
+    assert s["coverage.precision"].value == 1.0

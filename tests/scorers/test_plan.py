@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from harness.models import Paper, ReferenceEntry, Review, Section
+from harness.models import Citation, Paper, ReferenceEntry, Review, Section
 from harness.scorers.plan import plan_sections, promised_references, score_plan
 
 
@@ -36,6 +36,8 @@ def test_plan_naming_papers_by_number(stfm_task, ctx):
     text = "# Intro\nA [1].\n# Methods\nB [2]."
     review = Review(source_format="litreview-report", text=text, plan=plan, papers=papers,
                     sections=[Section(level=1, title="Intro"), Section(level=1, title="Methods")],
+                    citations=[Citation(sentence="A [1].", marker="[1]", keys=["1"]),
+                               Citation(sentence="B [2].", marker="[2]", keys=["2"])],
                     references=[ReferenceEntry(key="1", raw="[1] x", title=papers[0].title),
                                 ReferenceEntry(key="2", raw="[2] y", title=papers[4].title)])
     s = {x.name: x for x in score_plan(SimpleNamespace(review=review), stfm_task, ctx)}
