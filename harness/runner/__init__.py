@@ -238,6 +238,7 @@ async def run_experiment_async(
     log.setLevel(logging.INFO)
     specs = {g.name: g for g in resolved.generators}
     cache = None
+    inners: dict[str, LLMClient | None] = {}
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-score")
     summary = RunSummary(run_id=run_id, run_dir=str(run_path), status="running", cells_total=len(cells))
     bar: _Progress | None = None
@@ -361,6 +362,12 @@ async def run_experiment_async(
     finally:
         if bar is not None:
             bar.close()
+        for inner in {id(c): c for c in inners.values() if c is not None}.values():
+            if hasattr(inner, "aclose"):  # litellm's HTTP sessions belong to this loop: close them before it ends
+                try:
+                    await inner.aclose()
+                except Exception as exc:  # noqa: BLE001 — closing must not hide the run's own outcome
+                    log.debug("closing a provider client failed: %s", exc)
         executor.shutdown(wait=True)
         if cache is not None:
             cache.close()
