@@ -65,6 +65,9 @@ def score_cost(resolved, task: Task, ctx) -> list[Score]:
 
 def _usd(usage: Usage, tin: int | None, tout: int | None, api_base: str | None) -> Score:
     name = "cost.usd"
+    if "unknown" in (usage.cost_source or "").split("+"):  # a 0 recorded for an unpriced model is not a price
+        return Score.na(name, f"price unknown: {usage.model!r} is not in litellm's bundled cost map and no price "
+                        f"was set in the config (tokens: {tin} in, {tout} out)", source=usage.cost_source)
     if usage.cost_usd is not None:
         src = usage.cost_source or "recorded"
         return Score.ok(name, usage.cost_usd, f"${usage.cost_usd:.6f} as recorded ({src})", source=src)
