@@ -12,6 +12,7 @@ from pathlib import Path
 from harness.models import Review, Score, Task
 
 NAMES = ["judge.coverage", "judge.structure", "judge.relevance"]
+LOCAL_JUDGE = "local/gemma-3-270m"
 MAX_REVIEW_CHARS = 24_000  # what the judge sees of the review (the head; the explanation says when it is cut)
 
 RUBRICS = {
@@ -97,6 +98,11 @@ def _ask(model: str, prompt: str, api_base: str | None) -> str:
     import litellm
 
     kwargs = {"api_base": api_base} if api_base else {}
+    if model == LOCAL_JUDGE:  # the embedded Gemma: started on demand, reached as an OpenAI-compatible server
+        from harness import local_llm
+
+        state = local_llm.ensure_running()
+        model, kwargs = f"openai/{local_llm.SERVED_NAME}", {"api_base": state.api_base, "api_key": "no-key-local"}
     resp = litellm.completion(model=model, messages=[{"role": "user", "content": prompt}], temperature=0.0,
                               max_tokens=64, **kwargs)
     return resp.choices[0].message.content or ""

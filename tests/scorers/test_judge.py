@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from harness.models import Review
 from harness.scorers import ScoringContext
 from harness.scorers.judge import JudgeCache, build_prompt, parse_score, score_judge
@@ -36,3 +38,19 @@ def test_parse_score():
     assert parse_score("**4**/5 because") == 4
     assert parse_score("5") == 5
     assert parse_score("I cannot rate this.") is None
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(600)
+def test_the_local_gemma_judges_through_litellm_and_its_replies_are_cached(stfm_task, tmp_path):
+    review = Review(source_format="markdown", text="# STFMs\n\nSpatio-temporal foundation models forecast traffic "
+                    "and weather from sensor graphs, and large language models are adapted to them by prompting.")
+    ctx = ScoringContext(judge_model="local/gemma-3-270m", judge_cache_dir=tmp_path)
+    first = score_judge(SimpleNamespace(review=review), stfm_task, ctx)
+    assert [s.name for s in first] == ["judge.coverage", "judge.structure", "judge.relevance"]
+    for s in first:  # a 270M base model may not follow the rubric: then it is an error with the reply, never a 0
+        assert (s.status == "ok" and 1 <= s.value <= 5) or (s.status == "error" and "no 1-5 score" in s.explanation)
+    assert len(list(tmp_path.rglob("*.json"))) == 3  # one real reply per aspect, stored
+    again = score_judge(SimpleNamespace(review=review), stfm_task, ctx)
+    assert [(s.status, s.value) for s in again] == [(s.status, s.value) for s in first]
+    assert all(s.details.get("cached") for s in again if s.status == "ok")
