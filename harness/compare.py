@@ -13,6 +13,8 @@ from harness.report.load import load_run
 from harness.report.metrics import higher_is_better
 from harness.report.stats import N_BOOT, paired_bootstrap_ci, sign_flip_pvalue
 
+ALPHA = 0.05  # a gated drop counts only when its permutation p-value (over tasks) is below this, too
+
 
 class MetricDelta(BaseModel):
     """One metric for one generator pair: candidate - baseline over paired cells, and the gate's verdict."""
@@ -23,7 +25,7 @@ class MetricDelta(BaseModel):
     higher_is_better: bool
     n_pairs: int
     n_excluded: int = Field(description="paired cells where either side is not_applicable or error")
-    n_lost: int = Field(description="paired cells scored ok in the baseline but error in the candidate")
+    n_lost: int = Field(description="cells scored ok in the baseline with no value in the candidate")
     baseline_mean: float | None
     candidate_mean: float | None
     delta: float | None
@@ -111,7 +113,10 @@ def _delta_row(b: pl.DataFrame, c: pl.DataFrame, bg: str, cg: str, metric: str, 
     joined = left.join(right, on=["task_id", "seed"], how="inner").sort("task_id", "seed")
     both = joined.filter((pl.col("sb") == "ok") & (pl.col("sc") == "ok") & pl.col("vb").is_not_null()
                          & pl.col("vc").is_not_null())
-    lost = joined.filter((pl.col("sb") == "ok") & (pl.col("sc") == "error")).height
+    # cells the baseline scored that the candidate lost (error, not_applicable, or no cell at all) can hide a
+    # regression by shrinking the sample, so a gate counts them
+    lost = joined.filter((pl.col("sb") == "ok") & (pl.col("sc") != "ok")).height
+    lost += left.filter(pl.col("sb") == "ok").join(right, on=["task_id", "seed"], how="anti").height
     up = higher_is_better(metric)
     row = dict(baseline_generator=bg, candidate_generator=cg, metric=metric, higher_is_better=up,
                n_pairs=both.height, n_excluded=joined.height - both.height, n_lost=lost, max_drop=max_drop,
@@ -119,24 +124,33 @@ def _delta_row(b: pl.DataFrame, c: pl.DataFrame, bg: str, cg: str, metric: str, 
     if both.height:
         vb, vc, groups = both["vb"].to_list(), both["vc"].to_list(), both["task_id"].to_list()
         est = paired_bootstrap_ci(vb, vc, groups, n_boot=n_boot, rng=seed)
-        diffs = [y - x for x, y in zip(vb, vc)]
+        # seeds of one task are not independent: the permutation test flips the sign of each task's mean
+        per_task = both.with_columns((pl.col("vc") - pl.col("vb")).alias("d")).group_by("task_id").agg(
+            pl.col("d").mean()).sort("task_id")["d"].to_list()
         row.update(baseline_mean=sum(vb) / len(vb), candidate_mean=sum(vc) / len(vc), delta=est.mean,
-                   ci_lo=est.lo, ci_hi=est.hi, p_value=sign_flip_pvalue(diffs, rng=seed))
+                   ci_lo=est.lo, ci_hi=est.hi, p_value=sign_flip_pvalue(per_task, rng=seed))
     if max_drop is None:
         return MetricDelta(**row)
-    reasons = []
+    reasons: list[str] = []
+    notes: list[str] = []
     if both.height:
         drop = -row["delta"] if up else row["delta"]
         ci_bad = (row["ci_hi"] < 0) if up else (row["ci_lo"] > 0)
-        if drop > max_drop and ci_bad:
-            word = "dropped" if up else "rose"
+        word = "dropped" if up else "rose"
+        if drop > max_drop and ci_bad and row["p_value"] >= ALPHA:
+            n_tasks = both["task_id"].n_unique()
+            notes.append(f"{metric} {word} by {_num(abs(row['delta']))} but p={_num(row['p_value'])} over "
+                         f"{n_tasks} task(s) (the smallest possible two-sided p is {_num(2 / 2 ** n_tasks)}): "
+                         "not enough tasks to call it a regression")
+        if drop > max_drop and ci_bad and row["p_value"] < ALPHA:
             reasons.append(f"{metric} {word} by {_num(abs(row['delta']))} (tolerance {_num(max_drop)}), "
                            f"95% CI [{_num(row['ci_lo'])}, {_num(row['ci_hi'])}] excludes 0, p={_num(row['p_value'])}")
     elif left.filter(pl.col("sb") == "ok").height:
         reasons.append(f"{metric}: no paired values in the candidate although the baseline has some")
     if lost:
-        reasons.append(f"{metric}: {lost} cell(s) scored in the baseline are errors in the candidate")
-    row.update(regressed=bool(reasons), reason="; ".join(reasons))
+        reasons.append(f"{metric}: {lost} cell(s) scored in the baseline have no value in the candidate "
+                       "(error, not_applicable or missing)")
+    row.update(regressed=bool(reasons), reason="; ".join(reasons + notes))
     return MetricDelta(**row)
 
 

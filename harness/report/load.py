@@ -35,21 +35,6 @@ def _run_dir(run_dir: str | Path) -> Path:
     return path
 
 
-def read_manifest(run_dir: str | Path) -> dict[str, Any]:
-    """manifest.json as a dict; {} when the run has none yet."""
-    path = _run_dir(run_dir) / "manifest.json"
-    if not path.exists():
-        return {}
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
-    if not isinstance(data, dict):
-        raise HarnessError("expected a JSON object", path=path)
-    return data
-
-
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Rows of a jsonl file; a torn (unterminated, unparsable) last line is skipped, other bad lines are errors."""
     if not path.exists():
@@ -69,26 +54,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def read_generations(run_dir: str | Path) -> list[dict[str, Any]]:
-    """generations.jsonl rows (Generation JSON plus "cell"); the first record of a cell wins, as in the runner."""
+    """generations.jsonl rows (Generation JSON plus "cell"); a cell's latest record wins, as in the runner."""
     rows = read_jsonl(_run_dir(run_dir) / "generations.jsonl")
     by_cell: dict[str, dict[str, Any]] = {}
     for row in rows:
         cell = row.get("cell") or f"{row.get('task_id')}|{row.get('generator')}|{row.get('seed')}"
-        by_cell.setdefault(cell, row)
+        by_cell[cell] = row  # a resumed run appends a retried cell's new generation after the failed one
     return list(by_cell.values())
-
-
-def read_scores(run_dir: str | Path) -> pl.DataFrame:
-    """scores.parquet with the documented columns and types; one row per (cell, score), last one wins."""
-    path = _run_dir(run_dir) / "scores.parquet"
-    if not path.exists():
-        raise HarnessError("scores.parquet is missing: the run has no scores yet", path=path,
-                           hint="run `harness run` first or check the run id")
-    try:
-        df = pl.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - corrupt file is a user-facing error
-        raise HarnessError(f"cannot read parquet: {exc}", path=path) from None
-    return normalize_scores(df, path)
 
 
 def normalize_scores(df: pl.DataFrame, path: str | Path | None = None) -> pl.DataFrame:
@@ -109,16 +81,10 @@ def normalize_scores(df: pl.DataFrame, path: str | Path | None = None) -> pl.Dat
 
 
 def load_run(run_dir: str | Path) -> RunData:
-    """Manifest, scores and generations of a run, via the runner's store when it exists."""
+    """Manifest and scores through the runner's store; generations as plain dicts (a torn last line skipped)."""
+    from harness.runner import store
+
     path = _run_dir(run_dir)
-    try:
-        from harness.runner import store  # the runner's own readers, when present
-    except ImportError:
-        store = None
-    if store is not None and all(hasattr(store, f) for f in ("read_scores", "read_manifest")):
-        manifest = store.read_manifest(path)
-        scores = normalize_scores(store.read_scores(path), path / "scores.parquet")
-    else:
-        manifest = read_manifest(path)
-        scores = read_scores(path)
+    manifest = store.read_manifest(path)
+    scores = normalize_scores(store.read_scores(path), path / "scores.parquet")
     return RunData(run_dir=path, manifest=manifest or {}, scores=scores, generations=read_generations(path))

@@ -13,7 +13,7 @@ from typing import Any
 from harness.generators.base import LLMRequest, LLMResponse
 
 # Request fields that do not change the output, so they stay out of the key.
-_NOT_IN_KEY = {"stage", "template", "template_hash", "api_base"}
+_NOT_IN_KEY = {"stage", "template", "template_hash"}  # api_base stays: two servers may serve one model name
 _EXTRA_NOT_IN_KEY = {"timeout", "request_timeout", "num_retries", "api_key", "max_retries", "metadata"}
 
 _SCHEMA = """

@@ -82,7 +82,13 @@ def test_not_applicable_pairs_are_excluded_and_counted(make_run):
     nas = make_run("nas", na={("rag-llm-survey", "gpt-pw"): {"citations.support_rate"}})
     result = compare(base, nas, gates={"citations.support_rate": 0.5})
     row = next(r for r in result.rows if r.metric == "citations.support_rate" and r.baseline_generator == "gpt-pw")
-    assert row.n_pairs == 10 and row.n_excluded == 2 and row.n_lost == 0
+    assert row.n_pairs == 10 and row.n_excluded == 2
+    # the baseline scored those two cells: a candidate that stops producing the metric must not pass by
+    # shrinking the sample, so the gate counts them as lost and fails
+    assert row.n_lost == 2 and row.regressed and not result.passed
+    both_na = compare(nas, nas, gates={"citations.support_rate": 0.5})
+    row = next(r for r in both_na.rows if r.metric == "citations.support_rate" and r.baseline_generator == "gpt-pw")
+    assert row.n_excluded == 2 and row.n_lost == 0 and both_na.passed
 
 
 def test_pairing_different_generator_names(make_run):
@@ -139,3 +145,15 @@ def test_assert_no_regression_raises_with_the_table(make_run):
     assert "FAILED: citations.on_topic_rate" in str(exc.value) and "95% CI" in str(exc.value)
     with pytest.raises(HarnessError):
         assert_no_regression(base, worse, {"citations.on_topic_rate": -1})
+
+
+def test_seeds_of_one_task_are_not_independent_evidence(make_run):
+    # one task with eight seeds: a drop on it is one observation, so no permutation test can call it significant
+    seeds = tuple(range(8))
+    base = make_run("one-base", tasks=["rag-llm-survey"], seeds=seeds)
+    worse = make_run("one-worse", tasks=["rag-llm-survey"], seeds=seeds, shift={"citations.on_topic_rate": -0.3},
+                     data_seed=8)
+    result = compare(base, worse, gates={"citations.on_topic_rate": 0.05})
+    row = next(r for r in result.rows if r.metric == "citations.on_topic_rate")
+    assert row.n_pairs == 8 and row.delta < -0.2 and row.p_value == 1.0
+    assert result.passed and "not enough tasks" in row.reason  # one task of evidence: reported, not failed

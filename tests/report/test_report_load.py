@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from harness.errors import HarnessError
-from harness.report.load import load_run, read_generations, read_jsonl, read_scores
+from harness.report.load import load_run, normalize_scores, read_generations, read_jsonl
 
 
 def test_load_run_reads_all_three_files(make_run):
@@ -34,13 +34,12 @@ def test_missing_run_dir_and_scores_are_user_errors(tmp_path):
     with pytest.raises(HarnessError, match="run directory not found"):
         load_run(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(HarnessError, match="scores.parquet is missing"):
-        read_scores(tmp_path / "empty")
+    with pytest.raises(HarnessError, match="not a run directory"):
+        load_run(tmp_path / "empty")
 
 
 def test_unknown_status_is_rejected(tmp_path):
-    pl.DataFrame({"cell": ["t|g|0"], "task_id": ["t"], "generator": ["g"], "seed": [0], "score": ["x"],
-                  "value": [1.0], "status": ["maybe"], "explanation": [""], "details": ["{}"]}
-                 ).write_parquet(tmp_path / "scores.parquet")
+    df = pl.DataFrame({"cell": ["t|g|0"], "task_id": ["t"], "generator": ["g"], "seed": [0], "score": ["x"],
+                       "value": [1.0], "status": ["maybe"], "explanation": [""], "details": ["{}"]})
     with pytest.raises(HarnessError, match="unknown status"):
-        read_scores(tmp_path)
+        normalize_scores(df, tmp_path / "scores.parquet")

@@ -80,3 +80,22 @@ def test_support_distinguishes_matching_from_unrelated_abstracts(stfm_task, ctx)
     print(verdicts)
     assert verdicts[0]["supports"] and verdicts[0]["similarity"] > verdicts[1]["similarity"]
     assert s["citations.support_precision"].value == 0.5
+
+
+def test_without_a_calibrated_threshold_papers_outside_the_bibliography_are_not_counted_on_topic(ctx):
+    from harness.readers import parse_text
+    from harness.scorers import score_review
+    from harness.tasks import get_task
+
+    task = get_task("rag-llm-survey")
+    no_negatives = task.model_copy(update={"pool": [p for p in task.pool if p.role == "reference"],
+                                           "content_hash": None})
+    ref = task.paper(task.reference_papers[0])
+    physics = next(p for p in task.pool_papers() if task.role_of(p.id) == "off-topic")
+    review = parse_text(f"# R\n\nA claim [1]. Another [2].\n\n## References\n\n[1] {ref.title}\n[2] {physics.title}\n",
+                        format="markdown")
+    calibrated = {s.name: s for s in score_review(review, task, ctx, ["citations"])}
+    assert calibrated["citations.on_topic_rate"].value == 0.5 and calibrated["citations.off_topic"].value == 1
+    blind = {s.name: s for s in score_review(review, no_negatives, ctx, ["citations"])}
+    assert blind["citations.on_topic_rate"].status == "not_applicable"
+    assert "cannot be judged" in blind["citations.on_topic_rate"].explanation
