@@ -101,6 +101,20 @@ def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     del tail
 
 
+def _lock_run_dir(run_dir: Path) -> int:
+    """Hold an exclusive lock on run_dir/.lock (released on close or process death, SIGKILL included)."""
+    import fcntl
+
+    fd = os.open(run_dir / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise HarnessError("the run directory is in use by another harness process (run, resume or rescore)",
+                           path=run_dir, hint="wait for it to finish, or stop it, then try again") from None
+    return fd
+
+
 class RunStore:
     """Files of one run directory; appends are flushed and fsynced per record."""
 
@@ -115,6 +129,7 @@ class RunStore:
         self._buf_lock = threading.Lock()
         self._pending: list[tuple[bytes, asyncio.Future]] = []
         self._committer: asyncio.Task | None = None
+        self._lock_fd: int | None = _lock_run_dir(self.dir)  # before repair: never cut another writer's line
         for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE):
             repair_jsonl(self.dir / name)
         self._attempts = generation_counts(self.dir)  # cell -> generation lines (a resume appends a new one)
@@ -174,6 +189,9 @@ class RunStore:
             fds, self._fds = self._fds, {}
         for fd in fds.values():
             os.close(fd)
+        lock_fd, self._lock_fd = getattr(self, "_lock_fd", None), None
+        if lock_fd is not None:
+            os.close(lock_fd)  # releases the run-directory lock
 
     def __del__(self) -> None:
         try:

@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from harness.errors import HarnessError
 from harness.runner import run_experiment
 from harness.runner.store import RunStore, read_generations, read_manifest, read_scores
 from harness.scorers import NAMES
@@ -107,3 +109,11 @@ def test_torn_lines_are_cut_and_unscored_generations_are_scored_on_resume(server
     df = read_scores(run)
     assert df["cell"].n_unique() == 3 and df.select(["cell", "score"]).is_duplicated().sum() == 0
     assert RunStore(run).completed_cells() == set(read_generations(run))
+
+
+def test_one_process_at_a_time_writes_a_run_directory(tmp_path):
+    first = RunStore(tmp_path / "run")
+    with pytest.raises(HarnessError, match="in use by another harness process"):
+        RunStore(tmp_path / "run")
+    first.close()
+    RunStore(tmp_path / "run").close()  # released on close (and by the OS when a process dies)
