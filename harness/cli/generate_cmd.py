@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from harness.cli.app import app
+from harness.config import redact_text
 from harness.errors import HarnessError
 
 local_llm_app = typer.Typer(help="The embedded local LLM (Gemma 3 270M on llama.cpp): start, stop, status.",
@@ -86,12 +87,10 @@ def generate(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".tmp")
-        if out.suffix == ".json":
-            tmp.write_text(gen.model_dump_json(indent=1))
-        else:
-            tmp.write_text(_markdown(gen))
+        text = gen.model_dump_json(indent=1) if out.suffix == ".json" else _markdown(gen)
+        tmp.write_text(redact_text(text))  # a provider error may echo the key: never write it
         tmp.replace(out)
-    typer.echo(_summary(gen) + (f"\nwritten: {out}" if out else ""))
+    typer.echo(redact_text(_summary(gen)) + (f"\nwritten: {out}" if out else ""))
     if out is None and gen.review is not None:
         typer.echo("\n" + _markdown(gen))
 
