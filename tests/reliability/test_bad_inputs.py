@@ -46,6 +46,7 @@ def load_task(path: Path):
 
 
 def _config_file(tmp: Path, text: str | bytes, name: str = "bad-config.yaml") -> Path:
+    """Write a case's file as given (bytes stay bytes: invalid UTF-8 cases need them)."""
     p = tmp / name
     if isinstance(text, bytes):
         p.write_bytes(text)
@@ -71,12 +72,7 @@ def expand_config(path: Path):
 
 
 def _output_file(tmp: Path, data: str | bytes, name: str = "review.md") -> Path:
-    p = tmp / name
-    if isinstance(data, bytes):
-        p.write_bytes(data)
-    else:
-        p.write_text(data, encoding="utf-8")
-    return p
+    return _config_file(tmp, data, name)
 
 
 _TASK = small_task("out-task", "graph neural networks")
