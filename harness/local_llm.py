@@ -13,6 +13,7 @@ import fcntl
 import importlib.util
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -115,6 +116,59 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+@dataclass
+class BuildReport:
+    """What the installed llama.cpp CPU backend was compiled to use (AMX / AVX-512 make it non-portable)."""
+
+    library: str | None
+    amx_instructions: int | None
+    avx512_instructions: int | None
+    reason: str = ""
+
+    @property
+    def portable(self) -> bool:
+        return self.amx_instructions == 0 and self.avx512_instructions == 0
+
+    def summary(self) -> str:
+        if self.library is None or self.amx_instructions is None:
+            return f"llama.cpp build: cannot check ({self.reason})"
+        verdict = "portable" if self.portable else \
+            f"NOT portable (reinstall: {REINSTALL_HINT})"
+        return (f"llama.cpp build: {verdict}: {self.library}: {self.amx_instructions} AMX and "
+                f"{self.avx512_instructions} AVX-512 instructions")
+
+
+REINSTALL_HINT = "rm -rf ~/.cache/review-harness/wheels && bash scripts/install.sh"
+_AMX = re.compile(rb"%tmm\d|\b(tilezero|tileloadd|tilestored|ldtilecfg|sttilecfg|tdpb[su][su]d|tdpbf16ps)\b")
+_AVX512 = re.compile(rb"%zmm\d|%k[1-7]\b")
+
+
+def cpu_libraries() -> list[Path]:
+    """The installed llama.cpp CPU backend libraries (libggml-cpu*.so), or [] when llama-cpp-python is absent."""
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = Path(list(spec.submodule_search_locations)[0])
+    return sorted(p for p in root.rglob("libggml-cpu*") if p.is_file())
+
+
+def build_report() -> BuildReport:
+    """Disassemble the installed CPU backend (objdump) and count AMX and AVX-512 instructions."""
+    libs = cpu_libraries()
+    if not libs:
+        return BuildReport(None, None, None, "llama-cpp-python is not installed")
+    amx = avx512 = 0
+    for lib in libs:
+        try:
+            out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(lib)], capture_output=True,
+                                 timeout=300, check=True).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            return BuildReport(str(lib), None, None, f"objdump failed: {exc}")
+        amx += len(_AMX.findall(out))
+        avx512 += len(_AVX512.findall(out))
+    return BuildReport(", ".join(map(str, libs)), amx, avx512)
 
 
 def _free_port() -> int:
