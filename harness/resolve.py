@@ -82,6 +82,7 @@ class ResolutionReport(BaseModel):
         return out
 
     entry_classes: dict[str, str] = Field(default_factory=dict, description="entry key -> class (entries only)")
+    verified_online: int = Field(0, description="references looked up online (harness.verify); 0 = not run")
 
 
 class ResolvedReview(BaseModel):

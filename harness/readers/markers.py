@@ -24,7 +24,7 @@ _BRACKET = re.compile(r"(?<!\!)\[([^\[\]\n]{1,200})\](?!\()")
 _LENTICULAR = re.compile(r"【\s*(" + _NUMS + r")\s*】")
 _MATH = re.compile(r"\$\s*(?:\^\s*)?\{?\s*\[?\s*(" + _NUMS + r")\s*\]?\s*\}?\s*\$")
 _SUP_HTML = re.compile(r"<sup>\s*\[?\s*(" + _NUMS + r")\s*\]?\s*</sup>", re.IGNORECASE)
-_CARET = re.compile(r"(?<=\S)\^\s*(?:\{\s*(" + _NUMS + r")\s*\}|\[\s*(" + _NUMS + r")\s*\]|(\d{1,4}(?:,\d{1,4})*))")
+_CARET = re.compile(r"(?<=[^\s\d])\^\s*(?:\{\s*(" + _NUMS + r")\s*\}|\[\s*(" + _NUMS + r")\s*\]|(\d{1,4}(?:,\d{1,4})*))")
 _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _UNI_SUP = re.compile(r"(?<=[^\s\d" + _SUPERS + r"])([" + _SUPERS + r"]+(?:[,˒⁻‐\-][" + _SUPERS + r"]+)*)")
 _LATEX = re.compile(r"\\(?:cite|citep|citet|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|"
