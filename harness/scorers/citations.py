@@ -220,7 +220,7 @@ def _support(review: Review, items: list[CitedItem], task: Task, ctx) -> list[Sc
     sentences = list(sentences)  # type: ignore[assignment]
     unv = Score.ok("citations.unverifiable", unverifiable,
                    f"{unverifiable} distinct sentence-paper citation pairs cite a paper with no known abstract "
-                   "(not counted as failures)")
+                   "(not counted as failures)", pairs=len(pairs) + unverifiable, sentences=len(sentences))
     if not pairs:
         why = "nothing verifiable: no cited paper has an abstract"
         return [Score.na(names[0], why), Score.na(names[1], why), unv]
