@@ -82,7 +82,8 @@ class ResolutionReport(BaseModel):
         return out
 
     entry_classes: dict[str, str] = Field(default_factory=dict, description="entry key -> class (entries only)")
-    verified_online: int = Field(0, description="references looked up online (harness.verify); 0 = not run")
+    verified_online: int = Field(0, description="references looked up online and answered (harness.verify)")
+    verification_ran: bool = Field(False, description="online verification ran on this review")
 
 
 class ResolvedReview(BaseModel):

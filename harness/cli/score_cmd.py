@@ -37,6 +37,8 @@ def score(
     bib: Optional[Path] = typer.Option(None, "--bib", help="BibTeX file for a LaTeX review (default: a .bib "
                                        "beside the .tex)."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for judge.* scores."),
+    verify_online: bool = typer.Option(False, "--verify-online", help="Look identified/unidentified references "
+                                       "up on arXiv, Crossref and OpenAlex (cached; off by default)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
 ) -> None:
     """Score each PATH: coverage, citation validity/relevance/support, length, plan, cost, overlap, judge."""
@@ -46,7 +48,7 @@ def score(
 
     families = check_families([f.strip() for f in scorers.split(",") if f.strip()] if scorers else None)
     t = get_task(task)
-    ctx = ScoringContext(judge_model=judge_model)
+    ctx = ScoringContext(judge_model=judge_model, verify_online=verify_online)
     for path in paths:
         review = read_review(path, format=format, bib=bib)
         results = score_review(review, t, ctx, families)

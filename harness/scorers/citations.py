@@ -93,14 +93,14 @@ def _validity(resolved) -> list[Score]:
         out.append(Score.ok("citations.duplicates", len(report.duplicates),
                             f"{len(report.duplicates)} reference entries repeat an earlier one",
                             duplicate_of=report.duplicate_of, entries=len(review.references)))
-    if report.verified_online:
+    if report.verification_ran:
         nf = [k for k, c in all_classes.items() if c == "not_found"]
         out.append(Score.ok("citations.not_found", len(nf),
                             f"{len(nf)} of {report.verified_online} references looked up online were not found",
                             keys=nf[:100], looked_up=report.verified_online))
     else:
-        out.append(Score.na("citations.not_found", "online verification did not run (off by default: set "
-                            "scorers.verify_online: true or run `harness verify-refs PATH`)"))
+        out.append(Score.na("citations.not_found", "online verification did not run (off by default: pass "
+                            "--verify-online, set scorers.verify_online: true, or run `harness verify-refs PATH`)"))
     if not has_cites:
         why = "the review has no in-text citation markers"
         out += [Score.na("citations.valid_rate", why), Score.na("citations.in_task_rate", why)]
