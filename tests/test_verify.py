@@ -157,3 +157,24 @@ def test_not_found_score_counts_what_verification_found(replay, tmp_path, monkey
     # ReAct [1] is a paper of the shipped agents task (known, no lookup); [2] and [3] are verified
     assert on["citations.valid_rate"].details["occurrence_classes"]["verified"] == 2
     assert on["citations.valid_rate"].details["occurrence_classes"]["known"] == 1
+
+
+def test_verify_refs_cli_prints_one_json_line_per_file(replay, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import harness.cli  # noqa: F401
+    from harness.cli.app import app
+    import harness.verify as hv
+
+    cfg = _config(replay, tmp_path)
+    monkeypatch.setenv("HARNESS_ARXIV_API", cfg.arxiv_api)
+    monkeypatch.setenv("HARNESS_CROSSREF_API", cfg.crossref_api)
+    monkeypatch.setenv("HARNESS_OPENALEX_API", cfg.openalex_api)
+    monkeypatch.setattr(hv, "POLITE_INTERVAL_S", {"arxiv": 0.0, "crossref": 0.0, "openalex": 0.0})
+    p = tmp_path / "r.md"
+    p.write_text(_REVIEW, encoding="utf-8")
+    res = CliRunner().invoke(app, ["verify-refs", str(p), str(p), "--cache-dir", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(ln) for ln in res.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 2 and lines[0]["classes"]["not_found"] == 3
+    assert lines[1]["requests"] == lines[0]["requests"]  # the second file is answered from the cache
