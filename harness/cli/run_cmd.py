@@ -34,10 +34,17 @@ def run(
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", help="Where run directories go (default results/)."),
     tasks: Optional[List[str]] = typer.Option(None, "--tasks", help="Task ids or globs (repeatable); overrides config."),
     max_cells: Optional[int] = typer.Option(None, "--max-cells", min=1, help="Run at most N pending cells."),
+    max_failures: Optional[str] = typer.Option(
+        None, "--max-failures", help="Failed cells tolerated before exit 3: a count N, or a rate 0-1 (default 0)."),
 ) -> None:
-    """Run an experiment matrix (tasks x generators x seeds), score every cell, and write a run directory."""
+    """Run an experiment matrix (tasks x generators x seeds), score every cell, and write a run directory.
+
+    Exit 0 when every cell succeeded (or failures stay within --max-failures), 3 when the run finished with failed
+    cells, 2 on a usage or input error.
+    """
     from rich.console import Console
 
+    tolerance = parse_max_failures(max_failures)
     cfg = _config(config, resume)
     updates = {}
     if output_dir is not None:
@@ -69,6 +76,43 @@ def run(
         console.print(f"[yellow]budget_usd reached: {summary.cells_not_run} cells not run; "
                       f"raise budget_usd and resume with --resume {summary.run_dir}[/yellow]")
     console.print(f"results: {summary.run_dir}")
+    failed = _print_failures(console, summary)
+    if failed and not _tolerated(failed, summary.cells_total, tolerance):
+        raise typer.Exit(3)
+
+
+def parse_max_failures(value: Optional[str]) -> float:
+    """--max-failures: an integer count (>= 0) or a rate in [0, 1) given with a decimal point; default 0."""
+    if value is None:
+        return 0
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number < 0 or ("." in value and number > 1) or ("." not in value and not number.is_integer()):
+        raise HarnessError(f"--max-failures must be a count (e.g. 3) or a rate between 0 and 1 (e.g. 0.1), "
+                           f"not {value!r}", field="--max-failures")
+    return number if "." in value else int(number)
+
+
+def _tolerated(failed: int, total: int, tolerance: float) -> bool:
+    """A count tolerance compares cells; a rate (float) compares the share of all cells."""
+    if isinstance(tolerance, float):
+        return total > 0 and failed / total <= tolerance
+    return failed <= tolerance
+
+
+def _print_failures(console, summary) -> int:
+    """The failure summary grouped by cause (and the local server's diagnosis); the number of cells not done."""
+    from harness.runner.failures import summary_line
+
+    failed = sum(g.count for g in summary.failures)
+    line = summary_line(summary.failures)
+    if line:
+        console.print(f"[red]{line}[/red]", highlight=False)
+    if summary.cells_not_run:
+        console.print(f"[yellow]{summary.cells_not_run} cells not run (budget_usd reached)[/yellow]")
+    return failed + summary.cells_not_run
 
 
 def _print_estimates(console, cfg, rows) -> None:

@@ -20,6 +20,7 @@ from harness.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
 from harness.models import Score, Task
 from harness.runner.calls import BudgetExceeded, Counters, RunClient
+from harness.runner.failures import FailureGroup, cause_of, run_failures
 from harness.runner.manifest import build_manifest, utc_now
 from harness.runner.store import RUN_LOG, RunStore, read_generations, read_manifest, read_usage
 
@@ -47,6 +48,7 @@ class RunSummary(BaseModel):
     counters: dict[str, Any] = Field(default_factory=dict)
     wall_s: float = 0.0
     score_rows: int = 0
+    failures: list[FailureGroup] = Field(default_factory=list)
 
 
 def new_run_id(config: ExperimentConfig) -> str:
@@ -284,11 +286,7 @@ async def run_experiment_async(
             # litellm's import takes seconds: do it before any per-call timeout starts ticking
             await asyncio.to_thread(_warm_provider_client)
         if client is None and any(specs[n].model == "local/gemma-3-270m" for n in generators):
-            from harness import local_llm
-
-            log.info("starting the local LLM server (llama.cpp) if it is not running")
-            state = await asyncio.to_thread(local_llm.ensure_running)
-            log.info("local LLM server at %s", getattr(state, "api_base", "?"))
+            await _start_local_llm()
         bar = _Progress(len(pending), progress)
         # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.
         gate = asyncio.Semaphore(max(2, 2 * resolved.concurrency.global_))
@@ -328,7 +326,8 @@ async def run_experiment_async(
                 if failed:
                     calls = [o for o in cc.outcomes if o.error]
                     store.append_error(cell, gen.error or "no review", stage=calls[-1].stage if calls else None,
-                                       attempts=calls[-1].attempts if calls else None)
+                                       attempts=calls[-1].attempts if calls else None,
+                                       model=spec.model or spec.name, cause=cause_of({"error": gen.error}))
                     log.warning("cell %s failed: %s", cell, gen.error)
                 scores = await loop.run_in_executor(executor, score_generation, gen, suite[task_id], families,
                                                     contexts[gen_name])
@@ -356,6 +355,7 @@ async def run_experiment_async(
         summary.score_rows = df.height
         summary.cells_done = sum(1 for c in cells if store.generation_number(c))  # ok or failed: has a result
         summary.status = "complete" if summary.cells_done == len(cells) else "partial"
+        summary.failures = run_failures(run_path)
     except BaseException:
         summary.status = "interrupted"
         raise
@@ -393,6 +393,20 @@ async def run_experiment_async(
 
 
 MANIFEST_EVERY_S = 2.0  # how often a running session refreshes the manifest's counters
+
+
+async def _start_local_llm() -> None:
+    """Start (or reuse) the local server, allowing one restart this run; a death is logged, and its cells fail fast."""
+    from harness import local_llm
+
+    local_llm.new_run(restarts=1)
+    log.info("starting the local LLM server (llama.cpp) if it is not running")
+    try:
+        state = await asyncio.to_thread(local_llm.ensure_running)
+    except local_llm.LocalServerDied as exc:
+        log.error("local LLM unavailable for this run: %s", exc.diagnosis.report())
+        return
+    log.info("local LLM server at %s", state.api_base)
 
 
 def _recount_sessions(manifest: dict[str, Any], run_dir: Path) -> float:

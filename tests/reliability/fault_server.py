@@ -9,10 +9,12 @@ Retry-After spacing.
 
 Faults: "429" (with Retry-After), "500", "503", "hang" (sleep past the client timeout), "malformed" (200
 with a broken JSON body), "empty" (200 with an empty completion), "drop" (headers and half a body, then the
-connection is closed), "auth" (401 echoing the key sent, as real providers do), "ok".
+connection is closed), "auth" (401 echoing the key sent, as real providers do), "sigill" / "sigkill" (the
+server process kills itself with that signal, as a llama.cpp build for the wrong CPU or the OOM killer does), "ok".
 
 Run it standalone (for the kill/resume subprocess tests) with
-`python tests/reliability/fault_server.py --port-file PATH [--script JSON]`.
+`python tests/reliability/fault_server.py --port-file PATH [--script JSON]` (or `--port N`, as a stand-in for
+the local llama.cpp server).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -29,7 +33,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("ok", "429", "500", "503", "hang", "malformed", "empty", "drop", "auth")
+FAULTS = ("ok", "429", "500", "503", "hang", "malformed", "empty", "drop", "auth", "sigill", "sigkill")
 _POOL_LINE = re.compile(r"^\s*\[(\d{1,4})\]\s+(\S.*?)\s*$", re.M)
 
 
@@ -239,6 +243,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if st.latency_s:
             st.stopping.wait(st.latency_s)
+        if fault in ("sigill", "sigkill"):
+            # directed at this thread, so it dies here, before any reply is written (as a faulting process does)
+            signal.pthread_kill(threading.get_ident(), signal.SIGILL if fault == "sigill" else signal.SIGKILL)
         if fault == "429":
             ra = rule.retry_after if rule else 1.0
             ra_txt = str(int(ra)) if float(ra).is_integer() else str(ra)
@@ -383,7 +390,8 @@ class FaultServer:
 def _main(argv: list[str] | None = None) -> None:
     """Standalone mode: write the port to --port-file and serve until the lifetime ends."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--port-file")
+    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--script", default="[]", help='JSON list of {"faults": [...], "match": ..., "model": ...}')
     ap.add_argument("--lifetime", type=float, default=120.0)
     ap.add_argument("--max-requests", type=int, default=500)
@@ -391,15 +399,15 @@ def _main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hang", type=float, default=30.0)
     args = ap.parse_args(argv)
     srv = FaultServer(max_requests=args.max_requests, lifetime_s=args.lifetime, latency_s=args.latency,
-                      hang_s=args.hang)
+                      hang_s=args.hang, port=args.port)
     for r in json.loads(args.script):
         srv.script(r["faults"], match=r.get("match"), model=r.get("model"), retry_after=r.get("retry_after", 1.0),
                    text=r.get("text"))
     srv.start()
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(srv.port))
-    import os
-    os.replace(args.port_file + ".tmp", args.port_file)
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write(str(srv.port))
+        os.replace(args.port_file + ".tmp", args.port_file)
     srv.state.stopping.wait(args.lifetime)
     srv.stop()
     sys.exit(0)
