@@ -45,6 +45,9 @@ def _litellm():
     import litellm
 
     litellm.suppress_debug_info = True
+    # httpx's own transport: litellm's aiohttp one leaks a ClientSession when concurrent calls race to create
+    # its cached client ("Unclosed client session" on stderr at garbage collection).
+    litellm.disable_aiohttp_transport = True
     return litellm
 
 

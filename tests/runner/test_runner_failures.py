@@ -88,10 +88,46 @@ def test_a_bad_max_failures_is_a_usage_error(value):
         parse_max_failures(value)
 
 
-def test_a_failing_run_prints_no_unclosed_client_session_lines(tmp_path):
-    data = config_dict(_dead_api_base(), tmp_path, tasks=TASKS[:1], offline=False)
+@pytest.mark.parametrize("live", [True, False], ids=["concurrent-calls", "dead-api-base"])
+def test_a_run_prints_no_unclosed_client_session_lines(tmp_path, server, live):
+    server.latency_s = 0.2  # calls overlap: litellm's aiohttp transport leaked a session per race here
+    data = config_dict(server.api_base if live else _dead_api_base(), tmp_path, llm=4 if live else 1, seeds=[0, 1],
+                       offline=False, concurrency={"global": 8})
+    for g in data["generators"]:
+        g["mode"] = "completion"  # text completions, as the default run's local model makes
     cfg = write_config(tmp_path / "cfg.yaml", data)
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(cfg)], capture_output=True, text=True,
                           cwd=REPO, timeout=300)
-    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert proc.returncode == (0 if live else 3), proc.stdout + proc.stderr
     assert "Unclosed" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_provider_calls_open_no_aiohttp_session_that_could_be_left_unclosed(server, monkeypatch):
+    """litellm's aiohttp transport leaks sessions under concurrent calls; the harness uses httpx's transport."""
+    import asyncio
+
+    import aiohttp
+
+    from harness.generators.base import LLMRequest
+    from harness.generators.llm import LiteLLMClient
+
+    opened = []
+    real_init = aiohttp.ClientSession.__init__
+
+    def counting_init(self, *args, **kwargs):
+        opened.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(aiohttp.ClientSession, "__init__", counting_init)
+
+    async def calls():
+        client = LiteLLMClient(timeout_s=30)
+        reqs = [LLMRequest(model="openai/fake", stage="write", api_base=server.api_base, mode=mode, max_tokens=8,
+                           prompt=f"hi {i}" if mode == "completion" else None,
+                           messages=[{"role": "user", "content": f"hi {i}"}] if mode == "chat" else None)
+                for i in range(4) for mode in ("completion", "chat")]
+        await asyncio.gather(*(client.complete(r) for r in reqs))
+        await client.aclose()
+
+    asyncio.run(calls())
+    assert server.count == 8 and opened == []
