@@ -127,6 +127,8 @@ class ExperimentConfig(Strict):
         """Validate a YAML text (source names it in errors)."""
         try:
             data = yaml.safe_load(text)
+        except RecursionError:
+            raise HarnessError("YAML nested too deeply to read", path=source) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
