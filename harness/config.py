@@ -169,6 +169,10 @@ class ExperimentConfig(Strict):
         """Check scorer family names against the scorer registry (when it is importable)."""
         if self.scorers.families is None:
             return None
+        if not self.scorers.families:
+            raise HarnessError("no scorer family listed", path=self.source, field="scorers.families",
+                               line=_line_of_loc(self._text, ("families",)) if self._text else None,
+                               hint="list families, or leave out 'families' to run them all")
         try:
             from harness.scorers import FAMILIES
         except ImportError:
