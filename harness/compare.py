@@ -199,6 +199,10 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
             raise HarnessError(f"max drop for {metric!r} must be a number >= 0, got {tol!r}", field="--max-drop")
     base_run, cand_run = load_run(baseline_dir), load_run(candidate_dir)
     base, cand = base_run.scores, cand_run.scores
+    for run in (base_run, cand_run):
+        if not run.scores.height:
+            raise HarnessError("the run has no scores to compare (scores.parquet and scores.jsonl hold none)",
+                               path=run.run_dir, hint=f"score its stored reviews with `harness rescore {run.run_dir}`")
     notes: list[str] = []
     pair_list = _resolve_pairs(base, cand, pairs, notes)
     known = set(base["score"].to_list()) | set(cand["score"].to_list())

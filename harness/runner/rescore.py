@@ -48,8 +48,8 @@ def _stored_generations(run_dir: Path) -> dict:
                                                          "from a backup or run the experiment again")
     if read.unreadable:
         raise HarnessError(f"{read.problem()}: rescoring would drop the scores of those cells", path=path,
-                           line=read.unreadable[0], hint="restore the file, or finish the run with `harness run "
-                                                         "--resume RUN_DIR` (it runs a torn last cell again)")
+                           line=read.unreadable[0], hint=f"restore the file, or finish the run with `harness run "
+                                                         f"--resume {run_dir}`, which runs a torn last cell again")
     return read_generations(run_dir)
 
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import re
-import tempfile
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import polars as pl
 
-from harness.config import env_secrets, known_secrets, parse_cell, redact_text
+from harness.config import env_secrets, known_secrets, parse_cell, redact_text, secret_values
 from harness.errors import HarnessError, warn
 from harness.generators.base import Generation
 from harness.models import Score
@@ -41,10 +41,23 @@ SCORE_SCHEMA = {
 }
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so readers see the old or the new content, never a part (temp + fsync + os.replace)."""
+def open_temp(path: Path, private: bool = False) -> tuple[int, str]:
+    """A new temp file beside path, for an atomic replace: mode 0666 less the user's umask, 0600 if private."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:  # os.open applies the umask (mkstemp would always give 0600)
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def atomic_write(path: Path, data: bytes, private: bool = False) -> None:
+    """Write a file so readers see the old or the new content, never a part (temp + fsync + os.replace).
+
+    The file gets the user's umask, or 0600 when private (for files that may hold secrets).
+    """
+    fd, tmp = open_temp(path, private)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -54,6 +67,17 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def may_hold_secrets(manifest: dict[str, Any]) -> bool:
+    """True when a manifest's config had secret-named fields or credentials in a URL (redaction is best effort)."""
+    config = manifest.get("config")
+    if not isinstance(config, dict):
+        return False
+    if secret_values(config) or "***" in json.dumps(config, default=str):
+        return True
+    return bool(re.search(r"https?://[^/\s\"]*@|[?&](?:key|token|api_key|access_token)=", json.dumps(config,
+                                                                                                     default=str)))
 
 
 def repair_jsonl(path: Path) -> int:
@@ -82,6 +106,8 @@ def repair_jsonl(path: Path) -> int:
         fh.truncate(keep)
         fh.flush()
         os.fsync(fh.fileno())
+    warn(f"{path}: cut {size - keep} bytes of a torn last line (an interrupted write); the record on it is lost"
+         + (" and its cell runs again" if path.name == GENERATIONS else ""))
     return size - keep
 
 
@@ -210,6 +236,11 @@ class RunStore:
         for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE):
             repair_jsonl(self.dir / name)
         self._attempts = generation_counts(self.dir)  # cell -> generation lines (a resume appends a new one)
+        scored = {r.get("cell") for r in read_jsonl_lenient(self.path(SCORES_LOG)).records}  # rescore repairs it
+        orphans = sorted(c for c in scored if isinstance(c, str) and c not in self._attempts)
+        if orphans:
+            warn(f"{self.path(SCORES_LOG)} scores {len(orphans)} cell(s) that {GENERATIONS} does not hold (their "
+                 f"reviews are lost): {', '.join(orphans[:5])}{' ...' if len(orphans) > 5 else ''}")
 
     def path(self, name: str) -> Path:
         return self.dir / name
@@ -218,7 +249,7 @@ class RunStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         data = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode()
-        atomic_write(self.path(MANIFEST), data)
+        atomic_write(self.path(MANIFEST), data, private=may_hold_secrets(manifest))
 
     def _line(self, record: dict[str, Any]) -> bytes:
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -233,7 +264,7 @@ class RunStore:
         with self._fd_lock:
             fd = self._fds.get(name)
             if fd is None:
-                fd = self._fds[name] = os.open(self.path(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                fd = self._fds[name] = os.open(self.path(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
             return fd
 
     def _write(self, name: str, data: bytes, sync: bool = True) -> None:
@@ -346,7 +377,7 @@ class RunStore:
         """Build scores.parquet from the complete cells (one row per cell x score) and write it atomically."""
         self.flush()
         df = scores_frame(self.dir)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{SCORES}.", suffix=".tmp")
+        fd, tmp = open_temp(self.path(SCORES))
         os.close(fd)
         try:
             df.write_parquet(tmp)
@@ -536,7 +567,7 @@ def read_scores_checked(run_dir: str | Path) -> ScoresRead:
     out_warnings: list[str] = []
     gens = read_jsonl_lenient(run_dir / GENERATIONS)
     counts, reviewed = _latest_reviews(gens)
-    table = None
+    table, source = None, SCORES
     if pq.exists() and (not log_path.exists() or pq.stat().st_mtime_ns >= log_path.stat().st_mtime_ns):
         table, why = _parquet(pq)
         if table is None and not log_path.exists():
@@ -547,7 +578,7 @@ def read_scores_checked(run_dir: str | Path) -> ScoresRead:
     if table is None:
         if not log_path.exists() and not gens.exists:
             raise HarnessError("not a run directory (no scores.parquet or scores.jsonl)", path=run_dir)
-        log = read_jsonl_lenient(log_path)
+        log, source = read_jsonl_lenient(log_path), SCORES_LOG
         if log.unreadable:
             out_warnings.append(f"{log_path}: {log.problem()} skipped: the scores on them are lost")
         trust_gens = gens.exists and not gens.unreadable
@@ -565,11 +596,16 @@ def read_scores_checked(run_dir: str | Path) -> ScoresRead:
     if gens.unreadable:
         out_warnings.append(f"{gens.path}: {gens.problem()} skipped: the reviews on them are lost")
     present = set(table["cell"].unique().to_list()) if "cell" in table.columns else set()
+    orphans = sorted(present - set(counts)) if gens.records or gens.unreadable else []
+    if orphans:
+        shown = ", ".join(orphans[:5]) + (f" and {len(orphans) - 5} more" if len(orphans) > 5 else "")
+        out_warnings.append(f"{len(orphans)} scored cell(s) have no readable generation in {gens.path} (their "
+                            f"reviews are lost): {shown}")
     missing = sorted(reviewed - present) if "cell" in table.columns else []
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        out_warnings.append(f"{len(missing)} cell(s) with a stored review have no scores and are missing from the "
-                            f"tables: {shown} (`harness rescore {run_dir}` scores them)")
+        out_warnings.append(f"{len(missing)} cell(s) with a stored review have no scores in {source} and are missing "
+                            f"from the tables: {shown} (`harness rescore {run_dir}` scores them)")
     return ScoresRead(table=table, warnings=out_warnings, missing=missing)
 
 
