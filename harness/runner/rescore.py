@@ -79,11 +79,11 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     else:
         fam_list = [f for f in (config.scorers.families or _family_names())
                     if not (f == "judge" and config.scorers.judge_model)]
+    gens = _stored_generations(run_dir)  # before loading tasks: a damaged file is the first thing to say
     if tasks is None:
         from harness.tasks import load_suite
 
         tasks = load_suite(config.tasks_dir)
-    gens = _stored_generations(run_dir)
     store = RunStore(run_dir)
     old = _previous_scores(store)
     recorded = manifest.get("tasks") if isinstance(manifest.get("tasks"), dict) else {}
