@@ -127,6 +127,8 @@ class ExperimentConfig(Strict):
         """Validate a YAML text (source names it in errors)."""
         try:
             data = yaml.safe_load(text)
+        except RecursionError:
+            raise HarnessError("YAML nested too deeply to read", path=source) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
@@ -167,6 +169,10 @@ class ExperimentConfig(Strict):
         """Check scorer family names against the scorer registry (when it is importable)."""
         if self.scorers.families is None:
             return None
+        if not self.scorers.families:
+            raise HarnessError("no scorer family listed", path=self.source, field="scorers.families",
+                               line=_line_of_loc(self._text, ("families",)) if self._text else None,
+                               hint="list families, or leave out 'families' to run them all")
         try:
             from harness.scorers import FAMILIES
         except ImportError:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # a task id names files and cells: never a path
 
 
 def normalize_arxiv_id(value: str | None) -> str | None:
@@ -159,16 +160,44 @@ class Task(Strict):
     content_hash: str | None = None
     _paper_index: dict[str, Paper] | None = PrivateAttr(default=None)
 
+    @field_validator("id")
+    @classmethod
+    def _id_plain(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the task id is empty (give a short name such as 'graph-neural-networks')")
+        if not _TASK_ID.match(v) or ".." in v:
+            raise ValueError(f"task id {v!r} is not a plain name: use letters, digits, '.', '_' and '-' only "
+                             "(no '/', '..' or spaces)")
+        return v
+
+    @field_validator("topic")
+    @classmethod
+    def _topic_nonempty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the topic is empty (generators are asked to review it)")
+        return v
+
     @model_validator(mode="after")
     def _ids_resolve(self) -> Task:
-        known = set()
+        known: set[str] = set()
+        arxiv: dict[str, int] = {}
         for i, p in enumerate(self.papers):
             if p.id in known:
                 raise ValueError(f"papers[{i}].id {p.id!r} is duplicated")
             known.add(p.id)
+            if p.arxiv_id and p.arxiv_id in arxiv:
+                j = arxiv[p.arxiv_id]
+                raise ValueError(f"papers[{i}].arxiv_id {p.arxiv_id!r} is also the arXiv id of papers[{j}] "
+                                 f"({self.papers[j].id!r}): one paper is listed twice; merge them")
+            if p.arxiv_id:
+                arxiv[p.arxiv_id] = i
+        _first_repeat(self.reference_papers, "reference_papers[{i}] {v!r} is listed twice (first as "
+                                             "reference_papers[{j}]): the bibliography must list each paper once")
         for i, pid in enumerate(self.reference_papers):
             if pid not in known:
                 raise ValueError(f"reference_papers[{i}] {pid!r} is not in papers")
+        _first_repeat([item.paper_id for item in self.pool],
+                      "pool[{i}].paper_id {v!r} is listed twice (first as pool[{j}]): the pool offers each paper once")
         for i, item in enumerate(self.pool):
             if item.paper_id not in known:
                 raise ValueError(f"pool[{i}].paper_id {item.paper_id!r} is not in papers")
@@ -203,6 +232,15 @@ class Task(Strict):
             if item.paper_id == paper_id:
                 return item.role
         return "reference" if paper_id in self.reference_set else None
+
+
+def _first_repeat(values: list[str], message: str) -> None:
+    """Raise ValueError(message) for the first value seen before (i: its index, j: the first one, v: the value)."""
+    first: dict[str, int] = {}
+    for i, v in enumerate(values):
+        if v in first:
+            raise ValueError(message.format(i=i, j=first[v], v=v))
+        first[v] = i
 
 
 class Section(Strict):

@@ -87,18 +87,15 @@ def get_task(task_id: str, tasks_dir: str | Path | None = None) -> Task:
 
 def load_task_dataset(path_or_hf_id: str | Path, split: str = "train") -> dict[str, Task]:
     """Tasks from a `datasets` source: a local JSON/JSONL export (one row per task) or a HF dataset id (online)."""
+    src = Path(path_or_hf_id)
+    if src.exists():  # read directly: a bad line is named by its number, and no progress bars are printed
+        from harness.task_export import load_task_export
+
+        return load_task_export(src)
     import datasets  # heavy import: only when used
 
-    src = Path(path_or_hf_id)
     try:
-        if src.exists():
-            files = [str(p) for p in sorted(src.iterdir()) if p.suffix.lower() in (".json", ".jsonl")] \
-                if src.is_dir() else [str(src)]
-            if not files:
-                raise HarnessError("no .json/.jsonl files in dataset dir", path=src)
-            ds = datasets.load_dataset("json", data_files=files, split=split)
-        else:
-            ds = datasets.load_dataset(str(path_or_hf_id), split=split)
+        ds = datasets.load_dataset(str(path_or_hf_id), split=split)
     except HarnessError:
         raise
     except Exception as exc:  # datasets raises many types (offline, schema, missing files)
@@ -149,10 +146,14 @@ def _parse(text: str, path: Path) -> Any:
         except json.JSONDecodeError as exc:
             raise HarnessError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=path,
                                line=exc.lineno) from None
+        except RecursionError:
+            raise HarnessError("JSON nested too deeply to read", path=path) from None
     import yaml
 
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise HarnessError("YAML nested too deeply to read", path=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -17,12 +17,12 @@ app.add_typer(cache_app, name="cache")
 def _config(config: Optional[Path], resume: Optional[Path]):
     """The config: the file given, else the resumed run's own (from its manifest), else the embedded default."""
     from harness.config import ExperimentConfig, load_config
-    from harness.runner.store import read_manifest
+    from harness.runner.store import read_run_config
 
     if config is not None:
         return load_config(config)
     if resume is not None:
-        return ExperimentConfig.from_dict(read_manifest(resume)["config"], source=str(resume / "manifest.json"))
+        return ExperimentConfig.from_dict(read_run_config(resume), source=str(resume / "manifest.json"))
     return load_config(None)
 
 
@@ -145,16 +145,35 @@ def rescore_cmd(
 
     if not run_dir.is_dir():
         raise HarnessError("run directory not found", path=run_dir)
-    fams = [f for s in scorers for f in s.split(",") if f] if scorers else None
+    fams = [f.strip() for s in scorers for f in s.split(",") if f.strip()] if scorers else None  # `,`: []
     df = rescore(run_dir, fams)
     typer.echo(f"rescored {df['cell'].n_unique()} cells: {df.height} score rows -> {run_dir / 'scores.parquet'}")
 
 
 def _cache(cache_dir: Optional[Path]):
+    """The existing response cache (never created here: a mistyped --cache-dir must not make a new one)."""
+    import sqlite3
+
     from harness.config import cache_file
     from harness.runner.cache import ResponseCache
 
-    return ResponseCache(cache_file(cache_dir))
+    path = cache_file(cache_dir)
+    if not path.is_file():
+        where = "--cache-dir" if cache_dir is not None else "the default location ($HARNESS_CACHE_DIR or " \
+                                                            "~/.cache/review-harness)"
+        raise HarnessError("the response cache does not exist", path=path,
+                           hint=f"check {where}; `harness run` creates the cache")
+    try:
+        return ResponseCache(path)
+    except sqlite3.DatabaseError as exc:
+        raise HarnessError(f"not a response cache: {exc}", path=path) from None
+
+
+def _interactive() -> bool:
+    """True when a person can answer a question (stdin and stdout are terminals)."""
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 @cache_app.command("stats")
@@ -168,9 +187,17 @@ def cache_stats(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", he
 
 
 @cache_app.command("clear")
-def cache_clear(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory.")) -> None:
-    """Delete every cached response."""
+def cache_clear(
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (asked only on a terminal)."),
+) -> None:
+    """Delete every cached response (asks first on a terminal unless --yes)."""
     with _cache(cache_dir) as cache:
+        if not yes and _interactive():
+            n = cache.stats()["entries"]
+            if not typer.confirm(f"delete all {n} cached responses in {cache.path}?", default=False):
+                typer.echo("nothing removed")
+                raise typer.Exit(code=1)
         n = cache.clear()
     typer.echo(f"removed {n} entries")
 

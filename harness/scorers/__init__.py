@@ -56,9 +56,12 @@ OFFLINE_FAMILIES = [f for f in FAMILIES if f != "judge"]
 
 
 def check_families(families: list[str] | None) -> list[str]:
-    """The families to run (all when None); HarnessError naming the unknown ones."""
+    """The families to run (all when None); HarnessError naming the unknown ones, or for an empty list."""
     if families is None:
         return list(FAMILIES)
+    if not families:  # `--scorers ,` or `families: []`: scoring nothing is never what was meant
+        raise HarnessError("no scorer family given", field="scorers",
+                           hint=f"name one or more of: {', '.join(FAMILIES)} (or leave it out for all)")
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         raise HarnessError(f"unknown scorer families: {', '.join(unknown)}", field="scorers",
