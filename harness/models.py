@@ -260,6 +260,7 @@ class Citation(Strict):
     paper_ids: list[str | None] = Field(default_factory=list)
     section: str | None = None
     offset: int = 0
+    style: str | None = None  # marker style (harness.readers.markers): numeric, author-year, bare, latex, ...
 
 
 class ReferenceEntry(Strict):
@@ -275,6 +276,8 @@ class ReferenceEntry(Strict):
     url: str | None = None
     paper_id: str | None = None
     match: str | None = None
+    aliases: list[str] = Field(default_factory=list)  # other numbers sharing this entry ("1 3 7 Title url")
+    ref_class: str | None = None  # harness.refclass: in_task, known, identified, web, unidentified, ...
 
 
 class StageUsage(Strict):

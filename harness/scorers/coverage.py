@@ -9,6 +9,7 @@ import numpy as np
 
 from harness.models import Review, Score, Task, normalize_arxiv_id
 from harness.scorers.cited import cited_items
+from harness.scorers.linkage import link_problem
 
 NAMES = ["coverage.recall", "coverage.precision", "coverage.f1", "coverage.pooled_precision",
          "coverage.heading_soft_recall", "coverage.method_recall"]
@@ -150,8 +151,13 @@ def score_coverage(resolved, task: Task, ctx) -> list[Score]:
     items = cited_items(review, task)
     ref = task.reference_set
     out: list[Score] = []
-    out.extend(_set_scores(items, ref, has_text=bool(review.text.strip())))
-    out.append(_pooled(items, task))
+    problem = link_problem(review, resolved.report)
+    if problem:  # the reader could not link markers to references: no rate can be computed from what was read
+        out.extend(Score.na(n, problem) for n in ("coverage.recall", "coverage.precision", "coverage.f1",
+                                                  "coverage.pooled_precision"))
+    else:
+        out.extend(_set_scores(items, ref, has_text=bool(review.text.strip())))
+        out.append(_pooled(items, task))
     out.append(_headings(review, task, ctx))
     out.append(_methods(review, task))
     return out
@@ -189,6 +195,12 @@ def _pooled(items, task: Task) -> Score:
     if not task.pooled_reference_ids:
         return Score.na(name, "the task has no pooled reference ids (SurveyBench-style pool)")
     ids = [normalize_arxiv_id(i.arxiv_id) or i.arxiv_id for i in items if i.arxiv_id]
+    if not items:
+        return Score.na(name, "the review cites nothing")
+    if len(ids) * 2 < len(items):  # SurveyBench's metric assumes every cited reference carries an arXiv id
+        return Score.na(name, f"only {len(ids)} of {len(items)} cited references carry an arXiv id (fewer than "
+                        "half): SurveyBench's pooled precision assumes ids, and a title-only list would score "
+                        "only the entries that matched a task paper", with_arxiv_id=len(ids), cited=len(items))
     value, det = pooled_precision(ids, task.pooled_reference_ids)
     if value is None:
         return Score.na(name, "no cited new-style arXiv id older than the newest pooled id", **det)
