@@ -145,7 +145,7 @@ class Task(Strict):
     id: str
     topic: str
     since: int | None = None
-    target_words: WordRange
+    target_words: WordRange | None  # null only when explicit: no word target (a review scored on its own)
     target_references: RefRange
     reference_survey: ReferenceSurvey
     alternate_reference_surveys: list[ReferenceSurvey] = Field(default_factory=list)
@@ -156,6 +156,7 @@ class Task(Strict):
     surveybench_topic: str | None = None
     reference_text: str | None = None
     provenance: dict[str, Any] = Field(default_factory=dict)
+    bibliography: Literal["reference", "none"] = "reference"  # "none": no reference bibliography, said explicitly
     content_hash: str | None = None
     _paper_index: dict[str, Paper] | None = PrivateAttr(default=None)
 
@@ -172,13 +173,23 @@ class Task(Strict):
         for i, item in enumerate(self.pool):
             if item.paper_id not in known:
                 raise ValueError(f"pool[{i}].paper_id {item.paper_id!r} is not in papers")
-        if not self.reference_papers:
-            raise ValueError("reference_papers is empty: a task needs a reference bibliography")
+        if self.bibliography == "none" and self.reference_papers:
+            raise ValueError("reference_papers is not empty but bibliography is 'none'")
+        if not self.reference_papers and self.bibliography != "none":
+            raise ValueError("reference_papers is empty: a task needs a reference bibliography "
+                             "(or says so explicitly with bibliography: none)")
         return self
 
+    @property
+    def has_bibliography(self) -> bool:
+        """False for a task that explicitly has no reference bibliography (bibliography: none)."""
+        return self.bibliography != "none"
+
     def compute_hash(self) -> str:
-        """Hash of everything but the stored hash itself."""
-        return content_hash(self.model_dump(mode="json", exclude={"content_hash"}))
+        """Hash of everything but the stored hash itself (bibliography only when not the default, so older
+        task files keep their hashes)."""
+        exclude = {"content_hash"} | ({"bibliography"} if self.bibliography == "reference" else set())
+        return content_hash(self.model_dump(mode="json", exclude=exclude))
 
     def paper(self, paper_id: str) -> Paper:
         return self._by_id()[paper_id]

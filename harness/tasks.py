@@ -130,7 +130,7 @@ def task_counts(task: Task) -> dict[str, Any]:
         "pool": {r: sum(1 for i in task.pool if i.role == r) for r in ROLES},
         "papers": len(task.papers),
         "pooled_reference_ids": len(task.pooled_reference_ids),
-        "target_words": [task.target_words.min, task.target_words.max],
+        "target_words": [task.target_words.min, task.target_words.max] if task.target_words else None,
         "target_references": [task.target_references.min, task.target_references.max],
         "since": task.since,
         "surveybench_topic": task.surveybench_topic,

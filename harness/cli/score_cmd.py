@@ -1,4 +1,4 @@
-"""`harness score PATH --task ID`: score one generator output against a task and print the scores."""
+"""`harness score PATH [--task ID|PATH]`: score one generator output against a task (or on its own) and print it."""
 
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ def scores_json(task_id: str, scores) -> dict:
 @app.command("score")
 def score(
     path: Path = typer.Argument(..., help="A generator output (report .txt, markdown, AutoSurvey JSON, ref.json)."),
-    task: str = typer.Option(..., "--task", help="Task id to score against (see `harness tasks list`)."),
+    task: Optional[str] = typer.Option(None, "--task", help="Task id or task file to score against (see `harness "
+                                       "tasks list`); without it the review is scored on its own topic and papers."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Without --task: the topic to judge relevance by "
+                                        "(default: the review's stated topic, else its title)."),
     scorers: Optional[str] = typer.Option(None, "--scorers", help="Comma-separated families "
                                           "(coverage,citations,length,plan,cost,overlap,judge,structure); "
                                           "default all."),
@@ -34,8 +37,17 @@ def score(
     from harness.tasks import get_task
 
     families = check_families([f.strip() for f in scorers.split(",") if f.strip()] if scorers else None)
-    t = get_task(task)
     review = read_review(path, format=format)
+    if task is None:
+        from harness.review_task import task_from_review
+
+        t = task_from_review(review, path.name, topic)
+    else:
+        if topic is not None:
+            from harness.errors import HarnessError
+
+            raise HarnessError("--topic is for scoring without a task; the task names its own topic", field="--topic")
+        t = get_task(task)
     results = score_review(review, t, ScoringContext(judge_model=judge_model), families)
     if as_json:
         typer.echo(json.dumps(scores_json(t.id, results), ensure_ascii=False))

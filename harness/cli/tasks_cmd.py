@@ -48,7 +48,7 @@ def list_tasks(
     for r in rows:
         table.add_row(r["id"], str(r["reference_papers"]), str(r["with_arxiv_id"]),
                       f"{r['with_abstract']}/{r['pool_size']}", *(str(r["pool"][role]) for role in ROLES),
-                      str(r["pooled_reference_ids"]), f"{r['target_words'][0]}-{r['target_words'][1]}",
+                      str(r["pooled_reference_ids"]), f"{r['target_words'][0]}-{r['target_words'][1]}" if r["target_words"] else "-",
                       r["surveybench_topic"] or "-")
     console.print(table)
 
@@ -81,7 +81,8 @@ def show_task(
         f"pool: {c['pool_size']} papers, " + ", ".join(f"{k} {v}" for k, v in c["pool"].items())
         + f"; {c['with_abstract']} with abstract",
         f"pooled reference ids: {c['pooled_reference_ids']}; papers known: {c['papers']}",
-        f"target words: {task.target_words.min}-{task.target_words.max}; target references: "
+        f"target words: {f'{task.target_words.min}-{task.target_words.max}' if task.target_words else 'none'}; "
+        "target references: "
         f"{task.target_references.min}-{'open' if refs_max is None else refs_max}",
         f"SurveyBench topic: {task.surveybench_topic or '-'}",
     ]
