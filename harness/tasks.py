@@ -68,10 +68,13 @@ def task_files(root: Path) -> list[Path]:
 
 
 def get_task(task_id: str, tasks_dir: str | Path | None = None) -> Task:
-    """One task by id (or by path to a task file); HarnessError listing the known ids when unknown."""
+    """One task by id or by path to a task file (the one resolver behind every --task); HarnessError listing
+    the known ids when unknown."""
     as_path = Path(task_id)
     if as_path.suffix.lower() in TASK_SUFFIXES and as_path.is_file():
         return load_task_file(as_path)
+    if as_path.suffix.lower() in TASK_SUFFIXES or os.sep in task_id or "/" in task_id:
+        raise HarnessError("task file not found", path=as_path, hint="give a task id or an existing task file")
     root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
     for suffix in TASK_SUFFIXES:  # fast path: <id>.json holds task <id> (the builder's layout)
         candidate = root / f"{task_id}{suffix}"

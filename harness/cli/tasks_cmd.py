@@ -109,3 +109,87 @@ def validate_tasks(path: Path = typer.Argument(..., help="A task file (.json/.ya
     else:
         raise HarnessError("no such file or directory", path=path)
     typer.echo(f"ok {n} tasks")
+
+
+def _read_entries(path: Path, what: str):
+    """A .bib or .jsonl bibliography file as Entries (format by suffix)."""
+    from harness.errors import HarnessError
+    from harness.newtask.bibtex import read_bibtex
+    from harness.newtask.jsonl import read_papers_jsonl
+
+    if not path.is_file():
+        raise HarnessError("no such file", path=path, field=what)
+    if path.suffix.lower() == ".bib":
+        return read_bibtex(path)
+    if path.suffix.lower() in (".jsonl", ".json"):
+        return read_papers_jsonl(path)
+    raise HarnessError("expected a .bib or .jsonl file", path=path, field=what)
+
+
+@tasks_app.command("new")
+def new_task(
+    out: Path = typer.Option(..., "--out", help="Task file to write (.json, .yaml or .yml)."),
+    topic: str = typer.Option(..., "--topic", help="The review topic (what generators are asked to write about)."),
+    bib: Optional[Path] = typer.Option(None, "--bib", help="Reference bibliography as BibTeX."),
+    papers: Optional[Path] = typer.Option(None, "--papers", help="Reference bibliography as JSONL (one paper a line)."),
+    from_arxiv: Optional[str] = typer.Option(None, "--from-arxiv", help="arXiv id of a survey: its references "
+                                             "from Semantic Scholar (online; abstracts filled from arXiv)."),
+    task_id: Optional[str] = typer.Option(None, "--id", help="Task id (default: the --out file name)."),
+    outline: Optional[Path] = typer.Option(None, "--outline", help="Reference outline (markdown headings)."),
+    target_words: str = typer.Option("4000-6000", "--target-words", help="Word target MIN-MAX."),
+    reference_survey_title: Optional[str] = typer.Option(None, "--reference-survey-title",
+                                                         help="Title of the survey the bibliography comes from."),
+    pool: Optional[Path] = typer.Option(None, "--pool", help="Topical candidate papers (.bib or .jsonl) for the "
+                                        "pool; off-topic negatives come from the shipped distractor pools."),
+    pool_size: int = typer.Option(60, "--pool-size", min=1, help="Candidate pool size (half reference papers, a "
+                                  "quarter topical, a quarter off-topic)."),
+    min_papers: int = typer.Option(10, "--min-papers", min=1, help="Fewest usable bibliography entries to write."),
+    since: Optional[int] = typer.Option(None, "--since", help="Year the review should start from."),
+) -> None:
+    """Write a validated task file from a bibliography (--bib / --papers, offline) or a survey's arXiv id
+    (--from-arxiv, online). Bad entries are reported by key and line and dropped; the task is still written when
+    at least --min-papers remain, and its provenance lists what was dropped."""
+    from harness.errors import HarnessError
+    from harness.models import ReferenceSurvey
+    from harness.newtask.assemble import NewTaskSpec, build_task, file_source, parse_word_range, read_outline, \
+        write_task
+    from harness.shipped import off_topic_pools
+
+    given = [n for n, v in (("--bib", bib), ("--papers", papers), ("--from-arxiv", from_arxiv)) if v]
+    if len(given) != 1:
+        raise HarnessError("give exactly one of --bib, --papers, --from-arxiv" + (f" (got {', '.join(given)})"
+                                                                                 if given else ""))
+    sources = []
+    survey = ReferenceSurvey(title=reference_survey_title) if reference_survey_title else None
+    if from_arxiv:
+        from harness.newtask.scholar import ScholarClient, survey_entries
+
+        survey_found, entries = survey_entries(from_arxiv, ScholarClient.from_env())
+        survey = survey.model_copy(update={"arxiv_id": survey_found.arxiv_id}) if survey else survey_found
+        sources.append({"path": f"semantic-scholar:arXiv:{survey_found.arxiv_id}", "role": "references"})
+    else:
+        path = bib or papers
+        entries = _read_entries(path, given[0])
+        sources.append(file_source(path, "bibliography"))
+    topical = _read_entries(pool, "--pool") if pool else None
+    if pool:
+        sources.append(file_source(pool, "topical_pool"))
+    off = off_topic_pools()
+    sources += [p.source() for p in off]
+    spec = NewTaskSpec(task_id=task_id or out.stem, topic=topic, target_words=parse_word_range(target_words),
+                       reference_survey=survey, outline=read_outline(outline) if outline else [], since=since,
+                       pool_size=pool_size, min_papers=min_papers)
+    task = build_task(spec, entries, topical, off, sources)
+    write_task(task, out)
+    counts = task.provenance["pool_recipe"]["counts"]
+    lines = [f"wrote {out}: task {task.id}, {len(task.reference_papers)} reference papers, pool {len(task.pool)} "
+             f"({', '.join(f'{k} {v}' for k, v in counts.items())}), hash {task.content_hash[:12]}"]
+    for label, probs in (("dropped", entries.dropped), ("ignored fields", [p for p in entries.problems
+                                                                            if p.action == "field ignored"])):
+        if probs:
+            lines.append(f"{len(probs)} {label} in {entries.source}:")
+            lines += [f"  {p}" for p in probs]
+    if topical is not None and topical.problems:
+        lines.append(f"{len(topical.problems)} problems in the --pool file {pool}:")
+        lines += [f"  {p}" for p in topical.problems]
+    typer.echo("\n".join(lines))
