@@ -80,8 +80,8 @@ def _suite_and_negatives(task: Task):
     from harness.tasks import load_suite
 
     suite = [t for t in load_suite().values() if t.has_bibliography and t.id != task.id]
-    known = {p.arxiv_id for t in suite for p in t.papers if p.arxiv_id} | {p.arxiv_id for p in task.papers
-                                                                          if p.arxiv_id}
+    known = {t.paper(r).arxiv_id for t in suite for r in t.reference_papers} | {p.arxiv_id for p in task.papers}
+    known.discard(None)
     titles = {normalize_title(p.title) for p in task.papers}
     negs, seen = [], set()
     for pool in off_topic_pools():
