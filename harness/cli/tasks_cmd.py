@@ -193,3 +193,22 @@ def new_task(
         lines.append(f"{len(topical.problems)} problems in the --pool file {pool}:")
         lines += [f"  {p}" for p in topical.problems]
     typer.echo("\n".join(lines))
+
+
+@tasks_app.command("export")
+def export_tasks(
+    out: Path = typer.Argument(..., help="Output dir (created)."),
+    format: str = typer.Option("hf", "--format", help="hf: a Hugging Face `datasets` dataset (tasks, papers and "
+                               "pool tables as parquet, with a README naming them)."),
+    tasks_dir: Optional[Path] = DirOption,
+) -> None:
+    """Write the task suite as a dataset; load it back with `tasks: hf:DIR` in a config (or --dir hf:DIR)."""
+    from harness.errors import HarnessError
+    from harness.hf_tasks import export_suite
+    from harness.tasks import load_suite
+
+    if format != "hf":
+        raise HarnessError(f"unknown export format {format!r}", field="--format", hint="known: hf")
+    suite = load_suite(tasks_dir)
+    counts = export_suite(suite, out)
+    typer.echo(f"wrote {out}: " + ", ".join(f"{k} {v} rows" for k, v in counts.items()))
