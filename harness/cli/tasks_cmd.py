@@ -164,9 +164,15 @@ def new_task(
     if from_arxiv:
         from harness.newtask.scholar import ScholarClient, survey_entries
 
-        survey_found, entries = survey_entries(from_arxiv, ScholarClient.from_env())
+        client = ScholarClient.from_env()
+        survey_found, entries, stats = survey_entries(from_arxiv, client)
         survey = survey.model_copy(update={"arxiv_id": survey_found.arxiv_id}) if survey else survey_found
-        sources.append({"path": f"semantic-scholar:arXiv:{survey_found.arxiv_id}", "role": "references"})
+        sources.append({"path": entries.source, "role": "references", "api": "Semantic Scholar Graph API; "
+                        "missing abstracts from the arXiv API", **stats})
+        typer.echo(f"Semantic Scholar: {stats['references']} references of {survey_found.title!r}; abstracts: "
+                   f"{stats['abstracts_from_s2']} from S2, {stats['abstracts_from_arxiv']} from arXiv, "
+                   f"{stats['without_abstract']} without; {client.requests} requests, {client.cache_hits} cached, "
+                   f"{client.retried} retried")
     else:
         path = bib or papers
         entries = _read_entries(path, given[0])

@@ -28,8 +28,8 @@ class Problem:
         return {"key": self.key, "line": self.line, "message": self.message, "action": self.action}
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "line ?"
-        return f"{where}, key {self.key or '?'}: {self.message} ({self.action})"
+        where = (f"line {self.line}, " if self.line else "") + f"key {self.key or '?'}"
+        return f"{where}: {self.message} ({self.action})"
 
 
 @dataclass
@@ -50,7 +50,8 @@ class Entries:
         """Keep paper unless an earlier entry is the same paper (then report it as a duplicate)."""
         for k, ln, p in zip(self.keys, self.lines, self.papers):
             if p.id == paper.id:
-                self.problems.append(Problem(key, line, f"same paper as key {k} (line {ln}): {paper.title!r}",
+                at = f" (line {ln})" if ln else ""
+                self.problems.append(Problem(key, line, f"same paper as key {k}{at}: {paper.title!r}",
                                              "entry dropped"))
                 return
         self.papers.append(paper)
