@@ -55,7 +55,7 @@ def task_rows(task: Task) -> dict[str, list[dict[str, Any]]]:
            "reference_papers": d["reference_papers"], "pooled_reference_ids": d["pooled_reference_ids"],
            "surveybench_topic": d["surveybench_topic"], "reference_text": d["reference_text"],
            "provenance_json": json.dumps(d["provenance"], ensure_ascii=False, sort_keys=True),
-           "bibliography": d["bibliography"], "content_hash": task.content_hash or task.compute_hash()}
+           "bibliography": d.get("bibliography", "reference"), "content_hash": task.content_hash or task.compute_hash()}
     papers = [{"task_id": task.id, "position": i, **p} for i, p in enumerate(d["papers"])]
     pool = [{"task_id": task.id, "position": i, **p} for i, p in enumerate(d["pool"])]
     return {"tasks": [row], "papers": papers, "pool": pool}

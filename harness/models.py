@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_serializer, model_validator
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -186,10 +186,16 @@ class Task(Strict):
         return self.bibliography != "none"
 
     def compute_hash(self) -> str:
-        """Hash of everything but the stored hash itself (bibliography only when not the default, so older
-        task files keep their hashes)."""
-        exclude = {"content_hash"} | ({"bibliography"} if self.bibliography == "reference" else set())
-        return content_hash(self.model_dump(mode="json", exclude=exclude))
+        """Hash of everything but the stored hash itself."""
+        return content_hash(self.model_dump(mode="json", exclude={"content_hash"}))
+
+    @model_serializer(mode="wrap")
+    def _default_bibliography_unwritten(self, handler):
+        """`bibliography` is written only when it is not the default, so existing task files and hashes stay."""
+        data = handler(self)
+        if isinstance(data, dict) and self.bibliography == "reference":
+            data.pop("bibliography", None)
+        return data
 
     def paper(self, paper_id: str) -> Paper:
         return self._by_id()[paper_id]
