@@ -53,3 +53,10 @@ def test_config_tasks_hf_loads_the_dataset(exported):
 def test_a_missing_dataset_is_a_clear_error(tmp_path):
     with pytest.raises(HarnessError, match="data/tasks.parquet is missing"):
         load_suite(f"hf:{tmp_path}")
+
+
+def test_validate_and_list_read_an_export(exported):
+    res = runner.invoke(app, ["tasks", "validate", f"hf:{exported}"])
+    assert res.exit_code == 0 and f"ok {len(load_suite())} tasks" in res.output
+    res = runner.invoke(app, ["tasks", "list", "--json", "--dir", f"hf:{exported}"])
+    assert res.exit_code == 0 and [r["id"] for r in __import__("json").loads(res.stdout)] == list(load_suite())

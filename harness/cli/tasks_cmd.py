@@ -94,13 +94,13 @@ def show_task(
 
 @tasks_app.command("validate")
 def validate_tasks(path: Path = typer.Argument(..., help="A task file (.json/.yaml/.yml), a dir of them, "
-                                                        "or a .jsonl dataset export.")) -> None:
+                                                        "a .jsonl dataset export, or hf:DIR_OR_ID.")) -> None:
     """Validate task files: prints 'ok N tasks', or the first problem (file, field, line) and exits 2."""
     from harness.errors import HarnessError
     from harness.tasks import load_suite, load_task_dataset, load_task_file
 
-    if path.is_dir():
-        n = len(load_suite(path))
+    if str(path).startswith("hf:") or path.is_dir():  # hf:DIR_OR_ID: a `tasks export --format hf` dataset
+        n = len(load_suite(str(path) if str(path).startswith("hf:") else path))
     elif path.suffix.lower() == ".jsonl":
         n = len(load_task_dataset(path))
     elif path.exists():

@@ -92,3 +92,20 @@ def test_a_task_file_path_works_wherever_a_task_id_does(tmp_path, shared_dir):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["score", str(review), "--task", str(tmp_path / "missing.json")])
     assert res.exit_code != 0 and "missing.json" in str(res.exception)
+
+
+def test_topical_pool_and_outline(tmp_path, shared_dir):
+    pool = json.loads((shared_dir / "data" / "pools" / "stfm-pool-2025.json").read_text(encoding="utf-8"))["papers"][:6]
+    f = tmp_path / "pool.jsonl"
+    bib_paper = {"title": "The Power of Noise: Redefining Retrieval for RAG Systems", "arxiv_id": "2401.14887"}
+    rows = [{"title": p["title"], "arxiv_id": p["arxiv_id"], "abstract": p["abstract"]} for p in pool] + [bib_paper]
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    outline = tmp_path / "outline.md"
+    outline.write_text("# Retrieval\n## Dense retrievers\n# Generation\n", encoding="utf-8")
+    res, out = _new(tmp_path, "--bib", str(DATA / "rag-refs.bib"), "--pool", str(f), "--outline", str(outline))
+    assert res.exit_code == 0, res.output
+    task = load_task_file(out)
+    topical = [i.paper_id for i in task.pool if i.role == "topical"]
+    assert sorted(topical) == sorted(p["arxiv_id"] for p in pool)  # the bibliography's own paper is not topical
+    assert task.reference_survey.outline == ["Retrieval", "Retrieval > Dense retrievers", "Generation"]
+    assert task.provenance["sources"][1]["role"] == "topical_pool"
