@@ -48,12 +48,12 @@ class Entries:
 
     def add(self, key: str, line: int | None, paper: Paper) -> None:
         """Keep paper unless an earlier entry is the same paper (then report it as a duplicate)."""
-        for k, ln, p in zip(self.keys, self.lines, self.papers):
-            if p.id == paper.id:
-                at = f" (line {ln})" if ln else ""
-                self.problems.append(Problem(key, line, f"same paper as key {k}{at}: {paper.title!r}",
-                                             "entry dropped"))
-                return
+        first = next((i for i, p in enumerate(self.papers) if p.id == paper.id), None)
+        if first is not None:
+            at = f" (line {self.lines[first]})" if self.lines[first] else ""
+            self.problems.append(Problem(key, line, f"same paper as key {self.keys[first]}{at}: {paper.title!r}",
+                                         "entry dropped"))
+            return
         self.papers.append(paper)
         self.keys.append(key)
         self.lines.append(line)

@@ -91,3 +91,22 @@ def test_generic_calibration_is_measured_and_holds_on_a_left_out_topic(tmp_path)
     neg = title_similarity([p.title for pool in off_topic_pools() for p in pool.papers], cal.topic_vec, emb)
     assert float(np.mean(pos >= cal.threshold)) >= 0.7  # held-out bibliography mostly on-topic
     assert float(np.mean(neg >= cal.threshold)) <= 0.2
+
+
+def test_a_run_on_a_no_bibliography_task(tmp_path):
+    import polars as pl
+
+    from harness.config import ExperimentConfig
+    from harness.runner import run_experiment
+
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    _no_bib_task(tasks, "Retrieval-augmented generation for large language models")
+    cfg = ExperimentConfig.from_text(
+        f"name: nobib\ntasks_dir: {tasks}\noutput_dir: {tmp_path / 'results'}\ncache_dir: {tmp_path / 'cache'}\n"
+        "generators: [{name: ex, kind: extractive, pool: {method: all}}]\n"
+        "scorers: {families: [coverage, length]}\n")
+    run_experiment(cfg, run_dir=tmp_path / "run", resume=False, progress=False)
+    rows = {r["score"]: r for r in pl.read_parquet(tmp_path / "run" / "scores.parquet").to_dicts()}
+    assert rows["coverage.recall"]["status"] == "not_applicable"
+    assert rows["length.words"]["status"] == "ok" and rows["length.in_target"]["status"] == "ok"
