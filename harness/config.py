@@ -79,6 +79,22 @@ class ExperimentConfig(Strict):
     _source: str | None = PrivateAttr(default=None)
     _text: str | None = PrivateAttr(default=None)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _hf_tasks(cls, data: Any) -> Any:
+        """`tasks: hf:PATH_OR_ID` (or one hf: item in the list) loads a `datasets` export: it becomes tasks_dir."""
+        if not isinstance(data, dict):
+            return data
+        sel = data.get("tasks")
+        items = [sel] if isinstance(sel, str) else sel if isinstance(sel, list) else []
+        hf = [s for s in items if isinstance(s, str) and s.startswith("hf:")]
+        if not hf:
+            return data
+        if len(hf) > 1 or data.get("tasks_dir"):
+            raise ValueError("tasks: give one hf:PATH_OR_ID source, and no tasks_dir beside it")
+        rest = [s for s in items if s not in hf]
+        return {**data, "tasks_dir": hf[0], "tasks": rest or ["all"]}
+
     @field_validator("tasks")
     @classmethod
     def _tasks_nonempty(cls, v: list[str]) -> list[str]:

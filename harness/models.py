@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_serializer, model_validator
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -146,7 +146,7 @@ class Task(Strict):
     id: str
     topic: str
     since: int | None = None
-    target_words: WordRange
+    target_words: WordRange | None  # null only when explicit: no word target (a review scored on its own)
     target_references: RefRange
     reference_survey: ReferenceSurvey
     alternate_reference_surveys: list[ReferenceSurvey] = Field(default_factory=list)
@@ -157,6 +157,7 @@ class Task(Strict):
     surveybench_topic: str | None = None
     reference_text: str | None = None
     provenance: dict[str, Any] = Field(default_factory=dict)
+    bibliography: Literal["reference", "none"] = "reference"  # "none": no reference bibliography, said explicitly
     content_hash: str | None = None
     _paper_index: dict[str, Paper] | None = PrivateAttr(default=None)
 
@@ -201,13 +202,29 @@ class Task(Strict):
         for i, item in enumerate(self.pool):
             if item.paper_id not in known:
                 raise ValueError(f"pool[{i}].paper_id {item.paper_id!r} is not in papers")
-        if not self.reference_papers:
-            raise ValueError("reference_papers is empty: a task needs a reference bibliography")
+        if self.bibliography == "none" and self.reference_papers:
+            raise ValueError("reference_papers is not empty but bibliography is 'none'")
+        if not self.reference_papers and self.bibliography != "none":
+            raise ValueError("reference_papers is empty: a task needs a reference bibliography "
+                             "(or says so explicitly with bibliography: none)")
         return self
+
+    @property
+    def has_bibliography(self) -> bool:
+        """False for a task that explicitly has no reference bibliography (bibliography: none)."""
+        return self.bibliography != "none"
 
     def compute_hash(self) -> str:
         """Hash of everything but the stored hash itself."""
         return content_hash(self.model_dump(mode="json", exclude={"content_hash"}))
+
+    @model_serializer(mode="wrap")
+    def _default_bibliography_unwritten(self, handler):
+        """`bibliography` is written only when it is not the default, so existing task files and hashes stay."""
+        data = handler(self)
+        if isinstance(data, dict) and self.bibliography == "reference":
+            data.pop("bibliography", None)
+        return data
 
     def paper(self, paper_id: str) -> Paper:
         return self._by_id()[paper_id]

@@ -43,7 +43,12 @@ def load_task_file(path: str | Path) -> Task:
 
 
 def load_suite(tasks_dir: str | Path | None = None) -> dict[str, Task]:
-    """Every task file in a dir (default: default_tasks_dir()), by id, in id order; ids must be unique."""
+    """Every task file in a dir (default: default_tasks_dir()), by id, in id order; ids must be unique.
+    `hf:PATH_OR_ID` loads a dataset written by `harness tasks export --format hf` instead."""
+    if str(tasks_dir or "").startswith("hf:"):
+        from harness.hf_tasks import load_hf_suite
+
+        return load_hf_suite(str(tasks_dir)[3:])
     root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
     if not root.is_dir():
         raise HarnessError("tasks dir not found", path=root,
@@ -68,12 +73,16 @@ def task_files(root: Path) -> list[Path]:
 
 
 def get_task(task_id: str, tasks_dir: str | Path | None = None) -> Task:
-    """One task by id (or by path to a task file); HarnessError listing the known ids when unknown."""
+    """One task by id or by path to a task file (the one resolver behind every --task); HarnessError listing
+    the known ids when unknown."""
     as_path = Path(task_id)
     if as_path.suffix.lower() in TASK_SUFFIXES and as_path.is_file():
         return load_task_file(as_path)
-    root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
-    for suffix in TASK_SUFFIXES:  # fast path: <id>.json holds task <id> (the builder's layout)
+    if as_path.suffix.lower() in TASK_SUFFIXES or os.sep in task_id or "/" in task_id:
+        raise HarnessError("task file not found", path=as_path, hint="give a task id or an existing task file")
+    hf = str(tasks_dir or "").startswith("hf:")  # a `datasets` export: no per-file fast path
+    root = str(tasks_dir) if hf else Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
+    for suffix in () if hf else TASK_SUFFIXES:  # fast path: <id>.json holds task <id> (the builder's layout)
         candidate = root / f"{task_id}{suffix}"
         if candidate.is_file():
             task = load_task_file(candidate)
@@ -127,7 +136,7 @@ def task_counts(task: Task) -> dict[str, Any]:
         "pool": {r: sum(1 for i in task.pool if i.role == r) for r in ROLES},
         "papers": len(task.papers),
         "pooled_reference_ids": len(task.pooled_reference_ids),
-        "target_words": [task.target_words.min, task.target_words.max],
+        "target_words": [task.target_words.min, task.target_words.max] if task.target_words else None,
         "target_references": [task.target_references.min, task.target_references.max],
         "since": task.since,
         "surveybench_topic": task.surveybench_topic,

@@ -170,9 +170,14 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
     rule = (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} "
             f"vs off-topic, {_f(cal.auroc_near_topic)} vs near-topic" if thr is not None
             else "all judged papers are in the bibliography; no threshold could be calibrated")
+    if getattr(cal, "z_threshold", None) is not None:  # generic calibration (task without a bibliography)
+        rule = (f"title-topic cosine >= {thr:.3f}, a generic cut (z >= {cal.z_threshold:.2f} vs the shipped off-topic "
+                f"pools) with AUROC {_f(cal.auroc_off_topic)} and leave-one-task-out TPR {_f(cal.loo_tpr)} / FPR "
+                f"{_f(cal.loo_fpr)} on {len(cal.fit_tasks)} suite tasks")
     if judged == 0 or (thr is None and unjudged):  # a rate over only the bibliography papers would read as 1.0
         why = (f"no threshold: the task pool has no near-/off-topic papers to calibrate against, so {unjudged} "
-               "cited paper(s) outside the bibliography cannot be judged" if thr is None
+               "cited paper(s) outside the bibliography cannot be judged" + (f" ({cal.reason})" if getattr(
+                   cal, "reason", None) else "") if thr is None
                else "no cited item has a title to judge")
         return [Score.na(n, why, **det) for n in names]
     apart = f"; {len(invented)} unidentified references not judged" if invented else ""

@@ -148,6 +148,9 @@ def mentioned(name: str, text: str) -> bool:
 def score_coverage(resolved, task: Task, ctx) -> list[Score]:
     """All coverage.* scores of a resolved review against its task."""
     review: Review = resolved.review
+    if not task.has_bibliography:  # bibliography: none — nothing to cover; headings still compare to an outline
+        why = "the task has no reference bibliography (bibliography: none)"
+        return [Score.na(n, why) for n in NAMES[:4]] + [_headings(review, task, ctx), Score.na(NAMES[5], why)]
     items = cited_items(review, task)
     ref = task.reference_set
     out: list[Score] = []
