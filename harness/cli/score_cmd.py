@@ -27,6 +27,10 @@ def score(
     format: Optional[str] = typer.Option(None, "--format", help="Force the input format."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for judge.* scores."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
+    support: Optional[str] = typer.Option(None, "--support", help="Citation support method: similarity "
+                                          "(default, offline), nli (cross-encoder) or llm (a litellm judge)."),
+    support_model: Optional[str] = typer.Option(None, "--support-model", help="nli: cross-encoder path or hub "
+                                                "id; llm: litellm model (default: --judge-model)."),
 ) -> None:
     """Score PATH: coverage, citation validity/relevance/support, length, plan, cost, overlap, judge."""
     from harness.readers import read_review
@@ -36,7 +40,10 @@ def score(
     families = check_families([f.strip() for f in scorers.split(",") if f.strip()] if scorers else None)
     t = get_task(task)
     review = read_review(path, format=format)
-    results = score_review(review, t, ScoringContext(judge_model=judge_model), families)
+    from harness.cli.support_opts import support_context
+
+    ctx = support_context(ScoringContext(judge_model=judge_model), support, support_model)
+    results = score_review(review, t, ctx, families)
     if as_json:
         typer.echo(json.dumps(scores_json(t.id, results), ensure_ascii=False))
         return
