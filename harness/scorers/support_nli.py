@@ -69,11 +69,15 @@ def entailment_index(encoder) -> int:
 
 
 def windows(premise: str, max_words: int = WINDOW_WORDS) -> list[str]:
-    """The premise as windows of whole sentences of at most ~max_words words, consecutive windows sharing one."""
+    """The premise as windows of whole sentences (over-long ones cut) of at most max_words words, consecutive
+    windows sharing one sentence."""
     words = premise.split()
     if len(words) <= max_words:
         return [" ".join(words)]
-    sents = split_sentences(" ".join(words))
+    sents = []
+    for sent in split_sentences(" ".join(words)):  # a sentence longer than a window is cut into word chunks
+        toks = sent.split()
+        sents += [" ".join(toks[i:i + max_words]) for i in range(0, len(toks), max_words)]
     out: list[str] = []
     i = 0
     while i < len(sents):
