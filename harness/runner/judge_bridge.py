@@ -55,3 +55,11 @@ def run_judge_calls(config: Any, run: RunClient, loop: asyncio.AbstractEventLoop
 
         client = LiteLLMClient(timeout_s=config.timeout_s)
     return RunJudgeCalls(run, loop, client)
+
+
+def cached_judge_calls(cache_path: Any, timeout_s: float = 120.0):
+    """Judge calls outside a run (rescore, harness score) that share the runs' SQLite response cache."""
+    from harness.runner.cache import ResponseCache
+    from harness.scorers.judge_calls import PlainJudgeCalls
+
+    return PlainJudgeCalls(response_cache=ResponseCache(cache_path), key=cache_key, timeout_s=timeout_s)

@@ -38,13 +38,36 @@ def request_key(request: LLMRequest) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-class PlainJudgeCalls:
-    """litellm calls (LiteLLMClient) with replies cached as JSON files under cache_dir; no budget, no retries."""
+class _JsonReplies:
+    """Replies as JSON files (the rubric judge's JudgeCache), with the ResponseCache get/put/delete shape."""
 
-    def __init__(self, cache_dir: str | Path, concurrency: int = 4, timeout_s: float = 120.0):
+    def __init__(self, root: Path):
         from harness.scorers.judge import JudgeCache
 
-        self.cache = JudgeCache(Path(cache_dir))
+        self.cache = JudgeCache(root)
+
+    def get(self, key: str) -> LLMResponse | None:
+        text = self.cache.get("support", key)
+        return None if text is None else LLMResponse(text=text, cached=True, cost_usd=0.0)
+
+    def put(self, key: str, request: LLMRequest, response: LLMResponse) -> None:
+        if response.text.strip():
+            self.cache.put("support", key, response.text)
+
+    def delete(self, key: str) -> None:
+        self.cache._path("support", key).unlink(missing_ok=True)
+
+
+class PlainJudgeCalls:
+    """litellm calls (LiteLLMClient) with cached replies; no budget, no retries.
+
+    The cache is JSON files under cache_dir, or a given response cache (the runner's SQLite ResponseCache with
+    its cache_key, so rescoring and `harness score` reuse the replies a run stored)."""
+
+    def __init__(self, cache_dir: str | Path | None = None, *, response_cache=None, key=request_key,
+                 concurrency: int = 4, timeout_s: float = 120.0):
+        self.cache = response_cache if response_cache is not None else _JsonReplies(Path(cache_dir or ".cache/judge"))
+        self.key = key
         self.concurrency = max(1, concurrency)
         self.timeout_s = timeout_s
         self.calls = 0  # provider calls made (tests and the benchmark read it)
@@ -53,8 +76,8 @@ class PlainJudgeCalls:
         out: list[LLMResponse | Exception | None] = []
         todo: list[int] = []
         for i, r in enumerate(requests):
-            hit = self.cache.get(r.model, request_key(r))
-            out.append(LLMResponse(text=hit, cached=True, cost_usd=0.0) if hit is not None else None)
+            hit = self.cache.get(self.key(r))
+            out.append(hit)
             if hit is None:
                 todo.append(i)
         if todo:
@@ -62,12 +85,11 @@ class PlainJudgeCalls:
             for i, a in zip(todo, answers):
                 out[i] = a
                 if isinstance(a, LLMResponse) and a.text.strip():
-                    self.cache.put(requests[i].model, request_key(requests[i]), a.text)
+                    self.cache.put(self.key(requests[i]), requests[i], a)
         return out  # type: ignore[return-value]
 
     def discard(self, request: LLMRequest) -> None:
-        path = self.cache._path(request.model, request_key(request))
-        path.unlink(missing_ok=True)
+        self.cache.delete(self.key(request))
 
     async def _ask(self, requests: list[LLMRequest]) -> list[LLMResponse | Exception]:
         from harness.generators.llm import LiteLLMClient
