@@ -60,3 +60,27 @@ def test_judge_calls_go_through_the_run_and_are_counted_as_stage_judge(fault_ser
     again = read_scores(second.run_dir)
     assert sorted(again.filter(again["score"] == "citations.support_rate")["value"].to_list()) == \
         sorted(scores["value"].to_list())
+
+
+def test_rescore_adds_another_methods_scores_beside_the_runs_without_calling_the_judge(
+        fault_server, tmp_path, tasks_dir, warm_litellm):
+    from harness.runner.rescore import rescore
+    from harness.scorers.support_agreement import method_agreement
+
+    from .tiny_nli import build_tiny_nli
+
+    fault_server.script_verdicts({("as shown by work on", "approach 1."): True})
+    run = run_experiment(_config(fault_server, tmp_path, tasks_dir, "r1"), progress=False)
+    before = read_scores(run.run_dir)
+    old = before.filter(before["score"] == "citations.support_rate").sort("cell")
+    fault_server.reset()
+    model = build_tiny_nli(tmp_path / "tiny-nli")
+    df = rescore(run.run_dir, ["citations"], support={"method": "nli", "model": str(model)})
+    assert fault_server.records == []  # the run's own llm support is recomputed from the cached judge replies
+    same = df.filter(df["score"] == "citations.support_rate").sort("cell")
+    nli = df.filter(df["score"] == "citations.support_rate.nli").sort("cell")
+    assert same["value"].to_list() == old["value"].to_list()
+    assert nli.height == 2 and all(json.loads(d)["method"] == "nli" for d in nli["details"].to_list())
+    assert df.filter(df["score"] == "citations.support_precision.nli").height == 2
+    (ag,) = method_agreement(df.to_dicts())
+    assert ag.n_pairs == sum(json.loads(d)["pairs"] for d in old["details"].to_list())

@@ -15,26 +15,14 @@ from harness.scorers import ScoringContext, score_review
 from harness.scorers import support as support_mod
 
 REPO = Path(__file__).resolve().parents[2]
-WORDS = ("graph networks learn node embeddings by message passing spectral filters attention weighs neighbours "
-         "sampling scales training to large graphs we propose a method . study").split()
+from tests.reliability.tiny_nli import WORDS
 
 
 @pytest.fixture(scope="module")
 def tiny_nli(tmp_path_factory) -> Path:
-    """A tiny randomly initialised BERT cross-encoder with NLI labels, saved to a temp dir (nothing downloaded)."""
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from tests.reliability.tiny_nli import build_tiny_nli
 
-    path = tmp_path_factory.mktemp("tiny-nli")
-    (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(set(WORDS))]))
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=5 + len(set(WORDS)), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=32, max_position_embeddings=256, num_labels=3,
-                     id2label={0: "contradiction", 1: "entailment", 2: "neutral"},
-                     label2id={"contradiction": 0, "entailment": 1, "neutral": 2})
-    BertForSequenceClassification(cfg).save_pretrained(path)
-    BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=True).save_pretrained(path)
-    return path
+    return build_tiny_nli(tmp_path_factory.mktemp("tiny-nli"))
 
 
 def _task(abstracts: dict[int, str | None]) -> Task:
