@@ -142,10 +142,14 @@ def extract_claims(review: Review, items: list) -> tuple[list[Claim], int]:
     seen_raw: dict[tuple[int, str], Claim | None] = {}
     seen_pair: set[tuple[int, str]] = set()
     unverifiable = 0
+    last: tuple[str | None, Claim | None] = (None, None)
     for c in review.citations:
         raw = c.sentence
-        rkey = (len(raw), raw[:SENTENCE_CAP])
-        claim = seen_raw.get(rkey, False)
+        if raw is last[0]:  # the readers share one string between the markers of a sentence
+            claim = last[1]
+        else:
+            rkey = (len(raw), raw[:SENTENCE_CAP])
+            claim = seen_raw.get(rkey, False)
         if claim is False:
             text, capped = claim_text(raw)
             claim = None
@@ -154,6 +158,7 @@ def extract_claims(review: Review, items: list) -> tuple[list[Claim], int]:
                 if claim is None:
                     claim = claims[text] = Claim(index=len(claims), text=text, capped=capped)
             seen_raw[rkey] = claim
+        last = (raw, claim)
         if claim is None:
             continue
         for k in c.keys:
