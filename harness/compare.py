@@ -213,6 +213,15 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
     for metric in sorted(defaulted):
         notes.append(f"no --max-drop for {metric}: gated at the default max drop {_num(DEFAULT_MAX_DROP)} "
                      "(any significant drop fails)")
+    from harness.scorers.support_agreement import incomparable
+
+    sup = pl.col("score").str.starts_with("citations.support_")
+    mixed = incomparable(base.filter(sup).to_dicts(), cand.filter(sup).to_dicts())  # made by different judges
+    for metric in [*gates, *(metrics or [])]:
+        if metric in mixed:
+            raise HarnessError(f"cannot compare {metric}: {mixed[metric]}", field="--metric",
+                               hint="rescore both runs with one method and model (harness rescore RUN --support ...)")
+    notes += [f"not compared: {why}" for why in mixed.values()]
     rows: list[MetricDelta] = []
     unpaired: list[str] = []
     shared = 0
@@ -228,7 +237,7 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
             chosen = list(dict.fromkeys([*gates, *metrics]))
         else:
             common = set(b["score"].to_list()) & set(c["score"].to_list())
-            chosen = list(dict.fromkeys([*gates, *sorted(common)]))
+            chosen = list(dict.fromkeys([*gates, *sorted(common - set(mixed))]))
         for metric in chosen:
             rows.append(_delta_row(b, c, bg, cg, metric, gates.get(metric), n_boot, seed, metric in defaulted))
     if not shared:

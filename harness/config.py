@@ -8,7 +8,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 import yaml
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -51,11 +51,31 @@ class Retries(Strict):
     max_delay_s: float = Field(default=30.0, ge=0)
 
 
+class SupportConfig(Strict):
+    """scorers.support: how citation support is checked (similarity | nli | llm), by which model, how often."""
+
+    method: Literal["similarity", "nli", "llm"] = "similarity"
+    model: str | list[str] | None = None  # nli: a cross-encoder path or hub id; llm: one or more litellm models
+    repeats: int = Field(default=1, ge=1, le=25)  # llm: asks per decision (temperature > 0 when > 1)
+    temperature: float = Field(default=0.7, gt=0, le=2)
+    api_base: str | None = None
+
+    @field_validator("model")
+    @classmethod
+    def _models_nonempty(cls, v: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(v, list) and (not v or not all(isinstance(m, str) and m.strip() for m in v)):
+            raise ValueError("model list must name at least one model, each a non-empty string")
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("model is empty")
+        return v
+
+
 class Scorers(Strict):
     """Which scorer families run (None = all registered) and the judge model for judged families."""
 
     families: list[str] | None = None
     judge_model: str | None = None
+    support: SupportConfig | None = None
 
 
 class ExperimentConfig(Strict):
@@ -248,6 +268,8 @@ class ExperimentConfig(Strict):
         data = redact(self.model_dump(mode="json", by_alias=True))
         for k in ("output_dir", "cache_dir", "concurrency", "timeout_s", "retries", "budget_usd", "cache"):
             data.pop(k, None)
+        if isinstance(data.get("scorers"), dict) and data["scorers"].get("support") is None:
+            data["scorers"].pop("support", None)  # configs from before scorers.support keep their hash
         return content_hash(data)
 
     def secrets(self) -> list[str]:

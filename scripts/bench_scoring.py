@@ -23,6 +23,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seed", type=Path, default=SEED)
     ap.add_argument("--task", default="stfm-since-2024")
+    ap.add_argument("--run-on", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time the 450 KB / 5.4 MB run-on lines (issue 14)")
     args = ap.parse_args()
 
     from harness.embeddings import get_embedder
@@ -71,6 +73,32 @@ def main() -> None:
     print(f"fully warm (model, calibrations and text embeddings cached; target <= 2 s): {w:.3f} s = model "
           f"inference {wi:.3f} s + rest {w - wi:.3f} s")
     print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if args.run_on:
+        run_on_cases(task, ctx)
+
+
+def run_on_cases(task, ctx) -> None:
+    """Run-on text (a looping small model): one line of `[1]` markers and no full stop, 450 KB and 5.4 MB.
+
+    Goals (issue 14): the 450 KB case under 5 s, the 5.4 MB case under 60 s, for the citations family."""
+    from harness.readers import parse_text
+    from harness.resolve import resolve_for_task
+    from harness.scorers import FAMILIES
+
+    title = next(p.title for p in task.papers if p.abstract)
+    for label, markers in (("450 KB", 50_000), ("5.4 MB", 600_000)):
+        line = "loop [1] " * markers  # 9 characters a marker
+        t0 = time.perf_counter()
+        review = parse_text(f"# Loop\n\n{line}\n\n## References\n\n[1] {title}\n", format="markdown")
+        t_read = time.perf_counter() - t0
+        resolved = resolve_for_task(review, task)
+        t1 = time.perf_counter()
+        scores = FAMILIES["citations"](resolved, task, ctx)
+        t_cit = time.perf_counter() - t1
+        rate = next(s for s in scores if s.name == "citations.support_rate")
+        print(f"run-on {label} ({len(line) / 1e6:.2f} MB, {len(review.citations)} markers): read {t_read:.2f} s, "
+              f"citations family {t_cit:.2f} s (support: {rate.status}, "
+              f"capped sentences {rate.details.get('sentences_capped')})")
 
 
 if __name__ == "__main__":

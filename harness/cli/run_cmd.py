@@ -139,14 +139,27 @@ def _print_estimates(console, cfg, rows) -> None:
 def rescore_cmd(
     run_dir: Path = typer.Argument(..., help="A run directory (results/<run-id>)."),
     scorers: Optional[List[str]] = typer.Option(None, "--scorers", help="Scorer families to recompute (repeatable)."),
+    support: Optional[str] = typer.Option(None, "--support", help="Add this support method's scores (nli, llm, "
+                                          "similarity) beside the run's own; recomputes only the citations family."),
+    support_model: Optional[str] = typer.Option(None, "--support-model", help="Model of --support (nli: "
+                                                "cross-encoder path or hub id; llm: litellm model)."),
 ) -> None:
     """Recompute scores from a run's stored generations (no provider call) and rewrite scores.parquet."""
+    from harness.cli.support_opts import support_setting
     from harness.runner.rescore import rescore
 
     if not run_dir.is_dir():
         raise HarnessError("run directory not found", path=run_dir)
     fams = [f.strip() for s in scorers for f in s.split(",") if f.strip()] if scorers else None  # `,`: []
-    df = rescore(run_dir, fams)
+    extra = support_setting(support, support_model)
+    if extra is not None:
+        fams = fams or ["citations"]
+        if extra.method == "nli":
+            from harness.scorers.support import DEFAULT_NLI_MODEL
+            from harness.scorers.support_nli import load_cross_encoder
+
+            load_cross_encoder(extra.model or DEFAULT_NLI_MODEL)  # a missing model stops here, in one line
+    df = rescore(run_dir, fams, support=extra)
     typer.echo(f"rescored {df['cell'].n_unique()} cells: {df.height} score rows -> {run_dir / 'scores.parquet'}")
 
 

@@ -41,6 +41,10 @@ def score(
                                        "beside the .tex)."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for judge.* scores."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
+    support: Optional[str] = typer.Option(None, "--support", help="Citation support method: similarity "
+                                          "(default, offline), nli (cross-encoder) or llm (a litellm judge)."),
+    support_model: Optional[str] = typer.Option(None, "--support-model", help="nli: cross-encoder path or hub "
+                                                "id; llm: litellm model (default: --judge-model)."),
 ) -> None:
     """Score each PATH: coverage, citation validity/relevance/support, length, plan, cost, overlap, judge."""
     from harness.readers import read_review
@@ -53,7 +57,9 @@ def score(
 
         raise HarnessError("--topic is for scoring without a task; the task names its own topic", field="--topic")
     shared = get_task(task) if task is not None else None
-    ctx = ScoringContext(judge_model=judge_model)
+    from harness.cli.support_opts import support_context
+
+    ctx = support_context(ScoringContext(judge_model=judge_model), support, support_model)
     for path in paths:
         review = read_review(path, format=format, bib=bib)
         if shared is None:

@@ -80,9 +80,9 @@ def _compiled(name: str, file_hash: str, source: str) -> jinja2.Template:
     return _ENV.from_string(source)
 
 
-def render(name: str, **context: Any) -> Rendered:
+def render(name: str, prompts_dir: str | None = None, **context: Any) -> Rendered:
     """Render a template with StrictUndefined (a missing variable is a bug, not an empty string)."""
-    tpl = load_template(name)
+    tpl = load_template(name, prompts_dir)
     text = _compiled(tpl.name, tpl.hash, tpl.source).render(**context).lstrip("\n")
     return Rendered(text=text, template=tpl)
 

@@ -127,15 +127,19 @@ def score_generation(gen: Generation, task: Task, families: list[str] | None, co
         return [Score.err("scoring", f"scoring failed: {type(exc).__name__}: {redact_text(str(exc))[:500]}")]
 
 
-def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge: bool = True) -> Any:
-    """The scorers' context for one generator: judge settings from the config, the generator's api_base."""
+def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge: bool = True,
+                    judge_calls: Any = None) -> Any:
+    """The scorers' context for one generator: judge and support settings from the config, the generator's
+    api_base and model; judge_calls bridges LLM judges to the run's client."""
     try:
         from harness.scorers import ScoringContext
     except ImportError:
         return None
     judge_dir = config.cache_path().parent / "judge"
     return ScoringContext(judge_model=config.scorers.judge_model if judge else None, judge_cache_dir=judge_dir,
-                          api_base=spec.api_base if spec is not None else None)
+                          api_base=spec.api_base if spec is not None else None,
+                          support=getattr(config.scorers, "support", None), judge_calls=judge_calls,
+                          generator_model=spec.model if spec is not None else None)
 
 
 class _Progress:
@@ -280,8 +284,14 @@ async def run_experiment_async(
                                on_usage=lambda delta: store.append_usage(session_index, delta))
         generators = _build_generators([specs[n] for n in {c.split("|")[-2] for c in pending}], generator_factory) \
             if pending else {}
-        contexts = {name: context or scoring_context(resolved, specs[name]) for name in generators}
+        from harness.runner.judge_bridge import run_judge_calls
+
+        judge_calls = run_judge_calls(resolved, run_client, loop, client)  # support judge: via run_client
+        contexts = {name: context or scoring_context(resolved, specs[name], judge_calls=judge_calls)
+                    for name in generators}
         inners = {name: (client or _provider_client(specs[name], resolved.timeout_s)) for name in generators}
+        if judge_calls is not None:
+            inners["|judge"] = judge_calls.inner  # closed with the others ('|' is never in a generator name)
         if any(specs[n].kind == "llm" for n in generators) and client is None and not _WARM.is_set():
             # litellm's import takes seconds: do it before any per-call timeout starts ticking
             await asyncio.to_thread(_warm_provider_client)

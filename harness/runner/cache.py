@@ -97,6 +97,12 @@ class ResponseCache:
             )
         return True
 
+    def delete(self, key: str) -> bool:
+        """Forget one entry (a reply its reader rejected, e.g. a judge reply that is no verdict)."""
+        with self._lock:
+            self._touched.pop(key, None)
+            return self._db.execute("DELETE FROM responses WHERE key=?", (key,)).rowcount > 0
+
     def stats(self) -> dict[str, Any]:
         """Entries, hits and size, overall and per model."""
         with self._lock:

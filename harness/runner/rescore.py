@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -54,11 +55,13 @@ def _stored_generations(run_dir: Path) -> dict:
 
 
 def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[str, Task] | None = None,
-            context: object = None) -> pl.DataFrame:
+            context: object = None, support: object = None) -> pl.DataFrame:
     """Score every stored generation again and rewrite scores.jsonl and scores.parquet atomically.
 
     Recomputes the run's families (or only `families`); new rows replace old rows of the same score name, other
-    old rows stay. Never calls a provider: judge scores (which need a model) are kept from the run.
+    old rows stay. Never calls a provider: judge scores (which need a model) are kept from the run. `support`
+    (a method or scorers.support setting) adds that method's support scores beside the run's own, named
+    citations.support_rate.<method> etc.; an llm method calls its judge through the plain cached litellm path.
     """
     from harness.runner import score_generation, scoring_context
 
@@ -94,11 +97,22 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
         log.warning("rescore %s: task files changed since the run: %s", run_dir, ", ".join(changed))
     out: dict[str, list[Score]] = {}
     specs = {g.name: g for g in config.generators}
+    judge_calls = None
+    if "llm" in (getattr(support, "method", support), getattr(config.scorers.support, "method", None)):
+        from harness.runner.judge_bridge import cached_judge_calls
+
+        judge_calls = cached_judge_calls(config.cache_path(), config.timeout_s)  # replies the run stored are reused, misses call litellm
     for cell, gen in gens.items():
         task = tasks.get(gen.task_id)
         if task is None:
             raise HarnessError(f"task {gen.task_id!r} of cell {cell!r} is not in the task suite", path=run_dir)
         ctx = context or scoring_context(config, specs.get(gen.generator), judge=False)
+        if support is not None:
+            from harness.scorers.support import with_support
+
+            ctx = with_support(ctx, support, judge_calls)
+        elif judge_calls is not None:
+            ctx = replace(ctx, judge_calls=judge_calls)
         new = score_generation(gen, task, fam_list, ctx)
         names = {s.name for s in new}
         new = [s for s in old.get(cell, []) if s.name not in names] + new

@@ -12,6 +12,9 @@ with a broken JSON body), "empty" (200 with an empty completion), "drop" (header
 connection is closed), "auth" (401 echoing the key sent, as real providers do), "sigill" / "sigkill" (the
 server process kills itself with that signal, as a llama.cpp build for the wrong CPU or the OOM killer does), "ok".
 
+Support-judge prompts (the support_judge template: sources, then the claim) are answered from a verdict
+script per (claim, abstract): `script_verdicts({(claim, abstract): True, ...})`, see `judge_reply`.
+
 Run it standalone (for the kill/resume subprocess tests) with
 `python tests/reliability/fault_server.py --port-file PATH [--script JSON]` (or `--port N`, as a stand-in for
 the local llama.cpp server).
@@ -93,6 +96,9 @@ class FaultState:
     words: int = 260
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
+    # support-judge script: (claim, abstract substring) -> verdict, or verdicts indexed by the request's seed
+    verdicts: dict[tuple[str, str], bool | list[bool]] = field(default_factory=dict)
+    judge_replies: dict[str, str] = field(default_factory=dict)  # claim -> raw reply (e.g. an unparseable one)
 
 
 def prompt_of(body: dict[str, Any]) -> str:
@@ -166,6 +172,30 @@ def fake_review(prompt: str, seed: Any = None, words: int = 260) -> str:
         for n, title in sorted(chosen):
             lines.append(f"[{n}] {title}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+_CLAIM = re.compile(r"=== SOURCES ===\n(?P<sources>.*)=== CLAIM ===\n(?P<claim>.*?)\n=== END ===", re.S)
+
+
+def judge_reply(prompt: str, st: FaultState, seed: Any = None) -> str | None:
+    """The scripted support-judge reply for a prompt in the support_judge format, or None for other prompts.
+
+    SUPPORTED when some scripted (claim, abstract) pair with this claim has its abstract among the
+    prompt's sources and a true verdict (for a list of verdicts: the one at the request's seed); else
+    NOT_SUPPORTED. Claims are matched as substrings of the prompt's claim; judge_replies overrides the reply."""
+    m = _CLAIM.search(prompt)
+    if m is None:
+        return None
+    claim, sources = m.group("claim").strip(), m.group("sources")
+    for c, reply in st.judge_replies.items():
+        if c in claim:
+            return reply
+    for (c, abstract), v in st.verdicts.items():
+        if c in claim and abstract in sources:
+            ok = v[int(seed or 0) % len(v)] if isinstance(v, list) else v
+            if ok:
+                return "SUPPORTED"
+    return "NOT_SUPPORTED"
 
 
 def _tokens(text: str) -> int:
@@ -285,6 +315,8 @@ class _Handler(BaseHTTPRequestHandler):
                 text = ""
             elif rule is not None and rule.text is not None:
                 text = rule.text
+            elif (verdict := judge_reply(prompt, st, body.get("seed"))) is not None:
+                text = verdict
             else:
                 text = fake_review(prompt, body.get("seed"), st.words)
             payload = self._completion(kind, model, text, prompt)
@@ -369,12 +401,25 @@ class FaultServer:
             self.state.rules.append(rule)
         return rule
 
+    def script_verdicts(self, verdicts: dict[tuple[str, str], bool | list[bool]],
+                        replies: dict[str, str] | None = None) -> None:
+        """Script the support judge: (claim, abstract substring) -> verdict(s); replies: claim -> raw reply."""
+        with self.state.lock:
+            self.state.verdicts.update(verdicts)
+            self.state.judge_replies.update(replies or {})
+
+    def judge_requests(self) -> list[Record]:
+        """Records of support-judge requests (prompts in the support_judge format)."""
+        return [r for r in self.records if _CLAIM.search(r.prompt)]
+
     def reset(self) -> None:
         """Forget rules and records (between phases of a test)."""
         with self.state.lock:
             self.state.rules.clear()
             self.state.records.clear()
             self.state.auth.clear()
+            self.state.verdicts.clear()
+            self.state.judge_replies.clear()
 
     @property
     def records(self) -> list[Record]:
