@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 import polars as pl
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from harness.report.review_view import VERDICT_LABELS, VERDICTS, build_view, parse_details
 from harness.report.tables import fmt
@@ -24,6 +24,7 @@ def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=False, lstrip_blocks=False)
     env.globals["is_best"] = lambda cell: bool(getattr(cell, "best", False))
+    env.globals["breakable"] = lambda text: Markup(str(escape(text)).replace(".", ".<wbr>"))
     return env
 
 

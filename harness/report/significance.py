@@ -110,12 +110,18 @@ def legend(tests: list[MetricTests]) -> str:
     """The legend of marks: test, correction and n."""
     n_tasks = sorted({v for m in tests for v in m.n_range("n_tasks") if v})
     n_cells = sorted({v for m in tests for v in m.n_range("n_pairs") if v})
-    span = (lambda vs: "–" if not vs else str(vs[0]) if vs[0] == vs[-1] else f"{vs[0]}–{vs[-1]}")
     pairs = sorted({m.n_tests for m in tests})
     return (f"Bold: best mean per column. {SIG_MARK}: significantly worse than the best at α = {ALPHA}: two-sided "
             "paired sign-flip permutation test over tasks (seeds averaged within a task), p-values adjusted with "
-            f"Holm–Bonferroni over the {span(pairs)} generator pairs of each metric; n = {span(n_tasks)} tasks, "
-            f"{span(n_cells)} matched (task, seed) cells per pair.")
+            f"Holm–Bonferroni over the {_span(pairs)} generator pair(s) of each metric; n = {_span(n_tasks)} tasks, "
+            f"{_span(n_cells)} matched (task, seed) cells per pair.")
+
+
+def _span(values: list[int]) -> str:
+    """'12', '10–12', or '–' for no values."""
+    if not values:
+        return "–"
+    return str(values[0]) if values[0] == values[-1] else f"{values[0]}–{values[-1]}"
 
 
 def matrix_table(mt: MetricTests, order: list[str]) -> Table:
@@ -133,7 +139,7 @@ def matrix_table(mt: MetricTests, order: list[str]) -> Table:
                 row.append(Cell(fmt(t.delta), f"{fmt(t.lo)}, {fmt(t.hi)}", f"p={_p(t.p_adj)}",
                                 mark="*" if t.significant else ""))
         rows.append(row)
-    lo, hi = mt.n_range("n_tasks")
+    tasks = _span(sorted(set(mt.n_range("n_tasks")) - {0}))
     arrow = {"higher": "higher is better", "lower": "lower is better"}.get(direction(mt.metric), "no direction")
     return Table(
         title=f"Pairwise differences: {mt.metric}",
@@ -141,8 +147,9 @@ def matrix_table(mt: MetricTests, order: list[str]) -> Table:
         rows=rows,
         directions=[None, *["none"] * len(order)],
         notes=[f"{mt.metric} ({arrow}): mean of row − column over matched (task, seed) cells [95% paired bootstrap "
-               f"CI, tasks resampled]; p = two-sided sign-flip permutation p-value over {lo}–{hi} tasks, "
-               f"Holm–Bonferroni-adjusted over the {mt.n_tests} pairs of this metric; * adjusted p < {ALPHA}."],
+               f"CI, tasks resampled]; p = two-sided sign-flip permutation p-value over {tasks} tasks (seeds averaged "
+               f"within a task), Holm–Bonferroni-adjusted over the {mt.n_tests} pair(s) of this metric; "
+               f"* adjusted p < {ALPHA}."],
         key=f"pairs_{mt.metric.replace('.', '_')}",
     )
 

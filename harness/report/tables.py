@@ -29,6 +29,8 @@ class Table:
 
 
 SIG_MARK = "†"
+_MARK_TITLES = {SIG_MARK: "significantly worse than the best (Holm-adjusted p < 0.05)",
+                "*": "significant difference (Holm-adjusted p < 0.05)"}
 
 
 class Cell(str):
@@ -49,7 +51,7 @@ class Cell(str):
     def md(self) -> str:
         """Markdown: **value**, the mark, then the CI and counts."""
         v = _md_cell(self.value)
-        v = (f"**{v}**" if self.best else v) + _md_cell(self.mark)
+        v = (f"**{v}**" if self.best else v) + _md_cell(self.mark).replace("*", "\\*")
         return v + (f" [{_md_cell(self.ci)}]" if self.ci else "") + (f" ({_md_cell(self.extra)})" if self.extra
                                                                        else "")
 
@@ -66,7 +68,8 @@ class Cell(str):
         v = str(escape(self.value))
         v = f"<b>{v}</b>" if self.best else v
         if self.mark:
-            v += f'<sup class="sig" title="significantly worse than the best">{escape(self.mark)}</sup>'
+            tip = _MARK_TITLES.get(self.mark, "significant")
+            v += f'<sup class="sig" title="{tip}">{escape(self.mark)}</sup>'
         if self.ci:
             v += f' <span class="ci">[{escape(self.ci)}]</span>'
         if self.extra:
@@ -369,7 +372,7 @@ def latex_escape(text: str) -> str:
                    for ch in str(text).replace("\r", " ").replace("\n", " "))
 
 
-def to_latex(table: Table) -> str:
+def to_latex(table: Table, placement: str = "t") -> str:
     """A booktabs table (needs \\usepackage{booktabs,graphicx}) with a caption, ready to paste or \\input."""
     dirs = table.directions or [None] * len(table.columns)
     spec = "".join("l" if d is None else "r" for d in dirs)
@@ -378,7 +381,7 @@ def to_latex(table: Table) -> str:
             for row in table.rows]
     label = f"tab:{table.key}" if table.key else ""
     # shrink to the line width only when wider (\width is the box's natural width inside \resizebox)
-    lines = [r"\begin{table}[t]", r"\centering", r"\small",
+    lines = [rf"\begin{{table}}[{placement}]", r"\centering", r"\small",
              rf"\caption{{{latex_escape(table.title)}}}" + (rf"\label{{{label}}}" if label else ""),
              r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{"
              + rf"\begin{{tabular}}{{{spec}}}", r"\toprule", head + r" \\", r"\midrule", *body, r"\bottomrule",
