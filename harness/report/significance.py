@@ -110,7 +110,7 @@ def legend(tests: list[MetricTests]) -> str:
     """The legend of marks: test, correction and n."""
     n_tasks = sorted({v for m in tests for v in m.n_range("n_tasks") if v})
     n_cells = sorted({v for m in tests for v in m.n_range("n_pairs") if v})
-    pairs = sorted({m.n_tests for m in tests})
+    pairs = sorted({m.n_tests for m in tests if m.n_tests})
     return (f"Bold: best mean per column. {SIG_MARK}: significantly worse than the best at α = {ALPHA}: two-sided "
             "paired sign-flip permutation test over tasks (seeds averaged within a task), p-values adjusted with "
             f"Holm–Bonferroni over the {_span(pairs)} generator pair(s) of each metric; n = {_span(n_tasks)} tasks, "

@@ -144,3 +144,62 @@ def test_the_report_opens_with_the_failure_banner_then_the_leaderboard(scripted_
     assert "1 cell failed: openai/weak-model" in html
     tex = written["tex"].read_text()
     assert tex.index(r"\subsection*{Failures}") < tex.index(r"\caption{Leaderboard}")
+
+
+MEASURE = """<script>
+const wrap = document.getElementById('leaderboard-table').parentElement;
+document.body.dataset.overflow = [wrap.scrollWidth, wrap.clientWidth, document.documentElement.scrollWidth,
+                                  window.innerWidth].join(',');
+</script></body>"""
+
+
+def _measured_copy(page: Path, dest: Path) -> Path:
+    """The report with one measuring script added and the CSP relaxed for it only (the layout is unchanged)."""
+    html = page.read_text(encoding="utf-8")
+    html = html.replace("script-src 'none'", "script-src 'unsafe-inline'").replace("</body>", MEASURE)
+    dest.write_text(html, encoding="utf-8")
+    return dest
+
+
+def _overflow(tmp_path: Path, page: Path, width: int) -> list[int]:
+    from .test_report_chromium import _chromium
+
+    dom, _console = _chromium(tmp_path, page, "--dump-dom", f"--window-size={width},900")
+    m = __import__("re").search(r'data-overflow="(\d+),(\d+),(\d+),(\d+)"', dom)
+    assert m, "the measuring script did not run"
+    return [int(v) for v in m.groups()]
+
+
+@pytest.mark.timeout(600)
+def test_leaderboard_does_not_overflow_at_desktop_width(scripted_run, tmp_path):
+    from .test_report_chromium import CHROMIUM
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (CI: apt-get install -y chromium)")
+    page = build_report(scripted_run, formats="html", n_boot=300, out_dir=tmp_path / "r")["html"]
+    probe = _measured_copy(page, tmp_path / "r" / "probe.html")
+    inner, box, page_w, view_w = _overflow(tmp_path, probe, 1440)
+    assert inner <= box and page_w <= view_w, (inner, box, page_w, view_w)
+    inner, box, _, _ = _overflow(tmp_path, probe, 420)  # the control: a phone width does overflow (and scrolls)
+    assert inner > box
+
+
+@pytest.mark.timeout(600)
+def test_desktop_screenshot_shows_the_banner_above_the_leaderboard(scripted_run, tmp_path):
+    from PIL import Image
+
+    from .test_report_chromium import CHROMIUM, _chromium
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (CI: apt-get install -y chromium)")
+    page = build_report(scripted_run, formats="html", n_boot=300, out_dir=tmp_path / "r")["html"]
+    shot = tmp_path / "desktop.png"
+    _out, console = _chromium(tmp_path, page, f"--screenshot={shot}", "--window-size=1440,900", "--hide-scrollbars")
+    assert console == []
+    img = Image.open(shot).convert("RGB")
+    assert img.size == (1440, 900)
+    banner_bg = (0xFA, 0xDB, 0xD8)  # report.css --off-bg, the failure banner's background
+    rows = [y for y in range(0, 900, 4) if sum(img.getpixel((x, y)) == banner_bg for x in range(0, 1440, 8)) > 60]
+    assert rows and rows[0] < 300, "no failure banner near the top of the page"
+    dark = [y for y in range(max(rows) + 1, 900, 2) if any(sum(img.getpixel((x, y))) < 200 for x in range(30, 600, 3))]
+    assert dark, "nothing rendered below the banner (the leaderboard)"
