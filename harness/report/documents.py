@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from harness.report.assemble import ReportParts
-from harness.report.tables import latex_escape, to_latex, to_markdown
+from harness.report.tables import Table, latex_escape, to_latex, to_longtable, to_markdown
 
 TABLES_TEX = "report_tables.tex"
 LATEX_PACKAGES = ("booktabs", "graphicx")
+LONG_ROWS = 25  # longer tables become longtables in the standalone document (a float cannot break across pages)
 
 
 def markdown_report(parts: ReportParts) -> str:
@@ -38,11 +39,14 @@ def latex_document(parts: ReportParts) -> str:
     """A standalone document (pdflatex, base packages only) with every table of the report."""
     body = [r"\documentclass[10pt]{article}", r"\usepackage[T1]{fontenc}", r"\usepackage[utf8]{inputenc}",
             r"\usepackage[landscape,margin=1.6cm]{geometry}",
-            *[rf"\usepackage{{{p}}}" for p in LATEX_PACKAGES], r"\begin{document}",
+            *[rf"\usepackage{{{p}}}" for p in (*LATEX_PACKAGES, "longtable")], r"\begin{document}",
             rf"\section*{{{latex_escape(parts.title)}}}", *[latex_escape(n) + "\n" for n in parts.notes]]
     if parts.failures:
         body += [r"\subsection*{Failures}", r"\textbf{" + latex_escape(parts.failures.line) + "}\n"]
     body.append(latex_tables(parts, "!htbp").split("\n\n", 1)[1])
-    body += [r"\clearpage", to_latex(parts.per_task, "!htbp"), *[to_latex(t, "!htbp") for t in parts.manifest_tables],
-             r"\end{document}"]
+    body += [r"\clearpage", *[_doc_table(t) for t in [parts.per_task, *parts.manifest_tables]], r"\end{document}"]
     return "\n".join(body) + "\n"
+
+
+def _doc_table(table: Table) -> str:
+    return to_longtable(table) if len(table.rows) > LONG_ROWS else to_latex(table, "!htbp")

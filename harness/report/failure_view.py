@@ -62,4 +62,5 @@ def failure_table(fs: FailureSummary) -> Table:
         notes=["Failed cells are excluded from every mean, rank and test below and counted as err; resume the run "
                "(harness run --resume RUN_DIR) to retry them."],
         key="failures",
+        tex_spec=r"p{3.2cm}p{7cm}rp{3cm}p{8cm}",
     )

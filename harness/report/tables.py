@@ -26,6 +26,7 @@ class Table:
     notes: list[str] = field(default_factory=list)
     key: str = ""
     row_head: int = 0  # the column that names the row (a <th scope="row"> in HTML)
+    tex_spec: str = ""  # LaTeX column spec when the default (l for text, r for numbers) would not wrap long text
 
 
 SIG_MARK = "†"
@@ -367,18 +368,41 @@ _TEX_SPECIAL = {
 
 def latex_escape(text: str) -> str:
     """Escape LaTeX special characters so any string (names, models, notes) is safe in a tabular cell;
-    characters pdflatex's default fonts lack (beyond Latin-1) become '?'."""
-    return "".join(_TEX_SPECIAL.get(ch, ch if ord(ch) < 0x100 else "?")
-                   for ch in str(text).replace("\r", " ").replace("\n", " "))
+    characters pdflatex's default fonts lack (beyond Latin-1) become '?', and '--' stays two hyphens."""
+    raw = str(text).replace("\r", " ").replace("\n", " ")
+    out = []
+    for i, ch in enumerate(raw):
+        if ch == "-" and i and raw[i - 1] == "-":
+            out.append("{}-")  # not an en dash
+        else:
+            out.append(_TEX_SPECIAL.get(ch, ch if ord(ch) < 0x100 else "?"))
+    return "".join(out)
+
+
+def _tex_parts(table: Table) -> tuple[str, str, list[str]]:
+    """Column spec, header line and body lines of a table."""
+    dirs = table.directions or [None] * len(table.columns)
+    spec = table.tex_spec or "".join("l" if d is None else "r" for d in dirs)
+    head = " & ".join(latex_escape(c) + _ARROW_TEX.get(d or "", "") for c, d in zip(table.columns, dirs))
+    body = [" & ".join(c.tex() if isinstance(c, Cell) else latex_escape(c) for c in row) + r" \\"
+            for row in table.rows]
+    return spec, head, body
+
+
+def to_longtable(table: Table) -> str:
+    """A booktabs longtable (needs \\usepackage{longtable}) for tables too long for one page."""
+    spec, head, body = _tex_parts(table)
+    lines = [r"{\small", rf"\begin{{longtable}}{{{spec}}}",
+             rf"\caption{{{latex_escape(table.title)}}}" + (rf"\label{{tab:{table.key}}}" if table.key else "")
+             + r" \\", r"\toprule", head + r" \\", r"\midrule", r"\endhead", *body, r"\bottomrule",
+             r"\end{longtable}}"]
+    lines += [r"{\footnotesize " + " ".join(latex_escape(n) for n in table.notes) + r"\par}"] if table.notes else []
+    return "\n".join(lines) + "\n"
 
 
 def to_latex(table: Table, placement: str = "t") -> str:
     """A booktabs table (needs \\usepackage{booktabs,graphicx}) with a caption, ready to paste or \\input."""
-    dirs = table.directions or [None] * len(table.columns)
-    spec = "".join("l" if d is None else "r" for d in dirs)
-    head = " & ".join(latex_escape(c) + _ARROW_TEX.get(d or "", "") for c, d in zip(table.columns, dirs))
-    body = [" & ".join(c.tex() if isinstance(c, Cell) else latex_escape(c) for c in row) + r" \\"
-            for row in table.rows]
+    spec, head, body = _tex_parts(table)
     label = f"tab:{table.key}" if table.key else ""
     # shrink to the line width only when wider (\width is the box's natural width inside \resizebox)
     lines = [rf"\begin{{table}}[{placement}]", r"\centering", r"\small",
