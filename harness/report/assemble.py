@@ -114,13 +114,14 @@ def _figures(scores: pl.DataFrame, available: list[str], metrics: list[str], gen
 
 
 def _cost_tables(scores: pl.DataFrame, available: list[str], metrics: list[str], generators: list[str],
-                 generations: list[dict[str, Any]], n_boot: int, seed: int) -> list[Table]:
+                 generations: list[dict[str, Any]], n_boot: int, seed: int,
+                 manifest_judge_usd: float | None = None) -> list[Table]:
     extra = [m for m in (COST_METRIC, OUTPUT_TOKENS_METRIC) if m in available and m not in metrics]
     quality = next((m for m in QUALITY_METRICS if m in available), None)
     extra += [quality] if quality and quality not in metrics else []
     summaries = tables.summarize(scores, [*metrics, *extra], generators, n_boot=n_boot, seed=seed)
-    costs = costs_mod.generator_costs(summaries, generations, generators)
-    out = [costs_mod.cost_table(costs, generators)]
+    costs = costs_mod.generator_costs(summaries, generations, generators, scores)
+    out = [costs_mod.cost_table(costs, generators, manifest_judge_usd)]
     value = costs_mod.value_table(summaries, costs, generators, metrics)
     out += [value] if value else []
     front = costs_mod.pareto_table(summaries, costs, generators, quality) if quality else None
@@ -168,9 +169,18 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
         leaderboard=lb.leaderboard_table(overall, boards, worse, [legend] if legend else []),
         main=tables.main_table(summaries, order, metrics, cells, best, worse, [legend] if legend else []),
         matrices=[significance.matrix_table(t, [g for g in order if g in t.generators]) for t in tests],
-        cost_tables=_cost_tables(scores, available, metrics, generators, data.generations, n_boot, seed),
+        cost_tables=_cost_tables(scores, available, metrics, generators, data.generations, n_boot, seed,
+                                 _manifest_judge_usd(joined)),
         per_task=tables.per_task_table(scores, metrics, generators),
         manifest_tables=_manifest_tables(joined, generators),
         figures=figures, plot_notes=plot_notes, summaries=summaries, generators=order, metrics=metrics,
         cells=cells, scores=scores, generations=data.generations, legend=legend,
     )
+
+
+def _manifest_judge_usd(joined: JoinedRuns) -> float | None:
+    """Judge spend the runs' manifests count (counters.judge_spend_usd), summed; None when none counts it."""
+    vals = [(r.manifest.get("counters") or {}).get("judge_spend_usd") for r in joined.runs
+            if isinstance(r.manifest.get("counters"), dict)]
+    vals = [float(v) for v in vals if isinstance(v, (int, float))]
+    return sum(vals) if vals else None

@@ -3,9 +3,12 @@ cost–quality Pareto front as a table."""
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
+
+import polars as pl
 
 from harness.report.metrics import COST_METRIC, OUTPUT_TOKENS_METRIC, direction, is_cost
 from harness.report.plots import pareto_front
@@ -45,6 +48,28 @@ def judge_cost(gen: dict[str, Any]) -> JudgeCost:
     return JudgeCost(n, usd, sum(int(c.get("output_tokens") or 0) for c in source), in_usage, in_usage_tokens)
 
 
+def judge_from_scores(scores: pl.DataFrame) -> dict[str, JudgeCost]:
+    """Per generator, the judge usage scorers recorded in their details ("judge_usage": calls, cost_usd,
+    output_tokens), counted once per cell however many of its scores repeat it."""
+    rows = scores.filter(pl.col("details").str.contains('"judge_usage"', literal=True))
+    per_cell: dict[str, tuple[str, dict[str, Any]]] = {}
+    for r in rows.iter_rows(named=True):
+        try:
+            usage = json.loads(r["details"] or "{}").get("judge_usage")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(usage, dict) and (r["cell"] not in per_cell or float(usage.get("cost_usd") or 0)
+                                        > float(per_cell[r["cell"]][1].get("cost_usd") or 0)):
+            per_cell[r["cell"]] = (r["generator"], usage)
+    out: dict[str, JudgeCost] = {}
+    for gen, usage in per_cell.values():
+        prev = out.get(gen, JudgeCost(0, 0.0, 0, 0.0, 0))
+        out[gen] = JudgeCost(prev.calls + int(usage.get("calls") or 0),
+                             (prev.usd or 0.0) + float(usage.get("cost_usd") or 0.0),
+                             prev.output_tokens + int(usage.get("output_tokens") or 0), 0.0, 0)
+    return out
+
+
 @dataclass
 class GeneratorCost:
     """Per generator: mean generation USD and output tokens per cell (judge stages taken out), judge USD total."""
@@ -58,18 +83,21 @@ class GeneratorCost:
 
 
 def generator_costs(summaries: list[MetricSummary], generations: list[dict[str, Any]],
-                    generators: list[str]) -> dict[str, GeneratorCost]:
-    """Generation cost from the cost.* scores (minus judge stages recorded in usage), judge cost from the records."""
+                    generators: list[str], scores: pl.DataFrame | None = None) -> dict[str, GeneratorCost]:
+    """Generation cost from the cost.* scores (minus judge stages recorded in usage); judge cost from the
+    generations' judge-stage records and the judge usage scorers recorded."""
     idx = {(s.generator, s.metric): s for s in summaries}
     judge: dict[str, list[JudgeCost]] = {}
     for gen in generations:
         judge.setdefault(str(gen.get("generator")), []).append(judge_cost(gen))
+    from_scores = judge_from_scores(scores) if scores is not None and scores.height else {}
     out = {}
     for g in generators:
-        js = judge.get(g, [])
+        js = judge.get(g, []) + ([from_scores[g]] if g in from_scores else [])
         usd_s, tok_s = idx.get((g, COST_METRIC)), idx.get((g, OUTPUT_TOKENS_METRIC))
-        in_usage = sum(j.in_usage for j in js) / max(1, len(js))
-        in_tokens = sum(j.in_usage_tokens for j in js) / max(1, len(js))
+        cells = max(1, len(judge.get(g, [])))
+        in_usage = sum(j.in_usage for j in js) / cells
+        in_tokens = sum(j.in_usage_tokens for j in js) / cells
         usd = max(0.0, usd_s.estimate.mean - in_usage) if usd_s and usd_s.n else None
         tokens = max(0.0, tok_s.estimate.mean - in_tokens) if tok_s and tok_s.n else None
         judge_usd = None if any(j.usd is None for j in js) else sum(j.usd or 0.0 for j in js)
@@ -78,7 +106,8 @@ def generator_costs(summaries: list[MetricSummary], generations: list[dict[str, 
     return out
 
 
-def cost_table(costs: dict[str, GeneratorCost], generators: list[str]) -> Table:
+def cost_table(costs: dict[str, GeneratorCost], generators: list[str],
+               manifest_judge_usd: float | None = None) -> Table:
     """Generation cost and judge cost side by side."""
     rows = []
     for g in generators:
@@ -91,8 +120,11 @@ def cost_table(costs: dict[str, GeneratorCost], generators: list[str]) -> Table:
                  "judge calls", "judge USD total"],
         rows=rows, directions=[None, "down", "down", "down", "none", "none"],
         notes=["Generation cost is what producing the reviews cost (cost.usd, cost.output_tokens); judge cost is "
-               "what scoring them with an LLM judge cost (calls recorded with stage 'judge'), reported apart and "
-               "not charged to the generator. –: nothing recorded."],
+               "what scoring them with an LLM judge cost (calls recorded with stage 'judge', or the judge usage "
+               "a scorer recorded), reported apart and "
+               "not charged to the generator. –: nothing recorded.",
+               *([f"The run's manifest counts ${fmt(manifest_judge_usd)} of judge spend in all."]
+                 if manifest_judge_usd else [])],
         key="cost",
     )
 

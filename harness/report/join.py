@@ -153,6 +153,7 @@ def join_runs(run_dirs: Sequence[str | Path], renames: Sequence[str] | list[Rena
     names = _names_per_run(run_dirs, runs, rn)
     _refuse_clashes(runs, names)
     notes = _matching_notes(runs) if len(runs) > 1 else []
+    notes += [w for r in runs for w in getattr(r, "warnings", [])]  # what load_run could not read
     scores = pl.concat([_rename_scores(r.scores, t) for r, t in zip(runs, names)], how="vertical_relaxed")
     generations = [_rename_generation(g, t) for r, t in zip(runs, names) for g in r.generations]
     failures = [f for r, t in zip(runs, names) for f in _rename_failures(run_failures(r.run_dir), t)]

@@ -88,6 +88,7 @@ def _board(parts, metric):
     return lb.metric_board(parts.scores, parts.summaries, metric, parts.generators, n_boot=200)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_scripted_models_have_the_recall_counted_by_hand(parts):
     means = {s.generator: s.estimate.mean for s in parts.summaries if s.metric == "coverage.recall"}
@@ -98,6 +99,7 @@ def test_the_scripted_models_have_the_recall_counted_by_hand(parts):
     assert weak.n == 11 and weak.n_error == 1
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_ranked_in_the_known_order_with_the_real_gap_marked(parts, scripted_run):
     board = _board(parts, "coverage.recall")
@@ -118,6 +120,7 @@ def test_ranked_in_the_known_order_with_the_real_gap_marked(parts, scripted_run)
     assert "Holm–Bonferroni" in board_md and "sign-flip" in board_md and "n = 11–12 tasks" in board_md
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_two_nearly_equal_generators_carry_no_mark(parts):
     tests = metric_tests(parts.scores, parts.summaries, "coverage.recall", parts.generators, n_boot=300)
@@ -130,6 +133,7 @@ def test_two_nearly_equal_generators_carry_no_mark(parts):
     assert tests.best == {"strong-a"}
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_report_opens_with_the_failure_banner_then_the_leaderboard(scripted_run):
     written = build_report(scripted_run, formats="md,html,tex", n_boot=300)
@@ -170,6 +174,7 @@ def _overflow(tmp_path: Path, page: Path, width: int) -> list[int]:
     return [int(v) for v in m.groups()]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_leaderboard_does_not_overflow_at_desktop_width(scripted_run, tmp_path):
     from .test_report_chromium import CHROMIUM
@@ -184,6 +189,7 @@ def test_leaderboard_does_not_overflow_at_desktop_width(scripted_run, tmp_path):
     assert inner > box
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_desktop_screenshot_shows_the_banner_above_the_leaderboard(scripted_run, tmp_path):
     from PIL import Image

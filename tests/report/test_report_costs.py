@@ -80,3 +80,18 @@ def test_the_report_shows_judge_cost_apart(make_run):
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[4] == "12" and cells[5] == "0.0012"  # 12 judge calls, 12 x $0.0001, not in generation cost
     assert "### Cost–quality Pareto front (coverage.recall)" in md and "### Quality per cost" in md
+
+
+def test_judge_usage_recorded_by_a_scorer_counts_once_per_cell(make_run):
+    import polars as pl
+
+    from harness.report.costs import judge_from_scores
+    from harness.report.load import load_run
+
+    scores = load_run(make_run(tasks=["rag-llm-survey"], seeds=(0,))).scores
+    usage = json.dumps({"judge_usage": {"calls": 4, "cost_usd": 0.0002, "output_tokens": 8}})
+    scores = scores.with_columns(pl.when(pl.col("score").str.starts_with("citations.support"))
+                                 .then(pl.lit(usage)).otherwise(pl.col("details")).alias("details"))
+    got = judge_from_scores(scores)
+    assert set(got) == {"extractive", "gpt-pw"}
+    assert (got["gpt-pw"].calls, got["gpt-pw"].usd, got["gpt-pw"].output_tokens) == (4, 0.0002, 8)
