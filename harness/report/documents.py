@@ -37,7 +37,8 @@ def latex_tables(parts: ReportParts, placement: str = "t") -> str:
 
 def latex_document(parts: ReportParts) -> str:
     """A standalone document (pdflatex, base packages only) with every table of the report."""
-    body = [r"\documentclass[10pt]{article}", r"\usepackage[T1]{fontenc}", r"\usepackage[utf8]{inputenc}",
+    # default OT1 fonts: Type 1 Computer Modern ships with texlive-base (T1 needs cm-super or lmodern)
+    body = [r"\documentclass[10pt]{article}",
             r"\usepackage[landscape,margin=1.6cm]{geometry}",
             *[rf"\usepackage{{{p}}}" for p in (*LATEX_PACKAGES, "longtable")], r"\begin{document}",
             rf"\section*{{{latex_escape(parts.title)}}}", *[latex_escape(n) + "\n" for n in parts.notes]]

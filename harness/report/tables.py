@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -357,25 +358,42 @@ def to_markdown(table: Table, heading_level: int = 3) -> str:
 
 
 _TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-    "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
-    "|": r"\textbar{}", "–": "--", "—": "---", "…": r"\ldots{}", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
+    # OT1 has no glyphs for \\textless, \\textbar and friends (they would pull in a T1 bitmap font): math symbols
+    "\\": r"$\backslash$", "&": r"\&", "%": r"\%", "$": r"{\char36}", "#": r"\#", "_": r"\_", "{": r"$\{$",
+    "}": r"$\}$", "~": r"\~{}", "^": r"\^{}", "<": r"$<$", ">": r"$>$", "|": r"$|$", "–": "--", "—": "---",
+    "…": r"\ldots{}", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
     "†": r"$^{\dagger}$", "×": r"$\times$", "±": r"$\pm$", "≤": r"$\leq$", "≥": r"$\geq$", "−": "-",
     "·": r"$\cdot$", "→": r"$\rightarrow$", "∞": r"$\infty$", "α": r"$\alpha$", "Δ": r"$\Delta$",
     "\u00a0": "~",
 }
 
 
+_TEX_ACCENTS = {"\u0301": "\\'", "\u0300": "\\`", "\u0308": '\\"', "\u0302": "\\^", "\u0303": "\\~",
+                "\u0327": "\\c", "\u030a": "\\r", "\u0304": "\\=", "\u030c": "\\v", "\u0306": "\\u"}
+
+
+def _tex_char(ch: str) -> str:
+    """One character for pdflatex's default (OT1, Type 1) fonts: specials escaped, accented letters as accent
+    commands, anything else outside ASCII as '?'."""
+    if ch in _TEX_SPECIAL:
+        return _TEX_SPECIAL[ch]
+    if ord(ch) < 0x80:
+        return ch
+    if ch == "ß":
+        return r"{\ss}"
+    base, *marks = unicodedata.normalize("NFD", ch)
+    if ord(base) < 0x80 and len(marks) == 1 and marks[0] in _TEX_ACCENTS and base.isalpha():
+        return _TEX_ACCENTS[marks[0]] + "{" + base + "}"
+    return "?"
+
+
 def latex_escape(text: str) -> str:
     """Escape LaTeX special characters so any string (names, models, notes) is safe in a tabular cell;
-    characters pdflatex's default fonts lack (beyond Latin-1) become '?', and '--' stays two hyphens."""
+    accented letters become accent commands, other non-ASCII characters '?', and '--' stays two hyphens."""
     raw = str(text).replace("\r", " ").replace("\n", " ")
     out = []
     for i, ch in enumerate(raw):
-        if ch == "-" and i and raw[i - 1] == "-":
-            out.append("{}-")  # not an en dash
-        else:
-            out.append(_TEX_SPECIAL.get(ch, ch if ord(ch) < 0x100 else "?"))
+        out.append("{}-" if ch == "-" and i and raw[i - 1] == "-" else _tex_char(ch))  # "--" is not an en dash
     return "".join(out)
 
 

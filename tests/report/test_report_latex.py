@@ -3,6 +3,7 @@ compiles, and a tables file a paper can \\input."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -45,6 +46,11 @@ def test_the_standalone_document_and_the_input_file_compile(make_run, tmp_path):
     proc = _pdflatex(folder, "report.tex")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    # paper-ready: every font a Type 1 outline, no bitmap (Type 3) font pulled in by a T1/TS1 glyph
+    (folder / "plain.tex").write_text("\\pdfcompresslevel=0 \\pdfobjcompresslevel=0\n" + written["tex"].read_text())
+    assert _pdflatex(folder, "plain.tex").returncode == 0
+    pdf = (folder / "plain.pdf").read_bytes()
+    assert re.search(rb"/Subtype\s*/Type1", pdf) and not re.search(rb"/Subtype\s*/Type3", pdf)
     (folder / "paper.tex").write_text("\\documentclass{article}\n\\usepackage{booktabs,graphicx}\n"
                                       "\\begin{document}\nOur results are in Table~\\ref{tab:leaderboard}.\n"
                                       "\\input{report_tables}\n\\end{document}\n")
