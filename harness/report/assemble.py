@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -40,7 +40,6 @@ class ReportParts:
     scores: pl.DataFrame
     generations: list[dict[str, Any]]
     legend: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _plural(n: int, word: str) -> str:
