@@ -26,18 +26,23 @@ def resolve_run_dir(arg: Path) -> Path:
 
 @app.command("report")
 def report(
-    run_dir: Path = typer.Argument(..., help="A run directory, results/<run-id>/ ('latest': the newest one)."),
+    run_dirs: List[Path] = typer.Argument(..., help="Run directories, results/<run-id>/ ('latest': the newest "
+                                                    "one); several are joined by (task, seed)."),
     format: str = typer.Option("md,tex,html", "--format", "-f", help="Comma-separated: md, tex, html."),
     metrics: Optional[List[str]] = typer.Option(None, "--metrics", "-m",
                                                 help="Metrics for the tables (repeat or comma-separate)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default RUN_DIR/report/)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default RUN_DIR/report/; for "
+                                                               "several runs, report-<hash>/ beside the first)."),
     heatmap: Optional[str] = typer.Option(None, "--heatmap", help="Metric of the tasks x generators heatmap."),
     n_boot: int = typer.Option(2000, "--n-boot", min=100, help="Bootstrap resamples."),
+    rename: Optional[List[str]] = typer.Option(None, "--as", help="NAME=RUN/GEN: report generator GEN of run RUN "
+                                                                  "as NAME (needed when two runs share a name)."),
 ) -> None:
-    """Write report.md / report.tex / report.html and PNG plots for a run, and print their paths."""
+    """Write report.md / report.tex / report.html and PNG plots for one or more runs, and print their paths."""
     from harness.report import build_report
 
-    written = build_report(resolve_run_dir(run_dir), format, metrics, out, heatmap_metric=heatmap, n_boot=n_boot)
+    dirs = [resolve_run_dir(d) for d in run_dirs]
+    written = build_report(dirs, format, metrics, out, heatmap_metric=heatmap, n_boot=n_boot, renames=rename)
     for path in written.values():
         typer.echo(str(path))
 
