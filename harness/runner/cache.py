@@ -27,6 +27,14 @@ CREATE TABLE IF NOT EXISTS responses (
     hits INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS responses_last_used ON responses(last_used);
+CREATE TABLE IF NOT EXISTS cells (
+    key TEXT PRIMARY KEY,
+    generator TEXT NOT NULL,
+    generation TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    created REAL NOT NULL,
+    last_used REAL NOT NULL
+);
 """
 
 
@@ -97,6 +105,19 @@ class ResponseCache:
             )
         return True
 
+    def get_cell(self, key: str) -> tuple[str, int] | None:
+        """A whole finished generation stored under its cell key (harness.runner.cell_cache): (JSON, calls)."""
+        with self._lock:
+            row = self._db.execute("SELECT generation, calls FROM cells WHERE key=?", (key,)).fetchone()
+        return (row[0], int(row[1])) if row is not None else None
+
+    def put_cell(self, key: str, generator: str, generation_json: str, calls: int) -> None:
+        """Store a finished generation (already redacted JSON) under its cell key."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO cells(key, generator, generation, calls, created, last_used) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (key, generator, generation_json, calls, now, now))
+
     def stats(self) -> dict[str, Any]:
         """Entries, hits and size, overall and per model."""
         with self._lock:
@@ -105,10 +126,12 @@ class ResponseCache:
                 "SELECT COUNT(*), COALESCE(SUM(hits),0), MIN(created), MAX(created) FROM responses").fetchone()
             per_model = self._db.execute(
                 "SELECT model, COUNT(*), COALESCE(SUM(hits),0) FROM responses GROUP BY model ORDER BY model").fetchall()
+            cells = self._db.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.exists())
         return {
             "path": str(self.path),
             "entries": total,
+            "cells": cells,
             "hits": hits,
             "bytes": size,
             "oldest": oldest,
@@ -121,6 +144,7 @@ class ResponseCache:
         with self._lock:
             self._touched.clear()
             n = self._db.execute("DELETE FROM responses").rowcount
+            self._db.execute("DELETE FROM cells")  # a stored cell is only as valid as the responses behind it
         self._vacuum()
         return n
 
@@ -130,6 +154,7 @@ class ResponseCache:
         with self._lock:
             self._flush_locked()
             n = self._db.execute("DELETE FROM responses WHERE last_used < ?", (cutoff,)).rowcount
+            self._db.execute("DELETE FROM cells WHERE created < ?", (cutoff,))
         self._vacuum()
         return n
 

@@ -207,7 +207,14 @@ class RunStore:
 
     async def append_generation_async(self, cell: str, generation: Generation) -> None:
         """As append_generation, but lines of concurrent cells share one write + fsync (group commit)."""
-        data = self._line({"cell": cell, **generation.model_dump(mode="json")})
+        await self._enqueue_generation(cell, self._line({"cell": cell, **generation.model_dump(mode="json")}))
+
+    async def append_generation_json_async(self, cell: str, generation_json: str) -> None:
+        """As append_generation_async for a Generation already serialised as a JSON object (a reused cell)."""
+        text = '{"cell":' + json.dumps(cell, ensure_ascii=False) + "," + generation_json.lstrip()[1:]
+        await self._enqueue_generation(cell, (redact_text(text, known_secrets(self._env_secrets)) + "\n").encode())
+
+    async def _enqueue_generation(self, cell: str, data: bytes) -> None:
         self._attempts[cell] = self._attempts.get(cell, 0) + 1
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
