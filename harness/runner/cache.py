@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import sqlite3
@@ -51,17 +52,51 @@ def cacheable(response: LLMResponse) -> bool:
     return bool(response.text and response.text.strip())
 
 
+# One open connection per cache file and process, kept across runs: opening costs a schema check and closing the
+# last connection checkpoints the WAL with an fsync (tens of ms on a busy disk, paid by every run otherwise).
+_OPEN: dict[str, tuple[sqlite3.Connection, threading.Lock, int]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _connection(path: Path) -> tuple[sqlite3.Connection, threading.Lock]:
+    """The process's connection to the cache file (a new one if the file was deleted or replaced meanwhile)."""
+    key = str(path.resolve())
+    with _OPEN_LOCK:
+        held = _OPEN.get(key)
+        if held is not None:
+            try:
+                same = path.stat().st_ino == held[2]
+            except FileNotFoundError:
+                same = False
+            if same:
+                return held[0], held[1]
+            _OPEN.pop(key)
+            held[0].close()
+        db = sqlite3.connect(key, timeout=30, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        _OPEN[key] = (db, threading.Lock(), path.stat().st_ino)
+        return db, _OPEN[key][1]
+
+
+@atexit.register
+def close_all() -> None:
+    """Close every kept connection (at interpreter exit; tests may call it)."""
+    with _OPEN_LOCK:
+        for db, lock, _ in _OPEN.values():
+            with lock:
+                db.close()
+        _OPEN.clear()
+
+
 class ResponseCache:
     """A process-wide SQLite cache file (WAL mode, safe for several processes)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db, self._lock = _connection(self.path)
         self._touched: dict[str, int] = {}
 
     def _flush_locked(self) -> None:
@@ -164,9 +199,9 @@ class ResponseCache:
             self._db.execute("VACUUM")
 
     def close(self) -> None:
+        """Write pending hit counts; the connection stays open for the next run of this process (see _OPEN)."""
         with self._lock:
             self._flush_locked()
-            self._db.close()
 
     def __enter__(self) -> ResponseCache:
         return self

@@ -13,16 +13,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.config import redact_text
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Task
 from harness.runner.cache import ResponseCache
 
 # Parts of the package that cannot change what a generator returns (reports, CLI wording).
 _NOT_IN_FINGERPRINT = {"report", "cli", "__pycache__"}
+# CallRecord keys as they appear in a compact JSON line; inside a JSON string a quote is always escaped, so these
+# patterns only ever match real keys.
+_CACHED = re.compile(r'"cached":false')
+_ATTEMPTS = re.compile(r'"attempts":\d+')
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,14 +63,16 @@ def cell_key(spec: GeneratorSpec, task: Task, seed: int) -> str | None:
 
 @dataclass(frozen=True)
 class CellHit:
-    """A stored generation: its JSON (calls marked cached) and how many provider calls it stands for."""
+    """A stored generations line (calls marked cached) and how many provider calls it stands for."""
 
-    json: str
+    line: str
     calls: int
 
     def generation(self) -> Generation:
         """The Generation itself (parsed only when the cell is to be scored)."""
-        return Generation.model_validate_json(self.json)
+        data = json.loads(self.line)
+        data.pop("cell", None)
+        return Generation.model_validate(data)
 
 
 class CellReuse:
@@ -91,16 +97,16 @@ class CellReuse:
                 hits[cell] = hit
         return hits
 
-    def remember(self, spec: GeneratorSpec, task: Task, seed: int, gen: Generation) -> bool:
-        """Store a successful generation (calls marked cached, as a rerun from the response cache marks them)."""
+    def remember(self, spec: GeneratorSpec, task: Task, seed: int, gen: Generation, line: bytes) -> bool:
+        """Store a successful generation's line as written to generations.jsonl (already redacted), its calls
+        marked cached with one attempt, as a rerun served by the response cache records them."""
         if gen.error is not None or gen.review is None or any(c.error for c in gen.calls):
             return False
         key = cell_key(spec, task, seed)
         if key is None:
             return False
-        calls = [c.model_copy(update={"cached": True, "attempts": 1}) for c in gen.calls]
-        text = redact_text(gen.model_copy(update={"calls": calls}).model_dump_json())
-        self.cache.put_cell(key, spec.name, text, len(calls))
+        text = _ATTEMPTS.sub('"attempts":1', _CACHED.sub('"cached":true', line.decode("utf-8")))
+        self.cache.put_cell(key, spec.name, text, len(gen.calls))
         return True
 
 
