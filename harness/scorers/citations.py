@@ -6,6 +6,7 @@ import numpy as np
 
 from harness.models import Review, Score, Task
 from harness.scorers.cited import CitedItem, cited_items, own_paper_matcher
+from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.relevance import calibrate, title_similarity
 from harness.scorers.support import calibrate_support, clean_sentence
 
@@ -86,7 +87,7 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
     if not items:
         return [Score.na(n, "the review cites nothing") for n in names]
     embedder = ctx.embedder()
-    cal = calibrate(task, embedder)
+    cal = disk_cached(calibrate)(task, embedder)  # computed once per (task, model, backend)
     thr = ctx.thresholds.get("relevance", cal.threshold)
     ref = task.reference_set
     verdicts = []
@@ -167,7 +168,7 @@ def _support(review: Review, items: list[CitedItem], task: Task, ctx) -> list[Sc
         return [Score.na(names[0], why), Score.na(names[1], why), unv]
     embedder = ctx.embedder()
     corpus = [p for p in task.papers if p.abstract] + [p for p in review.papers if p.abstract]
-    cal = calibrate_support(corpus, embedder)
+    cal = disk_cached(calibrate_support)(corpus, embedder)
     thr = ctx.thresholds.get("support", cal.threshold)
     if thr is None:
         why = f"cannot calibrate the support threshold: only {cal.n_papers} abstracts of >= 3 sentences"
