@@ -121,12 +121,15 @@ def prompt_text(request: LLMRequest) -> str:
     return json.dumps(request.messages or [], ensure_ascii=False, indent=1)
 
 
-def prompt_hash(request: LLMRequest) -> str:
-    """sha256 of what the model is sent: mode, model, prompt text and the parameters that change the output."""
+def prompt_hash(request: LLMRequest, text: str | None = None) -> str:
+    """sha256 of what the model is sent: mode, model, prompt text and the parameters that change the output.
+
+    text: prompt_text(request) when the caller has it already (it is JSON-encoded once per call, not twice).
+    """
     key = {
         "mode": request.mode,
         "model": request.model,
-        "prompt": prompt_text(request),
+        "prompt": prompt_text(request) if text is None else text,
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
         "seed": request.seed,

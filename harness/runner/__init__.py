@@ -282,13 +282,17 @@ async def run_experiment_async(
                                timeout_s=resolved.timeout_s, budget_usd=resolved.budget_usd,
                                prior_spend_usd=prior_spend,
                                on_usage=lambda delta: store.append_usage(session_index, delta))
-        generators = _build_generators([specs[n] for n in {c.split("|")[-2] for c in pending}], generator_factory) \
-            if pending else {}
+        from harness.runner.cell_cache import cell_reuse  # whole cells from the cache: no generator, no model
+
+        reuse = cell_reuse(cache, enabled=client is None and generator_factory is None)
+        hits = reuse.lookup_all(pending, specs, suite) if reuse is not None else {}
+        generators = _build_generators([specs[n] for n in {c.split("|")[-2] for c in pending if c not in hits}],
+                                       generator_factory) if len(hits) < len(pending) else {}
         from harness.runner.judge_bridge import run_judge_calls
 
         judge_calls = run_judge_calls(resolved, run_client, loop, client)  # support judge: via run_client
         contexts = {name: context or scoring_context(resolved, specs[name], judge_calls=judge_calls)
-                    for name in generators}
+                    for name in {c.split("|")[-2] for c in pending}}
         inners = {name: (client or _provider_client(specs[name], resolved.timeout_s)) for name in generators}
         if judge_calls is not None:
             inners["|judge"] = judge_calls.inner  # closed with the others ('|' is never in a generator name)
@@ -308,6 +312,10 @@ async def run_experiment_async(
                 spec = specs[gen_name]
                 if spec.kind == "llm" and run_client.budget_hit:
                     summary.cells_not_run += 1
+                    return
+                if cell in hits:
+                    await _serve_hit(cell, hits[cell], suite[task_id], families, contexts[gen_name], store,
+                                     run_client, summary, bar, loop, executor)
                     return
                 cc = run_client.for_cell(inners[gen_name])
                 t0 = time.perf_counter()
@@ -331,7 +339,9 @@ async def run_experiment_async(
                     return
                 assert gen is not None
                 gen = _with_outcomes(gen, cc.outcomes, time.perf_counter() - t0)
-                await store.append_generation_async(cell, gen)  # fsynced (group commit) before scoring
+                line = await store.append_generation_async(cell, gen)  # fsynced (group commit) before scoring
+                if reuse is not None:
+                    reuse.remember(spec, suite[task_id], seed, gen, line)
                 failed = gen.review is None or gen.error is not None
                 if failed:
                     calls = [o for o in cc.outcomes if o.error]
@@ -339,8 +349,8 @@ async def run_experiment_async(
                                        attempts=calls[-1].attempts if calls else None,
                                        model=spec.model or spec.name, cause=cause_of({"error": gen.error}))
                     log.warning("cell %s failed: %s", cell, gen.error)
-                scores = await loop.run_in_executor(executor, score_generation, gen, suite[task_id], families,
-                                                    contexts[gen_name])
+                scores = [] if gen.review is not None and families == [] else await loop.run_in_executor(
+                    executor, score_generation, gen, suite[task_id], families, contexts[gen_name])  # no idle hop
                 store.append_scores(cell, scores)
                 cached = bool(cc.outcomes) and all(o.cached for o in cc.outcomes)
                 summary.cells_run += 1
@@ -417,6 +427,19 @@ async def _start_local_llm() -> None:
         log.error("local LLM unavailable for this run: %s", exc.diagnosis.report())
         return
     log.info("local LLM server at %s", state.api_base)
+
+
+async def _serve_hit(cell: str, hit: Any, task: Task, families: list[str] | None, ctx: Any, store: RunStore,
+                     run_client: RunClient, summary: RunSummary, bar: _Progress, loop: Any, executor: Any) -> None:
+    """A cell found whole in the cache: its stored line appended as is, scored only if scores are asked for."""
+    await store.append_generation_line_async(cell, hit.line)
+    run_client._count(cache_hits=hit.calls)
+    scores = [] if families is not None and not families else await loop.run_in_executor(
+        executor, score_generation, hit.generation(), task, families, ctx)
+    store.append_scores(cell, scores)
+    summary.cells_run += 1
+    summary.cells_cached += int(hit.calls > 0)  # as for a generated cell: all of its provider calls were cached
+    bar.advance(False, hit.calls > 0, run_client.counters.spend_usd)
 
 
 def _recount_sessions(manifest: dict[str, Any], run_dir: Path) -> float:

@@ -230,7 +230,7 @@ class RunStore:
         self._fd_lock = threading.Lock()
         self._buffers: dict[str, list[bytes]] = {SCORES_LOG: [], USAGE: []}
         self._buf_lock = threading.Lock()
-        self._pending: list[tuple[bytes, asyncio.Future]] = []
+        self._pending: list[tuple[bytes, asyncio.Future, bool]] = []
         self._committer: asyncio.Task | None = None
         self._lock_fd: int | None = _lock_run_dir(self.dir)  # before repair: never cut another writer's line
         for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE):
@@ -313,13 +313,29 @@ class RunStore:
         self.flush()
         self._append(GENERATIONS, {"cell": cell, **generation.model_dump(mode="json")})
 
-    async def append_generation_async(self, cell: str, generation: Generation) -> None:
-        """As append_generation, but lines of concurrent cells share one write + fsync (group commit)."""
+    async def append_generation_async(self, cell: str, generation: Generation) -> bytes:
+        """As append_generation, but lines of concurrent cells share one write + fsync (group commit).
+
+        Returns the line written (the whole-cell cache keeps it, so the Generation is serialised once).
+        """
         data = self._line({"cell": cell, **generation.model_dump(mode="json")})
+        await self._enqueue_generation(cell, data)
+        return data
+
+    async def append_generation_line_async(self, cell: str, line: str) -> None:
+        """Append a generations line written before for this cell (a reused cell: no pydantic round trip).
+
+        Not fsynced on its own: the line is a copy of what the cache already holds durably (a lost line is served
+        again from the cache on resume); it shares a flush when a paid-for line is in the same batch.
+        """
+        text = redact_text(line.rstrip("\n"), known_secrets(self._env_secrets))
+        await self._enqueue_generation(cell, (text + "\n").encode(), sync=False)
+
+    async def _enqueue_generation(self, cell: str, data: bytes, sync: bool = True) -> None:
         self._attempts[cell] = self._attempts.get(cell, 0) + 1
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        self._pending.append((data, fut))
+        self._pending.append((data, fut, sync))
         if self._committer is None or self._committer.done():
             self._committer = loop.create_task(self._commit_loop())
         await fut
@@ -328,19 +344,19 @@ class RunStore:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await asyncio.to_thread(self._commit, b"".join(d for d, _ in batch))
+                await asyncio.to_thread(self._commit, b"".join(d for d, _, _ in batch), any(s for _, _, s in batch))
             except BaseException as exc:  # noqa: BLE001 - every waiting cell sees the failure
-                for _, f in batch:
+                for _, f, _ in batch:
                     if not f.done():
                         f.set_exception(exc)
                 continue
-            for _, f in batch:
+            for _, f, _ in batch:
                 if not f.done():
                     f.set_result(None)
 
-    def _commit(self, data: bytes) -> None:
+    def _commit(self, data: bytes, sync: bool = True) -> None:
         self.flush()
-        self._write(GENERATIONS, data, True)
+        self._write(GENERATIONS, data, sync)
 
     def append_scores(self, cell: str, scores: list[Score]) -> None:
         """One line per scored cell, tagged with the generation it scores ("gen": the cell's latest line number).
@@ -376,7 +392,7 @@ class RunStore:
     def materialize_scores(self) -> pl.DataFrame:
         """Build scores.parquet from the complete cells (one row per cell x score) and write it atomically."""
         self.flush()
-        df = scores_frame(self.dir)
+        df = scores_frame(self.dir, counts=dict(self._attempts))
         fd, tmp = open_temp(self.path(SCORES))
         os.close(fd)
         try:
@@ -487,10 +503,13 @@ def read_usage(run_dir: str | Path) -> dict[int, dict[str, float]]:
     return out
 
 
-def scores_frame(run_dir: str | Path) -> pl.DataFrame:
-    """The scores table built from scores.jsonl: per cell, the last scores line of its latest generation."""
+def scores_frame(run_dir: str | Path, counts: dict[str, int] | None = None) -> pl.DataFrame:
+    """The scores table built from scores.jsonl: per cell, the last scores line of its latest generation.
+
+    counts: cell -> generation lines when the caller already knows them (the writing store), else read from disk.
+    """
     run_dir = Path(run_dir)
-    counts = generation_counts(run_dir)
+    counts = generation_counts(run_dir) if counts is None else counts
     latest: dict[str, list[Any]] = {}
     for rec in iter_jsonl(run_dir / SCORES_LOG):
         cell = rec.get("cell")

@@ -6,6 +6,7 @@ import numpy as np
 
 from harness.models import Review, Score, Task
 from harness.refclass import VALID_CLASSES
+from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.cited import CitedItem, cited_items
 from harness.scorers.linkage import link_problem
 from harness.scorers.relevance import calibrate, title_similarity
@@ -140,7 +141,7 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
             "their topic is not judged")
         return [Score.na(n, why, unidentified=len(invented)) for n in names]
     embedder = ctx.embedder()
-    cal = calibrate(task, embedder)
+    cal = disk_cached(calibrate)(task, embedder)  # computed once per (task, model, backend)
     thr = ctx.thresholds.get("relevance", cal.threshold)
     ref = task.reference_set
     verdicts = []

@@ -77,7 +77,9 @@ def judge_similarity(claims, task, ctx):
     from harness.scorers.support import MethodResult
 
     embedder = ctx.embedder()
-    cal = calibrate_support([p for p in task.papers if p.abstract], embedder)
+    from harness.scorers.calibration_cache import disk_cached
+
+    cal = disk_cached(calibrate_support)([p for p in task.papers if p.abstract], embedder)  # once per task+model
     thr = ctx.thresholds.get("support", cal.threshold)
     model = getattr(embedder, "model_name", None) or str(getattr(embedder, "model_path", ""))
     det = {**cal.details(), "threshold_used": thr}
