@@ -1,4 +1,4 @@
-"""`harness score PATH... --task ID`: score generator outputs against a task and print the scores."""
+"""`harness score PATH... [--task ID|PATH]`: score generator outputs against a task (or each on its own) and print them."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ def scores_json(task_id: str, scores, review=None, path: str | None = None) -> d
 def score(
     paths: list[Path] = typer.Argument(..., help="Generator outputs (report .txt, markdown, AutoSurvey JSON, "
                                        "ref.json, LaTeX)."),
-    task: str = typer.Option(..., "--task", help="Task id to score against (see `harness tasks list`)."),
+    task: Optional[str] = typer.Option(None, "--task", help="Task id or task file to score against (see `harness "
+                                       "tasks list`); without it each review is scored on its own topic and papers."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Without --task: the topic to judge relevance by "
+                                        "(default: the review's stated topic, else its title)."),
     scorers: Optional[str] = typer.Option(None, "--scorers", help="Comma-separated families "
                                           "(coverage,citations,length,plan,cost,overlap,judge,structure); "
                                           "default all."),
@@ -40,6 +43,10 @@ def score(
     verify_online: bool = typer.Option(False, "--verify-online", help="Look identified/unidentified references "
                                        "up on arXiv, Crossref and OpenAlex (cached; off by default)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
+    support: Optional[str] = typer.Option(None, "--support", help="Citation support method: similarity "
+                                          "(default, offline), nli (cross-encoder) or llm (a litellm judge)."),
+    support_model: Optional[str] = typer.Option(None, "--support-model", help="nli: cross-encoder path or hub "
+                                                "id; llm: litellm model (default: --judge-model)."),
 ) -> None:
     """Score each PATH: coverage, citation validity/relevance/support, length, plan, cost, overlap, judge."""
     from harness.readers import read_review
@@ -47,10 +54,22 @@ def score(
     from harness.tasks import get_task
 
     families = check_families([f.strip() for f in scorers.split(",") if f.strip()] if scorers else None)
-    t = get_task(task)
-    ctx = ScoringContext(judge_model=judge_model, verify_online=verify_online)
+    if task is not None and topic is not None:
+        from harness.errors import HarnessError
+
+        raise HarnessError("--topic is for scoring without a task; the task names its own topic", field="--topic")
+    shared = get_task(task) if task is not None else None
+    from harness.cli.support_opts import support_context
+
+    ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online), support, support_model)
     for path in paths:
         review = read_review(path, format=format, bib=bib)
+        if shared is None:
+            from harness.review_task import task_from_review
+
+            t = task_from_review(review, path.name, topic)
+        else:
+            t = shared
         results = score_review(review, t, ctx, families)
         if as_json:
             typer.echo(json.dumps(scores_json(t.id, results, review, str(path)),

@@ -60,7 +60,7 @@ def detect_format(text: str, name: str | None = None) -> str:
     if stripped.startswith("{") or lname.endswith(".json"):
         try:
             data = json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # load_json below names the problem
             data = None
         if autosurvey_json.looks_like(data):
             return autosurvey_json.NAME

@@ -4,55 +4,28 @@ from __future__ import annotations
 
 import base64
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import polars as pl
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from harness.report.metrics import higher_is_better
-from harness.report.plots import Figure
 from harness.report.review_view import VERDICT_LABELS, VERDICTS, build_view, parse_details
-from harness.report.tables import MetricSummary, Table, fmt
+from harness.report.tables import fmt
+
+if TYPE_CHECKING:
+    from harness.report.assemble import ReportParts
 
 VERDICT_SCORE = "citations.on_topic_rate"
 
 
 def _env() -> jinja2.Environment:
     loader = jinja2.FunctionLoader(lambda name: resources.files("harness.report").joinpath(name).read_text("utf-8"))
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=False, lstrip_blocks=False)
-
-
-def _main_rows(summaries: list[MetricSummary], generators: list[str], metrics: list[str],
-               cells: dict[str, int]) -> list[dict[str, Any]]:
-    idx = {(s.generator, s.metric): s for s in summaries}
-    best: dict[str, float] = {}
-    for m in metrics:
-        means = [idx[(g, m)].estimate.mean for g in generators if (g, m) in idx and idx[(g, m)].n]
-        if len(means) > 1:
-            best[m] = max(means) if higher_is_better(m) else min(means)
-    rows = []
-    for g in generators:
-        total = cells.get(g, 0)
-        row_cells = []
-        for m in metrics:
-            s = idx.get((g, m))
-            if s is None:
-                row_cells.append({"has": False, "counts": "", "best": False})
-                continue
-            e = s.estimate
-            counts = []
-            if s.n != total or s.n_na or s.n_error:
-                counts.append(f"n={s.n}")
-            if s.n_na:
-                counts.append(f"{s.n_na} n/a")
-            if s.n_error:
-                counts.append(f"{s.n_error} err")
-            row_cells.append({"has": bool(s.n), "mean": fmt(e.mean), "lo": fmt(e.lo), "hi": fmt(e.hi),
-                              "counts": "; ".join(counts), "best": bool(s.n) and best.get(m) == e.mean})
-        rows.append({"generator": g, "n": total, "cells": row_cells})
-    return rows
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=False, lstrip_blocks=False)
+    env.globals["is_best"] = lambda cell: bool(getattr(cell, "best", False))
+    env.globals["breakable"] = lambda text: Markup(str(escape(text)).replace(".", ".<wbr>"))
+    return env
 
 
 def _usage_meta(gen: dict[str, Any]) -> str:
@@ -110,24 +83,20 @@ def _generation_items(generations: list[dict[str, Any]], scores: pl.DataFrame,
     return items
 
 
-def render_html(*, title: str, subtitle: str, summaries: list[MetricSummary], generators: list[str],
-                metrics: list[str], cells: dict[str, int], main_table: Table, per_task: Table,
-                manifest_tables: list[Table], figures: list[Figure], generations: list[dict[str, Any]],
-                scores: pl.DataFrame, notes: list[str], plot_notes: list[str] | None = None) -> str:
-    """The whole report as one HTML string with no external resources."""
+def render_report(parts: "ReportParts", created: str) -> str:
+    """The whole report as one HTML string with no external resources: failures banner first, then the
+    leaderboard, the marked means, the pairwise matrices, cost, plots, per task, run and every review."""
     css = resources.files("harness.report").joinpath("report.css").read_text("utf-8")
     template = _env().get_template("report.html.j2")
     return template.render(
-        title=title, subtitle=subtitle, css=Markup(css.replace("</", "<\\/")),
-        main={"title": main_table.title, "notes": main_table.notes,
-              "metrics": [{"name": m, "up": higher_is_better(m)} for m in metrics],
-              "rows": _main_rows(summaries, generators, metrics, cells)},
-        per_task=per_task, manifest_tables=manifest_tables,
+        title=parts.title, subtitle=f"{' '.join(parts.notes)} Generated {created}.",
+        css=Markup(css.replace("</", "<\\/")),
+        failures=parts.failures, failure_table=parts.failure_table,
+        leaderboard=parts.leaderboard, main=parts.main, matrices=parts.matrices, cost_tables=parts.cost_tables,
+        per_task=parts.per_task, manifest_tables=parts.manifest_tables,
         figures=[{"name": f.name, "title": f.title, "caption": f.caption,
-                  "uri": "data:image/png;base64," + base64.b64encode(f.png).decode("ascii")} for f in figures],
-        plot_notes=plot_notes or [],
-        generations=_generation_items(generations, scores, generators),
+                  "uri": "data:image/png;base64," + base64.b64encode(f.png).decode("ascii")} for f in parts.figures],
+        plot_notes=parts.plot_notes,
+        generations=_generation_items(parts.generations, parts.scores, parts.generators),
         legend=[{"cls": v, "label": VERDICT_LABELS[v]} for v in VERDICTS],
-        notes=notes,
     )
-

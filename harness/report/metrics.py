@@ -2,19 +2,54 @@
 
 from __future__ import annotations
 
-# Metrics where a smaller value is better; every other metric is higher-is-better.
-LOWER_IS_BETTER: frozenset[str] = frozenset({
-    "cost.usd",
-    "cost.input_tokens",
-    "cost.output_tokens",
-    "cost.latency_s",
-    "length.truncated",
-    "citations.off_topic",
-    "citations.unresolved",
-    "citations.unverifiable",
-    "citations.dangling",
-    "citations.duplicates",
-})
+from typing import Literal
+
+Direction = Literal["higher", "lower", "none"]
+
+# The declared direction of every score name the scorers emit: "higher" / "lower" is better, "none" when a
+# value is neither good nor bad in itself (a count of headings, a word count, a ratio best near 1). Metrics
+# declared "none", or not declared at all, are shown but never ranked. Read it through `direction()` only: the
+# declarations are to move into the scorer families.
+DIRECTIONS: dict[str, Direction] = {
+    "coverage.recall": "higher",
+    "coverage.precision": "higher",
+    "coverage.f1": "higher",
+    "coverage.pooled_precision": "higher",
+    "coverage.heading_soft_recall": "higher",
+    "coverage.method_recall": "higher",
+    "citations.dangling": "lower",
+    "citations.unresolved": "lower",
+    "citations.duplicates": "lower",
+    "citations.valid_rate": "higher",
+    "citations.on_topic_rate": "higher",
+    "citations.off_topic": "lower",
+    "citations.support_rate": "higher",
+    "citations.support_precision": "higher",
+    "citations.unverifiable": "none",  # papers without abstracts: a property of the data, not a failure
+    "length.words": "none",
+    "length.target_ratio": "none",  # best near 1, not monotone
+    "length.in_target": "higher",
+    "length.truncated": "lower",
+    "plan.sections_delivered_rate": "higher",
+    "plan.references_used_rate": "higher",
+    "cost.usd": "lower",
+    "cost.input_tokens": "lower",
+    "cost.output_tokens": "lower",
+    "cost.latency_s": "lower",
+    "overlap.rouge1": "higher",
+    "overlap.rouge2": "higher",
+    "overlap.rougeL": "higher",
+    "overlap.bertscore_f1": "higher",
+    "judge.coverage": "higher",
+    "judge.structure": "higher",
+    "judge.relevance": "higher",
+    "structure.headings": "none",
+    "structure.top_sections": "none",
+    "structure.max_depth": "none",
+}
+
+# Metrics where a smaller value is better (kept for callers of the older name).
+LOWER_IS_BETTER: frozenset[str] = frozenset(m for m, d in DIRECTIONS.items() if d == "lower")
 
 # Shown in the main table, in this order, when present in the run.
 KEY_METRICS: tuple[str, ...] = (
@@ -32,11 +67,27 @@ KEY_METRICS: tuple[str, ...] = (
 # Preferred quality axis of the cost-quality plot, first present wins.
 QUALITY_METRICS: tuple[str, ...] = ("coverage.recall", "citations.on_topic_rate", "citations.support_rate")
 COST_METRIC = "cost.usd"
+OUTPUT_TOKENS_METRIC = "cost.output_tokens"
+
+
+def direction(metric: str) -> Direction:
+    """The metric's declared direction; "none" for a metric nobody declared."""
+    return DIRECTIONS.get(metric, "none")
+
+
+def is_ranked(metric: str) -> bool:
+    """True when generators can be ranked on the metric (it declares higher or lower is better)."""
+    return direction(metric) != "none"
+
+
+def is_cost(metric: str) -> bool:
+    """Cost metrics: ranked on their own, but kept out of the overall quality win rate."""
+    return metric.startswith("cost.")
 
 
 def higher_is_better(metric: str) -> bool:
-    """Direction of a metric: False for the lower-is-better table above."""
-    return metric not in LOWER_IS_BETTER
+    """Direction as a bool: False only for metrics declared lower-is-better."""
+    return direction(metric) != "lower"
 
 
 def default_metrics(available: list[str] | set[str]) -> list[str]:

@@ -118,3 +118,18 @@ def sign_flip_pvalue(diffs: Sequence[float], *, n_perm: int = 10000, exact_max: 
         hits += int(np.sum(np.abs(signs @ d) / n >= observed - tol))
         done += k
     return (hits + 1) / (n_perm + 1)
+
+
+def holm_adjust(pvalues: Sequence[float]) -> list[float]:
+    """Holm–Bonferroni adjusted p-values (step-down, monotone, capped at 1); NaN stays NaN and is not counted.
+
+    Reject hypothesis i at family-wise level alpha exactly when its adjusted p-value is below alpha."""
+    p = [float(v) for v in pvalues]
+    live = sorted((v, i) for i, v in enumerate(p) if not math.isnan(v))
+    m = len(live)
+    out = [math.nan] * len(p)
+    running = 0.0
+    for rank, (v, i) in enumerate(live):
+        running = max(running, min(1.0, (m - rank) * v))
+        out[i] = running
+    return out

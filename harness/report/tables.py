@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from markupsafe import escape
 
-from harness.report.metrics import higher_is_better
+from harness.report.metrics import direction
 from harness.report.stats import N_BOOT, Estimate, bootstrap_mean_ci
 
 
@@ -21,9 +23,60 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[str]]
-    directions: list[str | None] = field(default_factory=list)  # "up" / "down" / None per column
+    directions: list[str | None] = field(default_factory=list)  # "up" / "down" / "none" (numeric) / None (text)
     notes: list[str] = field(default_factory=list)
     key: str = ""
+    row_head: int = 0  # the column that names the row (a <th scope="row"> in HTML)
+    tex_spec: str = ""  # LaTeX column spec when the default (l for text, r for numbers) would not wrap long text
+
+
+SIG_MARK = "†"
+_MARK_TITLES = {SIG_MARK: "significantly worse than the best (Holm-adjusted p < 0.05)",
+                "*": "significant difference (Holm-adjusted p < 0.05)"}
+
+
+class Cell(str):
+    """A number cell: its text is 'value[mark] [lo, hi] (counts)'; renderers bold the best and set the CI small."""
+
+    value: str
+    ci: str
+    extra: str
+    best: bool
+    mark: str
+
+    def __new__(cls, value: str, ci: str = "", extra: str = "", *, best: bool = False, mark: str = "") -> "Cell":
+        text = value + mark + (f" [{ci}]" if ci else "") + (f" ({extra})" if extra else "")
+        obj = super().__new__(cls, text)
+        obj.value, obj.ci, obj.extra, obj.best, obj.mark = value, ci, extra, best, mark
+        return obj
+
+    def md(self) -> str:
+        """Markdown: **value**, the mark, then the CI and counts."""
+        v = _md_cell(self.value)
+        v = (f"**{v}**" if self.best else v) + _md_cell(self.mark).replace("*", "\\*")
+        return v + (f" [{_md_cell(self.ci)}]" if self.ci else "") + (f" ({_md_cell(self.extra)})" if self.extra
+                                                                       else "")
+
+    def tex(self) -> str:
+        """LaTeX: \\textbf value and mark on the first line, CI and counts below in \\scriptsize."""
+        v = latex_escape(self.value)
+        v = (rf"\textbf{{{v}}}" if self.best else v) + latex_escape(self.mark)
+        lines = [v] + ([rf"\scriptsize[{latex_escape(self.ci)}]"] if self.ci else []) + (
+            [rf"\scriptsize({latex_escape(self.extra)})"] if self.extra else [])
+        return v if len(lines) == 1 else r"\begin{tabular}[t]{@{}r@{}}" + r"\\".join(lines) + r"\end{tabular}"
+
+    def __html__(self) -> str:
+        """HTML (every part escaped): <b> for the best, a <sup> mark, the CI and counts in muted spans."""
+        v = str(escape(self.value))
+        v = f"<b>{v}</b>" if self.best else v
+        if self.mark:
+            tip = _MARK_TITLES.get(self.mark, "significant")
+            v += f'<sup class="sig" title="{tip}">{escape(self.mark)}</sup>'
+        if self.ci:
+            v += f' <span class="ci">[{escape(self.ci)}]</span>'
+        if self.extra:
+            v += f'<span class="cnt">{escape(self.extra)}</span>'
+        return v
 
 
 @dataclass
@@ -94,30 +147,38 @@ def summarize(scores: pl.DataFrame, metrics: list[str], generators: list[str] | 
 
 
 def _dir(metric: str) -> str:
-    return "up" if higher_is_better(metric) else "down"
+    """Column direction of a metric: "up", "down", or "none" (numeric, not ranked)."""
+    return {"higher": "up", "lower": "down"}.get(direction(metric), "none")
+
+
+def count_text(s: MetricSummary, total: int) -> str:
+    """'n=k; j n/a; i err' when fewer than all of a generator's cells have a value, else ''."""
+    if s.n == total and not s.n_na and not s.n_error:
+        return ""
+    return "; ".join([f"n={s.n}"] + ([f"{s.n_na} n/a"] if s.n_na else []) + (
+        [f"{s.n_error} err"] if s.n_error else []))
 
 
 def main_table(summaries: list[MetricSummary], generators: list[str], metrics: list[str],
-               cells: dict[str, int] | None = None) -> Table:
-    """Generators x metrics: mean [95% CI]; a cell says (n=k; n/a, err counts) when fewer than all cells count."""
+               cells: dict[str, int] | None = None, best: dict[str, set[str]] | None = None,
+               worse: dict[str, set[str]] | None = None, legend: list[str] | None = None) -> Table:
+    """Generators x metrics: mean [95% CI], the best per column bold and a mark on those significantly worse;
+    a cell says (n=k; n/a, err counts) when fewer than all cells count."""
     index = {(s.generator, s.metric): s for s in summaries}
-    cells = cells or {}
+    cells, best, worse = cells or {}, best or {}, worse or {}
     rows = []
     for gen in generators:
         total = cells.get(gen) or max((index[(gen, m)].n for m in metrics if (gen, m) in index), default=0)
-        row = [gen, str(total)]
+        row: list[str] = [gen, str(total)]
         for metric in metrics:
             s = index.get((gen, metric))
             if s is None:
                 row.append("–")
                 continue
             e = s.estimate
-            text = f"{fmt(e.mean)} [{fmt(e.lo)}, {fmt(e.hi)}]" if s.n else "–"
-            if s.n != total or s.n_na or s.n_error:
-                extra = [f"n={s.n}"] + ([f"{s.n_na} n/a"] if s.n_na else []) + (
-                    [f"{s.n_error} err"] if s.n_error else [])
-                text += f" ({'; '.join(extra)})"
-            row.append(text)
+            row.append(Cell(fmt(e.mean) if s.n else "–", f"{fmt(e.lo)}, {fmt(e.hi)}" if s.n else "",
+                            count_text(s, total), best=gen in best.get(metric, set()),
+                            mark=SIG_MARK if gen in worse.get(metric, set()) else ""))
         rows.append(row)
     return Table(
         title="Mean [95% CI] per generator",
@@ -127,7 +188,8 @@ def main_table(summaries: list[MetricSummary], generators: list[str], metrics: l
         notes=["95% percentile bootstrap CI over tasks x seeds (tasks resampled, seeds nested within tasks); "
                "n = cells of the generator; (n=k) = only k cells had a value: n/a and err cells are excluded "
                "from the mean and counted, never averaged in as 0.",
-               "↑ higher is better, ↓ lower is better."],
+               "↑ higher is better, ↓ lower is better; columns without an arrow declare no direction and are "
+               "not ranked.", *(legend or [])],
         key="main",
     )
 
@@ -287,7 +349,8 @@ def to_markdown(table: Table, heading_level: int = 3) -> str:
     align = ["---" if i == 0 or d is None else "---:" for i, d in enumerate(dirs)]
     lines = [f"{'#' * heading_level} {_md_cell(table.title)}", "", "| " + " | ".join(head) + " |",
              "|" + "|".join(align) + "|"]
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    lines += ["| " + " | ".join(c.md() if isinstance(c, Cell) else _md_cell(c) for c in row) + " |"
+              for row in table.rows]
     if not table.rows:
         lines.append("| " + " | ".join("–" for _ in table.columns) + " |")
     lines += [""] + [f"*{_md_cell(n)}*" for n in table.notes]
@@ -295,28 +358,76 @@ def to_markdown(table: Table, heading_level: int = 3) -> str:
 
 
 _TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-    "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
-    "|": r"\textbar{}", "–": "--", "…": r"\ldots{}", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
+    # OT1 has no glyphs for \\textless, \\textbar and friends (they would pull in a T1 bitmap font): math symbols
+    "\\": r"$\backslash$", "&": r"\&", "%": r"\%", "$": r"{\char36}", "#": r"\#", "_": r"\_", "{": r"$\{$",
+    "}": r"$\}$", "~": r"\~{}", "^": r"\^{}", "<": r"$<$", ">": r"$>$", "|": r"$|$", "–": "--", "—": "---",
+    "…": r"\ldots{}", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
+    "†": r"$^{\dagger}$", "×": r"$\times$", "±": r"$\pm$", "≤": r"$\leq$", "≥": r"$\geq$", "−": "-",
+    "·": r"$\cdot$", "→": r"$\rightarrow$", "∞": r"$\infty$", "α": r"$\alpha$", "Δ": r"$\Delta$",
+    "\u00a0": "~",
 }
 
 
+_TEX_ACCENTS = {"\u0301": "\\'", "\u0300": "\\`", "\u0308": '\\"', "\u0302": "\\^", "\u0303": "\\~",
+                "\u0327": "\\c", "\u030a": "\\r", "\u0304": "\\=", "\u030c": "\\v", "\u0306": "\\u"}
+
+
+def _tex_char(ch: str) -> str:
+    """One character for pdflatex's default (OT1, Type 1) fonts: specials escaped, accented letters as accent
+    commands, anything else outside ASCII as '?'."""
+    if ch in _TEX_SPECIAL:
+        return _TEX_SPECIAL[ch]
+    if ord(ch) < 0x80:
+        return ch
+    if ch == "ß":
+        return r"{\ss}"
+    base, *marks = unicodedata.normalize("NFD", ch)
+    if ord(base) < 0x80 and len(marks) == 1 and marks[0] in _TEX_ACCENTS and base.isalpha():
+        return _TEX_ACCENTS[marks[0]] + "{" + base + "}"
+    return "?"
+
+
 def latex_escape(text: str) -> str:
-    """Escape LaTeX special characters so any string (names, models, notes) is safe in a tabular cell."""
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in str(text).replace("\r", " ").replace("\n", " "))
+    """Escape LaTeX special characters so any string (names, models, notes) is safe in a tabular cell;
+    accented letters become accent commands, other non-ASCII characters '?', and '--' stays two hyphens."""
+    raw = str(text).replace("\r", " ").replace("\n", " ")
+    out = []
+    for i, ch in enumerate(raw):
+        out.append("{}-" if ch == "-" and i and raw[i - 1] == "-" else _tex_char(ch))  # "--" is not an en dash
+    return "".join(out)
 
 
-def to_latex(table: Table) -> str:
-    """A booktabs table (needs \\usepackage{booktabs}) with a caption, ready to paste."""
+def _tex_parts(table: Table) -> tuple[str, str, list[str]]:
+    """Column spec, header line and body lines of a table."""
     dirs = table.directions or [None] * len(table.columns)
-    spec = "".join("l" if d is None else "r" for d in dirs)
+    spec = table.tex_spec or "".join("l" if d is None else "r" for d in dirs)
     head = " & ".join(latex_escape(c) + _ARROW_TEX.get(d or "", "") for c, d in zip(table.columns, dirs))
-    body = [" & ".join(latex_escape(c) for c in row) + r" \\" for row in table.rows]
+    body = [" & ".join(c.tex() if isinstance(c, Cell) else latex_escape(c) for c in row) + r" \\"
+            for row in table.rows]
+    return spec, head, body
+
+
+def to_longtable(table: Table) -> str:
+    """A booktabs longtable (needs \\usepackage{longtable}) for tables too long for one page."""
+    spec, head, body = _tex_parts(table)
+    lines = [r"{\small", rf"\begin{{longtable}}{{{spec}}}",
+             rf"\caption{{{latex_escape(table.title)}}}" + (rf"\label{{tab:{table.key}}}" if table.key else "")
+             + r" \\", r"\toprule", head + r" \\", r"\midrule", r"\endhead", *body, r"\bottomrule",
+             r"\end{longtable}}"]
+    lines += [r"{\footnotesize " + " ".join(latex_escape(n) for n in table.notes) + r"\par}"] if table.notes else []
+    return "\n".join(lines) + "\n"
+
+
+def to_latex(table: Table, placement: str = "t") -> str:
+    """A booktabs table (needs \\usepackage{booktabs,graphicx}) with a caption, ready to paste or \\input."""
+    spec, head, body = _tex_parts(table)
     label = f"tab:{table.key}" if table.key else ""
-    lines = [r"\begin{table}[t]", r"\centering", r"\small",
+    # shrink to the line width only when wider (\width is the box's natural width inside \resizebox)
+    lines = [rf"\begin{{table}}[{placement}]", r"\centering", r"\small",
              rf"\caption{{{latex_escape(table.title)}}}" + (rf"\label{{{label}}}" if label else ""),
-             rf"\begin{{tabular}}{{{spec}}}", r"\toprule", head + r" \\", r"\midrule", *body, r"\bottomrule",
-             r"\end{tabular}"]
+             r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{"
+             + rf"\begin{{tabular}}{{{spec}}}", r"\toprule", head + r" \\", r"\midrule", *body, r"\bottomrule",
+             r"\end{tabular}}"]
     if table.notes:
         lines.append(r"\par\smallskip\footnotesize " + " ".join(latex_escape(n) for n in table.notes))
     lines.append(r"\end{table}")

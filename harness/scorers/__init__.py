@@ -36,6 +36,10 @@ class ScoringContext:
     api_base: str | None = None  # the generator's API base (a localhost base means a free local model)
     verify_online: bool = False  # look identified/unidentified references up online (harness.verify); off by default
     verify_cache_dir: Path = field(default_factory=lambda: Path(".cache"))
+    support: Any = None  # scorers.support: method similarity | nli | llm, model, repeats (None = similarity)
+    support_also: list[Any] = field(default_factory=list)  # extra support methods scored beside (names .<method>)
+    judge_calls: Any = None  # JudgeCalls for LLM judges (the runner's bridge); None = plain cached litellm
+    generator_model: str | None = None  # the model under test (a judge of its family is flagged)
 
 
 FAMILIES: dict[str, ScorerFn] = {
@@ -58,9 +62,12 @@ OFFLINE_FAMILIES = [f for f in FAMILIES if f != "judge"]
 
 
 def check_families(families: list[str] | None) -> list[str]:
-    """The families to run (all when None); HarnessError naming the unknown ones."""
+    """The families to run (all when None); HarnessError naming the unknown ones, or for an empty list."""
     if families is None:
         return list(FAMILIES)
+    if not families:  # `--scorers ,` or `families: []`: scoring nothing is never what was meant
+        raise HarnessError("no scorer family given", field="scorers",
+                           hint=f"name one or more of: {', '.join(FAMILIES)} (or leave it out for all)")
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         raise HarnessError(f"unknown scorer families: {', '.join(unknown)}", field="scorers",

@@ -6,10 +6,11 @@ import numpy as np
 
 from harness.models import Review, Score, Task
 from harness.refclass import VALID_CLASSES
+from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.cited import CitedItem, cited_items
 from harness.scorers.linkage import link_problem
 from harness.scorers.relevance import calibrate, title_similarity
-from harness.scorers.support import calibrate_support, clean_sentence
+from harness.scorers.support import score_support
 
 NAMES = ["citations.dangling", "citations.unresolved", "citations.duplicates", "citations.valid_rate",
          "citations.in_task_rate", "citations.web_sources", "citations.unidentified", "citations.not_found",
@@ -28,10 +29,16 @@ def score_citations(resolved, task: Task, ctx) -> list[Score]:
     if problem:
         out = [s for s in out if s.name not in _LINKED]
         out.extend(Score.na(n, problem) for n in _LINKED)
-        return sorted(out, key=lambda s: NAMES.index(s.name))
+        return sorted(out, key=_order)
     out.extend(_relevance(items, task, ctx))
-    out.extend(_support(review, items, task, ctx))
-    return sorted(out, key=lambda s: NAMES.index(s.name))
+    out.extend(score_support(review, items, task, ctx))
+    return sorted(out, key=_order)
+
+
+def _order(s: Score) -> int:
+    """Position of a score in NAMES (extra support methods' scores, '<name>.<method>', after their base)."""
+    base = s.name if s.name in NAMES else s.name.rsplit(".", 1)[0]
+    return NAMES.index(base) * 2 + (base != s.name) if base in NAMES else 2 * len(NAMES)
 
 
 def _class_counts(classes: dict[str, str]) -> dict[str, int]:
@@ -140,7 +147,7 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
             "their topic is not judged")
         return [Score.na(n, why, unidentified=len(invented)) for n in names]
     embedder = ctx.embedder()
-    cal = calibrate(task, embedder)
+    cal = disk_cached(calibrate)(task, embedder)  # computed once per (task, model, backend)
     thr = ctx.thresholds.get("relevance", cal.threshold)
     ref = task.reference_set
     verdicts = []
@@ -170,9 +177,14 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
     rule = (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} "
             f"vs off-topic, {_f(cal.auroc_near_topic)} vs near-topic" if thr is not None
             else "all judged papers are in the bibliography; no threshold could be calibrated")
+    if getattr(cal, "z_threshold", None) is not None:  # generic calibration (task without a bibliography)
+        rule = (f"title-topic cosine >= {thr:.3f}, a generic cut (z >= {cal.z_threshold:.2f} vs the shipped off-topic "
+                f"pools) with AUROC {_f(cal.auroc_off_topic)} and leave-one-task-out TPR {_f(cal.loo_tpr)} / FPR "
+                f"{_f(cal.loo_fpr)} on {len(cal.fit_tasks)} suite tasks")
     if judged == 0 or (thr is None and unjudged):  # a rate over only the bibliography papers would read as 1.0
         why = (f"no threshold: the task pool has no near-/off-topic papers to calibrate against, so {unjudged} "
-               "cited paper(s) outside the bibliography cannot be judged" if thr is None
+               "cited paper(s) outside the bibliography cannot be judged" + (f" ({cal.reason})" if getattr(
+                   cal, "reason", None) else "") if thr is None
                else "no cited item has a title to judge")
         return [Score.na(n, why, **det) for n in names]
     apart = f"; {len(invented)} unidentified references not judged" if invented else ""
@@ -189,72 +201,3 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
 
 def _f(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3f}"
-
-
-def _support(review: Review, items: list[CitedItem], task: Task, ctx) -> list[Score]:
-    names = ("citations.support_rate", "citations.support_precision", "citations.unverifiable")
-    if not review.citations:
-        return [Score.na(n, "the review has no in-text citations") for n in names]
-    by_key: dict[str, CitedItem] = {}
-    for it in items:
-        for k in it.keys:
-            by_key.setdefault(k, it)
-    pairs: list[tuple[int, str, str]] = []  # (sentence index, item key, abstract), each pair once
-    seen: set[tuple[int, str]] = set()
-    sentences: dict[str, int] = {}
-    unverifiable = 0
-    for c in review.citations:
-        sent = clean_sentence(c.sentence)
-        if not sent:
-            continue
-        idx = sentences.setdefault(sent, len(sentences))
-        for k in c.keys:
-            it = by_key.get(k)
-            if it is None or (idx, it.key) in seen:
-                continue  # dangling (counted by citations.dangling) or already counted
-            seen.add((idx, it.key))
-            if it.abstract:
-                pairs.append((idx, it.key, it.abstract))
-            else:
-                unverifiable += 1
-    sentences = list(sentences)  # type: ignore[assignment]
-    unv = Score.ok("citations.unverifiable", unverifiable,
-                   f"{unverifiable} distinct sentence-paper citation pairs cite a paper with no known abstract "
-                   "(not counted as failures)", pairs=len(pairs) + unverifiable, sentences=len(sentences))
-    if not pairs:
-        why = "nothing verifiable: no cited paper has an abstract"
-        return [Score.na(names[0], why), Score.na(names[1], why), unv]
-    embedder = ctx.embedder()
-    corpus = [p for p in task.papers if p.abstract] + [p for p in review.papers if p.abstract]
-    cal = calibrate_support(corpus, embedder)
-    thr = ctx.thresholds.get("support", cal.threshold)
-    if thr is None:
-        why = f"cannot calibrate the support threshold: only {cal.n_papers} abstracts of >= 3 sentences"
-        return [Score.na(names[0], why), Score.na(names[1], why), unv]
-    used_sent = sorted({i for i, _, _ in pairs})
-    s_emb = embedder.encode([sentences[i] for i in used_sent])
-    row = {i: r for r, i in enumerate(used_sent)}
-    abstracts = list(dict.fromkeys(a for _, _, a in pairs))
-    a_emb = embedder.encode(abstracts)
-    col = {a: j for j, a in enumerate(abstracts)}
-    sims = np.array([float(s_emb[row[i]] @ a_emb[col[a]]) for i, _, a in pairs])
-    supported = sims >= thr
-    sent_ok = {i: False for i in used_sent}
-    for (i, _, _), ok in zip(pairs, supported):
-        sent_ok[i] = sent_ok[i] or bool(ok)
-    n_sent = len(sent_ok)
-    n_sup = sum(sent_ok.values())
-    det = {**cal.details(), "threshold_used": thr, "pairs": len(pairs), "sentences": n_sent,
-           "verdicts": [{"sentence": sentences[i][:200], "item": k, "similarity": round(float(s), 4),
-                         "supports": bool(ok)} for (i, k, _), s, ok in zip(pairs, sims, supported)][:300]}
-    label = "similarity proxy, not entailment"
-    return [
-        Score.ok("citations.support_rate", n_sup / n_sent,
-                 f"{n_sup} of {n_sent} citing sentences resemble at least one cited abstract (cosine >= {thr:.3f}; "
-                 f"{label}; calibration AUROC {_f(cal.auroc)})", **det),
-        Score.ok("citations.support_precision", float(supported.mean()),
-                 f"{int(supported.sum())} of {len(pairs)} verifiable sentence-paper citation pairs resemble "
-                 f"each other ({label})",
-                 threshold_used=thr, support_auroc=cal.auroc),
-        unv,
-    ]

@@ -55,6 +55,35 @@ def soft_cardinality(sim: np.ndarray) -> float:
     return float(np.sum(1.0 / np.maximum(s.sum(axis=1), 1e-9)))
 
 
+# Headings at or above this MiniLM cosine count as one: above the highest cosine between distinct headings of the
+# shipped task outlines (0.95, "Construction of ..." vs "Applications of LLM-based Autonomous Agent").
+SAME_HEADING_COSINE = 0.97
+
+
+def heading_key(title: str) -> str:
+    """A heading without numbering, markdown, case and punctuation: equal keys are one heading repeated."""
+    t = re.sub(r"^[\d.\s]+", "", re.sub(r"[*_`#]", " ", title).strip())
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", t.lower())).strip()
+
+
+def distinct_headings(titles: Sequence[str], emb: np.ndarray,
+                      threshold: float = SAME_HEADING_COSINE) -> list[int]:
+    """Indices of the first of each group of near-identical headings (same key, or cosine >= threshold).
+
+    Soft cardinality is not invariant to repetition: each copy of a heading adds to the gold headings' row sums
+    in the union, so repeating headings would raise soft recall. Scoring the distinct headings only prevents it.
+    """
+    kept: list[int] = []
+    keys: set[str] = set()
+    for i, title in enumerate(titles):
+        key = heading_key(title)
+        if key in keys or any(float(emb[i] @ emb[j]) >= threshold for j in kept):
+            continue
+        keys.add(key)
+        kept.append(i)
+    return kept
+
+
 def heading_soft_recall(gold: np.ndarray, pred: np.ndarray) -> float:
     """STORM/SurGE soft heading recall over unit embeddings of gold (task outline) and predicted headings.
 
@@ -119,6 +148,9 @@ def mentioned(name: str, text: str) -> bool:
 def score_coverage(resolved, task: Task, ctx) -> list[Score]:
     """All coverage.* scores of a resolved review against its task."""
     review: Review = resolved.review
+    if not task.has_bibliography:  # bibliography: none — nothing to cover; headings still compare to an outline
+        why = "the task has no reference bibliography (bibliography: none)"
+        return [Score.na(n, why) for n in NAMES[:4]] + [_headings(review, task, ctx), Score.na(NAMES[5], why)]
     items = cited_items(review, task)
     ref = task.reference_set
     out: list[Score] = []
@@ -192,9 +224,15 @@ def _headings(review: Review, task: Task, ctx) -> Score:
     gold_txt = [h.split(">")[-1].strip() for h in gold]
     pred_txt = [re.sub(r"^[\d.\s]+", "", re.sub(r"[*_`]", "", p)).strip() or p for p in pred]
     emb = ctx.embedder().encode(gold_txt + pred_txt)
-    value = heading_soft_recall(emb[: len(gold_txt)], emb[len(gold_txt):])
-    return Score.ok(name, value, f"soft recall of {len(gold_txt)} outline headings by {len(pred_txt)} review "
-                    "headings (soft cardinality over MiniLM cosines)", gold=len(gold_txt), predicted=len(pred_txt))
+    pred_emb = emb[len(gold_txt):]
+    keep = distinct_headings(pred_txt, pred_emb)
+    value = heading_soft_recall(emb[: len(gold_txt)], pred_emb[keep])
+    repeated = len(pred_txt) - len(keep)
+    why = f"soft recall of {len(gold_txt)} outline headings by {len(keep)} distinct review headings"
+    if repeated:
+        why += f" ({repeated} near-identical repeats counted once)"
+    return Score.ok(name, value, why + " (soft cardinality over MiniLM cosines)", gold=len(gold_txt),
+                    predicted=len(pred_txt), distinct=len(keep))
 
 
 def _methods(review: Review, task: Task) -> Score:

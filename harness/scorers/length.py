@@ -83,17 +83,21 @@ def score_length(resolved, task: Task, ctx) -> list[Score]:
     out = [Score.ok("length.words", words, f"{words} words in the review body (headings in, references and plan out)",
                     words=words)]
     tw = task.target_words
-    mid = tw.midpoint
-    if mid <= 0:
+    if tw is None:  # a review scored on its own: any target comes from its plan (plan.* scores)
+        why = "the task has no word target (target_words: null); a plan's own target is scored by the plan family"
+        out += [Score.na("length.target_ratio", why), Score.na("length.in_target", why)]
+    elif tw.midpoint <= 0:
         out.append(Score.na("length.target_ratio", "the task's word target midpoint is 0"))
     else:
+        mid = tw.midpoint
         out.append(Score.ok("length.target_ratio", words / mid,
                             f"{words} words / target midpoint {mid:g} ({tw.min}-{tw.max})", target_min=tw.min,
                             target_max=tw.max, words=words))
-    inside = tw.min <= words <= tw.max
-    out.append(Score.ok("length.in_target", 1.0 if inside else 0.0,
-                        f"{words} words is {'inside' if inside else ('below' if words < tw.min else 'above')} "
-                        f"the target {tw.min}-{tw.max}", words=words, target_min=tw.min, target_max=tw.max))
+    if tw is not None:
+        inside = tw.min <= words <= tw.max
+        out.append(Score.ok("length.in_target", 1.0 if inside else 0.0,
+                            f"{words} words is {'inside' if inside else ('below' if words < tw.min else 'above')} "
+                            f"the target {tw.min}-{tw.max}", words=words, target_min=tw.min, target_max=tw.max))
     from harness.scorers.plan import plan_sections, undelivered_sections  # plan parsing lives with the plan family
 
     plan_checked = bool(review.plan and plan_sections(review.plan))

@@ -43,7 +43,7 @@ def test_markdown_report_has_main_per_task_and_manifest_tables(make_run):
 
 def test_latex_escaping_of_special_characters():
     assert latex_escape("a_b & 50% #1 $x$ {y} ~z ^w \\") == (
-        r"a\_b \& 50\% \#1 \$x\$ \{y\} \textasciitilde{}z \textasciicircum{}w \textbackslash{}")
+        r"a\_b \& 50\% \#1 {\char36}x{\char36} $\{$y$\}$ \~{}z \^{}w $\backslash$")
     table = Table(title="R&D_table", columns=["gen_name", "cost.usd"], rows=[["my_gen%1", "0.5"]],
                   directions=[None, "down"], notes=["100% honest"])
     tex = to_latex(table)

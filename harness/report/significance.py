@@ -1,0 +1,163 @@
+"""Pairwise significance per metric: paired differences over matched (task, seed) cells, the gate's paired
+bootstrap CI and task-level sign-flip p-value (harness.compare), Holm–Bonferroni within each metric."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import polars as pl
+
+from harness.compare import _delta_row
+from harness.report.metrics import direction, is_ranked
+from harness.report.stats import N_BOOT, holm_adjust
+from harness.report.tables import SIG_MARK, Cell, MetricSummary, Table, fmt
+
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class PairTest:
+    """Row generator a minus column generator b on one metric, over the cells both scored."""
+
+    a: str
+    b: str
+    n_pairs: int
+    n_tasks: int
+    delta: float | None
+    lo: float | None
+    hi: float | None
+    p: float | None
+    p_adj: float | None = None
+
+    @property
+    def significant(self) -> bool:
+        return self.p_adj is not None and not math.isnan(self.p_adj) and self.p_adj < ALPHA
+
+    def flipped(self) -> "PairTest":
+        """The same test seen from b's side (b - a)."""
+        neg = (lambda v: -v if v is not None else None)
+        return PairTest(self.b, self.a, self.n_pairs, self.n_tasks, neg(self.delta), neg(self.hi), neg(self.lo),
+                        self.p, self.p_adj)
+
+
+@dataclass
+class MetricTests:
+    """Every generator pair on one metric, the best generator(s) and those significantly worse than the best."""
+
+    metric: str
+    generators: list[str]
+    tests: dict[tuple[str, str], PairTest]
+    best: set[str] = field(default_factory=set)
+    worse: set[str] = field(default_factory=set)
+
+    @property
+    def n_tests(self) -> int:
+        return sum(1 for (a, b), t in self.tests.items() if a < b and t.p is not None and not math.isnan(t.p))
+
+    def n_range(self, attr: str) -> tuple[int, int]:
+        vals = [getattr(t, attr) for t in self.tests.values() if t.n_pairs]
+        return (min(vals), max(vals)) if vals else (0, 0)
+
+
+def _pair(scores: pl.DataFrame, a: str, b: str, metric: str, n_boot: int, seed: int) -> PairTest:
+    """a - b through the gate's own paired statistics (candidate a against baseline b)."""
+    da, db = scores.filter(pl.col("generator") == a), scores.filter(pl.col("generator") == b)
+    row = _delta_row(db, da, b, a, metric, None, n_boot, seed)
+    ok = pl.col("status") == "ok"
+    tasks = (da.filter((pl.col("score") == metric) & ok & pl.col("value").is_not_null()).select("task_id", "seed")
+             .join(db.filter((pl.col("score") == metric) & ok & pl.col("value").is_not_null())
+                   .select("task_id", "seed"), on=["task_id", "seed"], how="inner")["task_id"].n_unique())
+    return PairTest(a, b, row.n_pairs, tasks, row.delta, row.ci_lo, row.ci_hi, row.p_value)
+
+
+def best_generators(summaries: list[MetricSummary], metric: str, generators: list[str]) -> set[str]:
+    """The generator(s) with the best mean on a ranked metric (ties all best); empty with fewer than two values."""
+    if not is_ranked(metric):
+        return set()
+    means = {s.generator: s.estimate.mean for s in summaries if s.metric == metric and s.n and s.generator in
+             generators}
+    if len(means) < 2:
+        return set()
+    top = max(means.values()) if direction(metric) == "higher" else min(means.values())
+    return {g for g, v in means.items() if abs(v - top) <= 1e-12 * max(1.0, abs(top))}
+
+
+def metric_tests(scores: pl.DataFrame, summaries: list[MetricSummary], metric: str, generators: list[str], *,
+                 n_boot: int = N_BOOT, seed: int = 0) -> MetricTests:
+    """All pairs of one metric; p-values Holm-adjusted over this metric's pairs; who is worse than the best."""
+    raw = [_pair(scores, a, b, metric, n_boot, seed) for a, b in combinations(generators, 2)]
+    adjusted = holm_adjust([t.p if t.p is not None else math.nan for t in raw])
+    tests: dict[tuple[str, str], PairTest] = {}
+    for t, p_adj in zip(raw, adjusted):
+        t = PairTest(t.a, t.b, t.n_pairs, t.n_tasks, t.delta, t.lo, t.hi, t.p,
+                     None if math.isnan(p_adj) else p_adj)
+        tests[(t.a, t.b)], tests[(t.b, t.a)] = t, t.flipped()
+    out = MetricTests(metric, list(generators), tests, best=best_generators(summaries, metric, generators))
+    higher = direction(metric) == "higher"
+    for g in generators:
+        if g in out.best:
+            continue
+        for b in out.best:
+            t = tests.get((g, b))  # g - best
+            if t and t.significant and t.delta is not None and ((t.delta < 0) if higher else (t.delta > 0)):
+                out.worse.add(g)
+    return out
+
+
+def legend(tests: list[MetricTests]) -> str:
+    """The legend of marks: test, correction and n."""
+    n_tasks = sorted({v for m in tests for v in m.n_range("n_tasks") if v})
+    n_cells = sorted({v for m in tests for v in m.n_range("n_pairs") if v})
+    pairs = sorted({m.n_tests for m in tests if m.n_tests})
+    return (f"Bold: best mean per column. {SIG_MARK}: significantly worse than the best at α = {ALPHA}: two-sided "
+            "paired sign-flip permutation test over tasks (seeds averaged within a task), p-values adjusted with "
+            f"Holm–Bonferroni over the {_span(pairs)} generator pair(s) of each metric; n = {_span(n_tasks)} tasks, "
+            f"{_span(n_cells)} matched (task, seed) cells per pair.")
+
+
+def _span(values: list[int]) -> str:
+    """'12', '10–12', or '–' for no values."""
+    if not values:
+        return "–"
+    return str(values[0]) if values[0] == values[-1] else f"{values[0]}–{values[-1]}"
+
+
+def matrix_table(mt: MetricTests, order: list[str]) -> Table:
+    """Generators x generators on one metric: row - column mean difference [95% paired bootstrap CI], Holm p."""
+    rows = []
+    for a in order:
+        row: list[str] = [a]
+        for b in order:
+            t = mt.tests.get((a, b))
+            if a == b or t is None:
+                row.append("–")
+            elif not t.n_pairs:
+                row.append(Cell("–", extra="no matched cells"))
+            else:
+                row.append(Cell(fmt(t.delta), f"{fmt(t.lo)}, {fmt(t.hi)}", f"p={_p(t.p_adj)}",
+                                mark="*" if t.significant else ""))
+        rows.append(row)
+    tasks = _span(sorted(set(mt.n_range("n_tasks")) - {0}))
+    arrow = {"higher": "higher is better", "lower": "lower is better"}.get(direction(mt.metric), "no direction")
+    return Table(
+        title=f"Pairwise differences: {mt.metric}",
+        columns=["row − column", *order],
+        rows=rows,
+        directions=[None, *["none"] * len(order)],
+        notes=[f"{mt.metric} ({arrow}): mean of row − column over matched (task, seed) cells [95% paired bootstrap "
+               f"CI, tasks resampled]; p = two-sided sign-flip permutation p-value over {tasks} tasks (seeds averaged "
+               f"within a task), Holm–Bonferroni-adjusted over the {mt.n_tests} pair(s) of this metric; "
+               f"* adjusted p < {ALPHA}."],
+        key=f"pairs_{mt.metric.replace('.', '_')}",
+    )
+
+
+def _p(p: float | None) -> str:
+    if p is None or math.isnan(p):
+        return "–"
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+
+
+__all__ = ["ALPHA", "MetricTests", "PairTest", "best_generators", "legend", "matrix_table", "metric_tests"]
