@@ -211,7 +211,7 @@ def _score_one(spec: SupportSpec, review: Review, items: list, task: Task, ctx, 
     claims, unverifiable = extract_claims(review, items)
     capped = sum(c.capped for c in claims)
     unv = Score.ok(unv_n, unverifiable, f"{unverifiable} distinct sentence-paper citation pairs cite a paper with "
-                   "no known abstract (not counted as failures)", **ident)
+                   "no known abstract (not counted as failures)", claims=len(claims), **ident)
     checkable = [c for c in claims if c.evidence]
     if not checkable:
         why = "nothing verifiable: no cited paper has an abstract"
