@@ -178,3 +178,15 @@ def test_verify_refs_cli_prints_one_json_line_per_file(replay, tmp_path, monkeyp
     lines = [json.loads(ln) for ln in res.stdout.splitlines() if ln.strip()]
     assert len(lines) == 2 and lines[0]["classes"]["not_found"] == 3
     assert lines[1]["requests"] == lines[0]["requests"]  # the second file is answered from the cache
+
+
+def test_config_key_turns_verification_on_for_runs(tmp_path):
+    """`scorers.verify_online: true` reaches the scorers' context (off by default)."""
+    from harness.config import ExperimentConfig
+    from harness.runner import scoring_context
+
+    off = ExperimentConfig.model_validate({"generators": [{"name": "e", "kind": "extractive"}]})
+    on = ExperimentConfig.model_validate({"generators": [{"name": "e", "kind": "extractive"}],
+                                          "scorers": {"verify_online": True}})
+    assert scoring_context(off, None).verify_online is False
+    assert scoring_context(on, None).verify_online is True

@@ -162,10 +162,13 @@ def _targets(review: Review) -> list[Score]:
             out.append(Score.ok("plan.words_ratio", words / t.words_mid,
                                 f"{words} words delivered / the plan's target midpoint {t.words_mid:g}", words=words,
                                 target_mid=t.words_mid))
-    fired, checked = plan_cut_signals(review, len(plan_sections(review.plan or "")))
+    specified = len(plan_sections(review.plan or ""))
+    fired, checked = plan_cut_signals(review, specified)
     out.append(Score.ok("plan.truncated", 1.0 if fired else 0.0,
                         ("the plan was cut: " + "; ".join(fired)) if fired else
-                        "no sign the plan was cut (checked: " + ", ".join(checked) + ")", signals=fired, checked=checked))
+                        "no sign the plan was cut (checked: " + ", ".join(checked) + ")", signals=fired, checked=checked,
+                        announced_sections=t.announced_sections, specified_sections=specified,
+                        announced_references=t.announced_references))
     return out
 
 

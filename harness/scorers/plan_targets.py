@@ -23,6 +23,11 @@ _ANNOUNCED = re.compile(r"\b(\d{1,2}|" + "|".join(_WORDS) + r")\s+(?:main\s+|maj
                         r"(?:sections|chapters|parts)\b", re.I)
 
 
+# "All 40 provided references", "40 references", "cites 25 papers"
+_ANNOUNCED_REFS = re.compile(r"\b(\d{1,4})\s+(?:provided\s+|given\s+|candidate\s+|selected\s+)?"
+                             r"(?:references|papers|citations|sources)\b", re.I)
+
+
 def _n(s: str | None) -> int | None:
     return int(s.replace(",", "")) if s else None
 
@@ -36,6 +41,7 @@ class PlanTargets:
     words_source: str | None = None  # "total" or "sections"
     section_words: list[int] = field(default_factory=list)
     announced_sections: int | None = None
+    announced_references: int | None = None
 
     @property
     def words_mid(self) -> float | None:
@@ -60,6 +66,9 @@ def plan_targets(plan: str) -> PlanTargets:
     if out.words_min is None and mids:
         out.words_min = out.words_max = sum(mids)
         out.words_source = "sections"
+    r = _ANNOUNCED_REFS.search(text)
+    if r:
+        out.announced_references = int(r.group(1))
     a = _ANNOUNCED.search(text)
     if a:
         tok = a.group(1).lower()

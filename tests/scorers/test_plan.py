@@ -79,8 +79,10 @@ def test_plan_truncated_by_announcement_mid_word_or_its_cap(stfm_task, ctx):
         return {x.name: x for x in score_plan(SimpleNamespace(review=review), stfm_task, ctx)}["plan.truncated"]
 
     short = "The review has 10 sections.\n" + "".join(f"## {i}. Part {i}\nText.\n" for i in range(1, 8))
-    t = truncated(_plan_review(short))
+    t = truncated(_plan_review("It cites all 40 provided references. " + short))
     assert t.value == 1.0 and "announces 10 sections but specifies 7" in t.explanation
+    assert (t.details["announced_sections"], t.details["specified_sections"]) == (10, 7)
+    assert t.details["announced_references"] == 40
     cut = "## 1. Intro\nText.\n## 2. Metrics\n* Compare the evaluation metrics for accuracy/comp"
     assert truncated(_plan_review(cut)).value == 1.0
     capped = _plan_review("## 1. Intro\nText.", usage=Usage(stages=[StageUsage(name="plan", output_tokens=900,
