@@ -58,12 +58,17 @@ def link_context(entries: list[ReferenceEntry], body: str = "") -> LinkContext:
 
 def _sentence_spans(para: str) -> list[tuple[int, int, str]]:
     """(start, end, sentence) for the sentences of a paragraph."""
-    spans, cursor = [], 0
+    spans: list[tuple[int, int, str]] = []
+    cursor = 0
     for sent in split_sentences(para):
         pos = para.find(sent, cursor)
         if pos < 0:
             pos = cursor
-        spans.append((pos, pos + len(sent), sent))
+        if spans and re.search(r"\b(?:et al|e\.g|i\.e|cf|vs|Fig|Eq|Sec)\.$", spans[-1][2]):
+            start = spans[-1][0]  # "Smith et al. (2023) show …" is one sentence, not two
+            spans[-1] = (start, pos + len(sent), para[start:pos + len(sent)])
+        else:
+            spans.append((pos, pos + len(sent), sent))
         cursor = pos + len(sent)
     return spans
 

@@ -97,3 +97,11 @@ def test_latex_bib_option_overrides_the_neighbour(tmp_path: Path) -> None:
     tex.write_text((FIXTURES / "latex.tex").read_text(encoding="utf-8"), encoding="utf-8")
     assert read_review(tex).references == []
     assert len(read_review(tex, bib=FIXTURES / "latex.bib").references) == 4
+
+
+def test_a_narrative_citation_keeps_its_whole_sentence() -> None:
+    review = read_review(FIXTURES / "author_year.md")
+    kipf = next(c for c in review.citations if c.marker.startswith("Kipf"))
+    assert kipf.sentence == "Kipf and Welling (2017) simplified spectral filters."
+    wu = next(c for c in review.citations if c.marker.startswith("Wu et al."))
+    assert wu.sentence == "A survey of graph pooling by Wu et al. (2021) is also cited."
