@@ -38,13 +38,28 @@ def strip_markers(text: str) -> str:
     return CITE_MARKER.sub(" ", text)
 
 
-def count_words(body: str) -> int:
+def count_words(body: str, markers: list[tuple[int, int]] | None = None) -> int:
     """The one word rule: whitespace tokens with a letter or digit, markdown symbols and citation markers removed.
 
-    `body` is the review body with its headings, without reference list and plan.
+    `body` is the review body with its headings, without reference list and plan. `markers`: (start, end) spans
+    of further citation markers to remove (the reader's bare numbers, superscripts, \\cite{…}; see
+    `marker_spans`).
     """
+    if markers:
+        parts, pos = [], 0
+        for start, end in sorted(markers):
+            if start >= pos:
+                parts.append(body[pos:start])
+                pos = end
+        body = " ".join(parts) + " " + body[pos:]
     cleaned = _MARKDOWN_SYMBOLS.sub(" ", strip_markers(body))
     return sum(1 for tok in cleaned.split() if _HAS_ALNUM.search(tok))
+
+
+def marker_spans(citations) -> list[tuple[int, int]]:
+    """Spans of citation markers that are not words: every style but author-year (names are words)."""
+    return [(c.offset, c.offset + len(c.marker)) for c in citations
+            if (c.style or "numeric") != "author-year" and c.offset >= 0]
 
 
 def headings(body: str) -> list[tuple[int, str, int]]:

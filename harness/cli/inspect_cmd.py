@@ -14,7 +14,7 @@ from harness.cli.app import app
 def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
     """The inspect JSON object. citations.markers counts citation occurrences (one per marker key, so
     "[3-5]" counts 3); distinct counts distinct keys; dangling counts distinct keys without a reference entry."""
-    from harness.text import count_words, ends_mid_sentence
+    from harness.text import count_words, ends_mid_sentence, marker_spans
 
     review, report = resolved.review, resolved.report
     keys = [k for c in review.citations for k in c.keys]
@@ -29,7 +29,7 @@ def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
         "format": review.source_format,
         "title": review.title,
         "topic": review.topic,
-        "words": count_words(review.text),
+        "words": count_words(review.text, marker_spans(review.citations)),
         "sections": [{"level": s.level, "title": s.title} for s in review.sections],
         "citations": {"markers": len(keys), "distinct": len(set(keys)), "dangling": len(report.dangling),
                       "groups": len(review.citations), "styles": _styles(review)},

@@ -4,7 +4,7 @@ unfinished) and, apart from it, whether the output stopped at a token cap."""
 from __future__ import annotations
 
 from harness.models import Review, Score, StageUsage, Task
-from harness.text import count_words, ends_mid_sentence, last_prose_line
+from harness.text import count_words, ends_mid_sentence, last_prose_line, marker_spans
 
 NAMES = ["length.words", "length.target_ratio", "length.in_target", "length.truncated", "length.at_token_cap"]
 
@@ -79,7 +79,7 @@ def score_length(resolved, task: Task, ctx) -> list[Score]:
     if not review.text.strip():
         why = "the review has no text"
         return [Score.na(n, why) for n in NAMES]
-    words = count_words(review.text)
+    words = count_words(review.text, marker_spans(review.citations))
     out = [Score.ok("length.words", words, f"{words} words in the review body (headings in, references and plan out)",
                     words=words)]
     tw = task.target_words

@@ -10,7 +10,7 @@ from harness.models import Paper, Review, Score, Task, normalize_arxiv_id, norma
 from harness.scorers.cited import cited_items
 from harness.scorers.linkage import link_problem
 from harness.scorers.plan_targets import plan_cut_signals, plan_targets
-from harness.text import CITE_MARKER, NUMERIC_MARKER, count_words, expand_marker, headings
+from harness.text import CITE_MARKER, NUMERIC_MARKER, count_words, expand_marker, headings, marker_spans
 
 NAMES = ["plan.sections_delivered_rate", "plan.references_used_rate", "plan.target_words", "plan.words_ratio",
          "plan.truncated"]
@@ -155,7 +155,7 @@ def _targets(review: Review) -> list[Score]:
         out.append(Score.ok("plan.target_words", t.words_mid, f"the plan's own word target is {rng} words ({src})",
                             target_min=t.words_min, target_max=t.words_max, source=t.words_source,
                             section_words=t.section_words))
-        words = count_words(review.text)
+        words = count_words(review.text, marker_spans(review.citations))
         if t.words_mid <= 0:
             out.append(Score.na("plan.words_ratio", "the plan's word target is 0"))
         else:

@@ -105,3 +105,12 @@ def test_a_narrative_citation_keeps_its_whole_sentence() -> None:
     assert kipf.sentence == "Kipf and Welling (2017) simplified spectral filters."
     wu = next(c for c in review.citations if c.marker.startswith("Wu et al."))
     assert wu.sentence == "A survey of graph pooling by Wu et al. (2021) is also cited."
+
+
+def test_non_bracket_markers_are_not_words() -> None:
+    """Hand count of deep_research.md's body: 37 words once the markers are removed (42 with them)."""
+    from harness.text import count_words, marker_spans
+
+    review = read_review(FIXTURES / "deep_research.md")
+    assert count_words(review.text) == 42  # + "1", "6", "11.", "$3$", "$1$" as tokens ("." alone is not a word)
+    assert count_words(review.text, marker_spans(review.citations)) == 37
