@@ -21,6 +21,10 @@ DIRECTIONS: dict[str, Direction] = {
     "citations.unresolved": "lower",
     "citations.duplicates": "lower",
     "citations.valid_rate": "higher",
+    "citations.in_task_rate": "higher",
+    "citations.web_sources": "none",  # a count of web pages cited: reported, neither good nor bad in itself
+    "citations.unidentified": "lower",
+    "citations.not_found": "lower",
     "citations.on_topic_rate": "higher",
     "citations.off_topic": "lower",
     "citations.support_rate": "higher",
@@ -30,8 +34,12 @@ DIRECTIONS: dict[str, Direction] = {
     "length.target_ratio": "none",  # best near 1, not monotone
     "length.in_target": "higher",
     "length.truncated": "lower",
+    "length.at_token_cap": "none",  # at a cap is no evidence of truncation on its own
     "plan.sections_delivered_rate": "higher",
     "plan.references_used_rate": "higher",
+    "plan.target_words": "none",
+    "plan.words_ratio": "none",  # best near 1, not monotone
+    "plan.truncated": "lower",
     "cost.usd": "lower",
     "cost.input_tokens": "lower",
     "cost.output_tokens": "lower",
