@@ -14,6 +14,10 @@ from harness.report.metrics import higher_is_better
 from harness.report.stats import N_BOOT, paired_bootstrap_ci, sign_flip_pvalue
 
 ALPHA = 0.05  # a gated drop counts only when its permutation p-value (over tasks) is below this, too
+# The smallest two-sided sign-flip p-value over n tasks is 2 / 2**n, so fewer tasks than this can never show a
+# significant drop: a gate over them is "underpowered" (it cannot decide), not passed.
+MIN_TASKS = next(n for n in range(1, 64) if 2 / 2 ** n < ALPHA)
+DEFAULT_MAX_DROP = 0.0  # a gated metric given no tolerance: any significant drop beyond 0 fails
 
 
 class MetricDelta(BaseModel):
@@ -33,12 +37,25 @@ class MetricDelta(BaseModel):
     ci_hi: float | None
     p_value: float | None
     max_drop: float | None = None
+    max_drop_default: bool = Field(default=False, description="max_drop is DEFAULT_MAX_DROP: none was given")
+    n_tasks: int = Field(default=0, description="tasks with at least one paired value")
     regressed: bool = False
+    underpowered: bool = Field(default=False, description=f"gated over fewer than {MIN_TASKS} paired tasks: the "
+                                                          "gate cannot detect a regression")
     reason: str = ""
 
     @property
     def gated(self) -> bool:
         return self.max_drop is not None
+
+    @property
+    def verdict(self) -> str:
+        """REGRESSED, underpowered or ok for a gated metric; empty for a reported one."""
+        if self.regressed:
+            return "REGRESSED"
+        if self.underpowered:
+            return "underpowered"
+        return "ok" if self.gated else ""
 
 
 class CompareResult(BaseModel):
@@ -50,6 +67,7 @@ class CompareResult(BaseModel):
     rows: list[MetricDelta]
     unpaired: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="what could not be read from either run")
     n_boot: int = N_BOOT
 
     @property
@@ -57,8 +75,18 @@ class CompareResult(BaseModel):
         return [r for r in self.rows if r.regressed]
 
     @property
+    def underpowered(self) -> list[MetricDelta]:
+        """Gated rows the gate could not decide (too few paired tasks), none of them regressed."""
+        return [r for r in self.rows if r.underpowered]
+
+    @property
     def passed(self) -> bool:
+        """No gated metric regressed (underpowered gates do not fail unless strict: see exit_code)."""
         return not self.regressions
+
+    def exit_code(self, strict: bool = False) -> int:
+        """1 when a gated metric regressed, or (strict) when a gate was underpowered; else 0."""
+        return 1 if self.regressions or (strict and self.underpowered) else 0
 
 
 def _resolve_pairs(base: pl.DataFrame, cand: pl.DataFrame, pairs: dict[str, str] | None,
@@ -105,7 +133,7 @@ def parse_pairs(items: list[str] | None) -> dict[str, str] | None:
 
 
 def _delta_row(b: pl.DataFrame, c: pl.DataFrame, bg: str, cg: str, metric: str, max_drop: float | None,
-               n_boot: int, seed: int) -> MetricDelta:
+               n_boot: int, seed: int, defaulted: bool = False) -> MetricDelta:
     left = b.filter(pl.col("score") == metric).select("task_id", "seed", pl.col("value").alias("vb"),
                                                       pl.col("status").alias("sb"))
     right = c.filter(pl.col("score") == metric).select("task_id", "seed", pl.col("value").alias("vc"),
@@ -120,6 +148,7 @@ def _delta_row(b: pl.DataFrame, c: pl.DataFrame, bg: str, cg: str, metric: str, 
     up = higher_is_better(metric)
     row = dict(baseline_generator=bg, candidate_generator=cg, metric=metric, higher_is_better=up,
                n_pairs=both.height, n_excluded=joined.height - both.height, n_lost=lost, max_drop=max_drop,
+               max_drop_default=defaulted and max_drop is not None, n_tasks=both["task_id"].n_unique(),
                baseline_mean=None, candidate_mean=None, delta=None, ci_lo=None, ci_hi=None, p_value=None)
     if both.height:
         vb, vc, groups = both["vb"].to_list(), both["vc"].to_list(), both["task_id"].to_list()
@@ -150,7 +179,11 @@ def _delta_row(b: pl.DataFrame, c: pl.DataFrame, bg: str, cg: str, metric: str, 
     if lost:
         reasons.append(f"{metric}: {lost} cell(s) scored in the baseline have no value in the candidate "
                        "(error, not_applicable or missing)")
-    row.update(regressed=bool(reasons), reason="; ".join(reasons + notes))
+    weak = not reasons and row["n_tasks"] < MIN_TASKS
+    if weak:
+        notes.insert(0, f"{metric}: underpowered, {row['n_tasks']} paired task(s) < {MIN_TASKS}: with so few tasks "
+                        f"no drop can reach p < {ALPHA:g}, so this gate cannot detect a regression")
+    row.update(regressed=bool(reasons), underpowered=weak, reason="; ".join(reasons + notes))
     return MetricDelta(**row)
 
 
@@ -158,12 +191,18 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
             pairs: dict[str, str] | None = None, metrics: list[str] | None = None, *,
             n_boot: int = N_BOOT, seed: int = 0) -> CompareResult:
     """Pair cells by (task, seed) and generator, and test every metric (gated ones against their max drop)."""
+    gates = dict(gates or {})
+    defaulted = {m for m, tol in gates.items() if tol is None}
+    gates.update({m: DEFAULT_MAX_DROP for m in defaulted})
+    for metric, tol in gates.items():
+        if not isinstance(tol, (int, float)) or not math.isfinite(float(tol)) or float(tol) < 0:
+            raise HarnessError(f"max drop for {metric!r} must be a number >= 0, got {tol!r}", field="--max-drop")
     base_run, cand_run = load_run(baseline_dir), load_run(candidate_dir)
     base, cand = base_run.scores, cand_run.scores
-    gates = dict(gates or {})
-    for metric, tol in gates.items():
-        if tol is None or not math.isfinite(float(tol)) or float(tol) < 0:
-            raise HarnessError(f"max drop for {metric!r} must be a number >= 0, got {tol!r}", field="--max-drop")
+    for run in (base_run, cand_run):
+        if not run.scores.height:
+            raise HarnessError("the run has no scores to compare (scores.parquet and scores.jsonl hold none)",
+                               path=run.run_dir, hint=f"score its stored reviews with `harness rescore {run.run_dir}`")
     notes: list[str] = []
     pair_list = _resolve_pairs(base, cand, pairs, notes)
     known = set(base["score"].to_list()) | set(cand["score"].to_list())
@@ -171,24 +210,50 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
         if metric not in known:
             raise HarnessError(f"metric {metric!r} is in neither run", field="--metric",
                                hint="available: " + ", ".join(sorted(known)))
+    for metric in sorted(defaulted):
+        notes.append(f"no --max-drop for {metric}: gated at the default max drop {_num(DEFAULT_MAX_DROP)} "
+                     "(any significant drop fails)")
+    from harness.scorers.support_agreement import incomparable
+
+    sup = pl.col("score").str.starts_with("citations.support_")
+    mixed = incomparable(base.filter(sup).to_dicts(), cand.filter(sup).to_dicts())  # made by different judges
+    for metric in [*gates, *(metrics or [])]:
+        if metric in mixed:
+            raise HarnessError(f"cannot compare {metric}: {mixed[metric]}", field="--metric",
+                               hint="rescore both runs with one method and model (harness rescore RUN --support ...)")
+    notes += [f"not compared: {why}" for why in mixed.values()]
     rows: list[MetricDelta] = []
     unpaired: list[str] = []
+    shared = 0
     for bg, cg in pair_list:
         b = base.filter(pl.col("generator") == bg)
         c = cand.filter(pl.col("generator") == cg)
         b_keys = set(zip(b["task_id"].to_list(), b["seed"].to_list()))
         c_keys = set(zip(c["task_id"].to_list(), c["seed"].to_list()))
+        shared += len(b_keys & c_keys)
         unpaired += [f"baseline only: {t}|{bg}|{s}" for t, s in sorted(b_keys - c_keys)]
         unpaired += [f"candidate only: {t}|{cg}|{s}" for t, s in sorted(c_keys - b_keys)]
         if metrics:
             chosen = list(dict.fromkeys([*gates, *metrics]))
         else:
             common = set(b["score"].to_list()) & set(c["score"].to_list())
-            chosen = list(dict.fromkeys([*gates, *sorted(common)]))
+            chosen = list(dict.fromkeys([*gates, *sorted(common - set(mixed))]))
         for metric in chosen:
-            rows.append(_delta_row(b, c, bg, cg, metric, gates.get(metric), n_boot, seed))
+            rows.append(_delta_row(b, c, bg, cg, metric, gates.get(metric), n_boot, seed, metric in defaulted))
+    if not shared:
+        raise HarnessError("the runs share no (task, seed) cell: there is nothing to compare",
+                           hint="baseline: " + _cells_summary(base) + "; candidate: " + _cells_summary(cand))
     return CompareResult(baseline=str(baseline_dir), candidate=str(candidate_dir), pairs=pair_list, rows=rows,
-                         unpaired=unpaired, notes=notes, n_boot=n_boot)
+                         unpaired=unpaired, notes=notes, warnings=base_run.warnings + cand_run.warnings,
+                         n_boot=n_boot)
+
+
+def _cells_summary(df: pl.DataFrame) -> str:
+    """'3 tasks (a, b, c), seeds 0, 1' of a scores table (for the no-shared-cells error)."""
+    tasks = sorted(df["task_id"].unique().to_list())
+    seeds = sorted(df["seed"].unique().to_list())
+    shown = ", ".join(tasks[:4]) + (", ..." if len(tasks) > 4 else "")
+    return f"{len(tasks)} task(s) ({shown}), seeds {', '.join(map(str, seeds)) or '-'}"
 
 
 def _num(v: float | None) -> str:
@@ -199,20 +264,19 @@ def _num(v: float | None) -> str:
     return f"{v:.4f}" if abs(v) >= 0.001 else f"{v:.2e}"
 
 
-def format_table(result: CompareResult, max_unpaired: int = 20) -> str:
-    """Plain-text table of the comparison, with the failed gates named below it."""
+def format_table(result: CompareResult, max_unpaired: int = 20, strict: bool = False) -> str:
+    """Plain-text table of the comparison, with the failed and undecided gates named below it."""
     multi = len(result.pairs) > 1 or any(b != c for b, c in result.pairs)
     head = (["pair"] if multi else []) + ["metric", "dir", "n", "baseline", "candidate", "delta", "95% CI", "p",
                                           "gate", "result"]
     lines = []
     for r in result.rows:
-        gate = f"max drop {_num(r.max_drop)}" if r.gated else "–"
-        verdict = "REGRESSED" if r.regressed else ("ok" if r.gated else "")
+        gate = f"max drop {_num(r.max_drop)}" + (" (default)" if r.max_drop_default else "") if r.gated else "–"
         ci = f"[{_num(r.ci_lo)}, {_num(r.ci_hi)}]" if r.n_pairs else "–"
         n = str(r.n_pairs) + (f" (+{r.n_excluded} n/a)" if r.n_excluded else "")
         cells = ([f"{r.baseline_generator}->{r.candidate_generator}"] if multi else []) + [
             r.metric, "↑" if r.higher_is_better else "↓", n, _num(r.baseline_mean), _num(r.candidate_mean),
-            _num(r.delta), ci, _num(r.p_value), gate, verdict]
+            _num(r.delta), ci, _num(r.p_value), gate, r.verdict]
         lines.append(cells)
     widths = [max(len(h), *(len(row[i]) for row in lines)) if lines else len(h) for i, h in enumerate(head)]
     out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)), "  ".join("-" * w for w in widths)]
@@ -229,8 +293,23 @@ def format_table(result: CompareResult, max_unpaired: int = 20) -> str:
     if result.regressions:
         out.append("FAILED: " + ", ".join(dict.fromkeys(r.metric for r in result.regressions)) + " regressed")
         out += [f"  - {r.baseline_generator}->{r.candidate_generator}: {r.reason}" for r in result.regressions]
-    else:
+    if result.underpowered:
+        weak = ", ".join(dict.fromkeys(r.metric for r in result.underpowered))
+        out.append(("FAILED (--strict): " if strict else "UNDERPOWERED: ") + f"{weak} could not be decided "
+                   f"(fewer than {MIN_TASKS} paired tasks)" + ("" if strict else "; not failed, --strict fails it"))
+        out += [f"  - {r.baseline_generator}->{r.candidate_generator}: {r.reason}" for r in result.underpowered]
+    if not result.regressions and not result.underpowered:
         gated = [r.metric for r in result.rows if r.gated]
         out.append("PASSED: no gated metric regressed" + (f" ({', '.join(dict.fromkeys(gated))})" if gated
                                                            else " (no gates given)"))
     return "\n".join(out)
+
+
+def underpowered_warning(result: CompareResult) -> str | None:
+    """The one-line warning for undecided gates (None when every gate could decide)."""
+    if not result.underpowered:
+        return None
+    weak = ", ".join(dict.fromkeys(r.metric for r in result.underpowered))
+    n = min(r.n_tasks for r in result.underpowered)
+    return (f"the gate is underpowered for {weak}: {n} paired task(s), fewer than {MIN_TASKS}, cannot show a "
+            "significant drop; exiting 0 without a decision (--strict makes this a failure)")

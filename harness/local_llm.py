@@ -145,13 +145,24 @@ _AMX = re.compile(rb"%tmm\d|\b(tilezero|tileloadd|tilestored|ldtilecfg|sttilecfg
 _AVX512 = re.compile(rb"%zmm\d|%k[1-7]\b")
 
 
+def count_instructions(disassembly: bytes, pattern: re.Pattern) -> int:
+    """Instructions (disassembly lines) that name an AMX tile / AVX-512 register or mnemonic."""
+    return sum(1 for line in disassembly.splitlines() if pattern.search(line))
+
+
 def cpu_libraries() -> list[Path]:
     """The installed llama.cpp CPU backend libraries (libggml-cpu*.so), or [] when llama-cpp-python is absent."""
     spec = importlib.util.find_spec("llama_cpp")
     if spec is None or not spec.submodule_search_locations:
         return []
     root = Path(list(spec.submodule_search_locations)[0])
-    return sorted(p for p in root.rglob("libggml-cpu*") if p.is_file())
+    import hashlib
+
+    unique: dict[str, Path] = {}  # the wheel holds copies (.so, .so.0, .so.0.x.y): disassemble each once
+    for p in sorted(root.rglob("libggml-cpu*")):
+        if p.is_file():
+            unique.setdefault(hashlib.sha256(p.read_bytes()).hexdigest(), p)
+    return sorted(unique.values())
 
 
 def build_report() -> BuildReport:
@@ -166,8 +177,8 @@ def build_report() -> BuildReport:
                                  timeout=300, check=True).stdout
         except (OSError, subprocess.SubprocessError) as exc:
             return BuildReport(str(lib), None, None, f"objdump failed: {exc}")
-        amx += len(_AMX.findall(out))
-        avx512 += len(_AVX512.findall(out))
+        amx += count_instructions(out, _AMX)
+        avx512 += count_instructions(out, _AVX512)
     return BuildReport(", ".join(map(str, libs)), amx, avx512)
 
 
@@ -194,7 +205,13 @@ def _pid_is_server(pid: int) -> bool:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return True  # no /proc (macOS): trust the recorded pid
-    return "llama_cpp.server" in cmd
+    stand_in = _stand_in_command()
+    return "llama_cpp.server" in cmd or bool(stand_in and " ".join(stand_in) in cmd)
+
+
+def _stand_in_command() -> list[str]:
+    """$HARNESS_LOCAL_LLM_COMMAND: a stand-in server started with `--port N` appended (tests inject crashes)."""
+    return os.environ.get("HARNESS_LOCAL_LLM_COMMAND", "").split()
 
 
 def _healthy(port: int, timeout: float = 2.0) -> bool:
@@ -238,12 +255,147 @@ def _file_lock() -> Iterator[None]:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+class LocalServerDied(HarnessError):
+    """The local server process exited; `cause` is the short words failures are grouped by."""
+
+    retryable = False  # the runner must not retry a dead server into more failed calls
+
+    def __init__(self, diagnosis: "Diagnosis"):
+        self.diagnosis = diagnosis
+        self.cause = diagnosis.cause
+        super().__init__(diagnosis.words, path=log_path(), hint=diagnosis.hint)
+
+
+@dataclass
+class Diagnosis:
+    """Why the server process is gone: exit code or signal, in words, with the last lines of its log."""
+
+    returncode: int | None
+    cause: str
+    words: str
+    hint: str | None
+    log_tail: str
+
+    def report(self) -> str:
+        tail = "\n".join("    " + line for line in self.log_tail.splitlines())
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.words}{hint}\n  last lines of {log_path()}:\n{tail}"
+
+
+_SIGNAL_WORDS = {
+    signal.SIGILL: "built for CPU features this machine cannot run",
+    signal.SIGKILL: "killed (out of memory, or by another process)",
+    signal.SIGSEGV: "crashed (segmentation fault)",
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "crashed (bus error)",
+    signal.SIGTERM: "terminated",
+}
+
+
+def diagnose(returncode: int | None, log_offset: int = 0) -> Diagnosis:
+    """Name an exit code or signal in words; SIGILL comes with the portable-reinstall command."""
+    sig: int | None = None
+    if returncode is not None and returncode < 0:
+        sig = -returncode
+    elif returncode is not None and returncode > 128 and returncode - 128 in _SIGNAL_WORDS:
+        sig = returncode - 128  # through a shell: 128 + signal
+    hint = None
+    if sig is not None:
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
+        cause = f"server died ({name})"
+        words = f"the local LLM {cause}: {_SIGNAL_WORDS.get(sig, 'killed by a signal')}"
+        if sig == signal.SIGILL:
+            hint = f"reinstall a portable build: {REINSTALL_HINT}"
+    elif returncode is None:
+        cause = "server died (exit status unknown)"
+        words = f"the local LLM {cause}: another process started it"
+    else:
+        cause = f"server died (exit code {returncode})"
+        words = f"the local LLM {cause}"
+    return Diagnosis(returncode, cause, words, hint, _log_tail(log_offset))
+
+
+def _log_tail(offset: int = 0, lines: int = 15) -> str:
+    """The last lines the server wrote since `offset` (the start of its own section of the log)."""
+    try:
+        with log_path().open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            end = fh.tell()
+            fh.seek(max(offset, end - 16384))
+            data = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(data.splitlines()[-lines:])
+
+
+@dataclass
+class _Supervision:
+    """What this process knows of the server it started: the process, the restarts left, a fatal cause."""
+
+    proc: subprocess.Popen | None = None
+    log_offset: int = 0
+    restarts_left: int = 1
+    fatal: Diagnosis | None = None
+    last: Diagnosis | None = None
+
+
+_sup = _Supervision()
+_sup_lock = threading.Lock()
+
+
+def new_run(restarts: int = 1) -> None:
+    """Start a run's supervision: at most `restarts` restarts after a death, then the cause is final."""
+    with _sup_lock:
+        _sup.restarts_left = restarts
+        _sup.fatal = _sup.last = None
+
+
+def fatal_diagnosis() -> Diagnosis | None:
+    """The death that ended the local model for this run, if any."""
+    return _sup.fatal
+
+
+def check_died() -> Diagnosis | None:
+    """After a failed call: the diagnosis when the server this process started has exited, else None."""
+    proc = _sup.proc
+    if proc is None or proc.poll() is None:
+        return _sup.fatal
+    return _record_death(proc)
+
+
+def _record_death(proc: subprocess.Popen) -> Diagnosis:
+    """Diagnose an exited server once; with no restart left (or SIGILL, which no restart cures) it is final."""
+    with _sup_lock:
+        if _sup.proc is proc:
+            proc.wait()
+            diag = diagnose(proc.returncode, _sup.log_offset)
+            _sup.proc = None
+            if _sup.restarts_left <= 0 or proc.returncode in (-signal.SIGILL, 128 + signal.SIGILL):
+                _sup.fatal = diag
+            else:
+                _sup.restarts_left -= 1
+            _sup.last = diag
+            state_path().unlink(missing_ok=True)
+            sys.stderr.write(f"harness: {diag.report()}\n")
+        return _sup.fatal or _sup.last or diagnose(proc.returncode, _sup.log_offset)
+
+
 def ensure_running(n_ctx: int | None = None, timeout_s: float = 180.0) -> LocalLLMState:
-    """The running server (started if needed); used automatically for requests to local/gemma-3-270m."""
+    """The running server (started if needed); used automatically for requests to local/gemma-3-270m.
+
+    A server that died is restarted at most once per run (`new_run`); after that, or after SIGILL, every call
+    raises LocalServerDied with the same diagnosis at once.
+    """
+    if _sup.fatal is not None:
+        raise LocalServerDied(_sup.fatal)
     st = read_state()
     if st is not None and _pid_is_server(st.pid) and _healthy(st.port):
         return st
     with _file_lock():
+        if _sup.proc is not None and _sup.proc.poll() is not None:
+            _record_death(_sup.proc)
+        if _sup.fatal is not None:
+            raise LocalServerDied(_sup.fatal)
         st = read_state()
         if st is not None and _pid_is_server(st.pid) and _healthy(st.port):
             return st
@@ -255,38 +407,91 @@ def start(n_ctx: int | None = None, timeout_s: float = 180.0) -> LocalLLMState:
     return ensure_running(n_ctx, timeout_s)
 
 
+def server_command(path: Path, port: int, n_ctx: int, threads: int) -> list[str]:
+    """The llama_cpp.server command line: quiet (no per-token logs), chat format gemma, no logits kept."""
+    return [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", SERVED_NAME,
+            "--host", "127.0.0.1", "--port", str(port), "--chat_format", "gemma", "--logits_all", "false",
+            "--n_threads", str(threads), "--n_threads_batch", str(threads), "--n_ctx", str(n_ctx),
+            "--verbose", "false"]
+
+
+def server_env(threads: int) -> dict[str, str]:
+    """OpenMP waits passively: spinning threads collapse to <1 token/s when another process holds a core."""
+    env = dict(os.environ)
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    env.setdefault("OMP_NUM_THREADS", str(threads))
+    return env
+
+
 def _start(n_ctx: int | None, timeout_s: float) -> LocalLLMState:
     if importlib.util.find_spec("llama_cpp") is None:
         raise HarnessError("llama-cpp-python is not installed", hint="pip install -e '.[local]'")
     old = read_state()
     if old is not None and _pid_is_server(old.pid):
         _terminate(old.pid)  # alive but not answering: replace it
-    path = model_path()
     n_ctx = int(n_ctx or os.environ.get("HARNESS_LOCAL_LLM_N_CTX") or DEFAULT_N_CTX)
-    threads = _cores()
+    threads = int(os.environ.get("HARNESS_LOCAL_LLM_THREADS") or _cores())
     port = _free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", SERVED_NAME,
-           "--host", "127.0.0.1", "--port", str(port), "--chat_format", "gemma", "--logits_all", "false",
-           "--n_threads", str(threads), "--n_ctx", str(n_ctx)]
+    stand_in = _stand_in_command()
+    path = Path("stand-in") if stand_in else model_path()
+    cmd = [*stand_in, "--port", str(port)] if stand_in else server_command(path, port, n_ctx, threads)
+    _rotate_log()
     log = open(log_path(), "ab")
+    offset = log.tell()
     log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(cmd)}\n".encode())
     log.flush()
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, env=server_env(threads))
     log.close()
+    _sup.proc, _sup.log_offset = proc, offset
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise HarnessError(f"the local LLM server exited with code {proc.returncode} while starting",
-                               path=log_path(), hint="see the log's last lines")
+            raise LocalServerDied(_record_death(proc))
         if _healthy(port, timeout=1.0):
+            if not _generates(port, proc, deadline):
+                raise LocalServerDied(_record_death(proc))
             st = LocalLLMState(pid=proc.pid, port=port, model_path=str(path), n_ctx=n_ctx, n_threads=threads,
                                started_at=time.time())
             _atomic_write(state_path(), json.dumps(asdict(st), indent=1))
             return st
         time.sleep(0.3)
     _terminate(proc.pid)
+    _sup.proc = None
     raise HarnessError(f"the local LLM server did not answer within {timeout_s:.0f}s", path=log_path())
+
+
+def _generates(port: int, proc: subprocess.Popen, deadline: float) -> bool:
+    """Ask for one token: a server that answers GET /v1/models can still die on its first completion."""
+    body = json.dumps({"prompt": "The", "max_tokens": 1, "temperature": 0}).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/completions", data=body,
+                                 headers={"Content-Type": "application/json"})
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(req, timeout=max(1.0, deadline - time.monotonic())) as resp:
+                reply = json.loads(resp.read())
+            if reply.get("choices"):
+                return True
+        except Exception:  # noqa: BLE001 — a refused or dropped connection: look at the process
+            pass
+        if proc.poll() is not None:
+            proc.wait()
+            return False
+        time.sleep(0.3)
+    return False
+
+
+LOG_ROTATE_BYTES = 5_000_000
+
+
+def _rotate_log() -> None:
+    """Keep one previous log: a long history of starts never grows without bound."""
+    p = log_path()
+    try:
+        if p.stat().st_size > LOG_ROTATE_BYTES:
+            os.replace(p, p.with_suffix(".log.1"))
+    except OSError:
+        pass
 
 
 def _terminate(pid: int, grace_s: float = 10.0) -> bool:
@@ -337,5 +542,6 @@ def stop() -> dict:
         return {"stopped": gone, "pid": st.pid, "port": st.port}
 
 
-__all__ = ["MODEL_NAME", "SERVED_NAME", "LocalLLMState", "ensure_running", "start", "stop", "status",
-           "model_path", "read_state", "cache_dir"]
+__all__ = ["MODEL_NAME", "SERVED_NAME", "BuildReport", "Diagnosis", "LocalLLMState", "LocalServerDied",
+           "build_report", "cache_dir", "check_died", "diagnose", "ensure_running", "fatal_diagnosis", "model_path",
+           "new_run", "read_state", "start", "status", "stop"]

@@ -7,10 +7,11 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_serializer, model_validator
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # a task id names files and cells: never a path
 
 
 def normalize_arxiv_id(value: str | None) -> str | None:
@@ -145,7 +146,7 @@ class Task(Strict):
     id: str
     topic: str
     since: int | None = None
-    target_words: WordRange
+    target_words: WordRange | None  # null only when explicit: no word target (a review scored on its own)
     target_references: RefRange
     reference_survey: ReferenceSurvey
     alternate_reference_surveys: list[ReferenceSurvey] = Field(default_factory=list)
@@ -156,29 +157,74 @@ class Task(Strict):
     surveybench_topic: str | None = None
     reference_text: str | None = None
     provenance: dict[str, Any] = Field(default_factory=dict)
+    bibliography: Literal["reference", "none"] = "reference"  # "none": no reference bibliography, said explicitly
     content_hash: str | None = None
     _paper_index: dict[str, Paper] | None = PrivateAttr(default=None)
 
+    @field_validator("id")
+    @classmethod
+    def _id_plain(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the task id is empty (give a short name such as 'graph-neural-networks')")
+        if not _TASK_ID.match(v) or ".." in v:
+            raise ValueError(f"task id {v!r} is not a plain name: use letters, digits, '.', '_' and '-' only "
+                             "(no '/', '..' or spaces)")
+        return v
+
+    @field_validator("topic")
+    @classmethod
+    def _topic_nonempty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the topic is empty (generators are asked to review it)")
+        return v
+
     @model_validator(mode="after")
     def _ids_resolve(self) -> Task:
-        known = set()
+        known: set[str] = set()
+        arxiv: dict[str, int] = {}
         for i, p in enumerate(self.papers):
             if p.id in known:
                 raise ValueError(f"papers[{i}].id {p.id!r} is duplicated")
             known.add(p.id)
+            if p.arxiv_id and p.arxiv_id in arxiv:
+                j = arxiv[p.arxiv_id]
+                raise ValueError(f"papers[{i}].arxiv_id {p.arxiv_id!r} is also the arXiv id of papers[{j}] "
+                                 f"({self.papers[j].id!r}): one paper is listed twice; merge them")
+            if p.arxiv_id:
+                arxiv[p.arxiv_id] = i
+        _first_repeat(self.reference_papers, "reference_papers[{i}] {v!r} is listed twice (first as "
+                                             "reference_papers[{j}]): the bibliography must list each paper once")
         for i, pid in enumerate(self.reference_papers):
             if pid not in known:
                 raise ValueError(f"reference_papers[{i}] {pid!r} is not in papers")
+        _first_repeat([item.paper_id for item in self.pool],
+                      "pool[{i}].paper_id {v!r} is listed twice (first as pool[{j}]): the pool offers each paper once")
         for i, item in enumerate(self.pool):
             if item.paper_id not in known:
                 raise ValueError(f"pool[{i}].paper_id {item.paper_id!r} is not in papers")
-        if not self.reference_papers:
-            raise ValueError("reference_papers is empty: a task needs a reference bibliography")
+        if self.bibliography == "none" and self.reference_papers:
+            raise ValueError("reference_papers is not empty but bibliography is 'none'")
+        if not self.reference_papers and self.bibliography != "none":
+            raise ValueError("reference_papers is empty: a task needs a reference bibliography "
+                             "(or says so explicitly with bibliography: none)")
         return self
+
+    @property
+    def has_bibliography(self) -> bool:
+        """False for a task that explicitly has no reference bibliography (bibliography: none)."""
+        return self.bibliography != "none"
 
     def compute_hash(self) -> str:
         """Hash of everything but the stored hash itself."""
         return content_hash(self.model_dump(mode="json", exclude={"content_hash"}))
+
+    @model_serializer(mode="wrap")
+    def _default_bibliography_unwritten(self, handler):
+        """`bibliography` is written only when it is not the default, so existing task files and hashes stay."""
+        data = handler(self)
+        if isinstance(data, dict) and self.bibliography == "reference":
+            data.pop("bibliography", None)
+        return data
 
     def paper(self, paper_id: str) -> Paper:
         return self._by_id()[paper_id]
@@ -205,6 +251,15 @@ class Task(Strict):
         return "reference" if paper_id in self.reference_set else None
 
 
+def _first_repeat(values: list[str], message: str) -> None:
+    """Raise ValueError(message) for the first value seen before (i: its index, j: the first one, v: the value)."""
+    first: dict[str, int] = {}
+    for i, v in enumerate(values):
+        if v in first:
+            raise ValueError(message.format(i=i, j=first[v], v=v))
+        first[v] = i
+
+
 class Section(Strict):
     """A heading of the review: level (1 = '#') and title; offset is its character position in text."""
 
@@ -222,6 +277,7 @@ class Citation(Strict):
     paper_ids: list[str | None] = Field(default_factory=list)
     section: str | None = None
     offset: int = 0
+    style: str | None = None  # marker style (harness.readers.markers): numeric, author-year, bare, latex, ...
 
 
 class ReferenceEntry(Strict):
@@ -237,6 +293,8 @@ class ReferenceEntry(Strict):
     url: str | None = None
     paper_id: str | None = None
     match: str | None = None
+    aliases: list[str] = Field(default_factory=list)  # other numbers sharing this entry ("1 3 7 Title url")
+    ref_class: str | None = None  # harness.refclass: in_task, known, identified, web, unidentified, ...
 
 
 class StageUsage(Strict):

@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 
 from harness.models import (
     Paper,
+    ReferenceEntry,
     Review,
     normalize_arxiv_id,
     normalize_title,
@@ -45,6 +46,7 @@ YEAR_TOLERANCE = 1
 FUZZY_MIN_CHARS = 12
 
 _CITE_KEY = re.compile(r"^cite_(\d+)$")
+_DOI_IN_URL = re.compile(r"(10\.\d{4,9}/[^\s?#]+)")
 _DOI_PREFIX = re.compile(r"^(?:https?://)?(?:dx\.)?(?:doi\.org/)?(?:doi:\s*)?", re.IGNORECASE)
 
 
@@ -59,6 +61,8 @@ class ResolutionReport(BaseModel):
     dangling: list[str] = Field(default_factory=list, description="distinct in-text keys with no reference entry")
     uncited: list[str] = Field(default_factory=list, description="entry keys never cited in the text")
     matches: dict[str, str] = Field(default_factory=dict, description="key -> resolved paper id (entries and cite_N)")
+    classes: dict[str, str] = Field(default_factory=dict,
+                                    description="entry key (and shared numbers, cite_N keys) -> reference class")
     cited_paper_ids: list[str] = Field(default_factory=list, description="distinct resolved papers cited in the text")
 
     @computed_field  # type: ignore[prop-decorator]
@@ -67,6 +71,18 @@ class ResolutionReport(BaseModel):
         return {"resolved": len(self.resolved), "unresolved": len(self.unresolved),
                 "duplicates": len(self.duplicates), "dangling": len(self.dangling),
                 "uncited": len(self.uncited)}
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def class_counts(self) -> dict[str, int]:
+        """Reference entries per class (shared numbers and cite_N keys counted once per entry/key)."""
+        out: dict[str, int] = {}
+        for c in self.entry_classes.values():
+            out[c] = out.get(c, 0) + 1
+        return out
+
+    entry_classes: dict[str, str] = Field(default_factory=dict, description="entry key -> class (entries only)")
+    verified_online: int = Field(0, description="references looked up online (harness.verify); 0 = not run")
 
 
 class ResolvedReview(BaseModel):
@@ -83,7 +99,15 @@ def _norm_doi(doi: str | None) -> str | None:
     return d or None
 
 
-class _Index:
+def paper_doi(p: Paper) -> str | None:
+    """A paper's DOI: its doi field, else one embedded in its URL (doi.org/…, dl.acm.org/doi/…)."""
+    if p.doi:
+        return _norm_doi(p.doi)
+    m = _DOI_IN_URL.search(p.url or "")
+    return _norm_doi(m.group(1)) if m else None
+
+
+class PaperIndex:
     """Candidate papers indexed by arXiv id, DOI and normalised title; fuzzy lookups on titles."""
 
     def __init__(self, papers: Iterable[Paper], pooled_ids: Iterable[str] = ()):
@@ -96,7 +120,7 @@ class _Index:
             for aid in (p.arxiv_id, normalize_arxiv_id(p.id)):
                 if aid:
                     self.by_arxiv.setdefault(aid, p.id)
-            doi = _norm_doi(p.doi)
+            doi = paper_doi(p)
             if doi:
                 self.by_doi.setdefault(doi, p.id)
             t = normalize_title(p.title)
@@ -130,16 +154,25 @@ class _Index:
         return None, None
 
 
+_Index = PaperIndex  # the name other modules used before
+
+
 def _raw_key(raw: str) -> str:
     """Entry text without its leading [n] and with spacing/case normalised: identical-entry detection."""
     return re.sub(r"\s+", " ", re.sub(r"^\s*\[\d+\]\s*", "", raw)).strip().lower()
 
 
 def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable[str] = (),
-                   pool_order: Sequence[Paper] | None = None, *, index: _Index | None = None) -> ResolvedReview:
-    """Resolve a review's entries and citations against `papers` (+ pooled arXiv ids); returns a filled copy."""
+                   pool_order: Sequence[Paper] | None = None, *, index: PaperIndex | None = None,
+                   known: PaperIndex | None = None, papers_are_task: bool = True) -> ResolvedReview:
+    """Resolve a review's entries and citations against `papers` (+ pooled arXiv ids); returns a filled copy.
+
+    Each entry (and each cite_N key) gets a class (`harness.refclass`): `known` = matched by the `known`
+    index (the harness's paper index) but not by `papers`. With papers_are_task=False (`papers` is the file's
+    own list, as `harness inspect` without a task does), a match to `papers` is not evidence: such entries are
+    classed by the known index and their identifiers like any other."""
     out = review.model_copy(deep=True)
-    index = index or _Index(papers, pooled_ids)
+    index = index or PaperIndex(papers, pooled_ids)
     report = ResolutionReport()
 
     first_for_paper: dict[str, str] = {}
@@ -149,6 +182,9 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
     for entry in out.references:
         pid, how = index.match(entry.arxiv_id, entry.doi, entry.title, entry.year)
         entry.paper_id, entry.match = pid, how
+        entry.ref_class = _entry_class(entry, pid, how, known, papers_are_task)
+        report.classes[entry.key] = entry.ref_class
+        report.entry_classes.setdefault(entry.key, entry.ref_class)
         (report.resolved if pid else report.unresolved).append(entry.key)
         first_key = None
         raw = _raw_key(entry.raw)
@@ -163,11 +199,13 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
             first_for_paper.setdefault(pid, entry.key)
         if raw:
             first_for_raw.setdefault(raw, entry.key)
-        if entry.key not in entry_keys:  # a repeated key cites its first entry
-            entry_keys.add(entry.key)
-            key_to_paper[entry.key] = pid
-            if pid:
-                report.matches[entry.key] = pid
+        for key in [entry.key, *entry.aliases]:
+            if key not in entry_keys:  # a repeated key cites its first entry
+                entry_keys.add(key)
+                key_to_paper[key] = pid
+                report.classes.setdefault(key, entry.ref_class)
+                if pid:
+                    report.matches[key] = pid
 
     ordered = list(out.papers) or list(pool_order if pool_order is not None else papers)
     dangling: dict[str, None] = {}
@@ -185,9 +223,10 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
                 n = int(m.group(1)) if m else 0
                 if m and 1 <= n <= len(ordered):
                     p = ordered[n - 1]
-                    pid, _ = index.match(p.arxiv_id or p.id, p.doi, p.title, p.year)
+                    pid, how = index.match(p.arxiv_id or p.id, p.doi, p.title, p.year)
                     if pid:
                         report.matches[key] = pid
+                    report.classes[key] = _paper_class(p, pid, how, known, papers_are_task)
                 else:
                     dangling[key] = None
             ids.append(pid)
@@ -195,9 +234,34 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
                 cited_papers[pid] = None
         cit.paper_ids = ids
     report.dangling = list(dangling)
-    report.uncited = [e.key for e in out.references if e.key not in cited_keys]
+    report.uncited = [e.key for e in out.references
+                      if e.key not in cited_keys and not any(a in cited_keys for a in e.aliases)]
     report.cited_paper_ids = list(cited_papers)
     return ResolvedReview(review=out, report=report)
+
+
+def _entry_class(entry: ReferenceEntry, pid: str | None, how: str | None, known: PaperIndex | None,
+                 papers_are_task: bool) -> str:
+    """The class of one entry from its resolution and identifiers."""
+    from harness.refclass import classify
+
+    in_task = bool(pid) and papers_are_task and how != "pooled-arxiv"
+    in_known = (bool(pid) and how == "pooled-arxiv") or (
+        not in_task and known is not None
+        and known.match(entry.arxiv_id, entry.doi, entry.title, entry.year)[0] is not None)
+    return classify(in_task, in_known, entry.arxiv_id, entry.doi, [entry.url] if entry.url else [])[0]
+
+
+def _paper_class(p: Paper, pid: str | None, how: str | None, known: PaperIndex | None,
+                 papers_are_task: bool) -> str:
+    """The class of a cite_N key from the pool paper it names."""
+    from harness.refclass import classify
+
+    in_task = bool(pid) and papers_are_task and how != "pooled-arxiv"
+    in_known = not in_task and known is not None and known.match(p.arxiv_id or p.id, p.doi, p.title,
+                                                                 p.year)[0] is not None
+    return classify(in_task, in_known, p.arxiv_id or normalize_arxiv_id(p.id), p.doi,
+                    [p.url] if p.url else [])[0]
 
 
 _TASK_INDEX: dict[tuple, _Index] = {}
@@ -215,8 +279,14 @@ def _task_index(task: Task) -> _Index:
     return _TASK_INDEX[key]
 
 
-def resolve_for_task(review: Review, task: Task) -> ResolvedReview:
-    """Resolve against a task: its papers (bibliography ∪ pool), its pooled ids; cite_N by the task's pool order."""
+def resolve_for_task(review: Review, task: Task, known: PaperIndex | None = None) -> ResolvedReview:
+    """Resolve against a task: its papers (bibliography ∪ pool), its pooled ids; cite_N by the task's pool order.
+
+    `known` is the paper index for the `known` class (default: `harness.paper_index.paper_index()`)."""
+    if known is None:
+        from harness.paper_index import paper_index
+
+        known = paper_index()
     return resolve_review(review, task.papers, task.pooled_reference_ids, pool_order=task.pool_papers(),
-                          index=_task_index(task))
+                          index=_task_index(task), known=known)
 

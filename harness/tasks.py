@@ -43,7 +43,12 @@ def load_task_file(path: str | Path) -> Task:
 
 
 def load_suite(tasks_dir: str | Path | None = None) -> dict[str, Task]:
-    """Every task file in a dir (default: default_tasks_dir()), by id, in id order; ids must be unique."""
+    """Every task file in a dir (default: default_tasks_dir()), by id, in id order; ids must be unique.
+    `hf:PATH_OR_ID` loads a dataset written by `harness tasks export --format hf` instead."""
+    if str(tasks_dir or "").startswith("hf:"):
+        from harness.hf_tasks import load_hf_suite
+
+        return load_hf_suite(str(tasks_dir)[3:])
     root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
     if not root.is_dir():
         raise HarnessError("tasks dir not found", path=root,
@@ -68,12 +73,16 @@ def task_files(root: Path) -> list[Path]:
 
 
 def get_task(task_id: str, tasks_dir: str | Path | None = None) -> Task:
-    """One task by id (or by path to a task file); HarnessError listing the known ids when unknown."""
+    """One task by id or by path to a task file (the one resolver behind every --task); HarnessError listing
+    the known ids when unknown."""
     as_path = Path(task_id)
     if as_path.suffix.lower() in TASK_SUFFIXES and as_path.is_file():
         return load_task_file(as_path)
-    root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
-    for suffix in TASK_SUFFIXES:  # fast path: <id>.json holds task <id> (the builder's layout)
+    if as_path.suffix.lower() in TASK_SUFFIXES or os.sep in task_id or "/" in task_id:
+        raise HarnessError("task file not found", path=as_path, hint="give a task id or an existing task file")
+    hf = str(tasks_dir or "").startswith("hf:")  # a `datasets` export: no per-file fast path
+    root = str(tasks_dir) if hf else Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
+    for suffix in () if hf else TASK_SUFFIXES:  # fast path: <id>.json holds task <id> (the builder's layout)
         candidate = root / f"{task_id}{suffix}"
         if candidate.is_file():
             task = load_task_file(candidate)
@@ -87,18 +96,15 @@ def get_task(task_id: str, tasks_dir: str | Path | None = None) -> Task:
 
 def load_task_dataset(path_or_hf_id: str | Path, split: str = "train") -> dict[str, Task]:
     """Tasks from a `datasets` source: a local JSON/JSONL export (one row per task) or a HF dataset id (online)."""
+    src = Path(path_or_hf_id)
+    if src.exists():  # read directly: a bad line is named by its number, and no progress bars are printed
+        from harness.task_export import load_task_export
+
+        return load_task_export(src)
     import datasets  # heavy import: only when used
 
-    src = Path(path_or_hf_id)
     try:
-        if src.exists():
-            files = [str(p) for p in sorted(src.iterdir()) if p.suffix.lower() in (".json", ".jsonl")] \
-                if src.is_dir() else [str(src)]
-            if not files:
-                raise HarnessError("no .json/.jsonl files in dataset dir", path=src)
-            ds = datasets.load_dataset("json", data_files=files, split=split)
-        else:
-            ds = datasets.load_dataset(str(path_or_hf_id), split=split)
+        ds = datasets.load_dataset(str(path_or_hf_id), split=split)
     except HarnessError:
         raise
     except Exception as exc:  # datasets raises many types (offline, schema, missing files)
@@ -130,7 +136,7 @@ def task_counts(task: Task) -> dict[str, Any]:
         "pool": {r: sum(1 for i in task.pool if i.role == r) for r in ROLES},
         "papers": len(task.papers),
         "pooled_reference_ids": len(task.pooled_reference_ids),
-        "target_words": [task.target_words.min, task.target_words.max],
+        "target_words": [task.target_words.min, task.target_words.max] if task.target_words else None,
         "target_references": [task.target_references.min, task.target_references.max],
         "since": task.since,
         "surveybench_topic": task.surveybench_topic,
@@ -149,10 +155,14 @@ def _parse(text: str, path: Path) -> Any:
         except json.JSONDecodeError as exc:
             raise HarnessError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=path,
                                line=exc.lineno) from None
+        except RecursionError:
+            raise HarnessError("JSON nested too deeply to read", path=path) from None
     import yaml
 
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise HarnessError("YAML nested too deeply to read", path=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

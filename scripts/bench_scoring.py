@@ -1,13 +1,33 @@
-"""Benchmark: warm time of all offline scorer families on the seed, split into model inference and the rest.
+"""Benchmark scoring (prints figures, no asserts): the seed, the default run's 48 cells, peak RSS of each.
 
-Run: .venv/bin/python scripts/bench_scoring.py [--repeat 5]   (target: <= 2 s warm on 2 cores)
+Part `seed`: all offline scorer families on the seed review: cold (model load + calibration), model warm with
+the text cache emptied, fully warm; then the same from a new embedder whose vectors and calibrations come from
+the disk caches (what a second process sees).
+
+Part `cells`: the default experiment's 48 cells (12 tasks x its 4 generators, one seed). Its two local-Gemma
+generators are stood in for by the same strategies against a local OpenAI-compatible server (no model to run);
+the two offline baselines are the real ones. Scoring time of all 48 cells with
+  cold       every cell as in a fresh process: no text embedding or calibration reused (model kept loaded),
+  run-level  one run: embeddings and calibrations computed once and shared by all cells (no disk cache),
+  disk       a new run over tasks seen before: task paper/topic/outline embeddings and calibrations read from
+             disk, review texts embedded anew; and a rescore of the same run (everything on disk).
+
+Each part runs in its own process and prints its peak RSS; `cells` stands in for the harness process of a default
+run (generation + scoring; the llama.cpp server is a separate process). The load average is printed beside.
+
+    .venv/bin/python scripts/bench_scoring.py [--part seed|cells|all] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,37 +35,62 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_dda1134d5bb5babb.txt"
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seeds" / "000_dda1134d5bb5babb.txt"
+SERVER = REPO / "tests" / "runner" / "openai_server.py"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--seed", type=Path, default=SEED)
-    ap.add_argument("--task", default="stfm-since-2024")
-    args = ap.parse_args()
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (5 min {five:.2f}) on {os.cpu_count()} cores"
 
-    from harness.embeddings import get_embedder
+
+def peak_rss() -> str:
+    return f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+
+
+def forget_in_memory() -> None:
+    """Drop every in-process cache of embeddings and calibrations (the disk caches stay)."""
+    from harness import embeddings
+    from harness.scorers import calibration_cache, relevance, support
+
+    relevance._CACHE.clear()
+    support._CACHE.clear()
+    calibration_cache.clear_memory()
+    embeddings._embedder = None
+
+
+def embedder_sharing(model, disk) -> object:
+    """A new embedder (empty text cache) over an already loaded model, with the given disk store or none."""
+    from harness.embeddings import Embedder
+
+    e = Embedder(disk_cache=disk or False)
+    e._model = model
+    return e
+
+
+# ----- part: seed ---------------------------------------------------------------------------------------------
+
+
+def part_seed(repeat: int, task_id: str) -> None:
+    from harness.embedding_store import FILE, EmbeddingStore
+    from harness.embeddings import DIM, get_embedder
     from harness.readers import read_review
+    from harness.resolve import resolve_for_task
     from harness.scorers import FAMILIES, OFFLINE_FAMILIES, ScoringContext, score_review
     from harness.tasks import get_task
 
+    print(f"[seed] start: {load()}")
+    os.environ["HARNESS_DISK_CACHE"] = "0"
     t0 = time.perf_counter()
-    task = get_task(args.task)
-    review = read_review(args.seed)
-    ctx = ScoringContext()
+    task, review = get_task(task_id), read_review(SEED)
     emb = get_embedder()
-    score_review(review, task, ctx, OFFLINE_FAMILIES)  # cold: loads the model, calibrates the task
-    print(f"cold run (model load + calibration + scoring): {time.perf_counter() - t0:.2f} s")
-
-    from harness import embeddings
-    from harness.resolve import resolve_for_task
-
+    score_review(review, task, ScoringContext(), OFFLINE_FAMILIES)
+    print(f"[seed] cold (model load + calibration + scoring): {time.perf_counter() - t0:.2f} s")
     totals, infer, per_family = [], [], {f: [] for f in OFFLINE_FAMILIES}
-    for _ in range(args.repeat):
-        embeddings._embedder = None  # fresh text cache, same loaded model: repeated texts are re-embedded
-        fresh = embeddings.get_embedder()
-        fresh._model = emb.model
+    for _ in range(repeat):
+        forget_in_memory()
+        fresh = embedder_sharing(emb.model, None)
         ctx = ScoringContext(embedder=lambda: fresh)
         start = time.perf_counter()
         resolved = resolve_for_task(review, task)
@@ -56,21 +101,191 @@ def main() -> None:
         totals.append(time.perf_counter() - start)
         infer.append(fresh.inference_seconds)
     total, model = statistics.median(totals), statistics.median(infer)
-    print(f"model warm, text cache emptied (median of {args.repeat}): {total:.3f} s = model inference "
-          f"{model:.3f} s ({fresh.encoded_texts} texts) + rest {total - model:.3f} s")
+    print(f"[seed] model warm, text cache and calibrations emptied (median of {repeat}): {total:.3f} s = model "
+          f"inference {model:.3f} s ({fresh.encoded_texts} texts) + rest {total - model:.3f} s")
     for fam, ts in per_family.items():
-        print(f"  {fam:10s} {statistics.median(ts):.3f} s")
-    ctx = ScoringContext(embedder=lambda: fresh)
+        print(f"[seed]   {fam:10s} {statistics.median(ts):.3f} s")
     warm = []
-    for _ in range(args.repeat):
-        before = fresh.inference_seconds
+    for _ in range(repeat):
         start = time.perf_counter()
         score_review(review, task, ctx, OFFLINE_FAMILIES)
-        warm.append((time.perf_counter() - start, fresh.inference_seconds - before))
-    w, wi = statistics.median(t for t, _ in warm), statistics.median(i for _, i in warm)
-    print(f"fully warm (model, calibrations and text embeddings cached; target <= 2 s): {w:.3f} s = model "
-          f"inference {wi:.3f} s + rest {w - wi:.3f} s")
-    print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        warm.append(time.perf_counter() - start)
+    print(f"[seed] fully warm (in memory): {statistics.median(warm):.3f} s")
+    with tempfile.TemporaryDirectory() as d:
+        os.environ["HARNESS_DISK_CACHE"] = "1"
+        os.environ["HARNESS_CACHE_DIR"] = d
+        store = EmbeddingStore(Path(d) / FILE, DIM)
+        forget_in_memory()
+        filler = embedder_sharing(emb.model, store)
+        score_review(review, task, ScoringContext(embedder=lambda: filler), OFFLINE_FAMILIES)
+        forget_in_memory()
+        reader = embedder_sharing(None, store)  # no model at all: it loads only on a miss
+        start = time.perf_counter()
+        score_review(review, task, ScoringContext(embedder=lambda: reader), OFFLINE_FAMILIES)
+        print(f"[seed] new process, disk caches warm: {time.perf_counter() - start:.3f} s, "
+              f"model loads {reader.model_loads}, texts from disk {reader.disk_hits}")
+        store.close()
+    print(f"[seed] end: {load()}; peak RSS of scoring the seed: {peak_rss()}")
+
+
+# ----- part: cells --------------------------------------------------------------------------------------------
+
+
+def default_stand_in(api_base: str, tmp: Path):
+    """The default experiment with its local-model generators pointed at the test server (generation only)."""
+    from harness.config import load_config
+
+    cfg = load_config(None).model_dump(mode="json", by_alias=True)
+    for g in cfg["generators"]:
+        if g["kind"] == "llm":
+            g.update(model="openai/bench", api_base=api_base)
+    cfg["concurrency"] = {"global": 8}
+    cfg["scorers"] = {"families": []}
+    cfg["output_dir"] = str(tmp / "results")
+    cfg["cache_dir"] = str(tmp / "cache")
+    from harness.config import ExperimentConfig
+
+    return ExperimentConfig.from_dict(cfg)
+
+
+def score_all(gens, suite, ctx_for) -> float:
+    from harness.runner import score_generation
+    from harness.scorers import OFFLINE_FAMILIES
+
+    start = time.perf_counter()
+    for cell, gen in gens.items():
+        score_generation(gen, suite[gen.task_id], OFFLINE_FAMILIES, ctx_for(cell))
+    return time.perf_counter() - start
+
+
+def prefill_task_level(suite, embedder) -> None:
+    """What a run computes once per task: calibrations and the embeddings of paper titles, abstracts, topic, outline."""
+    from harness.scorers.calibration_cache import disk_cached
+    from harness.scorers.relevance import calibrate
+    from harness.scorers.support import calibrate_support
+
+    for task in suite.values():
+        disk_cached(calibrate)(task, embedder)
+        disk_cached(calibrate_support)([p for p in task.papers if p.abstract], embedder)
+        embedder.encode([p.title for p in task.papers] + [task.topic])
+
+
+def part_cells() -> None:
+    from harness.embedding_store import FILE, EmbeddingStore
+    from harness.embeddings import DIM, get_embedder
+    from harness.runner import run_experiment
+    from harness.runner.store import read_generations
+    from harness.scorers import ScoringContext
+    from harness.tasks import load_suite
+
+    print(f"[cells] start: {load()}")
+    suite = load_suite()
+    srv = subprocess.Popen([sys.executable, str(SERVER), "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        api_base = srv.stdout.readline().strip()
+        with tempfile.TemporaryDirectory() as d:
+            tmp = Path(d)
+            os.environ["HARNESS_CACHE_DIR"] = str(tmp / "cache")
+            os.environ["HARNESS_DISK_CACHE"] = "0"
+            t0 = time.perf_counter()
+            s = run_experiment(default_stand_in(api_base, tmp), tasks=suite, progress=False)
+            gens = read_generations(s.run_dir)
+            print(f"[cells] generated {len(gens)} cells in {time.perf_counter() - t0:.1f} s (model load included)")
+            emb = get_embedder()
+            model = emb.model
+            forget_in_memory()
+            fresh = {}
+
+            def cold_ctx(cell):
+                forget_in_memory()
+                fresh[cell] = embedder_sharing(model, None)
+                return ScoringContext(embedder=lambda: fresh[cell])
+
+            cold = score_all(gens, suite, cold_ctx)
+            forget_in_memory()
+            shared = embedder_sharing(model, None)
+            run_level = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: shared))
+            os.environ["HARNESS_DISK_CACHE"] = "1"
+            store = EmbeddingStore(tmp / "cache" / FILE, DIM)
+            forget_in_memory()
+            prefill_task_level(suite, embedder_sharing(model, store))
+            forget_in_memory()
+            task_disk = embedder_sharing(model, store)
+            disk_new = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: task_disk))
+            forget_in_memory()
+            everything = embedder_sharing(None, store)
+            disk_rescore = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: everything))
+            store.close()
+    finally:
+        srv.terminate()
+        srv.wait(timeout=10)
+    n = len(gens)
+    print(f"[cells] scoring {n} cells, cold (nothing reused across cells): {cold:.2f} s")
+    print(f"[cells] scoring {n} cells, run-level caches (shared embeddings + calibrations): {run_level:.2f} s "
+          f"({cold / run_level:.1f}x faster than cold)")
+    print(f"[cells] scoring {n} cells, new run over known tasks (task-level work from disk): {disk_new:.2f} s "
+          f"({cold / disk_new:.1f}x), model inference {task_disk.inference_seconds:.2f} s")
+    print(f"[cells] rescoring the same {n} cells, everything on disk: {disk_rescore:.2f} s ({cold / disk_rescore:.1f}x), "
+          f"model loads {everything.model_loads}")
+    print(f"[cells] end: {load()}; peak RSS (stand-in for a default run's harness process): {peak_rss()}")
+
+
+def run_on_cases(task, ctx) -> None:
+    """Run-on text (a looping small model): one line of `[1]` markers and no full stop, 450 KB and 5.4 MB.
+
+    Goals (issue 14): the 450 KB case under 5 s, the 5.4 MB case under 60 s, for the citations family."""
+    from harness.readers import parse_text
+    from harness.resolve import resolve_for_task
+    from harness.scorers import FAMILIES
+
+    title = next(p.title for p in task.papers if p.abstract)
+    for label, markers in (("450 KB", 50_000), ("5.4 MB", 600_000)):
+        line = "loop [1] " * markers  # 9 characters a marker
+        t0 = time.perf_counter()
+        review = parse_text(f"# Loop\n\n{line}\n\n## References\n\n[1] {title}\n", format="markdown")
+        t_read = time.perf_counter() - t0
+        resolved = resolve_for_task(review, task)
+        t1 = time.perf_counter()
+        scores = FAMILIES["citations"](resolved, task, ctx)
+        t_cit = time.perf_counter() - t1
+        rate = next(s for s in scores if s.name == "citations.support_rate")
+        print(f"run-on {label} ({len(line) / 1e6:.2f} MB, {len(review.citations)} markers): read {t_read:.2f} s, "
+              f"citations family {t_cit:.2f} s (support: {rate.status}, "
+              f"capped sentences {rate.details.get('sentences_capped')})")
+
+
+if __name__ == "__main__":
+    main()
+
+# ----- part: run-on ------------------------------------------------------------------------------------------
+
+
+def part_run_on(task_id: str) -> None:
+    """Run-on text: the citations family on one looping line (issue 14's 450 KB and 5.4 MB cases)."""
+    from harness.scorers import ScoringContext
+    from harness.tasks import get_task
+
+    print(f"[run-on] start: {load()}")
+    run_on_cases(get_task(task_id), ScoringContext())
+    print(f"[run-on] end: {load()}; peak RSS: {peak_rss()}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=["seed", "cells", "run-on", "all"], default="all")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--task", default="stfm-since-2024")
+    args = ap.parse_args()
+    if args.part == "seed":
+        part_seed(args.repeat, args.task)
+    elif args.part == "cells":
+        part_cells()
+    elif args.part == "run-on":
+        part_run_on(args.task)
+    else:  # each part in its own process, so each peak RSS is its own
+        for part in ("seed", "cells", "run-on"):
+            subprocess.run([sys.executable, __file__, "--part", part, "--repeat", str(args.repeat),
+                            "--task", args.task], check=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """Evaluate literature-review generators."""
+    from harness.errors import set_warning_sink
+
+    # what was lost or replaced reading the user's files is said on stderr, one line each, while a command runs
+    set_warning_sink(lambda message: typer.echo(f"warning: {message}", err=True))
+    ctx.call_on_close(lambda: set_warning_sink(None))

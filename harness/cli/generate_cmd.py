@@ -47,7 +47,7 @@ def local_llm_status() -> None:
 
 @app.command("generate")
 def generate(
-    task: str = typer.Option(..., "--task", help="task id (see `harness tasks list`)"),
+    task: str = typer.Option(..., "--task", help="task id (see `harness tasks list`) or task file"),
     generator: str = typer.Option("llm", "--generator", help="kind: llm, extractive, recent_papers, replay"),
     strategy: str = typer.Option("zero_shot", "--strategy",
                                  help="zero_shot, plan_then_write, outline_sections, closed_book"),

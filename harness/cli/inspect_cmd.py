@@ -31,10 +31,14 @@ def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
         "topic": review.topic,
         "words": count_words(review.text),
         "sections": [{"level": s.level, "title": s.title} for s in review.sections],
-        "citations": {"markers": len(keys), "distinct": len(set(keys)), "dangling": len(report.dangling)},
+        "citations": {"markers": len(keys), "distinct": len(set(keys)), "dangling": len(report.dangling),
+                      "groups": len(review.citations), "styles": _styles(review)},
         "references": {"entries": len(review.references), "resolved": len(report.resolved),
                        "unresolved": len(report.unresolved), "duplicates": len(report.duplicates),
-                       "uncited": len(report.uncited)},
+                       "uncited": len(report.uncited), "classes": report.class_counts,
+                       "list": [{"key": e.key, "aliases": e.aliases, "class": e.ref_class, "title": e.title,
+                                 "arxiv_id": e.arxiv_id, "doi": e.doi, "url": e.url, "paper_id": e.paper_id}
+                                for e in review.references]},
         "pool_papers": pool_papers,
         "usage": usage,
         "ends_mid_sentence": ends_mid_sentence(review.text),
@@ -42,38 +46,56 @@ def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
     }
 
 
-PathArg = typer.Argument(..., help="A generator output (report .txt, markdown, AutoSurvey JSON, ref.json).")
+def _styles(review) -> dict[str, int]:
+    """Citation groups per marker style."""
+    out: dict[str, int] = {}
+    for c in review.citations:
+        out[c.style or "numeric"] = out.get(c.style or "numeric", 0) + 1
+    return out
+
+
+PathArg = typer.Argument(..., help="Generator outputs (report .txt, markdown, AutoSurvey JSON, ref.json, LaTeX).")
 
 
 @app.command("inspect")
 def inspect(
-    path: Path = PathArg,
+    paths: list[Path] = PathArg,
     task: str | None = typer.Option(None, "--task", help="Resolve against this task's papers and pool."),
     format: str | None = typer.Option(None, "--format", help="Force a format: litreview-report, markdown, "
-                                         "autosurvey-json, cite-n, surveybench-ref."),
-    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
+                                         "autosurvey-json, cite-n, surveybench-ref, latex."),
+    bib: Path | None = typer.Option(None, "--bib", help="BibTeX file for a LaTeX review (default: a .bib beside "
+                                    "the .tex)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
 ) -> None:
-    """Parse PATH and show words, sections, citations, references (resolved / unresolved / duplicates), usage.
+    """Parse each PATH and show words, sections, citations, references (with their classes), usage.
 
-    Without --task, references resolve against the papers the file itself lists (e.g. "Papers Used")."""
+    Without --task, references resolve against the papers the file itself lists (e.g. "Papers Used"), but only
+    the harness's paper index and the references' own identifiers decide their class."""
+    from harness.paper_index import paper_index
     from harness.readers import read_review
+    from harness.readers.cite_n import CITE_N_NO_POOL
     from harness.resolve import resolve_for_task, resolve_review
 
-    review = read_review(path, format=format)
+    t = None
     if task:
         from harness.tasks import get_task
 
         t = get_task(task)
-        resolved = resolve_for_task(review, t)
-        pool_papers: int | None = len(t.pool)
-    else:
-        resolved = resolve_review(review, review.papers)
-        pool_papers = len(review.papers) or None
-    summary = inspect_summary(resolved, pool_papers)
-    if as_json:
-        typer.echo(json.dumps(summary, ensure_ascii=False))
-        return
-    _print_table(str(path), summary)
+    for path in paths:
+        review = read_review(path, format=format, bib=bib)
+        if t is not None:
+            resolved = resolve_for_task(review, t)
+            pool_papers: int | None = len(t.pool)
+        else:
+            resolved = resolve_review(review, review.papers, known=paper_index(), papers_are_task=False)
+            pool_papers = len(review.papers) or None
+            if any(k.startswith("cite_") for c in review.citations for k in c.keys) and not review.papers:
+                resolved.review.warnings.append(CITE_N_NO_POOL)
+        summary = inspect_summary(resolved, pool_papers)
+        if as_json:
+            typer.echo(json.dumps({"path": str(path), **summary}, ensure_ascii=False))
+        else:
+            _print_table(str(path), summary)
 
 
 def _print_table(path: str, s: dict[str, Any]) -> None:
@@ -99,6 +121,8 @@ def _print_table(path: str, s: dict[str, Any]) -> None:
     row("citations", f"{c['markers']} markers, {c['distinct']} distinct keys, {c['dangling']} dangling")
     row("references", f"{r['entries']} entries: {r['resolved']} resolved, {r['unresolved']} unresolved, "
                       f"{r['duplicates']} duplicates, {r['uncited']} uncited")
+    row("reference classes", ", ".join(f"{n} {k}" for k, n in sorted(r["classes"].items())) or "-")
+    row("citation styles", ", ".join(f"{n} {k}" for k, n in sorted(c["styles"].items())) or "-")
     row("pool papers", s["pool_papers"] if s["pool_papers"] is not None else "-")
     u = s["usage"]
     if u:
@@ -111,6 +135,15 @@ def _print_table(path: str, s: dict[str, Any]) -> None:
     for w in s["warnings"]:
         row("warning", w)
     console.print(table)
+    if r["list"]:
+        refs = Table(title="references", show_header=True)
+        for col in ("key", "class", "title / identifier"):
+            refs.add_column(col)
+        for e in r["list"]:
+            ident = e["arxiv_id"] or e["doi"] or e["url"] or ""
+            key = e["key"] + (" " + " ".join(e["aliases"]) if e["aliases"] else "")
+            refs.add_row(Text(key), Text(e["class"] or "-"), Text(((e["title"] or "")[:90] + "  " + ident).strip()))
+        console.print(refs)
     if s["sections"]:
         outline = Table(title="sections", show_header=True)
         outline.add_column("level")

@@ -53,33 +53,42 @@ def compare_cmd(
     candidate: Path = typer.Argument(..., help="Candidate run directory."),
     metric: Optional[List[str]] = typer.Option(None, "--metric", help="Gated metric (pair each with --max-drop)."),
     max_drop: Optional[List[float]] = typer.Option(None, "--max-drop",
-                                                   help="Tolerated drop of the --metric at the same position."),
+                                                   help="Tolerated drop of the --metric at the same position "
+                                                        "(none given: every --metric gets the default 0)."),
     pair: Optional[List[str]] = typer.Option(None, "--pair", help="BASELINE_GEN=CANDIDATE_GEN (repeatable)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     n_boot: int = typer.Option(2000, "--n-boot", min=100, help="Bootstrap resamples."),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) when a gate is underpowered (fewer than 6 "
+                                                        "paired tasks) instead of passing with a warning."),
 ) -> None:
     """Paired comparison of two runs; exit 0 when no gated metric regressed, 1 on a regression, 2 on bad usage."""
-    from harness.compare import compare, format_table, parse_pairs
+    from harness.compare import compare, format_table, parse_pairs, underpowered_warning
 
     metric, max_drop = metric or [], max_drop or []
     try:
-        if len(max_drop) > len(metric):
-            raise HarnessError("more --max-drop than --metric options", field="--max-drop",
-                               hint="write --metric NAME --max-drop D for each gate")
-        # a --metric without its own --max-drop gates at zero tolerance (any significant drop fails)
-        gates = {m: (max_drop[i] if i < len(max_drop) else 0.0) for i, m in enumerate(metric)}
+        if max_drop and len(max_drop) != len(metric):
+            raise HarnessError(f"{len(metric)} --metric but {len(max_drop)} --max-drop options", field="--max-drop",
+                               hint="give one --max-drop per --metric (in the same order), or none for the default 0")
+        # no --max-drop at all: each --metric is gated at the documented default (shown in the table)
+        gates = {m: (max_drop[i] if max_drop else None) for i, m in enumerate(metric)}
         result = compare(baseline, candidate, gates=gates, pairs=parse_pairs(pair), n_boot=n_boot)
     except HarnessError as exc:  # exit 2 however the app is invoked, so 1 always means "regressed"
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None
+    code = result.exit_code(strict)
     if json_out:
         payload = result.model_dump(mode="json")
-        payload["passed"] = result.passed
+        payload["passed"] = code == 0
+        payload["strict"] = strict
         payload["regressed_metrics"] = list(dict.fromkeys(r.metric for r in result.regressions))
+        payload["underpowered_metrics"] = list(dict.fromkeys(r.metric for r in result.underpowered))
         import json
 
         typer.echo(json.dumps(payload, indent=2))
     else:
-        typer.echo(format_table(result))
+        typer.echo(format_table(result, strict=strict))
     sys.stdout.flush()
-    raise typer.Exit(code=0 if result.passed else 1)
+    weak = underpowered_warning(result)
+    if weak:
+        typer.echo(f"warning: {weak}", err=True)
+    raise typer.Exit(code=code)

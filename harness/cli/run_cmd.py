@@ -17,12 +17,12 @@ app.add_typer(cache_app, name="cache")
 def _config(config: Optional[Path], resume: Optional[Path]):
     """The config: the file given, else the resumed run's own (from its manifest), else the embedded default."""
     from harness.config import ExperimentConfig, load_config
-    from harness.runner.store import read_manifest
+    from harness.runner.store import read_run_config
 
     if config is not None:
         return load_config(config)
     if resume is not None:
-        return ExperimentConfig.from_dict(read_manifest(resume)["config"], source=str(resume / "manifest.json"))
+        return ExperimentConfig.from_dict(read_run_config(resume), source=str(resume / "manifest.json"))
     return load_config(None)
 
 
@@ -34,10 +34,17 @@ def run(
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", help="Where run directories go (default results/)."),
     tasks: Optional[List[str]] = typer.Option(None, "--tasks", help="Task ids or globs (repeatable); overrides config."),
     max_cells: Optional[int] = typer.Option(None, "--max-cells", min=1, help="Run at most N pending cells."),
+    max_failures: Optional[str] = typer.Option(
+        None, "--max-failures", help="Failed cells tolerated before exit 3: a count N, or a rate 0-1 (default 0)."),
 ) -> None:
-    """Run an experiment matrix (tasks x generators x seeds), score every cell, and write a run directory."""
+    """Run an experiment matrix (tasks x generators x seeds), score every cell, and write a run directory.
+
+    Exit 0 when every cell succeeded (or failures stay within --max-failures), 3 when the run finished with failed
+    cells, 2 on a usage or input error.
+    """
     from rich.console import Console
 
+    tolerance = parse_max_failures(max_failures)
     cfg = _config(config, resume)
     updates = {}
     if output_dir is not None:
@@ -69,6 +76,43 @@ def run(
         console.print(f"[yellow]budget_usd reached: {summary.cells_not_run} cells not run; "
                       f"raise budget_usd and resume with --resume {summary.run_dir}[/yellow]")
     console.print(f"results: {summary.run_dir}")
+    failed = _print_failures(console, summary)
+    if failed and not _tolerated(failed, summary.cells_total, tolerance):
+        raise typer.Exit(3)
+
+
+def parse_max_failures(value: Optional[str]) -> float:
+    """--max-failures: an integer count (>= 0) or a rate in [0, 1) given with a decimal point; default 0."""
+    if value is None:
+        return 0
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number < 0 or ("." in value and number > 1) or ("." not in value and not number.is_integer()):
+        raise HarnessError(f"--max-failures must be a count (e.g. 3) or a rate between 0 and 1 (e.g. 0.1), "
+                           f"not {value!r}", field="--max-failures")
+    return number if "." in value else int(number)
+
+
+def _tolerated(failed: int, total: int, tolerance: float) -> bool:
+    """A count tolerance compares cells; a rate (float) compares the share of all cells."""
+    if isinstance(tolerance, float):
+        return total > 0 and failed / total <= tolerance
+    return failed <= tolerance
+
+
+def _print_failures(console, summary) -> int:
+    """The failure summary grouped by cause (and the local server's diagnosis); the number of cells not done."""
+    from harness.runner.failures import summary_line
+
+    failed = sum(g.count for g in summary.failures)
+    line = summary_line(summary.failures)
+    if line:
+        console.print(f"[red]{line}[/red]", highlight=False)
+    if summary.cells_not_run:
+        console.print(f"[yellow]{summary.cells_not_run} cells not run (budget_usd reached)[/yellow]")
+    return failed + summary.cells_not_run
 
 
 def _print_estimates(console, cfg, rows) -> None:
@@ -95,22 +139,54 @@ def _print_estimates(console, cfg, rows) -> None:
 def rescore_cmd(
     run_dir: Path = typer.Argument(..., help="A run directory (results/<run-id>)."),
     scorers: Optional[List[str]] = typer.Option(None, "--scorers", help="Scorer families to recompute (repeatable)."),
+    support: Optional[str] = typer.Option(None, "--support", help="Add this support method's scores (nli, llm, "
+                                          "similarity) beside the run's own; recomputes only the citations family."),
+    support_model: Optional[str] = typer.Option(None, "--support-model", help="Model of --support (nli: "
+                                                "cross-encoder path or hub id; llm: litellm model)."),
 ) -> None:
     """Recompute scores from a run's stored generations (no provider call) and rewrite scores.parquet."""
+    from harness.cli.support_opts import support_setting
     from harness.runner.rescore import rescore
 
     if not run_dir.is_dir():
         raise HarnessError("run directory not found", path=run_dir)
-    fams = [f for s in scorers for f in s.split(",") if f] if scorers else None
-    df = rescore(run_dir, fams)
+    fams = [f.strip() for s in scorers for f in s.split(",") if f.strip()] if scorers else None  # `,`: []
+    extra = support_setting(support, support_model)
+    if extra is not None:
+        fams = fams or ["citations"]
+        if extra.method == "nli":
+            from harness.scorers.support import DEFAULT_NLI_MODEL
+            from harness.scorers.support_nli import load_cross_encoder
+
+            load_cross_encoder(extra.model or DEFAULT_NLI_MODEL)  # a missing model stops here, in one line
+    df = rescore(run_dir, fams, support=extra)
     typer.echo(f"rescored {df['cell'].n_unique()} cells: {df.height} score rows -> {run_dir / 'scores.parquet'}")
 
 
 def _cache(cache_dir: Optional[Path]):
+    """The existing response cache (never created here: a mistyped --cache-dir must not make a new one)."""
+    import sqlite3
+
     from harness.config import cache_file
     from harness.runner.cache import ResponseCache
 
-    return ResponseCache(cache_file(cache_dir))
+    path = cache_file(cache_dir)
+    if not path.is_file():
+        where = "--cache-dir" if cache_dir is not None else "the default location ($HARNESS_CACHE_DIR or " \
+                                                            "~/.cache/review-harness)"
+        raise HarnessError("the response cache does not exist", path=path,
+                           hint=f"check {where}; `harness run` creates the cache")
+    try:
+        return ResponseCache(path)
+    except sqlite3.DatabaseError as exc:
+        raise HarnessError(f"not a response cache: {exc}", path=path) from None
+
+
+def _interactive() -> bool:
+    """True when a person can answer a question (stdin and stdout are terminals)."""
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 @cache_app.command("stats")
@@ -124,9 +200,17 @@ def cache_stats(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", he
 
 
 @cache_app.command("clear")
-def cache_clear(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory.")) -> None:
-    """Delete every cached response."""
+def cache_clear(
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (asked only on a terminal)."),
+) -> None:
+    """Delete every cached response (asks first on a terminal unless --yes)."""
     with _cache(cache_dir) as cache:
+        if not yes and _interactive():
+            n = cache.stats()["entries"]
+            if not typer.confirm(f"delete all {n} cached responses in {cache.path}?", default=False):
+                typer.echo("nothing removed")
+                raise typer.Exit(code=1)
         n = cache.clear()
     typer.echo(f"removed {n} entries")
 

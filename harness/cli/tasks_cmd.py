@@ -48,7 +48,7 @@ def list_tasks(
     for r in rows:
         table.add_row(r["id"], str(r["reference_papers"]), str(r["with_arxiv_id"]),
                       f"{r['with_abstract']}/{r['pool_size']}", *(str(r["pool"][role]) for role in ROLES),
-                      str(r["pooled_reference_ids"]), f"{r['target_words'][0]}-{r['target_words'][1]}",
+                      str(r["pooled_reference_ids"]), f"{r['target_words'][0]}-{r['target_words'][1]}" if r["target_words"] else "-",
                       r["surveybench_topic"] or "-")
     console.print(table)
 
@@ -81,7 +81,8 @@ def show_task(
         f"pool: {c['pool_size']} papers, " + ", ".join(f"{k} {v}" for k, v in c["pool"].items())
         + f"; {c['with_abstract']} with abstract",
         f"pooled reference ids: {c['pooled_reference_ids']}; papers known: {c['papers']}",
-        f"target words: {task.target_words.min}-{task.target_words.max}; target references: "
+        f"target words: {f'{task.target_words.min}-{task.target_words.max}' if task.target_words else 'none'}; "
+        "target references: "
         f"{task.target_references.min}-{'open' if refs_max is None else refs_max}",
         f"SurveyBench topic: {task.surveybench_topic or '-'}",
     ]
@@ -93,13 +94,13 @@ def show_task(
 
 @tasks_app.command("validate")
 def validate_tasks(path: Path = typer.Argument(..., help="A task file (.json/.yaml/.yml), a dir of them, "
-                                                        "or a .jsonl dataset export.")) -> None:
+                                                        "a .jsonl dataset export, or hf:DIR_OR_ID.")) -> None:
     """Validate task files: prints 'ok N tasks', or the first problem (file, field, line) and exits 2."""
     from harness.errors import HarnessError
     from harness.tasks import load_suite, load_task_dataset, load_task_file
 
-    if path.is_dir():
-        n = len(load_suite(path))
+    if str(path).startswith("hf:") or path.is_dir():  # hf:DIR_OR_ID: a `tasks export --format hf` dataset
+        n = len(load_suite(str(path) if str(path).startswith("hf:") else path))
     elif path.suffix.lower() == ".jsonl":
         n = len(load_task_dataset(path))
     elif path.exists():
@@ -108,3 +109,112 @@ def validate_tasks(path: Path = typer.Argument(..., help="A task file (.json/.ya
     else:
         raise HarnessError("no such file or directory", path=path)
     typer.echo(f"ok {n} tasks")
+
+
+def _read_entries(path: Path, what: str):
+    """A .bib or .jsonl bibliography file as Entries (format by suffix)."""
+    from harness.errors import HarnessError
+    from harness.newtask.bibtex import read_bibtex
+    from harness.newtask.jsonl import read_papers_jsonl
+
+    if not path.is_file():
+        raise HarnessError("no such file", path=path, field=what)
+    if path.suffix.lower() == ".bib":
+        return read_bibtex(path)
+    if path.suffix.lower() in (".jsonl", ".json"):
+        return read_papers_jsonl(path)
+    raise HarnessError("expected a .bib or .jsonl file", path=path, field=what)
+
+
+@tasks_app.command("new")
+def new_task(
+    out: Path = typer.Option(..., "--out", help="Task file to write (.json, .yaml or .yml)."),
+    topic: str = typer.Option(..., "--topic", help="The review topic (what generators are asked to write about)."),
+    bib: Optional[Path] = typer.Option(None, "--bib", help="Reference bibliography as BibTeX."),
+    papers: Optional[Path] = typer.Option(None, "--papers", help="Reference bibliography as JSONL (one paper a line)."),
+    from_arxiv: Optional[str] = typer.Option(None, "--from-arxiv", help="arXiv id of a survey: its references "
+                                             "from Semantic Scholar (online; abstracts filled from arXiv)."),
+    task_id: Optional[str] = typer.Option(None, "--id", help="Task id (default: the --out file name)."),
+    outline: Optional[Path] = typer.Option(None, "--outline", help="Reference outline (markdown headings)."),
+    target_words: str = typer.Option("4000-6000", "--target-words", help="Word target MIN-MAX."),
+    reference_survey_title: Optional[str] = typer.Option(None, "--reference-survey-title",
+                                                         help="Title of the survey the bibliography comes from."),
+    pool: Optional[Path] = typer.Option(None, "--pool", help="Topical candidate papers (.bib or .jsonl) for the "
+                                        "pool; off-topic negatives come from the shipped distractor pools."),
+    pool_size: int = typer.Option(60, "--pool-size", min=1, help="Candidate pool size (half reference papers, a "
+                                  "quarter topical, a quarter off-topic)."),
+    min_papers: int = typer.Option(10, "--min-papers", min=1, help="Fewest usable bibliography entries to write."),
+    since: Optional[int] = typer.Option(None, "--since", help="Year the review should start from."),
+) -> None:
+    """Write a validated task file from a bibliography (--bib / --papers, offline) or a survey's arXiv id
+    (--from-arxiv, online). Bad entries are reported by key and line and dropped; the task is still written when
+    at least --min-papers remain, and its provenance lists what was dropped."""
+    from harness.errors import HarnessError
+    from harness.models import ReferenceSurvey
+    from harness.newtask.assemble import NewTaskSpec, build_task, file_source, parse_word_range, read_outline, \
+        write_task
+    from harness.shipped import off_topic_pools
+
+    given = [n for n, v in (("--bib", bib), ("--papers", papers), ("--from-arxiv", from_arxiv)) if v]
+    if len(given) != 1:
+        raise HarnessError("give exactly one of --bib, --papers, --from-arxiv" + (f" (got {', '.join(given)})"
+                                                                                 if given else ""))
+    sources = []
+    survey = ReferenceSurvey(title=reference_survey_title) if reference_survey_title else None
+    if from_arxiv:
+        from harness.newtask.scholar import ScholarClient, survey_entries
+
+        client = ScholarClient.from_env()
+        survey_found, entries, stats = survey_entries(from_arxiv, client)
+        survey = survey.model_copy(update={"arxiv_id": survey_found.arxiv_id}) if survey else survey_found
+        sources.append({"path": entries.source, "role": "references", "api": "Semantic Scholar Graph API; "
+                        "missing abstracts from the arXiv API", **stats})
+        typer.echo(f"Semantic Scholar: {stats['references']} references of {survey_found.title!r}; abstracts: "
+                   f"{stats['abstracts_from_s2']} from S2, {stats['abstracts_from_arxiv']} from arXiv, "
+                   f"{stats['without_abstract']} without; {client.requests} requests, {client.cache_hits} cached, "
+                   f"{client.retried} retried")
+    else:
+        path = bib or papers
+        entries = _read_entries(path, given[0])
+        sources.append(file_source(path, "bibliography"))
+    topical = _read_entries(pool, "--pool") if pool else None
+    if pool:
+        sources.append(file_source(pool, "topical_pool"))
+    off = off_topic_pools()
+    sources += [p.source() for p in off]
+    spec = NewTaskSpec(task_id=task_id or out.stem, topic=topic, target_words=parse_word_range(target_words),
+                       reference_survey=survey, outline=read_outline(outline) if outline else [], since=since,
+                       pool_size=pool_size, min_papers=min_papers)
+    task = build_task(spec, entries, topical, off, sources)
+    write_task(task, out)
+    counts = task.provenance["pool_recipe"]["counts"]
+    lines = [f"wrote {out}: task {task.id}, {len(task.reference_papers)} reference papers, pool {len(task.pool)} "
+             f"({', '.join(f'{k} {v}' for k, v in counts.items())}), hash {task.content_hash[:12]}"]
+    for label, probs in (("dropped", entries.dropped), ("ignored fields", [p for p in entries.problems
+                                                                            if p.action == "field ignored"])):
+        if probs:
+            lines.append(f"{len(probs)} {label} in {entries.source}:")
+            lines += [f"  {p}" for p in probs]
+    if topical is not None and topical.problems:
+        lines.append(f"{len(topical.problems)} problems in the --pool file {pool}:")
+        lines += [f"  {p}" for p in topical.problems]
+    typer.echo("\n".join(lines))
+
+
+@tasks_app.command("export")
+def export_tasks(
+    out: Path = typer.Argument(..., help="Output dir (created)."),
+    format: str = typer.Option("hf", "--format", help="hf: a Hugging Face `datasets` dataset (tasks, papers and "
+                               "pool tables as parquet, with a README naming them)."),
+    tasks_dir: Optional[Path] = DirOption,
+) -> None:
+    """Write the task suite as a dataset; load it back with `tasks: hf:DIR` in a config (or --dir hf:DIR)."""
+    from harness.errors import HarnessError
+    from harness.hf_tasks import export_suite
+    from harness.tasks import load_suite
+
+    if format != "hf":
+        raise HarnessError(f"unknown export format {format!r}", field="--format", hint="known: hf")
+    suite = load_suite(tasks_dir)
+    counts = export_suite(suite, out)
+    typer.echo(f"wrote {out}: " + ", ".join(f"{k} {v} rows" for k, v in counts.items()))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import os
 import time
@@ -45,6 +47,9 @@ def _litellm():
     import litellm
 
     litellm.suppress_debug_info = True
+    # httpx's own transport: litellm's aiohttp one leaks a ClientSession when concurrent calls race to create
+    # its cached client ("Unclosed client session" on stderr at garbage collection).
+    litellm.disable_aiohttp_transport = True
     return litellm
 
 
@@ -133,6 +138,8 @@ def price_cost(price: Price, input_tokens: int | None, output_tokens: int | None
 
 def map_cost(model: str, input_tokens: int | None, output_tokens: int | None) -> float | None:
     """USD cost from litellm's bundled price map, or None when the model is not in it."""
+    if not in_price_map(model):
+        return None
     ll = _litellm()
     try:
         cin, cout = ll.cost_per_token(model=model, prompt_tokens=input_tokens or 0,
@@ -142,6 +149,30 @@ def map_cost(model: str, input_tokens: int | None, output_tokens: int | None) ->
     return float(cin) + float(cout)
 
 
+@functools.lru_cache(maxsize=256)
+def in_price_map(model: str) -> bool:
+    """Whether litellm's bundled price map prices the model (looked up once per model and process, not per call)."""
+    ll = _litellm()
+    try:
+        ll.cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
+    except Exception:
+        return False
+    return True
+
+
+def _quiet_call():
+    """Context in which litellm skips its success/failure logging and callbacks for a harness call.
+
+    The harness records usage and cost itself; litellm's logging objects and callback dispatch were the largest
+    share of its per-call CPU (see scripts/bench_runner.py). Falls back to a no-op on a litellm without it.
+    """
+    try:
+        from litellm._internal_context import internal_sub_call
+    except ImportError:  # pragma: no cover - older or newer litellm
+        return contextlib.nullcontext()
+    return internal_sub_call()
+
+
 class LiteLLMClient:
     """Calls any litellm model string; `local/gemma-3-270m` goes to the embedded llama.cpp server (started on demand).
 
@@ -149,9 +180,11 @@ class LiteLLMClient:
     Errors are raised as ProviderError; the runner adds retries, caching and the budget around this client.
     """
 
-    def __init__(self, price: Price | None = None, timeout_s: float = 600.0):
+    def __init__(self, price: Price | None = None, timeout_s: float = 600.0, quiet: bool = True):
+        """quiet: litellm's logging and callbacks off for these calls (the default; False restores them)."""
         self.price = price
         self.timeout_s = timeout_s
+        self.quiet = quiet
         # Import litellm here (seconds on a cold start), never inside a timed call on the event loop.
         self._ll = _litellm()
 
@@ -193,11 +226,13 @@ class LiteLLMClient:
             if request.mode == "completion":
                 if request.prompt is None:
                     raise ProviderError("bad_request", "completion mode needs a prompt", model=request.model)
-                resp = await ll.atext_completion(prompt=request.prompt, **params)
+                with (_quiet_call() if self.quiet else contextlib.nullcontext()):
+                    resp = await ll.atext_completion(prompt=request.prompt, **params)
             else:
                 if not request.messages:
                     raise ProviderError("bad_request", "chat mode needs messages", model=request.model)
-                resp = await ll.acompletion(messages=request.messages, **params)
+                with (_quiet_call() if self.quiet else contextlib.nullcontext()):
+                    resp = await ll.acompletion(messages=request.messages, **params)
         except ProviderError:
             raise
         except Exception as exc:  # every provider failure leaves as a ProviderError
@@ -207,7 +242,7 @@ class LiteLLMClient:
         usage = getattr(resp, "usage", None)
         tin = _int_or_none(getattr(usage, "prompt_tokens", None))
         tout = _int_or_none(getattr(usage, "completion_tokens", None))
-        cost, source = self._cost(request.model, model, local, tin, tout)
+        cost, source = self._cost(request.model, model, local, tin, tout, _litellm_cost(resp))
         return LLMResponse(text=text, input_tokens=tin, output_tokens=tout, finish_reason=finish,
                            cost_usd=cost, cost_source=source, latency_s=latency,
                            model=getattr(resp, "model", None) or request.model)
@@ -235,17 +270,29 @@ class LiteLLMClient:
         finish = getattr(choice, "finish_reason", None)
         return (text or ""), (str(finish) if finish is not None else None)
 
-    def _cost(self, requested: str, routed: str, local: bool, tin: int | None, tout: int | None
-              ) -> tuple[float, str]:
-        """Cost and where its price came from: local (0), litellm's map, the user's price, or unknown (0)."""
+    def _cost(self, requested: str, routed: str, local: bool, tin: int | None, tout: int | None,
+              computed: float | None = None) -> tuple[float, str]:
+        """Cost and where its price came from: local (0), litellm's map, the user's price, or unknown (0).
+
+        computed: the cost litellm already priced the reply at, used for models its map knows (no second walk of
+        the price map per call); whether a model is in the map is looked up once per process.
+        """
         if local:
             return 0.0, "local"
-        cost = map_cost(routed, tin, tout)
-        if cost is not None:
-            return cost, "litellm"
+        if in_price_map(routed):
+            cost = computed if computed is not None else map_cost(routed, tin, tout)
+            if cost is not None:
+                return cost, "litellm"
         if self.price is not None:
             return price_cost(self.price, tin, tout), "user-set"
         return 0.0, "unknown"
+
+
+def _litellm_cost(resp: Any) -> float | None:
+    """The USD cost litellm computed for this reply from its price map (hidden params), when it did."""
+    hidden = getattr(resp, "_hidden_params", None)
+    value = hidden.get("response_cost") if isinstance(hidden, dict) else getattr(hidden, "response_cost", None)
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -80,9 +80,9 @@ def _compiled(name: str, file_hash: str, source: str) -> jinja2.Template:
     return _ENV.from_string(source)
 
 
-def render(name: str, **context: Any) -> Rendered:
+def render(name: str, prompts_dir: str | None = None, **context: Any) -> Rendered:
     """Render a template with StrictUndefined (a missing variable is a bug, not an empty string)."""
-    tpl = load_template(name)
+    tpl = load_template(name, prompts_dir)
     text = _compiled(tpl.name, tpl.hash, tpl.source).render(**context).lstrip("\n")
     return Rendered(text=text, template=tpl)
 
@@ -121,12 +121,15 @@ def prompt_text(request: LLMRequest) -> str:
     return json.dumps(request.messages or [], ensure_ascii=False, indent=1)
 
 
-def prompt_hash(request: LLMRequest) -> str:
-    """sha256 of what the model is sent: mode, model, prompt text and the parameters that change the output."""
+def prompt_hash(request: LLMRequest, text: str | None = None) -> str:
+    """sha256 of what the model is sent: mode, model, prompt text and the parameters that change the output.
+
+    text: prompt_text(request) when the caller has it already (it is JSON-encoded once per call, not twice).
+    """
     key = {
         "mode": request.mode,
         "model": request.model,
-        "prompt": prompt_text(request),
+        "prompt": prompt_text(request) if text is None else text,
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
         "seed": request.seed,

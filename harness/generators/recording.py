@@ -27,8 +27,9 @@ class CallLog:
 
     async def call(self, client: LLMClient, request: LLMRequest) -> LLMResponse:
         """Send a request through the client and record it (also when it fails, then re-raise)."""
-        phash = prompt_hash(request)
-        self.prompts[phash] = prompt_text(request)
+        text = prompt_text(request)
+        phash = prompt_hash(request, text)
+        self.prompts[phash] = text
         start = time.perf_counter()
         try:
             resp = await client.complete(request)

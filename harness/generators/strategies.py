@@ -69,6 +69,11 @@ class StrategyRun:
 
     @property
     def words(self) -> tuple[int, int]:
+        if self.task.target_words is None:
+            from harness.errors import HarnessError
+
+            raise HarnessError(f"task {self.task.id!r} has no word target (target_words: null)", field="target_words",
+                               hint="generators need one: set target_words {min, max} in the task file")
         return self.task.target_words.min, self.task.target_words.max
 
     def pool_text(self, papers: list[Paper] | None = None, numbers: list[int] | None = None) -> str:
@@ -257,7 +262,7 @@ async def outline_sections(run: StrategyRun) -> Draft:
     else:
         assigned = [nums for _, nums in sections]
     toc = "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
-    words = max(60, int(run.task.target_words.midpoint / len(titles)))
+    words = max(60, int(sum(run.words) / 2 / len(titles)))
     default_tokens = int(words * 1.6) + 200
     if run.spec.model == LOCAL_MODEL:
         default_tokens = min(default_tokens, 512)

@@ -1,6 +1,6 @@
 """Readers: turn a generator's output file into a Review (one module per format, detected or forced).
 
-Formats: "litreview-report", "markdown", "autosurvey-json", "cite-n", "surveybench-ref".
+Formats: "litreview-report", "markdown", "autosurvey-json", "cite-n", "surveybench-ref", "latex".
 An empty file gives a Review with zero counts and the warning "empty file" (not an error), so a generator that
 produced nothing is scored as such; unreadable, binary or malformed files raise HarnessError naming the file.
 """
@@ -17,6 +17,7 @@ from harness.models import Paper, Review
 from harness.readers import (
     autosurvey_json,
     cite_n,
+    latex,
     litreview_report,
     markdown,
     surveybench_ref,
@@ -46,6 +47,8 @@ FORMATS: dict[str, Reader] = {
         Reader(cite_n.NAME, "text with @cite_N markers naming the N-th pool paper", cite_n.parse),
         Reader(surveybench_ref.NAME, "SurveyBench ref.json {arXiv id: {...}} (references only)",
                surveybench_ref.parse),
+        Reader(latex.NAME, "LaTeX with \\cite{key} and a BibTeX file (--bib, or a .bib beside the .tex)",
+               latex.parse),
     ]
 }
 
@@ -57,7 +60,7 @@ def detect_format(text: str, name: str | None = None) -> str:
     if stripped.startswith("{") or lname.endswith(".json"):
         try:
             data = json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # load_json below names the problem
             data = None
         if autosurvey_json.looks_like(data):
             return autosurvey_json.NAME
@@ -70,14 +73,17 @@ def detect_format(text: str, name: str | None = None) -> str:
                                "or a SurveyBench ref.json map of arXiv ids)", hint="use --format to force one")
     if litreview_report.looks_like(text):
         return litreview_report.NAME
+    if latex.looks_like(text, name):
+        return latex.NAME
     if cite_n.looks_like(text):
         return cite_n.NAME
     return markdown.NAME
 
 
 def parse_text(text: str, format: str | None = None, name: str | None = None,
-               pool: Sequence[Paper] | None = None) -> Review:
-    """Parse a text in the given (or detected) format; `pool` = the papers the generator was offered, in order."""
+               pool: Sequence[Paper] | None = None, bib_text: str | None = None) -> Review:
+    """Parse a text in the given (or detected) format; `pool` = the papers the generator was offered, in order;
+    `bib_text` = a BibTeX file for the latex format."""
     if not text.strip():
         fmt = format or markdown.NAME
         if fmt not in FORMATS:
@@ -87,6 +93,8 @@ def parse_text(text: str, format: str | None = None, name: str | None = None,
     reader = FORMATS.get(fmt)
     if reader is None:
         raise HarnessError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    if fmt == latex.NAME:
+        return latex.parse(text, name=name, pool=pool, bib_text=bib_text)
     return reader.parse(text, name=name, pool=pool)
 
 
@@ -99,8 +107,30 @@ def _looks_binary(data: bytes) -> bool:
     return bool(head) and ctrl / len(head) > 0.05
 
 
-def read_review(path: str | Path, format: str | None = None, pool: Sequence[Paper] | None = None) -> Review:
-    """Read and parse one output file; HarnessError (naming the file) for anything unreadable or malformed."""
+def _bib_for(p: Path, bib: str | Path | None) -> str | None:
+    """The BibTeX text for a LaTeX file: `bib` when given, else `<name>.bib` beside it, else its only .bib."""
+    if bib is not None:
+        b = Path(bib)
+    else:
+        if p.suffix.lower() != ".tex":
+            return None
+        b = p.with_suffix(".bib")
+        if not b.is_file():
+            bibs = sorted(p.parent.glob("*.bib"))
+            if len(bibs) != 1:
+                return None
+            b = bibs[0]
+    try:
+        return b.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise HarnessError(f"cannot read BibTeX file: {exc.strerror or exc}", path=b) from None
+
+
+def read_review(path: str | Path, format: str | None = None, pool: Sequence[Paper] | None = None,
+                bib: str | Path | None = None) -> Review:
+    """Read and parse one output file; HarnessError (naming the file) for anything unreadable or malformed.
+
+    `bib`: a BibTeX file for a LaTeX review (default: a .bib beside the .tex)."""
     p = Path(path)
     if not p.exists():
         raise HarnessError("file not found", path=p)
@@ -119,7 +149,7 @@ def read_review(path: str | Path, format: str | None = None, pool: Sequence[Pape
     text = data.decode("utf-8", errors="replace")
     text = text.removeprefix("\ufeff")
     try:
-        review = parse_text(text, format=format, name=p.name, pool=pool)
+        review = parse_text(text, format=format, name=p.name, pool=pool, bib_text=_bib_for(p, bib))
     except HarnessError as exc:
         exc.path = exc.path or str(p)
         raise

@@ -1,18 +1,14 @@
-"""In-text citations: every `[n]`-style or `@cite_N` marker with its sentence and section (fenced code skipped)."""
+"""In-text citations: every marker (all styles of `harness.readers.markers`) with its sentence and section;
+fenced code is skipped."""
 
 from __future__ import annotations
 
 import bisect
 import re
 
-from harness.models import Citation
-from harness.text import (
-    CITE_MARKER,
-    NUMERIC_MARKER,
-    expand_marker,
-    headings,
-    split_sentences,
-)
+from harness.models import Citation, ReferenceEntry
+from harness.readers.markers import LinkContext, find_markers, numeric_keys
+from harness.text import CITE_MARKER, NUMERIC_MARKER, headings, split_sentences
 
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
 
@@ -25,7 +21,7 @@ def marker_keys(marker: str) -> list[str]:
     m = NUMERIC_MARKER.fullmatch(marker)
     if not m:
         return []
-    return list(dict.fromkeys(str(n) for n in expand_marker(m.group(1))))
+    return numeric_keys(m.group(1))
 
 
 def _paragraphs(body: str) -> list[tuple[int, str]]:
@@ -53,31 +49,49 @@ def _paragraphs(body: str) -> list[tuple[int, str]]:
     return out
 
 
-def extract_citations(body: str) -> list[Citation]:
-    """All citation markers of a markdown body, in order, each with its sentence, keys and section title."""
+def link_context(entries: list[ReferenceEntry], body: str = "") -> LinkContext:
+    """What marker finding knows about a reference list: numbers (shared ones too) and entries."""
+    numbered = {k for e in entries for k in [e.key, *e.aliases] if k.isdigit()}
+    has_brackets = bool(NUMERIC_MARKER.search(body)) if body else False
+    return LinkContext(numbered=numbered, entries=list(entries), allow_paren=bool(numbered) and not has_brackets)
+
+
+def _sentence_spans(para: str) -> list[tuple[int, int, str]]:
+    """(start, end, sentence) for the sentences of a paragraph."""
+    spans, cursor = [], 0
+    for sent in split_sentences(para):
+        pos = para.find(sent, cursor)
+        if pos < 0:
+            pos = cursor
+        spans.append((pos, pos + len(sent), sent))
+        cursor = pos + len(sent)
+    return spans
+
+
+def extract_citations(body: str, entries: list[ReferenceEntry] | None = None,
+                      ctx: LinkContext | None = None) -> list[Citation]:
+    """All citation markers of a markdown body, in order, each with its sentence, keys and section title.
+
+    `entries` (the reference list) lets the reader accept the forms that need a numbered list (bare numbers,
+    (n), $n$, superscripts) and match author-year citations to entries."""
+    ctx = ctx or link_context(entries or [], body)
     heads = headings(body)
     head_offsets = [h[2] for h in heads]
     out: list[Citation] = []
     for para_off, para in _paragraphs(body):
-        if "[" not in para and "@cite_" not in para:
+        markers = find_markers(para, ctx)
+        if not markers:
             continue
-        cursor = 0
-        for sent in split_sentences(para):
-            pos = para.find(sent, cursor)
-            if pos < 0:
-                pos = cursor
-            cursor = pos + len(sent)
-            found = [(m.start(), m.group(0)) for m in NUMERIC_MARKER.finditer(sent)]
-            found += [(m.start(), m.group(0)) for m in CITE_MARKER.finditer(sent)]
-            if not found:
+        spans = _sentence_spans(para)
+        starts = [s for s, _, _ in spans]
+        for mk in markers:
+            if not mk.keys:
                 continue
-            sentence = " ".join(sent.split())
-            for start, marker in sorted(found):
-                keys = marker_keys(marker)
-                if not keys:
-                    continue
-                offset = para_off + pos + start
-                i = bisect.bisect_right(head_offsets, offset) - 1
-                section = heads[i][1] if i >= 0 else None
-                out.append(Citation(sentence=sentence, marker=marker, keys=keys, section=section, offset=offset))
+            j = max(0, bisect.bisect_right(starts, mk.start) - 1)
+            sentence = " ".join(spans[j][2].split()) if spans else " ".join(para.split())
+            offset = para_off + mk.start
+            i = bisect.bisect_right(head_offsets, offset) - 1
+            section = heads[i][1] if i >= 0 else None
+            out.append(Citation(sentence=sentence, marker=mk.text, keys=mk.keys, section=section, offset=offset,
+                                style=mk.style))
     return out

@@ -26,6 +26,8 @@ def parse(text: str, name: str | None = None, pool=None) -> Review:
     review.warnings = [w for w in review.warnings if w != "no reference list found"]
     if pool:
         review.papers = list(pool)
-    elif not review.references:
-        review.warnings.append("@cite_N markers need the pool order: give pool= or resolve against a task")
-    return review
+    return review  # without a pool, resolution uses the task's pool order; `harness inspect` says when it has none
+
+
+CITE_N_NO_POOL = ("@cite_N markers name positions in the pool the generator was shown: pass --task ID to "
+                  "resolve them against that task's pool")

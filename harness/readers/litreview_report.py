@@ -20,7 +20,8 @@ from harness.models import (
     paper_id_for,
 )
 from harness.readers.citations import extract_citations
-from harness.readers.markdown import strip_inner_reference_blocks
+from harness.readers.markdown import link_warnings, strip_inner_reference_blocks
+from harness.readers.usage_check import check_usage
 from harness.readers.references import ENTRY_LINE, numbering_problems, parse_entries
 from harness.text import headings
 
@@ -28,8 +29,8 @@ NAME = "litreview-report"
 _REPORT_HEAD = re.compile(r"^##[ \t]+(Topic|Usage Statistics|Plan|Literature Review|References|Papers Used\b.*?)"
                           r"[ \t]*$", re.MULTILINE)
 _STAGE = re.compile(r"^###[ \t]+(.+?)[ \t]*$", re.MULTILINE)
-_TOKENS = re.compile(r"^\s*-\s*(?:Total\s+)?(Input|Output)\s+tokens:\s*([\d,]+)", re.IGNORECASE | re.MULTILINE)
-_COST = re.compile(r"Total Cost \(USD\):\**\s*\$?\s*([\d.]+)", re.IGNORECASE)
+_TOKENS = re.compile(r"^\s*-\s*(?:Total\s+)?(Input|Output)\s+tokens:\s*(-?[\d,]+)", re.IGNORECASE | re.MULTILINE)
+_COST = re.compile(r"Total Cost \(USD\):\**\s*(-?)\s*\$?\s*(-?[\d.]+)", re.IGNORECASE)
 _PAPER_HEAD = re.compile(r"^\s*(\d+)\.\s+\*\*(.+?)\*\*\s*$")
 _PAPER_FIELD = re.compile(r"^\s*-\s*(Paper ID|Abstract|Year|Authors|URL|DOI|Title):\s*(.*)$", re.IGNORECASE)
 _DECLARED = re.compile(r"\((\d+)\s+papers?\)", re.IGNORECASE)
@@ -86,7 +87,7 @@ def parse_usage(block: str) -> Usage | None:
     heads = list(_STAGE.finditer(block))
     for i, m in enumerate(heads):
         sub = block[m.end():heads[i + 1].start() if i + 1 < len(heads) else len(block)]
-        vals = {k.lower(): int(v.replace(",", "")) for k, v in _TOKENS.findall(sub)}
+        vals = {k.lower(): int(v.replace(",", "")) for k, v in _TOKENS.findall(sub) if v.replace(",", "").lstrip("-")}
         title = m.group(1).strip()
         if title.lower() == "total":
             total_in, total_out = vals.get("input"), vals.get("output")
@@ -94,7 +95,12 @@ def parse_usage(block: str) -> Usage | None:
             name = re.sub(r"\s+generation$", "", title.lower()).strip().replace(" ", "-")
             stages.append(StageUsage(name=name, input_tokens=vals.get("input"), output_tokens=vals.get("output")))
     cost_m = _COST.search(block)
-    cost = float(cost_m.group(1)) if cost_m else None
+    cost = None
+    if cost_m:
+        try:
+            cost = float(cost_m.group(1) + cost_m.group(2))
+        except ValueError:
+            cost = None
     if not stages and total_in is None and cost is None:
         return None
     if total_in is None and stages and all(s.input_tokens is not None for s in stages):
@@ -161,10 +167,15 @@ def parse(text: str, name: str | None = None, pool=None) -> Review:
     usage_block = _content(text, found, "Usage Statistics")
     topic = _content(text, found, "Topic")
     plan = _content(text, found, "Plan")
-    citations = extract_citations(body)
+    citations = extract_citations(body, entries)
+    warnings += link_warnings(citations, entries, bool(body.strip()), NAME)
+    usage = None
+    if usage_block:
+        usage, usage_warnings = check_usage(parse_usage(usage_block), usage_block)
+        warnings += usage_warnings
     heads = headings(body)
     title = heads[0][1] if heads and heads[0][0] == 1 else None
     return Review(source_format=NAME, text=body, title=title, topic=topic.strip() if topic else None,
                   sections=[Section(level=lv, title=t, offset=o) for lv, t, o in heads], citations=citations,
                   references=entries, papers=papers, plan=plan.strip() if plan else None,
-                  usage=parse_usage(usage_block) if usage_block else None, warnings=warnings)
+                  usage=usage, warnings=warnings)

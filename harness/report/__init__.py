@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -21,8 +20,9 @@ FORMATS = ("md", "tex", "html")
 
 def _write_atomic(path: Path, data: str | bytes) -> None:
     """Write via a temp file in the same folder and rename, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    from harness.runner.store import open_temp
+
+    fd, tmp = open_temp(path)  # the user's umask, not mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)

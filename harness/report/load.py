@@ -1,4 +1,4 @@
-"""Read a run directory (manifest, generations, scores) for reports; tolerant of a torn last jsonl line."""
+"""Read a run directory (manifest, generations, scores) for reports, saying what could not be read."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from typing import Any
 
 import polars as pl
 
-from harness.errors import HarnessError
-from harness.runner.store import SCORE_SCHEMA
-
+from harness.errors import HarnessError, warn
+from harness.runner.store import SCORE_SCHEMA, read_jsonl_lenient
 
 
 @dataclass
@@ -22,6 +21,8 @@ class RunData:
     manifest: dict[str, Any]
     scores: pl.DataFrame
     generations: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what was unreadable, replaced or missing (also warned)
+    missing_cells: list[str] = field(default_factory=list)  # cells with a stored review but no scores
 
     @property
     def run_id(self) -> str:
@@ -54,8 +55,11 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def read_generations(run_dir: str | Path) -> list[dict[str, Any]]:
-    """generations.jsonl rows (Generation JSON plus "cell"); a cell's latest record wins, as in the runner."""
-    rows = read_jsonl(_run_dir(run_dir) / "generations.jsonl")
+    """generations.jsonl rows (Generation JSON plus "cell"); a cell's latest record wins, as in the runner.
+
+    Unreadable lines (a torn last line included) are skipped; they are reported by load_run.
+    """
+    rows = read_jsonl_lenient(_run_dir(run_dir) / "generations.jsonl").records
     by_cell: dict[str, dict[str, Any]] = {}
     for row in rows:
         cell = row.get("cell") or f"{row.get('task_id')}|{row.get('generator')}|{row.get('seed')}"
@@ -81,10 +85,27 @@ def normalize_scores(df: pl.DataFrame, path: str | Path | None = None) -> pl.Dat
 
 
 def load_run(run_dir: str | Path) -> RunData:
-    """Manifest and scores through the runner's store; generations as plain dicts (a torn last line skipped)."""
+    """Manifest and scores through the runner's store; generations as plain dicts (unreadable lines skipped).
+
+    What could not be read (a damaged scores.parquet replaced by scores.jsonl, unreadable lines, cells left
+    without scores, a manifest without its config) is warned about and listed in RunData.warnings.
+    """
     from harness.runner import store
 
     path = _run_dir(run_dir)
     manifest = store.read_manifest(path)
-    scores = normalize_scores(store.read_scores(path), path / "scores.parquet")
-    return RunData(run_dir=path, manifest=manifest or {}, scores=scores, generations=read_generations(path))
+    read = store.read_scores_checked(path)
+    notes = list(read.warnings)
+    if not isinstance(manifest.get("config"), dict):
+        notes.append(f"{path / 'manifest.json'} holds no run config: the report's run and generator tables "
+                     "are incomplete")
+    gens_file = path / "generations.jsonl"
+    if not gens_file.exists() and read.table.height:
+        notes.append(f"{gens_file} is missing: the reviews of every cell are lost (the report shows none)")
+    elif gens_file.exists() and not gens_file.stat().st_size and read.table.height:
+        notes.append(f"{gens_file} is empty: the reviews of every cell are lost (the report shows none)")
+    for note in notes:
+        warn(note)
+    scores = normalize_scores(read.table, path / "scores.parquet")
+    return RunData(run_dir=path, manifest=manifest, scores=scores, generations=read_generations(path),
+                   warnings=notes, missing_cells=read.missing)

@@ -20,6 +20,7 @@ from harness.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
 from harness.models import Score, Task
 from harness.runner.calls import BudgetExceeded, Counters, RunClient
+from harness.runner.failures import FailureGroup, cause_of, run_failures
 from harness.runner.manifest import build_manifest, utc_now
 from harness.runner.store import RUN_LOG, RunStore, read_generations, read_manifest, read_usage
 
@@ -47,6 +48,7 @@ class RunSummary(BaseModel):
     counters: dict[str, Any] = Field(default_factory=dict)
     wall_s: float = 0.0
     score_rows: int = 0
+    failures: list[FailureGroup] = Field(default_factory=list)
 
 
 def new_run_id(config: ExperimentConfig) -> str:
@@ -125,15 +127,19 @@ def score_generation(gen: Generation, task: Task, families: list[str] | None, co
         return [Score.err("scoring", f"scoring failed: {type(exc).__name__}: {redact_text(str(exc))[:500]}")]
 
 
-def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge: bool = True) -> Any:
-    """The scorers' context for one generator: judge settings from the config, the generator's api_base."""
+def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge: bool = True,
+                    judge_calls: Any = None) -> Any:
+    """The scorers' context for one generator: judge and support settings from the config, the generator's
+    api_base and model; judge_calls bridges LLM judges to the run's client."""
     try:
         from harness.scorers import ScoringContext
     except ImportError:
         return None
     judge_dir = config.cache_path().parent / "judge"
     return ScoringContext(judge_model=config.scorers.judge_model if judge else None, judge_cache_dir=judge_dir,
-                          api_base=spec.api_base if spec is not None else None)
+                          api_base=spec.api_base if spec is not None else None,
+                          support=getattr(config.scorers, "support", None), judge_calls=judge_calls,
+                          generator_model=spec.model if spec is not None else None)
 
 
 class _Progress:
@@ -276,19 +282,25 @@ async def run_experiment_async(
                                timeout_s=resolved.timeout_s, budget_usd=resolved.budget_usd,
                                prior_spend_usd=prior_spend,
                                on_usage=lambda delta: store.append_usage(session_index, delta))
-        generators = _build_generators([specs[n] for n in {c.split("|")[-2] for c in pending}], generator_factory) \
-            if pending else {}
-        contexts = {name: context or scoring_context(resolved, specs[name]) for name in generators}
+        from harness.runner.cell_cache import cell_reuse  # whole cells from the cache: no generator, no model
+
+        reuse = cell_reuse(cache, enabled=client is None and generator_factory is None)
+        hits = reuse.lookup_all(pending, specs, suite) if reuse is not None else {}
+        generators = _build_generators([specs[n] for n in {c.split("|")[-2] for c in pending if c not in hits}],
+                                       generator_factory) if len(hits) < len(pending) else {}
+        from harness.runner.judge_bridge import run_judge_calls
+
+        judge_calls = run_judge_calls(resolved, run_client, loop, client)  # support judge: via run_client
+        contexts = {name: context or scoring_context(resolved, specs[name], judge_calls=judge_calls)
+                    for name in {c.split("|")[-2] for c in pending}}
         inners = {name: (client or _provider_client(specs[name], resolved.timeout_s)) for name in generators}
+        if judge_calls is not None:
+            inners["|judge"] = judge_calls.inner  # closed with the others ('|' is never in a generator name)
         if any(specs[n].kind == "llm" for n in generators) and client is None and not _WARM.is_set():
             # litellm's import takes seconds: do it before any per-call timeout starts ticking
             await asyncio.to_thread(_warm_provider_client)
         if client is None and any(specs[n].model == "local/gemma-3-270m" for n in generators):
-            from harness import local_llm
-
-            log.info("starting the local LLM server (llama.cpp) if it is not running")
-            state = await asyncio.to_thread(local_llm.ensure_running)
-            log.info("local LLM server at %s", getattr(state, "api_base", "?"))
+            await _start_local_llm()
         bar = _Progress(len(pending), progress)
         # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.
         gate = asyncio.Semaphore(max(2, 2 * resolved.concurrency.global_))
@@ -300,6 +312,10 @@ async def run_experiment_async(
                 spec = specs[gen_name]
                 if spec.kind == "llm" and run_client.budget_hit:
                     summary.cells_not_run += 1
+                    return
+                if cell in hits:
+                    await _serve_hit(cell, hits[cell], suite[task_id], families, contexts[gen_name], store,
+                                     run_client, summary, bar, loop, executor)
                     return
                 cc = run_client.for_cell(inners[gen_name])
                 t0 = time.perf_counter()
@@ -323,15 +339,18 @@ async def run_experiment_async(
                     return
                 assert gen is not None
                 gen = _with_outcomes(gen, cc.outcomes, time.perf_counter() - t0)
-                await store.append_generation_async(cell, gen)  # fsynced (group commit) before scoring
+                line = await store.append_generation_async(cell, gen)  # fsynced (group commit) before scoring
+                if reuse is not None:
+                    reuse.remember(spec, suite[task_id], seed, gen, line)
                 failed = gen.review is None or gen.error is not None
                 if failed:
                     calls = [o for o in cc.outcomes if o.error]
                     store.append_error(cell, gen.error or "no review", stage=calls[-1].stage if calls else None,
-                                       attempts=calls[-1].attempts if calls else None)
+                                       attempts=calls[-1].attempts if calls else None,
+                                       model=spec.model or spec.name, cause=cause_of({"error": gen.error}))
                     log.warning("cell %s failed: %s", cell, gen.error)
-                scores = await loop.run_in_executor(executor, score_generation, gen, suite[task_id], families,
-                                                    contexts[gen_name])
+                scores = [] if gen.review is not None and families == [] else await loop.run_in_executor(
+                    executor, score_generation, gen, suite[task_id], families, contexts[gen_name])  # no idle hop
                 store.append_scores(cell, scores)
                 cached = bool(cc.outcomes) and all(o.cached for o in cc.outcomes)
                 summary.cells_run += 1
@@ -356,6 +375,7 @@ async def run_experiment_async(
         summary.score_rows = df.height
         summary.cells_done = sum(1 for c in cells if store.generation_number(c))  # ok or failed: has a result
         summary.status = "complete" if summary.cells_done == len(cells) else "partial"
+        summary.failures = run_failures(run_path)
     except BaseException:
         summary.status = "interrupted"
         raise
@@ -393,6 +413,33 @@ async def run_experiment_async(
 
 
 MANIFEST_EVERY_S = 2.0  # how often a running session refreshes the manifest's counters
+
+
+async def _start_local_llm() -> None:
+    """Start (or reuse) the local server, allowing one restart this run; a death is logged, and its cells fail fast."""
+    from harness import local_llm
+
+    local_llm.new_run(restarts=1)
+    log.info("starting the local LLM server (llama.cpp) if it is not running")
+    try:
+        state = await asyncio.to_thread(local_llm.ensure_running)
+    except local_llm.LocalServerDied as exc:
+        log.error("local LLM unavailable for this run: %s", exc.diagnosis.report())
+        return
+    log.info("local LLM server at %s", state.api_base)
+
+
+async def _serve_hit(cell: str, hit: Any, task: Task, families: list[str] | None, ctx: Any, store: RunStore,
+                     run_client: RunClient, summary: RunSummary, bar: _Progress, loop: Any, executor: Any) -> None:
+    """A cell found whole in the cache: its stored line appended as is, scored only if scores are asked for."""
+    await store.append_generation_line_async(cell, hit.line)
+    run_client._count(cache_hits=hit.calls)
+    scores = [] if families is not None and not families else await loop.run_in_executor(
+        executor, score_generation, hit.generation(), task, families, ctx)
+    store.append_scores(cell, scores)
+    summary.cells_run += 1
+    summary.cells_cached += int(hit.calls > 0)  # as for a generated cell: all of its provider calls were cached
+    bar.advance(False, hit.calls > 0, run_client.counters.spend_usd)
 
 
 def _recount_sessions(manifest: dict[str, Any], run_dir: Path) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import sqlite3
@@ -27,6 +28,14 @@ CREATE TABLE IF NOT EXISTS responses (
     hits INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS responses_last_used ON responses(last_used);
+CREATE TABLE IF NOT EXISTS cells (
+    key TEXT PRIMARY KEY,
+    generator TEXT NOT NULL,
+    generation TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    created REAL NOT NULL,
+    last_used REAL NOT NULL
+);
 """
 
 
@@ -43,17 +52,51 @@ def cacheable(response: LLMResponse) -> bool:
     return bool(response.text and response.text.strip())
 
 
+# One open connection per cache file and process, kept across runs: opening costs a schema check and closing the
+# last connection checkpoints the WAL with an fsync (tens of ms on a busy disk, paid by every run otherwise).
+_OPEN: dict[str, tuple[sqlite3.Connection, threading.Lock, int]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _connection(path: Path) -> tuple[sqlite3.Connection, threading.Lock]:
+    """The process's connection to the cache file (a new one if the file was deleted or replaced meanwhile)."""
+    key = str(path.resolve())
+    with _OPEN_LOCK:
+        held = _OPEN.get(key)
+        if held is not None:
+            try:
+                same = path.stat().st_ino == held[2]
+            except FileNotFoundError:
+                same = False
+            if same:
+                return held[0], held[1]
+            _OPEN.pop(key)
+            held[0].close()
+        db = sqlite3.connect(key, timeout=30, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        _OPEN[key] = (db, threading.Lock(), path.stat().st_ino)
+        return db, _OPEN[key][1]
+
+
+@atexit.register
+def close_all() -> None:
+    """Close every kept connection (at interpreter exit; tests may call it)."""
+    with _OPEN_LOCK:
+        for db, lock, _ in _OPEN.values():
+            with lock:
+                db.close()
+        _OPEN.clear()
+
+
 class ResponseCache:
     """A process-wide SQLite cache file (WAL mode, safe for several processes)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db, self._lock = _connection(self.path)
         self._touched: dict[str, int] = {}
 
     def _flush_locked(self) -> None:
@@ -97,6 +140,25 @@ class ResponseCache:
             )
         return True
 
+    def delete(self, key: str) -> bool:
+        """Forget one entry (a reply its reader rejected, e.g. a judge reply that is no verdict)."""
+        with self._lock:
+            self._touched.pop(key, None)
+            return self._db.execute("DELETE FROM responses WHERE key=?", (key,)).rowcount > 0
+
+    def get_cell(self, key: str) -> tuple[str, int] | None:
+        """A whole finished generation stored under its cell key (harness.runner.cell_cache): (JSON, calls)."""
+        with self._lock:
+            row = self._db.execute("SELECT generation, calls FROM cells WHERE key=?", (key,)).fetchone()
+        return (row[0], int(row[1])) if row is not None else None
+
+    def put_cell(self, key: str, generator: str, generation_json: str, calls: int) -> None:
+        """Store a finished generation (already redacted JSON) under its cell key."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO cells(key, generator, generation, calls, created, last_used) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (key, generator, generation_json, calls, now, now))
+
     def stats(self) -> dict[str, Any]:
         """Entries, hits and size, overall and per model."""
         with self._lock:
@@ -105,10 +167,12 @@ class ResponseCache:
                 "SELECT COUNT(*), COALESCE(SUM(hits),0), MIN(created), MAX(created) FROM responses").fetchone()
             per_model = self._db.execute(
                 "SELECT model, COUNT(*), COALESCE(SUM(hits),0) FROM responses GROUP BY model ORDER BY model").fetchall()
+            cells = self._db.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.exists())
         return {
             "path": str(self.path),
             "entries": total,
+            "cells": cells,
             "hits": hits,
             "bytes": size,
             "oldest": oldest,
@@ -121,6 +185,7 @@ class ResponseCache:
         with self._lock:
             self._touched.clear()
             n = self._db.execute("DELETE FROM responses").rowcount
+            self._db.execute("DELETE FROM cells")  # a stored cell is only as valid as the responses behind it
         self._vacuum()
         return n
 
@@ -130,6 +195,7 @@ class ResponseCache:
         with self._lock:
             self._flush_locked()
             n = self._db.execute("DELETE FROM responses WHERE last_used < ?", (cutoff,)).rowcount
+            self._db.execute("DELETE FROM cells WHERE created < ?", (cutoff,))
         self._vacuum()
         return n
 
@@ -139,9 +205,9 @@ class ResponseCache:
             self._db.execute("VACUUM")
 
     def close(self) -> None:
+        """Write pending hit counts; the connection stays open for the next run of this process (see _OPEN)."""
         with self._lock:
             self._flush_locked()
-            self._db.close()
 
     def __enter__(self) -> ResponseCache:
         return self

@@ -51,10 +51,16 @@ class Counters:
     errors: int = 0
     spend_usd: float = 0.0
     unpriced_calls: int = 0
+    judge_calls: int = 0  # stage `judge` (support judge), also counted in the totals above
+    judge_cache_hits: int = 0
+    judge_input_tokens: int = 0
+    judge_output_tokens: int = 0
+    judge_spend_usd: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["spend_usd"] = round(d["spend_usd"], 10)
+        d["judge_spend_usd"] = round(d["judge_spend_usd"], 10)
         return d
 
     def add(self, other: dict[str, Any]) -> None:

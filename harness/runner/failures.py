@@ -18,6 +18,9 @@ _VOLATILE = [
     (re.compile(r"\s+"), " "),
 ]
 
+_DIED = re.compile(r"server died \([^)]*\)")
+_KIND = re.compile(r"^(rate_limit|server|timeout|connection|bad_response|auth|bad_request|other)( \d{3})? from \S+: ")
+
 
 class FailureGroup(BaseModel):
     """Cells of one model (or generator) that failed for one cause."""
@@ -35,9 +38,15 @@ def cause_of(record: dict[str, Any]) -> str:
     if cause:
         return str(cause)
     text = str(record.get("error") or "unknown error")
+    died = _DIED.search(text)
+    if died:
+        return died.group(0)
+    kind = _KIND.match(text)  # a ProviderError: "<kind>[ status] from <model>: <message>"
+    if kind:
+        text = f"{kind.group(1)}: {text[kind.end():]}"
     for pattern, repl in _VOLATILE:
         text = pattern.sub(repl, text)
-    return text.strip()[:200]
+    return text.strip()[:160]
 
 
 def latest_failures(errors: Iterable[dict[str, Any]], failed_cells: set[str]) -> dict[str, dict[str, Any]]:

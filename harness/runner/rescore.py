@@ -3,38 +3,71 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.errors import HarnessError, warn
 from harness.models import Score, Task
-from harness.runner.store import RunStore, iter_jsonl, read_generations, read_manifest
+from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, read_generations, read_jsonl_lenient,
+                                  read_manifest, read_run_config)
 
 log = logging.getLogger("harness.runner")
 
 
 def _previous_scores(store: RunStore) -> dict[str, list[Score]]:
+    """Each cell's scores of its latest generation; unreadable lines and scores are skipped with a warning."""
+    from pydantic import ValidationError
+
+    read = read_jsonl_lenient(store.path(SCORES_LOG))
     latest: dict[str, list[Score]] = {}
-    for rec in iter_jsonl(store.path("scores.jsonl")):
-        if rec.get("gen", 1) == store.generation_number(rec["cell"]):  # scores of the cell's latest generation
-            latest[rec["cell"]] = [Score.model_validate(s) for s in rec.get("scores", [])]
+    bad = 0
+    for rec in read.records:
+        cell = rec.get("cell")
+        if not isinstance(cell, str) or rec.get("gen", 1) != store.generation_number(cell):
+            continue  # scores of the cell's latest generation only
+        try:
+            latest[cell] = [Score.model_validate(s) for s in rec.get("scores") or []]
+        except (ValidationError, TypeError):
+            bad += 1
+    if read.unreadable or bad:
+        what = read.problem() + (f"{' and ' if read.unreadable else ''}{bad} line(s) with invalid scores" if bad
+                                 else "")
+        warn(f"{read.path}: {what} skipped: scores that rescore does not recompute are lost for those cells")
     return latest
 
 
+def _stored_generations(run_dir: Path) -> dict:
+    """The run's generations; HarnessError when any is unreadable (rescoring would drop that cell's scores)."""
+    path = run_dir / GENERATIONS
+    read = read_jsonl_lenient(path)
+    if not read.records and not read.unreadable:
+        raise HarnessError("no stored generations to rescore" if read.exists else "no generations.jsonl: nothing "
+                           "to rescore", path=path, hint="a run directory's reviews live only there; restore it "
+                                                         "from a backup or run the experiment again")
+    if read.unreadable:
+        raise HarnessError(f"{read.problem()}: rescoring would drop the scores of those cells", path=path,
+                           line=read.unreadable[0], hint=f"restore the file, or finish the run with `harness run "
+                                                         f"--resume {run_dir}`, which runs a torn last cell again")
+    return read_generations(run_dir)
+
+
 def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[str, Task] | None = None,
-            context: object = None) -> pl.DataFrame:
+            context: object = None, support: object = None) -> pl.DataFrame:
     """Score every stored generation again and rewrite scores.jsonl and scores.parquet atomically.
 
     Recomputes the run's families (or only `families`); new rows replace old rows of the same score name, other
-    old rows stay. Never calls a provider: judge scores (which need a model) are kept from the run.
+    old rows stay. Never calls a provider: judge scores (which need a model) are kept from the run. `support`
+    (a method or scorers.support setting) adds that method's support scores beside the run's own, named
+    citations.support_rate.<method> etc.; an llm method calls its judge through the plain cached litellm path.
     """
     from harness.runner import score_generation, scoring_context
 
     run_dir = Path(run_dir)
+    config = ExperimentConfig.from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
     manifest = read_manifest(run_dir)
-    config = ExperimentConfig.from_dict(manifest["config"], source=str(run_dir / "manifest.json"))
     fam_list = families
     if fam_list is not None:
         try:
@@ -49,26 +82,37 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     else:
         fam_list = [f for f in (config.scorers.families or _family_names())
                     if not (f == "judge" and config.scorers.judge_model)]
+    gens = _stored_generations(run_dir)  # before loading tasks: a damaged file is the first thing to say
     if tasks is None:
         from harness.tasks import load_suite
 
         tasks = load_suite(config.tasks_dir)
-    gens = read_generations(run_dir)
     store = RunStore(run_dir)
     old = _previous_scores(store)
-    recorded = manifest.get("tasks", {})
+    recorded = manifest.get("tasks") if isinstance(manifest.get("tasks"), dict) else {}
     changed = sorted(t for t, info in recorded.items()
-                     if t in tasks and info.get("content_hash") not in (None, tasks[t].content_hash or
-                                                                         tasks[t].compute_hash()))
+                     if t in tasks and isinstance(info, dict)
+                     and info.get("content_hash") not in (None, tasks[t].content_hash or tasks[t].compute_hash()))
     if changed:
         log.warning("rescore %s: task files changed since the run: %s", run_dir, ", ".join(changed))
     out: dict[str, list[Score]] = {}
     specs = {g.name: g for g in config.generators}
+    judge_calls = None
+    if "llm" in (getattr(support, "method", support), getattr(config.scorers.support, "method", None)):
+        from harness.runner.judge_bridge import cached_judge_calls
+
+        judge_calls = cached_judge_calls(config.cache_path(), config.timeout_s)  # replies the run stored are reused, misses call litellm
     for cell, gen in gens.items():
         task = tasks.get(gen.task_id)
         if task is None:
             raise HarnessError(f"task {gen.task_id!r} of cell {cell!r} is not in the task suite", path=run_dir)
         ctx = context or scoring_context(config, specs.get(gen.generator), judge=False)
+        if support is not None:
+            from harness.scorers.support import with_support
+
+            ctx = with_support(ctx, support, judge_calls)
+        elif judge_calls is not None:
+            ctx = replace(ctx, judge_calls=judge_calls)
         new = score_generation(gen, task, fam_list, ctx)
         names = {s.name for s in new}
         new = [s for s in old.get(cell, []) if s.name not in names] + new

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
+import re
+import secrets
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import polars as pl
 
-from harness.config import env_secrets, known_secrets, parse_cell, redact_text
-from harness.errors import HarnessError
+from harness.config import env_secrets, known_secrets, parse_cell, redact_text, secret_values
+from harness.errors import HarnessError, warn
 from harness.generators.base import Generation
 from harness.models import Score
 
@@ -39,10 +41,23 @@ SCORE_SCHEMA = {
 }
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so readers see the old or the new content, never a part (temp + fsync + os.replace)."""
+def open_temp(path: Path, private: bool = False) -> tuple[int, str]:
+    """A new temp file beside path, for an atomic replace: mode 0666 less the user's umask, 0600 if private."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:  # os.open applies the umask (mkstemp would always give 0600)
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def atomic_write(path: Path, data: bytes, private: bool = False) -> None:
+    """Write a file so readers see the old or the new content, never a part (temp + fsync + os.replace).
+
+    The file gets the user's umask, or 0600 when private (for files that may hold secrets).
+    """
+    fd, tmp = open_temp(path, private)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -52,6 +67,17 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def may_hold_secrets(manifest: dict[str, Any]) -> bool:
+    """True when a manifest's config had secret-named fields or credentials in a URL (redaction is best effort)."""
+    config = manifest.get("config")
+    if not isinstance(config, dict):
+        return False
+    if secret_values(config) or "***" in json.dumps(config, default=str):
+        return True
+    return bool(re.search(r"https?://[^/\s\"]*@|[?&](?:key|token|api_key|access_token)=", json.dumps(config,
+                                                                                                     default=str)))
 
 
 def repair_jsonl(path: Path) -> int:
@@ -80,7 +106,32 @@ def repair_jsonl(path: Path) -> int:
         fh.truncate(keep)
         fh.flush()
         os.fsync(fh.fileno())
+    warn(f"{path}: cut {size - keep} bytes of a torn last line (an interrupted write); the record on it is lost"
+         + (" and its cell runs again" if path.name == GENERATIONS else ""))
     return size - keep
+
+
+_HINTS = {
+    "scores.jsonl": "rebuild it with `harness rescore RUN_DIR`",
+    "generations.jsonl": "restore the file from a backup: the reviews of a run live only there",
+    "usage.jsonl": "remove the bad line (it only feeds the manifest's counters)",
+    "errors.jsonl": "remove the bad line (it only records why cells failed)",
+}
+
+
+def _decode_line(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    """One JSONL line -> (object, "") or (None, what is wrong with it)."""
+    try:
+        rec = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON ({exc.msg})"
+    except RecursionError:
+        return None, "JSON nested too deeply"
+    except ValueError:  # undecodable bytes
+        return None, "not UTF-8 text"
+    if not isinstance(rec, dict):
+        return None, f"a JSON {type(rec).__name__}, not an object"
+    return rec, ""
 
 
 def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -94,11 +145,63 @@ def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     for i, raw in enumerate(complete):
         if not raw.strip():
             continue
-        try:
-            yield json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise HarnessError(f"corrupt JSON line: {exc.msg}", path=path, line=i + 1) from None
+        rec, why = _decode_line(raw)
+        if rec is None:
+            raise HarnessError(f"unreadable line: {why}", path=path, line=i + 1, hint=_HINTS.get(path.name))
+        yield rec
     del tail
+
+
+_CELL_TEXT = re.compile(rb'"cell"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+@dataclass
+class JsonlRead:
+    """A JSONL file read leniently: its object lines, and the lines that could not be read (1-based)."""
+
+    path: Path
+    exists: bool
+    records: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # line number of each record
+    unreadable: list[int] = field(default_factory=list)
+    torn: bool = False  # the file ends in a line without newline (an interrupted append): it is unreadable
+    lost_cells: list[str] = field(default_factory=list)  # cell keys still legible in unreadable lines
+
+    def problem(self) -> str:
+        """'3 unreadable lines (4, 9, 12 torn)' (empty when every line was read)."""
+        if not self.unreadable:
+            return ""
+        shown = [str(n) + (" torn" if self.torn and n == self.unreadable[-1] else "") for n in self.unreadable[:8]]
+        more = f", +{len(self.unreadable) - 8} more" if len(self.unreadable) > 8 else ""
+        n = len(self.unreadable)
+        text = f"{n} unreadable line{'s' if n != 1 else ''} ({', '.join(shown)}{more})"
+        return text + (f" of cells {', '.join(self.lost_cells[:5])}" if self.lost_cells else "")
+
+
+def read_jsonl_lenient(path: Path) -> JsonlRead:
+    """Every readable object line of a JSONL file, counting (not raising on) the unreadable ones."""
+    out = JsonlRead(path=path, exists=path.exists())
+    if not out.exists:
+        return out
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    out.torn = bool(lines[-1].strip())  # text after the last newline: an append cut short
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        rec, _why = _decode_line(raw) if not (out.torn and n == len(lines)) else (None, "torn")
+        if rec is None:
+            out.unreadable.append(n)
+            m = _CELL_TEXT.search(raw)
+            if m:
+                try:
+                    out.lost_cells.append(json.loads(b'"' + m.group(1) + b'"'))
+                except ValueError:
+                    pass
+            continue
+        out.records.append(rec)
+        out.lines.append(n)
+    return out
 
 
 def _lock_run_dir(run_dir: Path) -> int:
@@ -127,12 +230,17 @@ class RunStore:
         self._fd_lock = threading.Lock()
         self._buffers: dict[str, list[bytes]] = {SCORES_LOG: [], USAGE: []}
         self._buf_lock = threading.Lock()
-        self._pending: list[tuple[bytes, asyncio.Future]] = []
+        self._pending: list[tuple[bytes, asyncio.Future, bool]] = []
         self._committer: asyncio.Task | None = None
         self._lock_fd: int | None = _lock_run_dir(self.dir)  # before repair: never cut another writer's line
         for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE):
             repair_jsonl(self.dir / name)
         self._attempts = generation_counts(self.dir)  # cell -> generation lines (a resume appends a new one)
+        scored = {r.get("cell") for r in read_jsonl_lenient(self.path(SCORES_LOG)).records}  # rescore repairs it
+        orphans = sorted(c for c in scored if isinstance(c, str) and c not in self._attempts)
+        if orphans:
+            warn(f"{self.path(SCORES_LOG)} scores {len(orphans)} cell(s) that {GENERATIONS} does not hold (their "
+                 f"reviews are lost): {', '.join(orphans[:5])}{' ...' if len(orphans) > 5 else ''}")
 
     def path(self, name: str) -> Path:
         return self.dir / name
@@ -141,7 +249,7 @@ class RunStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         data = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode()
-        atomic_write(self.path(MANIFEST), data)
+        atomic_write(self.path(MANIFEST), data, private=may_hold_secrets(manifest))
 
     def _line(self, record: dict[str, Any]) -> bytes:
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -156,7 +264,7 @@ class RunStore:
         with self._fd_lock:
             fd = self._fds.get(name)
             if fd is None:
-                fd = self._fds[name] = os.open(self.path(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                fd = self._fds[name] = os.open(self.path(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
             return fd
 
     def _write(self, name: str, data: bytes, sync: bool = True) -> None:
@@ -205,13 +313,29 @@ class RunStore:
         self.flush()
         self._append(GENERATIONS, {"cell": cell, **generation.model_dump(mode="json")})
 
-    async def append_generation_async(self, cell: str, generation: Generation) -> None:
-        """As append_generation, but lines of concurrent cells share one write + fsync (group commit)."""
+    async def append_generation_async(self, cell: str, generation: Generation) -> bytes:
+        """As append_generation, but lines of concurrent cells share one write + fsync (group commit).
+
+        Returns the line written (the whole-cell cache keeps it, so the Generation is serialised once).
+        """
         data = self._line({"cell": cell, **generation.model_dump(mode="json")})
+        await self._enqueue_generation(cell, data)
+        return data
+
+    async def append_generation_line_async(self, cell: str, line: str) -> None:
+        """Append a generations line written before for this cell (a reused cell: no pydantic round trip).
+
+        Not fsynced on its own: the line is a copy of what the cache already holds durably (a lost line is served
+        again from the cache on resume); it shares a flush when a paid-for line is in the same batch.
+        """
+        text = redact_text(line.rstrip("\n"), known_secrets(self._env_secrets))
+        await self._enqueue_generation(cell, (text + "\n").encode(), sync=False)
+
+    async def _enqueue_generation(self, cell: str, data: bytes, sync: bool = True) -> None:
         self._attempts[cell] = self._attempts.get(cell, 0) + 1
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        self._pending.append((data, fut))
+        self._pending.append((data, fut, sync))
         if self._committer is None or self._committer.done():
             self._committer = loop.create_task(self._commit_loop())
         await fut
@@ -220,19 +344,19 @@ class RunStore:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await asyncio.to_thread(self._commit, b"".join(d for d, _ in batch))
+                await asyncio.to_thread(self._commit, b"".join(d for d, _, _ in batch), any(s for _, _, s in batch))
             except BaseException as exc:  # noqa: BLE001 - every waiting cell sees the failure
-                for _, f in batch:
+                for _, f, _ in batch:
                     if not f.done():
                         f.set_exception(exc)
                 continue
-            for _, f in batch:
+            for _, f, _ in batch:
                 if not f.done():
                     f.set_result(None)
 
-    def _commit(self, data: bytes) -> None:
+    def _commit(self, data: bytes, sync: bool = True) -> None:
         self.flush()
-        self._write(GENERATIONS, data, True)
+        self._write(GENERATIONS, data, sync)
 
     def append_scores(self, cell: str, scores: list[Score]) -> None:
         """One line per scored cell, tagged with the generation it scores ("gen": the cell's latest line number).
@@ -268,8 +392,8 @@ class RunStore:
     def materialize_scores(self) -> pl.DataFrame:
         """Build scores.parquet from the complete cells (one row per cell x score) and write it atomically."""
         self.flush()
-        df = scores_frame(self.dir)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{SCORES}.", suffix=".tmp")
+        df = scores_frame(self.dir, counts=dict(self._attempts))
+        fd, tmp = open_temp(self.path(SCORES))
         os.close(fd)
         try:
             df.write_parquet(tmp)
@@ -306,20 +430,51 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     if not p.exists():
         raise HarnessError("not a run directory (no manifest.json)", path=run_dir)
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(p.read_bytes())
     except json.JSONDecodeError as exc:
-        raise HarnessError(f"corrupt manifest: {exc.msg}", path=p, line=exc.lineno) from None
+        raise HarnessError(f"corrupt manifest: {exc.msg}", path=p, line=exc.lineno,
+                           hint="restore manifest.json from a backup") from None
+    except (ValueError, RecursionError):
+        raise HarnessError("corrupt manifest: not readable JSON text", path=p,
+                           hint="restore manifest.json from a backup") from None
+    if not isinstance(data, dict):
+        raise HarnessError(f"corrupt manifest: a JSON {type(data).__name__}, not an object", path=p,
+                           hint="restore manifest.json from a backup")
+    return data
+
+
+def read_run_config(run_dir: str | Path) -> dict[str, Any]:
+    """The resolved experiment config a run's manifest holds (what rescore and --resume run with)."""
+    config = read_manifest(run_dir).get("config")
+    if not isinstance(config, dict):
+        raise HarnessError("the manifest holds no run config", path=Path(run_dir) / MANIFEST, field="config",
+                           hint="restore manifest.json from a backup; without it the run cannot be rescored or "
+                                "resumed")
+    return config
 
 
 def read_generations(run_dir: str | Path) -> dict[str, Generation]:
     """cell -> Generation for every complete line (the last line of a cell wins: a resume retries failed cells)."""
+    from pydantic import ValidationError
+
+    from harness.errors import pydantic_errors
+
     out: dict[str, Generation] = {}
     path = Path(run_dir) / GENERATIONS
-    for rec in iter_jsonl(path):
+    read = read_jsonl_lenient(path)
+    bad = [n for n in read.unreadable if not (read.torn and n == read.unreadable[-1])]
+    if bad:
+        raise HarnessError("unreadable line", path=path, line=bad[0], hint=_HINTS[GENERATIONS])
+    for n, rec in zip(read.lines, read.records):
         cell = rec.pop("cell", None)
         if cell is None:
             continue
-        out[cell] = Generation.model_validate(rec)
+        try:
+            out[cell] = Generation.model_validate(rec)
+        except ValidationError as exc:
+            err = pydantic_errors(exc, path)
+            raise HarnessError(f"not a stored generation: {err.message}", path=path, line=n, field=err.field,
+                               hint=_HINTS[GENERATIONS]) from None
     return out
 
 
@@ -348,40 +503,137 @@ def read_usage(run_dir: str | Path) -> dict[int, dict[str, float]]:
     return out
 
 
-def scores_frame(run_dir: str | Path) -> pl.DataFrame:
-    """The scores table built from scores.jsonl: per cell, the last scores line of its latest generation."""
+def scores_frame(run_dir: str | Path, counts: dict[str, int] | None = None) -> pl.DataFrame:
+    """The scores table built from scores.jsonl: per cell, the last scores line of its latest generation.
+
+    counts: cell -> generation lines when the caller already knows them (the writing store), else read from disk.
+    """
     run_dir = Path(run_dir)
-    counts = generation_counts(run_dir)
-    latest: dict[str, list[dict[str, Any]]] = {}
+    counts = generation_counts(run_dir) if counts is None else counts
+    latest: dict[str, list[Any]] = {}
     for rec in iter_jsonl(run_dir / SCORES_LOG):
         cell = rec.get("cell")
         if cell in counts and rec.get("gen", 1) == counts[cell]:
             latest[cell] = rec.get("scores", [])
+    return _frame(latest)
+
+
+@dataclass
+class ScoresRead:
+    """The scores table of a run, what was lost or replaced reading it, and cells with a review but no scores."""
+
+    table: pl.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def _parquet(path: Path) -> tuple[pl.DataFrame | None, str]:
+    """scores.parquet as a table, or (None, why it cannot be used)."""
+    try:
+        df = pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - polars raises several types for a damaged file
+        return None, " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+    absent = [c for c in SCORE_SCHEMA if c not in df.columns and c not in ("cell", "explanation", "details")]
+    if absent:
+        return None, f"no column {absent[0]!r}"
+    return df, ""
+
+
+def _latest_reviews(gens: JsonlRead) -> tuple[dict[str, int], set[str]]:
+    """cell -> generation lines, and the cells whose latest generation holds a review without error."""
+    counts: dict[str, int] = {}
+    ok: dict[str, bool] = {}
+    for rec in gens.records:
+        cell = rec.get("cell")
+        if isinstance(cell, str):
+            counts[cell] = counts.get(cell, 0) + 1
+            ok[cell] = rec.get("error") is None and rec.get("review") is not None
+    return counts, {c for c, good in ok.items() if good}
+
+
+def _frame(latest: dict[str, list[Any]]) -> pl.DataFrame:
+    """Rows of each cell's chosen scores line; cells or scores that do not parse are left out."""
     rows = []
     for cell in sorted(latest):
-        task_id, generator, seed = parse_cell(cell)
+        try:
+            task_id, generator, seed = parse_cell(cell)
+        except ValueError:
+            continue
         seen: set[str] = set()
-        for s in latest[cell]:
-            if s["name"] in seen:
+        for s in latest[cell] if isinstance(latest[cell], list) else []:
+            if not isinstance(s, dict) or not isinstance(s.get("name"), str) or s["name"] in seen:
                 continue
             seen.add(s["name"])
+            value = s.get("value")
             rows.append({
                 "cell": cell, "task_id": task_id, "generator": generator, "seed": seed, "score": s["name"],
-                "value": s.get("value"), "status": s["status"], "explanation": s.get("explanation", ""),
+                "value": float(value) if isinstance(value, (int, float)) else None, "status": s.get("status"),
+                "explanation": s.get("explanation", ""),
                 "details": json.dumps(s.get("details") or {}, ensure_ascii=False, sort_keys=True, default=str),
             })
     return pl.DataFrame(rows, schema=SCORE_SCHEMA)
 
 
-def read_scores(run_dir: str | Path) -> pl.DataFrame:
-    """scores.parquet, or the table rebuilt from scores.jsonl when the parquet is missing or stale."""
+def read_scores_checked(run_dir: str | Path) -> ScoresRead:
+    """The scores table (scores.parquet, else rebuilt from scores.jsonl), saying what was unreadable or missing.
+
+    A damaged scores.parquet falls back to scores.jsonl; unreadable scores.jsonl lines are counted; cells whose
+    latest generation holds a review but that have no scores are listed as missing. HarnessError only when
+    there is nothing to read the scores from.
+    """
     run_dir = Path(run_dir)
-    pq, log = run_dir / SCORES, run_dir / SCORES_LOG
-    if pq.exists() and (not log.exists() or pq.stat().st_mtime_ns >= log.stat().st_mtime_ns):
-        return pl.read_parquet(pq)
-    if not log.exists() and not (run_dir / GENERATIONS).exists():
-        raise HarnessError("not a run directory (no scores.parquet or scores.jsonl)", path=run_dir)
-    return scores_frame(run_dir)
+    pq, log_path = run_dir / SCORES, run_dir / SCORES_LOG
+    out_warnings: list[str] = []
+    gens = read_jsonl_lenient(run_dir / GENERATIONS)
+    counts, reviewed = _latest_reviews(gens)
+    table, source = None, SCORES
+    if pq.exists() and (not log_path.exists() or pq.stat().st_mtime_ns >= log_path.stat().st_mtime_ns):
+        table, why = _parquet(pq)
+        if table is None and not log_path.exists():
+            raise HarnessError(f"scores.parquet is unreadable ({why}) and there is no scores.jsonl to rebuild it "
+                               "from", path=pq, hint="run `harness rescore RUN_DIR` to score the stored reviews")
+        if table is None:
+            out_warnings.append(f"{pq} is unreadable ({why}): the scores table was rebuilt from scores.jsonl")
+    if table is None:
+        if not log_path.exists() and not gens.exists:
+            raise HarnessError("not a run directory (no scores.parquet or scores.jsonl)", path=run_dir)
+        log, source = read_jsonl_lenient(log_path), SCORES_LOG
+        if log.unreadable:
+            out_warnings.append(f"{log_path}: {log.problem()} skipped: the scores on them are lost")
+        trust_gens = gens.exists and not gens.unreadable
+        latest: dict[str, list[Any]] = {}
+        for rec in log.records:
+            cell = rec.get("cell")
+            if not isinstance(cell, str):
+                continue
+            if not trust_gens or (cell in counts and rec.get("gen", 1) == counts[cell]):
+                latest[cell] = rec.get("scores", [])
+        if latest and not trust_gens:
+            out_warnings.append(f"{run_dir / GENERATIONS} is damaged or missing: each cell's last scores line is "
+                                "used, whichever generation it scored")
+        table = _frame(latest)
+    if gens.unreadable:
+        out_warnings.append(f"{gens.path}: {gens.problem()} skipped: the reviews on them are lost")
+    present = set(table["cell"].unique().to_list()) if "cell" in table.columns else set()
+    orphans = sorted(present - set(counts)) if gens.records or gens.unreadable else []
+    if orphans:
+        shown = ", ".join(orphans[:5]) + (f" and {len(orphans) - 5} more" if len(orphans) > 5 else "")
+        out_warnings.append(f"{len(orphans)} scored cell(s) have no readable generation in {gens.path} (their "
+                            f"reviews are lost): {shown}")
+    missing = sorted(reviewed - present) if "cell" in table.columns else []
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        out_warnings.append(f"{len(missing)} cell(s) with a stored review have no scores in {source} and are missing "
+                            f"from the tables: {shown} (`harness rescore {run_dir}` scores them)")
+    return ScoresRead(table=table, warnings=out_warnings, missing=missing)
+
+
+def read_scores(run_dir: str | Path) -> pl.DataFrame:
+    """scores.parquet, or the table rebuilt from scores.jsonl when the parquet is missing, stale or damaged."""
+    read = read_scores_checked(run_dir)
+    for w in read.warnings:
+        warn(w)
+    return read.table
 
 
 def read_errors(run_dir: str | Path) -> list[dict[str, Any]]:

@@ -34,6 +34,10 @@ class ScoringContext:
     thresholds: dict[str, float] = field(default_factory=dict)  # overrides: "relevance", "support"
     extra_metrics: list[str] = field(default_factory=list)  # local `evaluate` metric dirs for overlap.extra.*
     api_base: str | None = None  # the generator's API base (a localhost base means a free local model)
+    support: Any = None  # scorers.support: method similarity | nli | llm, model, repeats (None = similarity)
+    support_also: list[Any] = field(default_factory=list)  # extra support methods scored beside (names .<method>)
+    judge_calls: Any = None  # JudgeCalls for LLM judges (the runner's bridge); None = plain cached litellm
+    generator_model: str | None = None  # the model under test (a judge of its family is flagged)
 
 
 FAMILIES: dict[str, ScorerFn] = {
@@ -56,9 +60,12 @@ OFFLINE_FAMILIES = [f for f in FAMILIES if f != "judge"]
 
 
 def check_families(families: list[str] | None) -> list[str]:
-    """The families to run (all when None); HarnessError naming the unknown ones."""
+    """The families to run (all when None); HarnessError naming the unknown ones, or for an empty list."""
     if families is None:
         return list(FAMILIES)
+    if not families:  # `--scorers ,` or `families: []`: scoring nothing is never what was meant
+        raise HarnessError("no scorer family given", field="scorers",
+                           hint=f"name one or more of: {', '.join(FAMILIES)} (or leave it out for all)")
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         raise HarnessError(f"unknown scorer families: {', '.join(unknown)}", field="scorers",

@@ -23,6 +23,7 @@ class CitedItem:
     in_text: bool = False
     in_reference_list: bool = False
     own_paper: bool = False  # unresolved against the task but found in the review's own paper list
+    ref_class: str | None = None  # harness.refclass class of the entry (or cite_N key) naming it
 
 
 def own_paper_matcher(review: Review):
@@ -61,12 +62,12 @@ def paper_lookup(review: Review, task: Task | None):
     return find
 
 
-def cited_items(review: Review, task: Task | None) -> list[CitedItem]:
+def cited_items(review: Review, task: Task | None, classes: dict[str, str] | None = None) -> list[CitedItem]:
     """Distinct cited items of a resolved review, merged by paper id.
 
     A review with body text cites what its text cites: reference entries never cited in the text (padding, or
     a completion-mode list of every paper shown) are not counted. A reference list without text (SurveyBench
-    ref.json) cites its entries.
+    ref.json) cites its entries. `classes` (ResolutionReport.classes) gives cite_N keys their class.
     """
     find = paper_lookup(review, task)
     own = own_paper_matcher(review)
@@ -92,8 +93,11 @@ def cited_items(review: Review, task: Task | None) -> list[CitedItem]:
     for e in review.references:
         it = item_for(e.paper_id, f"entry:{e.key}", e.title, e.arxiv_id)
         it.in_reference_list = True
-        if e.key not in it.keys:
-            it.keys.append(e.key)
+        it.ref_class = it.ref_class or e.ref_class
+        for k in [e.key, *e.aliases]:
+            if k not in it.keys:
+                it.keys.append(k)
+            entry_by_key.setdefault(k, e)
     for c in review.citations:
         for i, k in enumerate(c.keys):
             pid = c.paper_ids[i] if i < len(c.paper_ids) else None
@@ -102,8 +106,9 @@ def cited_items(review: Review, task: Task | None) -> list[CitedItem]:
                 pid = e.paper_id
             if pid is None and e is None and not (k.startswith("cite_") and own(None, None, k)):
                 continue  # dangling marker: counted by the validity scores, not a cited paper
-            it = item_for(pid, f"entry:{k}", e.title if e else None, e.arxiv_id if e else None, k)
+            it = item_for(pid, f"entry:{e.key if e else k}", e.title if e else None, e.arxiv_id if e else None, k)
             it.in_text = True
+            it.ref_class = it.ref_class or (e.ref_class if e else (classes or {}).get(k))
             if k not in it.keys:
                 it.keys.append(k)
             if c.sentence and c.sentence not in it.sentences:

@@ -9,6 +9,7 @@ import numpy as np
 
 from harness.models import Review, Score, Task, normalize_arxiv_id
 from harness.scorers.cited import cited_items
+from harness.scorers.linkage import link_problem
 
 NAMES = ["coverage.recall", "coverage.precision", "coverage.f1", "coverage.pooled_precision",
          "coverage.heading_soft_recall", "coverage.method_recall"]
@@ -52,6 +53,35 @@ def soft_cardinality(sim: np.ndarray) -> float:
     """Soft count of a set from its pairwise similarity matrix: sum_i 1 / sum_j max(0, sim_ij)."""
     s = np.clip(sim, 0.0, 1.0)
     return float(np.sum(1.0 / np.maximum(s.sum(axis=1), 1e-9)))
+
+
+# Headings at or above this MiniLM cosine count as one: above the highest cosine between distinct headings of the
+# shipped task outlines (0.95, "Construction of ..." vs "Applications of LLM-based Autonomous Agent").
+SAME_HEADING_COSINE = 0.97
+
+
+def heading_key(title: str) -> str:
+    """A heading without numbering, markdown, case and punctuation: equal keys are one heading repeated."""
+    t = re.sub(r"^[\d.\s]+", "", re.sub(r"[*_`#]", " ", title).strip())
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", t.lower())).strip()
+
+
+def distinct_headings(titles: Sequence[str], emb: np.ndarray,
+                      threshold: float = SAME_HEADING_COSINE) -> list[int]:
+    """Indices of the first of each group of near-identical headings (same key, or cosine >= threshold).
+
+    Soft cardinality is not invariant to repetition: each copy of a heading adds to the gold headings' row sums
+    in the union, so repeating headings would raise soft recall. Scoring the distinct headings only prevents it.
+    """
+    kept: list[int] = []
+    keys: set[str] = set()
+    for i, title in enumerate(titles):
+        key = heading_key(title)
+        if key in keys or any(float(emb[i] @ emb[j]) >= threshold for j in kept):
+            continue
+        keys.add(key)
+        kept.append(i)
+    return kept
 
 
 def heading_soft_recall(gold: np.ndarray, pred: np.ndarray) -> float:
@@ -118,11 +148,19 @@ def mentioned(name: str, text: str) -> bool:
 def score_coverage(resolved, task: Task, ctx) -> list[Score]:
     """All coverage.* scores of a resolved review against its task."""
     review: Review = resolved.review
+    if not task.has_bibliography:  # bibliography: none — nothing to cover; headings still compare to an outline
+        why = "the task has no reference bibliography (bibliography: none)"
+        return [Score.na(n, why) for n in NAMES[:4]] + [_headings(review, task, ctx), Score.na(NAMES[5], why)]
     items = cited_items(review, task)
     ref = task.reference_set
     out: list[Score] = []
-    out.extend(_set_scores(items, ref, has_text=bool(review.text.strip())))
-    out.append(_pooled(items, task))
+    problem = link_problem(review, resolved.report)
+    if problem:  # the reader could not link markers to references: no rate can be computed from what was read
+        out.extend(Score.na(n, problem) for n in ("coverage.recall", "coverage.precision", "coverage.f1",
+                                                  "coverage.pooled_precision"))
+    else:
+        out.extend(_set_scores(items, ref, has_text=bool(review.text.strip())))
+        out.append(_pooled(items, task))
     out.append(_headings(review, task, ctx))
     out.append(_methods(review, task))
     return out
@@ -160,6 +198,12 @@ def _pooled(items, task: Task) -> Score:
     if not task.pooled_reference_ids:
         return Score.na(name, "the task has no pooled reference ids (SurveyBench-style pool)")
     ids = [normalize_arxiv_id(i.arxiv_id) or i.arxiv_id for i in items if i.arxiv_id]
+    if not items:
+        return Score.na(name, "the review cites nothing")
+    if len(ids) * 2 < len(items):  # SurveyBench's metric assumes every cited reference carries an arXiv id
+        return Score.na(name, f"only {len(ids)} of {len(items)} cited references carry an arXiv id (fewer than "
+                        "half): SurveyBench's pooled precision assumes ids, and a title-only list would score "
+                        "only the entries that matched a task paper", with_arxiv_id=len(ids), cited=len(items))
     value, det = pooled_precision(ids, task.pooled_reference_ids)
     if value is None:
         return Score.na(name, "no cited new-style arXiv id older than the newest pooled id", **det)
@@ -179,9 +223,15 @@ def _headings(review: Review, task: Task, ctx) -> Score:
     gold_txt = [h.split(">")[-1].strip() for h in gold]
     pred_txt = [re.sub(r"^[\d.\s]+", "", re.sub(r"[*_`]", "", p)).strip() or p for p in pred]
     emb = ctx.embedder().encode(gold_txt + pred_txt)
-    value = heading_soft_recall(emb[: len(gold_txt)], emb[len(gold_txt):])
-    return Score.ok(name, value, f"soft recall of {len(gold_txt)} outline headings by {len(pred_txt)} review "
-                    "headings (soft cardinality over MiniLM cosines)", gold=len(gold_txt), predicted=len(pred_txt))
+    pred_emb = emb[len(gold_txt):]
+    keep = distinct_headings(pred_txt, pred_emb)
+    value = heading_soft_recall(emb[: len(gold_txt)], pred_emb[keep])
+    repeated = len(pred_txt) - len(keep)
+    why = f"soft recall of {len(gold_txt)} outline headings by {len(keep)} distinct review headings"
+    if repeated:
+        why += f" ({repeated} near-identical repeats counted once)"
+    return Score.ok(name, value, why + " (soft cardinality over MiniLM cosines)", gold=len(gold_txt),
+                    predicted=len(pred_txt), distinct=len(keep))
 
 
 def _methods(review: Review, task: Task) -> Score:

@@ -113,7 +113,8 @@ def score_judge(resolved, task: Task, ctx) -> list[Score]:
     review: Review = resolved.review
     model = getattr(ctx, "judge_model", None)
     if not model:
-        return [Score.na(n, "no judge model configured (set ScoringContext.judge_model)") for n in NAMES]
+        return [Score.na(n, "no judge model configured: pass --judge-model MODEL (harness score) or set scorers.judge_model in the "
+                         "experiment config") for n in NAMES]
     if not review.text.strip():
         return [Score.na(n, "the review has no text") for n in NAMES]
     cache = JudgeCache(ctx.judge_cache_dir)

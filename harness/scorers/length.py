@@ -1,13 +1,15 @@
-"""Length against the task's word target, and truncation (hit a token cap, stopped mid-sentence, plan unfinished)."""
+"""Length against the task's word target; truncation (finish reason, max_tokens, stopped mid-sentence, plan
+unfinished) and, apart from it, whether the output stopped at a token cap."""
 
 from __future__ import annotations
 
 from harness.models import Review, Score, StageUsage, Task
 from harness.text import count_words, ends_mid_sentence, last_prose_line
 
-NAMES = ["length.words", "length.target_ratio", "length.in_target", "length.truncated"]
+NAMES = ["length.words", "length.target_ratio", "length.in_target", "length.truncated", "length.at_token_cap"]
 
-# When a stage's max_tokens is not recorded, an output of exactly one of these sizes is taken as a hit cap.
+# When a stage's max_tokens is not recorded, an output of exactly one of these sizes is reported as
+# length.at_token_cap (it may have hit a cap), never as truncation on its own.
 COMMON_CAPS = (1024, 2048, 4096, 8192, 16384, 32768)
 _PLAN_STAGE_WORDS = ("plan", "outline")
 
@@ -16,32 +18,59 @@ def _is_plan_stage(stage: StageUsage) -> bool:
     return any(w in stage.name.lower() for w in _PLAN_STAGE_WORDS)
 
 
-def truncation_signals(review: Review, undelivered_plan_sections: list[str] | None = None) -> tuple[list[str], dict]:
-    """Which truncation signals fire for the review text (and, in details, for plan stages, which do not count)."""
+def truncation_signals(review: Review, undelivered_plan_sections: list[str] | None = None,
+                       plan_checked: bool = False) -> tuple[list[str], dict]:
+    """(signals that fired, details with the checks that could run and plan-stage signals, which do not count).
+
+    Checks run only on inputs that exist: a finish reason, stage output tokens with the max_tokens the run set,
+    the text's last sentence, and the plan's sections (when the plan announces sections)."""
     fired: list[str] = []
     other: list[str] = []
+    checked: list[str] = []
+    stages = review.usage.stages if review.usage else []
+    writing = [st for st in stages if not _is_plan_stage(st)]
+    if review.finish_reason or any(st.finish_reason for st in writing):
+        checked.append("finish reason")
     if (review.finish_reason or "").lower() == "length":
         fired.append("finish reason 'length'")
-    stages = review.usage.stages if review.usage else []
+    if any(st.output_tokens is not None and st.max_tokens is not None for st in writing):
+        checked.append("stage output tokens vs the max_tokens the run set")
     for st in stages:
         target = other if _is_plan_stage(st) else fired
         if (st.finish_reason or "").lower() == "length":
             target.append(f"stage '{st.name}' finish reason 'length'")
-        if st.output_tokens is None:
-            continue
-        if st.max_tokens is not None:
-            if st.output_tokens >= st.max_tokens:
-                target.append(f"stage '{st.name}' output {st.output_tokens} tokens = its max_tokens {st.max_tokens}")
-        elif st.output_tokens in COMMON_CAPS:
-            target.append(f"stage '{st.name}' output {st.output_tokens} tokens equals a common cap "
-                          f"(max_tokens not recorded; assumed hit)")
-    if review.text.strip() and ends_mid_sentence(review.text):
-        tail = last_prose_line(review.text)[-60:]
-        fired.append(f"text ends mid-sentence (…{tail!r})")
+        if st.output_tokens is not None and st.max_tokens is not None and st.output_tokens >= st.max_tokens:
+            target.append(f"stage '{st.name}' output {st.output_tokens} tokens = its max_tokens {st.max_tokens}")
+    if review.text.strip():
+        checked.append("last sentence complete")
+        if ends_mid_sentence(review.text):
+            tail = last_prose_line(review.text)[-60:]
+            fired.append(f"text ends mid-sentence (…{tail!r})")
+    if plan_checked:
+        checked.append("plan sections reached")
     if undelivered_plan_sections:
         fired.append(f"{len(undelivered_plan_sections)} plan section(s) never reached: "
                      + "; ".join(undelivered_plan_sections[:5]))
-    return fired, {"plan_stage_signals": other}
+    return fired, {"plan_stage_signals": other, "checked": checked}
+
+
+def token_cap(review: Review) -> Score:
+    """length.at_token_cap: a writing stage's output reached its max_tokens or, unrecorded, a common cap size."""
+    name = "length.at_token_cap"
+    stages = [st for st in (review.usage.stages if review.usage else []) if not _is_plan_stage(st)]
+    known = [st for st in stages if st.output_tokens is not None]
+    if not known:
+        return Score.na(name, "no output token counts were recorded for the writing stages")
+    hits = []
+    for st in known:
+        if st.max_tokens is not None and st.output_tokens >= st.max_tokens:  # type: ignore[operator]
+            hits.append(f"stage '{st.name}' output {st.output_tokens} tokens = its max_tokens {st.max_tokens}")
+        elif st.max_tokens is None and st.output_tokens in COMMON_CAPS:
+            hits.append(f"stage '{st.name}' output {st.output_tokens} tokens equals a common cap (max_tokens not "
+                        "recorded)")
+    expl = ("at a token cap: " + "; ".join(hits) + " (not by itself evidence of truncation)" if hits else
+            f"no writing stage stopped at a token cap ({len(known)} stage(s) with output token counts)")
+    return Score.ok(name, 1.0 if hits else 0.0, expl, signals=hits, stages_checked=len(known))
 
 
 def score_length(resolved, task: Task, ctx) -> list[Score]:
@@ -51,28 +80,38 @@ def score_length(resolved, task: Task, ctx) -> list[Score]:
         why = "the review has no text"
         return [Score.na(n, why) for n in NAMES]
     words = count_words(review.text)
-    out = [Score.ok("length.words", words, f"{words} words in the review body (headings in, references and plan out)")]
+    out = [Score.ok("length.words", words, f"{words} words in the review body (headings in, references and plan out)",
+                    words=words)]
     tw = task.target_words
-    mid = tw.midpoint
-    if mid <= 0:
+    if tw is None:  # a review scored on its own: any target comes from its plan (plan.* scores)
+        why = "the task has no word target (target_words: null); a plan's own target is scored by the plan family"
+        out += [Score.na("length.target_ratio", why), Score.na("length.in_target", why)]
+    elif tw.midpoint <= 0:
         out.append(Score.na("length.target_ratio", "the task's word target midpoint is 0"))
     else:
+        mid = tw.midpoint
         out.append(Score.ok("length.target_ratio", words / mid,
                             f"{words} words / target midpoint {mid:g} ({tw.min}-{tw.max})", target_min=tw.min,
-                            target_max=tw.max))
-    inside = tw.min <= words <= tw.max
-    out.append(Score.ok("length.in_target", 1.0 if inside else 0.0,
-                        f"{words} words is {'inside' if inside else ('below' if words < tw.min else 'above')} "
-                        f"the target {tw.min}-{tw.max}"))
-    from harness.scorers.plan import undelivered_sections  # plan parsing lives with the plan family
+                            target_max=tw.max, words=words))
+    if tw is not None:
+        inside = tw.min <= words <= tw.max
+        out.append(Score.ok("length.in_target", 1.0 if inside else 0.0,
+                            f"{words} words is {'inside' if inside else ('below' if words < tw.min else 'above')} "
+                            f"the target {tw.min}-{tw.max}", words=words, target_min=tw.min, target_max=tw.max))
+    from harness.scorers.plan import plan_sections, undelivered_sections  # plan parsing lives with the plan family
 
-    missing = undelivered_sections(review, ctx) if review.plan else []
-    fired, det = truncation_signals(review, missing)
-    checked = ["finish reason", "stage output tokens vs max_tokens (or a common cap when unrecorded)",
-               "last sentence complete", "plan sections reached"]
-    if fired:
-        expl = "truncated: " + "; ".join(fired)
+    plan_checked = bool(review.plan and plan_sections(review.plan))
+    missing = undelivered_sections(review, ctx) if plan_checked else []
+    fired, det = truncation_signals(review, missing, plan_checked)
+    checked = det.pop("checked")
+    if not checked:
+        out.append(Score.na("length.truncated", "no truncation check could run (no finish reason, token counts, "
+                            "text or plan)"))
+    elif fired:
+        out.append(Score.ok("length.truncated", 1.0, "truncated: " + "; ".join(fired), signals=fired,
+                            checked=checked, **det))
     else:
-        expl = "no truncation signal (checked: " + ", ".join(checked) + ")"
-    out.append(Score.ok("length.truncated", 1.0 if fired else 0.0, expl, signals=fired, checked=checked, **det))
+        out.append(Score.ok("length.truncated", 0.0, "no truncation signal (checked: " + ", ".join(checked) + ")",
+                            signals=fired, checked=checked, **det))
+    out.append(token_cap(review))
     return out

@@ -8,9 +8,12 @@ from rapidfuzz import fuzz
 
 from harness.models import Paper, Review, Score, Task, normalize_arxiv_id, normalize_title
 from harness.scorers.cited import cited_items
-from harness.text import CITE_MARKER, NUMERIC_MARKER, expand_marker, headings
+from harness.scorers.linkage import link_problem
+from harness.scorers.plan_targets import plan_cut_signals, plan_targets
+from harness.text import CITE_MARKER, NUMERIC_MARKER, count_words, expand_marker, headings
 
-NAMES = ["plan.sections_delivered_rate", "plan.references_used_rate"]
+NAMES = ["plan.sections_delivered_rate", "plan.references_used_rate", "plan.target_words", "plan.words_ratio",
+         "plan.truncated"]
 
 # A plan section counts as delivered when a review heading matches it this well (rapidfuzz token_set_ratio
 # on normalised titles, 0-100) or its MiniLM cosine reaches SECTION_COSINE.
@@ -134,7 +137,36 @@ def score_plan(resolved, task: Task, ctx) -> list[Score]:
     review: Review = resolved.review
     if not (review.plan or "").strip():
         return [Score.na(n, "the review carries no plan") for n in NAMES]
-    return [_sections(review, ctx), _references(review, task)]
+    problem = link_problem(review, getattr(resolved, "report", None))
+    refs = Score.na("plan.references_used_rate", problem) if problem else _references(review, task)
+    return [_sections(review, ctx), refs, *_targets(review)]
+
+
+def _targets(review: Review) -> list[Score]:
+    """plan.target_words, plan.words_ratio (delivered words / the plan's own target midpoint), plan.truncated."""
+    t = plan_targets(review.plan or "")
+    out: list[Score] = []
+    if t.words_mid is None:
+        why = "the plan states no word target (no total and no per-section word counts)"
+        out += [Score.na("plan.target_words", why), Score.na("plan.words_ratio", why)]
+    else:
+        rng = f"{t.words_min}-{t.words_max}" if t.words_max != t.words_min else f"{t.words_min}"
+        src = "its stated total" if t.words_source == "total" else f"the sum of {len(t.section_words)} section targets"
+        out.append(Score.ok("plan.target_words", t.words_mid, f"the plan's own word target is {rng} words ({src})",
+                            target_min=t.words_min, target_max=t.words_max, source=t.words_source,
+                            section_words=t.section_words))
+        words = count_words(review.text)
+        if t.words_mid <= 0:
+            out.append(Score.na("plan.words_ratio", "the plan's word target is 0"))
+        else:
+            out.append(Score.ok("plan.words_ratio", words / t.words_mid,
+                                f"{words} words delivered / the plan's target midpoint {t.words_mid:g}", words=words,
+                                target_mid=t.words_mid))
+    fired, checked = plan_cut_signals(review, len(plan_sections(review.plan or "")))
+    out.append(Score.ok("plan.truncated", 1.0 if fired else 0.0,
+                        ("the plan was cut: " + "; ".join(fired)) if fired else
+                        "no sign the plan was cut (checked: " + ", ".join(checked) + ")", signals=fired, checked=checked))
+    return out
 
 
 def _sections(review: Review, ctx) -> Score:

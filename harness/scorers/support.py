@@ -1,41 +1,117 @@
-"""Citation support as a similarity proxy: does a cited paper's abstract resemble the sentence citing it?
+"""Citation support: one interface, three methods (similarity | nli | llm), over the claims a review cites.
 
-No small NLI model ships on PyPI, so support is the cosine between the citing sentence (markers removed) and
-the cited abstract, against a calibrated threshold. Calibration (per abstract corpus, cached in-process):
-for each paper with an abstract of >= 3 sentences, its second sentence (usually the "we propose" claim)
-is held out; positives = cosine(held-out sentence, rest of its own abstract), negatives = cosine(held-out
-sentence, the rest of each other paper's abstract). Threshold = Youden-optimal cut; the AUROC is stored.
+A claim is a distinct citing sentence: markers removed, cleaned once however many markers it holds, and cut at
+SENTENCE_CAP characters (flagged) so run-on text stays linear. Its evidence is the cited papers that have an
+abstract; citations of papers without one are `unverifiable` for every method (counted, never failures). A
+method gives a recall verdict per claim (is it supported by its evidence?) and a precision verdict per
+(claim, cited paper); the three score names are the same for every method, and their details record the
+method, the model, the prompt's hash and the calibration's identity.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-import numpy as np
+from harness.errors import HarnessError
+from harness.models import Review, Score, Task
+from harness.scorers.support_similarity import SupportCalibration, calibrate_support  # noqa: F401 (re-export)
+from harness.text import strip_markers
 
-from harness.models import Paper
-from harness.scorers.calibration import auroc, rates_at, youden_threshold
-from harness.text import split_sentences, strip_markers
-
-MAX_CALIBRATION_PAPERS = 150
-_CACHE: dict[tuple[str, str], SupportCalibration] = {}
+METHODS = ("similarity", "nli", "llm")
+DEFAULT_NLI_MODEL = "cross-encoder/nli-deberta-v3-xsmall"
+SENTENCE_CAP = 1500  # characters of a citing sentence that are judged; longer ones are cut and flagged
+MAX_VERDICTS = 300  # per-pair verdicts kept in the details (for agreement between methods and the report)
+BASE_NAMES = ("citations.support_rate", "citations.support_precision", "citations.unverifiable")
 
 
 @dataclass(frozen=True)
-class SupportCalibration:
-    """Support threshold and how well it separates own-abstract from other-abstract sentence pairs."""
+class SupportSpec:
+    """Which support method scores a review: the method, its model(s), and how many times the judge is asked."""
 
-    threshold: float | None
-    auroc: float | None
-    n_papers: int
-    tpr: float | None
-    fpr: float | None
+    method: str = "similarity"
+    model: str | tuple[str, ...] | None = None
+    repeats: int = 1
+    temperature: float = 0.7  # used when repeats > 1 (k samples of one judge)
+    api_base: str | None = None
 
-    def details(self) -> dict:
-        return {"support_threshold": self.threshold, "support_auroc": self.auroc,
-                "support_calibration_papers": self.n_papers, "support_tpr": self.tpr, "support_fpr": self.fpr,
-                "method": "cosine(citing sentence, cited abstract) >= calibrated threshold (similarity proxy)"}
+    @property
+    def label(self) -> str:
+        models = self.models
+        return self.method + (f" ({', '.join(models)})" if models else "")
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        if self.model is None:
+            return ()
+        return (self.model,) if isinstance(self.model, str) else tuple(self.model)
+
+
+def support_spec(value: Any) -> SupportSpec:
+    """A SupportSpec from None (similarity), a method name, a mapping or a config object; HarnessError if unknown."""
+    if value is None:
+        return SupportSpec()
+    if isinstance(value, SupportSpec):
+        return value
+    if isinstance(value, str):
+        value = {"method": value}
+    elif hasattr(value, "model_dump"):
+        value = value.model_dump()
+    data = {k: v for k, v in dict(value).items() if k in SupportSpec.__dataclass_fields__}
+    if isinstance(data.get("model"), list):
+        data["model"] = tuple(data["model"])
+    spec = SupportSpec(**data)
+    if spec.method not in METHODS:
+        raise HarnessError(f"unknown support method {spec.method!r}", field="scorers.support.method",
+                           hint="use one of: " + ", ".join(METHODS))
+    return spec
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A cited paper that can be checked: its key among the review's cited items, title and abstract."""
+
+    key: str
+    title: str | None
+    abstract: str
+
+    @property
+    def premise(self) -> str:
+        """Title plus abstract: what an entailment judge reads."""
+        return f"{self.title.rstrip('.')}. {self.abstract}" if self.title else self.abstract
+
+
+@dataclass
+class Claim:
+    """One distinct citing sentence (cleaned and capped) and the checkable papers it cites."""
+
+    index: int
+    text: str
+    capped: bool
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class MethodResult:
+    """What one method decided: per-claim recall and per-pair precision verdicts (None = could not judge)."""
+
+    model: str | None = None
+    prompt_hash: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+    recall_phrase: str = "resemble at least one cited abstract"
+    precision_phrase: str = "resemble each other"
+    value_key: str = "similarity"
+    na: str | None = None
+    recall: dict[int, bool | None] = field(default_factory=dict)
+    pairs: dict[tuple[int, str], bool | None] = field(default_factory=dict)
+    values: dict[tuple[int, str], float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def set_pair(self, claim: int, key: str, ok: bool | None, value: float | None = None) -> None:
+        self.pairs[(claim, key)] = ok
+        if value is not None:
+            self.values[(claim, key)] = value
 
 
 def clean_sentence(sentence: str) -> str:
@@ -43,30 +119,142 @@ def clean_sentence(sentence: str) -> str:
     return " ".join(strip_markers(sentence).replace("*", " ").replace("`", " ").split())
 
 
-def calibrate_support(papers: list[Paper], embedder) -> SupportCalibration:
-    """Threshold from held-out abstract sentences vs own / other abstracts (see module docstring); cached."""
-    usable = []
-    for p in sorted({p.id: p for p in papers if p.abstract}.values(), key=lambda p: p.id):
-        sents = split_sentences(" ".join((p.abstract or "").split()))
-        if len(sents) >= 3:
-            usable.append((p.id, sents[1], " ".join(sents[:1] + sents[2:])))
-    if len(usable) > MAX_CALIBRATION_PAPERS:
-        step = len(usable) / MAX_CALIBRATION_PAPERS
-        usable = [usable[int(i * step)] for i in range(MAX_CALIBRATION_PAPERS)]
-    key = (hashlib.sha256("\n".join(f"{i}\t{s}\t{r}" for i, s, r in usable).encode()).hexdigest(),
-           str(getattr(embedder, "model_path", "")))
-    if key in _CACHE:
-        return _CACHE[key]
-    if len(usable) < 5:
-        cal = SupportCalibration(None, None, len(usable), None, None)
+def claim_text(raw: str, cap: int = SENTENCE_CAP) -> tuple[str, bool]:
+    """The judged text of a citing sentence: the first `cap` characters (cut at a space), cleaned; True if cut."""
+    if len(raw) <= cap:
+        return clean_sentence(raw), False
+    head = raw[:cap]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    return clean_sentence(cut), True
+
+
+def extract_claims(review: Review, items: list) -> tuple[list[Claim], int]:
+    """Distinct claims with their checkable cited papers, and the count of unverifiable (claim, paper) pairs.
+
+    Each distinct sentence is cleaned once: citations are grouped by (length, first SENTENCE_CAP characters),
+    which is exactly what the judged text depends on, so 50,000 markers in one run-on line cost one cleaning.
+    """
+    by_key: dict[str, Any] = {}
+    for it in items:
+        for k in it.keys:
+            by_key.setdefault(k, it)
+    claims: dict[str, Claim] = {}
+    seen_raw: dict[tuple[int, str], Claim | None] = {}
+    seen_pair: set[tuple[int, str]] = set()
+    unverifiable = 0
+    last: tuple[str | None, Claim | None] = (None, None)
+    for c in review.citations:
+        raw = c.sentence
+        if raw is last[0]:  # the readers share one string between the markers of a sentence
+            claim = last[1]
+        else:
+            rkey = (len(raw), raw[:SENTENCE_CAP])
+            claim = seen_raw.get(rkey, False)
+        if claim is False:
+            text, capped = claim_text(raw)
+            claim = None
+            if text:
+                claim = claims.get(text)
+                if claim is None:
+                    claim = claims[text] = Claim(index=len(claims), text=text, capped=capped)
+            seen_raw[rkey] = claim
+        last = (raw, claim)
+        if claim is None:
+            continue
+        for k in c.keys:
+            it = by_key.get(k)
+            if it is None or (claim.index, it.key) in seen_pair:
+                continue  # dangling (counted by citations.dangling) or already counted
+            seen_pair.add((claim.index, it.key))
+            if it.abstract:
+                claim.evidence.append(Evidence(it.key, it.title, it.abstract))
+            else:
+                unverifiable += 1
+    return list(claims.values()), unverifiable
+
+
+def judge_claims(spec: SupportSpec, claims: list[Claim], task: Task, ctx) -> MethodResult:
+    """Run one method over the claims that have evidence."""
+    if spec.method == "similarity":
+        from harness.scorers.support_similarity import judge_similarity
+
+        return judge_similarity(claims, task, ctx)
+    if spec.method == "nli":
+        from harness.scorers.support_nli import judge_nli
+
+        return judge_nli(claims, spec.models[0] if spec.models else DEFAULT_NLI_MODEL)
+    from harness.scorers.support_llm import judge_llm
+
+    return judge_llm(claims, task, ctx, spec)
+
+
+def score_support(review: Review, items: list, task: Task, ctx) -> list[Score]:
+    """citations.support_rate / support_precision / unverifiable by the context's method, plus any extra methods.
+
+    Extra methods (ctx.support_also, e.g. from `harness rescore --support nli`) are scored beside the main one
+    under the same names suffixed with `.<method>`.
+    """
+    main = support_spec(getattr(ctx, "support", None))
+    out = _score_one(main, review, items, task, ctx, "")
+    for extra in getattr(ctx, "support_also", None) or []:
+        extra = support_spec(extra)
+        if extra != main:
+            out.extend(_score_one(extra, review, items, task, ctx, "." + extra.method))
+    return out
+
+
+def _score_one(spec: SupportSpec, review: Review, items: list, task: Task, ctx, suffix: str) -> list[Score]:
+    rate_n, prec_n, unv_n = (n + suffix for n in BASE_NAMES)
+    ident: dict[str, Any] = {"method": spec.method, "model": None, "prompt_hash": None}
+    if not review.citations:
+        return [Score.na(n, "the review has no in-text citations", **ident) for n in (rate_n, prec_n, unv_n)]
+    claims, unverifiable = extract_claims(review, items)
+    capped = sum(c.capped for c in claims)
+    unv = Score.ok(unv_n, unverifiable, f"{unverifiable} distinct sentence-paper citation pairs cite a paper with "
+                   "no known abstract (not counted as failures)", **ident)
+    checkable = [c for c in claims if c.evidence]
+    if not checkable:
+        why = "nothing verifiable: no cited paper has an abstract"
+        return [Score.na(rate_n, why, **ident), Score.na(prec_n, why, **ident), unv]
+    try:
+        res = judge_claims(spec, checkable, task, ctx)
+    except HarnessError as exc:
+        why = f"support ({spec.method}) cannot run: {exc}"
+        return [Score.err(rate_n, why, **ident), Score.err(prec_n, why, **ident), unv]
+    ident.update(model=res.model, prompt_hash=res.prompt_hash)
+    unv.details.update(ident)
+    det = {**ident, **res.details, "sentences_capped": capped, "sentence_cap": SENTENCE_CAP}
+    if res.na:
+        return [Score.na(rate_n, res.na, **det), Score.na(prec_n, res.na, **det), unv]
+    judged = {i: v for i, v in res.recall.items() if v is not None}
+    pairs = {k: v for k, v in res.pairs.items() if v is not None}
+    det.update(pairs=len(pairs), sentences=len(judged), judge_errors=len(res.errors), errors=res.errors[:5])
+    if not judged:
+        why = f"support ({spec.method}) gave no usable verdict: " + (res.errors[0] if res.errors else "none")
+        return [Score.err(rate_n, why[:500], **det), Score.err(prec_n, why[:500], **det), unv]
+    text = {c.index: c.text for c in checkable}
+    det["verdicts"] = [{"pair": f"{i}|{k}", "sentence": text[i][:200], "item": k, "supports": v,
+                        **({res.value_key: res.values[(i, k)]} if (i, k) in res.values else {})}
+                       for (i, k), v in res.pairs.items()][:MAX_VERDICTS]
+    notes = "".join([f"; {len(res.errors)} verdict(s) could not be obtained and are left out" if res.errors else "",
+                     f"; {capped} sentence(s) longer than {SENTENCE_CAP} characters judged on their start"
+                     if capped else ""])
+    n_sup = sum(judged.values())
+    out = [Score.ok(rate_n, n_sup / len(judged),
+                    f"{n_sup} of {len(judged)} citing sentences {res.recall_phrase} ({res.label}){notes}", **det)]
+    short = {k: det[k] for k in ("method", "model", "prompt_hash", "calibration_id", "threshold_used",
+                                 "support_auroc", "agreement_rate", "self_preference") if k in det}
+    if pairs:
+        n_ok = sum(pairs.values())
+        out.append(Score.ok(prec_n, n_ok / len(pairs), f"{n_ok} of {len(pairs)} verifiable sentence-paper citation "
+                            f"pairs {res.precision_phrase} ({res.label})", **short))
     else:
-        s = embedder.encode([u[1] for u in usable])
-        r = embedder.encode([u[2] for u in usable])
-        sim = s @ r.T
-        pos = np.diag(sim)
-        neg = sim[~np.eye(len(usable), dtype=bool)]
-        thr = youden_threshold(pos, neg)
-        rates = rates_at(pos, neg, thr) if thr is not None else {"tpr": None, "fpr": None}
-        cal = SupportCalibration(thr, auroc(pos, neg), len(usable), rates["tpr"], rates["fpr"])
-    _CACHE[key] = cal
-    return cal
+        out.append(Score.err(prec_n, "no citation pair could be judged", **short))
+    out.append(unv)
+    return out
+
+
+def with_support(ctx, spec: Any, judge_calls: Any = None):
+    """A copy of a scoring context that also scores `spec` (beside its main method), e.g. for rescore."""
+    also = list(getattr(ctx, "support_also", None) or []) + [support_spec(spec)]
+    return replace(ctx, support_also=also, judge_calls=judge_calls or ctx.judge_calls)

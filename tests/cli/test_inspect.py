@@ -22,7 +22,11 @@ def test_inspect_seed_json(seed_path):
     out = inspect_json(seed_path)
     assert out["format"] == "litreview-report"
     assert abs(out["words"] - 6065) <= 61 and out["ends_mid_sentence"] is True
-    assert out["citations"] == {"markers": 89, "distinct": 20, "dangling": 0}
+    assert out["citations"] == {"markers": 89, "distinct": 20, "dangling": 0, "groups": 89,
+                                "styles": {"numeric": 89}}
+    # without --task only the index and the references' own ids classify: 20 arXiv URLs, none a task paper
+    assert out["references"]["classes"] == {"identified": 20}
+    assert {e["class"] for e in out["references"]["list"]} == {"identified"}
     assert out["references"]["entries"] == 20 and out["references"]["resolved"] == 20
     assert out["references"]["unresolved"] == 0 and out["references"]["duplicates"] == 0
     assert out["pool_papers"] == 40
@@ -58,3 +62,25 @@ def test_inspect_bad_file_is_one_clear_error(tmp_path):
     result = runner.invoke(app, ["inspect", str(path), "--json"])
     assert result.exit_code != 0
     assert "looks binary" in str(result.exception) and "blob.bin" in str(result.exception)
+
+
+def test_inspect_takes_several_files_one_json_line_each(tmp_path):
+    """Issue 12.8: `harness inspect A B --json` prints one object per line, each naming its file."""
+    from pathlib import Path
+
+    fixtures = Path(__file__).parents[1] / "readers" / "fixtures"
+    result = runner.invoke(app, ["inspect", str(fixtures / "web.md"), str(fixtures / "numeric.md"), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(ln) for ln in result.stdout.splitlines() if ln.strip()]
+    assert [Path(o["path"]).name for o in lines] == ["web.md", "numeric.md"]
+    assert lines[0]["references"]["classes"] == {"web": 3, "known": 1}  # ReAct is a paper of the agents task
+
+
+def test_inspect_without_task_says_cite_n_needs_one(tmp_path):
+    """Issue 14.15: the @cite_N warning names the CLI option, and only appears without --task."""
+    p = tmp_path / "c.md"
+    p.write_text("# R\n\nModels forecast traffic @cite_1. They scale @cite_2.\n", encoding="utf-8")
+    out = inspect_json(p)
+    assert any("--task" in w for w in out["warnings"]) and not any("pool=" in w for w in out["warnings"])
+    with_task = inspect_json(p, "--task", "stfm-since-2024")
+    assert not any("--task" in w for w in with_task["warnings"])

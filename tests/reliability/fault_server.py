@@ -9,10 +9,15 @@ Retry-After spacing.
 
 Faults: "429" (with Retry-After), "500", "503", "hang" (sleep past the client timeout), "malformed" (200
 with a broken JSON body), "empty" (200 with an empty completion), "drop" (headers and half a body, then the
-connection is closed), "auth" (401 echoing the key sent, as real providers do), "ok".
+connection is closed), "auth" (401 echoing the key sent, as real providers do), "sigill" / "sigkill" (the
+server process kills itself with that signal, as a llama.cpp build for the wrong CPU or the OOM killer does), "ok".
+
+Support-judge prompts (the support_judge template: sources, then the claim) are answered from a verdict
+script per (claim, abstract): `script_verdicts({(claim, abstract): True, ...})`, see `judge_reply`.
 
 Run it standalone (for the kill/resume subprocess tests) with
-`python tests/reliability/fault_server.py --port-file PATH [--script JSON]`.
+`python tests/reliability/fault_server.py --port-file PATH [--script JSON]` (or `--port N`, as a stand-in for
+the local llama.cpp server).
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -29,7 +36,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("ok", "429", "500", "503", "hang", "malformed", "empty", "drop", "auth")
+FAULTS = ("ok", "429", "500", "503", "hang", "malformed", "empty", "drop", "auth", "sigill", "sigkill")
 _POOL_LINE = re.compile(r"^\s*\[(\d{1,4})\]\s+(\S.*?)\s*$", re.M)
 
 
@@ -89,6 +96,9 @@ class FaultState:
     words: int = 260
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
+    # support-judge script: (claim, abstract substring) -> verdict, or verdicts indexed by the request's seed
+    verdicts: dict[tuple[str, str], bool | list[bool]] = field(default_factory=dict)
+    judge_replies: dict[str, str] = field(default_factory=dict)  # claim -> raw reply (e.g. an unparseable one)
 
 
 def prompt_of(body: dict[str, Any]) -> str:
@@ -162,6 +172,30 @@ def fake_review(prompt: str, seed: Any = None, words: int = 260) -> str:
         for n, title in sorted(chosen):
             lines.append(f"[{n}] {title}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+_CLAIM = re.compile(r"=== SOURCES ===\n(?P<sources>.*)=== CLAIM ===\n(?P<claim>.*?)\n=== END ===", re.S)
+
+
+def judge_reply(prompt: str, st: FaultState, seed: Any = None) -> str | None:
+    """The scripted support-judge reply for a prompt in the support_judge format, or None for other prompts.
+
+    SUPPORTED when some scripted (claim, abstract) pair with this claim has its abstract among the
+    prompt's sources and a true verdict (for a list of verdicts: the one at the request's seed); else
+    NOT_SUPPORTED. Claims are matched as substrings of the prompt's claim; judge_replies overrides the reply."""
+    m = _CLAIM.search(prompt)
+    if m is None:
+        return None
+    claim, sources = m.group("claim").strip(), m.group("sources")
+    for c, reply in st.judge_replies.items():
+        if c in claim:
+            return reply
+    for (c, abstract), v in st.verdicts.items():
+        if c in claim and abstract in sources:
+            ok = v[int(seed or 0) % len(v)] if isinstance(v, list) else v
+            if ok:
+                return "SUPPORTED"
+    return "NOT_SUPPORTED"
 
 
 def _tokens(text: str) -> int:
@@ -239,6 +273,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if st.latency_s:
             st.stopping.wait(st.latency_s)
+        if fault in ("sigill", "sigkill"):
+            # directed at this thread, so it dies here, before any reply is written (as a faulting process does)
+            signal.pthread_kill(threading.get_ident(), signal.SIGILL if fault == "sigill" else signal.SIGKILL)
         if fault == "429":
             ra = rule.retry_after if rule else 1.0
             ra_txt = str(int(ra)) if float(ra).is_integer() else str(ra)
@@ -278,6 +315,8 @@ class _Handler(BaseHTTPRequestHandler):
                 text = ""
             elif rule is not None and rule.text is not None:
                 text = rule.text
+            elif (verdict := judge_reply(prompt, st, body.get("seed"))) is not None:
+                text = verdict
             else:
                 text = fake_review(prompt, body.get("seed"), st.words)
             payload = self._completion(kind, model, text, prompt)
@@ -362,12 +401,25 @@ class FaultServer:
             self.state.rules.append(rule)
         return rule
 
+    def script_verdicts(self, verdicts: dict[tuple[str, str], bool | list[bool]],
+                        replies: dict[str, str] | None = None) -> None:
+        """Script the support judge: (claim, abstract substring) -> verdict(s); replies: claim -> raw reply."""
+        with self.state.lock:
+            self.state.verdicts.update(verdicts)
+            self.state.judge_replies.update(replies or {})
+
+    def judge_requests(self) -> list[Record]:
+        """Records of support-judge requests (prompts in the support_judge format)."""
+        return [r for r in self.records if _CLAIM.search(r.prompt)]
+
     def reset(self) -> None:
         """Forget rules and records (between phases of a test)."""
         with self.state.lock:
             self.state.rules.clear()
             self.state.records.clear()
             self.state.auth.clear()
+            self.state.verdicts.clear()
+            self.state.judge_replies.clear()
 
     @property
     def records(self) -> list[Record]:
@@ -383,7 +435,8 @@ class FaultServer:
 def _main(argv: list[str] | None = None) -> None:
     """Standalone mode: write the port to --port-file and serve until the lifetime ends."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--port-file")
+    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--script", default="[]", help='JSON list of {"faults": [...], "match": ..., "model": ...}')
     ap.add_argument("--lifetime", type=float, default=120.0)
     ap.add_argument("--max-requests", type=int, default=500)
@@ -391,15 +444,15 @@ def _main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hang", type=float, default=30.0)
     args = ap.parse_args(argv)
     srv = FaultServer(max_requests=args.max_requests, lifetime_s=args.lifetime, latency_s=args.latency,
-                      hang_s=args.hang)
+                      hang_s=args.hang, port=args.port)
     for r in json.loads(args.script):
         srv.script(r["faults"], match=r.get("match"), model=r.get("model"), retry_after=r.get("retry_after", 1.0),
                    text=r.get("text"))
     srv.start()
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(srv.port))
-    import os
-    os.replace(args.port_file + ".tmp", args.port_file)
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write(str(srv.port))
+        os.replace(args.port_file + ".tmp", args.port_file)
     srv.state.stopping.wait(args.lifetime)
     srv.stop()
     sys.exit(0)

@@ -352,6 +352,119 @@ CASES: list[Case] = [
 ]
 
 
+# ---- issue 14: task validation, nesting, run directories -----------------------------------------------------
+
+_DEEP = "[" * 100_000 + "]" * 100_000  # the JSON decoder recurses once per level
+
+
+def _export(tmp: Path, *lines: str) -> Path:
+    """A JSON-lines task export: one line per row, as written."""
+    return _config_file(tmp, "".join(line + "\n" for line in lines), "tasks.jsonl")
+
+
+def load_export(path: Path):
+    from harness.tasks import load_task_dataset
+
+    return load_task_dataset(path)
+
+
+def _shared_arxiv(d: dict) -> None:
+    twin = dict(d["papers"][2], id="t-0123456789ab", title="The same paper under another title")
+    d["papers"].append(twin)
+
+
+def _run_files(tmp: Path) -> Path:
+    """A two-cell run directory written through the runner's store (manifest, generations, scores, parquet)."""
+    from harness.generators.base import Generation
+    from harness.models import Review, Score
+    from harness.runner.store import RunStore
+
+    run = tmp / "run"
+    store = RunStore(run)
+    store.write_manifest({"run_id": "run", "config": {"generators": [{"name": "ext", "kind": "extractive"}]}})
+    for i, task in enumerate(("rel-alpha", "rel-beta")):
+        cell = f"{task}|ext|0"
+        review = Review(source_format="markdown", text=f"# R\n\nThree words here {i}.")
+        store.append_generation(cell, Generation(task_id=task, generator="ext", seed=0, review=review))
+        store.append_scores(cell, [Score.ok("length.words", 4, "four words")])
+    store.materialize_scores()
+    store.close()
+    return run
+
+
+def _damaged(name: str, damage: Callable[[Path], None]) -> Callable[[Path], Path]:
+    def build(tmp: Path) -> Path:
+        path = _run_files(tmp) / name
+        damage(path)
+        return path
+
+    return build
+
+
+def _cut_second_line(path: Path) -> None:
+    first, second = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(first + second[: len(second) // 2])
+
+
+def rescore_run(path: Path):
+    from harness.runner.rescore import rescore
+
+    return rescore(path.parent)
+
+
+def load_report_data(path: Path):
+    from harness.report.load import load_run
+
+    return load_run(path.parent)
+
+
+def _check_parquet_fallback(run) -> None:
+    assert run.scores["cell"].n_unique() == 2 and not run.missing_cells
+    assert any("scores.parquet is unreadable" in w and "the scores table was rebuilt from scores.jsonl" in w
+               for w in run.warnings), run.warnings
+
+
+def _check_cut_scores(run) -> None:
+    assert run.scores["cell"].to_list() == ["rel-alpha|ext|0"] and run.missing_cells == ["rel-beta|ext|0"]
+    text = " ".join(run.warnings)
+    assert "scores.jsonl: 1 unreadable line (2 torn) of cells rel-beta|ext|0" in text, run.warnings
+    assert "missing from the tables: rel-beta|ext|0" in text, run.warnings
+
+
+CASES += [
+    Case("task-empty-id", _mut(lambda d: d.update(id="")), load_task, ["field 'id'", "empty"]),
+    Case("task-path-like-id", _mut(lambda d: d.update(id="../../etc/x")), load_task, ["field 'id'", "not a plain"]),
+    Case("task-empty-topic", _mut(lambda d: d.update(topic="  ")), load_task, ["field 'topic'", "empty"]),
+    Case("task-duplicate-reference-papers", _mut(lambda d: d["reference_papers"].extend(d["reference_papers"])),
+         load_task, ["reference_papers.8", "listed twice"]),
+    Case("task-duplicate-pool-items", _mut(lambda d: d["pool"].append(dict(d["pool"][3]))), load_task,
+         ["pool.14.paper_id", "listed twice"]),
+    Case("task-two-papers-one-arxiv-id", _mut(_shared_arxiv), load_task, ["papers.14.arxiv_id", "also the arXiv id"]),
+    Case("task-no-pydantic-wording", _mut(lambda d: d.update(topik="typo")), load_task, ["unknown field"],),
+    Case("task-deeply-nested-json", lambda t: _task_file(t, '{"id": "x", "provenance": ' + _DEEP + "}"), load_task,
+         ["nested too deeply"]),
+    Case("task-export-bad-line", lambda t: _export(t, json.dumps(small_task("ok-one", "graph neural networks")),
+                                                   '{"id": "broken",'), load_export, ["tasks.jsonl:2", "row 1"]),
+    Case("task-export-bad-row", lambda t: _export(t, json.dumps(small_task("ok-one", "graph neural networks")),
+                                                  json.dumps(small_task("", "x"))), load_export,
+         ["tasks.jsonl:2", "field 'id'", "row 1"]),
+    Case("config-deeply-nested-yaml", lambda t: _config_file(t, "name: x\nparams: " + "[" * 5000 + "]" * 5000 + "\n"),
+         load_config, ["nested too deeply"]),
+    Case("config-empty-scorer-list", lambda t: _config_file(t, _GEN_OK + "scorers:\n  families: []\n"), load_config,
+         ["bad-config.yaml:4", "scorers.families", "no scorer family"]),
+    Case("output-deeply-nested-json", lambda t: _output_file(t, _DEEP, "review.json"), read_and_score,
+         ["nested too deeply"]),
+    Case("run-manifest-without-config", _damaged("manifest.json", lambda p: p.write_text("{}")), rescore_run,
+         ["field 'config'", "no run config"]),
+    Case("run-generations-torn", _damaged("generations.jsonl", _cut_second_line), rescore_run,
+         ["generations.jsonl:2", "would drop the scores"]),
+    Case("run-scores-parquet-garbage", _damaged("scores.parquet", lambda p: p.write_bytes(b"PAR1 garbage")),
+         load_report_data, None, check=_check_parquet_fallback),
+    Case("run-scores-jsonl-cut-short", _damaged("scores.jsonl", _cut_second_line), load_report_data, None,
+         check=_check_cut_scores),
+]
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(case: Case, tmp_path: Path) -> None:
@@ -417,3 +530,38 @@ def test_cli_runner_surfaces_harness_error(tmp_path: Path) -> None:
     else:
         assert isinstance(exc, HarnessError), f"{type(exc).__name__}: {exc}"
         assert exc.field == "concurrency.global" and cfg.name in str(exc)
+
+
+# ---- issue 14: CLI usage errors and messages ---------------------------------------------------------------
+
+
+@pytest.mark.timeout(120)
+def test_cli_empty_scorer_list_is_an_error(tmp_path: Path) -> None:
+    """`--scorers ,` names no family: an error, not an empty result with exit 0 (score and rescore)."""
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    task = _task_file(tmp_path, small_task("out-task", "graph neural networks"), "out-task.json")
+    review = _output_file(tmp_path, _BODY3)
+    run = _run_files(tmp_path)
+    for args in (["score", str(review), "--task", str(task), "--scorers", ","],
+                 ["rescore", str(run), "--scorers", " , "]):
+        result = CliRunner().invoke(app, args)
+        exc = result.exception
+        assert isinstance(exc, HarnessError), f"{args[0]}: exit {result.exit_code}: {result.output[-500:]}"
+        assert "no scorer family given" in str(exc) and "\n" not in str(exc), str(exc)
+
+
+@pytest.mark.timeout(120)
+def test_cli_task_export_bad_line_is_one_line_without_progress_bars(tmp_path: Path) -> None:
+    """`harness tasks validate tasks.jsonl`: the bad line by number, nothing else on stderr (no datasets bars)."""
+    good = json.dumps(small_task("ok-one", "graph neural networks"))
+    export = _export(tmp_path, good, good.replace('"ok-one"', '"ok-two"'), '{"id": "broken", "topic": ')
+    proc = subprocess.run([sys.executable, "-m", "harness.cli", "tasks", "validate", str(export)], cwd=tmp_path,
+                          env={**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}, capture_output=True,
+                          text=True, timeout=90)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr[-2000:]
+    assert lines[0].startswith(f"error: {export}:3") and "row 2" in lines[0], lines[0]
+    assert "Generating" not in proc.stderr and "DatasetGenerationError" not in proc.stderr

@@ -157,3 +157,56 @@ def test_seeds_of_one_task_are_not_independent_evidence(make_run):
     row = next(r for r in result.rows if r.metric == "citations.on_topic_rate")
     assert row.n_pairs == 8 and row.delta < -0.2 and row.p_value == 1.0
     assert result.passed and "not enough tasks" in row.reason  # one task of evidence: reported, not failed
+
+
+def test_a_drop_over_two_tasks_is_underpowered_not_passed(make_run):
+    # issue 14: on-topic 0.30 -> 0.00 over two tasks said `ok` and "PASSED"; 2 tasks cannot reach p < 0.05
+    two = ["rag-llm-survey", "stfm-since-2024"]
+    base = make_run("base", tasks=two)
+    worse = make_run("worse", tasks=two, shift={"citations.on_topic_rate": -0.3}, data_seed=8)
+    args = ["compare", str(base), str(worse), "--metric", "citations.on_topic_rate", "--max-drop", "0.05"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    assert "PASSED" not in out.output and "UNDERPOWERED: citations.on_topic_rate" in out.output
+    row = next(ln for ln in out.output.splitlines() if ln.startswith("extractive->") or "on_topic_rate" in ln)
+    assert row.rstrip().endswith("underpowered"), row
+    assert any(ln.startswith("warning: the gate is underpowered") for ln in out.output.splitlines())
+    strict = runner.invoke(app, args + ["--strict"])
+    assert strict.exit_code == 1 and "FAILED (--strict): citations.on_topic_rate" in strict.output
+    payload = json.loads(runner.invoke(app, args + ["--json", "--strict"]).stdout)
+    assert payload["passed"] is False and payload["underpowered_metrics"] == ["citations.on_topic_rate"]
+    result = compare(base, worse, gates={"citations.on_topic_rate": 0.05})
+    assert all(r.underpowered and not r.regressed and r.n_tasks == 2 for r in result.underpowered)
+    assert result.exit_code() == 0 and result.exit_code(strict=True) == 1
+    with pytest.warns(UserWarning, match="underpowered"):
+        assert_no_regression(base, worse, {"citations.on_topic_rate": 0.05})
+    with pytest.raises(AssertionError, match="underpowered"):
+        assert_no_regression(base, worse, {"citations.on_topic_rate": 0.05}, strict=True)
+
+
+def test_six_tasks_decide_the_gate(make_run):
+    base = make_run("base")  # six tasks: the smallest two-sided sign-flip p is 2 / 2**6 < 0.05
+    same = compare(base, base, gates={"citations.on_topic_rate": 0.05})
+    assert not same.underpowered and same.passed and same.exit_code(strict=True) == 0
+
+
+def test_a_missing_max_drop_is_the_default_shown_in_the_output(make_run):
+    base = make_run("base")
+    out = runner.invoke(app, ["compare", str(base), str(base), "--metric", "coverage.recall"])
+    assert out.exit_code == 0, out.output
+    assert "max drop 0 (default)" in out.output
+    assert "note: no --max-drop for coverage.recall: gated at the default max drop 0" in out.output
+    # some but not all metrics with a tolerance: which one is meant is ambiguous, so it is a usage error
+    out = runner.invoke(app, ["compare", str(base), str(base), "--metric", "coverage.recall", "--metric",
+                              "citations.on_topic_rate", "--max-drop", "0.1"])
+    assert out.exit_code == 2 and "2 --metric but 1 --max-drop" in out.output
+
+
+def test_runs_sharing_no_cell_are_a_usage_error(make_run):
+    base = make_run("base", tasks=["rag-llm-survey", "stfm-since-2024"])
+    other = make_run("other", tasks=["llm-evaluation-survey", "multimodal-llm-survey"])
+    out = runner.invoke(app, ["compare", str(base), str(other), "--metric", "coverage.recall", "--max-drop", "0.1"])
+    assert out.exit_code == 2, out.output
+    assert "share no (task, seed) cell" in out.output and "REGRESSED" not in out.output
+    with pytest.raises(HarnessError, match="share no"):
+        compare(base, other, gates={"coverage.recall": 0.1})

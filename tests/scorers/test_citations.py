@@ -19,9 +19,13 @@ def test_seed_cites_mostly_off_topic_papers(seed_scores):
 def test_seed_citations_are_valid_but_outside_the_task(seed_scores):
     assert seed_scores["citations.dangling"].value == 0
     assert seed_scores["citations.duplicates"].value == 0
-    assert seed_scores["citations.unresolved"].value == 0  # all 20 are real papers of the seed's own list
+    # none of the 20 is a task paper; each carries an arXiv URL, so none is unidentified (issue 12 acceptance)
+    assert seed_scores["citations.unresolved"].value == 20
+    assert seed_scores["citations.unidentified"].value == 0
+    assert seed_scores["citations.web_sources"].value == 0
     assert seed_scores["citations.valid_rate"].value == 1.0
-    assert seed_scores["citations.valid_rate"].details["task_papers"] == 0
+    assert seed_scores["citations.in_task_rate"].value == 0.0
+    assert seed_scores["citations.not_found"].status == "not_applicable"
 
 
 def test_seed_support_is_a_labelled_similarity_proxy(seed_scores):
@@ -61,7 +65,10 @@ def test_hallucinated_dangling_and_duplicate_citations_are_counted(stfm_task, ct
     assert s["citations.dangling"].value == 1
     assert s["citations.unresolved"].value == 1
     assert s["citations.duplicates"].value == 1
-    assert s["citations.valid_rate"].value == 1 / 3
+    # [1] in_task, [2] unidentified, [9] dangling (not classifiable): 1 valid of 2 classified; 1 of 3 in the task
+    assert s["citations.valid_rate"].value == 1 / 2
+    assert s["citations.in_task_rate"].value == 1 / 3
+    assert s["citations.unidentified"].value == 1
     assert s["coverage.recall"].value == 1 / len(stfm_task.reference_papers)
     assert s["citations.unverifiable"].value == 2  # neither cited paper has an abstract
     assert s["citations.support_rate"].status == "not_applicable"

@@ -47,4 +47,44 @@ def test_plan_naming_papers_by_number(stfm_task, ctx):
 
 def test_no_plan_is_not_applicable(stfm_task, ctx):
     s = score_plan(SimpleNamespace(review=Review(source_format="markdown", text="x")), stfm_task, ctx)
-    assert [x.status for x in s] == ["not_applicable"] * 2
+    assert [x.status for x in s] == ["not_applicable"] * 5
+
+
+def _plan_review(plan: str, text: str = "# Intro\n\nDone.\n", usage=None) -> Review:
+    return Review(source_format="litreview-report", text=text, plan=plan, usage=usage,
+                  sections=[Section(level=1, title="Intro")])
+
+
+def test_plan_word_targets_total_or_sum_of_sections(stfm_task, ctx):
+    """Issue 12.7: the plan's own word target, stated as a total or per section."""
+    total = _plan_review("**Total Target Length:** ~1500 words\n## 1. Intro\nText.")
+    s = {x.name: x for x in score_plan(SimpleNamespace(review=total), stfm_task, ctx)}
+    assert s["plan.target_words"].value == 1500 and s["plan.target_words"].details["source"] == "total"
+    assert s["plan.words_ratio"].value == 2 / 1500  # "# Intro / Done." is 2 words
+    ranged = _plan_review("**Word Count Target:** 4500-5500 words.\n## 1. Intro\nText.")
+    s = {x.name: x for x in score_plan(SimpleNamespace(review=ranged), stfm_task, ctx)}
+    assert s["plan.target_words"].value == 5000
+    summed = _plan_review("## 1. Intro (Approx. 500 words)\nA.\n## 2. Methods (~300 words)\nB.")
+    s = {x.name: x for x in score_plan(SimpleNamespace(review=summed), stfm_task, ctx)}
+    assert s["plan.target_words"].value == 800 and s["plan.target_words"].details["source"] == "sections"
+    none = _plan_review("## 1. Intro\nA.")
+    s = {x.name: x for x in score_plan(SimpleNamespace(review=none), stfm_task, ctx)}
+    assert s["plan.target_words"].status == "not_applicable" and s["plan.words_ratio"].status == "not_applicable"
+
+
+def test_plan_truncated_by_announcement_mid_word_or_its_cap(stfm_task, ctx):
+    from harness.models import StageUsage, Usage
+
+    def truncated(review):
+        return {x.name: x for x in score_plan(SimpleNamespace(review=review), stfm_task, ctx)}["plan.truncated"]
+
+    short = "The review has 10 sections.\n" + "".join(f"## {i}. Part {i}\nText.\n" for i in range(1, 8))
+    t = truncated(_plan_review(short))
+    assert t.value == 1.0 and "announces 10 sections but specifies 7" in t.explanation
+    cut = "## 1. Intro\nText.\n## 2. Metrics\n* Compare the evaluation metrics for accuracy/comp"
+    assert truncated(_plan_review(cut)).value == 1.0
+    capped = _plan_review("## 1. Intro\nText.", usage=Usage(stages=[StageUsage(name="plan", output_tokens=900,
+                                                                                   max_tokens=900)]))
+    assert "max_tokens 900" in truncated(capped).explanation
+    whole = "The review has 2 sections.\n## 1. Intro\nText.\n## 2. Outlook\nText."
+    assert truncated(_plan_review(whole)).value == 0.0

@@ -1,0 +1,41 @@
+"""`--support METHOD [--support-model M]`: the support method of `harness score` and `harness rescore`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from harness.errors import HarnessError
+
+
+def support_setting(method: str | None, model: str | None) -> Any:
+    """The SupportConfig for the options (None when neither is given); HarnessError naming the bad option."""
+    if method is None:
+        if model is not None:
+            raise HarnessError("--support-model needs --support nli or --support llm", field="--support-model")
+        return None
+    from harness.config import SupportConfig
+    from harness.scorers.support import METHODS
+
+    if method not in METHODS:
+        raise HarnessError(f"unknown support method {method!r}", field="--support", hint="use " + " | ".join(METHODS))
+    return SupportConfig(method=method, model=model)
+
+
+def support_context(ctx: Any, method: str | None, model: str | None) -> Any:
+    """ctx scoring support with the given method; an nli model is loaded first so a missing one stops here."""
+    setting = support_setting(method, model)
+    if setting is None:
+        return ctx
+    if setting.method == "nli":
+        from harness.scorers.support import DEFAULT_NLI_MODEL
+        from harness.scorers.support_nli import load_cross_encoder
+
+        load_cross_encoder(setting.model or DEFAULT_NLI_MODEL)
+    calls = ctx.judge_calls
+    if setting.method == "llm" and calls is None:  # the runs' SQLite response cache, so a rerun calls nothing
+        from harness.config import cache_file
+        from harness.runner.judge_bridge import cached_judge_calls
+
+        calls = cached_judge_calls(cache_file(None))
+    return replace(ctx, support=setting, judge_calls=calls)

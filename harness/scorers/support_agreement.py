@@ -1,0 +1,101 @@
+"""Agreement between support methods and whether two runs' support scores are comparable (pure functions).
+
+Every support score's details hold its method, model and prompt hash, and the support_rate row keeps the
+per-(claim, paper) verdicts; from those, Cohen's kappa measures how often two methods present in one run agree
+on a citation beyond chance, and `support_identities` tells `harness compare` which judge made a score.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+SUPPORT_PREFIXES = ("citations.support_rate", "citations.support_precision")
+
+
+def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float | None:
+    """Cohen's kappa of two binary raters over the same items; None without items or when chance agreement is 1."""
+    if len(a) != len(b):
+        raise ValueError("kappa needs two verdict lists of one length")
+    n = len(a)
+    if n == 0:
+        return None
+    po = sum(x == y for x, y in zip(a, b)) / n
+    pa, pb = sum(map(bool, a)) / n, sum(map(bool, b)) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    if pe >= 1.0:
+        return None  # both raters constant and equal: agreement is certain, kappa undefined
+    return (po - pe) / (1 - pe)
+
+
+def identity(details: dict[str, Any]) -> str:
+    """'method | model | prompt hash' of a support score (runs from before the methods count as similarity)."""
+    method = details.get("method")
+    if method not in ("similarity", "nli", "llm"):
+        method = "similarity"
+    prompt = details.get("prompt_hash")
+    return f"{method} | {details.get('model') or '-'} | {prompt[:12] if prompt else '-'}"
+
+
+def _details(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        out = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def support_identities(rows: Iterable[dict[str, Any]]) -> dict[str, set[str]]:
+    """score name -> the identities of the judges that made it, over rows with keys score, status, details."""
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        name = r.get("score") or ""
+        if name.startswith(SUPPORT_PREFIXES) and r.get("status") == "ok":
+            out.setdefault(name, set()).add(identity(_details(r.get("details"))))
+    return out
+
+
+def incomparable(base_rows: Iterable[dict[str, Any]], cand_rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Support metrics whose two runs were judged by different methods, models or prompts -> why."""
+    b, c = support_identities(base_rows), support_identities(cand_rows)
+    return {m: f"{m} was made by {' + '.join(sorted(b[m]))} in the baseline and by {' + '.join(sorted(c[m]))} "
+               "in the candidate" for m in sorted(set(b) & set(c)) if b[m] != c[m]}
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Per-citation agreement between two support methods over the pairs both judged, in one run."""
+
+    method_a: str
+    method_b: str
+    n_pairs: int
+    observed: float | None
+    kappa: float | None
+
+
+def method_agreement(rows: Iterable[dict[str, Any]]) -> list[Agreement]:
+    """Cohen's kappa between every two support methods present in a run's rows (score, cell, details).
+
+    Pairs are matched by cell and (claim, paper) id from the support_rate rows' verdicts."""
+    verdicts: dict[str, dict[tuple[str, str], bool]] = {}
+    for r in rows:
+        name = r.get("score") or ""
+        if not name.startswith("citations.support_rate") or r.get("status") != "ok":
+            continue
+        det = _details(r.get("details"))
+        label = identity(det)
+        for v in det.get("verdicts") or []:
+            if isinstance(v, dict) and isinstance(v.get("supports"), bool) and v.get("pair"):
+                verdicts.setdefault(label, {})[(str(r.get("cell")), str(v["pair"]))] = v["supports"]
+    labels = sorted(verdicts)
+    out: list[Agreement] = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            common = sorted(set(verdicts[a]) & set(verdicts[b]))
+            xa, xb = [verdicts[a][k] for k in common], [verdicts[b][k] for k in common]
+            obs = sum(x == y for x, y in zip(xa, xb)) / len(common) if common else None
+            out.append(Agreement(a, b, len(common), obs, cohen_kappa(xa, xb)))
+    return out

