@@ -25,7 +25,7 @@ DIRECTIONS: dict[str, Direction] = {
     "citations.off_topic": "lower",
     "citations.support_rate": "higher",
     "citations.support_precision": "higher",
-    "citations.unverifiable": "none",  # papers without abstracts: a property of the data, not a failure
+    "citations.unverifiable": "lower",  # fewer claims that cannot be checked (as the gate has always read it)
     "citations.in_task_rate": "higher",
     "citations.web_sources": "none",  # web pages are references of another kind, not errors
     "citations.unidentified": "lower",  # no identifier and no title match anywhere: the likely-invented class
