@@ -340,7 +340,7 @@ async def run_experiment_async(
                 assert gen is not None
                 gen = _with_outcomes(gen, cc.outcomes, time.perf_counter() - t0)
                 line = await store.append_generation_async(cell, gen)  # fsynced (group commit) before scoring
-                if reuse is not None:
+                if reuse is not None and all(o.kept for o in cc.outcomes):  # an empty reply is retried next run
                     reuse.remember(spec, suite[task_id], seed, gen, line)
                 failed = gen.review is None or gen.error is not None
                 if failed:

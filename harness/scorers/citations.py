@@ -29,10 +29,16 @@ def score_citations(resolved, task: Task, ctx) -> list[Score]:
     if problem:
         out = [s for s in out if s.name not in _LINKED]
         out.extend(Score.na(n, problem) for n in _LINKED)
-        return sorted(out, key=lambda s: NAMES.index(s.name))
+        return sorted(out, key=_order)
     out.extend(_relevance(items, task, ctx))
     out.extend(score_support(review, items, task, ctx))
-    return sorted(out, key=lambda s: NAMES.index(s.name))
+    return sorted(out, key=_order)
+
+
+def _order(score: Score) -> tuple[int, str]:
+    """NAMES order; a second support method's scores (`citations.support_rate.nli`) sort after their base name."""
+    name = score.name if score.name in NAMES else score.name.rsplit(".", 1)[0]
+    return (NAMES.index(name) if name in NAMES else len(NAMES), score.name)
 
 
 def _class_counts(classes: dict[str, str]) -> dict[str, int]:

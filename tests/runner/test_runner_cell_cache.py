@@ -19,7 +19,7 @@ def _no_generators(spec):  # a warm rerun must not build a generator for a cell 
 
 
 def test_a_warm_rerun_serves_every_cell_whole_without_generators_provider_or_model(server, tmp_path, monkeypatch):
-    cfg = make_config(server.api_base, tmp_path, seeds=[0, 1], scorers={"families": []})
+    cfg = make_config(server.api_base, tmp_path, seeds=[0, 1], scorers={"families": ["length", "structure"]})
     first = run_experiment(cfg, progress=False)
     calls = server.count
     assert first.status == "complete" and calls == 4
