@@ -448,8 +448,9 @@ CASES += [
     Case("task-export-bad-row", lambda t: _export(t, json.dumps(small_task("ok-one", "graph neural networks")),
                                                   json.dumps(small_task("", "x"))), load_export,
          ["tasks.jsonl:2", "field 'id'", "row 1"]),
-    Case("config-deeply-nested-yaml", lambda t: _config_file(t, "name: x\nparams: " + "[" * 5000 + "]" * 5000 + "\n"),
-         load_config, ["nested too deeply"]),
+    Case("config-deeply-nested-yaml",
+         lambda t: _config_file(t, "name: x\nparams: " + "[" * 5000 + "]" * 5000 + "\n"), load_config,
+         ["nested too deeply"]),
     Case("config-generator-name-twice", lambda t: _config_file(t, "generators:\n  - {name: a, kind: extractive}\n"
                                                                   "  - {name: a, kind: extractive}\n"),
          load_config, ["bad-config.yaml:3", "field 'generators[1].name'", "used twice"]),
