@@ -479,8 +479,13 @@ def _scored_gen(run_dir: Path) -> dict[str, int]:
 def read_usage(run_dir: str | Path) -> dict[int, dict[str, float]]:
     """session index -> summed usage counters from usage.jsonl (empty for runs made before it existed)."""
     out: dict[int, dict[str, float]] = {}
-    for rec in iter_jsonl(Path(run_dir) / USAGE):
-        tot = out.setdefault(int(rec.get("session", 0)), {})
+    path = Path(run_dir) / USAGE
+    for rec in iter_jsonl(path):
+        session = rec.get("session", 0)
+        if not isinstance(session, int):
+            raise HarnessError(f"session is {session!r}, not a number", path=path, field="session",
+                               hint=_HINTS[USAGE])
+        tot = out.setdefault(session, {})
         for k, v in rec.items():
             if k != "session" and isinstance(v, (int, float)):
                 tot[k] = tot.get(k, 0) + v
