@@ -12,6 +12,7 @@ from harness.runner.cell_cache import cell_key, code_fingerprint
 from harness.runner.store import read_generations, read_manifest
 
 from .helpers import TASKS, make_config
+from .openai_server import Fault
 
 
 def _no_generators(spec):  # a warm rerun must not build a generator for a cell it finds whole
@@ -50,6 +51,17 @@ def test_a_rerun_with_scores_scores_the_reused_cells(server, tmp_path):
     first = run_experiment(cfg, progress=False)
     second = run_experiment(cfg, progress=False)
     assert second.score_rows == first.score_rows > 0
+
+
+def test_a_cell_with_an_empty_reply_is_asked_for_again(server, tmp_path):
+    server.script(Fault("empty"))  # the response cache keeps no empty reply, so neither does the cell cache
+    cfg = make_config(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False, scorers={"families": []})
+    run_experiment(cfg, progress=False)
+    asked = server.count
+    again = run_experiment(cfg, progress=False)
+    assert server.count == asked + 1 and again.counters["provider_calls"] == 1
+    run_experiment(cfg, progress=False)  # now a real answer is stored: served whole
+    assert server.count == asked + 1
 
 
 def test_the_cell_key_changes_with_what_determines_the_generation(suite_tasks):
