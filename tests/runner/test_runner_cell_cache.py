@@ -9,7 +9,7 @@ import pytest
 from harness.runner import run_experiment
 from harness.runner.cache import ResponseCache
 from harness.runner.cell_cache import cell_key, code_fingerprint
-from harness.runner.store import read_generations, read_manifest
+from harness.runner.store import read_generations, read_manifest, read_scores
 
 from .helpers import TASKS, make_config
 from .openai_server import Fault
@@ -103,3 +103,39 @@ def suite_tasks():
     from harness.tasks import load_suite
 
     return load_suite()
+
+
+def test_a_rerun_in_a_new_process_scores_from_the_disk_caches_without_loading_the_model(tmp_path, monkeypatch):
+    """Embeddings and calibrations come from disk: a second process recalibrates nothing and loads no model."""
+    import harness.embeddings as embeddings
+    from harness.config import ExperimentConfig
+    from harness.scorers import calibration_cache, relevance, support
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("HARNESS_DISK_CACHE", raising=False)
+
+    def new_process():
+        monkeypatch.setattr(embeddings, "_embedder", None)
+        calibration_cache.clear_memory()
+        relevance._CACHE.clear()
+        support._CACHE.clear()
+
+    cfg = ExperimentConfig.from_dict({
+        "name": "disk", "tasks": [TASKS[0]], "seeds": [0],
+        # the newest papers: mostly outside the bibliography, with abstracts, so titles and sentences are embedded
+        "generators": [{"name": "recent", "kind": "recent_papers", "k": 8}],
+        "scorers": {"families": ["citations"]}, "output_dir": str(tmp_path / "results"),
+        "cache_dir": str(tmp_path / "cache")})
+    new_process()
+    first = run_experiment(cfg, progress=False)
+    new_process()
+    computed = calibration_cache.stats["computed"]
+    monkeypatch.setattr(embeddings.Embedder, "_load",
+                        lambda self: (_ for _ in ()).throw(AssertionError("model loaded on a warm rerun")))
+    second = run_experiment(cfg, progress=False)
+    assert calibration_cache.stats["computed"] == computed  # nothing recalibrated
+    e = embeddings.get_embedder()
+    assert e.disk_hits > 0 and e.model_loads == 0 and e.encoded_texts == 0
+    a = {r["score"]: r["value"] for r in read_scores(first.run_dir).to_dicts()}
+    b = {r["score"]: r["value"] for r in read_scores(second.run_dir).to_dicts()}
+    assert a == b and a["citations.on_topic_rate"] is not None
