@@ -310,12 +310,12 @@ async def run_experiment_async(
             seed = int(seed_s)
             async with gate:
                 spec = specs[gen_name]
-                if spec.kind == "llm" and run_client.budget_hit:
-                    summary.cells_not_run += 1
-                    return
-                if cell in hits:
+                if cell in hits:  # costs nothing, so served even once the budget is reached
                     await _serve_hit(cell, hits[cell], suite[task_id], families, contexts[gen_name], store,
                                      run_client, summary, bar, loop, executor)
+                    return
+                if spec.kind == "llm" and run_client.budget_hit:
+                    summary.cells_not_run += 1
                     return
                 cc = run_client.for_cell(inners[gen_name])
                 t0 = time.perf_counter()
