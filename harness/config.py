@@ -75,6 +75,7 @@ class Scorers(Strict):
 
     families: list[str] | None = None
     judge_model: str | None = None
+    verify_online: bool = False  # look references up on arXiv / Crossref / OpenAlex (harness.verify)
     support: SupportConfig | None = None
 
 

@@ -30,12 +30,13 @@ def load_paper_file(path: str | Path) -> list[Paper]:
         raise HarnessError(f"cannot read paper file: {exc}", path=p) from None
     rows: list[tuple[int, object]] = []
     stripped = text.lstrip()
-    if stripped.startswith("[") or (stripped.startswith("{") and "\n{" not in stripped.strip()):
+    if p.suffix.lower() != ".jsonl" and (stripped.startswith("[") or (stripped.startswith("{") and "\n{" not in
+                                                                       stripped.strip())):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise HarnessError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from None
-        items = data.get("papers") if isinstance(data, dict) else data
+        items = (data.get("papers", [data] if "title" in data else None)) if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise HarnessError('expected a list of papers or {"papers": [...]}', path=p, field="papers")
         rows = [(0, it) for it in items]

@@ -82,7 +82,8 @@ class ResolutionReport(BaseModel):
         return out
 
     entry_classes: dict[str, str] = Field(default_factory=dict, description="entry key -> class (entries only)")
-    verified_online: int = Field(0, description="references looked up online (harness.verify); 0 = not run")
+    verified_online: int = Field(0, description="references looked up online and answered (harness.verify)")
+    verification_ran: bool = Field(False, description="online verification ran on this review")
 
 
 class ResolvedReview(BaseModel):
@@ -138,23 +139,40 @@ class PaperIndex:
         d = _norm_doi(doi)
         if d and d in self.by_doi:
             return self.by_doi[d], "doi"
-        t = normalize_title(title)
-        if t and t in self.by_title:
-            return self.by_title[t], "title"
-        if t and len(t) >= FUZZY_MIN_CHARS and self._titles:
-            for choice, score, _ in process.extract(t, self._titles, scorer=fuzz.ratio,
-                                                    score_cutoff=FUZZY_THRESHOLD, limit=3):
-                pid = self.by_title[choice]
-                pyear = self.year.get(pid)
-                if year and pyear and abs(year - pyear) > YEAR_TOLERANCE:
-                    continue
-                return pid, f"fuzzy:{int(score)}"
+        for t, tag in _title_forms(title):
+            if t in self.by_title:
+                return self.by_title[t], "title" + tag
+            if len(t) >= FUZZY_MIN_CHARS and self._titles:
+                for choice, score, _ in process.extract(t, self._titles, scorer=fuzz.ratio,
+                                                        score_cutoff=FUZZY_THRESHOLD, limit=3):
+                    pid = self.by_title[choice]
+                    pyear = self.year.get(pid)
+                    if year and pyear and abs(year - pyear) > YEAR_TOLERANCE:
+                        continue
+                    return pid, f"fuzzy:{int(score)}" + tag
         if aid and aid in self.pooled:
             return aid, "pooled-arxiv"
         return None, None
 
 
 _Index = PaperIndex  # the name other modules used before
+_TRAILING_ACRONYM = re.compile(r"\s*\(([A-Za-z][\w\-+.]{0,19})\)\s*$")
+
+
+def _title_forms(title: str | None) -> list[tuple[str, str]]:
+    """Normalised title forms to try: as written, then without a trailing '(Acronym)' the writer appended
+    ('Inception Transformer (iFormer)'), then 'Acronym: rest' ('CAT Cross Attention …' is 'CAT: …' normalised)."""
+    t = normalize_title(title)
+    if not t:
+        return []
+    out = [(t, "")]
+    m = _TRAILING_ACRONYM.search(title or "")
+    if m:
+        bare = normalize_title(title[:m.start()])
+        if bare and bare != t:
+            out.append((bare, ":no-acronym"))
+            out.append((normalize_title(f"{m.group(1)}: {title[:m.start()]}"), ":acronym-prefix"))
+    return out
 
 
 def _raw_key(raw: str) -> str:

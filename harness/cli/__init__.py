@@ -19,6 +19,7 @@ from harness.cli import (  # noqa: E402,F401  (each module registers its command
     generate_cmd,
     run_cmd,
     report_cmd,
+    verify_cmd,
 )
 from harness.errors import HarnessError  # noqa: E402
 

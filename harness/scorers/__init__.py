@@ -34,6 +34,8 @@ class ScoringContext:
     thresholds: dict[str, float] = field(default_factory=dict)  # overrides: "relevance", "support"
     extra_metrics: list[str] = field(default_factory=list)  # local `evaluate` metric dirs for overlap.extra.*
     api_base: str | None = None  # the generator's API base (a localhost base means a free local model)
+    verify_online: bool = False  # look identified/unidentified references up online (harness.verify); off by default
+    verify_cache_dir: Path = field(default_factory=lambda: Path(".cache"))
     support: Any = None  # scorers.support: method similarity | nli | llm, model, repeats (None = similarity)
     support_also: list[Any] = field(default_factory=list)  # extra support methods scored beside (names .<method>)
     judge_calls: Any = None  # JudgeCalls for LLM judges (the runner's bridge); None = plain cached litellm
@@ -82,6 +84,10 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
         from harness.resolve import resolve_for_task
 
         resolved = resolve_for_task(review, task)
+        if ctx.verify_online:
+            from harness.verify import VerifyConfig, Verifier, verify_resolved
+
+            verify_resolved(resolved, Verifier(VerifyConfig(cache_dir=ctx.verify_cache_dir)))
     except Exception as exc:  # resolution failing must not lose the run
         why = f"resolving the review against task {task.id!r} failed: {type(exc).__name__}: {exc}"
         return [Score.err(n, why[:500]) for f in fams for n in NAMES[f]]

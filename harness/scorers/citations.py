@@ -35,10 +35,10 @@ def score_citations(resolved, task: Task, ctx) -> list[Score]:
     return sorted(out, key=_order)
 
 
-def _order(score: Score) -> tuple[int, str]:
-    """NAMES order; a second support method's scores (`citations.support_rate.nli`) sort after their base name."""
-    name = score.name if score.name in NAMES else score.name.rsplit(".", 1)[0]
-    return (NAMES.index(name) if name in NAMES else len(NAMES), score.name)
+def _order(s: Score) -> int:
+    """Position of a score in NAMES (extra support methods' scores, '<name>.<method>', after their base)."""
+    base = s.name if s.name in NAMES else s.name.rsplit(".", 1)[0]
+    return NAMES.index(base) * 2 + (base != s.name) if base in NAMES else 2 * len(NAMES)
 
 
 def _class_counts(classes: dict[str, str]) -> dict[str, int]:
@@ -100,14 +100,14 @@ def _validity(resolved) -> list[Score]:
         out.append(Score.ok("citations.duplicates", len(report.duplicates),
                             f"{len(report.duplicates)} reference entries repeat an earlier one",
                             duplicate_of=report.duplicate_of, entries=len(review.references)))
-    if report.verified_online:
+    if report.verification_ran:
         nf = [k for k, c in all_classes.items() if c == "not_found"]
         out.append(Score.ok("citations.not_found", len(nf),
                             f"{len(nf)} of {report.verified_online} references looked up online were not found",
                             keys=nf[:100], looked_up=report.verified_online))
     else:
-        out.append(Score.na("citations.not_found", "online verification did not run (off by default: set "
-                            "scorers.verify_online: true or run `harness verify-refs PATH`)"))
+        out.append(Score.na("citations.not_found", "online verification did not run (off by default: pass "
+                            "--verify-online, set scorers.verify_online: true, or run `harness verify-refs PATH`)"))
     if not has_cites:
         why = "the review has no in-text citation markers"
         out += [Score.na("citations.valid_rate", why), Score.na("citations.in_task_rate", why)]

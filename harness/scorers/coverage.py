@@ -189,7 +189,8 @@ def _set_scores(items, ref: set[str], has_text: bool) -> list[Score]:
         Score.ok("coverage.precision", precision,
                  f"{len(hits)} of {n_items} distinct cited items are in the reference bibliography "
                  "(unresolved citations count as misses)", **det),
-        Score.ok("coverage.f1", f1, f"harmonic mean of recall {recall:.3f} and precision {precision:.3f}"),
+        Score.ok("coverage.f1", f1, f"harmonic mean of recall {recall:.3f} and precision {precision:.3f}",
+                 recall=recall, precision=precision, n_hits=len(hits), cited_items=n_items, reference_papers=len(ref)),
     ]
 
 

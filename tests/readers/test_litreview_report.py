@@ -84,3 +84,40 @@ def test_usage_without_total_sums_stages():
     u = parse_usage("### Plan Generation\n- Input tokens: 1,000\n- Output tokens: 10\n\n"
                     "### Review Generation\n- Input tokens: 5\n- Output tokens: 7\n")
     assert (u.input_tokens, u.output_tokens, u.cost_usd) == (1005, 17, None)
+
+
+_REPORT = ("# Literature Review Report\n\n## Topic\n\nGraphs\n\n## Usage Statistics\n\n{usage}\n"
+           "## Literature Review\n\n# R\n\nA claim [1].\n\n## References\n\n[1] Some Paper Title Here\n")
+
+
+def _usage_of(usage: str):
+    from harness.readers import parse_text
+
+    return parse_text(_REPORT.format(usage=usage), format="litreview-report")
+
+
+def test_total_contradicting_stages_is_replaced_by_their_sum_with_a_warning():
+    """Issue 14.5: 'Total input tokens: 99' beside stages summing to 23,592 is not taken as 99."""
+    r = _usage_of("### Plan Generation\n- Input tokens: 10621\n- Output tokens: 2000\n\n"
+                  "### Review Generation\n- Input tokens: 12971\n- Output tokens: 8192\n\n"
+                  "### Total\n- Total input tokens: 99\n- Total output tokens: 10192\n")
+    assert (r.usage.input_tokens, r.usage.output_tokens) == (23592, 10192)
+    assert any("99 contradicts the stages' sum 23592" in w for w in r.warnings)
+    assert not any("output tokens" in w for w in r.warnings)  # the output total agrees
+
+
+def test_negative_and_absurd_usage_values_are_warned():
+    r = _usage_of("### Total\n- Total input tokens: 100\n- Total output tokens: 50\n"
+                  "- **Total Cost (USD): $-0.50**\n")
+    assert r.usage.cost_usd is None and any("cost is negative" in w for w in r.warnings)
+    r = _usage_of("### Review Generation\n- Input tokens: 900000000\n- Output tokens: -5\n\n"
+                  "- **Total Cost (USD): $25000**\n")
+    assert r.usage.stages[0].output_tokens is None
+    assert any("output tokens is negative" in w for w in r.warnings)
+    assert any("implausibly large" in w and "input tokens" in w for w in r.warnings)
+    assert r.usage.cost_usd == 25000 and any("$25,000.00" in w for w in r.warnings)
+
+
+def test_the_seeds_usage_is_consistent(seed):
+    assert (seed.usage.input_tokens, seed.usage.output_tokens) == (23592, 10192)
+    assert not any(w.startswith("usage:") for w in seed.warnings)

@@ -120,22 +120,40 @@ def _FAST_FAMILIES() -> list[str] | None:
     return [f for f in FAMILIES if "judge" not in f]
 
 
+def _evidenced(details: dict) -> bool:
+    """True when details hold evidence that something was counted: a positive number, or a non-empty list/dict."""
+    for v in details.values():
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)) and v > 0:
+            return True
+        if isinstance(v, (list, dict)) and v:
+            return True
+    return False
+
+
 def _no_silent_zero(out: Outcome) -> None:
-    """Each score has a status; an ok 0 carries an explanation; nothing that could not be computed is 0."""
+    """Each score has a status and an explanation; every ok 0 was computed, shown by the evidence in its details
+    (what was counted: a positive denominator, the checks run, the items looked at); nothing crashed."""
     assert out.scores, "no scores at all"
     for s in out.scores:
         assert s.status in ("ok", "not_applicable", "error")
         assert s.explanation and s.explanation.strip(), f"{s.name}: no explanation"
         if s.status != "ok":
             assert s.value is None
+        elif s.value == 0:
+            assert _evidenced(s.details), f"{s.name}: ok 0 without evidence of what was counted: {s.details}"
         # score_review turns a scorer exception into an error score: that is a hidden traceback here
         assert "failed:" not in s.explanation, f"{s.name}: a scorer crashed on this input: {s.explanation}"
 
 
-def _flagged(out: Outcome, *words: str) -> bool:
-    """True when the review's warnings or a score's explanation/status mention one of words."""
+def _flagged(out: Outcome, *words: str, scores: tuple[str, ...] = ()) -> bool:
+    """True when the review's warnings, the reasons of scores that are not ok, or the explanations of the named
+    `scores` mention one of words (an ok score's explanation elsewhere is not a flag: "soft cardinality over
+    MiniLM cosines" is not a review flagged as "over" its length)."""
     blob = " ".join(out.review.warnings).lower()
-    blob += " ".join(f"{s.status} {s.explanation}" for s in out.scores).lower()
+    blob += " ".join(f"{s.status} {s.explanation}" for s in out.scores
+                     if s.status != "ok" or s.name in scores).lower()
     return any(w in blob for w in words)
 
 
@@ -170,7 +188,8 @@ def _check_big(out: Outcome) -> None:
     from harness.text import count_words
 
     assert count_words(out.review.text) > 1_000_000
-    assert _flagged(out, "over", "above", "too long", "exceeds", "longer"), "10 MB review not flagged as too long"
+    assert _flagged(out, "above", scores=("length.in_target",)), "10 MB review not flagged as too long"
+    assert out.scores and {s.name: s for s in out.scores}["length.in_target"].value == 0
 
 
 def _check_no_refs(out: Outcome) -> None:
@@ -223,11 +242,6 @@ def _check_refs_only(out: Outcome) -> None:
     assert out.review.citations == []
     assert sorted(out.report.uncited) == ["1", "2"]
     assert _flagged(out, "empty", "no text", "no body", "no prose", "only a reference", "uncited", "no citation")
-
-
-def _check_binary(out: Outcome) -> None:
-    _no_silent_zero(out)
-    assert _flagged(out, "binary", "control", "not text", "utf-8", "decode", "empty")
 
 
 def _check_task_ok(task) -> None:
@@ -286,7 +300,7 @@ CASES: list[Case] = [
          load_task, ["utf-8"]),
     Case("task-50mb", lambda t: _task_file(t, json.dumps({**small_task("bad-task", "big topic"),
                                                           "reference_text": "lorem ipsum " * 4_400_000})),
-         load_task, [], check=_check_task_ok),
+         load_task, None, check=_check_task_ok),
     Case("task-file-missing", lambda t: t / "no-such-task.json", load_task, ["no such file"]),
     # ---------------- configs --------------------------------------------------------------------------------
     Case("config-unknown-generator-kind",
@@ -320,13 +334,12 @@ CASES: list[Case] = [
     Case("config-invalid-utf8", lambda t: _config_file(t, b"name: \xff\xfe\n" + _GEN_OK.encode()), load_config,
          ["utf-8"]),
     # ---------------- generator outputs (read, resolve, score) --------------------------------------------------
-    Case("output-empty", lambda t: _output_file(t, ""), read_and_score, [], check=_check_empty),
-    Case("output-whitespace-only", lambda t: _output_file(t, " \n\t\n   \n"), read_and_score, [],
+    Case("output-empty", lambda t: _output_file(t, ""), read_and_score, None, check=_check_empty),
+    Case("output-whitespace-only", lambda t: _output_file(t, " \n\t\n   \n"), read_and_score, None,
          check=_check_empty),
-    Case("output-binary", lambda t: _output_file(t, bytes(range(256)) * 64), read_and_score, ["binary"],
-         check=_check_binary),
+    Case("output-binary", lambda t: _output_file(t, bytes(range(256)) * 64), read_and_score, ["binary"]),
     Case("output-10mb", lambda t: _output_file(t, "# Big\n\n" + ("Graph models learn features of nodes. " * 50
-                                                                  + "\n\n") * 5300), read_and_score, [],
+                                                                  + "\n\n") * 5300), read_and_score, None,
          check=_check_big),
     Case("output-no-references", lambda t: _output_file(t, _BODY3), read_and_score, None, check=_check_no_refs),
     Case("output-references-no-text", lambda t: _output_file(t, _BODY3.replace(" [3]", "") +
@@ -472,6 +485,8 @@ CASES += [
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(case: Case, tmp_path: Path) -> None:
+    assert (case.error is None) != (case.check is None), f"{case.id}: pin the case to one behaviour (an error "\
+                                                         "or a checked result), not both or neither"
     path = case.build(tmp_path)
     try:
         result = case.run(path)
@@ -488,6 +503,20 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
     assert case.check is not None, f"{case.id}: bad input accepted silently (expected HarnessError naming "\
                                    f"{case.error})"
     case.check(result)
+
+
+def test_the_checks_themselves_can_fail() -> None:
+    """_no_silent_zero rejects an ok 0 without evidence; _flagged ignores ok explanations it was not pointed at."""
+    from harness.models import Review, Score
+
+    review = Review(source_format="markdown", text="x")
+    bare_zero = Outcome(review, [Score.ok("coverage.recall", 0.0, "0 of 0")], None)
+    with pytest.raises(AssertionError, match="without evidence"):
+        _no_silent_zero(bare_zero)
+    _no_silent_zero(Outcome(review, [Score.ok("coverage.recall", 0.0, "0 of 5", reference_papers=5)], None))
+    heading = Outcome(review, [Score.ok("coverage.heading_soft_recall", 0.9, "soft cardinality over MiniLM")], None)
+    assert not _flagged(heading, "over")
+    assert _flagged(heading, "over", scores=("coverage.heading_soft_recall",))
 
 
 # --------------------------------------------------------------------------------------------------------------

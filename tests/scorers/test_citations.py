@@ -14,6 +14,8 @@ def test_seed_cites_mostly_off_topic_papers(seed_scores):
     assert off.status == "ok" and off.value >= 15
     assert rate.value <= 0.25
     assert rate.details["auroc_off_topic"] >= 0.95
+    # issue 14.15: the off-topic count says what off-topic means, without repeating the on-topic rule
+    assert "below" in off.explanation and "AUROC" not in off.explanation
 
 
 def test_seed_citations_are_valid_but_outside_the_task(seed_scores):

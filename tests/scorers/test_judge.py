@@ -14,6 +14,9 @@ from harness.scorers.judge import JudgeCache, build_prompt, parse_score, score_j
 def test_without_judge_model_is_not_applicable(stfm_task):
     s = score_judge(SimpleNamespace(review=Review(source_format="markdown", text="x")), stfm_task, ScoringContext())
     assert [x.status for x in s] == ["not_applicable"] * 3
+    # issue 14.15: the reason names what a CLI or config user sets, not the Python field
+    assert "--judge-model" in s[0].explanation and "scorers.judge_model" in s[0].explanation
+    assert "ScoringContext" not in s[0].explanation
 
 
 def test_unreachable_judge_gives_error_scores(stfm_task, tmp_path):
