@@ -131,7 +131,11 @@ def build_report(run_dir: str | Path, formats: str | Iterable[str] | None = None
     if "md" in fmts:
         parts = [f"# Report: {run.run_id}", "", notes[0], "", tables.to_markdown(main, 2)]
         parts += [f"![{f.title}]({f.name}.png)\n\n*{f.caption}*\n" for f in figures]
-        parts += [tables.to_markdown(per_task, 2), "## Run", ""]
+        parts += [tables.to_markdown(per_task, 2)]
+        from harness.scorers.support_agreement import support_section
+
+        parts += support_section(scores.filter(pl.col("score").str.starts_with("citations.support_rate")).to_dicts())
+        parts += ["## Run", ""]
         parts += [tables.to_markdown(t, 3) for t in manifest_tabs]
         path = out / "report.md"
         _write_atomic(path, "\n".join(parts))
