@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 SUPPORT_PREFIXES = ("citations.support_rate", "citations.support_precision")
+SIMILARITY_MODEL = "sentence-transformers/all-MiniLM-L6-v2"  # what similarity used before scores named a model
 
 
 def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float | None:
@@ -34,8 +35,9 @@ def identity(details: dict[str, Any]) -> str:
     method = details.get("method")
     if method not in ("similarity", "nli", "llm"):
         method = "similarity"
+    model = details.get("model") or (SIMILARITY_MODEL if method == "similarity" else "-")
     prompt = details.get("prompt_hash")
-    return f"{method} | {details.get('model') or '-'} | {prompt[:12] if prompt else '-'}"
+    return f"{method} | {model} | {prompt[:12] if prompt else '-'}"
 
 
 def _details(raw: Any) -> dict[str, Any]:
