@@ -256,13 +256,15 @@ def run_on_cases(task, ctx) -> None:
         t0 = time.perf_counter()
         review = parse_text(f"# Loop\n\n{line}\n\n## References\n\n[1] {title}\n", format="markdown")
         t_read = time.perf_counter() - t0
-        resolved = resolve_for_task(review, task)
         t1 = time.perf_counter()
+        resolved = resolve_for_task(review, task)
+        t_res = time.perf_counter() - t1
+        t2 = time.perf_counter()
         scores = FAMILIES["citations"](resolved, task, ctx)
-        t_cit = time.perf_counter() - t1
+        t_cit = time.perf_counter() - t2
         rate = next(s for s in scores if s.name == "citations.support_rate")
         print(f"run-on {label} ({len(line) / 1e6:.2f} MB, {len(review.citations)} markers): read {t_read:.2f} s, "
-              f"citations family {t_cit:.2f} s (support: {rate.status}, "
+              f"resolve {t_res:.2f} s, citations family {t_cit:.2f} s (support: {rate.status}, "
               f"capped sentences {rate.details.get('sentences_capped')})")
 
 
