@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Build the default task suite (tasks/*.json) deterministically from the shipped data in ../shared/data.
 
-Usage: python scripts/build_tasks.py [--shared ../shared] [--out tasks] [--pool-size 60]
+Usage: python scripts/build_tasks.py [--shared ../shared] [--out tasks] [--pool-size 60] [--calibration PATH|none]
          [--mix-spatiotemporal reference=0.4,topical=0.25,near-topic=0.15,off-topic=0.2]
          [--mix-default reference=0.5,near-topic=0.25,off-topic=0.25]
 Same inputs and options -> byte-identical files. See tasks/README.md for the recipe and its reasons.
@@ -625,7 +625,8 @@ def build_pool(t: dict[str, Any], tasks: dict[str, dict[str, Any]], topical: lis
 
 def build_task(t: dict[str, Any], tasks: dict[str, dict[str, Any]], inp: Inputs, pools: dict[str, list[Paper]],
                related: dict[str, set[str]], pool_sources: dict[str, str], size: int,
-               mixes: dict[str, dict[str, float]], inputs_sha: str) -> Task:
+               mixes: dict[str, dict[str, float]], inputs_sha: str,
+               calibrations: dict[str, dict[str, Any]]) -> Task:
     """Assemble, validate and hash one Task."""
     spatio = t["id"] in SPATIOTEMPORAL
     mix = mixes["spatiotemporal" if spatio else "default"]
@@ -678,13 +679,44 @@ def build_task(t: dict[str, Any], tasks: dict[str, dict[str, Any]], inp: Inputs,
         pooled_reference_ids=t["pooled"], surveybench_topic=t["surveybench_topic"],
         reference_text=None, provenance=provenance,
     )
+    attach_calibration(task, calibrations.get(task.id))
     task.content_hash = task.compute_hash()
     return task
 
 
+CALIBRATION_KEYS = ("threshold", "auroc_cs", "auroc_near", "auroc_physics", "tpr", "fpr_cs", "fpr_near",
+                    "fpr_physics", "n_test", "n_calibration")
+
+
+def attach_calibration(task: Task, entry: dict[str, Any] | None) -> None:
+    """Store the task's chosen relevance calibration (tasks/calibration/study.json) when it measured this very task."""
+    if entry is None or entry["task_hash"] != task.compute_hash():
+        if entry is not None:
+            print(f"note: {task.id}: tasks/calibration/study.json measured another version of this task; not attached "
+                  "(re-run scripts/calibrate_tasks.py, then this builder)", file=sys.stderr)
+        return
+    figures = entry["configs"][entry["chosen"]]
+    task.provenance["relevance_calibration"] = {
+        "method": entry["chosen"], **entry["config"], "query_text": entry["query_text"],
+        "embedding_model": entry["embedding_model"], **{k: figures[k] for k in CALIBRATION_KEYS},
+        "held_out": "threshold fitted on the calibration half; figures on the test half (pool papers in the test "
+                    "half); see tasks/README.md",
+        "source": "tasks/calibration/study.json (scripts/calibrate_tasks.py)"}
+
+
+def read_calibrations(path: Path | None) -> dict[str, dict[str, Any]]:
+    """Per-task entries of a calibration study (tasks/calibration/study.json), each with the chosen config; {} if none."""
+    if path is None or not path.is_file():
+        return {}
+    study = read_json(path)
+    return {tid: {**t, "chosen": study["chosen"], "config": {k: v for k, v in study["configs"][study["chosen"]].items()
+                                                             if k in ("text", "query", "rule")},
+                  "embedding_model": study["embedding_model"]} for tid, t in study["tasks"].items()}
+
+
 def build_suite(shared: Path, pool_size: int = DEFAULT_POOL_SIZE,
-                mixes: dict[str, dict[str, float]] | None = None) -> list[Task]:
-    """All tasks, in id order."""
+                mixes: dict[str, dict[str, float]] | None = None, calibration: Path | None = None) -> list[Task]:
+    """All tasks, in id order (with their stored relevance calibration when `calibration` measured them)."""
     mixes = mixes or {"spatiotemporal": MIX_SPATIOTEMPORAL, "default": MIX_DEFAULT}
     inp = Inputs(shared)
     combined = hashlib.sha256()
@@ -697,8 +729,9 @@ def build_suite(shared: Path, pool_size: int = DEFAULT_POOL_SIZE,
     pools = {k: dedupe([pool_paper(r, inp.rel(path)) for r in recs]) for k, (path, recs) in raw.items()}
     pool_sources = {paper_from_record(r).id: r.get("abstract_source") for _, recs in raw.values() for r in recs}
     related = related_tasks(tasks)
-    return [build_task(t, tasks, inp, pools, related, pool_sources, pool_size, mixes, combined.hexdigest())
-            for t in tasks.values()]
+    calibrations = read_calibrations(calibration)
+    return [build_task(t, tasks, inp, pools, related, pool_sources, pool_size, mixes, combined.hexdigest(),
+                       calibrations) for t in tasks.values()]
 
 
 def abstract_counts(refs: list[Paper]) -> dict[str, Any]:
@@ -747,12 +780,16 @@ def main(argv: list[str] | None = None) -> int:
                          "reference=0.4,topical=0.25,near-topic=0.15,off-topic=0.2")
     ap.add_argument("--mix-default", default=None,
                     help="pool mix of the other tasks, e.g. reference=0.5,near-topic=0.25,off-topic=0.25")
+    ap.add_argument("--calibration", type=Path, default=REPO / "tasks" / "calibration" / "study.json",
+                    help="relevance calibration study to store per task (scripts/calibrate_tasks.py); "
+                         "'none' to build without")
     args = ap.parse_args(argv)
     if args.pool_size < 1:
         raise SystemExit("error: --pool-size must be positive")
     mixes = {"spatiotemporal": parse_mix(args.mix_spatiotemporal) if args.mix_spatiotemporal else MIX_SPATIOTEMPORAL,
              "default": parse_mix(args.mix_default) if args.mix_default else MIX_DEFAULT}
-    tasks = build_suite(args.shared, args.pool_size, mixes)
+    calibration = None if str(args.calibration) == "none" else args.calibration
+    tasks = build_suite(args.shared, args.pool_size, mixes, calibration)
     paths = write_suite(tasks, args.out)
     total = sum(p.stat().st_size for p in paths)
     for task, path in zip(tasks, paths):
