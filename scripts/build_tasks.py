@@ -697,7 +697,7 @@ def attach_calibration(task: Task, entry: dict[str, Any] | None) -> None:
         return
     figures = entry["configs"][entry["chosen"]]
     task.provenance["relevance_calibration"] = {
-        "method": entry["chosen"], **entry["config"], "query_text": entry["query_text"],
+        "method": entry["chosen"], **entry["config"], "query_text": entry["query_text"], "task_hash": entry["task_hash"],
         "embedding_model": entry["embedding_model"], **{k: figures[k] for k in CALIBRATION_KEYS},
         "held_out": "threshold fitted on the calibration half; figures on the test half (pool papers in the test "
                     "half); see tasks/README.md",

@@ -27,7 +27,7 @@ if str(REPO) not in sys.path:
 
 from harness.models import Paper, Task  # noqa: E402
 from harness.scorers.calibration_study import (  # noqa: E402
-    evaluate, meets_goals, nearest_scores, render_table, split_of)
+    evaluate, meets_goals, nearest_scores, render_table, split_of, study_hash)
 
 BEGIN, END = "<!-- CALIBRATION TABLE BEGIN (scripts/calibrate_tasks.py) -->", "<!-- CALIBRATION TABLE END -->"
 MAX_NEAR = 240  # near-topic candidates per task, first by sha256(task:paper) order (both halves together)
@@ -179,12 +179,6 @@ def support_figures(task: Task, emb: DiskCachedEmbedder) -> dict[str, Any]:
     cal = calibrate_support([task.paper(pid) for pid in task.reference_papers], emb)
     return {"auroc": None if cal.auroc is None else round(cal.auroc, 4), "n_papers": cal.n_papers,
             "threshold": None if cal.threshold is None else round(cal.threshold, 4)}
-
-
-def study_hash(task: Task) -> str:
-    """Hash of the task without its stored calibration: a calibration applies only to the task it measured."""
-    prov = {k: v for k, v in task.provenance.items() if k != "relevance_calibration"}
-    return task.model_copy(update={"provenance": prov}).compute_hash()
 
 
 def run(shared: Path, tasks_dir: Path, cache: Path) -> dict[str, Any]:

@@ -29,6 +29,12 @@ MAX_OFF_TOPIC_FPR = 0.05
 GOALS = {"cs": 0.95, "near": 0.90}
 
 
+def study_hash(task) -> str:
+    """Hash of a task without its stored calibration: a calibration applies only to the task it measured."""
+    prov = {k: v for k, v in task.provenance.items() if k != "relevance_calibration"}
+    return task.model_copy(update={"provenance": prov}).compute_hash()
+
+
 def split_of(task_id: str, paper_id: str, in_pool: bool) -> str:
     """'test' for pool papers, else 'calibration' or 'test' by the parity of sha256(task_id:paper_id)."""
     if in_pool:

@@ -3,7 +3,8 @@
 Stored calibration first: when the task's provenance holds `relevance_calibration` (measured by
 scripts/calibrate_tasks.py on held-out halves against CS off-topic, near-topic and physics negatives; see
 tasks/README.md), its rule, query text (topic plus outline headings) and threshold are used, and its held-out
-figures are reported (auroc_off_topic = AUROC vs the CS distractors, the hardest off-topic class).
+figures are reported: auroc_off_topic / fpr_off_topic keep their meaning (the physics off-topic class, the pool's
+off-topic role of the original tasks); the CS off-topic figures are in details["calibration"] (auroc_cs, fpr_cs).
 
 Fallback (a task without one, or another embedding model): titles only, for calibration and scoring alike, the
 cosine between a title and the task topic (the request generators receive). The threshold is the
@@ -22,6 +23,7 @@ import numpy as np
 
 from harness.models import Task
 from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
+from harness.scorers.calibration_study import study_hash
 
 MAX_POSITIVES = 150
 _CACHE: dict[tuple[str, str], TopicCalibration] = {}
@@ -105,15 +107,18 @@ def calibrate(task: Task, embedder) -> TopicCalibration:
 
 def stored_calibration(task: Task, embedder) -> TopicCalibration | None:
     """The task's held-out calibration stored by the builder (query text, threshold, test-half figures), if it
-    was measured with this embedding model and is a title-vs-query threshold rule; else None (calibrate on the pool)."""
+    measured this very task with this embedding model and is a title-vs-query threshold rule; else None (calibrate
+    on the pool)."""
     c = task.provenance.get("relevance_calibration") or {}
     if (c.get("threshold") is None or c.get("rule") != "threshold" or c.get("text") != "title"
             or c.get("query") not in ("topic", "topic+outline")
-            or c.get("embedding_model") != getattr(embedder, "model_name", None)):
+            or c.get("embedding_model") != getattr(embedder, "model_name", None)
+            or c.get("task_hash") != study_hash(task)):  # edited since it was measured
         return None
     n = c.get("n_test") or {}
     return TopicCalibration(task_id=task.id, topic_vec=embedder.encode([c["query_text"]])[0],
-                            threshold=float(c["threshold"]), auroc_off_topic=c.get("auroc_cs"),
+                            threshold=float(c["threshold"]), auroc_off_topic=c.get("auroc_physics"),
                             auroc_near_topic=c.get("auroc_near"), n_reference=int(n.get("pos", 0)),
-                            n_near_topic=int(n.get("near", 0)), n_off_topic=int(n.get("cs", 0)),
-                            tpr=c.get("tpr"), fpr_near=c.get("fpr_near"), fpr_off=c.get("fpr_cs"), stored=dict(c))
+                            n_near_topic=int(n.get("near", 0)), n_off_topic=int(n.get("physics", 0)),
+                            tpr=c.get("tpr"), fpr_near=c.get("fpr_near"), fpr_off=c.get("fpr_physics"),
+                            stored=dict(c))
