@@ -181,6 +181,10 @@ class ExperimentConfig(Strict):
             cfg = cls.model_validate(dict(data))
         except ValidationError as exc:
             err = pydantic_errors(exc, source, text)
+            m = _MODEL_LOC.match(err.message) if err.field is None else None
+            if m:  # a cross-field check ("generators[1].name 'a' is used twice"): name the item and its line
+                err.field = m.group(1) + f"[{m.group(2)}]" + (f".{m.group(3)}" if m.group(3) else "")
+                err.line = _yaml_item_line(text, m.group(1), int(m.group(2))) if text else None
             if err.line is None and text:
                 err.line = _line_of_loc(text, exc.errors()[0].get("loc", ()))
             raise HarnessError(err.message, path=err.path, field=err.field, line=err.line, hint=err.hint) from None
@@ -310,6 +314,21 @@ def _line_of_loc(text: str, loc: tuple) -> int | None:
         for i, line in enumerate(text.splitlines(), 1):
             if pat.search(line.split("#", 1)[0]):
                 return i
+    return None
+
+
+_MODEL_LOC = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?\W")
+
+
+def _yaml_item_line(text: str, key: str, index: int) -> int | None:
+    """Line of item `index` of the top-level list `key` in a YAML text (None when not findable)."""
+    try:
+        node = yaml.compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    for k, v in getattr(node, "value", []) if isinstance(node, yaml.MappingNode) else []:
+        if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode) and index < len(v.value):
+            return v.value[index].start_mark.line + 1
     return None
 
 

@@ -28,7 +28,8 @@ class HarnessError(Exception):
             where.append(f"field '{self.field}'")
         head = ", ".join(where)
         text = f"{head}: {self.message}" if head else self.message
-        return f"{text} ({self.hint})" if self.hint else text
+        text = f"{text} ({self.hint})" if self.hint else text
+        return " ".join(text.split()) if "\n" in text else text  # always one line
 
 
 class HarnessWarning(UserWarning):

@@ -75,6 +75,7 @@ class Paper(Strict):
     authors: list[str] = Field(default_factory=list)
     abstract: str | None = None
     url: str | None = None
+    provenance: dict[str, Any] | None = None  # where the title / abstract came from and their grade
 
     @field_validator("arxiv_id", mode="before")
     @classmethod
@@ -114,6 +115,7 @@ class ReferenceSurvey(Strict):
     url: str | None = None
     outline: list[str] = Field(default_factory=list)
     outline_note: str | None = None
+    alternate_outline: list[str] = Field(default_factory=list)  # e.g. a companion repository's headings
 
 
 class WordRange(Strict):

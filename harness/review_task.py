@@ -22,7 +22,7 @@ def task_from_review(review: Review, name: str, topic: str | None = None) -> Tas
         if p.id not in seen:
             seen.add(p.id)
             papers.append(p)
-    task = Task(id=f"own:{name}", topic=topic, target_words=None, target_references=RefRange(min=0),
+    task = Task(id=f"own-{name}", topic=topic, target_words=None, target_references=RefRange(min=0),
                 reference_survey=ReferenceSurvey(title="(none: the review is scored on its own)"),
                 papers=papers, reference_papers=[], pool=[], bibliography="none",
                 provenance={"builder": "harness.review_task", "source": name,

@@ -123,7 +123,8 @@ def task_counts(task: Task) -> dict[str, Any]:
     """Summary counts of a task (what `harness tasks list --json` prints).
 
     reference_papers / with_arxiv_id count the reference bibliography; with_abstract counts pool papers
-    (what a generator sees); pool counts pool papers per role; pooled_reference_ids counts the wider set.
+    (what a generator sees); reference_with_abstract / reference_abstract_grades count bibliography papers with
+    an abstract (by grade); pool counts pool papers per role; pooled_reference_ids counts the wider set.
     """
     refs = [task.paper(pid) for pid in task.reference_papers]
     pool = task.pool_papers()
@@ -132,6 +133,8 @@ def task_counts(task: Task) -> dict[str, Any]:
         "reference_papers": len(refs),
         "with_arxiv_id": sum(1 for p in refs if p.arxiv_id),
         "with_abstract": sum(1 for p in pool if p.abstract),
+        "reference_with_abstract": sum(1 for p in refs if p.abstract),
+        "reference_abstract_grades": abstract_grades(refs),
         "pool_size": len(pool),
         "pool": {r: sum(1 for i in task.pool if i.role == r) for r in ROLES},
         "papers": len(task.papers),
@@ -142,6 +145,16 @@ def task_counts(task: Task) -> dict[str, Any]:
         "surveybench_topic": task.surveybench_topic,
         "content_hash": task.content_hash,
     }
+
+
+def abstract_grades(papers: list) -> dict[str, int]:
+    """Papers with an abstract per grade (`arxiv`, `venue`; `ungraded` when the provenance does not say)."""
+    out: dict[str, int] = {}
+    for p in papers:
+        if p.abstract:
+            grade = (p.provenance or {}).get("abstract_grade") or "ungraded"
+            out[grade] = out.get(grade, 0) + 1
+    return dict(sorted(out.items()))
 
 
 # --- parsing and validation -------------------------------------------------------------------------------

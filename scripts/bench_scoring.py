@@ -7,7 +7,8 @@ the disk caches (what a second process sees).
 Part `cells`: the default experiment's 48 cells (12 tasks x its 4 generators, one seed). Its two local-Gemma
 generators are stood in for by the same strategies against a local OpenAI-compatible server (no model to run);
 the two offline baselines are the real ones. Scoring time of all 48 cells with
-  cold       every cell as in a fresh process: no text embedding or calibration reused (model kept loaded),
+  cold       every cell as in a fresh process: no text embedding or calibration reused (model kept loaded;
+             --cold-cells of them are scored, spread over tasks and generators, and the sum scaled to 48),
   run-level  one run: embeddings and calibrations computed once and shared by all cells (no disk cache),
   disk       a new run over tasks seen before: task paper/topic/outline embeddings and calibrations read from
              disk, review texts embedded anew; and a rescore of the same run (everything on disk).
@@ -170,7 +171,16 @@ def prefill_task_level(suite, embedder) -> None:
         embedder.encode([p.title for p in task.papers] + [task.topic])
 
 
-def part_cells() -> None:
+def sample(gens: dict, k: int) -> dict:
+    """k cells spread over tasks and generators (every cell when k >= len(gens))."""
+    if k >= len(gens):
+        return gens
+    cells = sorted(gens)
+    step = len(cells) / k
+    return {c: gens[c] for c in (cells[int(i * step)] for i in range(k))}
+
+
+def part_cells(cold_cells: int) -> None:
     from harness.embedding_store import FILE, EmbeddingStore
     from harness.embeddings import DIM, get_embedder
     from harness.runner import run_experiment
@@ -201,7 +211,8 @@ def part_cells() -> None:
                 fresh[cell] = embedder_sharing(model, None)
                 return ScoringContext(embedder=lambda: fresh[cell])
 
-            cold = score_all(gens, suite, cold_ctx)
+            cold_set = sample(gens, cold_cells)
+            cold = score_all(cold_set, suite, cold_ctx) * len(gens) / len(cold_set)
             forget_in_memory()
             shared = embedder_sharing(model, None)
             run_level = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: shared))
@@ -220,7 +231,8 @@ def part_cells() -> None:
         srv.terminate()
         srv.wait(timeout=10)
     n = len(gens)
-    print(f"[cells] scoring {n} cells, cold (nothing reused across cells): {cold:.2f} s")
+    how = "measured" if len(cold_set) == n else f"{len(cold_set)} cells measured, scaled to {n}"
+    print(f"[cells] scoring {n} cells, cold (nothing reused across cells; {how}): {cold:.2f} s")
     print(f"[cells] scoring {n} cells, run-level caches (shared embeddings + calibrations): {run_level:.2f} s "
           f"({cold / run_level:.1f}x faster than cold)")
     print(f"[cells] scoring {n} cells, new run over known tasks (task-level work from disk): {disk_new:.2f} s "
@@ -244,13 +256,15 @@ def run_on_cases(task, ctx) -> None:
         t0 = time.perf_counter()
         review = parse_text(f"# Loop\n\n{line}\n\n## References\n\n[1] {title}\n", format="markdown")
         t_read = time.perf_counter() - t0
-        resolved = resolve_for_task(review, task)
         t1 = time.perf_counter()
+        resolved = resolve_for_task(review, task)
+        t_res = time.perf_counter() - t1
+        t2 = time.perf_counter()
         scores = FAMILIES["citations"](resolved, task, ctx)
-        t_cit = time.perf_counter() - t1
+        t_cit = time.perf_counter() - t2
         rate = next(s for s in scores if s.name == "citations.support_rate")
         print(f"run-on {label} ({len(line) / 1e6:.2f} MB, {len(review.citations)} markers): read {t_read:.2f} s, "
-              f"citations family {t_cit:.2f} s (support: {rate.status}, "
+              f"resolve {t_res:.2f} s, citations family {t_cit:.2f} s (support: {rate.status}, "
               f"capped sentences {rate.details.get('sentences_capped')})")
 
 
@@ -275,17 +289,19 @@ def main() -> None:
     ap.add_argument("--part", choices=["seed", "cells", "run-on", "all"], default="all")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--task", default="stfm-since-2024")
+    ap.add_argument("--cold-cells", type=int, default=12,
+                    help="cells scored cold (spread over tasks and generators; 48 = all); the sum is scaled to 48")
     args = ap.parse_args()
     if args.part == "seed":
         part_seed(args.repeat, args.task)
     elif args.part == "cells":
-        part_cells()
+        part_cells(args.cold_cells)
     elif args.part == "run-on":
         part_run_on(args.task)
     else:  # each part in its own process, so each peak RSS is its own
         for part in ("seed", "cells", "run-on"):
             subprocess.run([sys.executable, __file__, "--part", part, "--repeat", str(args.repeat),
-                            "--task", args.task], check=True)
+                            "--task", args.task, "--cold-cells", str(args.cold_cells)], check=True)
 
 
 if __name__ == "__main__":

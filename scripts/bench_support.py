@@ -32,12 +32,13 @@ class CountingJudge:
     """An offline JudgeCalls answering every request with one verdict, counting the requests."""
 
     def __init__(self, verdict: str):
-        self.verdict, self.calls = verdict, 0
+        self.verdict, self.calls, self.chars = verdict, 0, 0
 
     def complete(self, requests):
         from harness.generators.base import LLMResponse
 
         self.calls += len(requests)
+        self.chars += sum(len(r.messages[0]["content"]) for r in requests)
         return [LLMResponse(text=self.verdict, input_tokens=len(r.messages[0]["content"]) // 4, output_tokens=2)
                 for r in requests]
 
@@ -94,7 +95,12 @@ def main() -> None:
             judge = CountingJudge(verdict)
             ctx = ScoringContext(judge_calls=judge)
             judge_claims(support_spec({"method": "llm", "model": "bench/judge"}), checkable, task, ctx)
-            print(f"  llm        {judge.calls} judge calls per review when the judge answers {verdict} to all")
+            tokens = judge.chars // 4  # about 4 characters a token
+            from harness.generators.llm import map_cost
+
+            usd = map_cost("openai/gpt-4o-mini", tokens, 4 * judge.calls)
+            print(f"  llm        {judge.calls} judge calls per review when the judge answers {verdict} to all "
+                  f"(~{tokens} input tokens; with openai/gpt-4o-mini about ${usd:.4f} a review)")
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 

@@ -75,9 +75,11 @@ def show_task(
         f"topic: {task.topic}",
         f"since: {task.since if task.since is not None else '-'}",
         f"reference survey: {rs.title} ({who}; {rs.year or 'year unknown'}; arXiv {rs.arxiv_id or '-'})",
-        f"outline: {len(rs.outline)} headings" + (f"; alternates: {len(task.alternate_reference_surveys)}"
-                                                   if task.alternate_reference_surveys else ""),
+        f"outline: {len(rs.outline)} headings" + (f"; alternate outline: {len(rs.alternate_outline)} headings"
+                                                   if rs.alternate_outline else "")
+        + (f"; alternates: {len(task.alternate_reference_surveys)}" if task.alternate_reference_surveys else ""),
         f"reference papers: {c['reference_papers']} ({c['with_arxiv_id']} with arXiv id)",
+        _abstract_line(c, task),
         f"pool: {c['pool_size']} papers, " + ", ".join(f"{k} {v}" for k, v in c["pool"].items())
         + f"; {c['with_abstract']} with abstract",
         f"pooled reference ids: {c['pooled_reference_ids']}; papers known: {c['papers']}",
@@ -90,6 +92,18 @@ def show_task(
     if sources:
         lines.append("sources: " + ", ".join(s.get("path", "?") for s in sources))
     typer.echo("\n".join(lines))
+
+
+def _abstract_line(c: dict, task) -> str:
+    """Abstract coverage of the bibliography (share, grades) and of the pool."""
+    n, k = c["reference_papers"], c["reference_with_abstract"]
+    grades = ", ".join(f"{g} {v}" for g, v in c["reference_abstract_grades"].items()) or "none"
+    line = f"abstracts: {k} of {n} reference papers ({k / n:.0%}; by grade: {grades}); pool {c['with_abstract']}/" \
+           f"{c['pool_size']}"
+    unresolvable = task.provenance.get("unresolvable_reference_ids") or []
+    if unresolvable:
+        line += f"\nunresolvable bibliography ids (no title, not counted): {len(unresolvable)}"
+    return line
 
 
 @tasks_app.command("validate")

@@ -31,7 +31,10 @@ def read_bibtex(path: str | Path) -> Entries:
     except (OSError, UnicodeDecodeError) as exc:
         raise HarnessError(f"cannot read BibTeX file: {exc}", path=path) from None
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # its warnings become our problems list
-    library = bibtexparser.parse_string(text, append_middleware=[mw.SeparateCoAuthors()])
+    try:
+        library = bibtexparser.parse_string(text, append_middleware=[mw.SeparateCoAuthors()])
+    except Exception as exc:  # bibtexparser reports most problems as failed blocks; anything else is fatal
+        raise HarnessError(f"cannot parse BibTeX: {type(exc).__name__}: {exc}", path=path) from None
     out = Entries(source=str(path))
     first_line = {e.key: e.start_line + 1 for e in library.entries}
     for block in library.failed_blocks:

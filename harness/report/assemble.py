@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -15,6 +15,7 @@ from harness.report.failure_view import FailureSummary, failure_summary, failure
 from harness.report.join import JoinedRuns
 from harness.report.metrics import COST_METRIC, OUTPUT_TOKENS_METRIC, QUALITY_METRICS, default_metrics, is_ranked
 from harness.report.tables import Table
+from harness.scorers.support_agreement import support_section
 
 
 @dataclass
@@ -40,6 +41,7 @@ class ReportParts:
     scores: pl.DataFrame
     generations: list[dict[str, Any]]
     legend: str = ""
+    support_lines: list[str] = field(default_factory=list)  # agreement between support methods, self-preference
 
 
 def _plural(n: int, word: str) -> str:
@@ -174,6 +176,8 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
         manifest_tables=_manifest_tables(joined, generators),
         figures=figures, plot_notes=plot_notes, summaries=summaries, generators=order, metrics=metrics,
         cells=cells, scores=scores, generations=data.generations, legend=legend,
+        support_lines=support_section(scores.filter(pl.col("score").str.starts_with("citations.support_rate"))
+                                      .to_dicts()),
     )
 
 

@@ -22,7 +22,8 @@ def markdown_report(parts: ReportParts) -> str:
     out += ["## Cost and quality", ""] + [to_markdown(t, 3) for t in parts.cost_tables]
     out += [f"![{f.title}]({f.name}.png)\n\n*{f.caption}*\n" for f in parts.figures]
     out += [f"*No cost–quality plot: {r}.*\n" for r in parts.plot_notes]
-    out += [to_markdown(parts.per_task, 2), "## Run", ""] + [to_markdown(t, 3) for t in parts.manifest_tables]
+    out += [to_markdown(parts.per_task, 2), *parts.support_lines, "## Run", ""]
+    out += [to_markdown(t, 3) for t in parts.manifest_tables]
     return "\n".join(out)
 
 

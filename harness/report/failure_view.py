@@ -56,7 +56,7 @@ def failure_table(fs: FailureSummary) -> Table:
         without = "; ".join(f"{gen}: {fs.missing_text(gen)}" for gen in g.generators)
         rows.append([g.model, g.cause, str(g.count), ", ".join(g.generators), without])
     return Table(
-        title="Failures",
+        title="Failed cells by cause",
         columns=["model", "cause", "cells", "generators", "metrics without a value (failed cells)"],
         rows=rows, directions=[None, None, "none", None, None],
         notes=["Failed cells are excluded from every mean, rank and test below and counted as err; resume the run "

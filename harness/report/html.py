@@ -10,6 +10,7 @@ import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
+from harness.report.ref_classes import reference_classes, with_classes
 from harness.report.review_view import VERDICT_LABELS, VERDICTS, build_view, parse_details
 from harness.report.tables import fmt
 
@@ -63,7 +64,10 @@ def _generation_items(generations: list[dict[str, Any]], scores: pl.DataFrame,
             if r["score"] == VERDICT_SCORE:
                 v = parse_details(r["details"]).get("verdicts")
                 verdicts = v if isinstance(v, list) else None
-        view = build_view(gen.get("review"), verdicts)
+        classes, by_key = reference_classes(rows)
+        entry_keys = {str(e.get("key")) for e in ((gen.get("review") or {}).get("references") or [])
+                      if isinstance(e, dict)}
+        view = with_classes(build_view(gen.get("review"), verdicts), by_key, entry_keys)
         flags = gen.get("flags") or []
         items.append({
             "task": str(gen.get("task_id")), "generator": str(gen.get("generator")), "seed": gen.get("seed"),
@@ -75,6 +79,7 @@ def _generation_items(generations: list[dict[str, Any]], scores: pl.DataFrame,
             "plan": (gen.get("review") or {}).get("plan") or "",
             "view": view,
             "counts": [(v, view.counts[v]) for v in (*VERDICTS, "unknown") if view.counts.get(v)],
+            "ref_classes": classes,
             "scores": [{"score": r["score"], "value": fmt(r["value"]) if r["value"] is not None else "–",
                         "status": r["status"], "status_cls": r["status"] if r["status"] in
                         ("ok", "not_applicable", "error") else "error", "explanation": r["explanation"] or ""}

@@ -115,8 +115,11 @@ def overall_board(scores: pl.DataFrame, metrics: list[str], generators: list[str
     has there; then the mean over tasks, with a bootstrap CI over tasks. Cost metrics are left out."""
     used = [m for m in metrics if is_ranked(m) and not is_cost(m)]
     per_task: dict[str, dict[str, list[float]]] = {}
+    contributed = []
     for m in used:
-        for g, by_task in win_shares(task_means(scores, m), generators, direction(m) == "higher").items():
+        shares = win_shares(task_means(scores, m), generators, direction(m) == "higher")
+        contributed += [m] if shares else []
+        for g, by_task in shares.items():
             for t, share in by_task.items():
                 per_task.setdefault(g, {}).setdefault(t, []).append(share)
     rates = {g: {t: sum(v) / len(v) for t, v in by_task.items()} for g, by_task in per_task.items()}
@@ -124,7 +127,7 @@ def overall_board(scores: pl.DataFrame, metrics: list[str], generators: list[str
     ranks = _ranks({g: e.mean for g, e in estimates.items()}, True)
     standings = [Standing(generator=g, rank=ranks.get(g), value=estimates.get(g), win_rate=estimates.get(g),
                           n_tasks=len(rates.get(g, {}))) for g in generators]
-    return Board("overall", "higher", _sorted(standings), used)
+    return Board("overall", "higher", _sorted(standings), contributed)
 
 
 def _sorted(standings: list[Standing]) -> list[Standing]:

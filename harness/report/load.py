@@ -22,7 +22,7 @@ class RunData:
     scores: pl.DataFrame
     generations: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what was unreadable, replaced or missing (also warned)
-    missing_cells: list[str] = field(default_factory=list)  # cells with a stored review but no scores
+    missing_cells: list[str] = field(default_factory=list)  # cells with a stored generation but no scores
 
     @property
     def run_id(self) -> str:

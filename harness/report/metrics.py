@@ -21,20 +21,20 @@ DIRECTIONS: dict[str, Direction] = {
     "citations.unresolved": "lower",
     "citations.duplicates": "lower",
     "citations.valid_rate": "higher",
-    "citations.in_task_rate": "higher",
-    "citations.web_sources": "none",  # a count of web pages cited: reported, neither good nor bad in itself
-    "citations.unidentified": "lower",
-    "citations.not_found": "lower",
     "citations.on_topic_rate": "higher",
     "citations.off_topic": "lower",
     "citations.support_rate": "higher",
     "citations.support_precision": "higher",
-    "citations.unverifiable": "none",  # papers without abstracts: a property of the data, not a failure
+    "citations.unverifiable": "lower",  # fewer claims that cannot be checked (as the gate has always read it)
+    "citations.in_task_rate": "higher",
+    "citations.web_sources": "none",  # web pages are references of another kind, not errors
+    "citations.unidentified": "lower",  # no identifier and no title match anywhere: the likely-invented class
+    "citations.not_found": "lower",
     "length.words": "none",
     "length.target_ratio": "none",  # best near 1, not monotone
     "length.in_target": "higher",
     "length.truncated": "lower",
-    "length.at_token_cap": "none",  # at a cap is no evidence of truncation on its own
+    "length.at_token_cap": "none",  # reported, but no evidence of truncation on its own
     "plan.sections_delivered_rate": "higher",
     "plan.references_used_rate": "higher",
     "plan.target_words": "none",

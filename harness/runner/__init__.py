@@ -312,12 +312,12 @@ async def run_experiment_async(
             seed = int(seed_s)
             async with gate:
                 spec = specs[gen_name]
-                if spec.kind == "llm" and run_client.budget_hit:
-                    summary.cells_not_run += 1
-                    return
-                if cell in hits:
+                if cell in hits:  # costs nothing, so served even once the budget is reached
                     await _serve_hit(cell, hits[cell], suite[task_id], families, contexts[gen_name], store,
                                      run_client, summary, bar, loop, executor)
+                    return
+                if spec.kind == "llm" and run_client.budget_hit:
+                    summary.cells_not_run += 1
                     return
                 cc = run_client.for_cell(inners[gen_name])
                 t0 = time.perf_counter()
@@ -342,7 +342,7 @@ async def run_experiment_async(
                 assert gen is not None
                 gen = _with_outcomes(gen, cc.outcomes, time.perf_counter() - t0)
                 line = await store.append_generation_async(cell, gen)  # fsynced (group commit) before scoring
-                if reuse is not None:
+                if reuse is not None and all(o.kept for o in cc.outcomes):  # an empty reply is retried next run
                     reuse.remember(spec, suite[task_id], seed, gen, line)
                 failed = gen.review is None or gen.error is not None
                 if failed:

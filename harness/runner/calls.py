@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from harness.config import Concurrency, Retries, redact_text
 from harness.generators.base import LLMClient, LLMRequest, LLMResponse
-from harness.runner.cache import ResponseCache, cache_key
+from harness.runner.cache import ResponseCache, cache_key, cacheable
 
 log = logging.getLogger("harness.runner")
 
@@ -78,6 +78,7 @@ class CallOutcome:
     cached: bool
     error: str | None = None
     retry_waits: list[float] = field(default_factory=list)
+    kept: bool = True  # False: the reply was not cacheable (empty), so neither is the cell it belongs to
 
 
 def classify(exc: BaseException) -> tuple[bool, float | None, str]:
@@ -265,10 +266,9 @@ class RunClient:
             self._count(unpriced_calls=1)
         else:
             self._count(spend_usd=resp.cost_usd)
-        if key is not None:
-            self.cache.put(key, request, resp)
+        kept = self.cache.put(key, request, resp) if key is not None else cacheable(resp)
         if outcomes is not None:
-            outcomes.append(CallOutcome(request.stage, attempt, False, None, waits))
+            outcomes.append(CallOutcome(request.stage, attempt, False, None, waits, kept=kept))
         return resp
 
 

@@ -9,6 +9,7 @@ apply exactly as for generator calls. Judge calls, cache hits, tokens and spend 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from typing import Any, Sequence
 
 from harness.generators.base import LLMClient, LLMRequest, LLMResponse
@@ -21,10 +22,17 @@ class RunJudgeCalls:
 
     def __init__(self, run: RunClient, loop: asyncio.AbstractEventLoop, inner: LLMClient):
         self.run, self.loop, self.inner = run, loop, inner
+        r = run.retries  # the longest a batch can legitimately take: every attempt timing out, every backoff
+        self.wait_s = r.max_attempts * (run.timeout_s + r.max_delay_s) + 60.0
 
     def complete(self, requests: Sequence[LLMRequest]) -> list[LLMResponse | Exception]:
         """Answer a batch concurrently on the run's loop (must not be called from that loop's thread)."""
-        return asyncio.run_coroutine_threadsafe(self._all(list(requests)), self.loop).result()
+        fut = asyncio.run_coroutine_threadsafe(self._all(list(requests)), self.loop)
+        try:
+            return fut.result(timeout=self.wait_s)
+        except concurrent.futures.TimeoutError:  # the loop is stuck or shutting down: never block scoring forever
+            fut.cancel()
+            return [TimeoutError(f"no judge answer within {self.wait_s:g}s")] * len(requests)
 
     def discard(self, request: LLMRequest) -> None:
         """Delete a cached reply that was no verdict (the next run asks again)."""

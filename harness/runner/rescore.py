@@ -98,7 +98,10 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     out: dict[str, list[Score]] = {}
     specs = {g.name: g for g in config.generators}
     judge_calls = None
-    if "llm" in (getattr(support, "method", support), getattr(config.scorers.support, "method", None)):
+    from harness.scorers.support import support_spec
+
+    if "llm" in (support_spec(support).method if support is not None else None,
+                 getattr(config.scorers.support, "method", None)):
         from harness.runner.judge_bridge import cached_judge_calls
 
         judge_calls = cached_judge_calls(config.cache_path(), config.timeout_s)  # replies the run stored are reused, misses call litellm

@@ -495,8 +495,13 @@ def _scored_gen(run_dir: Path) -> dict[str, int]:
 def read_usage(run_dir: str | Path) -> dict[int, dict[str, float]]:
     """session index -> summed usage counters from usage.jsonl (empty for runs made before it existed)."""
     out: dict[int, dict[str, float]] = {}
-    for rec in iter_jsonl(Path(run_dir) / USAGE):
-        tot = out.setdefault(int(rec.get("session", 0)), {})
+    path = Path(run_dir) / USAGE
+    for rec in iter_jsonl(path):
+        session = rec.get("session", 0)
+        if not isinstance(session, int):
+            raise HarnessError(f"session is {session!r}, not a number", path=path, field="session",
+                               hint=_HINTS[USAGE])
+        tot = out.setdefault(session, {})
         for k, v in rec.items():
             if k != "session" and isinstance(v, (int, float)):
                 tot[k] = tot.get(k, 0) + v
@@ -520,7 +525,7 @@ def scores_frame(run_dir: str | Path, counts: dict[str, int] | None = None) -> p
 
 @dataclass
 class ScoresRead:
-    """The scores table of a run, what was lost or replaced reading it, and cells with a review but no scores."""
+    """The scores table of a run, what was lost or replaced reading it, and cells with a generation but no scores."""
 
     table: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
@@ -539,16 +544,14 @@ def _parquet(path: Path) -> tuple[pl.DataFrame | None, str]:
     return df, ""
 
 
-def _latest_reviews(gens: JsonlRead) -> tuple[dict[str, int], set[str]]:
-    """cell -> generation lines, and the cells whose latest generation holds a review without error."""
+def _generation_counts(gens: JsonlRead) -> dict[str, int]:
+    """cell -> generation lines of a leniently read generations.jsonl (the runner scores every latest one)."""
     counts: dict[str, int] = {}
-    ok: dict[str, bool] = {}
     for rec in gens.records:
         cell = rec.get("cell")
         if isinstance(cell, str):
             counts[cell] = counts.get(cell, 0) + 1
-            ok[cell] = rec.get("error") is None and rec.get("review") is not None
-    return counts, {c for c, good in ok.items() if good}
+    return counts
 
 
 def _frame(latest: dict[str, list[Any]]) -> pl.DataFrame:
@@ -577,15 +580,15 @@ def _frame(latest: dict[str, list[Any]]) -> pl.DataFrame:
 def read_scores_checked(run_dir: str | Path) -> ScoresRead:
     """The scores table (scores.parquet, else rebuilt from scores.jsonl), saying what was unreadable or missing.
 
-    A damaged scores.parquet falls back to scores.jsonl; unreadable scores.jsonl lines are counted; cells whose
-    latest generation holds a review but that have no scores are listed as missing. HarnessError only when
-    there is nothing to read the scores from.
+    A damaged scores.parquet falls back to scores.jsonl; unreadable scores.jsonl lines are counted; cells with a
+    stored generation but no scores (the runner scores every generation, failed ones as errors) are missing.
+    HarnessError only when there is nothing to read the scores from.
     """
     run_dir = Path(run_dir)
     pq, log_path = run_dir / SCORES, run_dir / SCORES_LOG
     out_warnings: list[str] = []
     gens = read_jsonl_lenient(run_dir / GENERATIONS)
-    counts, reviewed = _latest_reviews(gens)
+    counts = _generation_counts(gens)
     table, source = None, SCORES
     if pq.exists() and (not log_path.exists() or pq.stat().st_mtime_ns >= log_path.stat().st_mtime_ns):
         table, why = _parquet(pq)
@@ -620,11 +623,11 @@ def read_scores_checked(run_dir: str | Path) -> ScoresRead:
         shown = ", ".join(orphans[:5]) + (f" and {len(orphans) - 5} more" if len(orphans) > 5 else "")
         out_warnings.append(f"{len(orphans)} scored cell(s) have no readable generation in {gens.path} (their "
                             f"reviews are lost): {shown}")
-    missing = sorted(reviewed - present) if "cell" in table.columns else []
+    missing = sorted(set(counts) - present) if "cell" in table.columns else []
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        out_warnings.append(f"{len(missing)} cell(s) with a stored review have no scores in {source} and are missing "
-                            f"from the tables: {shown} (`harness rescore {run_dir}` scores them)")
+        out_warnings.append(f"{len(missing)} cell(s) with a stored generation have no scores in {source} and are "
+                            f"missing from the tables: {shown} (`harness rescore {run_dir}` scores them)")
     return ScoresRead(table=table, warnings=out_warnings, missing=missing)
 
 

@@ -1,15 +1,18 @@
-"""On-topic calibration: title similarity to the task topic with a per-task threshold and its AUROCs.
+"""On-topic calibration: title similarity to a task query with a per-task threshold and its AUROCs.
 
-Text form: titles only, for calibration and scoring alike. Reference papers carry no abstracts while the
-off-topic pool papers do; embedding title+abstract for some and titles for others would let text length,
-not topic, decide. A paper's score is the cosine between its title and the embedding of the task topic (the
-request generators receive). Alternatives measured on the shipped tasks and rejected: adding the reference
-survey's title lowered AUROC (hallucination task 0.965 -> 0.941 vs off-topic); nearest-bibliography-title
-similarity separated better in aggregate but called general LLM papers (distillation, self-refinement)
-on-topic for the spatio-temporal task, whose bibliography includes LLM-for-ST work. The threshold is the
+Stored calibration first: when the task's provenance holds `relevance_calibration` (measured by
+scripts/calibrate_tasks.py on held-out halves against CS off-topic, near-topic and physics negatives; see
+tasks/README.md), its rule, query text (topic plus outline headings) and threshold are used, and its held-out
+figures are reported: auroc_off_topic / fpr_off_topic keep their meaning (the physics off-topic class, the pool's
+off-topic role of the original tasks); the CS off-topic figures are in details["calibration"] (auroc_cs, fpr_cs).
+
+Fallback (a task without one, or another embedding model): titles only, for calibration and scoring alike, the
+cosine between a title and the task topic (the request generators receive). The threshold is the
 Youden-optimal cut between the task's reference papers (positives; at most MAX_POSITIVES, evenly spaced in
-bibliography order) and its near-topic and off-topic pool papers (negatives, each class weighted equally);
-it is cached per (task content hash, embedding model) in-process.
+bibliography order) and its near-topic and off-topic pool papers (negatives, each class weighted equally).
+Titles only because citations outside the task's papers have only a title, and mixing title+abstract texts
+with bare titles would let text length, not topic, decide. Either way the result is cached per (task content
+hash, embedding model) in-process.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from harness.models import Task
 from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
+from harness.scorers.calibration_study import study_hash
 
 MAX_POSITIVES = 150
 _CACHE: dict[tuple[str, str], TopicCalibration] = {}
@@ -40,12 +44,16 @@ class TopicCalibration:
     tpr: float | None = None
     fpr_near: float | None = None
     fpr_off: float | None = None
+    stored: dict | None = None  # the task's stored held-out calibration (provenance.relevance_calibration)
 
     def details(self) -> dict:
-        return {"threshold": self.threshold, "auroc_off_topic": self.auroc_off_topic,
-                "auroc_near_topic": self.auroc_near_topic, "n_reference": self.n_reference,
-                "n_near_topic": self.n_near_topic, "n_off_topic": self.n_off_topic, "tpr": self.tpr,
-                "fpr_near_topic": self.fpr_near, "fpr_off_topic": self.fpr_off, "text_form": "title only"}
+        out = {"threshold": self.threshold, "auroc_off_topic": self.auroc_off_topic,
+               "auroc_near_topic": self.auroc_near_topic, "n_reference": self.n_reference,
+               "n_near_topic": self.n_near_topic, "n_off_topic": self.n_off_topic, "tpr": self.tpr,
+               "fpr_near_topic": self.fpr_near, "fpr_off_topic": self.fpr_off, "text_form": "title only"}
+        if self.stored is not None:
+            out["calibration"] = self.stored
+        return out
 
 
 def _title(t: str) -> str:
@@ -74,6 +82,10 @@ def calibrate(task: Task, embedder) -> TopicCalibration:
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
+    stored = stored_calibration(task, embedder)
+    if stored is not None:
+        _CACHE[key] = stored
+        return stored
     tv = topic_vector(task, embedder)
     refs = task.reference_papers
     if len(refs) > MAX_POSITIVES:
@@ -95,3 +107,22 @@ def calibrate(task: Task, embedder) -> TopicCalibration:
                                   "fpr_off": rates_at([], off, thr)["fpr"] if len(off) else None})
     _CACHE[key] = cal
     return cal
+
+
+def stored_calibration(task: Task, embedder) -> TopicCalibration | None:
+    """The task's held-out calibration stored by the builder (query text, threshold, test-half figures), if it
+    measured this very task with this embedding model and is a title-vs-query threshold rule; else None (calibrate
+    on the pool)."""
+    c = task.provenance.get("relevance_calibration") or {}
+    if (c.get("threshold") is None or c.get("rule") != "threshold" or c.get("text") != "title"
+            or c.get("query") not in ("topic", "topic+outline")
+            or c.get("embedding_model") != getattr(embedder, "model_name", None)
+            or c.get("task_hash") != study_hash(task)):  # edited since it was measured
+        return None
+    n = c.get("n_test") or {}
+    return TopicCalibration(task_id=task.id, topic_vec=embedder.encode([c["query_text"]])[0],
+                            threshold=float(c["threshold"]), auroc_off_topic=c.get("auroc_physics"),
+                            auroc_near_topic=c.get("auroc_near"), n_reference=int(n.get("pos", 0)),
+                            n_near_topic=int(n.get("near", 0)), n_off_topic=int(n.get("physics", 0)),
+                            tpr=c.get("tpr"), fpr_near=c.get("fpr_near"), fpr_off=c.get("fpr_physics"),
+                            stored=dict(c))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 SUPPORT_PREFIXES = ("citations.support_rate", "citations.support_precision")
+SIMILARITY_MODEL = "sentence-transformers/all-MiniLM-L6-v2"  # what similarity used before scores named a model
 
 
 def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float | None:
@@ -34,8 +35,9 @@ def identity(details: dict[str, Any]) -> str:
     method = details.get("method")
     if method not in ("similarity", "nli", "llm"):
         method = "similarity"
+    model = details.get("model") or (SIMILARITY_MODEL if method == "similarity" else "-")
     prompt = details.get("prompt_hash")
-    return f"{method} | {details.get('model') or '-'} | {prompt[:12] if prompt else '-'}"
+    return f"{method} | {model} | {prompt[:12] if prompt else '-'}"
 
 
 def _details(raw: Any) -> dict[str, Any]:
@@ -98,4 +100,26 @@ def method_agreement(rows: Iterable[dict[str, Any]]) -> list[Agreement]:
             xa, xb = [verdicts[a][k] for k in common], [verdicts[b][k] for k in common]
             obs = sum(x == y for x, y in zip(xa, xb)) / len(common) if common else None
             out.append(Agreement(a, b, len(common), obs, cohen_kappa(xa, xb)))
+    return out
+
+
+def support_section(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Markdown lines for a report: per-citation agreement between the support methods of a run, and the
+    generators judged by a judge of their own model family; [] when there is nothing to say."""
+    rows = [r for r in rows if str(r.get("score") or "").startswith("citations.support_rate")]
+    out: list[str] = []
+    agreements = method_agreement(rows)
+    if agreements:
+        out += ["## Citation support: agreement between methods", "",
+                "| method A | method B | citations judged by both | observed agreement | Cohen's κ |",
+                "|---|---|---|---|---|"]
+        for a in agreements:
+            obs = "–" if a.observed is None else f"{a.observed:.3f}"
+            kap = "–" if a.kappa is None else f"{a.kappa:.3f}"
+            out.append(f"| {a.method_a} | {a.method_b} | {a.n_pairs} | {obs} | {kap} |")
+        out.append("")
+    flagged = sorted({str(r.get("generator")) for r in rows if _details(r.get("details")).get("self_preference")})
+    if flagged:
+        out += [f"Self-preference: the support judge is of the same model family as {', '.join(flagged)}; "
+                "their support scores may be inflated.", ""]
     return out

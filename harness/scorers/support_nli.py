@@ -10,6 +10,7 @@ on disk is fetched from the Hugging Face Hub on first use unless HF_HUB_OFFLINE=
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -116,6 +117,7 @@ def entailment(model: str, pairs: list[tuple[str, str]], max_words: int = WINDOW
     return list(zip(best, top))
 
 
+@functools.lru_cache(maxsize=16)
 def model_identity(model: str) -> str:
     """A short hash naming the model's files when it is a local directory (else the hub id itself)."""
     p = Path(model).expanduser()

@@ -32,7 +32,7 @@ def test_list_json_is_one_list_with_the_promised_keys():
     result = runner.invoke(app, ["tasks", "list", "--json", "--dir", str(TASKS)])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert len(rows) == 12
+    assert len(rows) == 22
     keys = {"id", "reference_papers", "with_arxiv_id", "with_abstract", "pool", "pooled_reference_ids",
             "target_words", "surveybench_topic"}
     assert all(keys <= set(r) for r in rows)
@@ -62,6 +62,17 @@ def test_show_summary_and_json():
     assert data["id"] == "rag-llm-survey" and len(data["pool"]) == 60
 
 
+def test_show_reports_abstract_coverage_and_unresolvable_ids():
+    # 133 of rag's 191 reference papers have a shipped abstract (abstracts/PROVENANCE.md), 11 of them venue-graded
+    result = runner.invoke(app, ["tasks", "show", "rag-llm-survey", "--dir", str(TASKS)])
+    assert "abstracts: 133 of 191 reference papers (70%; by grade: arxiv 122, venue 11)" in result.output
+    assert "alternate outline: " in result.output
+    # Scientific LLMs: 303 bibliography ids, 173 titled (human-surveys/papers-coverage.json)
+    result = runner.invoke(app, ["tasks", "show", "scientific-llm-survey", "--dir", str(TASKS)])
+    assert "reference papers: 173" in result.output
+    assert "unresolvable bibliography ids (no title, not counted): 130" in result.output
+
+
 def test_show_unknown_id_exits_2_with_known_ids(monkeypatch, capsys):
     code, _, err = run_main(monkeypatch, capsys, "tasks", "show", "nope", "--dir", str(TASKS))
     assert code == 2 and "unknown task 'nope'" in err and "rag-llm-survey" in err
@@ -69,7 +80,7 @@ def test_show_unknown_id_exits_2_with_known_ids(monkeypatch, capsys):
 
 def test_validate_dir_and_file(monkeypatch, capsys):
     code, out, _ = run_main(monkeypatch, capsys, "tasks", "validate", str(TASKS))
-    assert code == 0 and out.strip() == "ok 12 tasks"
+    assert code == 0 and out.strip() == "ok 22 tasks"
     code, out, _ = run_main(monkeypatch, capsys, "tasks", "validate", str(TASKS / "stfm-since-2024.json"))
     assert code == 0 and out.strip() == "ok 1 tasks"
 

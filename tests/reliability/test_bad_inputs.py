@@ -461,8 +461,12 @@ CASES += [
     Case("task-export-bad-row", lambda t: _export(t, json.dumps(small_task("ok-one", "graph neural networks")),
                                                   json.dumps(small_task("", "x"))), load_export,
          ["tasks.jsonl:2", "field 'id'", "row 1"]),
-    Case("config-deeply-nested-yaml", lambda t: _config_file(t, "name: x\nparams: " + "[" * 5000 + "]" * 5000 + "\n"),
-         load_config, ["nested too deeply"]),
+    Case("config-deeply-nested-yaml",
+         lambda t: _config_file(t, "name: x\nparams: " + "[" * 5000 + "]" * 5000 + "\n"), load_config,
+         ["nested too deeply"]),
+    Case("config-generator-name-twice", lambda t: _config_file(t, "generators:\n  - {name: a, kind: extractive}\n"
+                                                                  "  - {name: a, kind: extractive}\n"),
+         load_config, ["bad-config.yaml:3", "field 'generators[1].name'", "used twice"]),
     Case("config-empty-scorer-list", lambda t: _config_file(t, _GEN_OK + "scorers:\n  families: []\n"), load_config,
          ["bad-config.yaml:4", "scorers.families", "no scorer family"]),
     Case("output-deeply-nested-json", lambda t: _output_file(t, _DEEP, "review.json"), read_and_score,
@@ -594,3 +598,24 @@ def test_cli_task_export_bad_line_is_one_line_without_progress_bars(tmp_path: Pa
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr[-2000:]
     assert lines[0].startswith(f"error: {export}:3") and "row 2" in lines[0], lines[0]
     assert "Generating" not in proc.stderr and "DatasetGenerationError" not in proc.stderr
+
+
+def test_error_messages_are_one_line_without_pydantic_wording() -> None:
+    """A validator's ValueError loses pydantic's "Value error, " prefix; multi-line text and URLs never print."""
+    from pydantic import BaseModel, ValidationError, field_validator
+
+    from harness.errors import pydantic_errors
+
+    class Thing(BaseModel):
+        name: str
+
+        @field_validator("name")
+        @classmethod
+        def _plain(cls, v: str) -> str:
+            raise ValueError("the name is taken;\n  choose another")
+
+    with pytest.raises(ValidationError) as info:
+        Thing(name="x")
+    text = str(pydantic_errors(info.value, "thing.yaml", "name: x\n"))
+    assert text == "thing.yaml:1, field 'name': the name is taken; choose another", text
+    assert str(HarnessError("line one\nline two", path="f.json", line=3)) == "f.json:3: line one line two"

@@ -18,7 +18,8 @@ from harness.errors import HarnessError
 
 from .conftest import small_task
 
-FILES = ["manifest.json", "generations.jsonl", "scores.jsonl", "scores.parquet", "run.log"]
+FILES = ["manifest.json", "generations.jsonl", "scores.jsonl", "scores.parquet", "errors.jsonl", "usage.jsonl",
+         "run.log"]
 GARBAGE = b"\x00\x9f\xffnot json at all {\n[1, 2\n42\n"
 
 
@@ -37,19 +38,32 @@ DAMAGES: dict[str, Callable[[Path], None]] = {
 
 @pytest.fixture(scope="module")
 def intact(tmp_path_factory) -> Path:
-    """A real 2-cell run (extractive generator, two small tasks) made by the runner."""
+    """A real run made by the runner, with every kind of run file: 2 small tasks x (extractive, an LLM served by
+    the fault server, a replay that has an output for one task only, so the other cell fails) x 1 seed."""
     from harness.config import ExperimentConfig
     from harness.runner import run_experiment
 
+    from .fault_server import FaultServer
+
     root = tmp_path_factory.mktemp("damaged")
-    tasks = root / "tasks"
+    tasks, replay = root / "tasks", root / "replay"
     tasks.mkdir()
+    replay.mkdir()
     for tid, topic, off in (("rel-alpha", "graph neural networks", 0), ("rel-beta", "speech recognition", 50)):
         (tasks / f"{tid}.json").write_text(json.dumps(small_task(tid, topic, offset=off), indent=1))
-    cfg = ExperimentConfig.from_dict({"name": "damaged", "tasks": ["all"], "tasks_dir": str(tasks),
-                                      "output_dir": str(root / "results"), "seeds": [0],
-                                      "generators": [{"name": "ext", "kind": "extractive"}]})
-    run = Path(run_experiment(cfg, progress=False).run_dir)
+    (replay / "rel-alpha.md").write_text("# GNNs\n\n## Intro\n\nGraph models pass messages [1].\n\n"
+                                         "## References\n\n[1] graph neural networks method number 0 with a "
+                                         "distinct title 0\n")
+    with FaultServer(max_requests=20, lifetime_s=120.0) as server:
+        gens = [{"name": "ext", "kind": "extractive"}, {"name": "rep", "kind": "replay", "replay": str(replay)},
+                {"name": "llm", "kind": "llm", "model": "openai/fault-chat", "api_base": server.api_base,
+                 "price": {"input_per_mtok": 1.0, "output_per_mtok": 2.0}, "params": {"max_tokens": 300}}]
+        cfg = ExperimentConfig.from_dict({"name": "damaged", "tasks": ["all"], "tasks_dir": str(tasks),
+                                          "output_dir": str(root / "results"), "cache_dir": str(root / "cache"),
+                                          "seeds": [0], "generators": gens, "retries": {"max_attempts": 1}})
+        summary = run_experiment(cfg, progress=False)
+    assert summary.cells_failed == 1 and summary.cells_done == summary.cells_total == 6, summary
+    run = Path(summary.run_dir)
     for name in FILES:
         assert (run / name).is_file(), name
     return run
@@ -147,7 +161,7 @@ def test_garbage_parquet_falls_back_to_the_jsonl_and_says_so(intact: Path, tmp_p
     shutil.copytree(intact, run)
     (run / "scores.parquet").write_bytes(GARBAGE)
     data = load_run(run)
-    assert data.scores["cell"].n_unique() == 2 and not data.missing_cells
+    assert _table(run) == _table(intact) and not data.missing_cells
     assert any("scores.parquet is unreadable" in w and "rebuilt" in w for w in data.warnings), data.warnings
 
 
@@ -157,14 +171,15 @@ def test_truncated_scores_log_counts_lines_and_marks_cells_missing(intact: Path,
     run = tmp_path / intact.name
     shutil.copytree(intact, run)
     log = run / "scores.jsonl"
-    first, second = log.read_bytes().splitlines(keepends=True)
-    log.write_bytes(first + second[: len(second) // 2])  # the second cell's line cut short
-    lost = json.loads(second)["cell"]
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])  # the last cell's line cut short
+    lost = json.loads(lines[-1])["cell"]
     data = load_run(run)
-    assert data.scores["cell"].unique().to_list() == [json.loads(first)["cell"]]
+    assert sorted(data.scores["cell"].unique().to_list()) == sorted(json.loads(ln)["cell"] for ln in lines[:-1])
     assert data.missing_cells == [lost]
     text = " ".join(data.warnings)
-    assert "1 unreadable line (2 torn)" in text and f"scores.jsonl and are missing from the tables: {lost}" in text, data.warnings
+    assert f"1 unreadable line ({len(lines)} torn)" in text, data.warnings
+    assert f"scores.jsonl and are missing from the tables: {lost}" in text, data.warnings
 
 
 def test_rescore_of_a_manifest_without_config_is_one_line(intact: Path, tmp_path: Path) -> None:
@@ -183,4 +198,4 @@ def test_rescore_never_drops_the_scores_of_an_unreadable_generation(intact: Path
     _truncate(run / "generations.jsonl")
     res = _invoke(["rescore", str(run)])
     assert isinstance(res.exception, HarnessError) and "would drop the scores" in str(res.exception)
-    assert pl.read_parquet(run / "scores.parquet")["cell"].n_unique() == 2
+    assert pl.read_parquet(run / "scores.parquet").equals(pl.read_parquet(intact / "scores.parquet"))

@@ -79,7 +79,7 @@ def test_rescore_adds_another_methods_scores_beside_the_runs_without_calling_the
     assert fault_server.records == []  # the run's own llm support is recomputed from the cached judge replies
     same = df.filter(df["score"] == "citations.support_rate").sort("cell")
     nli = df.filter(df["score"] == "citations.support_rate.nli").sort("cell")
-    assert same["value"].to_list() == old["value"].to_list()
+    assert same["value"].to_list() == old["value"].to_list(), same.select(["status", "explanation"]).to_dicts()
     assert nli.height == 2 and all(json.loads(d)["method"] == "nli" for d in nli["details"].to_list())
     assert df.filter(df["score"] == "citations.support_precision.nli").height == 2
     (ag,) = method_agreement(df.to_dicts())

@@ -127,3 +127,28 @@ def test_view_maps_the_scorers_item_verdicts_to_keys():
     assert got["3"][0] == "off-topic" and "own paper list" in got["3"][1]
     assert got["@cite_1"][0] == "off-topic"  # cite_1 is the first paper of the review's own list
     assert got["5"][0] == "unverifiable"
+
+
+def test_review_pages_show_the_reference_classes_the_scorer_recorded(make_run):
+    import json
+
+    import polars as pl
+
+    run = make_run(tasks=["stfm-since-2024"], seeds=(0,))
+    scores = pl.read_parquet(run / "scores.parquet")
+    cell = scores["cell"][0]
+    extra = [("citations.unresolved", 2.0, {"keys": ["3", "4"], "classes": {"in_task": 2, "known": 1,
+                                                                            "unidentified": 1}}),
+             ("citations.unidentified", 1.0, {"keys": ["3"]})]
+    rows = [{"cell": cell, "task_id": scores["task_id"][0], "generator": scores["generator"][0], "seed": 0,
+             "score": name, "value": v, "status": "ok", "explanation": "", "details": json.dumps(d)}
+            for name, v, d in extra]
+    pl.concat([scores, pl.DataFrame(rows, schema=scores.schema)]).write_parquet(run / "scores.parquet")
+    html = build_report(run, formats="html", n_boot=200)["html"].read_text()
+    tags = _parse(html)
+    badges = [a["class"] for t, a in tags.tags if t == "span" and (a.get("class") or "").startswith("rc ")]
+    assert badges == ["rc rc-in_task", "rc rc-known", "rc rc-unidentified"]  # harness.refclass order
+    tips = {a.get("title", "") for t, a in tags.tags if t == "span" and "cite" in (a.get("class") or "")}
+    assert any(t.startswith("[3]") and t.endswith("reference class: unidentified") for t in tips)
+    assert any(t.startswith("[1]") and t.endswith("reference class: in_task") for t in tips)
+    assert any("reference class: not a task paper" in t for t in tips if t.startswith("[4]"))

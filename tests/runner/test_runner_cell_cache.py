@@ -9,9 +9,10 @@ import pytest
 from harness.runner import run_experiment
 from harness.runner.cache import ResponseCache
 from harness.runner.cell_cache import cell_key, code_fingerprint
-from harness.runner.store import read_generations, read_manifest
+from harness.runner.store import read_generations, read_manifest, read_scores
 
 from .helpers import TASKS, make_config
+from .openai_server import Fault
 
 
 def _no_generators(spec):  # a warm rerun must not build a generator for a cell it finds whole
@@ -19,7 +20,7 @@ def _no_generators(spec):  # a warm rerun must not build a generator for a cell 
 
 
 def test_a_warm_rerun_serves_every_cell_whole_without_generators_provider_or_model(server, tmp_path, monkeypatch):
-    cfg = make_config(server.api_base, tmp_path, seeds=[0, 1], scorers={"families": []})
+    cfg = make_config(server.api_base, tmp_path, seeds=[0, 1], scorers={"families": ["length", "structure"]})
     first = run_experiment(cfg, progress=False)
     calls = server.count
     assert first.status == "complete" and calls == 4
@@ -50,6 +51,17 @@ def test_a_rerun_with_scores_scores_the_reused_cells(server, tmp_path):
     first = run_experiment(cfg, progress=False)
     second = run_experiment(cfg, progress=False)
     assert second.score_rows == first.score_rows > 0
+
+
+def test_a_cell_with_an_empty_reply_is_asked_for_again(server, tmp_path):
+    server.script(Fault("empty"))  # the response cache keeps no empty reply, so neither does the cell cache
+    cfg = make_config(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False, scorers={"families": []})
+    run_experiment(cfg, progress=False)
+    asked = server.count
+    again = run_experiment(cfg, progress=False)
+    assert server.count == asked + 1 and again.counters["provider_calls"] == 1
+    run_experiment(cfg, progress=False)  # now a real answer is stored: served whole
+    assert server.count == asked + 1
 
 
 def test_the_cell_key_changes_with_what_determines_the_generation(suite_tasks):
@@ -91,3 +103,39 @@ def suite_tasks():
     from harness.tasks import load_suite
 
     return load_suite()
+
+
+def test_a_rerun_in_a_new_process_scores_from_the_disk_caches_without_loading_the_model(tmp_path, monkeypatch):
+    """Embeddings and calibrations come from disk: a second process recalibrates nothing and loads no model."""
+    import harness.embeddings as embeddings
+    from harness.config import ExperimentConfig
+    from harness.scorers import calibration_cache, relevance, support
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("HARNESS_DISK_CACHE", raising=False)
+
+    def new_process():
+        monkeypatch.setattr(embeddings, "_embedder", None)
+        calibration_cache.clear_memory()
+        relevance._CACHE.clear()
+        support._CACHE.clear()
+
+    cfg = ExperimentConfig.from_dict({
+        "name": "disk", "tasks": [TASKS[0]], "seeds": [0],
+        # the newest papers: mostly outside the bibliography, with abstracts, so titles and sentences are embedded
+        "generators": [{"name": "recent", "kind": "recent_papers", "k": 8}],
+        "scorers": {"families": ["citations"]}, "output_dir": str(tmp_path / "results"),
+        "cache_dir": str(tmp_path / "cache")})
+    new_process()
+    first = run_experiment(cfg, progress=False)
+    new_process()
+    computed = calibration_cache.stats["computed"]
+    monkeypatch.setattr(embeddings.Embedder, "_load",
+                        lambda self: (_ for _ in ()).throw(AssertionError("model loaded on a warm rerun")))
+    second = run_experiment(cfg, progress=False)
+    assert calibration_cache.stats["computed"] == computed  # nothing recalibrated
+    e = embeddings.get_embedder()
+    assert e.disk_hits > 0 and e.model_loads == 0 and e.encoded_texts == 0
+    a = {r["score"]: r["value"] for r in read_scores(first.run_dir).to_dicts()}
+    b = {r["score"]: r["value"] for r in read_scores(second.run_dir).to_dicts()}
+    assert a == b and a["citations.on_topic_rate"] is not None

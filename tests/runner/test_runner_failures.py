@@ -61,6 +61,13 @@ def test_a_local_server_dying_of_sigill_fails_its_cells_once_each_and_the_run_ex
     assert len(errors) == 2 and {e["cause"] for e in errors} == {"server died (SIGILL)"}
     assert all("built for CPU features this machine cannot run" in e["error"] for e in errors)
     assert all(e["attempts"] == 1 for e in errors)  # failed fast: no retries against a dead server
+    res = runner.invoke(app, ["report", str(_run_dir(tmp_path)), "--format", "md,html"])
+    assert res.exit_code == 0, res.output
+    report = _run_dir(tmp_path) / "report"
+    md, html = (report / "report.md").read_text(), (report / "report.html").read_text()
+    line = "2 cells failed: local/gemma-3-270m: server died (SIGILL) x2"
+    assert line in md and md.index(line) < md.index("eaderboard")  # the failures open the report
+    assert 'class="banner"' in html and line in html
 
 
 def test_a_dead_api_base_makes_the_run_exit_3_unless_tolerated(tmp_path):

@@ -49,8 +49,10 @@ def test_autosurvey_outputs_are_far_more_on_topic_than_the_seed(autosurvey_score
               "support", scores["citations.support_rate"].status)
         assert rate.status == "ok"
         assert (1 - rate.value) < seed_off / 2, name
-        # SurveyBench references have no abstracts: support cannot be checked, and says so
-        assert scores["citations.support_rate"].status == "not_applicable"
+        # with the shipped reference abstracts support is measured where a cited paper has one; none of the
+        # vision-transformer output's cited papers has a shipped abstract (12 of that task's 202 do), so it says so
+        expected = "not_applicable" if name == "visual-transformer" else "ok"
+        assert scores["citations.support_rate"].status == expected, name
         assert scores["citations.unverifiable"].value > 0
 
 
