@@ -18,7 +18,7 @@ from harness.models import Task
 
 TABLES = ("tasks", "papers", "pool")
 _SURVEY = {"title": "string", "authors": ["string"], "year": "int32", "arxiv_id": "string", "url": "string",
-           "outline": ["string"], "outline_note": "string"}
+           "outline": ["string"], "outline_note": "string", "alternate_outline": ["string"]}
 
 
 def _features() -> dict[str, Any]:
@@ -40,7 +40,7 @@ def _features() -> dict[str, Any]:
             "provenance_json": "string", "bibliography": "string", "content_hash": "string"})),
         "papers": Features(conv({"task_id": "string", "position": "int32", "id": "string", "title": "string",
                                  "arxiv_id": "string", "doi": "string", "year": "int32", "authors": ["string"],
-                                 "abstract": "string", "url": "string"})),
+                                 "abstract": "string", "url": "string", "provenance_json": "string"})),
         "pool": Features(conv({"task_id": "string", "position": "int32", "paper_id": "string", "role": "string"})),
     }
 
@@ -56,9 +56,23 @@ def task_rows(task: Task) -> dict[str, list[dict[str, Any]]]:
            "surveybench_topic": d["surveybench_topic"], "reference_text": d["reference_text"],
            "provenance_json": json.dumps(d["provenance"], ensure_ascii=False, sort_keys=True),
            "bibliography": d.get("bibliography", "reference"), "content_hash": task.content_hash or task.compute_hash()}
-    papers = [{"task_id": task.id, "position": i, **p} for i, p in enumerate(d["papers"])]
+    papers = [{"task_id": task.id, "position": i, **_paper_row(p)} for i, p in enumerate(d["papers"])]
     pool = [{"task_id": task.id, "position": i, **p} for i, p in enumerate(d["pool"])]
     return {"tasks": [row], "papers": papers, "pool": pool}
+
+
+def _paper_row(paper: dict[str, Any]) -> dict[str, Any]:
+    """A paper as a row: its free-form provenance (source, grade) as a JSON string."""
+    prov = paper.get("provenance")
+    return {**{k: v for k, v in paper.items() if k != "provenance"},
+            "provenance_json": None if prov is None else json.dumps(prov, ensure_ascii=False, sort_keys=True)}
+
+
+def _paper_of_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k not in ("task_id", "position", "provenance_json")}
+    if row.get("provenance_json"):
+        out["provenance"] = json.loads(row["provenance_json"])
+    return out
 
 
 def task_from_rows(row: dict[str, Any], papers: list[dict[str, Any]], pool: list[dict[str, Any]]) -> dict[str, Any]:
@@ -68,8 +82,7 @@ def task_from_rows(row: dict[str, Any], papers: list[dict[str, Any]], pool: list
             "target_references": {"min": row["target_references_min"], "max": row["target_references_max"]},
             "reference_survey": row["reference_survey"],
             "alternate_reference_surveys": row["alternate_reference_surveys"],
-            "papers": [{k: v for k, v in p.items() if k not in ("task_id", "position")}
-                       for p in sorted(papers, key=lambda p: p["position"])],
+            "papers": [_paper_of_row(p) for p in sorted(papers, key=lambda p: p["position"])],
             "reference_papers": row["reference_papers"],
             "pool": [{"paper_id": p["paper_id"], "role": p["role"]} for p in sorted(pool, key=lambda p: p["position"])],
             "pooled_reference_ids": row["pooled_reference_ids"], "surveybench_topic": row["surveybench_topic"],

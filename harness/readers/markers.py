@@ -68,6 +68,11 @@ class LinkContext:
     allow_paren: bool = False
     _authors: dict[tuple[str, int | None], list[ReferenceEntry]] | None = None
 
+    @property
+    def keys(self) -> set[str]:
+        """The entries' own keys (what a matched author-year citation resolves to)."""
+        return {e.key for e in self.entries}
+
     def author_matches(self, surname: str, year: int | None) -> list[ReferenceEntry]:
         """Entries whose first author's surname (and year, when given) match."""
         if self._authors is None:
@@ -216,13 +221,17 @@ def _author_year(text: str, ctx: LinkContext, add) -> None:
         if not all(p.group("year") or re.search(r"et\s+al", p.group(0)) for p in parsed):
             continue  # "(Transformer)" is not a citation; "(Sun et al.)" is
         keys = [_ay_key(p.group("first"), p.group("year"), p.group("suffix"), ctx, text) for p in parsed]
+        if ctx.numbered and not any(k in ctx.keys for k in keys):
+            continue  # beside a numbered list, an unmatched "(Smith et al., 2022)" is prose (a quoted abstract)
         add(m.start(), m.end(), list(dict.fromkeys(keys)), "author-year")
     for m in _NARRATIVE.finditer(text):
         plain_name = not re.search(r"et\s+al|\sand\s|&", m.group(0))
         if plain_name and not ctx.author_matches(m.group("first").split()[-1], int(m.group("year"))):
             continue  # "Transformer (2017)" is a name and a year, not a citation, unless the list says so
-        add(m.start(), m.end(), [_ay_key(m.group("first"), m.group("year"), m.group("suffix"), ctx, text)],
-            "author-year")
+        key = _ay_key(m.group("first"), m.group("year"), m.group("suffix"), ctx, text)
+        if ctx.numbered and key not in ctx.keys:
+            continue
+        add(m.start(), m.end(), [key], "author-year")
 
 
 def _author_year_part(inner: str, start: int, end: int, ctx: LinkContext, add, text: str) -> None:

@@ -13,6 +13,7 @@ from harness.compare import compare
 from harness.config import ExperimentConfig
 from harness.report import build_report
 from harness.runner import run_experiment
+from harness.tasks import load_suite
 
 from .test_report_chromium import CHROMIUM, _chromium
 
@@ -26,7 +27,7 @@ def _run(tmp_path_factory, generator: dict) -> str:
         "scorers": {"families": FAMILIES}, "output_dir": str(out), "cache_dir": str(out / "cache"),
     })
     summary = run_experiment(config, progress=False)
-    assert summary.status == "complete" and summary.cells_done == 12
+    assert summary.status == "complete" and summary.cells_done == len(load_suite())
     return summary.run_dir
 
 
@@ -44,7 +45,7 @@ def test_switching_to_recent_papers_is_flagged_as_a_relevance_regression(runs):
     result = compare(base, cand, gates={"citations.on_topic_rate": 0.05}, pairs={"extractive": "recent-papers"})
     assert not result.passed
     row = next(r for r in result.rows if r.metric == "citations.on_topic_rate")
-    assert row.n_pairs == 12 and row.delta < -0.05 and row.p_value < 0.05 and row.ci_hi < 0
+    assert row.n_pairs == len(load_suite()) and row.delta < -0.05 and row.p_value < 0.05 and row.ci_hi < 0
     assert [r.metric for r in result.regressions] == ["citations.on_topic_rate"] and row.regressed
 
     out = CliRunner().invoke(app, ["compare", base, cand, "--pair", "extractive=recent-papers",

@@ -55,7 +55,7 @@ def test_a_rerun_with_scores_scores_the_reused_cells(server, tmp_path):
 
 def test_a_cell_with_an_empty_reply_is_asked_for_again(server, tmp_path):
     server.script(Fault("empty"))  # the response cache keeps no empty reply, so neither does the cell cache
-    cfg = make_config(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False, scorers={"families": []})
+    cfg = make_config(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False, scorers={"families": ["length"]})
     run_experiment(cfg, progress=False)
     asked = server.count
     again = run_experiment(cfg, progress=False)
@@ -109,7 +109,7 @@ def test_a_rerun_in_a_new_process_scores_from_the_disk_caches_without_loading_th
     """Embeddings and calibrations come from disk: a second process recalibrates nothing and loads no model."""
     import harness.embeddings as embeddings
     from harness.config import ExperimentConfig
-    from harness.scorers import calibration_cache, relevance, support
+    from harness.scorers import calibration_cache, relevance, support_similarity
 
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("HARNESS_DISK_CACHE", raising=False)
@@ -118,7 +118,7 @@ def test_a_rerun_in_a_new_process_scores_from_the_disk_caches_without_loading_th
         monkeypatch.setattr(embeddings, "_embedder", None)
         calibration_cache.clear_memory()
         relevance._CACHE.clear()
-        support._CACHE.clear()
+        support_similarity._CACHE.clear()
 
     cfg = ExperimentConfig.from_dict({
         "name": "disk", "tasks": [TASKS[0]], "seeds": [0],
