@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.models import normalize_arxiv_id, normalize_title
+from harness.models import normalize_title
 from harness.tasks import load_suite, task_counts
 
 REPO = Path(__file__).resolve().parents[2]

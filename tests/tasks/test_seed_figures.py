@@ -1,0 +1,25 @@
+"""The seed's figures quoted in README.md ("The failure it catches") are unchanged by the larger suite."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def seed_scores(seed_path):
+    from harness.readers import read_review
+    from harness.scorers import OFFLINE_FAMILIES, ScoringContext, score_review
+    from harness.tasks import get_task
+
+    review = read_review(seed_path)
+    return {s.name: s for s in score_review(review, get_task("stfm-since-2024"), ScoringContext(), OFFLINE_FAMILIES)}
+
+
+def test_readme_seed_table(seed_scores):
+    v = {name: s.value for name, s in seed_scores.items()}
+    assert v["coverage.recall"] == 0
+    assert v["citations.off_topic"] == 19 and v["citations.on_topic_rate"] == 1 / 20
+    assert v["length.words"] == 6065 and v["length.in_target"] == 0 and v["length.truncated"] == 1
+    assert v["plan.references_used_rate"] == 0.5
+    assert v["cost.usd"] == pytest.approx(0.006157)
+    assert "143" in seed_scores["coverage.recall"].explanation
