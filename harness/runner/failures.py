@@ -22,6 +22,9 @@ _DIED = re.compile(r"server died \([^)]*\)")
 _KIND = re.compile(r"^(rate_limit|server|timeout|connection|bad_response|auth|bad_request|other)( \d{3})? from \S+: ")
 
 
+NO_RECORD = "failed (no error record)"
+
+
 class FailureGroup(BaseModel):
     """Cells of one model (or generator) that failed for one cause."""
 
@@ -57,7 +60,7 @@ def latest_failures(errors: Iterable[dict[str, Any]], failed_cells: set[str]) ->
         if isinstance(cell, str) and cell in failed_cells:
             out[cell] = rec
     for cell in failed_cells - set(out):
-        out[cell] = {"cell": cell, "error": "failed (no error record)"}
+        out[cell] = {"cell": cell, "error": NO_RECORD}
     return out
 
 
@@ -107,7 +110,14 @@ def run_failures(run_dir: str | Path) -> list[FailureGroup]:
                 models[g["name"]] = g.get("model") or g["name"]
     except Exception:  # noqa: BLE001 — a damaged manifest only costs the model names
         pass
-    return group_failures(latest_failures(iter_jsonl(run_dir / ERRORS), failed), models)
+    failures = latest_failures(iter_jsonl(run_dir / ERRORS), failed)
+    unrecorded = sum(1 for rec in failures.values() if rec.get("error") == NO_RECORD)
+    if unrecorded:
+        from harness.errors import warn
+
+        warn(f"{run_dir / ERRORS}: no error record for {unrecorded} failed cell(s); their cause is unknown "
+             "(the file was cut short or removed)")
+    return group_failures(failures, models)
 
 
 __all__ = ["FailureGroup", "cause_of", "group_failures", "latest_failures", "run_failures", "summary_line"]
