@@ -163,9 +163,9 @@ def sample(gens: dict, k: int) -> dict:
     """k cells spread over tasks and generators (every cell when k >= len(gens))."""
     if k >= len(gens):
         return gens
-    cells = sorted(gens)
-    step = len(cells) / k
-    return {c: gens[c] for c in (cells[int(i * step)] for i in range(k))}
+    cells = sorted(gens)  # task|generator|seed: a plain stride would pick one generator only
+    step = len(cells) // k
+    return {c: gens[c] for c in (cells[(i * step + i) % len(cells)] for i in range(k))}
 
 
 def part_cells(cold_cells: int, n_tasks: int) -> None:
