@@ -352,6 +352,8 @@ _KEY_PATTERNS = re.compile(
     r"|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|AKIA[0-9A-Z]{16}"
     r"|Bearer\s+[A-Za-z0-9_\-.=]{16,})"
 )
+# The literal each alternative of _KEY_PATTERNS starts with.
+_KEY_HINTS = ("sk-", "sk_", "AIza", "hf_", "gsk_", "xai-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "AKIA", "Bearer")
 _SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY")
 _NOT_SECRET_NAMES = {"max_tokens", "input_tokens", "output_tokens", "tokens", "keys", "key_hash"}
 
@@ -425,6 +427,8 @@ def redact_text(text: str, secrets: list[str] | None = None) -> str:
         for form in _forms(s):
             if form in text:
                 text = text.replace(form, REDACTED)
+    if not any(h in text for h in _KEY_HINTS):  # no pattern can match: skip the regex scan (most lines)
+        return text
     return _KEY_PATTERNS.sub(REDACTED, text)
 
 

@@ -10,8 +10,8 @@ the two offline baselines are the real ones. Scoring time of all 48 cells with
   cold       every cell as in a fresh process: no text embedding or calibration reused (model kept loaded;
              --cold-cells of them are scored, spread over tasks and generators, and the sum scaled to 48),
   run-level  one run: embeddings and calibrations computed once and shared by all cells (no disk cache),
-  disk       a new run over tasks seen before: task paper/topic/outline embeddings and calibrations read from
-             disk, review texts embedded anew; and a rescore of the same run (everything on disk).
+  disk       the same cells scored again in a new process state: every embedding and calibration read from
+             the disk caches the run-level pass filled (a rerun or rescore of the run; no model load).
 
 Each part runs in its own process and prints its peak RSS; `cells` stands in for the harness process of a default
 run (generation + scoring; the llama.cpp server is a separate process). The load average is printed beside.
@@ -159,28 +159,16 @@ def score_all(gens, suite, ctx_for) -> float:
     return time.perf_counter() - start
 
 
-def prefill_task_level(suite, embedder) -> None:
-    """What a run computes once per task: calibrations and the embeddings of paper titles, abstracts, topic, outline."""
-    from harness.scorers.calibration_cache import disk_cached
-    from harness.scorers.relevance import calibrate
-    from harness.scorers.support import calibrate_support
-
-    for task in suite.values():
-        disk_cached(calibrate)(task, embedder)
-        disk_cached(calibrate_support)([p for p in task.papers if p.abstract], embedder)
-        embedder.encode([p.title for p in task.papers] + [task.topic])
-
-
 def sample(gens: dict, k: int) -> dict:
     """k cells spread over tasks and generators (every cell when k >= len(gens))."""
     if k >= len(gens):
         return gens
-    cells = sorted(gens)
-    step = len(cells) / k
-    return {c: gens[c] for c in (cells[int(i * step)] for i in range(k))}
+    cells = sorted(gens)  # task|generator|seed: a plain stride would pick one generator only
+    step = len(cells) // k
+    return {c: gens[c] for c in (cells[(i * step + i) % len(cells)] for i in range(k))}
 
 
-def part_cells(cold_cells: int) -> None:
+def part_cells(cold_cells: int, n_tasks: int) -> None:
     from harness.embedding_store import FILE, EmbeddingStore
     from harness.embeddings import DIM, get_embedder
     from harness.runner import run_experiment
@@ -190,6 +178,8 @@ def part_cells(cold_cells: int) -> None:
 
     print(f"[cells] start: {load()}")
     suite = load_suite()
+    if n_tasks:
+        suite = dict(list(suite.items())[:n_tasks])
     srv = subprocess.Popen([sys.executable, str(SERVER), "0"], stdout=subprocess.PIPE, text=True)
     try:
         api_base = srv.stdout.readline().strip()
@@ -198,7 +188,10 @@ def part_cells(cold_cells: int) -> None:
             os.environ["HARNESS_CACHE_DIR"] = str(tmp / "cache")
             os.environ["HARNESS_DISK_CACHE"] = "0"
             t0 = time.perf_counter()
-            s = run_experiment(default_stand_in(api_base, tmp), tasks=suite, progress=False)
+            cfg = default_stand_in(api_base, tmp)
+            if n_tasks:
+                cfg = cfg.model_copy(update={"tasks": list(suite)})
+            s = run_experiment(cfg, tasks=suite, progress=False)
             gens = read_generations(s.run_dir)
             print(f"[cells] generated {len(gens)} cells in {time.perf_counter() - t0:.1f} s (model load included)")
             emb = get_embedder()
@@ -214,15 +207,10 @@ def part_cells(cold_cells: int) -> None:
             cold_set = sample(gens, cold_cells)
             cold = score_all(cold_set, suite, cold_ctx) * len(gens) / len(cold_set)
             forget_in_memory()
-            shared = embedder_sharing(model, None)
-            run_level = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: shared))
-            os.environ["HARNESS_DISK_CACHE"] = "1"
+            os.environ["HARNESS_DISK_CACHE"] = "1"  # the run-level pass also fills the disk caches
             store = EmbeddingStore(tmp / "cache" / FILE, DIM)
-            forget_in_memory()
-            prefill_task_level(suite, embedder_sharing(model, store))
-            forget_in_memory()
-            task_disk = embedder_sharing(model, store)
-            disk_new = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: task_disk))
+            shared = embedder_sharing(model, store)
+            run_level = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: shared))
             forget_in_memory()
             everything = embedder_sharing(None, store)
             disk_rescore = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: everything))
@@ -235,8 +223,6 @@ def part_cells(cold_cells: int) -> None:
     print(f"[cells] scoring {n} cells, cold (nothing reused across cells; {how}): {cold:.2f} s")
     print(f"[cells] scoring {n} cells, run-level caches (shared embeddings + calibrations): {run_level:.2f} s "
           f"({cold / run_level:.1f}x faster than cold)")
-    print(f"[cells] scoring {n} cells, new run over known tasks (task-level work from disk): {disk_new:.2f} s "
-          f"({cold / disk_new:.1f}x), model inference {task_disk.inference_seconds:.2f} s")
     print(f"[cells] rescoring the same {n} cells, everything on disk: {disk_rescore:.2f} s ({cold / disk_rescore:.1f}x), "
           f"model loads {everything.model_loads}")
     print(f"[cells] end: {load()}; peak RSS (stand-in for a default run's harness process): {peak_rss()}")
@@ -289,19 +275,21 @@ def main() -> None:
     ap.add_argument("--part", choices=["seed", "cells", "run-on", "all"], default="all")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--task", default="stfm-since-2024")
+    ap.add_argument("--tasks", type=int, default=0, help="first N tasks only (0: all 12, i.e. 48 cells)")
     ap.add_argument("--cold-cells", type=int, default=12,
                     help="cells scored cold (spread over tasks and generators; 48 = all); the sum is scaled to 48")
     args = ap.parse_args()
     if args.part == "seed":
         part_seed(args.repeat, args.task)
     elif args.part == "cells":
-        part_cells(args.cold_cells)
+        part_cells(args.cold_cells, args.tasks)
     elif args.part == "run-on":
         part_run_on(args.task)
     else:  # each part in its own process, so each peak RSS is its own
         for part in ("seed", "cells", "run-on"):
             subprocess.run([sys.executable, __file__, "--part", part, "--repeat", str(args.repeat),
-                            "--task", args.task, "--cold-cells", str(args.cold_cells)], check=True)
+                            "--task", args.task, "--cold-cells", str(args.cold_cells), "--tasks", str(args.tasks)],
+                           check=True)
 
 
 if __name__ == "__main__":

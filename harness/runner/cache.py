@@ -1,4 +1,7 @@
-"""SQLite response cache: successful LLM responses keyed by model, full prompt and output-changing params."""
+"""SQLite response cache: successful LLM responses keyed by model, full prompt and output-changing params.
+
+The same file holds the whole-cell table of harness.runner.cell_cache (finished generations by cell key).
+"""
 
 from __future__ import annotations
 

@@ -3,10 +3,10 @@
 The key covers the generator spec (name, model, strategy, mode, pool, params, api_base, price), the task's content
 hash, the seed, the embedding model and backend (pool selection and the offline baselines embed), and a
 fingerprint of the harness's own generation code and prompt templates, so any change to one of them is a miss.
-Only generations without an error or an empty reply are kept (what the response cache would not keep
-is asked for again), in the response cache's SQLite file (`harness cache clear` empties
-both). Replay generators read files the key does not cover and are never reused; neither is anything in a run
-given its own client or generator factory (tests injecting faults).
+Only generations without an error or an empty reply are kept (what the response cache would not keep is asked
+for again), in the response cache's SQLite file (`harness cache clear` empties both). Replay generators read files
+the key does not cover and are never reused; neither is anything in a run given its own client or generator
+factory (tests injecting faults). A reused cell keeps the latency_s of the run that generated it.
 """
 
 from __future__ import annotations

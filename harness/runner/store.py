@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import polars as pl
 
-from harness.config import env_secrets, known_secrets, parse_cell, redact_text, secret_values
+from harness.config import _forms, env_secrets, known_secrets, parse_cell, redact_text, secret_values
 from harness.errors import HarnessError, warn
 from harness.generators.base import Generation
 from harness.models import Score
@@ -328,7 +328,11 @@ class RunStore:
         Not fsynced on its own: the line is a copy of what the cache already holds durably (a lost line is served
         again from the cache on resume); it shares a flush when a paid-for line is in the same batch.
         """
-        text = redact_text(line.rstrip("\n"), known_secrets(self._env_secrets))
+        text = line.rstrip("\n")
+        secrets = known_secrets(self._env_secrets)
+        # The line was redacted when first written; only a secret registered since could be in it.
+        if any(form in text for s in secrets for form in _forms(s)):
+            text = redact_text(text, secrets)
         await self._enqueue_generation(cell, (text + "\n").encode(), sync=False)
 
     async def _enqueue_generation(self, cell: str, data: bytes, sync: bool = True) -> None:
