@@ -221,17 +221,22 @@ def _author_year(text: str, ctx: LinkContext, add) -> None:
         if not all(p.group("year") or re.search(r"et\s+al", p.group(0)) for p in parsed):
             continue  # "(Transformer)" is not a citation; "(Sun et al.)" is
         keys = [_ay_key(p.group("first"), p.group("year"), p.group("suffix"), ctx, text) for p in parsed]
-        if ctx.numbered and not any(k in ctx.keys for k in keys):
-            continue  # beside a numbered list, an unmatched "(Smith et al., 2022)" is prose (a quoted abstract)
+        if _numeric_style(ctx) and not any(k in ctx.keys for k in keys):
+            continue  # in a text citing [n], an unmatched "(Smith et al., 2022)" is prose (a quoted abstract)
         add(m.start(), m.end(), list(dict.fromkeys(keys)), "author-year")
     for m in _NARRATIVE.finditer(text):
         plain_name = not re.search(r"et\s+al|\sand\s|&", m.group(0))
         if plain_name and not ctx.author_matches(m.group("first").split()[-1], int(m.group("year"))):
             continue  # "Transformer (2017)" is a name and a year, not a citation, unless the list says so
         key = _ay_key(m.group("first"), m.group("year"), m.group("suffix"), ctx, text)
-        if ctx.numbered and key not in ctx.keys:
+        if _numeric_style(ctx) and key not in ctx.keys:
             continue
         add(m.start(), m.end(), [key], "author-year")
+
+
+def _numeric_style(ctx: LinkContext) -> bool:
+    """The text cites by [n] against a numbered list (then only author-year naming an entry is a citation)."""
+    return bool(ctx.numbered) and not ctx.allow_paren
 
 
 def _author_year_part(inner: str, start: int, end: int, ctx: LinkContext, add, text: str) -> None:
