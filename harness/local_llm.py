@@ -2,9 +2,13 @@
 
 `ensure_running()` assembles and checksum-verifies the model file once (cached under
 ~/.cache/review-harness/), starts `python -m llama_cpp.server` on a free 127.0.0.1 port, waits until
-GET /v1/models answers, and records pid + port in ~/.cache/review-harness/local-llm.json (atomic write),
-so later processes reuse the server. `stop()` sends SIGTERM, then SIGKILL. litellm reaches it as the
-OpenAI-compatible model `openai/gemma-3-270m` at the recorded api_base; users name it `local/gemma-3-270m`.
+GET /v1/models answers and one token has been generated, and records pid + port in
+~/.cache/review-harness/local-llm.json (atomic write), so later processes reuse the server. A server this
+process started that dies is diagnosed (`diagnose`: exit code or signal in words) and restarted at most once
+per run (`new_run`); after that, or after SIGILL, calls raise `LocalServerDied` at once. `build_report()`
+counts AMX / AVX-512 instructions in the installed CPU backend. `stop()` sends SIGTERM, then SIGKILL. litellm
+reaches it as the OpenAI-compatible model `openai/gemma-3-270m` at the recorded api_base; users name it
+`local/gemma-3-270m`.
 """
 
 from __future__ import annotations
@@ -355,14 +359,6 @@ def fatal_diagnosis() -> Diagnosis | None:
     return _sup.fatal
 
 
-def check_died() -> Diagnosis | None:
-    """After a failed call: the diagnosis when the server this process started has exited, else None."""
-    proc = _sup.proc
-    if proc is None or proc.poll() is None:
-        return _sup.fatal
-    return _record_death(proc)
-
-
 def _record_death(proc: subprocess.Popen) -> Diagnosis:
     """Diagnose an exited server once; with no restart left (or SIGILL, which no restart cures) it is final."""
     with _sup_lock:
@@ -543,5 +539,5 @@ def stop() -> dict:
 
 
 __all__ = ["MODEL_NAME", "SERVED_NAME", "BuildReport", "Diagnosis", "LocalLLMState", "LocalServerDied",
-           "build_report", "cache_dir", "check_died", "diagnose", "ensure_running", "fatal_diagnosis", "model_path",
+           "build_report", "cache_dir", "diagnose", "ensure_running", "fatal_diagnosis", "model_path",
            "new_run", "read_state", "start", "status", "stop"]
