@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.fileio import atomic_write
 from harness.models import Paper, PoolItem, RefRange, ReferenceSurvey, Task, WordRange, normalize_title
 from harness.newtask.entries import Entries
 from harness.shipped import Pool
@@ -159,14 +158,6 @@ def write_task(task: Task, out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in TASK_SUFFIXES:
         raise HarnessError(f"--out must end in {', '.join(TASK_SUFFIXES)}", path=out, field="--out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(task_bytes(task, suffix))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(out, task_bytes(task, suffix))
     load_task_file(out)
     return out

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -19,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.config import cache_file
 from harness.errors import HarnessError
+from harness.fileio import atomic_write
 from harness.models import ReferenceSurvey, normalize_arxiv_id
-from harness.newtask.entries import Entries, Problem, paper_from_fields
+from harness.newtask.entries import Entries, paper_from_fields
 
 S2_BASE = "https://api.semanticscholar.org/graph/v1"
 ARXIV_BASE = "https://export.arxiv.org/api/query"
@@ -56,7 +57,7 @@ class ScholarClient:
         """Base URLs from HARNESS_S2_API_BASE / HARNESS_ARXIV_API_BASE, key from SEMANTIC_SCHOLAR_API_KEY (or
         S2_API_KEY), interval from HARNESS_SCHOLAR_MIN_INTERVAL_S, cache under $HARNESS_CACHE_DIR/scholar."""
         env = os.environ
-        base = Path(env.get("HARNESS_CACHE_DIR") or Path.home() / ".cache" / "review-harness")
+        base = cache_file(None).parent  # $HARNESS_CACHE_DIR or ~/.cache/review-harness
         interval = env.get("HARNESS_SCHOLAR_MIN_INTERVAL_S")
         try:
             spaced = {} if interval is None else {"min_interval_s": float(interval), "arxiv_interval_s": float(interval)}
@@ -125,11 +126,7 @@ class ScholarClient:
     def _store(self, cache: Path | None, url: str, body: str) -> None:
         if cache is None:
             return
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"url": url, "body": body}, fh)
-        os.replace(tmp, cache)
+        atomic_write(cache, json.dumps({"url": url, "body": body}))
 
     # --- the two APIs ---------------------------------------------------------------------------------
 

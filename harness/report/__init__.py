@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import os
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import polars as pl
 
 from harness.errors import HarnessError
+from harness.fileio import atomic_write
 from harness.report.load import RunData
 from harness.report.metrics import COST_METRIC
 from harness.report.stats import N_BOOT
@@ -19,17 +19,8 @@ FORMATS = ("md", "tex", "html")
 
 
 def _write_atomic(path: Path, data: str | bytes) -> None:
-    """Write via a temp file in the same folder and rename, so a reader never sees half a report."""
-    from harness.runner.store import open_temp
-
-    fd, tmp = open_temp(path)  # the user's umask, not mkstemp's 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """A reader never sees half a report; files get the user's umask."""
+    atomic_write(path, data)
 
 
 def cost_from_generations(scores: pl.DataFrame, generations: list[dict]) -> pl.DataFrame:

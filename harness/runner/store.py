@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import re
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import polars as pl
 
 from harness.config import _forms, env_secrets, known_secrets, parse_cell, redact_text, secret_values
 from harness.errors import HarnessError, warn
+from harness.fileio import atomic_write, open_temp  # noqa: F401 (re-exported for the runner and report)
 from harness.generators.base import Generation
 from harness.models import Score
 
@@ -39,34 +39,6 @@ SCORE_SCHEMA = {
     "explanation": pl.Utf8,
     "details": pl.Utf8,
 }
-
-
-def open_temp(path: Path, private: bool = False) -> tuple[int, str]:
-    """A new temp file beside path, for an atomic replace: mode 0666 less the user's umask, 0600 if private."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:  # os.open applies the umask (mkstemp would always give 0600)
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666), tmp
-        except FileExistsError:
-            continue
-
-
-def atomic_write(path: Path, data: bytes, private: bool = False) -> None:
-    """Write a file so readers see the old or the new content, never a part (temp + fsync + os.replace).
-
-    The file gets the user's umask, or 0600 when private (for files that may hold secrets).
-    """
-    fd, tmp = open_temp(path, private)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def may_hold_secrets(manifest: dict[str, Any]) -> bool:

@@ -17,7 +17,6 @@ import importlib
 import json
 import os
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -108,15 +107,9 @@ def _load(text: str) -> Any:
 
 def _write(path: Path, text: str) -> None:
     """Atomic (temp file + rename): readers see a whole entry or none; a lost entry is recomputed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from harness.fileio import atomic_write
+
+    atomic_write(path, text)
 
 
 def calibration_key(fn: Callable[..., Any], subject: Any, embedder: Any) -> str | None:
