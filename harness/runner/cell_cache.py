@@ -3,8 +3,8 @@
 The key covers the generator spec (name, model, strategy, mode, pool, params, api_base, price), the task's content
 hash, the seed, the embedding model and backend (pool selection and the offline baselines embed), and a
 fingerprint of the harness's own generation code and prompt templates, so any change to one of them is a miss.
-Only generations without an error or an empty reply are kept (what the response cache would not keep is asked
-for again), in the response cache's SQLite file (`harness cache clear` empties both). Replay generators read files
+Only generations without an error are kept, and only when the response cache kept every reply of the cell (the
+runner checks; an empty reply is asked for again), in the response cache's SQLite file (`harness cache clear` empties both). Replay generators read files
 the key does not cover and are never reused; neither is anything in a run given its own client or generator
 factory (tests injecting faults). A reused cell keeps the latency_s of the run that generated it.
 """
@@ -102,8 +102,6 @@ class CellReuse:
         """Store a successful generation's line as written to generations.jsonl (already redacted), its calls
         marked cached with one attempt, as a rerun served by the response cache records them."""
         if gen.error is not None or gen.review is None or any(c.error for c in gen.calls):
-            return False
-        if any(f.startswith("empty_reply") for f in gen.flags):  # the response cache keeps no empty reply either
             return False
         key = cell_key(spec, task, seed)
         if key is None:
