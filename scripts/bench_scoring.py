@@ -22,7 +22,6 @@ run (generation + scoring; the llama.cpp server is a separate process). The load
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import resource
 import statistics
@@ -253,9 +252,6 @@ def run_on_cases(task, ctx) -> None:
               f"resolve {t_res:.2f} s, citations family {t_cit:.2f} s (support: {rate.status}, "
               f"capped sentences {rate.details.get('sentences_capped')})")
 
-
-if __name__ == "__main__":
-    main()
 
 # ----- part: run-on ------------------------------------------------------------------------------------------
 

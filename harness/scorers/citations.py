@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from harness.models import Review, Score, Task
 from harness.refclass import VALID_CLASSES
 from harness.scorers.calibration_cache import disk_cached
