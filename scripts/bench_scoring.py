@@ -149,7 +149,7 @@ def default_stand_in(api_base: str, tmp: Path):
 
 
 def score_all(gens, suite, ctx_for) -> float:
-    from harness.runner import score_generation
+    from harness.runner.scoring import score_generation
     from harness.scorers import OFFLINE_FAMILIES
 
     start = time.perf_counter()

@@ -47,6 +47,11 @@ def kinds() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def calls_provider(spec: GeneratorSpec) -> bool:
+    """Whether a generator calls an LLM provider (and so goes through the run's cache, retries and budget)."""
+    return spec.kind == "llm"
+
+
 def build_generator(spec: GeneratorSpec) -> Generator:
     """The generator for a spec (HarnessError for an unknown kind or an incomplete spec)."""
     loader = _REGISTRY.get(spec.kind)
@@ -56,4 +61,4 @@ def build_generator(spec: GeneratorSpec) -> Generator:
     return loader()(spec)
 
 
-__all__ = ["build_generator", "register", "kinds", "Generator", "GeneratorSpec"]
+__all__ = ["build_generator", "calls_provider", "register", "kinds", "Generator", "GeneratorSpec"]

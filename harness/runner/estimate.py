@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from harness.config import ExperimentConfig
+from harness.generators import calls_provider
 from harness.generators.base import GeneratorSpec, LLMRequest, LLMResponse
 from harness.models import Task
 from harness.runner.manifest import price_source
@@ -74,7 +75,7 @@ async def _estimate(config: ExperimentConfig, suite: dict[str, Task], factory: A
     n_seeds = len(resolved.seeds)
     for spec in resolved.generators:
         cells = len(resolved.tasks) * n_seeds
-        if spec.kind != "llm":
+        if not calls_provider(spec):
             out.append(GeneratorEstimate(generator=spec.name, model=spec.model, cells=cells, calls=0,
                                          input_tokens=0, output_tokens=0, usd=0.0, price_source=price_source(spec)))
             continue

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import ExperimentConfig, redact
+from harness.generators import calls_provider
 from harness.generators.base import GeneratorSpec
 from harness.models import Task
 
@@ -71,7 +72,7 @@ def machine() -> dict[str, Any]:
 
 def price_source(spec: GeneratorSpec) -> str:
     """Where a generator's prices come from: user-set, local (free), litellm's map, or unknown."""
-    if spec.kind != "llm":
+    if not calls_provider(spec):
         return "none (offline)"
     if spec.price is not None:
         return "user-set"
