@@ -1,16 +1,44 @@
-"""Where cells' CPU work runs: scoring and offline generation, off the event loop; LLM calls stay on the driver."""
+"""Where cells' CPU work runs: scoring and offline generation, off the event loop; LLM calls stay on the driver.
+
+Three executors share one protocol. `ThreadExecutor`: one worker thread in the driver (the embedder is shared,
+so one job at a time). `ProcessExecutor` (harness.runner.process_executor): a pool of worker processes, each
+loading the embedding model once and receiving the run's tasks once. `RayExecutor`
+(harness.runner.ray_executor): Ray actors, the same per-worker state, on a local or remote cluster.
+
+What never leaves the driver, whatever the executor:
+- every LLM call (generators of a provider-calling kind, the support judge, the judge family): they go through
+  the run's one RunClient on the driver's event loop, so one response cache, one retry policy, one set of
+  concurrency limits and one budget cover the whole run, however many workers score;
+- a scoring context that cannot be shipped (its `judge_calls` bridges to that RunClient, it names a judge
+  model for the judge family, or it does not pickle) and an offline generator not built from its spec by the
+  harness (a test's generator_factory, a plug-in kind): those run on the driver's thread, as before;
+- the run directory: workers return scores and generations; only the driver appends them (so no duplicate
+  rows, and resume reads one store whatever executed the cells).
+
+Choosing: config `execution.executor` (`local` | `ray`), `execution.workers` (`auto` | N) and
+`execution.address` (Ray: `auto` or `ray://host:port`; unset starts a local cluster). When the config leaves
+them at their defaults, `HARNESS_EXECUTOR`, `HARNESS_WORKERS` and `RAY_ADDRESS` choose for a whole session (the
+test suite runs a second time under `HARNESS_EXECUTOR=ray`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import math
+import os
+import pickle
 from typing import Any, Protocol
 
+from harness.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
 from harness.runner.scoring import score_generation
 
-__all__ = ["Executor", "ThreadExecutor", "make_executor"]
+__all__ = ["Executor", "ThreadExecutor", "OffloadingExecutor", "free_cores", "local_workers", "make_executor"]
+
+EXECUTORS = ("local", "ray")
+RAY_INSTALL = "pip install 'review-harness[ray]'"
 
 
 class Executor(Protocol):
@@ -53,6 +81,145 @@ def _generate(generator: Any, task: Task, seed: int) -> Generation:
     return asyncio.run(generator.generate(task, seed, None))
 
 
+class OffloadingExecutor:
+    """Ships what can run elsewhere to workers (subclasses say how) and keeps the rest on a driver thread."""
+
+    def __init__(self) -> None:
+        self._driver = ThreadExecutor()
+        self._shippable: dict[int, tuple[Any, bool]] = {}  # id(context) -> (context, pickles)
+        self._remote_ok = True
+        self.remote_jobs = 0  # jobs that ran on workers / on the driver thread (tests and the benchmark read them)
+        self.driver_jobs = 0
+
+    async def start(self, tasks: dict[str, Task]) -> None:
+        from harness.runner.worker_state import plugin_modules
+
+        await self._driver.start(tasks)
+        plugins = plugin_modules()
+        self._remote_ok = "__main__" not in plugins  # a family defined in __main__ exists only on the driver
+        if self._remote_ok:
+            await self._start_workers(tasks, plugins)
+
+    async def score(self, gen: Generation, families: list[str] | None, context: Any) -> list[Score]:
+        if not self._remote_ok or not self._ships(families, context):
+            self.driver_jobs += 1
+            return await self._driver.score(gen, families, context)
+        self.remote_jobs += 1
+        return await self._score_remote(gen, families, context)
+
+    async def generate_offline(self, generator: Any, spec: GeneratorSpec, task_id: str, seed: int) -> Generation:
+        if not self._remote_ok or not built_from_spec(generator, spec):
+            self.driver_jobs += 1
+            return await self._driver.generate_offline(generator, spec, task_id, seed)
+        self.remote_jobs += 1
+        return await self._generate_remote(spec, task_id, seed)
+
+    async def close(self) -> None:
+        try:
+            await self._close_workers()
+        finally:
+            await self._driver.close()
+
+    def _ships(self, families: list[str] | None, context: Any) -> bool:
+        """Whether a job with this context may run on a worker: no bridge to the run's client, no LLM judge to
+        call, and a context that pickles (checked once per context object)."""
+        if context is None:
+            return True
+        if getattr(context, "judge_calls", None) is not None:
+            return False
+        if getattr(context, "judge_model", None) and (families is None or "judge" in families):
+            return False
+        known = self._shippable.get(id(context))
+        if known is None or known[0] is not context:
+            try:
+                pickle.dumps(context)
+                ok = True
+            except Exception:  # noqa: BLE001 - a lambda embedder, an open handle: score it here instead
+                ok = False
+            known = self._shippable[id(context)] = (context, ok)
+        return known[1]
+
+    async def _start_workers(self, tasks: dict[str, Task], plugins: list[str]) -> None:
+        raise NotImplementedError
+
+    async def _score_remote(self, gen: Generation, families: list[str] | None, context: Any) -> list[Score]:
+        raise NotImplementedError
+
+    async def _generate_remote(self, spec: GeneratorSpec, task_id: str, seed: int) -> Generation:
+        raise NotImplementedError
+
+    async def _close_workers(self) -> None:
+        raise NotImplementedError
+
+
+def built_from_spec(generator: Any, spec: GeneratorSpec) -> bool:
+    """Whether a worker can rebuild this generator from its spec: one of the harness's own offline generators
+    holding exactly this spec (not a test's generator_factory object, not a plug-in kind's)."""
+    return type(generator).__module__.startswith("harness.generators.") and getattr(generator, "spec", None) == spec
+
+
+def free_cores() -> int:
+    """Cores this process may use minus the 1-minute load average (rounded): what other work leaves idle."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this platform
+        load = 0.0
+    return max(0, cores - math.floor(load + 0.5))
+
+
+def local_workers(workers: Any = "auto") -> int:
+    """Worker processes for the local executor: N when forced; for auto, the free cores when at least 2 are
+    free (capped at 8), else 1 (one driver thread, the behaviour before worker processes)."""
+    if workers not in (None, "auto"):
+        return _workers_int(workers, "execution.workers")
+    free = free_cores()
+    return min(free, 8) if free >= 2 else 1
+
+
+def _workers_int(value: Any, field: str) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if n < 1 or str(value).strip() != str(n):
+        raise HarnessError(f"workers must be a positive integer or 'auto', got {value!r}", field=field)
+    return n
+
+
+def _setting(execution: Any, name: str, default: Any, env: str) -> Any:
+    """A config execution setting; when left at its default, the session's environment variable (if set)."""
+    value = getattr(execution, name, default) if execution is not None else default
+    if value == default or value is None:
+        from_env = os.environ.get(env, "").strip()
+        if from_env:
+            return from_env
+    return value
+
+
 def make_executor(execution: Any = None) -> Executor:
-    """The executor a config's execution settings name (today: one local thread)."""
-    return ThreadExecutor()
+    """The executor a config's execution settings name (HARNESS_EXECUTOR / HARNESS_WORKERS / RAY_ADDRESS
+    choose when the config leaves executor, workers and address at their defaults)."""
+    kind = str(_setting(execution, "executor", "local", "HARNESS_EXECUTOR")).strip().lower()
+    workers = _setting(execution, "workers", "auto", "HARNESS_WORKERS")
+    if kind not in EXECUTORS:
+        raise HarnessError(f"unknown executor {kind!r}", field="execution.executor",
+                           hint=f"known: {', '.join(EXECUTORS)}")
+    if kind == "ray":
+        try:
+            from harness.runner.ray_executor import RayExecutor
+        except ImportError:
+            raise HarnessError("execution.executor is 'ray' but Ray is not installed", field="execution.executor",
+                               hint=f"install the extra: {RAY_INSTALL}") from None
+        address = _setting(execution, "address", None, "RAY_ADDRESS")
+        return RayExecutor(address=address, workers=None if workers in (None, "auto") else
+                           _workers_int(workers, "execution.workers"))
+    n = local_workers(workers)
+    if n <= 1:
+        return ThreadExecutor()
+    from harness.runner.process_executor import ProcessExecutor
+
+    return ProcessExecutor(n)

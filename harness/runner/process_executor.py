@@ -1,0 +1,54 @@
+"""The local executor's worker processes: each loads the embedding model once and receives the tasks once."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import os
+from typing import Any
+
+from harness.generators.base import Generation, GeneratorSpec
+from harness.models import Score, Task
+from harness.runner import worker_state
+from harness.runner.executor import OffloadingExecutor
+
+__all__ = ["ProcessExecutor"]
+
+
+class ProcessExecutor(OffloadingExecutor):
+    """Scoring and offline generation in `workers` spawned processes (a pool made per run, at start)."""
+
+    def __init__(self, workers: int, preload: bool = False) -> None:
+        super().__init__()
+        self.workers = workers
+        self.preload = preload  # load the model in the initializer (the benchmark times warm workers only)
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    async def _start_workers(self, tasks: dict[str, Task], plugins: list[str]) -> None:
+        cores = os.cpu_count() or 1
+        threads = max(1, cores // self.workers)  # workers x torch threads stays within the cores
+        # spawn, not fork: the driver has threads (event loop, litellm, torch) that a fork would copy mid-state
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=worker_state.init_process_worker, initargs=(tasks, plugins, threads, self.preload))
+
+    async def warm(self) -> list[int]:
+        """Start every worker now (the pool is otherwise started by its first jobs); their pids."""
+        assert self._pool is not None, "warm() before start()"
+        loop = asyncio.get_running_loop()
+        return list(await asyncio.gather(*(loop.run_in_executor(self._pool, worker_state.process_ping)
+                                           for _ in range(self.workers))))
+
+    async def _score_remote(self, gen: Generation, families: list[str] | None, context: Any) -> list[Score]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, worker_state.process_score, gen, families, context)
+
+    async def _generate_remote(self, spec: GeneratorSpec, task_id: str, seed: int) -> Generation:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, worker_state.process_generate, spec, task_id, seed)
+
+    async def _close_workers(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
