@@ -30,6 +30,7 @@ MAX_ACTORS = 64
 _LOCK = threading.Lock()
 _ACTORS: dict[tuple[str, int, tuple[str, ...]], list[Any]] = {}  # (address, actors, plug-ins) -> actor handles
 _ADDRESS: str | None = None
+_STARTED_HERE = False  # this process started the (local) cluster, so it stops it
 
 
 @ray.remote(num_cpus=1)
@@ -80,13 +81,15 @@ def connect(address: str | None, num_cpus: int | None = None) -> str:
                                hint="start a cluster with `ray start --head`, or leave address unset for a "
                                     "local one") from None
         _ADDRESS = target
+        global _STARTED_HERE
+        _STARTED_HERE = target == "local"
         atexit.register(shutdown)
         return target
 
 
 def shutdown() -> None:
-    """Drop this process's actors and disconnect from Ray (a local cluster started here stops)."""
-    global _ADDRESS
+    """Drop this process's actors and disconnect from Ray (a local cluster started here stops, agents too)."""
+    global _ADDRESS, _STARTED_HERE
     with _LOCK:
         for actors in _ACTORS.values():
             for a in actors:
@@ -95,9 +98,42 @@ def shutdown() -> None:
                 except Exception:  # noqa: BLE001 - the cluster may already be gone
                     pass
         _ACTORS.clear()
+        leftovers = _node_processes() if _STARTED_HERE else []
         if ray.is_initialized():
             ray.shutdown()
-        _ADDRESS = None
+        _stop(leftovers)
+        _ADDRESS, _STARTED_HERE = None, False
+
+
+def _node_processes() -> list[Any]:
+    """The processes of the local node this process started, with their children (Ray's agents, which
+    ray.shutdown can leave behind, orphaned)."""
+    try:
+        import psutil
+
+        node = ray._private.worker._global_node
+        procs = [psutil.Process(p.process.pid) for ps in node.all_processes.values() for p in ps]
+        return procs + [c for p in procs for c in p.children(recursive=True)]
+    except Exception:  # noqa: BLE001 - best effort: nothing to clean up is better than a failed shutdown
+        return []
+
+
+def _stop(procs: list[Any]) -> None:
+    """Terminate (then kill) whichever of these processes outlived ray.shutdown."""
+    import psutil
+
+    alive = [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for p in alive:
+        try:
+            p.terminate()
+        except psutil.Error:
+            pass
+    _, still = psutil.wait_procs(alive, timeout=5)
+    for p in still:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
 
 
 def _actors(address: str, n: int | None, plugins: list[str]) -> list[Any]:
@@ -123,8 +159,8 @@ class RayExecutor(OffloadingExecutor):
         self._idle: asyncio.Queue | None = None
 
     async def _start_workers(self, tasks: dict[str, Task], plugins: list[str]) -> None:
-        address = await asyncio.to_thread(connect, self.address, self.workers)
-        self._actors = await asyncio.to_thread(_actors, address, self.workers, plugins)
+        address = connect(self.address, self.workers)  # on the loop's thread: ray.init wants the main thread
+        self._actors = _actors(address, self.workers, plugins)
         ref = ray.put(tasks)  # once in the object store; each actor fetches it once
         await asyncio.gather(*(a.set_tasks.remote(self.token, ref) for a in self._actors))
         self._idle = asyncio.Queue()
