@@ -84,7 +84,10 @@ def _generate(generator: Any, task: Task, seed: int) -> Generation:
 class OffloadingExecutor:
     """Ships what can run elsewhere to workers (subclasses say how) and keeps the rest on a driver thread."""
 
+    latest: "OffloadingExecutor | None" = None  # the last one made (tests and the benchmark read its job counts)
+
     def __init__(self) -> None:
+        OffloadingExecutor.latest = self
         self._driver = ThreadExecutor()
         self._shippable: dict[int, tuple[Any, bool]] = {}  # id(context) -> (context, pickles)
         self._remote_ok = True

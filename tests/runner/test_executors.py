@@ -1,0 +1,183 @@
+"""Executors: which one a config and the session's environment choose, what stays on the driver, and a matrix
+scored in worker processes equal, cell for cell and score for score, to the one-thread executor."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.generators import build_generator
+from harness.generators.base import GeneratorSpec
+from harness.runner import executor as ex
+from harness.runner.executor import OffloadingExecutor, ThreadExecutor, local_workers, make_executor
+from harness.runner.process_executor import ProcessExecutor
+
+from .executor_matrix import config_dict, results, write_suite
+
+
+@pytest.fixture(autouse=True)
+def _no_session_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests set the choice themselves: the session's HARNESS_EXECUTOR / HARNESS_WORKERS do not apply."""
+    for var in ("HARNESS_EXECUTOR", "HARNESS_WORKERS"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def _execution(**kw: Any) -> Any:
+    """Execution settings as the config's execution sub-model holds them (executor, address, workers)."""
+    return SimpleNamespace(**{"executor": "local", "address": None, "workers": "auto", **kw})
+
+
+def test_workers_one_is_the_one_thread_executor_and_n_forces_n_processes() -> None:
+    assert isinstance(make_executor(_execution(workers=1)), ThreadExecutor)
+    two = make_executor(_execution(workers=2))
+    assert isinstance(two, ProcessExecutor) and two.workers == 2
+
+
+def test_auto_uses_processes_only_when_two_cores_are_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ex, "free_cores", lambda: 1)
+    assert local_workers("auto") == 1 and isinstance(make_executor(_execution()), ThreadExecutor)
+    monkeypatch.setattr(ex, "free_cores", lambda: 3)
+    assert local_workers("auto") == 3
+    monkeypatch.setattr(ex, "free_cores", lambda: 40)
+    assert local_workers("auto") == 8  # capped
+
+
+def test_free_cores_subtracts_the_load_average(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ex.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(ex.os, "getloadavg", lambda: (2.6, 0.0, 0.0))
+    assert ex.free_cores() == 1  # 4 cores, about 3 busy
+    monkeypatch.setattr(ex.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert ex.free_cores() == 0
+
+
+def test_the_session_environment_chooses_when_the_config_keeps_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARNESS_WORKERS", "1")
+    assert isinstance(make_executor(_execution()), ThreadExecutor)
+    monkeypatch.setenv("HARNESS_WORKERS", "2")
+    assert isinstance(make_executor(None), ProcessExecutor)
+    assert isinstance(make_executor(_execution(workers=1)), ThreadExecutor)  # the config's own choice wins
+
+
+def test_bad_settings_are_one_line_errors_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(HarnessError, match="execution.executor") as err:
+        make_executor(_execution(executor="dask"))
+    assert "\n" not in str(err.value)
+    with pytest.raises(HarnessError, match="execution.workers"):
+        make_executor(_execution(workers="0"))
+    monkeypatch.setenv("HARNESS_EXECUTOR", "spark")
+    with pytest.raises(HarnessError, match="unknown executor 'spark'"):
+        make_executor(None)
+
+
+def test_ray_without_the_extra_names_the_field_and_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError, as without the extra
+    monkeypatch.delitem(sys.modules, "harness.runner.ray_executor", raising=False)
+    with pytest.raises(HarnessError) as err:
+        make_executor(_execution(executor="ray"))
+    text = str(err.value)
+    assert "execution.executor" in text and "pip install 'review-harness[ray]'" in text and "\n" not in text
+
+
+class _Recording(OffloadingExecutor):
+    """The routing of OffloadingExecutor with workers that only record what was shipped to them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shipped: list[str] = []
+
+    async def _start_workers(self, tasks, plugins) -> None:
+        self.plugins = plugins
+
+    async def _score_remote(self, gen, families, context):
+        self.shipped.append("score")
+        return []
+
+    async def _generate_remote(self, spec, task_id, seed):
+        self.shipped.append("generate")
+        return await self._driver.generate_offline(build_generator(spec), spec, task_id, seed)
+
+    async def _close_workers(self) -> None:
+        pass
+
+
+def test_judge_bridges_unpicklable_contexts_and_injected_generators_stay_on_the_driver(tmp_path: Path) -> None:
+    from harness.models import Task
+    from harness.runner.scoring import scoring_context
+    from harness.scorers import ScoringContext
+    from tests.reliability.conftest import small_task
+
+    task = Task.model_validate(small_task("t1", "graph neural networks"))
+    spec = GeneratorSpec(name="recent", kind="recent_papers", k=4)
+
+    class Injected:  # a test's generator_factory object: not rebuildable from the spec in a worker
+        spec = None
+
+        async def generate(self, task, seed, client):
+            return await build_generator(GeneratorSpec(name="recent", kind="recent_papers", k=4)).generate(
+                task, seed, client)
+
+    async def go() -> _Recording:
+        rec = _Recording()
+        await rec.start({"t1": task})
+        gen = await rec.generate_offline(build_generator(spec), spec, "t1", 0)  # shipped
+        await rec.generate_offline(Injected(), spec, "t1", 0)  # driver
+        await rec.score(gen, ["length"], ScoringContext())  # shipped
+        await rec.score(gen, ["length"], None)  # shipped
+        await rec.score(gen, ["length"], ScoringContext(judge_calls=object()))  # driver: bridges to the client
+        await rec.score(gen, ["judge"], ScoringContext(judge_model="openai/j"))  # driver: the judge calls a model
+        await rec.score(gen, ["length"], ScoringContext(judge_model="openai/j"))  # shipped: no judge family
+        await rec.score(gen, ["length"], ScoringContext(embedder=lambda: None))  # driver: does not pickle
+        await rec.close()
+        return rec
+
+    rec = asyncio.run(go())
+    assert rec.shipped == ["generate", "score", "score", "score"]
+    assert (rec.remote_jobs, rec.driver_jobs) == (4, 4)
+    assert rec.plugins == []  # the harness's own families need no module imported in the workers
+    pickle.dumps(scoring_context(_config(tmp_path), spec))  # what the runner builds does ship
+
+
+def _config(tmp: Path):
+    from harness.config import ExperimentConfig
+
+    tasks, replay = write_suite(tmp)
+    return ExperimentConfig.from_dict(config_dict(tmp, tasks, replay, "c"))
+
+
+def run_matrix(tmp: Path, name: str, monkeypatch: pytest.MonkeyPatch, **env: str) -> tuple[Path, Any]:
+    """The offline matrix run in process with the executor the environment names; (run dir, executor used)."""
+    from harness.runner import run_experiment
+
+    tasks, replay = (tmp / "tasks", tmp / "replay") if (tmp / "tasks").exists() else write_suite(tmp)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    OffloadingExecutor.latest = None
+    from harness.config import ExperimentConfig
+
+    summary = run_experiment(ExperimentConfig.from_dict(config_dict(tmp, tasks, replay, name)), progress=False)
+    for k in env:
+        monkeypatch.delenv(k)
+    assert summary.status == "complete" and summary.cells_done == 12 and summary.cells_failed == 0
+    return Path(summary.run_dir), OffloadingExecutor.latest
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_worker_processes_give_the_same_cells_and_scores_as_one_thread(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    one, none_used = run_matrix(tmp_path, "thread", monkeypatch, HARNESS_WORKERS="1")
+    assert none_used is None  # one thread: no worker anywhere
+    two, used = run_matrix(tmp_path, "procs", monkeypatch, HARNESS_WORKERS="2")
+    assert isinstance(used, ProcessExecutor) and used.workers == 2
+    assert used.remote_jobs == 24 and used.driver_jobs == 0  # 12 generations and 12 scorings, all in workers
+    a, b = results(one), results(two)
+    assert len(a["generations"]) == 12 and len(a["scores"]) > 12 * 10
+    assert a["generations"] == b["generations"]
+    assert a["scores"] == b["scores"]
