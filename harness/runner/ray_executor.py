@@ -1,10 +1,13 @@
-"""The Ray executor: scoring and offline generation on Ray actors, one per worker CPU, each holding the embedder
-(loaded once) and the run's tasks (put in the object store once, fetched once per actor).
+"""The Ray executor: scoring and offline generation as Ray tasks on a local or remote cluster. Each Ray worker
+process keeps a harness.runner.worker_state.WorkerState: the embedder, loaded once per worker, the offline
+generators it built, and the run's tasks, put in the object store once and fetched once per worker.
+
+Tasks rather than actors: an idle actor holds its CPU, so actors kept warm between runs would starve every other
+driver on the cluster (a second `harness run`, a resumed session); Ray reuses a job's worker processes for its
+tasks, so the per-worker state survives from job to job of one driver all the same.
 
 LLM calls never run here: they stay on the driver's RunClient (one cache, retry policy, rate limits, budget; see
-harness.runner.executor). Actors only return scores and generations; the driver writes the run directory.
-The connection and the actors live as long as the driver process, so consecutive runs in one process (a
-notebook, the test suite) reuse warm workers; each run ships its own tasks under its own token.
+harness.runner.executor). Workers only return scores and generations; the driver writes the run directory.
 """
 
 from __future__ import annotations
@@ -24,36 +27,58 @@ from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
 from harness.runner.executor import OffloadingExecutor
 
-__all__ = ["RayExecutor", "connect", "shutdown"]
+__all__ = ["RayExecutor", "connect", "shutdown", "worker_probe"]
 
-MAX_ACTORS = 64
 _LOCK = threading.Lock()
-_ACTORS: dict[tuple[str, int, tuple[str, ...]], list[Any]] = {}  # (address, actors, plug-ins) -> actor handles
 _ADDRESS: str | None = None
 _STARTED_HERE = False  # this process started the (local) cluster, so it stops it
+_STATE: Any = None  # a Ray worker process's WorkerState
+_KEEP_RUNS = 4  # task sets a worker keeps (the latest runs of its driver)
+
+
+def _state(setup: dict[str, Any], token: str, tasks_box: list[Any]) -> Any:
+    """This worker's state, made on its first job; the run's tasks fetched from the object store once."""
+    global _STATE
+    if _STATE is None:
+        from harness.runner.worker_state import WorkerState
+
+        _STATE = WorkerState(setup["sys_path"], setup["plugins"], threads=1)
+    if token not in _STATE.tasks:
+        while len(_STATE.tasks) >= _KEEP_RUNS:
+            _STATE.drop_tasks(next(iter(_STATE.tasks)))
+        _STATE.set_tasks(token, ray.get(tasks_box[0]))  # boxed: Ray would resolve a bare ref on every call
+    return _STATE
 
 
 @ray.remote(num_cpus=1)
-class ScoringActor:
-    """One Ray worker: a harness.runner.worker_state.WorkerState (tasks per run token, embedder, generators)."""
+def _score(setup: dict[str, Any], token: str, tasks_box: list[Any], gen: Generation, families: list[str] | None,
+           context: Any) -> list[Score]:
+    return _state(setup, token, tasks_box).score(token, gen, families, context)
 
-    def __init__(self, sys_path: list[str], plugins: list[str]) -> None:
-        from harness.runner.worker_state import WorkerState
 
-        self.state = WorkerState(sys_path, plugins, threads=1)
+@ray.remote(num_cpus=1)
+def _generate(setup: dict[str, Any], token: str, tasks_box: list[Any], spec: GeneratorSpec, task_id: str,
+              seed: int) -> Generation:
+    return _state(setup, token, tasks_box).generate(token, spec, task_id, seed)
 
-    def set_tasks(self, token: str, tasks: dict[str, Task]) -> int:
-        self.state.set_tasks(token, tasks)
-        return os.getpid()
 
-    def drop_tasks(self, token: str) -> None:
-        self.state.drop_tasks(token)
+def _held() -> tuple[int, int, int]:
+    """(pid, embedding model loads, task sets held) of this worker."""
+    from harness.embeddings import get_embedder
 
-    def score(self, token: str, gen: Generation, families: list[str] | None, context: Any) -> list[Score]:
-        return self.state.score(token, gen, families, context)
+    return os.getpid(), get_embedder().model_loads, len(_STATE.tasks) if _STATE is not None else 0
 
-    def generate(self, token: str, spec: GeneratorSpec, task_id: str, seed: int) -> Generation:
-        return self.state.generate(token, spec, task_id, seed)
+
+# The remote functions below are pickled by value (the module attribute is Ray's wrapper, not the function), so
+# they reach this module's state only through plain functions (_state, _held), which are pickled by reference.
+@ray.remote(num_cpus=1)
+def _probe() -> tuple[int, int, int]:
+    return _held()
+
+
+def worker_probe(n: int) -> list[tuple[int, int, int]]:
+    """n probes of this driver's workers (tests read model loads per worker pid)."""
+    return ray.get([_probe.remote() for _ in range(n)])
 
 
 def connect(address: str | None, num_cpus: int | None = None) -> str:
@@ -63,9 +88,10 @@ def connect(address: str | None, num_cpus: int | None = None) -> str:
     target = address or "local"
     with _LOCK:
         if ray.is_initialized():
-            if _ADDRESS not in (None, target):
-                raise HarnessError(f"this process is already connected to Ray at {_ADDRESS}; one address per "
-                                   f"process", field="execution.address")
+            current = ray.get_runtime_context().gcs_address
+            if target not in ("local", "auto", _ADDRESS, current):
+                raise HarnessError(f"this process is already connected to Ray at {current}, not {target}: one "
+                                   f"cluster per process", field="execution.address")
             return _ADDRESS or target
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no telemetry: tests and CI touch no network
         kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
@@ -88,16 +114,9 @@ def connect(address: str | None, num_cpus: int | None = None) -> str:
 
 
 def shutdown() -> None:
-    """Drop this process's actors and disconnect from Ray (a local cluster started here stops, agents too)."""
+    """Disconnect from Ray (a local cluster started here stops, agents too)."""
     global _ADDRESS, _STARTED_HERE
     with _LOCK:
-        for actors in _ACTORS.values():
-            for a in actors:
-                try:
-                    ray.kill(a)
-                except Exception:  # noqa: BLE001 - the cluster may already be gone
-                    pass
-        _ACTORS.clear()
         leftovers = _node_processes() if _STARTED_HERE else []
         if ray.is_initialized():
             ray.shutdown()
@@ -136,55 +155,34 @@ def _stop(procs: list[Any]) -> None:
             pass
 
 
-def _actors(address: str, n: int | None, plugins: list[str]) -> list[Any]:
-    """This process's actors for (address, n, plug-ins), created on first use: n, or one per cluster CPU."""
-    if n is None:
-        n = max(1, min(MAX_ACTORS, int(ray.cluster_resources().get("CPU", 1))))
-    key = (address, n, tuple(plugins))
-    with _LOCK:
-        if key not in _ACTORS:
-            path = [p for p in sys.path if p and os.path.isdir(p)]
-            _ACTORS[key] = [ScoringActor.remote(path, plugins) for _ in range(n)]
-        return _ACTORS[key]
-
-
 class RayExecutor(OffloadingExecutor):
-    """Jobs go to whichever actor is idle (one job per actor at a time); results come back to the driver."""
+    """Jobs as Ray tasks, at most `workers` in flight (default: the cluster's CPUs); results come back here."""
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
         super().__init__()
         self.address, self.workers = address, workers
-        self.token = uuid.uuid4().hex  # this run's tasks on the actors
-        self._actors: list[Any] = []
-        self._idle: asyncio.Queue | None = None
+        self.token = uuid.uuid4().hex  # this run's tasks on the workers
+        self._setup: dict[str, Any] = {}
+        self._box: list[Any] = []
+        self._gate: asyncio.Semaphore | None = None
 
     async def _start_workers(self, tasks: dict[str, Task], plugins: list[str]) -> None:
-        address = connect(self.address, self.workers)  # on the loop's thread: ray.init wants the main thread
-        self._actors = _actors(address, self.workers, plugins)
-        ref = ray.put(tasks)  # once in the object store; each actor fetches it once
-        await asyncio.gather(*(a.set_tasks.remote(self.token, ref) for a in self._actors))
-        self._idle = asyncio.Queue()
-        for a in self._actors:
-            self._idle.put_nowait(a)
+        connect(self.address, self.workers)  # on the loop's thread: ray.init wants the main thread
+        n = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._setup = {"sys_path": [p for p in sys.path if p and os.path.isdir(p)], "plugins": plugins}
+        self._box = [ray.put(tasks)]  # once in the object store; each worker fetches it once
+        self._gate = asyncio.Semaphore(n)
 
-    async def _call(self, method: str, *args: Any) -> Any:
-        assert self._idle is not None, "RayExecutor used before start()"
-        actor = await self._idle.get()
-        try:
-            return await getattr(actor, method).remote(self.token, *args)
-        finally:
-            self._idle.put_nowait(actor)
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        assert self._gate is not None, "RayExecutor used before start()"
+        async with self._gate:
+            return await fn.remote(self._setup, self.token, self._box, *args)
 
     async def _score_remote(self, gen: Generation, families: list[str] | None, context: Any) -> list[Score]:
-        return await self._call("score", gen, families, context)
+        return await self._run(_score, gen, families, context)
 
     async def _generate_remote(self, spec: GeneratorSpec, task_id: str, seed: int) -> Generation:
-        return await self._call("generate", spec, task_id, seed)
+        return await self._run(_generate, spec, task_id, seed)
 
     async def _close_workers(self) -> None:
-        if self._actors:
-            actors, self._actors = self._actors, []
-            try:
-                await asyncio.gather(*(a.drop_tasks.remote(self.token) for a in actors))
-            except Exception:  # noqa: BLE001 - a dead actor holds no tasks
-                pass
+        self._box = []  # the tasks' object is freed once no job holds it; workers drop it after _KEEP_RUNS runs
