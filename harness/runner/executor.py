@@ -3,12 +3,13 @@
 Three executors share one protocol. `ThreadExecutor`: one worker thread in the driver (the embedder is shared,
 so one job at a time). `ProcessExecutor` (harness.runner.process_executor): a pool of worker processes, each
 loading the embedding model once and receiving the run's tasks once. `RayExecutor`
-(harness.runner.ray_executor): Ray actors, the same per-worker state, on a local or remote cluster.
+(harness.runner.ray_executor): Ray tasks on a local or remote cluster, the same state kept per Ray worker.
 
 What never leaves the driver, whatever the executor:
 - every LLM call (generators of a provider-calling kind, the support judge, the judge family): they go through
   the run's one RunClient on the driver's event loop, so one response cache, one retry policy, one set of
-  concurrency limits and one budget cover the whole run, however many workers score;
+  concurrency limits and one budget cover the whole run, however many workers score (in workers, each would
+  have its own cache, limits and share of the budget);
 - a scoring context that cannot be shipped (its `judge_calls` bridges to that RunClient, it names a judge
   model for the judge family, or it does not pickle) and an offline generator not built from its spec by the
   harness (a test's generator_factory, a plug-in kind): those run on the driver's thread, as before;
