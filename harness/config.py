@@ -93,12 +93,12 @@ class Execution(Strict):
     address: str | None = None  # ray only: auto, ray://host:port, or a cluster's host:port
     workers: int | Literal["auto"] = "auto"  # local executor: scoring processes (auto: from the free cores)
 
-    @field_validator("workers")
+    @field_validator("workers", mode="before")
     @classmethod
-    def _workers_positive(cls, v: int | str) -> int | str:
-        if isinstance(v, int) and v < 1:
-            raise ValueError(f"workers must be >= 1 or 'auto' (got {v})")
-        return v
+    def _workers_positive(cls, v: Any) -> int | str:
+        if v == "auto" or (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+            return v
+        raise ValueError(f"workers must be a number >= 1 or 'auto' (got {v!r})")
 
     @field_validator("address")
     @classmethod
@@ -121,6 +121,7 @@ class ExperimentConfig(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str = "experiment"
+    plugins: list[str] = Field(default_factory=list)  # users' modules that register families, kinds, strategies
     tasks: list[str] = Field(default_factory=lambda: ["all"])
     tasks_dir: str | None = None
     generators: list[GeneratorSpec] = Field(min_length=1)
@@ -129,6 +130,18 @@ class ExperimentConfig(Strict):
     execution: Execution = Field(default_factory=Execution)
     _source: str | None = PrivateAttr(default=None)
     _text: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _load_plugins(cls, data: Any, info: ValidationInfo) -> Any:
+        """Import the config's plug-ins before its generators' kinds and strategies are checked."""
+        plugins = data.get("plugins") if isinstance(data, dict) else None
+        if isinstance(plugins, list) and plugins:
+            from harness.plugins import load_plugins
+
+            context = info.context or {}
+            load_plugins(plugins, context.get("source", "<config>"), context.get("text"))
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -180,6 +193,8 @@ class ExperimentConfig(Strict):
 
     @model_validator(mode="after")
     def _generators_ok(self) -> ExperimentConfig:
+        from harness.generators import kind_of
+
         seen: set[str] = set()
         for i, g in enumerate(self.generators):
             if g.name in seen:
@@ -187,10 +202,9 @@ class ExperimentConfig(Strict):
             if "|" in g.name:
                 raise ValueError(f"generators[{i}].name {g.name!r} must not contain '|'")
             seen.add(g.name)
-            if g.kind == "llm" and not g.model:
-                raise ValueError(f"generators[{i}] ({g.name}): kind 'llm' needs a model")
-            if g.kind == "replay" and not g.replay:
-                raise ValueError(f"generators[{i}] ({g.name}): kind 'replay' needs 'replay' (a path)")
+            missing = [f for f in kind_of(g.kind).requires if getattr(g, f) in (None, "", [], {})]
+            if missing:
+                raise ValueError(f"generators[{i}] ({g.name}): kind {g.kind!r} needs a value for {' and '.join(missing)}")
         return self
 
     # ----- loading -----------------------------------------------------------------------------
@@ -226,13 +240,15 @@ class ExperimentConfig(Strict):
     def from_dict(cls, data: Mapping[str, Any], source: str = "<config>", text: str | None = None) -> ExperimentConfig:
         """Validate a mapping (the Python API's entry point)."""
         try:
-            cfg = cls.model_validate(dict(data))
+            cfg = cls.model_validate(dict(data), context={"source": source, "text": text})
         except ValidationError as exc:
             err = pydantic_errors(exc, source, text)
             m = _MODEL_LOC.match(err.message) if err.field is None else None
             if m:  # a cross-field check ("generators[1].name 'a' is used twice"): name the item and its line
                 err.field = m.group(1) + f"[{m.group(2)}]" + (f".{m.group(3)}" if m.group(3) else "")
                 err.line = _yaml_item_line(text, m.group(1), int(m.group(2))) if text else None
+            elif text:  # the exact node (generators[1].kind, not the first `kind:` of the file)
+                err.line = _yaml_loc_line(text, exc.errors()[0].get("loc", ())) or err.line
             if err.line is None and text:
                 err.line = _line_of_loc(text, exc.errors()[0].get("loc", ()))
             _name_legacy_key(err, data, text)
@@ -351,6 +367,8 @@ class ExperimentConfig(Strict):
         data = redact(self.model_dump(mode="json", by_alias=True, exclude={"execution"}))
         if isinstance(data.get("scorers"), dict) and data["scorers"].get("support") is None:
             data["scorers"].pop("support", None)  # configs from before scorers.support keep their hash
+        if not data.get("plugins"):
+            data.pop("plugins", None)  # configs without plug-ins keep the hash they had before plugins existed
         return content_hash(data)
 
     def secrets(self) -> list[str]:
@@ -422,6 +440,27 @@ def _name_legacy_key(err: HarnessError, data: Mapping[str, Any], text: str | Non
     key = rest.split(".", 1)[0]
     if head == "execution" and key in _LEGACY_TOP and key in data:  # written at the top level, so named there
         err.field = rest
+
+
+def _yaml_loc_line(text: str, loc: tuple) -> int | None:
+    """Line of the deepest node of a pydantic loc (keys and list indices) found in a YAML text."""
+    try:
+        node = yaml.compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            hit = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+            if hit is None:
+                break
+            line, node = hit[0].start_mark.line + 1, hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def _yaml_key_line(text: str, key: str) -> int | None:

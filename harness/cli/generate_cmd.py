@@ -97,9 +97,10 @@ def generate(
 
 async def _generate_once(built, task, seed: int, spec):
     """One generation in its own event loop, closing litellm's HTTP sessions before the loop ends."""
+    from harness.generators import calls_provider
     from harness.generators.llm import LiteLLMClient
 
-    client = LiteLLMClient(price=spec.price) if spec.kind == "llm" else None
+    client = LiteLLMClient(price=spec.price) if calls_provider(spec) else None
     try:
         return await built.generate(task, seed, client)
     finally:

@@ -74,7 +74,8 @@ def test_config_errors_name_file_field_and_line(tmp_path, snippet, old, field, l
 def test_structural_errors(tmp_path):
     for text, needle in [("name: [unclosed", "invalid YAML"), ("- a\n- b\n", "mapping"),
                          (GOOD.replace("seeds:", "  - name: ex\n    kind: recent_papers\nseeds:"), "used twice"),
-                         (GOOD.replace("kind: extractive", "kind: llm"), "needs a model")]:
+                         (GOOD.replace("kind: extractive", "kind: llm"), "kind 'llm' needs a value for model"),
+                         (GOOD.replace("kind: extractive", "kind: replay"), "kind 'replay' needs a value for replay")]:
         with pytest.raises(HarnessError, match=needle):
             ExperimentConfig.from_yaml(_write(tmp_path, text))
     with pytest.raises(HarnessError, match="not found"):
@@ -176,6 +177,7 @@ def test_a_new_execution_knob_cannot_change_the_hash():
     ("execution:\n  address: auto\n", "execution.address", 8, "only used with executor: ray"),
     ("execution:\n  executor: ray\n  address: somewhere\n", "execution.address", 9, "ray://host:port"),
     ("execution:\n  workers: 0\n", "execution.workers", 8, ">= 1 or 'auto'"),
+    ("execution:\n  workers: many\n", "execution.workers", 8, ">= 1 or 'auto'"),
     ("execution:\n  speed: 3\n", "execution.speed", 8, "unknown field"),
 ])
 def test_execution_errors_name_file_field_and_line(tmp_path, extra, field, line, needle):
