@@ -9,6 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import Any, Mapping
 
 from harness.errors import HarnessError
 
@@ -23,13 +24,26 @@ def load_plugins(modules: list[str], source: str | Path = "<config>", text: str 
 
     load_builtins()  # built-in kinds and strategies first: a plug-in reusing their names is then an error
     _search_beside(source)
+    importlib.invalidate_caches()  # a module written since the last import in this process is found too
     return [_import(name, i, source, text) for i, name in enumerate(modules)]
+
+
+def load_run_plugins(manifest: Mapping[str, Any], source: str | Path) -> list[ModuleType]:
+    """The plug-ins a run directory's recorded config names (report and compare read their families' scores)."""
+    config = manifest.get("config")
+    plugins = config.get("plugins") if isinstance(config, Mapping) else None
+    if not plugins:
+        return []
+    if not isinstance(plugins, list):
+        raise HarnessError("config.plugins is not a list of module names", path=source, field="config.plugins")
+    _search_beside(manifest.get("config_source") or "")  # the run's config file may sit beside its plug-ins
+    return load_plugins(plugins, source)
 
 
 def _search_beside(source: str | Path) -> None:
     """Append the current directory and the config's directory to sys.path (after everything installed)."""
     dirs = [Path.cwd()]
-    if source and Path(source).is_file():
+    if source and str(source).endswith((".yaml", ".yml")) and Path(source).is_file():
         dirs.append(Path(source).resolve().parent)
     for d in dirs:
         if str(d) not in sys.path and os.fspath(d) not in sys.path:
@@ -62,7 +76,7 @@ def _import(name: str, index: int, source: str | Path, text: str | None) -> Modu
 
 def _where(exc: BaseException) -> str:
     """`Type: message (file:line)` of the innermost frame of an import error."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
     at = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{at}"
 
