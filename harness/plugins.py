@@ -3,6 +3,7 @@ are checked, so the scorer families, generator kinds and strategies they registe
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import sys
@@ -38,6 +39,20 @@ def load_run_plugins(manifest: Mapping[str, Any], source: str | Path) -> list[Mo
         raise HarnessError("config.plugins is not a list of module names", path=source, field="config.plugins")
     _search_beside(manifest.get("config_source") or "")  # the run's config file may sit beside its plug-ins
     return load_plugins(plugins, source)
+
+
+def source_fingerprint(modules: list[str]) -> str:
+    """sha256 over the source files of the loaded plug-in packages (for cache keys that must change with their code).
+
+    Every loaded module of each plug-in's top-level package counts, so helpers a plug-in imports are included.
+    """
+    tops = {m.split(".", 1)[0] for m in modules}
+    h = hashlib.sha256()
+    for name in sorted(n for n in sys.modules if n.split(".", 1)[0] in tops):
+        path = getattr(sys.modules[name], "__file__", None)
+        if path and Path(path).is_file():
+            h.update(name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def _search_beside(source: str | Path) -> None:

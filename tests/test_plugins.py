@@ -179,3 +179,15 @@ def test_a_run_directory_loads_the_plugins_its_config_names(plugin_dir):
     with pytest.raises(HarnessError) as info:
         load_run_plugins({"config": {"plugins": ["plug_gone"]}}, plugin_dir / "manifest.json")
     assert info.value.field == "plugins[0]" and str(plugin_dir / "manifest.json") in str(info.value)
+
+
+def test_the_source_fingerprint_follows_the_plugin_code(plugin_dir):
+    from harness.plugins import source_fingerprint
+
+    sys.path.append(str(plugin_dir))
+    _module(plugin_dir, "plug_fp", "X = 1\n")
+    load_plugins(["plug_fp"])
+    first = source_fingerprint(["plug_fp"])
+    assert first == source_fingerprint(["plug_fp"]) != source_fingerprint([])
+    _module(plugin_dir, "plug_fp", "X = 2\n")
+    assert source_fingerprint(["plug_fp"]) != first  # an edited plug-in changes the key

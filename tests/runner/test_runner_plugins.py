@@ -23,7 +23,22 @@ HAVE_FAMILIES = importlib.util.find_spec("harness.scorers.family") is not None  
 
 @pytest.fixture
 def examples_on_path(monkeypatch):
+    """examples/ importable; the registries the example writes to are restored afterwards (and its modules
+    forgotten), so its family does not join the families of later tests' configs."""
+    import harness.generators as generators
+    import harness.generators.strategies as strategies
+
+    generators.load_builtins()
     monkeypatch.setattr(sys, "path", [*sys.path, str(EXAMPLES)])
+    monkeypatch.setattr(generators, "_REGISTRY", dict(generators._REGISTRY))
+    monkeypatch.setattr(strategies, "STRATEGIES", dict(strategies.STRATEGIES))
+    if HAVE_FAMILIES:
+        import harness.scorers.family as family
+
+        monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
+    yield
+    for name in [m for m in sys.modules if m == "my_plugins" or m.startswith("my_plugins.")]:
+        del sys.modules[name]
 
 
 def _config(api_base: str, tmp: Path, plugins: list[str], families: list[str]) -> ExperimentConfig:
@@ -86,6 +101,58 @@ def test_example_scorer_family_scores_are_stored(server, tmp_path, examples_on_p
     rate = by_name["hedging.rate"]
     hedged = json.loads(rate["details"])["hedged"]
     assert rate["status"] == "ok" and rate["value"] == pytest.approx(hedged / 6) and 0 <= hedged <= 6
-    from harness.scorers.family import families
+    import harness.scorers.family as family
 
-    assert families()["hedging"].scores == {"hedging.rate": "none", "hedging.sentences": "none"}
+    assert family.families()["hedging"].scores == {"hedging.rate": "none", "hedging.sentences": "none"}
+
+    # Reading the run back (report, compare) imports the plug-in again, so its scores' directions are known.
+    family.REGISTRY.pop("hedging")
+    for name in [m for m in sys.modules if m.startswith("my_plugins")]:
+        del sys.modules[name]
+    from harness.report.load import load_run
+    from harness.report.metrics import direction
+
+    assert load_run(summary.run_dir).scores.height == 4 and "hedging" in family.families()
+    assert direction("hedging.rate") == "none"
+
+
+@pytest.mark.xfail(not HAVE_FAMILIES, reason="needs part A's harness.scorers.family (@scorer_family)", strict=True)
+def test_the_example_config_finds_its_plugins_beside_it(monkeypatch):
+    """examples/plugin_experiment.yaml as a user runs it: no PYTHONPATH, the plug-ins sit beside the config."""
+    import harness.scorers.family as family
+
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if Path(p or ".").resolve() != EXAMPLES])
+    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
+    cfg = ExperimentConfig.from_yaml(EXAMPLES / "plugin_experiment.yaml")
+    assert [g.kind for g in cfg.generators] == ["lead_sentences", "llm"] and cfg.generators[1].strategy == "brief"
+    assert cfg.scorers.families == ["length", "structure", "hedging"]
+    for name in [m for m in sys.modules if m.startswith("my_plugins")]:
+        del sys.modules[name]
+
+
+@pytest.mark.xfail(not HAVE_FAMILIES, reason="needs part A's harness.scorers.family (@scorer_family)", strict=True)
+def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(server, tmp_path, monkeypatch):
+    """README "Adding a scorer or a generator": its file, saved beside a config with its one line, runs."""
+    import re
+
+    import harness.scorers.family as family
+
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    section = readme.split("## Adding a scorer or a generator", 1)[1]
+    code, line = re.findall(r"```python\n(.*?)```", section, re.S)[0], re.findall(r"```yaml\n(.*?)```", section,
+                                                                                   re.S)[0]
+    (tmp_path / "my_scorers.py").write_text(code)
+    data = _config(server.api_base, tmp_path, [], ["questions"]).model_dump(mode="json", by_alias=True)
+    data["generators"] = data["generators"][1:]  # the llm generator only
+    data["generators"][0]["strategy"] = "zero_shot"
+    del data["plugins"]
+    import yaml
+
+    (tmp_path / "cfg.yaml").write_text(line + yaml.safe_dump(data))
+    summary = run_experiment(ExperimentConfig.from_yaml(tmp_path / "cfg.yaml"), progress=False)
+    scores = read_scores(Path(summary.run_dir))
+    assert scores["score"].to_list() == ["questions.share"] and scores["status"].to_list() == ["ok"]
+    assert 0 <= scores["value"][0] <= 1
+    sys.modules.pop("my_scorers", None)
