@@ -42,7 +42,11 @@ def examples_on_path(monkeypatch):
 
 
 def _config(api_base: str, tmp: Path, plugins: list[str], families: list[str]) -> ExperimentConfig:
-    return ExperimentConfig.from_dict({
+    return ExperimentConfig.from_dict(_config_dict(api_base, tmp, plugins, families))
+
+
+def _config_dict(api_base: str, tmp: Path, plugins: list[str], families: list[str]) -> dict:
+    return {
         "name": "plugin-run",
         "plugins": plugins,
         "tasks": [TASK],
@@ -54,7 +58,7 @@ def _config(api_base: str, tmp: Path, plugins: list[str], families: list[str]) -
         "scorers": {"families": families},
         "execution": {"output_dir": str(tmp / "results"), "cache_dir": str(tmp / "cache"), "timeout_s": 10,
                       "retries": {"max_attempts": 2, "base_delay_s": 0.01, "max_delay_s": 0.05}},
-    })
+    }
 
 
 def test_example_generator_kind_and_strategy_run(server, tmp_path, examples_on_path):
@@ -144,7 +148,7 @@ def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(serve
     code, line = re.findall(r"```python\n(.*?)```", section, re.S)[0], re.findall(r"```yaml\n(.*?)```", section,
                                                                                    re.S)[0]
     (tmp_path / "my_scorers.py").write_text(code)
-    data = _config(server.api_base, tmp_path, [], ["questions"]).model_dump(mode="json", by_alias=True)
+    data = _config_dict(server.api_base, tmp_path, [], ["questions"])
     data["generators"] = data["generators"][1:]  # the llm generator only
     data["generators"][0]["strategy"] = "zero_shot"
     del data["plugins"]
