@@ -4,21 +4,38 @@ from __future__ import annotations
 
 from harness.models import Review, Score, Task
 from harness.refclass import VALID_CLASSES
+from harness.resolve import ResolvedReview
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.cited import CitedItem, cited_items
+from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 from harness.scorers.relevance import calibrate, title_similarity
-from harness.scorers.support import score_support
+from harness.scorers.support import BASE_NAMES, score_support
 
-NAMES = ["citations.dangling", "citations.unresolved", "citations.duplicates", "citations.valid_rate",
-         "citations.in_task_rate", "citations.web_sources", "citations.unidentified", "citations.not_found",
-         "citations.on_topic_rate", "citations.off_topic", "citations.support_rate",
-         "citations.support_precision", "citations.unverifiable"]
+SCORES: dict[str, Direction] = {
+    "citations.dangling": "lower",
+    "citations.unresolved": "lower",
+    "citations.duplicates": "lower",
+    "citations.valid_rate": "higher",
+    "citations.in_task_rate": "higher",
+    "citations.web_sources": "none",  # web pages are references of another kind, not errors
+    "citations.unidentified": "lower",  # no identifier and no title match anywhere: the likely-invented class
+    "citations.not_found": "lower",
+    "citations.on_topic_rate": "higher",
+    "citations.off_topic": "lower",
+    "citations.support_rate": "higher",
+    "citations.support_precision": "higher",
+    "citations.unverifiable": "lower",  # fewer claims that cannot be checked (as the gate has always read it)
+}
+NAMES = list(SCORES)
+# extra support methods (ctx.support_also) score under '<base name>.<method>', in the base name's direction
+SUPPORT_PATTERNS: dict[str, Direction] = {f"{n}.*": SCORES[n] for n in BASE_NAMES}
 _LINKED = ("citations.valid_rate", "citations.in_task_rate", "citations.on_topic_rate", "citations.off_topic",
            "citations.support_rate", "citations.support_precision", "citations.unverifiable")
 
 
-def score_citations(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("citations", scores=SCORES, patterns=SUPPORT_PATTERNS)
+def score_citations(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
     """All citations.* scores of a resolved review."""
     review: Review = resolved.review
     items = cited_items(review, task, resolved.report.classes)
@@ -50,7 +67,7 @@ def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {c}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
 
 
-def _validity(resolved) -> list[Score]:
+def _validity(resolved: ResolvedReview) -> list[Score]:
     """Counts and rates from resolution and the reference classes (`harness.refclass`).
 
     valid = the occurrence's reference is in_task, known, identified or verified; the review's own paper list
