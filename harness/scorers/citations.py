@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.models import Review, Score, Task
+from harness.models import CitationVerdict, Review, Score, Task
 from harness.refclass import VALID_CLASSES
 from harness.resolve import ResolvedReview
 from harness.scorers.calibration_cache import disk_cached
@@ -165,29 +165,29 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
     cal = disk_cached(calibrate)(task, embedder)  # computed once per (task, model, backend)
     thr = ctx.thresholds.get("relevance", cal.threshold)
     ref = task.reference_set
-    verdicts = []
+    verdicts: list[CitationVerdict] = []
     to_embed = [it for it in items if it.paper_id not in ref and it.title]
     sims = dict(zip((id(it) for it in to_embed), title_similarity([it.title for it in to_embed], cal.topic_vec,
                                                                    embedder))) if to_embed else {}
     on = off = 0
     unjudged = 0
     for it in items:
-        v = {"item": it.key, "keys": list(it.keys), "title": it.title}
+        v = CitationVerdict(item=it.key, keys=list(it.keys), title=it.title)
         if it.paper_id in ref:
-            v.update(verdict="on-topic", basis="in the reference bibliography")
+            v.verdict, v.basis = "on-topic", "in the reference bibliography"
             on += 1
         elif it.title and thr is not None:
             s = float(sims[id(it)])
             ok = s >= thr
-            basis = "title similarity" + ("" if it.paper_id or it.own_paper else " (unresolved entry's parsed title)")
-            v.update(verdict="on-topic" if ok else "off-topic", similarity=round(s, 4), basis=basis)
+            v.verdict, v.similarity = ("on-topic" if ok else "off-topic"), round(s, 4)
+            v.basis = "title similarity" + ("" if it.paper_id or it.own_paper else " (unresolved entry's parsed title)")
             on, off = (on + 1, off) if ok else (on, off + 1)
         else:
-            v.update(verdict="unjudged", basis="no title" if not it.title else "no calibrated threshold")
+            v.verdict, v.basis = "unjudged", ("no title" if not it.title else "no calibrated threshold")
             unjudged += 1
         verdicts.append(v)
     det = {**cal.details(), "threshold_used": thr, "unjudged": unjudged, "unidentified_excluded": len(invented),
-           "verdicts": verdicts}
+           "verdicts": [v.to_details() for v in verdicts]}
     judged = on + off
     rule = (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} "
             f"vs off-topic, {_f(cal.auroc_near_topic)} vs near-topic" if thr is not None
