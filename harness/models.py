@@ -454,3 +454,11 @@ class SupportVerdict(_StoredRecord):
     @classmethod
     def _text(cls, v: Any) -> Any:
         return _as_text(v)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _item_from_pair(cls, data: Any) -> Any:
+        """A record stored without its item (it is the pair id's second part) gets it from the pair."""
+        if isinstance(data, dict) and data.get("item") is None and "|" in str(data.get("pair") or ""):
+            data = {**data, "item": str(data["pair"]).split("|", 1)[1]}
+        return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.scorers.family import Direction, declared_direction, get_family
 
-__all__ = ["COST_METRIC", "Direction", "KEY_METRICS", "OUTPUT_TOKENS_METRIC", "QUALITY_METRICS", "default_metrics",
+__all__ = ["COST_METRIC", "KEY_METRICS", "OUTPUT_TOKENS_METRIC", "QUALITY_METRICS", "Direction", "default_metrics",
            "direction", "higher_is_better", "is_cost", "is_ranked", "unranked_reason"]
 
 # Shown in the main table, in this order, when present in the run.

@@ -8,9 +8,10 @@ module registers its family the same way (imported by the config's `plugins:`), 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Callable, Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from harness.errors import HarnessError
 from harness.models import Score, Task
