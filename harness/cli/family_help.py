@@ -6,10 +6,10 @@ from typer.core import TyperCommand
 
 
 def families_text() -> str:
-    """'coverage, citations, ..., judge [calls a model], ...': the registry's family names, in run order."""
+    """'coverage, citations, ..., judge (calls a model), ...': the registry's family names, in run order."""
     from harness.scorers import FAMILIES
 
-    return ", ".join(name + (" [calls a model]" if fam.calls_provider else "") for name, fam in FAMILIES.items())
+    return ", ".join(name + (" (calls a model)" if fam.calls_provider else "") for name, fam in FAMILIES.items())
 
 
 class FamiliesHelpCommand(TyperCommand):

@@ -15,7 +15,8 @@ from typing import Any, Callable
 
 from harness.errors import HarnessError
 from harness.models import Review, Score, Task
-from harness.scorers.family import Family, ScorerFn, families, scorer_family
+from harness.scorers import family as _family
+from harness.scorers.family import Family, ScorerFn, scorer_family
 
 
 def _default_embedder():
@@ -47,13 +48,13 @@ class _Families(Mapping[str, Family]):
     """family name -> Family (callable as its scoring function), read live from the registry."""
 
     def __getitem__(self, name: str) -> Family:
-        return families()[name]
+        return _family.families()[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(families())
+        return iter(_family.families())
 
     def __len__(self) -> int:
-        return len(families())
+        return len(_family.families())
 
     def __repr__(self) -> str:
         return f"FAMILIES({', '.join(self)})"
@@ -63,20 +64,20 @@ class _Names(Mapping[str, list[str]]):
     """family name -> its score names in order, read live from the registry."""
 
     def __getitem__(self, name: str) -> list[str]:
-        return families()[name].names
+        return _family.families()[name].names
 
     def __iter__(self) -> Iterator[str]:
-        return iter(families())
+        return iter(_family.families())
 
     def __len__(self) -> int:
-        return len(families())
+        return len(_family.families())
 
 
 class _Offline(Sequence[str]):
     """Names of the families that call no provider (all but LLM judges), in registration order, read live."""
 
     def _names(self) -> list[str]:
-        return [n for n, f in families().items() if not f.calls_provider]
+        return [n for n, f in _family.families().items() if not f.calls_provider]
 
     def __getitem__(self, i):  # type: ignore[override]
         return self._names()[i]
