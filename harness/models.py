@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_serializer, model_validator
 
@@ -374,7 +374,10 @@ class Score(Strict):
         return cls(name=name, value=None, status="error", explanation=why, details=details)
 
 
-RelevanceVerdict = Literal["on-topic", "off-topic", "unjudged", "unknown"]  # unknown: a stored value none of these
+# The citations scorer writes on-topic, off-topic or unjudged; runs written by other tools may store a class of the
+# HTML view itself (unresolved, unverifiable, dangling, resolved); anything else reads back as unknown.
+RelevanceVerdict = Literal["on-topic", "off-topic", "unjudged", "unresolved", "unverifiable", "dangling", "resolved",
+                           "unknown"]
 
 
 class _StoredRecord(BaseModel):
@@ -434,7 +437,7 @@ class CitationVerdict(_StoredRecord):
     def _known_verdict(cls, v: Any) -> str:
         """'On topic', 'on_topic' -> 'on-topic'; any other string (e.g. markup) -> 'unknown', never a class name."""
         norm = str(v or "").strip().lower().replace("_", "-").replace(" ", "-")
-        return norm if norm in ("on-topic", "off-topic", "unjudged") else "unknown"
+        return norm if norm in get_args(RelevanceVerdict) else "unknown"
 
 
 class SupportVerdict(_StoredRecord):

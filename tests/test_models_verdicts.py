@@ -38,6 +38,7 @@ def test_older_key_and_paper_id_verdicts_and_junk_are_read_safely():
     assert (old.key, old.paper_id, old.verdict) == ("1", "2310.10196", "on-topic")
     assert CitationVerdict.model_validate({"key": "1", "verdict": 'on-topic" onclick="x'}).verdict == "unknown"
     assert CitationVerdict.model_validate({"item": "x"}).verdict == "unknown"  # no verdict stored
+    assert CitationVerdict.model_validate({"key": "3", "verdict": "unresolved"}).verdict == "unresolved"  # a view class
     assert len(CitationVerdict.read_list([STORED_RELEVANCE[0], "not a dict", 3, {"keys": "not a list"}])) == 1
     assert CitationVerdict.read_list(None) == [] and CitationVerdict.read_list("[]") == []
 
