@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.models import CitationVerdict, Review, Score, Task
 from harness.refclass import VALID_CLASSES
 from harness.resolve import ResolvedReview
@@ -11,6 +13,9 @@ from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 from harness.scorers.relevance import calibrate, title_similarity
 from harness.scorers.support import BASE_NAMES, score_support
+
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
 
 SCORES: dict[str, Direction] = {
     "citations.dangling": "lower",
@@ -35,7 +40,7 @@ _LINKED = ("citations.valid_rate", "citations.in_task_rate", "citations.on_topic
 
 
 @scorer_family("citations", scores=SCORES, patterns=SUPPORT_PATTERNS)
-def score_citations(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
+def score_citations(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """All citations.* scores of a resolved review."""
     review: Review = resolved.review
     items = cited_items(review, task, resolved.report.classes)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, Task, Usage
 from harness.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
+
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
 
 SCORES: dict[str, Direction] = {"cost.usd": "lower", "cost.input_tokens": "lower", "cost.output_tokens": "lower",
                                 "cost.latency_s": "lower"}
@@ -45,7 +49,7 @@ def litellm_price(model: str, input_tokens: int, output_tokens: int) -> float | 
 
 
 @scorer_family("cost", scores=SCORES)
-def score_cost(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
+def score_cost(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """cost.* scores; not_applicable when the review has no recorded usage."""
     review: Review = resolved.review
     usage = review.usage

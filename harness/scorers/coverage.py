@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
@@ -12,6 +12,9 @@ from harness.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
+
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
 
 SCORES: dict[str, Direction] = {"coverage.recall": "higher", "coverage.precision": "higher", "coverage.f1": "higher",
                                 "coverage.pooled_precision": "higher", "coverage.heading_soft_recall": "higher",
@@ -150,7 +153,7 @@ def mentioned(name: str, text: str) -> bool:
 
 
 @scorer_family("coverage", scores=SCORES)
-def score_coverage(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
+def score_coverage(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """All coverage.* scores of a resolved review against its task."""
     review: Review = resolved.review
     if not task.has_bibliography:  # bibliography: none — nothing to cover; headings still compare to an outline

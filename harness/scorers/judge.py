@@ -8,10 +8,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, Task
 from harness.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
+
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
 
 SCORES: dict[str, Direction] = {"judge.coverage": "higher", "judge.structure": "higher", "judge.relevance": "higher"}
 NAMES = list(SCORES)
@@ -112,7 +116,7 @@ def _ask(model: str, prompt: str, api_base: str | None) -> str:
 
 
 @scorer_family("judge", scores=SCORES, calls_provider=True)
-def score_judge(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
+def score_judge(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """judge.* scores when ctx.judge_model is set; not_applicable otherwise."""
     review: Review = resolved.review
     model = getattr(ctx, "judge_model", None)

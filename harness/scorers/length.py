@@ -3,10 +3,15 @@ unfinished) and, apart from it, whether the output stopped at a token cap."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.models import Review, Score, StageUsage, Task
 from harness.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
 from harness.text import count_words, ends_mid_sentence, last_prose_line, marker_spans
+
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
 
 SCORES: dict[str, Direction] = {
     "length.words": "none",  # a word count: the task's target says what is right (length.in_target)
@@ -83,7 +88,7 @@ def token_cap(review: Review) -> Score:
 
 
 @scorer_family("length", scores=SCORES)
-def score_length(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
+def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """length.* scores of a review against the task's word target."""
     review: Review = resolved.review
     if not review.text.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +12,9 @@ from harness.models import Review, Score, Task
 from harness.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
 from harness.text import strip_markers
+
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
 
 SCORES: dict[str, Direction] = {"overlap.rouge1": "higher", "overlap.rouge2": "higher", "overlap.rougeL": "higher",
                                 "overlap.bertscore_f1": "higher"}
@@ -99,7 +103,7 @@ def extra_metric(metric_dir: str | Path, candidate: str, reference: str) -> dict
 
 
 @scorer_family("overlap", scores=SCORES, patterns=EXTRA_PATTERNS)
-def score_overlap(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
+def score_overlap(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """overlap.* against task.reference_text; not_applicable when the task has none."""
     review: Review = resolved.review
     if not (task.reference_text or "").strip():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
@@ -13,6 +14,9 @@ from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 from harness.scorers.plan_targets import plan_cut_signals, plan_targets
 from harness.text import CITE_MARKER, NUMERIC_MARKER, count_words, expand_marker, headings, marker_spans
+
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
 
 SCORES: dict[str, Direction] = {
     "plan.sections_delivered_rate": "higher",
@@ -141,7 +145,7 @@ def cited_positions(review: Review, task: Task | None, papers: list[Paper]) -> s
 
 
 @scorer_family("plan", scores=SCORES)
-def score_plan(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
+def score_plan(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """plan.* scores; not_applicable without a plan."""
     review: Review = resolved.review
     if not (review.plan or "").strip():

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.models import Review, Score, Task
 from harness.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
+
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
 
 # counts describe a review's shape; more headings or depth is not better or worse in itself
 SCORES: dict[str, Direction] = {"structure.headings": "none", "structure.top_sections": "none",
@@ -13,7 +18,7 @@ NAMES = list(SCORES)
 
 
 @scorer_family("structure", scores=SCORES)
-def score_structure(resolved: ResolvedReview, task: Task, ctx) -> list[Score]:
+def score_structure(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """structure.* counts from the review's headings; not_applicable when it has none."""
     review: Review = resolved.review
     if not review.sections:
