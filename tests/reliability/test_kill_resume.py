@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from .conftest import REPO
-from .fault_server import FaultServer
+from fakes.provider import FaultServer
 
 SEED = 20240611
 KILLS = 5
