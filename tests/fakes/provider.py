@@ -9,7 +9,7 @@ prompt's "[n] Title" lines (or a rule's scripted text), with realistic usage num
 recorded (monotonic time, path, body, body hash, prompt hash, fault served, usage) so tests can count calls
 and check retries and Retry-After spacing; `count` is the number of requests received.
 
-Faults: "429" (with Retry-After), "500", "503", "hang" (sleep past the client timeout), "malformed" (200
+Faults: "400" (a bad request, not retryable), "429" (with Retry-After), "500", "503", "hang" (sleep past the client timeout), "malformed" (200
 with a broken JSON body), "empty" (200 with an empty completion), "length" (a normal answer whose
 finish_reason is "length", as when max_tokens cuts it), "drop" (headers and half a body, then the connection
 is closed), "auth" (401 echoing the key sent, as real providers do), "sigill" / "sigkill" (the server process
@@ -44,7 +44,7 @@ try:
 except ImportError:  # run as a script (the local-server stand-in): tests/fakes is on sys.path
     from local_http import LocalServer  # type: ignore[no-redef]
 
-FAULTS = ("ok", "429", "500", "503", "hang", "malformed", "empty", "length", "drop", "auth", "sigill", "sigkill")
+FAULTS = ("ok", "400", "429", "500", "503", "hang", "malformed", "empty", "length", "drop", "auth", "sigill", "sigkill")
 _POOL_LINE = re.compile(r"^\s*\[(\d{1,4})\]\s+(\S.*?)\s*$", re.M)
 
 
@@ -233,6 +233,8 @@ class FaultServer(LocalServer):
                  latency_s: float = 0.0, words: int = 260, port: int = 0):
         super().__init__(max_requests=max_requests, lifetime_s=lifetime_s, port=port, name="fault-server")
         self.state = FaultState(hang_s=hang_s, latency_s=latency_s, words=words)
+        self.active = 0  # completion requests being answered now
+        self.peak = 0  # the most answered at once (tests of concurrency limits; set it to 0 between phases)
 
     @property
     def api_base(self) -> str:
@@ -271,11 +273,18 @@ class FaultServer(LocalServer):
         if not path.endswith("/completions"):
             self.send_json(h, 404, _error_body(404, f"no route {h.path}", "not_found"))
             return
-        if self.state.latency_s:
-            self.stopping.wait(self.state.latency_s)
-        kind = "chat" if path.endswith("/chat/completions") else "text"
-        if not self._serve_fault(h, rec, rule, kind, body):
-            self._answer(h, rec, rule, kind, body)
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            if self.state.latency_s:
+                self.stopping.wait(self.state.latency_s)
+            kind = "chat" if path.endswith("/chat/completions") else "text"
+            if not self._serve_fault(h, rec, rule, kind, body):
+                self._answer(h, rec, rule, kind, body)
+        finally:
+            with self.lock:
+                self.active -= 1
 
     def _record(self, h: BaseHTTPRequestHandler, raw: bytes, body: dict[str, Any]) -> tuple[Record, Rule | None]:
         """Log the request with the fault its rule serves ('cap' over max_requests)."""
@@ -310,6 +319,8 @@ class FaultServer(LocalServer):
             key = (h.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
             self.send_json(h, 401, _error_body(401, f"Incorrect API key provided: {key}. You can find your API "
                                                     "key at https://example.invalid/keys.", "invalid_request_error"))
+        elif fault == "400":
+            self.send_json(h, 400, _error_body(400, "bad request injected by fault server", "invalid_request_error"))
         elif fault == "500":
             self.send_json(h, 500, _error_body(500, "internal error injected by fault server", "server_error"))
         elif fault == "503":
