@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from fakes.provider import FaultServer  # tests/ is on sys.path (this rootdir conftest)
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")

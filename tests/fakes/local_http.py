@@ -16,17 +16,17 @@ from typing import Any
 class _Handler(BaseHTTPRequestHandler):
     """Hands every request to the owning LocalServer."""
 
-    server: "_HTTPServer"
+    server: _HTTPServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
 
     def log_message(self, *args: Any) -> None:  # keep pytest output clean
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.server.owner.handle(self, "GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.server.owner.handle(self, "POST")
 
 
@@ -34,7 +34,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128  # the default backlog of 5 drops SYNs of 16 concurrent connects: 1 s retransmit stalls
-    owner: "LocalServer"
+    owner: LocalServer
 
 
 class LocalServer:
@@ -68,7 +68,7 @@ class LocalServer:
         with self.lock:
             return len(self.log)
 
-    def start(self) -> "LocalServer":
+    def start(self) -> LocalServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=self.name, daemon=True)
         self._thread.start()
@@ -92,7 +92,7 @@ class LocalServer:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # -- for handle() ------------------------------------------------------------------------------------

@@ -44,8 +44,9 @@ try:
 except ImportError:  # run as a script (the local-server stand-in): tests/fakes is on sys.path
     from local_http import LocalServer  # type: ignore[no-redef]
 
-FAULTS = ("ok", "400", "429", "500", "503", "hang", "malformed", "empty", "length", "drop", "auth", "sigill", "sigkill")
-_POOL_LINE = re.compile(r"^\s*\[(\d{1,4})\]\s+(\S.*?)\s*$", re.M)
+FAULTS = ("ok", "400", "429", "500", "503", "hang", "malformed", "empty", "length", "drop", "auth", "sigill",
+          "sigkill")
+_POOL_LINE = re.compile(r"^\s*\[(\d{1,4})\]\s+(\S.*?)\s*$", re.MULTILINE)
 
 
 @dataclass
@@ -179,7 +180,7 @@ def fake_review(prompt: str, seed: Any = None, words: int = 260) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_CLAIM = re.compile(r"=== SOURCES ===\n(?P<sources>.*)=== CLAIM ===\n(?P<claim>.*?)\n=== END ===", re.S)
+_CLAIM = re.compile(r"=== SOURCES ===\n(?P<sources>.*)=== CLAIM ===\n(?P<claim>.*?)\n=== END ===", re.DOTALL)
 
 
 def judge_reply(prompt: str, st: FaultState, seed: Any = None) -> str | None:

@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from fakes.provider import FaultServer
 
 LONG = "x" * 120_000  # one 120 000-character line with no break opportunity

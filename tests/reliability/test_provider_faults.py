@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fakes.provider import FaultServer
 
 PRICE_IN, PRICE_OUT = 1.5, 4.0  # USD per million tokens (user-set: the fault models are not in litellm's map)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fakes.provider import FaultServer
 
 ENV_KEY = "sk-test-PLANTED-env-4b1d8f6a0e5c7f3a9c2e"
