@@ -9,11 +9,12 @@ prompt's "[n] Title" lines (or a rule's scripted text), with realistic usage num
 recorded (monotonic time, path, body, body hash, prompt hash, fault served, usage) so tests can count calls
 and check retries and Retry-After spacing; `count` is the number of requests received.
 
-Faults: "400" (a bad request, not retryable), "429" (with Retry-After), "500", "503", "hang" (sleep past the client timeout), "malformed" (200
-with a broken JSON body), "empty" (200 with an empty completion), "length" (a normal answer whose
-finish_reason is "length", as when max_tokens cuts it), "drop" (headers and half a body, then the connection
-is closed), "auth" (401 echoing the key sent, as real providers do), "sigill" / "sigkill" (the server process
-kills itself with that signal, as a llama.cpp build for the wrong CPU or the OOM killer does), "ok".
+Faults: "400" (a bad request, not retryable), "429" (with Retry-After), "500", "503", "hang" (sleep past the
+client timeout), "malformed" (200 with a broken JSON body), "empty" (200 with an empty completion), "length"
+(a normal answer whose finish_reason is "length", as when max_tokens cuts it), "drop" (headers and half a
+body, then the connection is closed), "auth" (401 echoing the key sent, as real providers do), "sigill" /
+"sigkill" (the server process kills itself with that signal, as a llama.cpp build for the wrong CPU or the
+OOM killer does), "ok". `peak` is the most completions answered at once (for concurrency limits).
 
 Support-judge prompts (the support_judge template: sources, then the claim) are answered from a verdict
 script per (claim, abstract): `script_verdicts({(claim, abstract): True, ...})`, see `judge_reply`.
