@@ -159,7 +159,7 @@ def test_verify_refs_cli_prints_one_json_line_per_file(replay, tmp_path, monkeyp
 def test_config_key_turns_verification_on_for_runs(tmp_path):
     """`scorers.verify_online: true` reaches the scorers' context (off by default)."""
     from harness.config import ExperimentConfig
-    from harness.runner import scoring_context
+    from harness.runner.scoring import scoring_context
 
     off = ExperimentConfig.model_validate({"generators": [{"name": "e", "kind": "extractive"}]})
     on = ExperimentConfig.model_validate({"generators": [{"name": "e", "kind": "extractive"}],
