@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import os
 import sys
@@ -17,17 +16,20 @@ from pydantic import BaseModel, Field
 
 from harness.config import ExperimentConfig, cell_id, load_config, redact_text, register_secrets
 from harness.errors import HarnessError
+from harness.generators import calls_provider
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
-from harness.models import Score, Task
+from harness.models import Task
 from harness.runner.calls import BudgetExceeded, Counters, RunClient
 from harness.runner.failures import FailureGroup, cause_of, run_failures
+from harness.runner.executor import make_executor
 from harness.runner.manifest import build_manifest, utc_now
+from harness.runner.scoring import score_generation, scoring_context
 from harness.runner.store import RUN_LOG, RunStore, read_generations, read_manifest, read_usage
 
 log = logging.getLogger("harness.runner")
 
 __all__ = ["RunSummary", "new_run_id", "run_experiment", "run_experiment_async", "score_generation",
-           "scoring_context"]
+           "scoring_context"]  # the last two live in harness.runner.scoring
 
 
 class RunSummary(BaseModel):
@@ -97,51 +99,11 @@ def _build_generators(specs: list[GeneratorSpec], factory: Callable[[GeneratorSp
 
 
 def _provider_client(spec: GeneratorSpec, timeout_s: float) -> LLMClient | None:
-    if spec.kind != "llm":
+    if not calls_provider(spec):
         return None
     from harness.generators.llm import LiteLLMClient
 
     return LiteLLMClient(price=spec.price, timeout_s=timeout_s)
-
-
-def score_generation(gen: Generation, task: Task, families: list[str] | None, context: Any = None) -> list[Score]:
-    """Scores of one generation; a failed generation gets an error row per score name, never a silent zero."""
-    if gen.review is None:
-        why = f"no review to score: {gen.error or 'generator returned nothing'}"
-        try:
-            from harness.scorers import NAMES, check_families
-
-            names = [n for f in check_families(families) for n in NAMES[f]]
-        except ImportError:
-            names = []
-        return [Score.err(n, why) for n in names] or [Score.err("generation", why)]
-    if families is not None and not families:
-        return []  # no family asked for: skip resolving the review against the task (~25 ms) for nothing
-    from harness.scorers import score_review
-
-    try:
-        return list(score_review(gen.review, task, context, families))
-    except HarnessError as exc:
-        return [Score.err("scoring", f"scoring failed: {exc}")]
-    except Exception as exc:  # noqa: BLE001 - a scorer bug must not kill the run; it is recorded per cell
-        return [Score.err("scoring", f"scoring failed: {type(exc).__name__}: {redact_text(str(exc))[:500]}")]
-
-
-def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge: bool = True,
-                    judge_calls: Any = None) -> Any:
-    """The scorers' context for one generator: judge and support settings from the config, the generator's
-    api_base and model; judge_calls bridges LLM judges to the run's client."""
-    try:
-        from harness.scorers import ScoringContext
-    except ImportError:
-        return None
-    judge_dir = config.cache_path().parent / "judge"
-    return ScoringContext(judge_model=config.scorers.judge_model if judge else None, judge_cache_dir=judge_dir,
-                          api_base=spec.api_base if spec is not None else None,
-                          support=getattr(config.scorers, "support", None), judge_calls=judge_calls,
-                          generator_model=spec.model if spec is not None else None,
-                          verify_online=bool(getattr(config.scorers, "verify_online", False)),
-                          verify_cache_dir=config.cache_path().parent)
 
 
 class _Progress:
@@ -247,7 +209,7 @@ async def run_experiment_async(
     specs = {g.name: g for g in resolved.generators}
     cache = None
     inners: dict[str, LLMClient | None] = {}
-    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-score")
+    executor = make_executor(getattr(resolved, "execution", None))
     summary = RunSummary(run_id=run_id, run_dir=str(run_path), status="running", cells_total=len(cells))
     bar: _Progress | None = None
     run_client: RunClient | None = None
@@ -265,12 +227,13 @@ async def run_experiment_async(
         if max_cells is not None:
             pending = pending[:max_cells]
         loop = asyncio.get_running_loop()
+        await executor.start(suite)
 
         # Stored but unscored cells (a kill between the two appends): score them, no provider call.
         for cell in [c for c in cells if c in done and c not in scored]:
             gen = stored[cell]
             ctx = context or scoring_context(resolved, specs.get(gen.generator))
-            scores = await loop.run_in_executor(executor, score_generation, gen, suite[gen.task_id], families, ctx)
+            scores = await executor.score(gen, families, ctx)
             store.append_scores(cell, scores)
             summary.cells_rescored += 1
         if summary.cells_rescored:
@@ -298,7 +261,7 @@ async def run_experiment_async(
         inners = {name: (client or _provider_client(specs[name], resolved.timeout_s)) for name in generators}
         if judge_calls is not None:
             inners["|judge"] = judge_calls.inner  # closed with the others ('|' is never in a generator name)
-        if any(specs[n].kind == "llm" for n in generators) and client is None and not _WARM.is_set():
+        if any(calls_provider(specs[n]) for n in generators) and client is None and not _WARM.is_set():
             # litellm's import takes seconds: do it before any per-call timeout starts ticking
             await asyncio.to_thread(_warm_provider_client)
         if client is None and any(specs[n].model == "local/gemma-3-270m" for n in generators):
@@ -313,21 +276,20 @@ async def run_experiment_async(
             async with gate:
                 spec = specs[gen_name]
                 if cell in hits:  # costs nothing, so served even once the budget is reached
-                    await _serve_hit(cell, hits[cell], suite[task_id], families, contexts[gen_name], store,
-                                     run_client, summary, bar, loop, executor)
+                    await _serve_hit(cell, hits[cell], families, contexts[gen_name], store, run_client, summary,
+                                     bar, executor)
                     return
-                if spec.kind == "llm" and run_client.budget_hit:
+                if calls_provider(spec) and run_client.budget_hit:
                     summary.cells_not_run += 1
                     return
                 cc = run_client.for_cell(inners[gen_name])
                 t0 = time.perf_counter()
                 gen: Generation | None = None
                 try:
-                    if spec.kind == "llm":
+                    if calls_provider(spec):
                         gen = await generators[gen_name].generate(suite[task_id], seed, cc)
                     else:  # offline generators are CPU-bound (BM25, embeddings): keep them off the event loop
-                        gen = await loop.run_in_executor(executor, _generate_offline, generators[gen_name],
-                                                         suite[task_id], seed)
+                        gen = await executor.generate_offline(generators[gen_name], spec, task_id, seed)
                 except BudgetExceeded:
                     pass
                 except asyncio.CancelledError:
@@ -351,8 +313,8 @@ async def run_experiment_async(
                                        attempts=calls[-1].attempts if calls else None,
                                        model=spec.model or spec.name, cause=cause_of({"error": gen.error}))
                     log.warning("cell %s failed: %s", cell, gen.error)
-                scores = [] if gen.review is not None and families == [] else await loop.run_in_executor(
-                    executor, score_generation, gen, suite[task_id], families, contexts[gen_name])  # no idle hop
+                scores = [] if gen.review is not None and families == [] else await executor.score(
+                    gen, families, contexts[gen_name])
                 store.append_scores(cell, scores)
                 cached = bool(cc.outcomes) and all(o.cached for o in cc.outcomes)
                 summary.cells_run += 1
@@ -390,7 +352,7 @@ async def run_experiment_async(
                     await inner.aclose()
                 except Exception as exc:  # noqa: BLE001 — closing must not hide the run's own outcome
                     log.debug("closing a provider client failed: %s", exc)
-        executor.shutdown(wait=True)
+        await executor.close()
         if cache is not None:
             cache.close()
         store.close()  # buffered usage and scores lines reach the disk before the manifest that sums them
@@ -431,13 +393,12 @@ async def _start_local_llm() -> None:
     log.info("local LLM server at %s", state.api_base)
 
 
-async def _serve_hit(cell: str, hit: Any, task: Task, families: list[str] | None, ctx: Any, store: RunStore,
-                     run_client: RunClient, summary: RunSummary, bar: _Progress, loop: Any, executor: Any) -> None:
+async def _serve_hit(cell: str, hit: Any, families: list[str] | None, ctx: Any, store: RunStore,
+                     run_client: RunClient, summary: RunSummary, bar: _Progress, executor: Any) -> None:
     """A cell found whole in the cache: its stored line appended as is, scored only if scores are asked for."""
     await store.append_generation_line_async(cell, hit.line)
     run_client._count(cache_hits=hit.calls)
-    scores = [] if families is not None and not families else await loop.run_in_executor(
-        executor, score_generation, hit.generation(), task, families, ctx)
+    scores = [] if families is not None and not families else await executor.score(hit.generation(), families, ctx)
     store.append_scores(cell, scores)
     summary.cells_run += 1
     summary.cells_cached += int(hit.calls > 0)  # as for a generated cell: all of its provider calls were cached
@@ -464,11 +425,6 @@ def _sum_sessions(manifest: dict[str, Any]) -> None:
     for s in manifest.get("sessions", []):
         totals.add(s.get("counters") or {})
     manifest["counters"] = totals.as_dict()
-
-
-def _generate_offline(generator: Any, task: Task, seed: int) -> Generation:
-    """Run an offline generator in the scoring thread (serialised with scoring, which shares the embedder)."""
-    return asyncio.run(generator.generate(task, seed, None))
 
 
 def _warm_provider_client() -> None:

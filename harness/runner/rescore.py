@@ -63,7 +63,7 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     (a method or scorers.support setting) adds that method's support scores beside the run's own, named
     citations.support_rate.<method> etc.; an llm method calls its judge through the plain cached litellm path.
     """
-    from harness.runner import score_generation, scoring_context
+    from harness.runner.scoring import score_generation, scoring_context
 
     run_dir = Path(run_dir)
     config = ExperimentConfig.from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))

@@ -1,0 +1,54 @@
+"""Scoring one stored generation: the scorers' context for a generator, and scores that never silently zero."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.config import ExperimentConfig, redact_text
+from harness.errors import HarnessError
+from harness.generators.base import Generation, GeneratorSpec
+from harness.models import Score, Task
+
+__all__ = ["score_generation", "scoring_context"]
+
+
+def score_generation(gen: Generation, task: Task, families: list[str] | None, context: Any = None) -> list[Score]:
+    """Scores of one generation; a failed generation gets an error row per score name, never a silent zero."""
+    if gen.review is None:
+        why = f"no review to score: {gen.error or 'generator returned nothing'}"
+        try:
+            from harness.scorers import NAMES, check_families
+
+            names = [n for f in check_families(families) for n in NAMES[f]]
+        except ImportError:
+            names = []
+        return [Score.err(n, why) for n in names] or [Score.err("generation", why)]
+    if families is not None and not families:
+        return []  # no family asked for: skip resolving the review against the task (~25 ms) for nothing
+    from harness.scorers import score_review
+
+    try:
+        return list(score_review(gen.review, task, context, families))
+    except HarnessError as exc:
+        return [Score.err("scoring", f"scoring failed: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - a scorer bug must not kill the run; it is recorded per cell
+        return [Score.err("scoring", f"scoring failed: {type(exc).__name__}: {redact_text(str(exc))[:500]}")]
+
+
+def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge: bool = True,
+                    judge_calls: Any = None) -> Any:
+    """The scorers' context for one generator: judge and support settings from the config, the generator's
+    api_base and model; judge_calls bridges LLM judges to the run's client."""
+    try:
+        from harness.scorers import ScoringContext
+    except ImportError:
+        return None
+    judge_dir = config.cache_path().parent / "judge"
+    return ScoringContext(judge_model=config.scorers.judge_model if judge else None, judge_cache_dir=judge_dir,
+                          api_base=spec.api_base if spec is not None else None,
+                          support=getattr(config.scorers, "support", None), judge_calls=judge_calls,
+                          generator_model=spec.model if spec is not None else None,
+                          verify_online=bool(getattr(config.scorers, "verify_online", False)),
+                          verify_cache_dir=config.cache_path().parent)
+
+
