@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import harness.generators as generators
-import harness.generators.strategies as strategies
+from harness import generators
 from harness.config import ExperimentConfig
 from harness.errors import HarnessError
-from harness.generators import calls_provider, kind_of, kinds
+from harness.generators import calls_provider, kind_of, kinds, strategies
 from harness.generators.base import GeneratorSpec
 from harness.plugins import load_plugins, load_run_plugins
 

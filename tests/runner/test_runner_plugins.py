@@ -3,7 +3,6 @@ is what the model is sent, its scorer family's scores are stored, and reading th
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -13,29 +12,26 @@ import pytest
 from harness.config import ExperimentConfig
 from harness.runner import run_experiment
 from harness.runner.store import read_generations, read_manifest, read_run_config, read_scores
+from harness.scorers import family
 from harness.tasks import get_task
 from harness.text import split_sentences
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TASK = "rag-llm-survey"
-HAVE_FAMILIES = importlib.util.find_spec("harness.scorers.family") is not None  # part A's @scorer_family
 
 
 @pytest.fixture
 def examples_on_path(monkeypatch):
     """examples/ importable; the registries the example writes to are restored afterwards (and its modules
     forgotten), so its family does not join the families of later tests' configs."""
-    import harness.generators as generators
-    import harness.generators.strategies as strategies
+    from harness import generators
+    from harness.generators import strategies
 
     generators.load_builtins()
     monkeypatch.setattr(sys, "path", [*sys.path, str(EXAMPLES)])
     monkeypatch.setattr(generators, "_REGISTRY", dict(generators._REGISTRY))
     monkeypatch.setattr(strategies, "STRATEGIES", dict(strategies.STRATEGIES))
-    if HAVE_FAMILIES:
-        import harness.scorers.family as family
-
-        monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
+    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
     yield
     for name in [m for m in sys.modules if m == "my_plugins" or m.startswith("my_plugins.")]:
         del sys.modules[name]
@@ -92,7 +88,6 @@ def test_example_generator_kind_and_strategy_run(server, tmp_path, examples_on_p
     assert again.config_hash() == cfg.config_hash() and again.generators[0].kind == "lead_sentences"
 
 
-@pytest.mark.xfail(not HAVE_FAMILIES, reason="needs part A's harness.scorers.family (@scorer_family)", strict=True)
 def test_example_scorer_family_scores_are_stored(server, tmp_path, examples_on_path):
     cfg = _config(server.api_base, tmp_path, ["my_plugins.generators", "my_plugins.scorers"], ["hedging"])
     summary = run_experiment(cfg, progress=False)
@@ -105,8 +100,6 @@ def test_example_scorer_family_scores_are_stored(server, tmp_path, examples_on_p
     rate = by_name["hedging.rate"]
     hedged = json.loads(rate["details"])["hedged"]
     assert rate["status"] == "ok" and rate["value"] == pytest.approx(hedged / 6) and 0 <= hedged <= 6
-    import harness.scorers.family as family
-
     assert family.families()["hedging"].scores == {"hedging.rate": "none", "hedging.sentences": "none"}
 
     # Reading the run back (report, compare) imports the plug-in again, so its scores' directions are known.
@@ -120,11 +113,8 @@ def test_example_scorer_family_scores_are_stored(server, tmp_path, examples_on_p
     assert direction("hedging.rate") == "none"
 
 
-@pytest.mark.xfail(not HAVE_FAMILIES, reason="needs part A's harness.scorers.family (@scorer_family)", strict=True)
 def test_the_example_config_finds_its_plugins_beside_it(monkeypatch):
     """examples/plugin_experiment.yaml as a user runs it: no PYTHONPATH, the plug-ins sit beside the config."""
-    import harness.scorers.family as family
-
     monkeypatch.setattr(sys, "path", [p for p in sys.path if Path(p or ".").resolve() != EXAMPLES])
     monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
     cfg = ExperimentConfig.from_yaml(EXAMPLES / "plugin_experiment.yaml")
@@ -134,12 +124,9 @@ def test_the_example_config_finds_its_plugins_beside_it(monkeypatch):
         del sys.modules[name]
 
 
-@pytest.mark.xfail(not HAVE_FAMILIES, reason="needs part A's harness.scorers.family (@scorer_family)", strict=True)
 def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(server, tmp_path, monkeypatch):
     """README "Adding a scorer or a generator": its file, saved beside a config with its one line, runs."""
     import re
-
-    import harness.scorers.family as family
 
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
