@@ -21,20 +21,26 @@ TASK = "rag-llm-survey"
 
 
 @pytest.fixture
-def examples_on_path(monkeypatch):
-    """examples/ importable; the registries the example writes to are restored afterwards (and its modules
-    forgotten), so its family does not join the families of later tests' configs."""
+def registries(monkeypatch):
+    """The kind, strategy and family registries (and sys.path) as they were, after the test; the example's modules
+    forgotten, so its names do not leak into later tests."""
     from harness import generators
     from harness.generators import strategies
 
     generators.load_builtins()
-    monkeypatch.setattr(sys, "path", [*sys.path, str(EXAMPLES)])
+    monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(generators, "_REGISTRY", dict(generators._REGISTRY))
     monkeypatch.setattr(strategies, "STRATEGIES", dict(strategies.STRATEGIES))
     monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
     yield
-    for name in [m for m in sys.modules if m == "my_plugins" or m.startswith("my_plugins.")]:
+    for name in [m for m in sys.modules if m.split(".", 1)[0] in ("my_plugins", "my_scorers")]:
         del sys.modules[name]
+
+
+@pytest.fixture
+def examples_on_path(registries):
+    """examples/ importable (as a user's PYTHONPATH would make it)."""
+    sys.path.append(str(EXAMPLES))
 
 
 def _config(api_base: str, tmp: Path, plugins: list[str], families: list[str]) -> ExperimentConfig:
@@ -113,23 +119,18 @@ def test_example_scorer_family_scores_are_stored(server, tmp_path, examples_on_p
     assert direction("hedging.rate") == "none"
 
 
-def test_the_example_config_finds_its_plugins_beside_it(monkeypatch):
+def test_the_example_config_finds_its_plugins_beside_it(registries):
     """examples/plugin_experiment.yaml as a user runs it: no PYTHONPATH, the plug-ins sit beside the config."""
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if Path(p or ".").resolve() != EXAMPLES])
-    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != EXAMPLES]
     cfg = ExperimentConfig.from_yaml(EXAMPLES / "plugin_experiment.yaml")
     assert [g.kind for g in cfg.generators] == ["lead_sentences", "llm"] and cfg.generators[1].strategy == "brief"
     assert cfg.scorers.families == ["length", "structure", "hedging"]
-    for name in [m for m in sys.modules if m.startswith("my_plugins")]:
-        del sys.modules[name]
 
 
-def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(server, tmp_path, monkeypatch):
+def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(server, tmp_path, registries):
     """README "Adding a scorer or a generator": its file, saved beside a config with its one line, runs."""
     import re
 
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
     readme = (EXAMPLES.parent / "README.md").read_text()
     section = readme.split("## Adding a scorer or a generator", 1)[1]
     code, line = re.findall(r"```python\n(.*?)```", section, re.S)[0], re.findall(r"```yaml\n(.*?)```", section,
@@ -146,4 +147,3 @@ def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(serve
     scores = read_scores(Path(summary.run_dir))
     assert scores["score"].to_list() == ["questions.share"] and scores["status"].to_list() == ["ok"]
     assert 0 <= scores["value"][0] <= 1
-    sys.modules.pop("my_scorers", None)
