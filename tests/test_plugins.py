@@ -23,17 +23,9 @@ tasks: [rag-llm-survey]
 
 
 @pytest.fixture
-def plugin_dir(tmp_path, monkeypatch):
+def plugin_dir(tmp_path, plugin_registries):
     """A directory for plug-in modules; the registries, sys.path and sys.modules are restored afterwards."""
-    generators.load_builtins()  # before the snapshot, so restoring it keeps the built-ins
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(generators, "_REGISTRY", dict(generators._REGISTRY))
-    monkeypatch.setattr(strategies, "STRATEGIES", dict(strategies.STRATEGIES))
-    before = set(sys.modules)
-    yield tmp_path
-    for name in set(sys.modules) - before:
-        if name.startswith("plug_"):
-            del sys.modules[name]
+    return tmp_path
 
 
 def _module(directory: Path, name: str, body: str) -> None:

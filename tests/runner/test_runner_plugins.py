@@ -20,29 +20,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TASK = "rag-llm-survey"
 
 
-@pytest.fixture
-def registries(monkeypatch):
-    """The kind, strategy and family registries (and sys.path) as they were, after the test; the example's modules
-    forgotten, so its names do not leak into later tests."""
-    from harness import generators
-    from harness.generators import strategies
-
-    generators.load_builtins()
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(generators, "_REGISTRY", dict(generators._REGISTRY))
-    monkeypatch.setattr(strategies, "STRATEGIES", dict(strategies.STRATEGIES))
-    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
-    yield
-    for name in [m for m in sys.modules if m.split(".", 1)[0] in ("my_plugins", "my_scorers")]:
-        del sys.modules[name]
-
-
-@pytest.fixture
-def examples_on_path(registries):
-    """examples/ importable (as a user's PYTHONPATH would make it)."""
-    sys.path.append(str(EXAMPLES))
-
-
 def _config(api_base: str, tmp: Path, plugins: list[str], families: list[str]) -> ExperimentConfig:
     return ExperimentConfig.from_dict(_config_dict(api_base, tmp, plugins, families))
 
@@ -119,7 +96,7 @@ def test_example_scorer_family_scores_are_stored(server, tmp_path, examples_on_p
     assert direction("hedging.rate") == "none"
 
 
-def test_the_example_config_finds_its_plugins_beside_it(registries):
+def test_the_example_config_finds_its_plugins_beside_it(plugin_registries):
     """examples/plugin_experiment.yaml as a user runs it: no PYTHONPATH, the plug-ins sit beside the config."""
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != EXAMPLES]
     cfg = ExperimentConfig.from_yaml(EXAMPLES / "plugin_experiment.yaml")
@@ -127,7 +104,7 @@ def test_the_example_config_finds_its_plugins_beside_it(registries):
     assert cfg.scorers.families == ["length", "structure", "hedging"]
 
 
-def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(server, tmp_path, registries):
+def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(server, tmp_path, plugin_registries):
     """README "Adding a scorer or a generator": its file, saved beside a config with its one line, runs."""
     import re
 
