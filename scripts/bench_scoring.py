@@ -37,7 +37,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seeds" / "000_dda1134d5bb5babb.txt"
-SERVER = REPO / "tests" / "runner" / "openai_server.py"
+SERVER = REPO / "tests" / "fakes" / "provider.py"  # the tests' fake provider: prints its api_base
 
 
 def load() -> str:
@@ -139,10 +139,8 @@ def default_stand_in(api_base: str, tmp: Path):
     for g in cfg["generators"]:
         if g["kind"] == "llm":
             g.update(model="openai/bench", api_base=api_base)
-    cfg["concurrency"] = {"global": 8}
     cfg["scorers"] = {"families": []}
-    cfg["output_dir"] = str(tmp / "results")
-    cfg["cache_dir"] = str(tmp / "cache")
+    cfg["execution"].update(concurrency={"global": 8}, output_dir=str(tmp / "results"), cache_dir=str(tmp / "cache"))
     from harness.config import ExperimentConfig
 
     return ExperimentConfig.from_dict(cfg)
@@ -179,7 +177,8 @@ def part_cells(cold_cells: int, n_tasks: int) -> None:
     suite = load_suite()
     if n_tasks:
         suite = dict(list(suite.items())[:n_tasks])
-    srv = subprocess.Popen([sys.executable, str(SERVER), "0"], stdout=subprocess.PIPE, text=True)
+    srv = subprocess.Popen([sys.executable, str(SERVER), "--max-requests", "100000", "--lifetime", "7200"],
+                           stdout=subprocess.PIPE, text=True)
     try:
         api_base = srv.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as d:

@@ -6,12 +6,19 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from harness.fileio import atomic_write
 from harness.models import Review, Score, Task
+from harness.resolve import ResolvedReview
+from harness.scorers.family import Direction, scorer_family
 
-NAMES = ["judge.coverage", "judge.structure", "judge.relevance"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+SCORES: dict[str, Direction] = {"judge.coverage": "higher", "judge.structure": "higher", "judge.relevance": "higher"}
+NAMES = list(SCORES)
 LOCAL_JUDGE = "local/gemma-3-270m"
 MAX_REVIEW_CHARS = 24_000  # what the judge sees of the review (the head; the explanation says when it is cut)
 
@@ -85,12 +92,7 @@ class JudgeCache:
         return None
 
     def put(self, model: str, prompt: str, reply: str) -> None:
-        p = self._path(model, prompt)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump({"model": model, "reply": reply}, f)
-        os.replace(tmp, p)
+        atomic_write(self._path(model, prompt), json.dumps({"model": model, "reply": reply}))
 
 
 def _ask(model: str, prompt: str, api_base: str | None) -> str:
@@ -108,7 +110,8 @@ def _ask(model: str, prompt: str, api_base: str | None) -> str:
     return resp.choices[0].message.content or ""
 
 
-def score_judge(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("judge", scores=SCORES, calls_provider=True)
+def score_judge(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """judge.* scores when ctx.judge_model is set; not_applicable otherwise."""
     review: Review = resolved.review
     model = getattr(ctx, "judge_model", None)
