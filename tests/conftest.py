@@ -71,3 +71,13 @@ def examples_on_path(plugin_registries) -> Path:
     """examples/ importable (as a user's PYTHONPATH would make it), with the registries restored afterwards."""
     sys.path.append(str(REPO / "examples"))
     return REPO / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _driver_state_on_local_executor(request, monkeypatch) -> None:
+    """Tests marked driver_state read the driver process's scoring state (its embedder's counters, a scorer
+    patched in this process): they run on the one-thread local executor whatever the session's
+    HARNESS_EXECUTOR (a second CI pass runs the runner tests under Ray)."""
+    if request.node.get_closest_marker("driver_state") is not None:
+        monkeypatch.setenv("HARNESS_EXECUTOR", "local")
+        monkeypatch.setenv("HARNESS_WORKERS", "1")

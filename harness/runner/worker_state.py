@@ -73,10 +73,8 @@ def plugin_modules() -> list[str]:
         from harness import scorers
     except ImportError:
         return []
-    fams = scorers.FAMILIES
-    objs = fams.values() if isinstance(fams, dict) else [getattr(fams, "get", lambda n: n)(n) for n in fams]
     mods = set()
-    for obj in objs:
+    for obj in scorers.FAMILIES.values():  # Family objects (their fn) or, in older code, the functions
         fn = getattr(obj, "fn", obj)
         mod = getattr(fn, "__module__", None) or ""
         if mod and not mod.startswith("harness."):
