@@ -43,6 +43,7 @@ def _state(setup: dict[str, Any], token: str, tasks_box: list[Any]) -> Any:
         from harness.runner.worker_state import WorkerState
 
         _STATE = WorkerState(setup["sys_path"], setup["plugins"], threads=1)
+    _STATE.ensure(setup["sys_path"], setup["plugins"])
     if token not in _STATE.tasks:
         while len(_STATE.tasks) >= _KEEP_RUNS:
             _STATE.drop_tasks(next(iter(_STATE.tasks)))

@@ -21,11 +21,8 @@ class WorkerState:
 
     def __init__(self, sys_path: list[str] | None = None, plugins: list[str] | None = None,
                  threads: int | None = None, preload: bool = False) -> None:
-        for p in sys_path or []:  # the driver's import path, so its plug-in and test modules import here too
-            if p not in sys.path and (p == "" or os.path.isdir(p)):
-                sys.path.append(p)
-        for mod in plugins or []:  # registering a user's families / kinds: they must exist here as on the driver
-            importlib.import_module(mod)
+        self.plugins: set[str] = set()
+        self.ensure(sys_path, plugins)
         if threads:
             _torch_threads(threads)
         self.tasks: dict[str, dict[str, Task]] = {}
@@ -35,6 +32,17 @@ class WorkerState:
         embedder = get_embedder()  # once per worker; scorers reach it through ScoringContext's default embedder
         if preload:
             embedder.encode(["warm up"])
+
+    def ensure(self, sys_path: list[str] | None, plugins: list[str] | None) -> None:
+        """The driver's import path and plug-ins here too (a long-lived worker meets new ones run after run)."""
+        for p in sys_path or []:  # the driver's import path, so its plug-in and test modules import here too
+            if p not in sys.path and (p == "" or os.path.isdir(p)):
+                sys.path.append(p)
+        for mod in plugins or []:  # registering a user's families / kinds: they must exist here as on the driver
+            if mod not in self.plugins:
+                importlib.invalidate_caches()
+                importlib.import_module(mod)
+                self.plugins.add(mod)
 
     def set_tasks(self, token: str, tasks: dict[str, Task]) -> None:
         self.tasks[token] = tasks

@@ -104,6 +104,7 @@ def suite_tasks():
     return load_suite()
 
 
+@pytest.mark.driver_state  # reads this process's embedder counters
 def test_a_rerun_in_a_new_process_scores_from_the_disk_caches_without_loading_the_model(tmp_path, monkeypatch):
     """Embeddings and calibrations come from disk: a second process recalibrates nothing and loads no model."""
     import harness.embeddings as embeddings
