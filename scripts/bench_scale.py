@@ -4,7 +4,7 @@ CPU-seconds per review and the load average (a benchmark, not a timed test).
     python scripts/bench_scale.py [--run RUN_DIR] [--n 200] [--modes thread,processes,ray] [--cold]
 
 Without --run it uses results/bench-scale-source/<run> (made on first use with the offline generators across
-every task in tasks/: 22 tasks x 5 generator variants x 2 seeds = 220 cells, generated, not scored). Each mode
+every task in tasks/: 22 tasks x 5 generator variants x 2 seeds = 220 cells, generated and scored for length only). Each mode
 gets warm workers first (model loaded, tasks shipped, one scoring per worker), then scores the same N
 generations with up to 2 x workers jobs in flight. --cold gives each mode an empty embedding disk cache, so every
 review's texts are encoded (the cost on a machine that has not seen them); without it the vectors come from
@@ -32,7 +32,7 @@ def source_config(out: Path) -> dict:
     gens = [{"name": f"extractive-k{k}", "kind": "extractive", "k": k, "params": {"relevance": "bm25"}}
             for k in (8, 16, 30)] + [{"name": f"recent-k{k}", "kind": "recent_papers", "k": k} for k in (8, 16)]
     return {"name": "bench-scale-source", "tasks": ["all"], "tasks_dir": str(REPO / "tasks"), "generators": gens,
-            "seeds": [0, 1], "scorers": {"families": []}, "output_dir": str(out), "cache_dir": str(out / "cache")}
+            "seeds": [0, 1], "scorers": {"families": ["length"]}, "output_dir": str(out), "cache_dir": str(out / "cache")}
 
 
 def source_run(run: str | None) -> Path:
@@ -59,14 +59,13 @@ def cpu_seconds() -> float:
 
 
 def proc_cpu(pids: list[int]) -> float:
-    import psutil
-
-    total = 0.0
+    """CPU seconds (user + system) the given live processes have used, read from /proc."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
     for pid in pids:
         try:
-            t = psutil.Process(pid).cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
             pass
     return total
 
@@ -75,8 +74,9 @@ async def bench_mode(mode: str, gens: list, tasks: dict, contexts: dict, workers
     from harness.runner.executor import ThreadExecutor
     from harness.runner.process_executor import ProcessExecutor
 
+    pids: list[int] = []
     if mode == "thread":
-        ex, pids = ThreadExecutor(), []
+        ex = ThreadExecutor()
     elif mode == "processes":
         ex = ProcessExecutor(workers, preload=True)
     else:
@@ -87,27 +87,23 @@ async def bench_mode(mode: str, gens: list, tasks: dict, contexts: dict, workers
     await ex.start(tasks)
     if mode == "processes":
         pids = await ex.warm()
-    warm = gens[:max(1, workers)]
+    warm = gens[:4 * max(1, workers)]
     await asyncio.gather(*(ex.score(g, FAMILIES, contexts[g.generator]) for g in warm))  # models loaded
     if mode == "ray":
-        pids = [await a.set_tasks.remote("pid", {}) for a in ex._actors]
+        from harness.runner.ray_executor import worker_probe
+
+        pids = sorted({pid for pid, _, _ in await asyncio.to_thread(worker_probe, 8)})
     gate = asyncio.Semaphore(2 * max(1, workers))
 
     async def one(g):
         async with gate:
             return await ex.score(g, FAMILIES, contexts[g.generator])
 
-    cpu0, wcpu0, t0 = cpu_seconds(), proc_cpu(pids) if mode == "ray" else 0.0, time.perf_counter()
+    cpu0, wcpu0, t0 = cpu_seconds(), proc_cpu(pids), time.perf_counter()
     out = await asyncio.gather(*(one(g) for g in gens))
     wall = time.perf_counter() - t0
-    cpu = cpu_seconds() - cpu0
-    if mode == "processes":
-        cpu = (cpu_seconds() - cpu0) + 0.0  # children's time reaches RUSAGE_CHILDREN only once they exit
-        worker_cpu = proc_cpu(pids)
-    elif mode == "ray":
-        worker_cpu = proc_cpu(pids) - wcpu0
-    else:
-        worker_cpu = 0.0
+    cpu = cpu_seconds() - cpu0  # the driver (its children's time only counts once they exit: read /proc)
+    worker_cpu = proc_cpu(pids) - wcpu0
     load = os.getloadavg()
     await ex.close()
     errors = sum(1 for scores in out for s in scores if s.status == "error")
@@ -142,6 +138,17 @@ def main() -> None:
     contexts = {n: scoring_context(config, specs.get(n), judge=False) for n in {g.generator for g in gens}}
     print(f"families {FAMILIES}; {'cold' if args.cold else 'warm'} embedding disk cache; "
           f"{os.cpu_count()} cores; load average before {os.getloadavg()[0]:.2f}")
+    if not args.cold:  # fill the disk caches once, untimed, so every mode meets the same warm caches
+        from harness.runner.executor import ThreadExecutor
+
+        async def prime() -> float:
+            ex, t0 = ThreadExecutor(), time.perf_counter()
+            await ex.start(tasks)
+            await asyncio.gather(*(ex.score(g, FAMILIES, contexts[g.generator]) for g in gens))
+            await ex.close()
+            return time.perf_counter() - t0
+
+        print(f"priming the disk caches (one thread, untimed): {asyncio.run(prime()):.1f}s", flush=True)
     rows = []
     for mode in args.modes.split(","):
         if args.cold:

@@ -140,7 +140,9 @@ def _node_processes() -> list[Any]:
 
 def _stop(procs: list[Any]) -> None:
     """Terminate (then kill) whichever of these processes outlived ray.shutdown."""
-    import psutil
+    if not procs:
+        return
+    import psutil  # Ray ships it (ray/thirdparty_files, on sys.path once ray is imported)
 
     alive = [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     for p in alive:
