@@ -30,8 +30,24 @@ def _no_session_choice(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _execution(**kw: Any) -> Any:
-    """Execution settings as the config's execution sub-model holds them (executor, address, workers)."""
-    return SimpleNamespace(**{"executor": "local", "address": None, "workers": "auto", **kw})
+    """A config's execution settings (harness.config.Execution), or, for values that model refuses, the same
+    attributes unvalidated (make_executor must still say which field is wrong)."""
+    from harness.config import Execution
+
+    try:
+        return Execution(**kw)
+    except ValueError:
+        return SimpleNamespace(**{"executor": "local", "address": None, "workers": "auto", **kw})
+
+
+def test_a_config_file_chooses_the_executor(tmp_path: Path) -> None:
+    from harness.config import ExperimentConfig
+
+    data = config_dict(tmp_path, *write_suite(tmp_path), "cfg")
+    one = ExperimentConfig.from_dict({**data, "execution": {"workers": 1}})
+    assert isinstance(make_executor(one.execution), ThreadExecutor)
+    two = ExperimentConfig.from_dict({**data, "execution": {"workers": 2}})
+    assert isinstance(make_executor(two.execution), ProcessExecutor)
 
 
 def test_workers_one_is_the_one_thread_executor_and_n_forces_n_processes() -> None:
