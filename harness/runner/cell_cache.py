@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.cells import Cell
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Task
 from harness.runner.cache import ResponseCache
@@ -87,13 +88,12 @@ class CellReuse:
         row = self.cache.get_cell(key) if key is not None else None
         return CellHit(*row) if row is not None else None
 
-    def lookup_all(self, cells: list[str], specs: dict[str, GeneratorSpec], tasks: dict[str, Task]
-                   ) -> dict[str, CellHit]:
-        """cell id -> hit, for the cells found (one lookup each, before any generator or provider is set up)."""
+    def lookup_all(self, cells: list[Cell], specs: dict[str, GeneratorSpec], tasks: dict[str, Task]
+                   ) -> dict[Cell, CellHit]:
+        """cell -> hit, for the cells found (one lookup each, before any generator or provider is set up)."""
         hits = {}
         for cell in cells:
-            task_id, gen_name, seed = cell.rsplit("|", 2)
-            hit = self.lookup(specs[gen_name], tasks[task_id], int(seed))
+            hit = self.lookup(specs[cell.generator], tasks[cell.task_id], cell.seed)
             if hit is not None:
                 hits[cell] = hit
         return hits

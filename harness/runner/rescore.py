@@ -8,25 +8,30 @@ from pathlib import Path
 
 import polars as pl
 
+from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.errors import HarnessError, warn
+from harness.generators.base import Generation
 from harness.models import Score, Task
-from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, read_generations, read_jsonl_lenient,
-                                  read_manifest, read_run_config)
+from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, load_manifest, read_generations,
+                                  read_jsonl_lenient, read_run_config, scored_generation)
 
 log = logging.getLogger("harness.runner")
 
 
-def _previous_scores(store: RunStore) -> dict[str, list[Score]]:
+def _previous_scores(store: RunStore) -> dict[Cell, list[Score]]:
     """Each cell's scores of its latest generation; unreadable lines and scores are skipped with a warning."""
     from pydantic import ValidationError
 
     read = read_jsonl_lenient(store.path(SCORES_LOG))
-    latest: dict[str, list[Score]] = {}
+    latest: dict[Cell, list[Score]] = {}
     bad = 0
     for rec in read.records:
-        cell = rec.get("cell")
-        if not isinstance(cell, str) or rec.get("gen", 1) != store.generation_number(cell):
+        try:
+            cell = Cell.parse(rec.get("cell"))
+        except HarnessError:
+            continue  # no cell of this run
+        if scored_generation(rec) != store.generation_number(cell):
             continue  # scores of the cell's latest generation only
         try:
             latest[cell] = [Score.model_validate(s) for s in rec.get("scores") or []]
@@ -39,7 +44,7 @@ def _previous_scores(store: RunStore) -> dict[str, list[Score]]:
     return latest
 
 
-def _stored_generations(run_dir: Path) -> dict:
+def _stored_generations(run_dir: Path) -> dict[Cell, Generation]:
     """The run's generations; HarnessError when any is unreadable (rescoring would drop that cell's scores)."""
     path = run_dir / GENERATIONS
     read = read_jsonl_lenient(path)
@@ -67,7 +72,7 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
 
     run_dir = Path(run_dir)
     config = ExperimentConfig.from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
-    manifest = read_manifest(run_dir)
+    manifest = load_manifest(run_dir)
     fam_list = families
     if fam_list is not None:
         try:
@@ -89,13 +94,12 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
         tasks = load_suite(config.tasks_dir)
     store = RunStore(run_dir)
     old = _previous_scores(store)
-    recorded = manifest.get("tasks") if isinstance(manifest.get("tasks"), dict) else {}
-    changed = sorted(t for t, info in recorded.items()
-                     if t in tasks and isinstance(info, dict)
-                     and info.get("content_hash") not in (None, tasks[t].content_hash or tasks[t].compute_hash()))
+    changed = sorted(t for t, info in manifest.tasks.items()
+                     if t in tasks and info.get("content_hash") not in (None, tasks[t].content_hash
+                                                                        or tasks[t].compute_hash()))
     if changed:
         log.warning("rescore %s: task files changed since the run: %s", run_dir, ", ".join(changed))
-    out: dict[str, list[Score]] = {}
+    out: dict[Cell, list[Score]] = {}
     specs = {g.name: g for g in config.generators}
     judge_calls = None
     from harness.scorers.support import support_spec
@@ -108,7 +112,7 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     for cell, gen in gens.items():
         task = tasks.get(gen.task_id)
         if task is None:
-            raise HarnessError(f"task {gen.task_id!r} of cell {cell!r} is not in the task suite", path=run_dir)
+            raise HarnessError(f"task {gen.task_id!r} of cell {cell.key!r} is not in the task suite", path=run_dir)
         ctx = context or scoring_context(config, specs.get(gen.generator), judge=False)
         if support is not None:
             from harness.scorers.support import with_support
