@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Iterator
 
 from harness.errors import HarnessError
+from harness.fileio import atomic_write
 
 MODEL_NAME = "local/gemma-3-270m"
 SERVED_NAME = "gemma-3-270m"
@@ -100,7 +101,7 @@ def model_path() -> Path:
         if stamp.exists() and stamp.read_text() == mark:
             return target
         if _sha256(target) == pkg.EXPECTED_SHA256:
-            _atomic_write(stamp, mark)
+            atomic_write(stamp, mark)
             return target
         target.unlink()  # corrupt or partial: rebuild
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
@@ -112,14 +113,8 @@ def model_path() -> Path:
                            hint=f"reinstall {MODEL_PACKAGE} and its 4 part packages") from exc
     os.replace(tmp, target)
     st = target.stat()
-    _atomic_write(stamp, f"{pkg.EXPECTED_SHA256} {st.st_size} {st.st_mtime_ns}")
+    atomic_write(stamp, f"{pkg.EXPECTED_SHA256} {st.st_size} {st.st_mtime_ns}")
     return target
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -449,7 +444,7 @@ def _start(n_ctx: int | None, timeout_s: float) -> LocalLLMState:
                 raise LocalServerDied(_record_death(proc))
             st = LocalLLMState(pid=proc.pid, port=port, model_path=str(path), n_ctx=n_ctx, n_threads=threads,
                                started_at=time.time())
-            _atomic_write(state_path(), json.dumps(asdict(st), indent=1))
+            atomic_write(state_path(), json.dumps(asdict(st), indent=1))
             return st
         time.sleep(0.3)
     _terminate(proc.pid)

@@ -96,7 +96,7 @@ def main() -> None:
             ctx = ScoringContext(judge_calls=judge)
             judge_claims(support_spec({"method": "llm", "model": "bench/judge"}), checkable, task, ctx)
             tokens = judge.chars // 4  # about 4 characters a token
-            from harness.generators.llm import map_cost
+            from harness.generators.pricing import map_cost
 
             usd = map_cost("openai/gpt-4o-mini", tokens, 4 * judge.calls)
             print(f"  llm        {judge.calls} judge calls per review when the judge answers {verdict} to all "

@@ -85,11 +85,10 @@ def generate(
     built = build_generator(spec)
     gen = asyncio.run(_generate_once(built, the_task, seed, spec))
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
+        from harness.fileio import atomic_write
+
         text = gen.model_dump_json(indent=1) if out.suffix == ".json" else _markdown(gen)
-        tmp.write_text(redact_text(text))  # a provider error may echo the key: never write it
-        tmp.replace(out)
+        atomic_write(out, redact_text(text))  # a provider error may echo the key: never write it
     typer.echo(redact_text(_summary(gen)) + (f"\nwritten: {out}" if out else ""))
     if out is None and gen.review is not None:
         typer.echo("\n" + _markdown(gen))

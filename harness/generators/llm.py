@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import os
 import time
 from typing import Any, Literal
 
 from harness.generators.base import LLMRequest, LLMResponse, Price
+from harness.generators.pricing import call_cost
 
 LOCAL_MODEL = "local/gemma-3-270m"
 ErrorKind = Literal["rate_limit", "server", "timeout", "connection", "bad_response", "auth", "bad_request", "other"]
@@ -131,35 +131,6 @@ def classify(exc: BaseException, model: str | None = None) -> ProviderError:
     return ProviderError("other", f"{type(exc).__name__}: {message}", status=status, model=model)
 
 
-def price_cost(price: Price, input_tokens: int | None, output_tokens: int | None) -> float:
-    """USD cost from a user-set per-million-token price."""
-    return ((input_tokens or 0) * price.input_per_mtok + (output_tokens or 0) * price.output_per_mtok) / 1e6
-
-
-def map_cost(model: str, input_tokens: int | None, output_tokens: int | None) -> float | None:
-    """USD cost from litellm's bundled price map, or None when the model is not in it."""
-    if not in_price_map(model):
-        return None
-    ll = _litellm()
-    try:
-        cin, cout = ll.cost_per_token(model=model, prompt_tokens=input_tokens or 0,
-                                      completion_tokens=output_tokens or 0)
-    except Exception:
-        return None
-    return float(cin) + float(cout)
-
-
-@functools.lru_cache(maxsize=256)
-def in_price_map(model: str) -> bool:
-    """Whether litellm's bundled price map prices the model (looked up once per model and process, not per call)."""
-    ll = _litellm()
-    try:
-        ll.cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
-    except Exception:
-        return False
-    return True
-
-
 def _quiet_call():
     """Context in which litellm skips its success/failure logging and callbacks for a harness call.
 
@@ -277,15 +248,7 @@ class LiteLLMClient:
         computed: the cost litellm already priced the reply at, used for models its map knows (no second walk of
         the price map per call); whether a model is in the map is looked up once per process.
         """
-        if local:
-            return 0.0, "local"
-        if in_price_map(routed):
-            cost = computed if computed is not None else map_cost(routed, tin, tout)
-            if cost is not None:
-                return cost, "litellm"
-        if self.price is not None:
-            return price_cost(self.price, tin, tout), "user-set"
-        return 0.0, "unknown"
+        return call_cost(routed, self.price, tin, tout, local=local, computed=computed)
 
 
 def _litellm_cost(resp: Any) -> float | None:

@@ -7,7 +7,8 @@ import time
 from dataclasses import dataclass, field
 
 from harness.generators.base import CallRecord, LLMClient, LLMRequest, LLMResponse, Price
-from harness.generators.llm import ProviderError, price_cost
+from harness.generators.llm import ProviderError
+from harness.generators.pricing import price_cost
 from harness.generators.prompting import prompt_hash, prompt_text
 from harness.models import Review, StageUsage, Usage
 from harness.text import NUMERIC_MARKER, count_words, expand_marker

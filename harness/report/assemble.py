@@ -15,7 +15,7 @@ from harness.report.failure_view import FailureSummary, failure_summary, failure
 from harness.report.join import JoinedRuns
 from harness.report.metrics import COST_METRIC, OUTPUT_TOKENS_METRIC, QUALITY_METRICS, default_metrics, is_ranked
 from harness.report.tables import Table
-from harness.scorers.support_agreement import support_section
+from harness.scorers.support_agreement import method_agreement, self_preferring
 
 
 @dataclass
@@ -41,7 +41,7 @@ class ReportParts:
     scores: pl.DataFrame
     generations: list[dict[str, Any]]
     legend: str = ""
-    support_lines: list[str] = field(default_factory=list)  # agreement between support methods, self-preference
+    support_tables: list[Table] = field(default_factory=list)  # agreement between support methods, self-preference
 
 
 def _plural(n: int, word: str) -> str:
@@ -176,9 +176,24 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
         manifest_tables=_manifest_tables(joined, generators),
         figures=figures, plot_notes=plot_notes, summaries=summaries, generators=order, metrics=metrics,
         cells=cells, scores=scores, generations=data.generations, legend=legend,
-        support_lines=support_section(scores.filter(pl.col("score").str.starts_with("citations.support_rate"))
+        support_tables=support_tables(scores.filter(pl.col("score").str.starts_with("citations.support_rate"))
                                       .to_dicts()),
     )
+
+
+def support_tables(rows: list[dict[str, Any]]) -> list[Table]:
+    """Per-citation agreement (Cohen's kappa) between the run's support methods, with self-preference notes."""
+    agreements = method_agreement(rows)
+    flagged = self_preferring(rows)
+    if not agreements and not flagged:
+        return []
+    notes = [f"Self-preference: the support judge is of the same model family as {', '.join(flagged)}; "
+             "their support scores may be inflated."] if flagged else []
+    rows_out = [[a.method_a, a.method_b, str(a.n_pairs), "–" if a.observed is None else f"{a.observed:.3f}",
+                 "–" if a.kappa is None else f"{a.kappa:.3f}"] for a in agreements]
+    return [Table(title="Citation support: agreement between methods",
+                  columns=["method A", "method B", "citations judged by both", "observed agreement", "Cohen's κ"],
+                  rows=rows_out, directions=[None, None, "none", "up", "up"], notes=notes, key="support-agreement")]
 
 
 def _manifest_judge_usd(joined: JoinedRuns) -> float | None:

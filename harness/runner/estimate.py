@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from harness.config import ExperimentConfig
 from harness.generators import calls_provider
 from harness.generators.base import GeneratorSpec, LLMRequest, LLMResponse
+from harness.generators.pricing import call_cost
 from harness.models import Task
 from harness.runner.manifest import price_source
 
@@ -52,19 +53,11 @@ def count_prompt_tokens(request: LLMRequest) -> int:
 
 
 def price_tokens(spec: GeneratorSpec, tin: int, tout: int) -> float | None:
-    """USD for the tokens: local 0, user price, litellm's map, or None when unknown."""
-    src = price_source(spec)
-    if src in ("local", "none (offline)"):
+    """USD for the tokens by the client's own rule; None when the model's price is unknown."""
+    if not calls_provider(spec):
         return 0.0
-    if spec.price is not None:
-        return (tin * spec.price.input_per_mtok + tout * spec.price.output_per_mtok) / 1e6
-    try:
-        from harness.generators.llm import _litellm
-
-        cin, cout = _litellm().cost_per_token(model=spec.model, prompt_tokens=tin, completion_tokens=tout)
-        return float(cin) + float(cout)
-    except Exception:  # noqa: BLE001 - unmapped model
-        return None
+    usd, source = call_cost(spec.model or "", spec.price, tin, tout, local=(spec.model or "").startswith("local/"))
+    return None if source == "unknown" else usd
 
 
 async def _estimate(config: ExperimentConfig, suite: dict[str, Task], factory: Any) -> list[GeneratorEstimate]:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.cells import Cell
 from harness.config import ExperimentConfig, redact
 from harness.errors import HarnessError, pydantic_errors
-from harness.generators import calls_provider
+from harness.generators import calls_provider, pricing
 from harness.generators.base import GeneratorSpec
 from harness.models import Task
 
@@ -83,21 +83,8 @@ def machine() -> dict[str, Any]:
 
 
 def price_source(spec: GeneratorSpec) -> str:
-    """Where a generator's prices come from: user-set, local (free), litellm's map, or unknown."""
-    if not calls_provider(spec):
-        return "none (offline)"
-    if spec.price is not None:
-        return "user-set"
-    model = spec.model or ""
-    if model.startswith("local/"):
-        return "local"
-    try:
-        from harness.generators.llm import _litellm  # the bundled price map: no network fetch at import
-
-        _litellm().get_model_info(model)
-        return "litellm"
-    except Exception:  # noqa: BLE001 - litellm raises a bare Exception for unmapped models
-        return "unknown"
+    """Where a generator's prices come from (harness.generators.pricing's rule)."""
+    return pricing.price_source(spec, calls_provider(spec))
 
 
 def price_map_source() -> str:

@@ -103,23 +103,7 @@ def method_agreement(rows: Iterable[dict[str, Any]]) -> list[Agreement]:
     return out
 
 
-def support_section(rows: Iterable[dict[str, Any]]) -> list[str]:
-    """Markdown lines for a report: per-citation agreement between the support methods of a run, and the
-    generators judged by a judge of their own model family; [] when there is nothing to say."""
-    rows = [r for r in rows if str(r.get("score") or "").startswith("citations.support_rate")]
-    out: list[str] = []
-    agreements = method_agreement(rows)
-    if agreements:
-        out += ["## Citation support: agreement between methods", "",
-                "| method A | method B | citations judged by both | observed agreement | Cohen's κ |",
-                "|---|---|---|---|---|"]
-        for a in agreements:
-            obs = "–" if a.observed is None else f"{a.observed:.3f}"
-            kap = "–" if a.kappa is None else f"{a.kappa:.3f}"
-            out.append(f"| {a.method_a} | {a.method_b} | {a.n_pairs} | {obs} | {kap} |")
-        out.append("")
-    flagged = sorted({str(r.get("generator")) for r in rows if _details(r.get("details")).get("self_preference")})
-    if flagged:
-        out += [f"Self-preference: the support judge is of the same model family as {', '.join(flagged)}; "
-                "their support scores may be inflated.", ""]
-    return out
+def self_preferring(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Generators whose support scores came from a judge of their own model family (they may be inflated)."""
+    return sorted({str(r.get("generator")) for r in rows if str(r.get("score") or "").startswith(
+        "citations.support_rate") and _details(r.get("details")).get("self_preference")})

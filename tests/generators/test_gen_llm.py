@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from harness.generators.base import LLMRequest, Price
-from harness.generators.llm import LiteLLMClient, ProviderError, classify, map_cost
+from harness.generators.llm import LiteLLMClient, ProviderError, classify
+from harness.generators.pricing import map_cost
 
 litellm = pytest.importorskip("litellm")
 

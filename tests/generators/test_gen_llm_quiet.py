@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from harness.generators.base import LLMRequest
-from harness.generators.llm import LiteLLMClient, in_price_map, map_cost
+from harness.generators.llm import LiteLLMClient
+from harness.generators.pricing import in_price_map, map_cost
 
 
 @pytest.fixture

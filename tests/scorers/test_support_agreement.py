@@ -35,18 +35,3 @@ def test_agreement_pairs_verdicts_by_cell_and_citation():
     assert ag.kappa == pytest.approx(0.5)
     assert identity({"method": "cosine(citing sentence, ...)"}).startswith("similarity")
 
-
-def test_the_report_section_shows_kappa_and_self_preference():
-    from harness.scorers.support_agreement import support_section
-
-    def row(gen, method, verdicts, name, **extra):
-        return {"cell": f"t|{gen}|0", "generator": gen, "score": name, "status": "ok",
-                "details": json.dumps({"method": method, "model": "m", **extra,
-                                       "verdicts": [{"pair": p, "supports": v} for p, v in verdicts]})}
-
-    rows = [row("g", "similarity", [("0|a", True), ("1|b", False)], "citations.support_rate"),
-            row("g", "llm", [("0|a", True), ("1|b", False)], "citations.support_rate.llm", self_preference=True)]
-    text = "\n".join(support_section(rows))
-    assert "Cohen's κ" in text and "| 2 | 1.000 | 1.000 |" in text
-    assert "Self-preference" in text and " g;" in text
-    assert support_section(rows[:1]) == []

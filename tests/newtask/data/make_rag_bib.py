@@ -39,6 +39,7 @@ def main() -> None:
     refs = task["reference_papers"]
     chosen = CITED + [pid for pid in refs[::3] if pid not in CITED][:57]
     keys: set[str] = set()
+    first_key = ""
     out = ["% Bibliography for a RAG survey task (real papers of the shipped rag-llm-survey bibliography).", ""]
     for i, pid in enumerate(chosen):
         p = by_id[pid]
@@ -47,7 +48,8 @@ def main() -> None:
         while key in keys:
             key += "x"
         keys.add(key)
-        first_key = key if i == 0 else first_key
+        if i == 0:
+            first_key = key
         out += [entry(i, key, p), ""]
         if i == 10:  # no title
             out += ["@misc{notitle2023,\n  howpublished = {arXiv},\n  year = {2023}\n}", ""]
