@@ -15,6 +15,7 @@ import hashlib
 import importlib.metadata as md
 import os
 import platform
+import re
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -176,8 +177,12 @@ def parse_manifest(data: Any, path: str | Path) -> Manifest:
         raise HarnessError(exc.message, path=path, field=exc.field, hint=exc.hint) from None
     except ValidationError as exc:
         err = pydantic_errors(exc, path)
-        raise HarnessError(f"corrupt manifest: {err.message}", path=path, field=err.field,
+        field = _UNION_TAG.sub("", err.field) if err.field else None  # counters.x.int -> counters.x
+        raise HarnessError(f"corrupt manifest: {err.message}", path=path, field=field,
                            hint="restore manifest.json from a backup") from None
+
+
+_UNION_TAG = re.compile(r"\.(?:int|float)(?=\.|$)")  # pydantic names the union member in a number's location
 
 
 def new_manifest(config: ExperimentConfig, run_id: str, tasks: dict[str, Task], cells: list[Cell] | list[str]
