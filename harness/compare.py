@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from harness.cells import Cell
 from harness.errors import HarnessError
 from harness.report.load import load_run
-from harness.report.metrics import higher_is_better
+from harness.report.metrics import direction, higher_is_better, unranked_reason
 from harness.report.stats import N_BOOT, paired_bootstrap_ci, sign_flip_pvalue
 
 ALPHA = 0.05  # a gated drop counts only when its permutation p-value (over tasks) is below this, too
@@ -19,6 +19,7 @@ ALPHA = 0.05  # a gated drop counts only when its permutation p-value (over task
 # significant drop: a gate over them is "underpowered" (it cannot decide), not passed.
 MIN_TASKS = next(n for n in range(1, 64) if 2 / 2 ** n < ALPHA)
 DEFAULT_MAX_DROP = 0.0  # a gated metric given no tolerance: any significant drop beyond 0 fails
+_ARROW = {"higher": "↑", "lower": "↓"}  # the table's dir column; "–" for a metric with no direction
 
 
 class MetricDelta(BaseModel):
@@ -211,6 +212,11 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
         if metric not in known:
             raise HarnessError(f"metric {metric!r} is in neither run", field="--metric",
                                hint="available: " + ", ".join(sorted(known)))
+    for metric in gates:  # a drop means nothing without a direction: never gate a "none" or unknown metric
+        why = unranked_reason(metric)
+        if why:
+            raise HarnessError(f"cannot gate {metric}: {why}", field="--metric",
+                               hint="gate a metric whose family declares higher or lower is better")
     for metric in sorted(defaulted):
         notes.append(f"no --max-drop for {metric}: gated at the default max drop {_num(DEFAULT_MAX_DROP)} "
                      "(any significant drop fails)")
@@ -276,7 +282,7 @@ def format_table(result: CompareResult, max_unpaired: int = 20, strict: bool = F
         ci = f"[{_num(r.ci_lo)}, {_num(r.ci_hi)}]" if r.n_pairs else "–"
         n = str(r.n_pairs) + (f" (+{r.n_excluded} n/a)" if r.n_excluded else "")
         cells = ([f"{r.baseline_generator}->{r.candidate_generator}"] if multi else []) + [
-            r.metric, "↑" if r.higher_is_better else "↓", n, _num(r.baseline_mean), _num(r.candidate_mean),
+            r.metric, _ARROW.get(direction(r.metric), "–"), n, _num(r.baseline_mean), _num(r.candidate_mean),
             _num(r.delta), ci, _num(r.p_value), gate, r.verdict]
         lines.append(cells)
     widths = [max(len(h), *(len(row[i]) for row in lines)) if lines else len(h) for i, h in enumerate(head)]

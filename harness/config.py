@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import yaml
-from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from harness.errors import HarnessError, pydantic_errors
 from harness.generators.base import GeneratorSpec
@@ -79,26 +79,87 @@ class Scorers(Strict):
     support: SupportConfig | None = None
 
 
+class Execution(Strict):
+    """How a run is carried out, never what it computes: left out of config_hash, so no knob here breaks --resume."""
+
+    concurrency: Concurrency = Field(default_factory=Concurrency)
+    retries: Retries = Field(default_factory=Retries)
+    timeout_s: float = Field(default=300.0, gt=0)
+    budget_usd: float | None = Field(default=None, ge=0)
+    cache: bool = True
+    cache_dir: str | None = None
+    output_dir: str = "results"
+    executor: Literal["local", "ray"] = "local"
+    address: str | None = None  # ray only: auto, ray://host:port, or a cluster's host:port
+    workers: int | Literal["auto"] = "auto"  # local executor: scoring processes (auto: from the free cores)
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _workers_positive(cls, v: Any) -> int | str:
+        if v == "auto" or (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+            return v
+        raise ValueError(f"workers must be a number >= 1 or 'auto' (got {v!r})")
+
+    @field_validator("address")
+    @classmethod
+    def _address_form(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and info.data.get("executor", "ray") != "ray":
+            raise ValueError("address is only used with executor: ray")
+        if v is not None and v != "auto" and not _RAY_ADDRESS.match(v):
+            raise ValueError(f"address must be 'auto', 'ray://host:port' or 'host:port' (got {v!r})")
+        return v
+
+
+_RAY_ADDRESS = re.compile(r"^(ray://)?[A-Za-z0-9_.\-]+:\d{1,5}$")
+# Keys that lived at the top level before `execution:` existed; they are still read there (into execution).
+_LEGACY_TOP = ("concurrency", "retries", "timeout_s", "budget_usd", "cache", "cache_dir", "output_dir")
+
+
 class ExperimentConfig(Strict):
     """A matrix of tasks x generators x seeds, how to score it, and how to call providers."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str = "experiment"
+    plugins: list[str] = Field(default_factory=list)  # users' modules that register families, kinds, strategies
     tasks: list[str] = Field(default_factory=lambda: ["all"])
     tasks_dir: str | None = None
     generators: list[GeneratorSpec] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
     scorers: Scorers = Field(default_factory=Scorers)
-    concurrency: Concurrency = Field(default_factory=Concurrency)
-    retries: Retries = Field(default_factory=Retries)
-    timeout_s: float = Field(default=300.0, gt=0)
-    budget_usd: float | None = Field(default=None, ge=0)
-    output_dir: str = "results"
-    cache_dir: str | None = None
-    cache: bool = True
+    execution: Execution = Field(default_factory=Execution)
     _source: str | None = PrivateAttr(default=None)
     _text: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _load_plugins(cls, data: Any, info: ValidationInfo) -> Any:
+        """Import the config's plug-ins before its generators' kinds and strategies are checked."""
+        plugins = data.get("plugins") if isinstance(data, dict) else None
+        if isinstance(plugins, list) and plugins:
+            from harness.plugins import load_plugins
+
+            context = info.context or {}
+            load_plugins(plugins, context.get("source", "<config>"), context.get("text"))
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_execution(cls, data: Any) -> Any:
+        """Top-level concurrency, retries, timeout_s, ... (configs from before `execution:`) move into execution."""
+        if not isinstance(data, dict) or not any(k in data for k in _LEGACY_TOP):
+            return data
+        execution = data.get("execution")
+        if execution is None:
+            execution = {}
+        if not isinstance(execution, dict):
+            return data  # validation reports the bad execution value
+        for key in _LEGACY_TOP:
+            if key in data and key in execution:
+                raise ValueError(f"{key} and execution.{key} are both given: keep one (execution.{key})")
+        moved = {k: data[k] for k in _LEGACY_TOP if k in data}
+        rest = {k: v for k, v in data.items() if k not in moved}
+        return {**rest, "execution": {**execution, **moved}}
 
     @model_validator(mode="before")
     @classmethod
@@ -132,6 +193,8 @@ class ExperimentConfig(Strict):
 
     @model_validator(mode="after")
     def _generators_ok(self) -> ExperimentConfig:
+        from harness.generators import kind_of
+
         seen: set[str] = set()
         for i, g in enumerate(self.generators):
             if g.name in seen:
@@ -139,10 +202,9 @@ class ExperimentConfig(Strict):
             if "|" in g.name:
                 raise ValueError(f"generators[{i}].name {g.name!r} must not contain '|'")
             seen.add(g.name)
-            if g.kind == "llm" and not g.model:
-                raise ValueError(f"generators[{i}] ({g.name}): kind 'llm' needs a model")
-            if g.kind == "replay" and not g.replay:
-                raise ValueError(f"generators[{i}] ({g.name}): kind 'replay' needs 'replay' (a path)")
+            missing = [f for f in kind_of(g.kind).requires if getattr(g, f) in (None, "", [], {})]
+            if missing:
+                raise ValueError(f"generators[{i}] ({g.name}): kind {g.kind!r} needs a value for {' and '.join(missing)}")
         return self
 
     # ----- loading -----------------------------------------------------------------------------
@@ -178,15 +240,18 @@ class ExperimentConfig(Strict):
     def from_dict(cls, data: Mapping[str, Any], source: str = "<config>", text: str | None = None) -> ExperimentConfig:
         """Validate a mapping (the Python API's entry point)."""
         try:
-            cfg = cls.model_validate(dict(data))
+            cfg = cls.model_validate(dict(data), context={"source": source, "text": text})
         except ValidationError as exc:
             err = pydantic_errors(exc, source, text)
             m = _MODEL_LOC.match(err.message) if err.field is None else None
             if m:  # a cross-field check ("generators[1].name 'a' is used twice"): name the item and its line
                 err.field = m.group(1) + f"[{m.group(2)}]" + (f".{m.group(3)}" if m.group(3) else "")
                 err.line = _yaml_item_line(text, m.group(1), int(m.group(2))) if text else None
+            elif text:  # the exact node (generators[1].kind, not the first `kind:` of the file)
+                err.line = _yaml_loc_line(text, exc.errors()[0].get("loc", ())) or err.line
             if err.line is None and text:
                 err.line = _line_of_loc(text, exc.errors()[0].get("loc", ()))
+            _name_legacy_key(err, data, text)
             raise HarnessError(err.message, path=err.path, field=err.field, line=err.line, hint=err.hint) from None
         cfg._source, cfg._text = source, text
         cfg.check_families()
@@ -200,6 +265,35 @@ class ExperimentConfig(Strict):
     @property
     def source(self) -> str:
         return self._source or "<config>"
+
+    # Read-only views of the execution settings under their old top-level names (new code: config.execution.X).
+    @property
+    def concurrency(self) -> Concurrency:
+        return self.execution.concurrency
+
+    @property
+    def retries(self) -> Retries:
+        return self.execution.retries
+
+    @property
+    def timeout_s(self) -> float:
+        return self.execution.timeout_s
+
+    @property
+    def budget_usd(self) -> float | None:
+        return self.execution.budget_usd
+
+    @property
+    def cache(self) -> bool:
+        return self.execution.cache
+
+    @property
+    def cache_dir(self) -> str | None:
+        return self.execution.cache_dir
+
+    @property
+    def output_dir(self) -> str:
+        return self.execution.output_dir
 
     def _error(self, message: str, field: str, key: str | None = None, hint: str | None = None) -> HarnessError:
         return HarnessError(message, path=self.source, field=field, line=_line_of_value(self._text, key), hint=hint)
@@ -259,22 +353,22 @@ class ExperimentConfig(Strict):
             except ImportError:
                 fams = None
         data["scorers"]["families"] = fams
-        data["cache_dir"] = str(self.cache_path().parent)
+        data["execution"]["cache_dir"] = str(self.cache_path().parent)
         out = type(self).model_validate(data)
         out._source, out._text = self._source, self._text
         return out
 
     def cache_path(self) -> Path:
         """The SQLite response cache file of this config."""
-        return cache_file(self.cache_dir)
+        return cache_file(self.execution.cache_dir)
 
     def config_hash(self) -> str:
-        """Hash of what determines results (not output/cache dirs, concurrency or timeouts)."""
-        data = redact(self.model_dump(mode="json", by_alias=True))
-        for k in ("output_dir", "cache_dir", "concurrency", "timeout_s", "retries", "budget_usd", "cache"):
-            data.pop(k, None)
+        """Hash of what determines results: everything but `execution` (how and where the run is carried out)."""
+        data = redact(self.model_dump(mode="json", by_alias=True, exclude={"execution"}))
         if isinstance(data.get("scorers"), dict) and data["scorers"].get("support") is None:
             data["scorers"].pop("support", None)  # configs from before scorers.support keep their hash
+        if not data.get("plugins"):
+            data.pop("plugins", None)  # configs without plug-ins keep the hash they had before plugins existed
         return content_hash(data)
 
     def secrets(self) -> list[str]:
@@ -334,6 +428,55 @@ def _yaml_item_line(text: str, key: str, index: int) -> int | None:
     for k, v in getattr(node, "value", []) if isinstance(node, yaml.MappingNode) else []:
         if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode) and index < len(v.value):
             return v.value[index].start_mark.line + 1
+    return None
+
+
+_TWICE = re.compile(r"^(\w+) and execution\.\1 are both given")
+
+
+def _name_legacy_key(err: HarnessError, data: Mapping[str, Any], text: str | None) -> None:
+    """Errors about an execution key the user wrote at the top level name it as written (and its line)."""
+    twice = _TWICE.match(err.message)
+    if twice:
+        err.field = twice.group(1)
+        err.line = _yaml_key_line(text, err.field) if text else None
+        return
+    head, _, rest = (err.field or "").partition(".")
+    key = rest.split(".", 1)[0]
+    if head == "execution" and key in _LEGACY_TOP and key in data:  # written at the top level, so named there
+        err.field = rest
+
+
+def _yaml_loc_line(text: str, loc: tuple) -> int | None:
+    """Line of the deepest node of a pydantic loc (keys and list indices) found in a YAML text."""
+    try:
+        node = yaml.compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            hit = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+            if hit is None:
+                break
+            line, node = hit[0].start_mark.line + 1, hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _yaml_key_line(text: str, key: str) -> int | None:
+    """Line of the top-level key `key` in a YAML text (None when not findable)."""
+    try:
+        node = yaml.compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    for k, _ in node.value if isinstance(node, yaml.MappingNode) else []:
+        if getattr(k, "value", None) == key:
+            return k.start_mark.line + 1
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_serializer, model_validator
 
@@ -372,3 +372,96 @@ class Score(Strict):
     @classmethod
     def err(cls, name: str, why: str, **details: Any) -> Score:
         return cls(name=name, value=None, status="error", explanation=why, details=details)
+
+
+# The citations scorer writes on-topic, off-topic or unjudged; runs written by other tools may store a class of the
+# HTML view itself (unresolved, unverifiable, dangling, resolved); anything else reads back as unknown.
+RelevanceVerdict = Literal["on-topic", "off-topic", "unjudged", "unresolved", "unverifiable", "dangling", "resolved",
+                           "unknown"]
+
+
+class _StoredRecord(BaseModel):
+    """Base for records the scorers write into Score.details: read back from old runs, extra keys ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    def to_details(self) -> dict[str, Any]:
+        """The stored JSON form: every field, except optional ones left unset (today's dict shape)."""
+        return self.model_dump(mode="json", exclude={n for n in self.OPTIONAL if getattr(self, n) is None})
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ()  # fields written only when set
+
+    @classmethod
+    def read_list(cls, raw: Any) -> list[Any]:
+        """The valid records of a stored list (dicts or records); anything unreadable is left out."""
+        out = []
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                out.append(item if isinstance(item, cls) else cls.model_validate(item))
+            except ValueError:
+                continue
+        return out
+
+
+def _as_text(v: Any) -> Any:
+    return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+class CitationVerdict(_StoredRecord):
+    """The relevance verdict on one cited item (citations.on_topic_rate's details["verdicts"], read by the HTML
+    view): which item and review keys, on- or off-topic or unjudged, on what basis, with the title similarity."""
+
+    item: str | None = None  # a task paper id, "own:<id>" (review's own list), "entry:<key>" / "marker:<key>"
+    keys: list[str] = Field(default_factory=list)  # the review keys citing the item
+    title: str | None = None
+    verdict: RelevanceVerdict = "unknown"
+    basis: str | None = None  # "in the reference bibliography", "title similarity", "no title", ...
+    similarity: float | None = None  # title-topic cosine, when that decided
+    key: str | None = None  # one review key (written by older runs and other tools instead of item / keys)
+    paper_id: str | None = None
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("basis", "similarity", "key", "paper_id")
+
+    @field_validator("item", "key", "paper_id", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return _as_text(v)
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _texts(cls, v: Any) -> Any:
+        return [_as_text(k) for k in v] if isinstance(v, (list, tuple)) else v
+
+    @field_validator("verdict", mode="before")
+    @classmethod
+    def _known_verdict(cls, v: Any) -> str:
+        """'On topic', 'on_topic' -> 'on-topic'; any other string (e.g. markup) -> 'unknown', never a class name."""
+        norm = str(v or "").strip().lower().replace("_", "-").replace(" ", "-")
+        return norm if norm in get_args(RelevanceVerdict) else "unknown"
+
+
+class SupportVerdict(_StoredRecord):
+    """Whether one cited paper supports one citing sentence (citations.support_rate's details["verdicts"], read
+    for agreement between support methods): the pair id '<claim>|<item>', the sentence, and the method's value."""
+
+    pair: str
+    sentence: str = ""
+    item: str
+    supports: bool | None  # None: the method could not judge the pair
+    similarity: float | None = None  # the similarity method's cosine
+    entailment: float | None = None  # the nli method's entailment probability
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("similarity", "entailment")
+
+    @field_validator("pair", "item", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return _as_text(v)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _item_from_pair(cls, data: Any) -> Any:
+        """A record stored without its item (it is the pair id's second part) gets it from the pair."""
+        if isinstance(data, dict) and data.get("item") is None and "|" in str(data.get("pair") or ""):
+            data = {**data, "item": str(data["pair"]).split("|", 1)[1]}
+        return data

@@ -47,9 +47,8 @@ def config(api_base: str, tmp: Path, tasks: list[str], seeds: list[int], concurr
         "generators": [{"name": "bench", "kind": "llm", "model": MODEL, "api_base": api_base, "mode": "chat",
                         "strategy": "zero_shot", "pool": {"method": "recent", "k": 10}, "params": {"max_tokens": 300}}],
         "scorers": {"families": []},  # generation path only: scoring cost is the scorers' benchmark
-        "concurrency": {"global": concurrency},
-        "output_dir": str(tmp / "results"),
-        "cache_dir": str(tmp / cache),
+        "execution": {"concurrency": {"global": concurrency}, "output_dir": str(tmp / "results"),
+                      "cache_dir": str(tmp / cache)},
     })
 
 

@@ -139,10 +139,8 @@ def default_stand_in(api_base: str, tmp: Path):
     for g in cfg["generators"]:
         if g["kind"] == "llm":
             g.update(model="openai/bench", api_base=api_base)
-    cfg["concurrency"] = {"global": 8}
     cfg["scorers"] = {"families": []}
-    cfg["output_dir"] = str(tmp / "results")
-    cfg["cache_dir"] = str(tmp / "cache")
+    cfg["execution"].update(concurrency={"global": 8}, output_dir=str(tmp / "results"), cache_dir=str(tmp / "cache"))
     from harness.config import ExperimentConfig
 
     return ExperimentConfig.from_dict(cfg)

@@ -46,13 +46,13 @@ def run(
 
     tolerance = parse_max_failures(max_failures)
     cfg = _config(config, resume)
-    updates = {}
-    if output_dir is not None:
-        updates["output_dir"] = str(output_dir)
-    if tasks:
-        updates["tasks"] = list(tasks)
-    if updates:
-        cfg = type(cfg).from_dict({**cfg.model_dump(mode="json", by_alias=True), **updates}, source=cfg.source)
+    if output_dir is not None or tasks:
+        data = cfg.model_dump(mode="json", by_alias=True)
+        if output_dir is not None:
+            data["execution"]["output_dir"] = str(output_dir)
+        if tasks:
+            data["tasks"] = list(tasks)
+        cfg = type(cfg).from_dict(data, source=cfg.source)
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # files and pipes get whole model names, not ellipses
@@ -131,7 +131,8 @@ def _print_estimates(console, cfg, rows) -> None:
         table.add_row(r.generator, r.model or "-", str(r.cells), str(r.calls), str(r.input_tokens),
                       str(r.output_tokens), usd, r.price_source)
     console.print(table)
-    budget = f" (budget_usd {cfg.budget_usd:g})" if cfg.budget_usd is not None else ""
+    limit = cfg.execution.budget_usd
+    budget = f" (budget_usd {limit:g})" if limit is not None else ""
     console.print(f"total estimated USD: {total:.4f}{' + unknown' if unknown else ''}{budget}")
 
 

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from harness.cli.app import app
+from harness.cli.family_help import FamiliesHelpCommand
 
 
 def scores_json(task_id: str, scores, review=None, path: str | None = None) -> dict:
@@ -25,7 +26,7 @@ def scores_json(task_id: str, scores, review=None, path: str | None = None) -> d
     return out
 
 
-@app.command("score")
+@app.command("score", cls=FamiliesHelpCommand)
 def score(
     paths: list[Path] = typer.Argument(..., help="Generator outputs (report .txt, markdown, AutoSurvey JSON, "
                                        "ref.json, LaTeX)."),
@@ -33,9 +34,8 @@ def score(
                                        "tasks list`); without it each review is scored on its own topic and papers."),
     topic: Optional[str] = typer.Option(None, "--topic", help="Without --task: the topic to judge relevance by "
                                         "(default: the review's stated topic, else its title)."),
-    scorers: Optional[str] = typer.Option(None, "--scorers", help="Comma-separated families "
-                                          "(coverage,citations,length,plan,cost,overlap,judge,structure); "
-                                          "default all."),
+    scorers: Optional[str] = typer.Option(None, "--scorers", help="Comma-separated scorer families "
+                                          "({families}); default all."),
     format: Optional[str] = typer.Option(None, "--format", help="Force the input format."),
     bib: Optional[Path] = typer.Option(None, "--bib", help="BibTeX file for a LaTeX review (default: a .bib "
                                        "beside the .tex)."),
@@ -48,7 +48,7 @@ def score(
     support_model: Optional[str] = typer.Option(None, "--support-model", help="nli: cross-encoder path or hub "
                                                 "id; llm: litellm model (default: --judge-model)."),
 ) -> None:
-    """Score each PATH: coverage, citation validity/relevance/support, length, plan, cost, overlap, judge."""
+    """Score each PATH with the scorer families (all, or those --scorers names) and print the scores."""
     from harness.readers import read_review
     from harness.scorers import ScoringContext, check_families, score_review
     from harness.tasks import get_task

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from harness.models import Review, Strict, Task
 
-GeneratorKind = Literal["llm", "extractive", "recent_papers", "replay"]
-Strategy = Literal["zero_shot", "plan_then_write", "outline_sections", "closed_book"]
+GeneratorKind = str  # a name in the kind registry (harness.generators.kinds()): built-in or from a plug-in
+Strategy = str  # a name in the strategy registry (harness.generators.strategies.STRATEGIES)
 PoolMethod = Literal["all", "topk_bm25", "topk_embedding", "recent"]
 
 
@@ -41,6 +41,29 @@ class GeneratorSpec(Strict):
     price: Price | None = None
     replay: str | None = None
     k: int = Field(default=20, ge=1)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        from harness.generators import kinds
+
+        known = kinds()
+        if v not in known:
+            raise ValueError(f"unknown generator kind {v!r} (known: {', '.join(known)}; a plug-in's kind needs its "
+                             "module under plugins:)")
+        return v
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, v: str | None) -> str | None:
+        from harness.generators import load_builtins
+        from harness.generators.strategies import STRATEGIES
+
+        load_builtins()
+        if v is not None and v not in STRATEGIES:
+            raise ValueError(f"unknown strategy {v!r} (known: {', '.join(sorted(STRATEGIES))}; a plug-in's strategy "
+                             "needs its module under plugins:)")
+        return v
 
 
 class LLMRequest(Strict):

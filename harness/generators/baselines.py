@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
+from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
 from harness.generators.pool_select import (embed_papers, newest, rank_bm25, relevance_embedding,
                                             tokenize)
@@ -99,6 +100,7 @@ def write_extractive(task: Task, papers: list[Paper], vecs: np.ndarray, n_sectio
     return "\n".join(lines)
 
 
+@generator_kind("extractive", calls_provider=False)
 class ExtractiveGenerator:
     """extractive: the k pool papers most relevant to the topic (MiniLM, or BM25 with params.relevance=bm25)."""
 
@@ -135,6 +137,7 @@ class ExtractiveGenerator:
                           flags=reply_flags(review), latency_s=wall)
 
 
+@generator_kind("recent_papers", calls_provider=False)
 class RecentPapersGenerator(ExtractiveGenerator):
     """recent_papers: the k newest pool papers regardless of topic, same writer (a negative control)."""
 

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
 from harness.generators.recording import reply_flags
 from harness.models import Task
@@ -81,6 +82,7 @@ def map_files(spec: GeneratorSpec) -> dict[str, Path]:
     return out
 
 
+@generator_kind("replay", calls_provider=False, requires=("replay",))
 class ReplayGenerator:
     """Reads the recorded output for a task; a task without a file is a Generation with an error, not a crash."""
 

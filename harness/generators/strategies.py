@@ -1,4 +1,5 @@
-"""LLM prompting strategies (zero_shot, plan_then_write, outline_sections, closed_book) and the LLM generator.
+"""LLM prompting strategies (the `@strategy` registry: zero_shot, plan_then_write, outline_sections, closed_book)
+and the LLM generator.
 
 Chat mode asks an instruction-tuned model for a whole markdown review with "[n]" citations and a
 reference list. Completion mode (for base models such as the embedded Gemma 3 270M) sends the beginning
@@ -14,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
+from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient, LLMRequest
 from harness.generators.llm import LOCAL_MODEL, ProviderError
 from harness.generators.pool_select import derive_seed, select_pool, tokenize
@@ -125,6 +127,36 @@ class StrategyRun:
         return max(256, min(tokens, cap))
 
 
+StrategyFn = Callable[[StrategyRun], Awaitable[Draft]]
+STRATEGIES: dict[str, StrategyFn] = {}
+_NO_POOL: set[str] = set()  # strategies that are shown no pool papers (closed_book)
+
+
+def strategy(name: str, *, shows_pool: bool = True) -> Callable[[StrategyFn], StrategyFn]:
+    """Register `async fn(run: StrategyRun) -> Draft` as the prompting strategy `name` (built-ins and plug-ins).
+
+    shows_pool=False: the strategy is given no pool papers (run.papers is empty), as closed_book.
+    """
+    def decorate(fn: StrategyFn) -> StrategyFn:
+        old = STRATEGIES.get(name)
+        if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
+            from harness.errors import HarnessError
+
+            raise HarnessError(f"strategy {name!r} is registered twice: by {old.__module__}.{old.__qualname__} "
+                               f"and by {fn.__module__}.{fn.__qualname__}", field="strategy",
+                               hint="give the new strategy another name")
+        STRATEGIES[name] = fn
+        (_NO_POOL.discard if shows_pool else _NO_POOL.add)(name)
+        return fn
+
+    return decorate
+
+
+def shows_pool(name: str) -> bool:
+    """Whether the strategy `name` is shown pool papers."""
+    return name not in _NO_POOL
+
+
 def assemble_completion(title: str, first_heading: str, body: str, papers: list[Paper],
                         numbers: list[int] | None = None) -> str:
     """Completion-mode review: title, first heading, the generated body, then the shown papers as the list."""
@@ -136,6 +168,7 @@ def assemble_completion(title: str, first_heading: str, body: str, papers: list[
     return out
 
 
+@strategy("zero_shot")
 async def zero_shot(run: StrategyRun) -> Draft:
     """zero_shot: one call with the topic and the shown pool (titles, abstracts where present) that returns the
     whole review with numeric citations and a reference list; the plain baseline of every survey-generation
@@ -148,6 +181,7 @@ async def zero_shot(run: StrategyRun) -> Draft:
     return Draft(text)
 
 
+@strategy("plan_then_write")
 async def plan_then_write(run: StrategyRun) -> Draft:
     """plan_then_write: a plan call (sections, word budget, which pool papers each section cites), then one
     writing call that follows the plan; the plan is kept in Review.plan so adherence can be scored. This is the
@@ -238,6 +272,7 @@ def renumber(sections_text: list[str], n_shown: int) -> tuple[list[str], list[in
     return [NUMERIC_MARKER.sub(sub, t) for t in sections_text], order, invented
 
 
+@strategy("outline_sections")
 async def outline_sections(run: StrategyRun) -> Draft:
     """outline_sections: an outline call (section titles, and in chat mode the pool papers each section cites),
     then one call per section with only its papers (run concurrently), then assembly under one merged reference
@@ -291,6 +326,7 @@ async def outline_sections(run: StrategyRun) -> Draft:
     return Draft(md, plan=outline_text, flags=flags)
 
 
+@strategy("closed_book", shows_pool=False)
 async def closed_book(run: StrategyRun) -> Draft:
     """closed_book: the topic only, no pool; the model cites from memory and its references are resolved by title
     against the task's papers, so invented references show up as unresolved -- the hallucination control
@@ -302,14 +338,6 @@ async def closed_book(run: StrategyRun) -> Draft:
     return Draft(text)
 
 
-STRATEGIES: dict[str, Callable[[StrategyRun], Awaitable[Draft]]] = {
-    "zero_shot": zero_shot,
-    "plan_then_write": plan_then_write,
-    "outline_sections": outline_sections,
-    "closed_book": closed_book,
-}
-
-
 def default_mode(spec: GeneratorSpec) -> str:
     """Completion mode for the local base model unless the spec sets a mode explicitly."""
     if "mode" in spec.model_fields_set:
@@ -317,6 +345,7 @@ def default_mode(spec: GeneratorSpec) -> str:
     return "completion" if spec.model == LOCAL_MODEL else spec.mode
 
 
+@generator_kind("llm", calls_provider=True, requires=("model",))
 class LLMGenerator:
     """A litellm model x prompting strategy x pool selection; bad replies become flagged Generations."""
 
@@ -342,7 +371,7 @@ class LLMGenerator:
             client = LiteLLMClient(price=self.spec.price)
         start = time.perf_counter()
         rng_seed = derive_seed(task.id, self.spec.name, seed)
-        papers = [] if self.strategy == "closed_book" else select_pool(task, self.spec.pool, rng_seed)
+        papers = select_pool(task, self.spec.pool, rng_seed) if shows_pool(self.strategy) else []
         log = CallLog(model=self.spec.model or "", price=self.spec.price)
         run = StrategyRun(task=task, spec=self.spec, mode=self.mode, papers=papers, rng_seed=rng_seed,
                           client=client, log=log)
@@ -374,5 +403,5 @@ def finish_generation(gen: Generation, draft: Draft, task: Task, log: CallLog, w
     return gen.model_copy(update=update)
 
 
-__all__ = ["LLMGenerator", "STRATEGIES", "StrategyRun", "Draft", "parse_outline", "renumber", "split_body",
+__all__ = ["LLMGenerator", "STRATEGIES", "strategy", "shows_pool", "StrategyRun", "Draft", "parse_outline", "renumber", "split_body",
            "title_of", "default_mode", "finish_generation"]

@@ -10,6 +10,7 @@ import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
+from harness.models import CitationVerdict
 from harness.report.ref_classes import reference_classes, with_classes
 from harness.report.review_view import VERDICT_LABELS, VERDICTS, build_view, parse_details
 from harness.report.tables import fmt
@@ -62,8 +63,7 @@ def _generation_items(generations: list[dict[str, Any]], scores: pl.DataFrame,
         verdicts = None
         for r in rows:
             if r["score"] == VERDICT_SCORE:
-                v = parse_details(r["details"]).get("verdicts")
-                verdicts = v if isinstance(v, list) else None
+                verdicts = CitationVerdict.read_list(parse_details(r["details"]).get("verdicts"))
         classes, by_key = reference_classes(rows)
         entry_keys = {str(e.get("key")) for e in ((gen.get("review") or {}).get("references") or [])
                       if isinstance(e, dict)}

@@ -1,63 +1,11 @@
-"""The one table of metric directions and the key metrics a report shows first."""
+"""Metric directions, read from the scorer families that declare them, and the key metrics a report shows first."""
 
 from __future__ import annotations
 
-from typing import Literal
+from harness.scorers.family import Direction, declared_direction, get_family
 
-Direction = Literal["higher", "lower", "none"]
-
-# The declared direction of every score name the scorers emit: "higher" / "lower" is better, "none" when a
-# value is neither good nor bad in itself (a count of headings, a word count, a ratio best near 1). Metrics
-# declared "none", or not declared at all, are shown but never ranked. Read it through `direction()` only: the
-# declarations are to move into the scorer families.
-DIRECTIONS: dict[str, Direction] = {
-    "coverage.recall": "higher",
-    "coverage.precision": "higher",
-    "coverage.f1": "higher",
-    "coverage.pooled_precision": "higher",
-    "coverage.heading_soft_recall": "higher",
-    "coverage.method_recall": "higher",
-    "citations.dangling": "lower",
-    "citations.unresolved": "lower",
-    "citations.duplicates": "lower",
-    "citations.valid_rate": "higher",
-    "citations.on_topic_rate": "higher",
-    "citations.off_topic": "lower",
-    "citations.support_rate": "higher",
-    "citations.support_precision": "higher",
-    "citations.unverifiable": "lower",  # fewer claims that cannot be checked (as the gate has always read it)
-    "citations.in_task_rate": "higher",
-    "citations.web_sources": "none",  # web pages are references of another kind, not errors
-    "citations.unidentified": "lower",  # no identifier and no title match anywhere: the likely-invented class
-    "citations.not_found": "lower",
-    "length.words": "none",
-    "length.target_ratio": "none",  # best near 1, not monotone
-    "length.in_target": "higher",
-    "length.truncated": "lower",
-    "length.at_token_cap": "none",  # reported, but no evidence of truncation on its own
-    "plan.sections_delivered_rate": "higher",
-    "plan.references_used_rate": "higher",
-    "plan.target_words": "none",
-    "plan.words_ratio": "none",  # best near 1, not monotone
-    "plan.truncated": "lower",
-    "cost.usd": "lower",
-    "cost.input_tokens": "lower",
-    "cost.output_tokens": "lower",
-    "cost.latency_s": "lower",
-    "overlap.rouge1": "higher",
-    "overlap.rouge2": "higher",
-    "overlap.rougeL": "higher",
-    "overlap.bertscore_f1": "higher",
-    "judge.coverage": "higher",
-    "judge.structure": "higher",
-    "judge.relevance": "higher",
-    "structure.headings": "none",
-    "structure.top_sections": "none",
-    "structure.max_depth": "none",
-}
-
-# Metrics where a smaller value is better (kept for callers of the older name).
-LOWER_IS_BETTER: frozenset[str] = frozenset(m for m, d in DIRECTIONS.items() if d == "lower")
+__all__ = ["COST_METRIC", "KEY_METRICS", "OUTPUT_TOKENS_METRIC", "QUALITY_METRICS", "Direction", "default_metrics",
+           "direction", "higher_is_better", "is_cost", "is_ranked", "unranked_reason"]
 
 # Shown in the main table, in this order, when present in the run.
 KEY_METRICS: tuple[str, ...] = (
@@ -79,8 +27,21 @@ OUTPUT_TOKENS_METRIC = "cost.output_tokens"
 
 
 def direction(metric: str) -> Direction:
-    """The metric's declared direction; "none" for a metric nobody declared."""
-    return DIRECTIONS.get(metric, "none")
+    """The direction its scorer family declares; "none" (unknown) for a metric no registered family declares."""
+    return declared_direction(metric) or "none"
+
+
+def unranked_reason(metric: str) -> str | None:
+    """Why the metric has no direction to rank or gate by (its family declares none, or no family declares it)."""
+    way = declared_direction(metric)
+    if way is not None:
+        return None if way != "none" else (f"the {metric.split('.', 1)[0]} scorer family declares no direction "
+                                           "for it (neither higher nor lower is better)")
+    fam = get_family(metric.split(".", 1)[0])
+    if fam is not None:
+        return f"the {fam.name} scorer family does not declare it, so its direction is unknown"
+    return ("no registered scorer family declares it, so its direction is unknown (a plug-in family the run used "
+            "that is not loaded?)")
 
 
 def is_ranked(metric: str) -> bool:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.models import Paper, Review
+from harness.models import CitationVerdict, Paper, Review
 from harness.scorers.cited import own_paper_matcher
 from harness.text import expand_marker
 
@@ -74,11 +74,9 @@ def parse_details(details: Any) -> dict[str, Any]:
     return {}
 
 
-def _relevance(verdict: Any) -> str:
-    v = str(verdict or "").strip().lower().replace("_", "-").replace(" ", "-")
-    if v == "unjudged":
-        return "unverifiable"
-    return v if v in VERDICTS else "unknown"
+def _relevance(v: CitationVerdict) -> str:
+    """The view's class for a scorer verdict: unjudged items are unverifiable."""
+    return "unverifiable" if v.verdict == "unjudged" else v.verdict
 
 
 def _own_matcher(papers: list[Any]):
@@ -94,7 +92,7 @@ def _own_matcher(papers: list[Any]):
 
 
 def key_verdicts(review: dict[str, Any],
-                 verdicts: list[dict[str, Any]] | None) -> tuple[dict[str, tuple[str, str]], str]:
+                 verdicts: list[CitationVerdict] | list[dict[str, Any]] | None) -> tuple[dict[str, tuple[str, str]], str]:
     """key -> (verdict class, hover text), from the scorer's per-citation verdicts and the review's resolution.
 
     Verdicts may name review keys ("key" / "keys") or the scorer's cited items ("item": a paper id, or
@@ -116,17 +114,15 @@ def key_verdicts(review: dict[str, Any],
             if not d["pid"] and n < len(pids) and pids[n]:
                 d["pid"] = pids[n]
     own = _own_matcher(review.get("papers") or [])
-    by_key: dict[str, dict[str, Any]] = {}
-    by_item: dict[str, dict[str, Any]] = {}
-    for v in verdicts or []:
-        if not isinstance(v, dict):
-            continue
-        for k in ([v["key"]] if v.get("key") is not None else []) + list(v.get("keys") or []):
+    by_key: dict[str, CitationVerdict] = {}
+    by_item: dict[str, CitationVerdict] = {}
+    for v in CitationVerdict.read_list(verdicts):
+        for k in ([v.key] if v.key is not None else []) + v.keys:
             by_key[_norm_key(k)] = v
-        if v.get("item") is not None:
-            by_item[str(v["item"])] = v
+        if v.item is not None:
+            by_item[v.item] = v
     for key, v in by_key.items():  # a key the scorer judged is a known key even without a parsed entry
-        info.setdefault(key, {"orig": key, "pid": v.get("paper_id"), "title": v.get("title") or "", "entry": False})
+        info.setdefault(key, {"orig": key, "pid": v.paper_id, "title": v.title or "", "entry": False})
     source = "scorer" if by_key or by_item else ("resolution" if info else "none")
     out: dict[str, tuple[str, str]] = {}
     for key, d in info.items():
@@ -140,18 +136,18 @@ def key_verdicts(review: dict[str, Any],
         if v is None:
             v = by_item.get(f"entry:{d['orig']}") or by_item.get(f"marker:{d['orig']}")
             unresolved_item = v is not None
-        title = (v or {}).get("title") or d["title"]
-        pid = (v or {}).get("paper_id") or d["pid"] or own_id
+        title = (v.title if v else None) or d["title"]
+        pid = (v.paper_id if v else None) or d["pid"] or own_id
         extra = "in the review's own paper list, not the task's" if own_id else ""
         if v is not None:
-            verdict = _relevance(v.get("verdict"))
+            verdict = _relevance(v)
             if unresolved_item and verdict != "unresolved":
                 extra = f"relevance of its parsed title: {VERDICT_LABELS.get(verdict, verdict)}"
                 verdict = "unresolved"
-            if v.get("basis"):
-                extra = "; ".join(x for x in (extra, f"basis: {v['basis']}") if x)
-            if v.get("similarity") is not None:
-                extra = "; ".join(x for x in (extra, f"similarity {v['similarity']}") if x)
+            if v.basis:
+                extra = "; ".join(x for x in (extra, f"basis: {v.basis}") if x)
+            if v.similarity is not None:
+                extra = "; ".join(x for x in (extra, f"similarity {v.similarity}") if x)
         elif pid or own_id:
             verdict = "resolved"
         else:
@@ -197,7 +193,8 @@ def _segments(text: str, keys: dict[str, tuple[str, str]], counts: dict[str, int
     return out
 
 
-def build_view(review: dict[str, Any] | None, verdicts: list[dict[str, Any]] | None = None) -> ReviewView:
+def build_view(review: dict[str, Any] | None,
+               verdicts: list[CitationVerdict] | list[dict[str, Any]] | None = None) -> ReviewView:
     """Blocks of the review text with every citation marker resolved to a verdict; counts per verdict."""
     view = ReviewView()
     if not review:

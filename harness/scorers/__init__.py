@@ -1,20 +1,22 @@
 """Scorers: one family per module, each a pure `(resolved review, task, context) -> list[Score]`.
 
+Each module declares its family with `@scorer_family` (harness.scorers.family); `FAMILIES`, `NAMES` and
+`OFFLINE_FAMILIES` are live views of that registry, so a plug-in family registered later appears in them too.
 `score_review` resolves the review against the task once, runs the chosen families and turns any exception
 inside a family into `Score.err` for each of that family's names, so one broken scorer never stops a run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from harness.errors import HarnessError
 from harness.models import Review, Score, Task
-from harness.scorers import citations, coverage, cost, judge, length, overlap, plan, structure
-
-ScorerFn = Callable[[Any, Task, "ScoringContext"], list[Score]]
+from harness.scorers import family as _family
+from harness.scorers.family import Family, ScorerFn, scorer_family
 
 
 def _default_embedder():
@@ -42,23 +44,54 @@ class ScoringContext:
     generator_model: str | None = None  # the model under test (a judge of its family is flagged)
 
 
-FAMILIES: dict[str, ScorerFn] = {
-    "coverage": coverage.score_coverage,
-    "citations": citations.score_citations,
-    "length": length.score_length,
-    "plan": plan.score_plan,
-    "cost": cost.score_cost,
-    "overlap": overlap.score_overlap,
-    "judge": judge.score_judge,
-    "structure": structure.score_structure,
-}
+class _Families(Mapping[str, Family]):
+    """family name -> Family (callable as its scoring function), read live from the registry."""
 
-NAMES: dict[str, list[str]] = {
-    "coverage": coverage.NAMES, "citations": citations.NAMES, "length": length.NAMES, "plan": plan.NAMES,
-    "cost": cost.NAMES, "overlap": overlap.NAMES, "judge": judge.NAMES, "structure": structure.NAMES,
-}
+    def __getitem__(self, name: str) -> Family:
+        return _family.families()[name]
 
-OFFLINE_FAMILIES = [f for f in FAMILIES if f != "judge"]
+    def __iter__(self) -> Iterator[str]:
+        return iter(_family.families())
+
+    def __len__(self) -> int:
+        return len(_family.families())
+
+    def __repr__(self) -> str:
+        return f"FAMILIES({', '.join(self)})"
+
+
+class _Names(Mapping[str, list[str]]):
+    """family name -> its score names in order, read live from the registry."""
+
+    def __getitem__(self, name: str) -> list[str]:
+        return _family.families()[name].names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_family.families())
+
+    def __len__(self) -> int:
+        return len(_family.families())
+
+
+class _Offline(Sequence[str]):
+    """Names of the families that call no provider (all but LLM judges), in registration order, read live."""
+
+    def _names(self) -> list[str]:
+        return [n for n, f in _family.families().items() if not f.calls_provider]
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._names()[i]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __repr__(self) -> str:
+        return repr(self._names())
+
+
+FAMILIES: Mapping[str, Family] = _Families()
+NAMES: Mapping[str, list[str]] = _Names()
+OFFLINE_FAMILIES: Sequence[str] = _Offline()
 
 
 def check_families(families: list[str] | None) -> list[str]:
@@ -94,7 +127,7 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
     out: list[Score] = []
     for fam in fams:
         try:
-            scores = FAMILIES[fam](resolved, task, ctx)
+            scores = FAMILIES[fam].fn(resolved, task, ctx)
         except Exception as exc:  # noqa: BLE001 — reported as error scores, never raised
             why = f"scorer family {fam!r} failed: {type(exc).__name__}: {exc}"
             scores = [Score.err(n, why[:500]) for n in NAMES[fam]]
@@ -102,4 +135,8 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
     return out
 
 
-__all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "ScorerFn", "ScoringContext", "check_families", "score_review"]
+# the built-in families register on import, in this order (the order families run and their scores are written)
+from harness.scorers import coverage, citations, length, plan, cost, overlap, judge, structure  # noqa: F401,I001
+
+__all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "Family", "ScorerFn", "ScoringContext", "check_families",
+           "score_review", "scorer_family"]

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
-from harness.models import Review, Score, Task
+from typing import TYPE_CHECKING
+
+from harness.models import CitationVerdict, Review, Score, Task
 from harness.refclass import VALID_CLASSES
+from harness.resolve import ResolvedReview
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.cited import CitedItem, cited_items
+from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 from harness.scorers.relevance import calibrate, title_similarity
-from harness.scorers.support import score_support
+from harness.scorers.support import BASE_NAMES, score_support
 
-NAMES = ["citations.dangling", "citations.unresolved", "citations.duplicates", "citations.valid_rate",
-         "citations.in_task_rate", "citations.web_sources", "citations.unidentified", "citations.not_found",
-         "citations.on_topic_rate", "citations.off_topic", "citations.support_rate",
-         "citations.support_precision", "citations.unverifiable"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+SCORES: dict[str, Direction] = {
+    "citations.dangling": "lower",
+    "citations.unresolved": "lower",
+    "citations.duplicates": "lower",
+    "citations.valid_rate": "higher",
+    "citations.in_task_rate": "higher",
+    "citations.web_sources": "none",  # web pages are references of another kind, not errors
+    "citations.unidentified": "lower",  # no identifier and no title match anywhere: the likely-invented class
+    "citations.not_found": "lower",
+    "citations.on_topic_rate": "higher",
+    "citations.off_topic": "lower",
+    "citations.support_rate": "higher",
+    "citations.support_precision": "higher",
+    "citations.unverifiable": "lower",  # fewer claims that cannot be checked (as the gate has always read it)
+}
+NAMES = list(SCORES)
+# extra support methods (ctx.support_also) score under '<base name>.<method>', in the base name's direction
+SUPPORT_PATTERNS: dict[str, Direction] = {f"{n}.*": SCORES[n] for n in BASE_NAMES}
 _LINKED = ("citations.valid_rate", "citations.in_task_rate", "citations.on_topic_rate", "citations.off_topic",
            "citations.support_rate", "citations.support_precision", "citations.unverifiable")
 
 
-def score_citations(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("citations", scores=SCORES, patterns=SUPPORT_PATTERNS)
+def score_citations(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """All citations.* scores of a resolved review."""
     review: Review = resolved.review
     items = cited_items(review, task, resolved.report.classes)
@@ -50,7 +72,7 @@ def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {c}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
 
 
-def _validity(resolved) -> list[Score]:
+def _validity(resolved: ResolvedReview) -> list[Score]:
     """Counts and rates from resolution and the reference classes (`harness.refclass`).
 
     valid = the occurrence's reference is in_task, known, identified or verified; the review's own paper list
@@ -148,29 +170,29 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
     cal = disk_cached(calibrate)(task, embedder)  # computed once per (task, model, backend)
     thr = ctx.thresholds.get("relevance", cal.threshold)
     ref = task.reference_set
-    verdicts = []
+    verdicts: list[CitationVerdict] = []
     to_embed = [it for it in items if it.paper_id not in ref and it.title]
     sims = dict(zip((id(it) for it in to_embed), title_similarity([it.title for it in to_embed], cal.topic_vec,
                                                                    embedder))) if to_embed else {}
     on = off = 0
     unjudged = 0
     for it in items:
-        v = {"item": it.key, "keys": list(it.keys), "title": it.title}
+        v = CitationVerdict(item=it.key, keys=list(it.keys), title=it.title)
         if it.paper_id in ref:
-            v.update(verdict="on-topic", basis="in the reference bibliography")
+            v.verdict, v.basis = "on-topic", "in the reference bibliography"
             on += 1
         elif it.title and thr is not None:
             s = float(sims[id(it)])
             ok = s >= thr
-            basis = "title similarity" + ("" if it.paper_id or it.own_paper else " (unresolved entry's parsed title)")
-            v.update(verdict="on-topic" if ok else "off-topic", similarity=round(s, 4), basis=basis)
+            v.verdict, v.similarity = ("on-topic" if ok else "off-topic"), round(s, 4)
+            v.basis = "title similarity" + ("" if it.paper_id or it.own_paper else " (unresolved entry's parsed title)")
             on, off = (on + 1, off) if ok else (on, off + 1)
         else:
-            v.update(verdict="unjudged", basis="no title" if not it.title else "no calibrated threshold")
+            v.verdict, v.basis = "unjudged", ("no title" if not it.title else "no calibrated threshold")
             unjudged += 1
         verdicts.append(v)
     det = {**cal.details(), "threshold_used": thr, "unjudged": unjudged, "unidentified_excluded": len(invented),
-           "verdicts": verdicts}
+           "verdicts": [v.to_details() for v in verdicts]}
     judged = on + off
     rule = (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} "
             f"vs off-topic, {_f(cal.auroc_near_topic)} vs near-topic" if thr is not None

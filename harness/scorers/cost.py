@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, Task, Usage
+from harness.resolve import ResolvedReview
+from harness.scorers.family import Direction, scorer_family
 
-NAMES = ["cost.usd", "cost.input_tokens", "cost.output_tokens", "cost.latency_s"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+SCORES: dict[str, Direction] = {"cost.usd": "lower", "cost.input_tokens": "lower", "cost.output_tokens": "lower",
+                                "cost.latency_s": "lower"}
+NAMES = list(SCORES)
 _LOCAL_PREFIXES = ("local/", "ollama/", "ollama_chat/", "llamacpp/", "llama.cpp/", "hosted_vllm/", "lm_studio/")
 
 
@@ -40,7 +48,8 @@ def litellm_price(model: str, input_tokens: int, output_tokens: int) -> float | 
     return float(prompt + completion)
 
 
-def score_cost(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("cost", scores=SCORES)
+def score_cost(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """cost.* scores; not_applicable when the review has no recorded usage."""
     review: Review = resolved.review
     usage = review.usage

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
 from harness.models import Review, Score, Task, normalize_arxiv_id
+from harness.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
+from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 
-NAMES = ["coverage.recall", "coverage.precision", "coverage.f1", "coverage.pooled_precision",
-         "coverage.heading_soft_recall", "coverage.method_recall"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+SCORES: dict[str, Direction] = {"coverage.recall": "higher", "coverage.precision": "higher", "coverage.f1": "higher",
+                                "coverage.pooled_precision": "higher", "coverage.heading_soft_recall": "higher",
+                                "coverage.method_recall": "higher"}
+NAMES = list(SCORES)
 
 _NEW_STYLE = re.compile(r"^(\d{4})\.(\d{4,5})$")
 
@@ -145,7 +152,8 @@ def mentioned(name: str, text: str) -> bool:
     return re.search(r"(?<![\w\-])" + re.escape(name) + r"(?![\w\-])", text) is not None
 
 
-def score_coverage(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("coverage", scores=SCORES)
+def score_coverage(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """All coverage.* scores of a resolved review against its task."""
     review: Review = resolved.review
     if not task.has_bibliography:  # bibliography: none — nothing to cover; headings still compare to an outline

@@ -8,10 +8,17 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, Task
+from harness.resolve import ResolvedReview
+from harness.scorers.family import Direction, scorer_family
 
-NAMES = ["judge.coverage", "judge.structure", "judge.relevance"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+SCORES: dict[str, Direction] = {"judge.coverage": "higher", "judge.structure": "higher", "judge.relevance": "higher"}
+NAMES = list(SCORES)
 LOCAL_JUDGE = "local/gemma-3-270m"
 MAX_REVIEW_CHARS = 24_000  # what the judge sees of the review (the head; the explanation says when it is cut)
 
@@ -108,7 +115,8 @@ def _ask(model: str, prompt: str, api_base: str | None) -> str:
     return resp.choices[0].message.content or ""
 
 
-def score_judge(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("judge", scores=SCORES, calls_provider=True)
+def score_judge(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """judge.* scores when ctx.judge_model is set; not_applicable otherwise."""
     review: Review = resolved.review
     model = getattr(ctx, "judge_model", None)

@@ -3,10 +3,24 @@ unfinished) and, apart from it, whether the output stopped at a token cap."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.models import Review, Score, StageUsage, Task
+from harness.resolve import ResolvedReview
+from harness.scorers.family import Direction, scorer_family
 from harness.text import count_words, ends_mid_sentence, last_prose_line, marker_spans
 
-NAMES = ["length.words", "length.target_ratio", "length.in_target", "length.truncated", "length.at_token_cap"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+SCORES: dict[str, Direction] = {
+    "length.words": "none",  # a word count: the task's target says what is right (length.in_target)
+    "length.target_ratio": "none",  # best at 1, worse both above and below: not monotone
+    "length.in_target": "higher",
+    "length.truncated": "lower",
+    "length.at_token_cap": "none",  # reported, but no evidence of truncation on its own
+}
+NAMES = list(SCORES)
 
 # When a stage's max_tokens is not recorded, an output of exactly one of these sizes is reported as
 # length.at_token_cap (it may have hit a cap), never as truncation on its own.
@@ -73,7 +87,8 @@ def token_cap(review: Review) -> Score:
     return Score.ok(name, 1.0 if hits else 0.0, expl, signals=hits, stages_checked=len(known))
 
 
-def score_length(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("length", scores=SCORES)
+def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """length.* scores of a review against the task's word target."""
     review: Review = resolved.review
     if not review.text.strip():

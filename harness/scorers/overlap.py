@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from harness.models import Review, Score, Task
+from harness.resolve import ResolvedReview
+from harness.scorers.family import Direction, scorer_family
 from harness.text import strip_markers
 
-NAMES = ["overlap.rouge1", "overlap.rouge2", "overlap.rougeL", "overlap.bertscore_f1"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+SCORES: dict[str, Direction] = {"overlap.rouge1": "higher", "overlap.rouge2": "higher", "overlap.rougeL": "higher",
+                                "overlap.bertscore_f1": "higher"}
+NAMES = list(SCORES)
+# a user's local `evaluate` metric (ctx.extra_metrics) may be better high or low: nobody declared which
+EXTRA_PATTERNS: dict[str, Direction] = {"overlap.extra.*": "none"}
 WINDOW_TOKENS = 510  # MiniLM's 512 positions minus [CLS]/[SEP]
 WINDOW_STRIDE = 384  # windows overlap so no token loses its context at a cut
 
@@ -92,7 +102,8 @@ def extra_metric(metric_dir: str | Path, candidate: str, reference: str) -> dict
     return metric.compute(predictions=[candidate], references=[reference])
 
 
-def score_overlap(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("overlap", scores=SCORES, patterns=EXTRA_PATTERNS)
+def score_overlap(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """overlap.* against task.reference_text; not_applicable when the task has none."""
     review: Review = resolved.review
     if not (task.reference_text or "").strip():

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from harness.models import Paper, Review, Score, Task, normalize_arxiv_id, normalize_title
+from harness.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
+from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 from harness.scorers.plan_targets import plan_cut_signals, plan_targets
 from harness.text import CITE_MARKER, NUMERIC_MARKER, count_words, expand_marker, headings, marker_spans
 
-NAMES = ["plan.sections_delivered_rate", "plan.references_used_rate", "plan.target_words", "plan.words_ratio",
-         "plan.truncated"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+SCORES: dict[str, Direction] = {
+    "plan.sections_delivered_rate": "higher",
+    "plan.references_used_rate": "higher",
+    "plan.target_words": "none",  # the plan's own target: what the generator chose, not how well it did
+    "plan.words_ratio": "none",  # best at 1, worse both above and below: not monotone
+    "plan.truncated": "lower",
+}
+NAMES = list(SCORES)
 
 # A plan section counts as delivered when a review heading matches it this well (rapidfuzz token_set_ratio
 # on normalised titles, 0-100) or its MiniLM cosine reaches SECTION_COSINE.
@@ -132,12 +144,13 @@ def cited_positions(review: Review, task: Task | None, papers: list[Paper]) -> s
     return out
 
 
-def score_plan(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("plan", scores=SCORES)
+def score_plan(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """plan.* scores; not_applicable without a plan."""
     review: Review = resolved.review
     if not (review.plan or "").strip():
         return [Score.na(n, "the review carries no plan") for n in NAMES]
-    problem = link_problem(review, getattr(resolved, "report", None))
+    problem = link_problem(review, resolved.report)
     refs = Score.na("plan.references_used_rate", problem) if problem else _references(review, task)
     return [_sections(review, ctx), refs, *_targets(review)]
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.models import Review, Score, Task
+from harness.resolve import ResolvedReview
+from harness.scorers.family import Direction, scorer_family
 
-NAMES = ["structure.headings", "structure.top_sections", "structure.max_depth"]
+if TYPE_CHECKING:
+    from harness.scorers import ScoringContext
+
+# counts describe a review's shape; more headings or depth is not better or worse in itself
+SCORES: dict[str, Direction] = {"structure.headings": "none", "structure.top_sections": "none",
+                                "structure.max_depth": "none"}
+NAMES = list(SCORES)
 
 
-def score_structure(resolved, task: Task, ctx) -> list[Score]:
+@scorer_family("structure", scores=SCORES)
+def score_structure(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """structure.* counts from the review's headings; not_applicable when it has none."""
     review: Review = resolved.review
     if not review.sections:

@@ -11,10 +11,10 @@ method, the model, the prompt's hash and the calibration's identity.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from harness.errors import HarnessError
-from harness.models import Review, Score, Task
+from harness.models import Review, Score, SupportVerdict, Task
 from harness.scorers.support_similarity import SupportCalibration, calibrate_support  # noqa: F401 (re-export)
 from harness.text import strip_markers
 
@@ -101,7 +101,7 @@ class MethodResult:
     label: str = ""
     recall_phrase: str = "resemble at least one cited abstract"
     precision_phrase: str = "resemble each other"
-    value_key: str = "similarity"
+    value_key: Literal["similarity", "entailment"] = "similarity"  # SupportVerdict's field for `values`
     na: str | None = None
     recall: dict[int, bool | None] = field(default_factory=dict)
     pairs: dict[tuple[int, str], bool | None] = field(default_factory=dict)
@@ -233,9 +233,9 @@ def _score_one(spec: SupportSpec, review: Review, items: list, task: Task, ctx, 
         why = f"support ({spec.method}) gave no usable verdict: " + (res.errors[0] if res.errors else "none")
         return [Score.err(rate_n, why[:500], **det), Score.err(prec_n, why[:500], **det), unv]
     text = {c.index: c.text for c in checkable}
-    det["verdicts"] = [{"pair": f"{i}|{k}", "sentence": text[i][:200], "item": k, "supports": v,
-                        **({res.value_key: res.values[(i, k)]} if (i, k) in res.values else {})}
-                       for (i, k), v in res.pairs.items()][:MAX_VERDICTS]
+    det["verdicts"] = [SupportVerdict(pair=f"{i}|{k}", sentence=text[i][:200], item=k, supports=v,
+                                      **({res.value_key: res.values[(i, k)]} if (i, k) in res.values else {}))
+                       .to_details() for (i, k), v in list(res.pairs.items())[:MAX_VERDICTS]]
     notes = "".join([f"; {len(res.errors)} verdict(s) could not be obtained and are left out" if res.errors else "",
                      f"; {capped} sentence(s) longer than {SENTENCE_CAP} characters judged on their start"
                      if capped else ""])

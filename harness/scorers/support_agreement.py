@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from harness.models import SupportVerdict
+
 SUPPORT_PREFIXES = ("citations.support_rate", "citations.support_precision")
 SIMILARITY_MODEL = "sentence-transformers/all-MiniLM-L6-v2"  # what similarity used before scores named a model
 
@@ -89,9 +91,9 @@ def method_agreement(rows: Iterable[dict[str, Any]]) -> list[Agreement]:
             continue
         det = _details(r.get("details"))
         label = identity(det)
-        for v in det.get("verdicts") or []:
-            if isinstance(v, dict) and isinstance(v.get("supports"), bool) and v.get("pair"):
-                verdicts.setdefault(label, {})[(str(r.get("cell")), str(v["pair"]))] = v["supports"]
+        for v in SupportVerdict.read_list(det.get("verdicts")):
+            if v.supports is not None and v.pair:
+                verdicts.setdefault(label, {})[(str(r.get("cell")), v.pair)] = v.supports
     labels = sorted(verdicts)
     out: list[Agreement] = []
     for i, a in enumerate(labels):

@@ -210,3 +210,23 @@ def test_runs_sharing_no_cell_are_a_usage_error(make_run):
     assert "share no (task, seed) cell" in out.output and "REGRESSED" not in out.output
     with pytest.raises(HarnessError, match="share no"):
         compare(base, other, gates={"coverage.recall": 0.1})
+
+
+def test_a_metric_without_a_direction_is_reported_but_never_gated(make_run, monkeypatch):
+    """Issue 16.3: a drop in length.target_ratio (best at 1) or an undeclared metric is no regression."""
+    from report.conftest import PROFILES
+
+    for gen in PROFILES.values():
+        monkeypatch.setitem(gen, "length.target_ratio", 0.5)
+        monkeypatch.setitem(gen, "mystery.score", 0.5)  # no registered family declares it
+    base = make_run("base")
+    for metric, why in (("length.target_ratio", "the length scorer family declares no direction for it"),
+                        ("mystery.score", "no registered scorer family declares it")):
+        with pytest.raises(HarnessError, match=f"cannot gate {metric}: {why}"):
+            compare(base, base, gates={metric: 0.1})
+        out = runner.invoke(app, ["compare", str(base), str(base), "--metric", metric, "--max-drop", "0.1"])
+        assert out.exit_code == 2, out.output  # bad usage, never 1 (regressed)
+        assert len(out.output.strip().splitlines()) == 1 and metric in out.output and why in out.output
+    table = format_table(compare(base, base))  # reported without a gate, and without an arrow
+    rows = [line.split() for line in table.splitlines() if " length.target_ratio " in f" {line} "]
+    assert rows and all(r[r.index("length.target_ratio") + 1] == "–" for r in rows)  # the dir column

@@ -110,3 +110,15 @@ def test_without_a_calibrated_threshold_papers_outside_the_bibliography_are_not_
     blind = {s.name: s for s in score_review(review, no_negatives, ctx, ["citations"])}
     assert blind["citations.on_topic_rate"].status == "not_applicable"
     assert "cannot be judged" in blind["citations.on_topic_rate"].explanation
+
+
+def test_relevance_verdicts_are_citation_verdict_records(seed_scores):
+    from harness.models import CitationVerdict
+
+    stored = seed_scores["citations.on_topic_rate"].details["verdicts"]
+    verdicts = CitationVerdict.read_list(stored)
+    assert len(verdicts) == len(stored) > 0 and [v.to_details() for v in verdicts] == stored
+    assert {v.verdict for v in verdicts} <= {"on-topic", "off-topic", "unjudged"}
+    on = sum(v.verdict == "on-topic" for v in verdicts)
+    judged = sum(v.verdict != "unjudged" for v in verdicts)
+    assert seed_scores["citations.on_topic_rate"].value == on / judged

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from harness.models import Review, StageUsage, Usage
 from harness.scorers import ScoringContext
 from harness.scorers.cost import is_local_model, score_cost
 
+from .builders import resolved, small_task
+
 
 def _run(usage):
     r = Review(source_format="markdown", text="x", usage=usage)
-    return {s.name: s for s in score_cost(SimpleNamespace(review=r), None, ScoringContext())}
+    return {s.name: s for s in score_cost(resolved(r), small_task(), ScoringContext())}
 
 
 def test_seed_cost_and_tokens(seed_scores):
@@ -54,18 +54,13 @@ def test_stage_sums():
 
 def test_no_usage_is_not_applicable():
     r = Review(source_format="markdown", text="x")
-    assert {s.status for s in score_cost(SimpleNamespace(review=r), None, ScoringContext())} == {"not_applicable"}
+    assert {s.status for s in score_cost(resolved(r), small_task(), ScoringContext())} == {"not_applicable"}
 
 
 def test_a_zero_recorded_for_an_unpriced_model_is_not_a_price(ctx):
-    from types import SimpleNamespace
-
-    from harness.models import Review, Usage
-    from harness.scorers.cost import score_cost
-
     usage = Usage(model="openai/my-finetune", input_tokens=1000, output_tokens=500, cost_usd=0.0,
                   cost_source="unknown")
-    s = {x.name: x for x in score_cost(SimpleNamespace(review=Review(source_format="markdown", text="x",
-                                                                        usage=usage)), None, ctx)}
+    review = Review(source_format="markdown", text="x", usage=usage)
+    s = {x.name: x for x in score_cost(resolved(review), small_task(), ctx)}
     assert s["cost.usd"].status == "not_applicable" and "price unknown" in s["cost.usd"].explanation
     assert s["cost.input_tokens"].value == 1000

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from harness.models import Review, StageUsage, Usage
 from harness.scorers.length import score_length, truncation_signals
 
+from .builders import resolved
+
 
 def _run(review, task, ctx):
-    return {s.name: s for s in score_length(SimpleNamespace(review=review), task, ctx)}
+    return {s.name: s for s in score_length(resolved(review, task), task, ctx)}
 
 
 def test_seed_is_long_and_truncated(seed_scores):

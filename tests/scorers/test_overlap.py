@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from harness.models import Review
 from harness.scorers import ScoringContext
 from harness.scorers.overlap import bertscore_full, rouge, score_overlap
+
+from .builders import resolved
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def task_with_text(stfm_task):
 
 
 def _run(review, task, ctx):
-    return {s.name: s for s in score_overlap(SimpleNamespace(review=review), task, ctx)}
+    return {s.name: s for s in score_overlap(resolved(review, task), task, ctx)}
 
 
 def test_identical_text_scores_one_and_unrelated_lower(task_with_text, ctx):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from harness.models import Citation, Paper, ReferenceEntry, Review, Section
 from harness.scorers.plan import plan_sections, promised_references, score_plan
+
+from .builders import resolved
 
 
 def test_seed_uses_half_the_promised_references(seed_scores):
@@ -40,13 +40,13 @@ def test_plan_naming_papers_by_number(stfm_task, ctx):
                                Citation(sentence="B [2].", marker="[2]", keys=["2"])],
                     references=[ReferenceEntry(key="1", raw="[1] x", title=papers[0].title),
                                 ReferenceEntry(key="2", raw="[2] y", title=papers[4].title)])
-    s = {x.name: x for x in score_plan(SimpleNamespace(review=review), stfm_task, ctx)}
+    s = {x.name: x for x in score_plan(resolved(review, stfm_task), stfm_task, ctx)}
     assert s["plan.references_used_rate"].value == 1 / 3  # promised {1,2,3}, cited {1,5}
     assert s["plan.sections_delivered_rate"].value == 1.0
 
 
 def test_no_plan_is_not_applicable(stfm_task, ctx):
-    s = score_plan(SimpleNamespace(review=Review(source_format="markdown", text="x")), stfm_task, ctx)
+    s = score_plan(resolved(Review(source_format="markdown", text="x"), stfm_task), stfm_task, ctx)
     assert [x.status for x in s] == ["not_applicable"] * 5
 
 
@@ -58,17 +58,17 @@ def _plan_review(plan: str, text: str = "# Intro\n\nDone.\n", usage=None) -> Rev
 def test_plan_word_targets_total_or_sum_of_sections(stfm_task, ctx):
     """Issue 12.7: the plan's own word target, stated as a total or per section."""
     total = _plan_review("**Total Target Length:** ~1500 words\n## 1. Intro\nText.")
-    s = {x.name: x for x in score_plan(SimpleNamespace(review=total), stfm_task, ctx)}
+    s = {x.name: x for x in score_plan(resolved(total, stfm_task), stfm_task, ctx)}
     assert s["plan.target_words"].value == 1500 and s["plan.target_words"].details["source"] == "total"
     assert s["plan.words_ratio"].value == 2 / 1500  # "# Intro / Done." is 2 words
     ranged = _plan_review("**Word Count Target:** 4500-5500 words.\n## 1. Intro\nText.")
-    s = {x.name: x for x in score_plan(SimpleNamespace(review=ranged), stfm_task, ctx)}
+    s = {x.name: x for x in score_plan(resolved(ranged, stfm_task), stfm_task, ctx)}
     assert s["plan.target_words"].value == 5000
     summed = _plan_review("## 1. Intro (Approx. 500 words)\nA.\n## 2. Methods (~300 words)\nB.")
-    s = {x.name: x for x in score_plan(SimpleNamespace(review=summed), stfm_task, ctx)}
+    s = {x.name: x for x in score_plan(resolved(summed, stfm_task), stfm_task, ctx)}
     assert s["plan.target_words"].value == 800 and s["plan.target_words"].details["source"] == "sections"
     none = _plan_review("## 1. Intro\nA.")
-    s = {x.name: x for x in score_plan(SimpleNamespace(review=none), stfm_task, ctx)}
+    s = {x.name: x for x in score_plan(resolved(none, stfm_task), stfm_task, ctx)}
     assert s["plan.target_words"].status == "not_applicable" and s["plan.words_ratio"].status == "not_applicable"
 
 
@@ -76,7 +76,7 @@ def test_plan_truncated_by_announcement_mid_word_or_its_cap(stfm_task, ctx):
     from harness.models import StageUsage, Usage
 
     def truncated(review):
-        return {x.name: x for x in score_plan(SimpleNamespace(review=review), stfm_task, ctx)}["plan.truncated"]
+        return {x.name: x for x in score_plan(resolved(review, stfm_task), stfm_task, ctx)}["plan.truncated"]
 
     short = "The review has 10 sections.\n" + "".join(f"## {i}. Part {i}\nText.\n" for i in range(1, 8))
     t = truncated(_plan_review("It cites all 40 provided references. " + short))

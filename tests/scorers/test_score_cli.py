@@ -60,3 +60,15 @@ def test_score_table_shows_format_and_reader_warnings(tmp_path):
     p.write_text("# R\n\nModels forecast traffic well [1].\n", encoding="utf-8")
     res = runner.invoke(app, ["score", str(p), "--task", "stfm-since-2024", "--scorers", "length"])
     assert res.exit_code == 0 and "format: markdown" in res.output and "reader warning" in res.output
+
+
+def test_the_scorers_help_lists_the_registered_families(monkeypatch):
+    from harness.scorers import FAMILIES
+    from harness.scorers.family import REGISTRY, Family
+
+    monkeypatch.setitem(REGISTRY, "toyfam", Family("toyfam", {"toyfam.x": "higher"}, lambda r, t, c: []))
+    res = runner.invoke(app, ["score", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.replace("│", " ").split())
+    assert ", ".join([*(f + (" (calls a model)" if f == "judge" else "") for f in FAMILIES if f != "toyfam"),
+                      "toyfam"]) in text  # a family registered later (a plug-in) is listed too

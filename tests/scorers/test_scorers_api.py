@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from harness.errors import HarnessError
-from harness.models import Review
-from harness.scorers import FAMILIES, NAMES, ScoringContext, score_review
+from harness.models import Review, Score
+from harness.scorers import FAMILIES, NAMES, OFFLINE_FAMILIES, ScoringContext, check_families, score_review
+from harness.scorers.family import REGISTRY, Family, scorer_family
 
 CONTRACT = """coverage.recall coverage.precision coverage.f1 coverage.pooled_precision coverage.heading_soft_recall
 coverage.method_recall citations.dangling citations.unresolved citations.duplicates citations.valid_rate
@@ -41,7 +44,7 @@ def test_a_failing_family_becomes_error_scores(seed_review, stfm_task, monkeypat
     def boom(*_):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setitem(FAMILIES, "length", boom)
+    monkeypatch.setitem(REGISTRY, "length", replace(REGISTRY["length"], fn=boom))
     scores = score_review(seed_review, stfm_task, ScoringContext(), ["length", "cost"])
     by = {s.name: s for s in scores}
     assert all(by[n].status == "error" and "disk on fire" in by[n].explanation for n in NAMES["length"])
@@ -60,3 +63,31 @@ def test_missing_embedder_is_an_error_not_a_crash(seed_review, stfm_task):
 def test_unknown_family_is_a_user_error(seed_review, stfm_task):
     with pytest.raises(HarnessError, match="unknown scorer families: nope"):
         score_review(seed_review, stfm_task, families=["nope"])
+
+
+def test_every_emitted_score_name_is_declared_by_its_family(seed_scores):
+    for name in seed_scores:
+        fam = FAMILIES[name.split(".")[0]]
+        assert fam.direction(name) is not None, name
+
+
+def test_a_family_registered_later_appears_in_every_view(seed_review, stfm_task, monkeypatch):
+    """What a plug-in module does: one decorator; FAMILIES, NAMES, OFFLINE_FAMILIES and scoring all see it."""
+    from harness.scorers import family
+
+    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))  # the registry as it was comes back afterwards
+
+    @scorer_family("words", scores={"words.count": "none", "words.long": "higher"})
+    def score_words(resolved, task, ctx):
+        """words.* from the resolved review's text."""
+        n = len(resolved.review.text.split())
+        return [Score.ok("words.count", n, f"{n} words"), Score.ok("words.long", float(n > 1000), "over 1000")]
+
+    assert list(FAMILIES)[-1] == "words" and NAMES["words"] == ["words.count", "words.long"]
+    assert "words" in OFFLINE_FAMILIES and "judge" not in OFFLINE_FAMILIES
+    assert check_families(None)[-1] == "words" and FAMILIES["words"].calls_provider is False
+    by = {s.name: s for s in score_review(seed_review, stfm_task, ScoringContext(), ["words"])}
+    assert by["words.count"].value == len(seed_review.text.split()) and by["words.long"].value == 1.0
+    with pytest.raises(HarnessError, match="registered twice"):
+        scorer_family("words", scores={"words.x": "higher"})(lambda r, t, c: [])
+    assert isinstance(FAMILIES["words"], Family)

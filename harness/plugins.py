@@ -1,0 +1,76 @@
+"""Plug-ins: users' own modules, named in a config's `plugins:`, imported before kinds, strategies and families
+are checked, so the scorer families, generator kinds and strategies they register are known to the run."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from harness.errors import HarnessError
+
+
+def load_plugins(modules: list[str], source: str | Path = "<config>", text: str | None = None) -> list[ModuleType]:
+    """Import each module of `plugins:` (once; a second load is free); errors name plugins[i], the file and line.
+
+    Modules are found as Python finds them (installed packages, PYTHONPATH), then in the current directory and
+    in the config file's directory, so a plug-in file beside the config needs no installing.
+    """
+    from harness.generators import load_builtins
+
+    load_builtins()  # built-in kinds and strategies first: a plug-in reusing their names is then an error
+    _search_beside(source)
+    return [_import(name, i, source, text) for i, name in enumerate(modules)]
+
+
+def _search_beside(source: str | Path) -> None:
+    """Append the current directory and the config's directory to sys.path (after everything installed)."""
+    dirs = [Path.cwd()]
+    if source and Path(source).is_file():
+        dirs.append(Path(source).resolve().parent)
+    for d in dirs:
+        if str(d) not in sys.path and os.fspath(d) not in sys.path:
+            sys.path.append(str(d))
+
+
+def _import(name: str, index: int, source: str | Path, text: str | None) -> ModuleType:
+    """One plug-in module, or a one-line HarnessError saying why it cannot be imported."""
+    field = f"plugins[{index}]"
+    line = _plugin_line(text, index)
+    if not isinstance(name, str) or not name.strip():
+        raise HarnessError(f"plug-in module name {name!r} is not a module path", path=source, field=field, line=line,
+                           hint="write a dotted module path such as mypkg.my_scorers")
+    try:
+        return importlib.import_module(name)
+    except HarnessError as exc:  # a registration problem (a name taken twice, bad declaration)
+        raise HarnessError(f"plug-in {name!r}: {exc.message}", path=source, field=field, line=line,
+                           hint=exc.hint) from None
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            raise HarnessError(f"plug-in module {name!r} not found", path=source, field=field, line=line,
+                               hint="install it, put its directory on PYTHONPATH, or place it beside the config"
+                               ) from None
+        raise HarnessError(f"plug-in {name!r} failed to import: {_where(exc)}", path=source, field=field,
+                           line=line) from None
+    except Exception as exc:  # a user's module may raise anything at import time; report it, don't crash
+        raise HarnessError(f"plug-in {name!r} failed to import: {_where(exc)}", path=source, field=field,
+                           line=line) from None
+
+
+def _where(exc: BaseException) -> str:
+    """`Type: message (file:line)` of the innermost frame of an import error."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    at = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{at}"
+
+
+def _plugin_line(text: str | None, index: int) -> int | None:
+    """Line of plugins[index] in the config text (None when not findable)."""
+    if not text:
+        return None
+    from harness.config import _yaml_item_line
+
+    return _yaml_item_line(text, "plugins", index)
