@@ -99,3 +99,13 @@ def test_a_damaged_manifest_names_its_file_and_field(tmp_path, damage, field):
 def test_a_hand_made_manifest_reads_with_defaults():
     m = Manifest.model_validate({"run_id": "r", "config": {"generators": []}})
     assert m.format_version == 2 and m.sessions == [] and m.counters == {} and m.config_hash is None
+
+
+def test_a_run_of_the_first_format_rescores_and_its_scores_lines_then_name_their_generation(tmp_path):
+    from harness.runner.rescore import rescore
+
+    run = _copy(V0, tmp_path)
+    df = rescore(run)
+    assert set(df["cell"].unique().to_list()) == {c.key for c in CELLS}
+    lines = [json.loads(line) for line in (run / "scores.jsonl").read_text().splitlines()]
+    assert len(lines) == 4 and {rec["gen"] for rec in lines} == {1}
