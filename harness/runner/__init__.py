@@ -9,8 +9,8 @@ generation run), `summary` and `progress`. This module wires them.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -45,21 +45,9 @@ def run_experiment(config: ExperimentConfig | str | Path | None, run_dir: str | 
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coro)
-    # Called from inside an event loop (a notebook): run in a private loop on a thread.
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    # Called from inside an event loop (a notebook): run in a private loop on a thread (its error re-raised here).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-run") as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task] | None
