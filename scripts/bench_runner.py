@@ -31,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
-SERVER = REPO / "tests" / "runner" / "openai_server.py"
+SERVER = REPO / "tests" / "fakes" / "provider.py"  # the tests' fake provider: prints its api_base
 MODEL = "openai/bench"
 
 from harness.config import ExperimentConfig  # noqa: E402
@@ -54,7 +54,8 @@ def config(api_base: str, tmp: Path, tasks: list[str], seeds: list[int], concurr
 
 def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     """The test server in its own process, so its threads do not compete with the harness for the GIL."""
-    srv = subprocess.Popen([sys.executable, str(SERVER), str(latency)], stdout=subprocess.PIPE, text=True)
+    srv = subprocess.Popen([sys.executable, str(SERVER), "--latency", str(latency), "--max-requests", "100000",
+                            "--lifetime", "7200"], stdout=subprocess.PIPE, text=True)
     return srv, srv.stdout.readline().strip()
 
 

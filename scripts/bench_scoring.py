@@ -37,7 +37,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seeds" / "000_dda1134d5bb5babb.txt"
-SERVER = REPO / "tests" / "runner" / "openai_server.py"
+SERVER = REPO / "tests" / "fakes" / "provider.py"  # the tests' fake provider: prints its api_base
 
 
 def load() -> str:
@@ -177,7 +177,8 @@ def part_cells(cold_cells: int, n_tasks: int) -> None:
     suite = load_suite()
     if n_tasks:
         suite = dict(list(suite.items())[:n_tasks])
-    srv = subprocess.Popen([sys.executable, str(SERVER), "0"], stdout=subprocess.PIPE, text=True)
+    srv = subprocess.Popen([sys.executable, str(SERVER), "--max-requests", "100000", "--lifetime", "7200"],
+                           stdout=subprocess.PIPE, text=True)
     try:
         api_base = srv.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as d:

@@ -12,7 +12,7 @@ import pytest
 
 from harness import local_llm
 
-FAULT_SERVER = Path(__file__).parent / "reliability" / "fault_server.py"
+FAULT_SERVER = Path(__file__).parent / "fakes" / "provider.py"
 
 
 def test_installed_cpu_backend_holds_no_amx_or_avx512_instructions():

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
+from fakes.local_http import LocalServer  # tests/ is on sys.path (rootdir conftest)
 from harness.readers import parse_text
 from harness.resolve import resolve_review
 from harness.verify import VerifyConfig, Verifier, verify_resolved
@@ -21,62 +20,39 @@ KNOWN_TITLES = ["A Real Paper About Graph Oracles In Practice"]
 MAX_REQUESTS = 100
 
 
-class Replay:
-    """A tiny arXiv / Crossref / OpenAlex stand-in that records each request and its time."""
+class Replay(LocalServer):
+    """A tiny arXiv / Crossref / OpenAlex stand-in that logs each request's path and time."""
 
     def __init__(self) -> None:
-        self.hits: list[tuple[str, float]] = []
-        replay = self
+        super().__init__(max_requests=MAX_REQUESTS, lifetime_s=60, name="verify-replay")
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):  # quiet
-                pass
-
-            def do_GET(self):  # noqa: N802
-                replay.hits.append((self.path, time.monotonic()))
-                if len(replay.hits) > MAX_REQUESTS:
-                    return self._send(503, b"{}")
-                url = urlparse(self.path)
-                q = parse_qs(url.query)
-                if url.path == "/arxiv/query":
-                    aid = q["id_list"][0]
-                    entry = (f"<entry><id>http://arxiv.org/abs/{aid}v1</id><title>{KNOWN_ARXIV[aid]}</title></entry>"
-                             if aid in KNOWN_ARXIV else "")
-                    return self._send(200, f'<feed xmlns="http://www.w3.org/2005/Atom">{entry}</feed>'.encode())
-                if url.path.startswith("/crossref/works/"):
-                    doi = unquote(url.path[len("/crossref/works/"):])
-                    if doi in KNOWN_DOI:
-                        return self._send(200, json.dumps({"message": {"DOI": doi, "title": [KNOWN_DOI[doi]]}}).encode())
-                    return self._send(404, b"Resource not found.")
-                if url.path == "/openalex/works":
-                    want = q["filter"][0].split(":", 1)[1].lower()
-                    res = [{"id": "W1", "title": t} for t in KNOWN_TITLES if t.lower() == want]
-                    return self._send(200, json.dumps({"results": res}).encode())
-                return self._send(503, b"down")
-
-            def _send(self, code: int, body: bytes) -> None:
-                self.send_response(code)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.stopper = threading.Timer(60, self.server.shutdown)  # stops itself
-        self.stopper.start()
-
-    def close(self) -> None:
-        self.stopper.cancel()
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(self, h, method: str) -> None:
+        if not self.admit((h.path, time.monotonic())):
+            return self.send(h, 503, b"{}")
+        url = urlparse(h.path)
+        q = parse_qs(url.query)
+        if url.path == "/arxiv/query":
+            aid = q["id_list"][0]
+            entry = (f"<entry><id>http://arxiv.org/abs/{aid}v1</id><title>{KNOWN_ARXIV[aid]}</title></entry>"
+                     if aid in KNOWN_ARXIV else "")
+            return self.send(h, 200, f'<feed xmlns="http://www.w3.org/2005/Atom">{entry}</feed>',
+                             "application/atom+xml")
+        if url.path.startswith("/crossref/works/"):
+            doi = unquote(url.path[len("/crossref/works/"):])
+            if doi in KNOWN_DOI:
+                return self.send_json(h, 200, {"message": {"DOI": doi, "title": [KNOWN_DOI[doi]]}})
+            return self.send(h, 404, b"Resource not found.", "text/plain")
+        if url.path == "/openalex/works":
+            want = q["filter"][0].split(":", 1)[1].lower()
+            res = [{"id": "W1", "title": t} for t in KNOWN_TITLES if t.lower() == want]
+            return self.send_json(h, 200, {"results": res})
+        return self.send(h, 503, b"down", "text/plain")
 
 
 @pytest.fixture()
 def replay():
-    r = Replay()
-    yield r
-    r.close()
+    with Replay() as r:
+        yield r
 
 
 def _config(replay: Replay, tmp: Path, interval: float = 0.0, base: str | None = None) -> VerifyConfig:
@@ -109,19 +85,19 @@ def test_found_entries_become_verified_missing_ones_not_found(replay, tmp_path):
     assert [e.ref_class for e in resolved.review.references] == [
         "verified", "verified", "verified", "not_found", "not_found", "not_found", "web"]
     assert resolved.report.verification_ran and resolved.report.verified_online == 6
-    assert not any("blog.example.com" in p for p, _ in replay.hits)  # web pages are not looked up
+    assert not any("blog.example.com" in p for p, _ in replay.log)  # web pages are not looked up
 
 
 def test_lookups_are_cached_and_spaced_politely(replay, tmp_path):
     verify_resolved(_resolved(), Verifier(_config(replay, tmp_path, interval=0.15)))
-    first = list(replay.hits)
+    first = list(replay.log)
     arxiv_times = [t for p, t in first if p.startswith("/arxiv")]
     openalex_times = [t for p, t in first if p.startswith("/openalex")]
     for times in (arxiv_times, openalex_times):
         assert all(b - a >= 0.14 for a, b in zip(times, times[1:])), times
     v = Verifier(_config(replay, tmp_path))
     verify_resolved(_resolved(), v)
-    assert len(replay.hits) == len(first) and v.requests == 0 and v.cache_hits > 0  # all answered from SQLite
+    assert len(replay.log) == len(first) and v.requests == 0 and v.cache_hits > 0  # all answered from SQLite
 
 
 def test_a_failing_service_leaves_the_class_unchanged_and_is_not_cached(replay, tmp_path):

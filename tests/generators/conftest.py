@@ -1,12 +1,8 @@
-"""Fixtures for generator tests: the real task suite, and a fault-injecting LLM client."""
+"""Fixtures for generator tests: the real task suite (the fake provider is tests/conftest.py's fault_server)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-
-from harness.generators.base import LLMRequest, LLMResponse
 
 
 @pytest.fixture(scope="session")
@@ -24,24 +20,3 @@ def suite():
 def small_task(suite):
     """One real task for quick generator runs."""
     return suite.get("rag-llm-survey") or next(iter(suite.values()))
-
-
-class FaultyClient:
-    """Fake LLM client used only to inject faults: replies come from `reply(request)` (text or an exception)."""
-
-    def __init__(self, reply: Callable[[LLMRequest], LLMResponse | Exception]):
-        self.reply = reply
-        self.requests: list[LLMRequest] = []
-
-    async def complete(self, request: LLMRequest) -> LLMResponse:
-        self.requests.append(request)
-        out = self.reply(request)
-        if isinstance(out, Exception):
-            raise out
-        return out
-
-
-@pytest.fixture
-def faulty_client():
-    """Factory: faulty_client(reply_fn) -> FaultyClient."""
-    return FaultyClient

@@ -11,14 +11,6 @@ from harness.generators.llm import LiteLLMClient
 from harness.generators.pricing import in_price_map, map_cost
 
 
-@pytest.fixture
-def server():
-    from runner.openai_server import OpenAIServer  # tests/ is on sys.path (rootdir conftest)
-
-    with OpenAIServer(latency_s=0.0, max_requests=50) as srv:
-        yield srv
-
-
 def _request(server, model="openai/fake"):
     return LLMRequest(model=model, stage="t", messages=[{"role": "user", "content": "[1] A paper\nWrite."}],
                       max_tokens=50, api_base=server.api_base)
@@ -31,7 +23,7 @@ async def _complete_and_settle(client, request):
     return resp
 
 
-def test_litellm_callbacks_do_not_run_for_harness_calls(server, monkeypatch):
+def test_litellm_callbacks_do_not_run_for_harness_calls(fault_server, monkeypatch):
     import litellm
     from litellm.integrations.custom_logger import CustomLogger
 
@@ -45,19 +37,19 @@ def test_litellm_callbacks_do_not_run_for_harness_calls(server, monkeypatch):
             seen.append("sync")
 
     monkeypatch.setattr(litellm, "callbacks", [Spy()])
-    asyncio.run(_complete_and_settle(LiteLLMClient(), _request(server)))
+    asyncio.run(_complete_and_settle(LiteLLMClient(), _request(fault_server)))
     assert seen == []
-    asyncio.run(_complete_and_settle(LiteLLMClient(quiet=False), _request(server)))  # the spy can see calls
+    asyncio.run(_complete_and_settle(LiteLLMClient(quiet=False), _request(fault_server)))  # the spy can see calls
     assert seen
 
 
-def test_cost_uses_litellms_own_figure_and_one_price_lookup_per_model(server, monkeypatch):
+def test_cost_uses_litellms_own_figure_and_one_price_lookup_per_model(fault_server, monkeypatch):
     import litellm
 
-    resp = asyncio.run(_complete_and_settle(LiteLLMClient(), _request(server, "openai/gpt-4o-mini")))
+    resp = asyncio.run(_complete_and_settle(LiteLLMClient(), _request(fault_server, "openai/gpt-4o-mini")))
     assert resp.cost_source == "litellm"
     assert resp.cost_usd == pytest.approx(map_cost("openai/gpt-4o-mini", resp.input_tokens, resp.output_tokens))
-    unknown = asyncio.run(_complete_and_settle(LiteLLMClient(), _request(server, "openai/no-such-model-xyz")))
+    unknown = asyncio.run(_complete_and_settle(LiteLLMClient(), _request(fault_server, "openai/no-such-model-xyz")))
     assert unknown.cost_source == "unknown" and unknown.cost_usd == 0.0
 
     lookups = []
@@ -68,7 +60,7 @@ def test_cost_uses_litellms_own_figure_and_one_price_lookup_per_model(server, mo
 
     async def three():
         for _ in range(3):
-            await client.complete(_request(server, "openai/gpt-4o-mini"))
+            await client.complete(_request(fault_server, "openai/gpt-4o-mini"))
         await client.aclose()
 
     asyncio.run(three())

@@ -4,18 +4,19 @@ Answers come from the shipped data: the rag-llm-survey task's reference survey a
 papers (titles, arXiv ids, years exactly as shipped), plus two untitled references (the Graph API returns
 those for references it could not resolve). Abstracts: S2 carries those of every other paper that has one in
 ../shared/data/abstracts/reference-abstracts.jsonl (kind arxiv); the arXiv feed serves the rest. The first
-references request answers 429 with Retry-After. The server stops itself after max_requests or lifetime_s.
+references request answers 429 with Retry-After. Bounded (max_requests, then 503) and stops itself after
+lifetime_s, on the shared plumbing of tests/fakes/local_http.py.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
+
+from fakes.local_http import LocalServer  # tests/ is on sys.path (rootdir conftest)
 
 REPO = Path(__file__).resolve().parents[2]
 ABSTRACTS = REPO.parent / "shared" / "data" / "abstracts" / "reference-abstracts.jsonl"
@@ -47,76 +48,39 @@ def replay_data(n: int = 30) -> dict:
     return {"survey": survey, "references": refs, "arxiv": arxiv, "n": n}
 
 
-class Replay:
+class Replay(LocalServer):
     """Serve replay_data on 127.0.0.1; log each request (time, path, query, whether an API key came)."""
 
     def __init__(self, data: dict, page: int = 20, max_requests: int = 60, lifetime_s: float = 90.0):
-        self.data, self.page, self.max_requests = data, page, max_requests
-        self.log: list[dict] = []
+        super().__init__(max_requests=max_requests, lifetime_s=lifetime_s, name="scholar-replay")
+        self.data, self.page = data, page
         self._throttled = False
-        replay = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def do_GET(self):
-                replay.handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._timer = threading.Timer(lifetime_s, self.stop)
-
-    def __enter__(self) -> Replay:
-        self._thread.start()
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self._timer.cancel()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _send(self, h, status: int, body: str, ctype: str = "application/json", headers: dict | None = None):
-        raw = body.encode()
-        h.send_response(status)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(len(raw)))
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        h.end_headers()
-        h.wfile.write(raw)
-
-    def handle(self, h) -> None:
+    def handle(self, h, method: str) -> None:
         url = urlparse(h.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
-        self.log.append({"t": time.monotonic(), "path": url.path, "query": q,
-                         "api_key": h.headers.get("x-api-key")})
-        if len(self.log) > self.max_requests:
-            return self._send(h, 503, '{"error": "replay request budget spent"}')
+        if not self.admit({"t": time.monotonic(), "path": url.path, "query": q,
+                           "api_key": h.headers.get("x-api-key")}):
+            return self.send(h, 503, '{"error": "replay request budget spent"}')
         sid = f"arXiv:{self.data['survey']['externalIds']['ArXiv']}"
         if url.path == f"/graph/v1/paper/{sid}":
-            return self._send(h, 200, json.dumps(self.data["survey"]))
+            return self.send_json(h, 200, self.data["survey"])
         if url.path == f"/graph/v1/paper/{sid}/references":
             if not self._throttled:
                 self._throttled = True
-                return self._send(h, 429, '{"message": "Too Many Requests"}', headers={"Retry-After": "1"})
+                return self.send(h, 429, '{"message": "Too Many Requests"}', headers={"Retry-After": "1"})
             off = int(q.get("offset", 0))
             refs = self.data["references"]
             page = {"offset": off, "data": refs[off:off + self.page]}
             if off + self.page < len(refs):
                 page["next"] = off + self.page
-            return self._send(h, 200, json.dumps(page))
+            return self.send_json(h, 200, page)
         if url.path == "/graph/v1/paper/arXiv:0000.00000":
-            return self._send(h, 404, '{"error": "Paper not found"}')
+            return self.send(h, 404, '{"error": "Paper not found"}')
         if url.path == "/api/query":
             ids = [i for i in q.get("id_list", "").split(",") if i]
             entries = "".join(f"<entry><id>http://arxiv.org/abs/{i}v1</id><summary>{escape(self.data['arxiv'][i])}"
                               "</summary></entry>" for i in ids if i in self.data["arxiv"])
-            return self._send(h, 200, f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>',
-                              "application/atom+xml")
-        return self._send(h, 404, '{"error": "not in the replay"}')
+            return self.send(h, 200, f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>',
+                             "application/atom+xml")
+        return self.send(h, 404, '{"error": "not in the replay"}')

@@ -1,14 +1,12 @@
-"""Fixtures of the reliability suite: the fault server, a small task suite on disk, configs that use them."""
+"""Fixtures of the reliability suite: a small task suite on disk (the fault_server fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
-from .fault_server import FaultServer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,17 +20,6 @@ def warm_litellm() -> None:
     from harness.embeddings import get_embedder
 
     get_embedder()
-
-
-@pytest.fixture
-def fault_server() -> Iterator[FaultServer]:
-    """A fresh fault server per test (127.0.0.1, ephemeral port, 500 requests, 120 s lifetime)."""
-    srv = FaultServer(max_requests=500, lifetime_s=120.0, hang_s=20.0)
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def _paper(pid: str, title: str, year: int = 2023, abstract: str | None = None) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def intact(tmp_path_factory) -> Path:
     from harness.config import ExperimentConfig
     from harness.runner import run_experiment
 
-    from .fault_server import FaultServer
+    from fakes.provider import FaultServer
 
     root = tmp_path_factory.mktemp("damaged")
     tasks, replay = root / "tasks", root / "replay"

@@ -8,8 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
-from .fault_server import FaultServer
+from fakes.provider import FaultServer
 
 LONG = "x" * 120_000  # one 120 000-character line with no break opportunity
 HOSTILE = f"""# Survey <script>alert('PWN-title')</script>

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fakes.provider import FaultServer
 
 from .conftest import REPO
-from .fault_server import FaultServer
 
 SEED = 20240611
 KILLS = 5

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from .fault_server import FaultServer
+from fakes.provider import FaultServer
 
 PRICE_IN, PRICE_OUT = 1.5, 4.0  # USD per million tokens (user-set: the fault models are not in litellm's map)
 TOPICS = {"rel-alpha": "graph neural networks", "rel-beta": "speech recognition"}

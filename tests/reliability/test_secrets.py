@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from .fault_server import FaultServer
+from fakes.provider import FaultServer
 
 ENV_KEY = "sk-test-PLANTED-env-4b1d8f6a0e5c7f3a9c2e"
 # A config key in a shape none of the usual key patterns match (like a 32-character alphanumeric provider key).

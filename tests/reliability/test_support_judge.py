@@ -13,7 +13,7 @@ from harness.scorers import ScoringContext, score_review
 from harness.scorers.judge_calls import PlainJudgeCalls
 
 from .conftest import small_task
-from .fault_server import FaultServer
+from fakes.provider import FaultServer
 
 pytestmark = pytest.mark.timeout(120)
 

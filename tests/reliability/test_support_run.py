@@ -10,7 +10,7 @@ import pytest
 from harness.runner import run_experiment
 from harness.runner.store import read_scores
 
-from .fault_server import FaultServer
+from fakes.provider import FaultServer
 from .test_provider_faults import PRICE_IN, PRICE_OUT
 
 pytestmark = pytest.mark.timeout(300)

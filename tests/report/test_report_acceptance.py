@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from reliability.conftest import small_task
-from reliability.fault_server import FaultServer
+from fakes.provider import FaultServer
 
 from harness.report import build_report
 from harness.report import leaderboard as lb

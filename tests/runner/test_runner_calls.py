@@ -1,4 +1,5 @@
-"""RunClient: retries (honouring Retry-After), timeouts, budget stop, per-model limits, cache; faults injected."""
+"""RunClient: retries (honouring Retry-After), timeouts, budget stop, per-model limits, cache; real litellm calls the
+fake provider, which injects the faults."""
 
 from __future__ import annotations
 
@@ -7,130 +8,123 @@ import asyncio
 import pytest
 
 from harness.config import Concurrency, Retries
-from harness.generators.base import LLMRequest, LLMResponse
-from harness.generators.llm import ProviderError
+from harness.generators.base import LLMRequest, Price
+from harness.generators.llm import LiteLLMClient, ProviderError
 from harness.runner.cache import ResponseCache
 from harness.runner.calls import BudgetExceeded, RunClient, classify, parse_retry_after
 
-
-class Scripted:
-    """Fails with the scripted exceptions first, then answers; counts calls and peak concurrency."""
-
-    def __init__(self, *faults, delay: float = 0.0, cost: float | None = 0.5):
-        self.faults = list(faults)
-        self.delay, self.cost = delay, cost
-        self.calls = self.active = self.peak = 0
-
-    async def complete(self, request: LLMRequest) -> LLMResponse:
-        self.calls += 1
-        self.active += 1
-        self.peak = max(self.peak, self.active)
-        try:
-            await asyncio.sleep(self.delay)
-            if self.faults:
-                fault = self.faults.pop(0)
-                if fault == "hang":
-                    await asyncio.sleep(60)
-                raise fault
-            return LLMResponse(text=f"answer to {request.prompt}", cost_usd=self.cost, input_tokens=1,
-                               output_tokens=1)
-        finally:
-            self.active -= 1
+REPLY = "x" * 40  # 10 completion tokens as the fake provider counts them (4 characters a token)
+PRICE_04 = Price(input_per_mtok=0.0, output_per_mtok=40_000.0)  # 10 tokens x 40,000 USD / 1e6 = 0.4 USD a call
 
 
-def _client(inner, tmp_path=None, **kw) -> RunClient:
+def _client(srv, tmp_path=None, price: Price | None = None, **kw) -> RunClient:
     cache = ResponseCache(tmp_path / "c.sqlite") if tmp_path is not None else None
     opts = dict(concurrency=Concurrency(), retries=Retries(max_attempts=3, base_delay_s=0.001, max_delay_s=2),
                 timeout_s=5.0)
     opts.update(kw)
-    return RunClient(inner, cache=cache, **opts)
+    return RunClient(LiteLLMClient(price=price, timeout_s=30), cache=cache, **opts)
 
 
-def _req(i: int = 0, model: str = "openai/m") -> LLMRequest:
-    return LLMRequest(model=model, stage="write", mode="completion", prompt=f"p{i}", max_tokens=10)
+def _req(srv, i: int = 0, model: str = "openai/m") -> LLMRequest:
+    return LLMRequest(model=model, stage="write", mode="completion", prompt=f"p{i}", max_tokens=10,
+                      api_base=srv.api_base)
 
 
-def test_retries_rate_limit_honouring_retry_after():
-    inner = Scripted(ProviderError("rate_limit", "slow down", status=429, retry_after=0.2),
-                     ProviderError("server", "boom", status=503))
-    rc = _client(inner)
+def _run(rc: RunClient, coro):
+    """Run coro in a fresh event loop, closing litellm's HTTP clients before the loop ends."""
+    async def go():
+        try:
+            return await coro
+        finally:
+            await rc.inner.aclose()
+
+    return asyncio.run(go())
+
+
+def test_retries_rate_limit_honouring_retry_after(fault_server):
+    fault_server.script(["429", "503"], retry_after=0.2, text="answer to p0")
+    rc = _client(fault_server)
     cell = rc.for_cell()
-    resp = asyncio.run(cell.complete(_req()))
-    assert resp.text == "answer to p0" and inner.calls == 3
+    resp = _run(rc, cell.complete(_req(fault_server)))
+    assert resp.text == "answer to p0" and fault_server.count == 3
     assert rc.counters.retries == 2 and rc.counters.provider_calls == 3 and rc.counters.errors == 0
     (outcome,) = cell.outcomes
     assert outcome.attempts == 3 and outcome.retry_waits[0] >= 0.2  # waited at least Retry-After
 
 
-def test_non_retryable_fails_at_once_and_retryable_gives_up():
-    rc = _client(Scripted(ProviderError("auth", "bad key", status=401)))
+def test_non_retryable_fails_at_once_and_retryable_gives_up(fault_server):
+    fault_server.script(["auth"])
+    rc = _client(fault_server)
     with pytest.raises(ProviderError) as info:
-        asyncio.run(rc.complete(_req()))
+        _run(rc, rc.complete(_req(fault_server)))
     assert info.value.attempts == 1 and "not retryable" in str(info.value) and rc.counters.errors == 1
 
-    errs = [ProviderError("server", "down", status=500) for _ in range(5)]
-    rc = _client(Scripted(*errs))
+    fault_server.reset()
+    fault_server.script(["500"] * 5)
+    rc = _client(fault_server)
     with pytest.raises(ProviderError) as info:
-        asyncio.run(rc.complete(_req()))
+        _run(rc, rc.complete(_req(fault_server)))
     assert info.value.attempts == 3 and info.value.kind == "server" and "gave up after 3" in str(info.value)
     assert rc.counters.retries == 2
 
 
-def test_retry_after_longer_than_max_delay_is_not_waited_out():
-    rc = _client(Scripted(ProviderError("rate_limit", "later", status=429, retry_after=3600)))
+def test_retry_after_longer_than_max_delay_is_not_waited_out(fault_server):
+    fault_server.script(["429"], retry_after=3600)
+    rc = _client(fault_server)
     with pytest.raises(ProviderError, match="exceeds retries.max_delay_s"):
-        asyncio.run(rc.complete(_req()))
+        _run(rc, rc.complete(_req(fault_server)))
 
 
-def test_timeout_is_retried_then_reported():
-    rc = _client(Scripted("hang", "hang", "hang"), timeout_s=0.05)
+def test_timeout_is_retried_then_reported(fault_server):
+    fault_server.script(["hang", "hang", "hang"])
+    rc = _client(fault_server, timeout_s=0.05)
     with pytest.raises(ProviderError) as info:
-        asyncio.run(rc.complete(_req()))
+        _run(rc, rc.complete(_req(fault_server)))
     assert info.value.kind == "timeout" and "timeout_s=0.05" in str(info.value) and info.value.attempts == 3
 
 
-def test_errors_are_never_cached_and_successes_are(tmp_path):
-    inner = Scripted(ProviderError("bad_request", "no", status=400))
-    rc = _client(inner, tmp_path)
+def test_errors_are_never_cached_and_successes_are(fault_server, tmp_path):
+    fault_server.script(["400"], text=REPLY)
+    rc = _client(fault_server, tmp_path, price=PRICE_04)
     with pytest.raises(ProviderError):
-        asyncio.run(rc.complete(_req()))
+        _run(rc, rc.complete(_req(fault_server)))
     assert rc.cache.stats()["entries"] == 0
-    first = asyncio.run(rc.complete(_req()))
-    again = asyncio.run(rc.complete(_req()))
+    first = _run(rc, rc.complete(_req(fault_server)))
+    again = _run(rc, rc.complete(_req(fault_server)))
     assert not first.cached and again.cached and again.text == first.text
-    assert inner.calls == 2 and rc.counters.cache_hits == 1 and rc.counters.spend_usd == 0.5
+    assert fault_server.count == 2 and rc.counters.cache_hits == 1 and rc.counters.spend_usd == 0.4
 
 
-def test_budget_stops_new_calls():
-    inner = Scripted(cost=0.4)
-    rc = _client(inner, budget_usd=1.0)
+def test_budget_stops_new_calls(fault_server):
+    fault_server.script([], text=REPLY)
+    rc = _client(fault_server, price=PRICE_04, budget_usd=1.0)
 
     async def go():
         out = []
         for i in range(5):
             try:
-                out.append(await rc.complete(_req(i)))
+                out.append(await rc.complete(_req(fault_server, i)))
             except BudgetExceeded as exc:
                 out.append(exc)
         return out
 
-    out = asyncio.run(go())
+    out = _run(rc, go())
     assert [isinstance(o, BudgetExceeded) for o in out] == [False, False, False, True, True]
-    assert inner.calls == 3 and rc.budget_hit and "budget_usd" in str(out[-1])
+    assert fault_server.count == 3 and rc.budget_hit and "budget_usd" in str(out[-1])
 
 
-def test_budget_counts_spend_of_earlier_sessions_and_usage_is_reported_as_it_happens():
-    inner = Scripted(ProviderError("server", "down", status=500), cost=0.4)
+def test_budget_counts_spend_of_earlier_sessions_and_usage_is_reported_as_it_happens(fault_server):
+    fault_server.script(["500"], text=REPLY)
     seen = []
-    rc = _client(inner, budget_usd=1.0, prior_spend_usd=0.7, on_usage=seen.append)
+    rc = _client(fault_server, price=PRICE_04, budget_usd=1.0, prior_spend_usd=0.7, on_usage=seen.append)
 
     async def go():
-        first = await rc.complete(_req(0))
+        first = await rc.complete(_req(fault_server, 0))
         with pytest.raises(BudgetExceeded, match=r"spent \$1\.1"):
-            await rc.complete(_req(1))
+            await rc.complete(_req(fault_server, 1))
         return first
 
-    asyncio.run(go())
+    _run(rc, go())
     assert rc.run_spend_usd == pytest.approx(1.1) and rc.counters.spend_usd == pytest.approx(0.4)
     assert seen == [{"provider_calls": 1}, {"retries": 1}, {"provider_calls": 1}, {"spend_usd": 0.4}]
 
@@ -150,19 +144,19 @@ def test_a_reply_that_is_not_json_is_a_retryable_bad_response():
     assert err.kind == "bad_response" and err.retryable and err.status is None
 
 
-def test_per_model_and_global_concurrency_limits():
-    inner = Scripted(delay=0.02)
-    rc = _client(inner, concurrency=Concurrency(**{"global": 4, "per_model": {"openai/slow": 2}}))
+def test_per_model_and_global_concurrency_limits(fault_server):
+    fault_server.latency_s = 0.3  # long enough that every permitted call is in flight at once
+    rc = _client(fault_server, concurrency=Concurrency(**{"global": 4, "per_model": {"openai/slow": 2}}))
 
     async def go():
-        await asyncio.gather(*(rc.complete(_req(i, "openai/slow")) for i in range(8)))
-        slow_peak = inner.peak
-        inner.peak = 0
-        await asyncio.gather(*(rc.complete(_req(i, "openai/fast")) for i in range(12)))
-        return slow_peak, inner.peak
+        await asyncio.gather(*(rc.complete(_req(fault_server, i, "openai/slow")) for i in range(8)))
+        slow_peak = fault_server.peak
+        fault_server.peak = 0
+        await asyncio.gather(*(rc.complete(_req(fault_server, i, "openai/fast")) for i in range(12)))
+        return slow_peak, fault_server.peak
 
-    slow_peak, fast_peak = asyncio.run(go())
-    assert slow_peak == 2 and fast_peak == 4
+    slow_peak, fast_peak = _run(rc, go())
+    assert slow_peak == 2 and fast_peak == 4  # as the provider saw them
 
 
 def test_classification_of_foreign_errors():

@@ -12,7 +12,6 @@ from harness.runner.cell_cache import cell_key, code_fingerprint
 from harness.runner.store import read_generations, read_manifest, read_scores
 
 from .helpers import TASKS, make_config
-from .openai_server import Fault
 
 
 def _no_generators(spec):  # a warm rerun must not build a generator for a cell it finds whole
@@ -54,7 +53,7 @@ def test_a_rerun_with_scores_scores_the_reused_cells(server, tmp_path):
 
 
 def test_a_cell_with_an_empty_reply_is_asked_for_again(server, tmp_path):
-    server.script(Fault("empty"))  # the response cache keeps no empty reply, so neither does the cell cache
+    server.script(["empty"])  # the response cache keeps no empty reply, so neither does the cell cache
     cfg = make_config(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False, scorers={"families": ["length"]})
     run_experiment(cfg, progress=False)
     asked = server.count

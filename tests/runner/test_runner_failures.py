@@ -19,7 +19,7 @@ from harness.runner.store import read_errors
 from .helpers import TASKS, config_dict, write_config
 
 runner = CliRunner()
-FAULT_SERVER = Path(__file__).parents[1] / "reliability" / "fault_server.py"
+FAULT_SERVER = Path(__file__).parents[1] / "fakes" / "provider.py"
 REPO = Path(__file__).parents[2]
 
 

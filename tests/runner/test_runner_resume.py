@@ -18,8 +18,9 @@ from harness.runner import run_experiment
 from harness.runner.store import RunStore, read_generations, read_manifest, read_scores
 from harness.scorers import NAMES
 
+from fakes.provider import FaultServer
+
 from .helpers import FAMILIES, TASKS, config_dict, write_config
-from .openai_server import OpenAIServer
 
 REPO = Path(__file__).resolve().parents[2]
 SCORE_NAMES = {n for f in FAMILIES for n in NAMES[f]}
@@ -40,7 +41,7 @@ def _assert_clean_jsonl(run: Path) -> None:
 
 
 def test_sigkill_half_way_then_resume_gives_exactly_one_row_per_cell_and_score(tmp_path):
-    with OpenAIServer(latency_s=0.4, max_requests=200) as srv:
+    with FaultServer(latency_s=0.4, max_requests=200, lifetime_s=600) as srv:
         data = config_dict(srv.api_base, tmp_path, seeds=[0, 1, 2], llm=2, concurrency={"global": 2}, timeout_s=120)
         cfg = write_config(tmp_path / "cfg.yaml", data)
         run = tmp_path / "results" / "killed"

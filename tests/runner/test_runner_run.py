@@ -16,7 +16,6 @@ from harness.runner.store import SCORE_SCHEMA, read_errors, read_generations, re
 from harness.scorers import NAMES
 
 from .helpers import FAMILIES, TASKS, config_dict, make_config
-from .openai_server import Fault
 
 SCORE_NAMES = {n for f in FAMILIES for n in NAMES[f]}
 
@@ -72,7 +71,7 @@ def test_run_writes_the_run_directory_and_a_second_run_is_served_by_the_cache(se
 
 def test_a_failing_cell_is_recorded_and_the_run_goes_on(server, tmp_path):
     cfg = make_config(server.api_base, tmp_path, tasks=[TASKS[0]])
-    server.script(Fault("status", 429, headers={"Retry-After": "0"}), Fault("status", 500), Fault("status", 503))
+    server.script(["429", "500", "503"], retry_after=0)
     summary = run_experiment(cfg, progress=False)
     assert summary.cells_done == 3 and summary.cells_failed == 1 and summary.status == "complete"
     run = tmp_path / "results" / summary.run_id
@@ -98,7 +97,7 @@ def test_a_failing_cell_is_recorded_and_the_run_goes_on(server, tmp_path):
 
 def test_resume_retries_a_failed_cell_and_its_new_result_wins(server, tmp_path):
     cfg = make_config(server.api_base, tmp_path, tasks=[TASKS[0]])
-    server.script(Fault("status", 500), Fault("status", 500), Fault("status", 500))
+    server.script(["500", "500", "500"])
     first = run_experiment(cfg, progress=False)
     run = tmp_path / "results" / first.run_id
     cell = f"{TASKS[0]}|fake-0|0"
@@ -170,7 +169,7 @@ def test_secrets_never_reach_the_run_directory_or_cache(server, tmp_path, monkey
     data = config_dict(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False)
     data["generators"][0]["params"]["extra"] = {"api_key": key}
     summary = run_experiment(ExperimentConfig.from_dict(data), progress=False)
-    assert server.requests and summary.cells_done == 1
+    assert server.records and summary.cells_done == 1
     files = [p for p in (tmp_path / "results").rglob("*") if p.is_file()]
     files += [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
     assert len(files) >= 6

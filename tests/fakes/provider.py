@@ -1,23 +1,27 @@
-"""A fault-injecting OpenAI-compatible server for reliability tests (127.0.0.1, bounded in requests and time).
+"""The one fake LLM provider of the test suite: an OpenAI-compatible server with scripted faults (127.0.0.1).
 
-It answers /v1/chat/completions, /v1/completions and /v1/models. Each request is matched against scripted
-rules (by prompt substring and/or model) and served with the rule's next fault, or normally once the rule's
-script is used up. A normal answer is a deterministic markdown review whose numeric citations point into a
-reference list built from the prompt's "[n] Title" lines, with realistic usage numbers. Every request is
-recorded (monotonic time, path, body hash, prompt hash, fault served) so tests can check retries and
-Retry-After spacing.
+Tests use real litellm against it (through the `fault_server` fixture of tests/conftest.py); it stands in for a
+provider only where a test needs to control what the provider does. It answers /v1/chat/completions,
+/v1/completions and /v1/models. Each request is matched against scripted rules (by prompt substring and/or
+model) and served with the rule's next fault, or normally once the rule's script is used up. A normal answer
+is a deterministic markdown review whose numeric citations point into a reference list built from the
+prompt's "[n] Title" lines (or a rule's scripted text), with realistic usage numbers. Every request is
+recorded (monotonic time, path, body, body hash, prompt hash, fault served, usage) so tests can count calls
+and check retries and Retry-After spacing; `count` is the number of requests received.
 
-Faults: "429" (with Retry-After), "500", "503", "hang" (sleep past the client timeout), "malformed" (200
-with a broken JSON body), "empty" (200 with an empty completion), "drop" (headers and half a body, then the
-connection is closed), "auth" (401 echoing the key sent, as real providers do), "sigill" / "sigkill" (the
-server process kills itself with that signal, as a llama.cpp build for the wrong CPU or the OOM killer does), "ok".
+Faults: "400" (a bad request, not retryable), "429" (with Retry-After), "500", "503", "hang" (sleep past the
+client timeout), "malformed" (200 with a broken JSON body), "empty" (200 with an empty completion), "length"
+(a normal answer whose finish_reason is "length", as when max_tokens cuts it), "drop" (headers and half a
+body, then the connection is closed), "auth" (401 echoing the key sent, as real providers do), "sigill" /
+"sigkill" (the server process kills itself with that signal, as a llama.cpp build for the wrong CPU or the
+OOM killer does), "ok". `peak` is the most completions answered at once (for concurrency limits).
 
 Support-judge prompts (the support_judge template: sources, then the claim) are answered from a verdict
 script per (claim, abstract): `script_verdicts({(claim, abstract): True, ...})`, see `judge_reply`.
 
-Run it standalone (for the kill/resume subprocess tests) with
-`python tests/reliability/fault_server.py --port-file PATH [--script JSON]` (or `--port N`, as a stand-in for
-the local llama.cpp server).
+Run it standalone (as a stand-in for the local llama.cpp server, for subprocess tests and the benchmarks)
+with `python tests/fakes/provider.py [--port N | --port-file PATH] [--script JSON] [--latency S]`; it
+prints its api_base on stdout once it listens.
 """
 
 from __future__ import annotations
@@ -33,11 +37,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-FAULTS = ("ok", "429", "500", "503", "hang", "malformed", "empty", "drop", "auth", "sigill", "sigkill")
-_POOL_LINE = re.compile(r"^\s*\[(\d{1,4})\]\s+(\S.*?)\s*$", re.M)
+try:
+    from .local_http import LocalServer
+except ImportError:  # run as a script (the local-server stand-in): tests/fakes is on sys.path
+    from local_http import LocalServer  # type: ignore[no-redef]
+
+FAULTS = ("ok", "400", "429", "500", "503", "hang", "malformed", "empty", "length", "drop", "auth", "sigill",
+          "sigkill")
+_POOL_LINE = re.compile(r"^\s*\[(\d{1,4})\]\s+(\S.*?)\s*$", re.MULTILINE)
 
 
 @dataclass
@@ -74,6 +84,7 @@ class Record:
     t: float
     wall: float
     path: str
+    body: dict[str, Any]
     body_sha: str
     prompt_sha: str
     model: str
@@ -85,17 +96,13 @@ class Record:
 
 @dataclass
 class FaultState:
-    """Rules, records and limits shared by the handler threads."""
+    """The script and answer settings shared by the handler threads (guarded by the server's lock)."""
 
     rules: list[Rule] = field(default_factory=list)
-    records: list[Record] = field(default_factory=list)
     auth: list[str] = field(default_factory=list)  # Authorization headers seen (tests check a key was sent)
-    max_requests: int = 500
     hang_s: float = 30.0
     latency_s: float = 0.0
     words: int = 260
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stopping: threading.Event = field(default_factory=threading.Event)
     # support-judge script: (claim, abstract substring) -> verdict, or verdicts indexed by the request's seed
     verdicts: dict[tuple[str, str], bool | list[bool]] = field(default_factory=dict)
     judge_replies: dict[str, str] = field(default_factory=dict)  # claim -> raw reply (e.g. an unparseable one)
@@ -174,7 +181,7 @@ def fake_review(prompt: str, seed: Any = None, words: int = 260) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_CLAIM = re.compile(r"=== SOURCES ===\n(?P<sources>.*)=== CLAIM ===\n(?P<claim>.*?)\n=== END ===", re.S)
+_CLAIM = re.compile(r"=== SOURCES ===\n(?P<sources>.*)=== CLAIM ===\n(?P<claim>.*?)\n=== END ===", re.DOTALL)
 
 
 def judge_reply(prompt: str, st: FaultState, seed: Any = None) -> str | None:
@@ -203,189 +210,164 @@ def _tokens(text: str) -> int:
     return max(1, (len(text) + 3) // 4) if text else 0
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
-    protocol_version = "HTTP/1.1"
+def _error_body(status: int, message: str, etype: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": etype, "code": str(status)}}
 
-    def log_message(self, *args: Any) -> None:  # keep pytest output clean
-        pass
 
-    # -- helpers -----------------------------------------------------------------------------------------
-    def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None,
-              ctype: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(payload)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(payload)
-        self.wfile.flush()
+def completion(kind: str, model: str, text: str, prompt: str, finish: str = "stop") -> dict[str, Any]:
+    """An OpenAI chat or text completion object carrying text, with usage counted from prompt and text."""
+    pt, ct = _tokens(prompt), _tokens(text)
+    usage = {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}
+    cid = "cmpl-" + hashlib.sha1(f"{prompt}|{text}".encode()).hexdigest()[:16]
+    if kind == "chat":
+        return {"id": cid, "object": "chat.completion", "created": 1700000000, "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": finish}], "usage": usage}
+    return {"id": cid, "object": "text_completion", "created": 1700000000, "model": model,
+            "choices": [{"index": 0, "text": text, "finish_reason": finish, "logprobs": None}],
+            "usage": usage}
 
-    def _json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
-        self._send(status, json.dumps(obj).encode(), headers)
 
-    def _error(self, status: int, message: str, etype: str, headers: dict[str, str] | None = None) -> None:
-        self._json(status, {"error": {"message": message, "type": etype, "code": str(status)}}, headers)
+class FaultServer(LocalServer):
+    """The fake provider and its controls: start(), script(...), records, count, stop(). A context manager."""
 
-    # -- routes ------------------------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
-        if self.path.rstrip("/").endswith("/models"):
-            self._json(200, {"object": "list", "data": [{"id": "fault-model", "object": "model",
-                                                          "owned_by": "fault-server"}]})
-        else:
-            self._error(404, f"no route {self.path}", "not_found")
+    def __init__(self, *, max_requests: int = 500, lifetime_s: float = 120.0, hang_s: float = 30.0,
+                 latency_s: float = 0.0, words: int = 260, port: int = 0):
+        super().__init__(max_requests=max_requests, lifetime_s=lifetime_s, port=port, name="fault-server")
+        self.state = FaultState(hang_s=hang_s, latency_s=latency_s, words=words)
+        self.active = 0  # completion requests being answered now
+        self.peak = 0  # the most answered at once (tests of concurrency limits; set it to 0 between phases)
 
-    def do_POST(self) -> None:  # noqa: N802
-        st = self.server.state
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        path = self.path.split("?")[0].rstrip("/")
+    @property
+    def api_base(self) -> str:
+        """What a litellm 'openai/<name>' model takes as api_base."""
+        return f"{self.base}/v1"
+
+    @property
+    def latency_s(self) -> float:
+        """Seconds every completion waits before it is answered (settable mid-test)."""
+        return self.state.latency_s
+
+    @latency_s.setter
+    def latency_s(self, value: float) -> None:
+        self.state.latency_s = value
+
+    # -- answering ---------------------------------------------------------------------------------------
+    def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        if method == "GET":
+            if h.path.rstrip("/").endswith("/models"):
+                self.send_json(h, 200, {"object": "list", "data": [{"id": "fault-model", "object": "model",
+                                                                     "owned_by": "fault-server"}]})
+            else:
+                self.send_json(h, 404, _error_body(404, f"no route {h.path}", "not_found"))
+            return
+        raw = self.read_body(h)
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
-            self._error(400, "request body is not JSON", "invalid_request_error")
+            self.send_json(h, 400, _error_body(400, "request body is not JSON", "invalid_request_error"))
             return
+        rec, rule = self._record(h, raw, body)
+        path = rec.path
+        if rec.fault == "cap":
+            self.send_json(h, 503, _error_body(503, "fault server request cap reached", "server_error"))
+            return
+        if not path.endswith("/completions"):
+            self.send_json(h, 404, _error_body(404, f"no route {h.path}", "not_found"))
+            return
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            if self.state.latency_s:
+                self.stopping.wait(self.state.latency_s)
+            kind = "chat" if path.endswith("/chat/completions") else "text"
+            if not self._serve_fault(h, rec, rule, kind, body):
+                self._answer(h, rec, rule, kind, body)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def _record(self, h: BaseHTTPRequestHandler, raw: bytes, body: dict[str, Any]) -> tuple[Record, Rule | None]:
+        """Log the request with the fault its rule serves ('cap' over max_requests)."""
         prompt = prompt_of(body)
         model = str(body.get("model", ""))
-        with st.lock:
-            over = len(st.records) >= st.max_requests
-            rule = next((r for r in st.rules if r.applies(prompt, model)), None)
+        with self.lock:
+            rule = next((r for r in self.state.rules if r.applies(prompt, model)), None)
             fault = (rule.next_fault() if rule else None) or "ok"
-            if over:
-                fault = "cap"
-            rec = Record(t=time.monotonic(), wall=time.time(), path=path,
+            rec = Record(t=time.monotonic(), wall=time.time(), path=h.path.split("?")[0].rstrip("/"), body=body,
                          body_sha=hashlib.sha256(raw).hexdigest(),
                          prompt_sha=hashlib.sha256(prompt.encode()).hexdigest(), model=model, fault=fault,
                          retry_after=rule.retry_after if (rule and fault == "429") else None,
                          prompt=prompt)
-            st.records.append(rec)
-            st.auth.append(self.headers.get("Authorization") or "")
-        if fault == "cap":
-            self._error(503, "fault server request cap reached", "server_error")
-            return
-        if path.endswith("/chat/completions"):
-            kind = "chat"
-        elif path.endswith("/completions"):
-            kind = "text"
-        else:
-            self._error(404, f"no route {self.path}", "not_found")
-            return
-        if st.latency_s:
-            st.stopping.wait(st.latency_s)
+            if not self.admit(rec):
+                rec.fault = "cap"
+            self.state.auth.append(h.headers.get("Authorization") or "")
+        return rec, rule
+
+    def _serve_fault(self, h: BaseHTTPRequestHandler, rec: Record, rule: Rule | None, kind: str,
+                     body: dict[str, Any]) -> bool:
+        """Serve an error-like fault; False when the request gets a completion (ok, empty, length)."""
+        fault = rec.fault
         if fault in ("sigill", "sigkill"):
             # directed at this thread, so it dies here, before any reply is written (as a faulting process does)
             signal.pthread_kill(threading.get_ident(), signal.SIGILL if fault == "sigill" else signal.SIGKILL)
         if fault == "429":
             ra = rule.retry_after if rule else 1.0
             ra_txt = str(int(ra)) if float(ra).is_integer() else str(ra)
-            self._error(429, "rate limited by fault server", "rate_limit_error", {"Retry-After": ra_txt})
+            self.send_json(h, 429, _error_body(429, "rate limited by fault server", "rate_limit_error"),
+                           {"Retry-After": ra_txt})
         elif fault == "auth":  # like real providers, echo the key that was sent (a leak path to test)
-            key = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
-            self._error(401, f"Incorrect API key provided: {key}. You can find your API key at "
-                             "https://example.invalid/keys.", "invalid_request_error")
+            key = (h.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+            self.send_json(h, 401, _error_body(401, f"Incorrect API key provided: {key}. You can find your API "
+                                                    "key at https://example.invalid/keys.", "invalid_request_error"))
+        elif fault == "400":
+            self.send_json(h, 400, _error_body(400, "bad request injected by fault server", "invalid_request_error"))
         elif fault == "500":
-            self._error(500, "internal error injected by fault server", "server_error")
+            self.send_json(h, 500, _error_body(500, "internal error injected by fault server", "server_error"))
         elif fault == "503":
-            self._error(503, "service unavailable injected by fault server", "server_error")
+            self.send_json(h, 503, _error_body(503, "service unavailable injected by fault server", "server_error"))
         elif fault == "hang":
-            st.stopping.wait(st.hang_s)
+            self.stopping.wait(self.state.hang_s)
             try:
-                self._error(504, "hung request finally answered", "timeout")
+                self.send_json(h, 504, _error_body(504, "hung request finally answered", "timeout"))
             except OSError:
                 pass
         elif fault == "malformed":
-            self._send(200, b'{"id": "chatcmpl-x", "object": "chat.completion", "choices": [{"index": 0, "mess')
+            self.send(h, 200, b'{"id": "chatcmpl-x", "object": "chat.completion", "choices": [{"index": 0, "mess')
         elif fault == "drop":
-            text = fake_review(prompt, body.get("seed"), st.words)
-            payload = json.dumps(self._completion(kind, model, text, prompt)).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload[: len(payload) // 2])
-            self.wfile.flush()
+            text = fake_review(rec.prompt, body.get("seed"), self.state.words)
+            payload = json.dumps(completion(kind, rec.model, text, rec.prompt)).encode()
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(payload)))
+            h.end_headers()
+            h.wfile.write(payload[: len(payload) // 2])
+            h.wfile.flush()
             try:
-                self.connection.shutdown(socket.SHUT_RDWR)
+                h.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            self.close_connection = True
+            h.close_connection = True
         else:
-            if fault == "empty":
-                text = ""
-            elif rule is not None and rule.text is not None:
-                text = rule.text
-            elif (verdict := judge_reply(prompt, st, body.get("seed"))) is not None:
-                text = verdict
-            else:
-                text = fake_review(prompt, body.get("seed"), st.words)
-            payload = self._completion(kind, model, text, prompt)
-            self._json(200, payload)
-            with st.lock:
-                rec.usage = (payload["usage"]["prompt_tokens"], payload["usage"]["completion_tokens"])
+            return False
+        return True
 
-    @staticmethod
-    def _completion(kind: str, model: str, text: str, prompt: str) -> dict[str, Any]:
-        pt, ct = _tokens(prompt), _tokens(text)
-        usage = {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}
-        cid = "cmpl-" + hashlib.sha1(f"{prompt}|{text}".encode()).hexdigest()[:16]
-        if kind == "chat":
-            return {"id": cid, "object": "chat.completion", "created": 1700000000, "model": model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                 "finish_reason": "stop"}], "usage": usage}
-        return {"id": cid, "object": "text_completion", "created": 1700000000, "model": model,
-                "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
-                "usage": usage}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    state: FaultState
-
-
-class FaultServer:
-    """The server and its controls: start(), script(...), records, stop(). Use as a context manager."""
-
-    def __init__(self, *, max_requests: int = 500, lifetime_s: float = 120.0, hang_s: float = 30.0,
-                 latency_s: float = 0.0, words: int = 260, port: int = 0):
-        self.state = FaultState(max_requests=max_requests, hang_s=hang_s, latency_s=latency_s, words=words)
-        self.lifetime_s = lifetime_s
-        self._httpd = _Server(("127.0.0.1", port), _Handler)
-        self._httpd.state = self.state
-        self._thread: threading.Thread | None = None
-        self._timer: threading.Timer | None = None
-
-    @property
-    def port(self) -> int:
-        return self._httpd.server_address[1]
-
-    @property
-    def api_base(self) -> str:
-        """What a litellm 'openai/<name>' model takes as api_base."""
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> "FaultServer":
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fault-server", daemon=True)
-        self._thread.start()
-        self._timer = threading.Timer(self.lifetime_s, self.stop)  # server-side hard stop
-        self._timer.daemon = True
-        self._timer.start()
-        return self
-
-    def stop(self) -> None:
-        self.state.stopping.set()
-        if self._timer is not None and threading.current_thread() is not self._timer:
-            self._timer.cancel()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> "FaultServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+    def _answer(self, h: BaseHTTPRequestHandler, rec: Record, rule: Rule | None, kind: str,
+                body: dict[str, Any]) -> None:
+        """A completion: empty, the rule's text, the scripted judge verdict, or a generated review."""
+        if rec.fault == "empty":
+            text = ""
+        elif rule is not None and rule.text is not None:
+            text = rule.text
+        elif (verdict := judge_reply(rec.prompt, self.state, body.get("seed"))) is not None:
+            text = verdict
+        else:
+            text = fake_review(rec.prompt, body.get("seed"), self.state.words)
+        payload = completion(kind, rec.model, text, rec.prompt, "length" if rec.fault == "length" else "stop")
+        self.send_json(h, 200, payload)
+        with self.lock:
+            rec.usage = (payload["usage"]["prompt_tokens"], payload["usage"]["completion_tokens"])
 
     # -- scripting and inspection ------------------------------------------------------------------------
     def script(self, faults: list[str], *, match: str | None = None, model: str | None = None,
@@ -397,14 +379,14 @@ class FaultServer:
             if f not in FAULTS:
                 raise ValueError(f"unknown fault {f!r}; known: {FAULTS}")
         rule = Rule(faults=list(faults), match=match, model=model, retry_after=retry_after, text=text)
-        with self.state.lock:
+        with self.lock:
             self.state.rules.append(rule)
         return rule
 
     def script_verdicts(self, verdicts: dict[tuple[str, str], bool | list[bool]],
                         replies: dict[str, str] | None = None) -> None:
         """Script the support judge: (claim, abstract substring) -> verdict(s); replies: claim -> raw reply."""
-        with self.state.lock:
+        with self.lock:
             self.state.verdicts.update(verdicts)
             self.state.judge_replies.update(replies or {})
 
@@ -413,18 +395,19 @@ class FaultServer:
         return [r for r in self.records if _CLAIM.search(r.prompt)]
 
     def reset(self) -> None:
-        """Forget rules and records (between phases of a test)."""
-        with self.state.lock:
+        """Forget rules and records (between phases of a test): count starts again from 0."""
+        with self.lock:
             self.state.rules.clear()
-            self.state.records.clear()
+            self.log.clear()
             self.state.auth.clear()
             self.state.verdicts.clear()
             self.state.judge_replies.clear()
 
     @property
     def records(self) -> list[Record]:
-        with self.state.lock:
-            return list(self.state.records)
+        """Every request received, in arrival order."""
+        with self.lock:
+            return list(self.log)
 
     def requests_matching(self, text: str | None = None, model: str | None = None) -> list[Record]:
         """Records whose prompt contains text (and whose model is model), in arrival order."""
@@ -433,7 +416,7 @@ class FaultServer:
 
 
 def _main(argv: list[str] | None = None) -> None:
-    """Standalone mode: write the port to --port-file and serve until the lifetime ends."""
+    """Standalone mode: print the api_base (and write the port to --port-file), serve until the lifetime ends."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file")
     ap.add_argument("--port", type=int, default=0)
@@ -442,9 +425,10 @@ def _main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-requests", type=int, default=500)
     ap.add_argument("--latency", type=float, default=0.0)
     ap.add_argument("--hang", type=float, default=30.0)
+    ap.add_argument("--words", type=int, default=260, help="length of the generated reviews")
     args = ap.parse_args(argv)
     srv = FaultServer(max_requests=args.max_requests, lifetime_s=args.lifetime, latency_s=args.latency,
-                      hang_s=args.hang, port=args.port)
+                      hang_s=args.hang, words=args.words, port=args.port)
     for r in json.loads(args.script):
         srv.script(r["faults"], match=r.get("match"), model=r.get("model"), retry_after=r.get("retry_after", 1.0),
                    text=r.get("text"))
@@ -453,7 +437,11 @@ def _main(argv: list[str] | None = None) -> None:
         with open(args.port_file + ".tmp", "w") as f:
             f.write(str(srv.port))
         os.replace(args.port_file + ".tmp", args.port_file)
-    srv.state.stopping.wait(args.lifetime)
+    print(srv.api_base, flush=True)
+    try:
+        srv.stopping.wait(args.lifetime)
+    except KeyboardInterrupt:
+        pass
     srv.stop()
     sys.exit(0)
 
