@@ -27,7 +27,7 @@ NO_RECORD = "failed (no error record)"
 
 
 class FailureGroup(BaseModel):
-    """Cells of one model (or generator) that failed for one cause."""
+    """Cells of one model (or generator) that failed for one cause (cells: their keys as run files write them)."""
 
     model: str
     cause: str
