@@ -6,10 +6,10 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.fileio import atomic_write
 from harness.models import Review, Score, Task
 from harness.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
@@ -92,12 +92,7 @@ class JudgeCache:
         return None
 
     def put(self, model: str, prompt: str, reply: str) -> None:
-        p = self._path(model, prompt)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump({"model": model, "reply": reply}, f)
-        os.replace(tmp, p)
+        atomic_write(self._path(model, prompt), json.dumps({"model": model, "reply": reply}))
 
 
 def _ask(model: str, prompt: str, api_base: str | None) -> str:
