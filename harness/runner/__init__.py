@@ -21,7 +21,7 @@ from harness.generators.base import GeneratorSpec, LLMClient
 from harness.models import Task
 from harness.runner.cell_batch import CellBatch
 from harness.runner.cell_runner import CellRunner, score_stored_cells
-from harness.runner.executor import make_executor
+from harness.runner.executor import Executor, make_executor
 from harness.runner.failures import run_failures
 from harness.runner.progress import Progress
 from harness.runner.resources import CellResources
@@ -88,7 +88,7 @@ def _conclude(summary: RunSummary, run_dir: RunDirectory, cells: list[Cell], res
 
 
 async def _run_session(run_dir: RunDirectory, cells: list[Cell], summary: RunSummary, res: CellResources,
-                       executor: Any, tasks: dict[str, Task], *, max_cells: int | None, progress: bool | None
+                       executor: Executor, tasks: dict[str, Task], *, max_cells: int | None, progress: bool | None
                        ) -> None:
     """Score stored unscored cells, run the pending ones (a progress bar on a TTY), conclude the summary."""
     config = res.config
