@@ -3,12 +3,14 @@ are checked, so the scorer families, generator kinds and strategies they registe
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import Any, Mapping
 
 from harness.errors import HarnessError
 
@@ -23,13 +25,40 @@ def load_plugins(modules: list[str], source: str | Path = "<config>", text: str 
 
     load_builtins()  # built-in kinds and strategies first: a plug-in reusing their names is then an error
     _search_beside(source)
+    importlib.invalidate_caches()  # a module written since the last import in this process is found too
     return [_import(name, i, source, text) for i, name in enumerate(modules)]
+
+
+def load_run_plugins(manifest: Mapping[str, Any], source: str | Path) -> list[ModuleType]:
+    """The plug-ins a run directory's recorded config names (report and compare read their families' scores)."""
+    config = manifest.get("config")
+    plugins = config.get("plugins") if isinstance(config, Mapping) else None
+    if not plugins:
+        return []
+    if not isinstance(plugins, list):
+        raise HarnessError("config.plugins is not a list of module names", path=source, field="config.plugins")
+    _search_beside(manifest.get("config_source") or "")  # the run's config file may sit beside its plug-ins
+    return load_plugins(plugins, source)
+
+
+def source_fingerprint(modules: list[str]) -> str:
+    """sha256 over the source files of the loaded plug-in packages (for cache keys that must change with their code).
+
+    Every loaded module of each plug-in's top-level package counts, so helpers a plug-in imports are included.
+    """
+    tops = {m.split(".", 1)[0] for m in modules}
+    h = hashlib.sha256()
+    for name in sorted(n for n in sys.modules if n.split(".", 1)[0] in tops):
+        path = getattr(sys.modules[name], "__file__", None)
+        if path and Path(path).is_file():
+            h.update(name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def _search_beside(source: str | Path) -> None:
     """Append the current directory and the config's directory to sys.path (after everything installed)."""
     dirs = [Path.cwd()]
-    if source and Path(source).is_file():
+    if source and str(source).endswith((".yaml", ".yml")) and Path(source).is_file():
         dirs.append(Path(source).resolve().parent)
     for d in dirs:
         if str(d) not in sys.path and os.fspath(d) not in sys.path:
@@ -62,7 +91,7 @@ def _import(name: str, index: int, source: str | Path, text: str | None) -> Modu
 
 def _where(exc: BaseException) -> str:
     """`Type: message (file:line)` of the innermost frame of an import error."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
     at = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{at}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,3 +43,31 @@ def fault_server() -> Iterator[FaultServer]:
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture
+def plugin_registries(monkeypatch) -> Iterator[None]:
+    """The generator-kind, strategy and scorer-family registries, sys.path and sys.modules as they were after
+    the test: a plug-in a test imports never leaks its names into later tests."""
+    from harness import generators
+    from harness.generators import strategies
+    from harness.scorers import family
+
+    generators.load_builtins()  # before the snapshot, so restoring it keeps the built-ins
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(generators, "_REGISTRY", dict(generators._REGISTRY))
+    monkeypatch.setattr(strategies, "STRATEGIES", dict(strategies.STRATEGIES))
+    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:  # the plug-ins' own modules; never the harness or a library
+        path = str(getattr(sys.modules[name], "__file__", None) or "")
+        if path and not path.startswith((sys.prefix, str(REPO / "harness"))):
+            del sys.modules[name]
+
+
+@pytest.fixture
+def examples_on_path(plugin_registries) -> Path:
+    """examples/ importable (as a user's PYTHONPATH would make it), with the registries restored afterwards."""
+    sys.path.append(str(REPO / "examples"))
+    return REPO / "examples"

@@ -48,9 +48,10 @@ def local_llm_status() -> None:
 @app.command("generate")
 def generate(
     task: str = typer.Option(..., "--task", help="task id (see `harness tasks list`) or task file"),
-    generator: str = typer.Option("llm", "--generator", help="kind: llm, extractive, recent_papers, replay"),
+    generator: str = typer.Option("llm", "--generator", help="kind: llm, extractive, recent_papers, replay, or "
+                                                             "a plug-in's"),
     strategy: str = typer.Option("zero_shot", "--strategy",
-                                 help="zero_shot, plan_then_write, outline_sections, closed_book"),
+                                 help="zero_shot, plan_then_write, outline_sections, closed_book, or a plug-in's"),
     model: str = typer.Option("local/gemma-3-270m", "--model", help="any litellm model string"),
     mode: Optional[str] = typer.Option(None, "--mode", help="chat or completion (default: completion for "
                                                             "local/gemma-3-270m, else chat)"),
@@ -61,15 +62,20 @@ def generate(
     seed: int = typer.Option(0, "--seed"),
     tasks_dir: Optional[Path] = typer.Option(None, "--tasks-dir"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the review (.md) or the Generation (.json)"),
+    plugin: list[str] = typer.Option([], "--plugin", help="import a plug-in module first (its generator kinds and "
+                                                          "strategies); repeatable"),
 ) -> None:
     """Produce one review for a quick try, print its size, flags, tokens and cost."""
-    from harness.generators import build_generator
+    from harness.generators import build_generator, kind_of
     from harness.generators.base import GeneratorSpec
+    from harness.plugins import load_plugins
     from harness.tasks import get_task
 
-    spec_data: dict = {"name": generator if generator != "llm" else f"{model}:{strategy}", "kind": generator,
+    load_plugins(plugin, source="--plugin")
+    writes_with_a_model = kind_of(generator).calls_provider  # HarnessError naming the known kinds otherwise
+    spec_data: dict = {"name": f"{model}:{strategy}" if writes_with_a_model else generator, "kind": generator,
                        "k": k, "pool": {"method": pool, "k": k}}
-    if generator == "llm":
+    if writes_with_a_model:
         spec_data.update(model=model, strategy=strategy)
         if mode:
             spec_data["mode"] = mode

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from harness.errors import HarnessError, warn
+from harness.plugins import load_run_plugins
 from harness.runner.store import SCORE_SCHEMA, read_jsonl_lenient
 
 
@@ -94,6 +95,7 @@ def load_run(run_dir: str | Path) -> RunData:
 
     path = _run_dir(run_dir)
     manifest = store.read_manifest(path)
+    load_run_plugins(manifest, path / "manifest.json")  # a plug-in family's scores need its declaration
     read = store.read_scores_checked(path)
     notes = list(read.warnings)
     if not isinstance(manifest.get("config"), dict):

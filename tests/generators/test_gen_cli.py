@@ -31,3 +31,18 @@ def test_unknown_task_is_a_harness_error(suite):
     res = CliRunner().invoke(app, ["generate", "--task", "no-such-task", "--generator", "extractive"])
     assert res.exit_code != 0
     assert "no-such-task" in str(res.exception)
+
+
+def test_generate_runs_a_plug_in_generator_kind(tmp_path, suite, examples_on_path):
+    out = tmp_path / "lead.json"
+    res = CliRunner().invoke(app, ["generate", "--plugin", "my_plugins.generators", "--task", "rag-llm-survey",
+                                   "--generator", "lead_sentences", "--k", "4", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert data["generator"] == "lead_sentences" and data["review"]["text"]
+
+
+def test_an_unknown_kind_names_the_known_ones(suite):
+    res = CliRunner().invoke(app, ["generate", "--task", "rag-llm-survey", "--generator", "no_such_kind"])
+    assert res.exit_code != 0
+    assert "no_such_kind" in str(res.exception) and "extractive" in str(res.exception)

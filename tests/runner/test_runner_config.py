@@ -249,3 +249,19 @@ def test_secret_values_of_a_config_are_registered_and_redacted_everywhere():
 
     assert odd not in redact_text(json.dumps({"e": odd})) and json.dumps(odd)[1:-1] not in redact_text(
         json.dumps({"e": odd}))
+
+
+def test_cli_output_dir_overrides_execution_output_dir(tmp_path, monkeypatch):
+    """`harness run --output-dir D` writes the run under D, whichever way the config wrote output_dir."""
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    for i, where in enumerate(("output_dir: ignored\n", "execution: {output_dir: ignored}\n")):
+        cfg = tmp_path / f"c{i}.yaml"
+        cfg.write_text(GOOD.replace("[0, 1]", "[0]").replace("kind: extractive", "kind: recent_papers")
+                       + "scorers: {families: [length]}\n" + where + f"cache_dir: {tmp_path / 'cache'}\n")
+        res = CliRunner().invoke(app, ["run", str(cfg), "--output-dir", str(tmp_path / f"out{i}")])
+        assert res.exit_code == 0, res.output
+        assert len(list((tmp_path / f"out{i}").iterdir())) == 1 and not (tmp_path / "ignored").exists()

@@ -1,0 +1,184 @@
+"""Plug-ins: a user's module named in `plugins:` registers generator kinds and strategies the config then accepts;
+what cannot be imported is a one-line error naming plugins[i], the file and the line."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness import generators
+from harness.config import ExperimentConfig
+from harness.errors import HarnessError
+from harness.generators import calls_provider, kind_of, kinds, strategies
+from harness.generators.base import GeneratorSpec
+from harness.plugins import load_plugins, load_run_plugins
+
+HEAD = """\
+name: p
+tasks: [rag-llm-survey]
+"""
+
+
+@pytest.fixture
+def plugin_dir(tmp_path, plugin_registries):
+    """A directory for plug-in modules; the registries, sys.path and sys.modules are restored afterwards."""
+    return tmp_path
+
+
+def _module(directory: Path, name: str, body: str) -> None:
+    (directory / f"{name}.py").write_text(textwrap.dedent(body))
+
+
+ECHO = """\
+    from harness.generators import generator_kind
+    from harness.generators.base import Generation
+    from harness.generators.strategies import Draft, strategy
+
+
+    @generator_kind("echo_topic", calls_provider=False)
+    class EchoTopic:
+        def __init__(self, spec):
+            self.spec = spec
+
+        async def generate(self, task, seed, client=None):
+            return Generation(task_id=task.id, generator=self.spec.name, seed=seed, error="not used here")
+
+
+    @generator_kind("remote_thing", calls_provider=True, requires=("model", "api_base"))
+    def remote_thing(spec):
+        return EchoTopic(spec)
+
+
+    @strategy("shout")
+    async def shout(run):
+        return Draft((await run.call("write", "zero_shot", 10, pool=run.pool_text())).upper())
+"""
+
+
+def test_a_plugin_config_accepts_its_kinds_and_strategies(plugin_dir):
+    _module(plugin_dir, "plug_echo", ECHO)
+    (plugin_dir / "cfg.yaml").write_text(HEAD + """\
+plugins: [plug_echo]
+generators:
+  - {name: e, kind: echo_topic}
+  - {name: r, kind: remote_thing, model: openai/x, api_base: 'http://127.0.0.1:9', strategy: shout}
+""")
+    cfg = ExperimentConfig.from_yaml(plugin_dir / "cfg.yaml")  # found beside the config, no PYTHONPATH
+    assert [g.kind for g in cfg.generators] == ["echo_topic", "remote_thing"]
+    assert [calls_provider(g) for g in cfg.generators] == [False, True]
+    assert "echo_topic" in kinds() and kind_of("remote_thing").requires == ("model", "api_base")
+    assert cfg.generators[1].strategy == "shout" and "shout" in strategies.STRATEGIES
+    assert cfg.plugins == ["plug_echo"]
+    assert type(generators.build_generator(cfg.generators[0])).__name__ == "EchoTopic"
+
+
+def test_builtin_kinds_declare_whether_they_call_a_provider():
+    flags = {k: kind_of(k).calls_provider for k in ("llm", "extractive", "recent_papers", "replay")}
+    assert flags == {"llm": True, "extractive": False, "recent_papers": False, "replay": False}
+    assert kind_of("llm").requires == ("model",) and kind_of("replay").requires == ("replay",)
+    assert calls_provider(GeneratorSpec(name="g", kind="llm", model="openai/x"))
+    assert not calls_provider(GeneratorSpec(name="g", kind="extractive"))
+    assert {"zero_shot", "plan_then_write", "outline_sections", "closed_book"} <= set(strategies.STRATEGIES)
+    assert not strategies.shows_pool("closed_book") and strategies.shows_pool("zero_shot")
+
+
+def test_required_fields_come_from_the_declaration(plugin_dir):
+    _module(plugin_dir, "plug_req", ECHO)
+    sys.path.append(str(plugin_dir))
+    text = HEAD + "plugins: [plug_req]\ngenerators:\n  - {name: e, kind: echo_topic}\n" \
+                  "  - {name: r, kind: remote_thing, model: openai/x}\n"
+    with pytest.raises(HarnessError) as info:
+        ExperimentConfig.from_text(text, source=str(plugin_dir / "x.yaml"))
+    err = info.value
+    assert (err.field, err.line) == ("generators[1]", 6)
+    assert "kind 'remote_thing' needs a value for api_base" in err.message
+
+
+@pytest.mark.parametrize("generator, field, needle", [
+    ("{name: e, kind: echo_topik}", "generators.1.kind", "unknown generator kind 'echo_topik'"),
+    ("{name: e, kind: llm, model: m, strategy: whisper}", "generators.1.strategy", "unknown strategy 'whisper'"),
+])
+def test_unknown_kind_or_strategy_names_the_field_line_and_the_known_names(plugin_dir, generator, field, needle):
+    _module(plugin_dir, "plug_known", ECHO)
+    sys.path.append(str(plugin_dir))
+    text = HEAD + f"plugins: [plug_known]\ngenerators:\n  - {{name: x, kind: extractive}}\n  - {generator}\n"
+    with pytest.raises(HarnessError) as info:
+        ExperimentConfig.from_text(text, source="c.yaml")
+    err = info.value
+    assert (err.path, err.field, err.line) == ("c.yaml", field, 6)
+    assert needle in err.message and "\n" not in str(err)
+    assert ("echo_topic" in err.message and "llm" in err.message) if "kind" in field else \
+        ("shout" in err.message and "zero_shot" in err.message)
+
+
+@pytest.mark.parametrize("body, needle", [
+    (None, "plug-in module 'plug_absent' not found"),
+    ("raise RuntimeError('no licence file')\n", "RuntimeError: no licence file (plug_broken.py:1)"),
+    ("import plug_not_there_either\n", "ModuleNotFoundError"),
+    ("def broken(:\n", "SyntaxError"),
+])
+def test_a_plugin_that_cannot_be_imported_is_one_line_naming_plugins_i_file_and_line(plugin_dir, body, needle):
+    name = "plug_absent" if body is None else "plug_broken"
+    if body is not None:
+        _module(plugin_dir, name, body)
+    path = plugin_dir / "cfg.yaml"
+    path.write_text(HEAD + f"plugins:\n  - json\n  - {name}\ngenerators:\n  - {{name: x, kind: extractive}}\n")
+    with pytest.raises(HarnessError) as info:
+        ExperimentConfig.from_yaml(path)
+    err = info.value
+    assert (err.path, err.field, err.line) == (str(path), "plugins[1]", 5)
+    assert needle in err.message and "\n" not in str(err)
+
+
+def test_a_plugin_cannot_take_a_builtin_name(plugin_dir):
+    _module(plugin_dir, "plug_thief", """\
+        from harness.generators import generator_kind
+
+        @generator_kind("llm", calls_provider=False)
+        class Thief:
+            pass
+    """)
+    (plugin_dir / "c.yaml").write_text("plugins: [plug_thief]\n")
+    with pytest.raises(HarnessError) as info:
+        load_plugins(["plug_thief"], str(plugin_dir / "c.yaml"), "plugins: [plug_thief]\n")
+    assert info.value.field == "plugins[0]" and info.value.line == 1
+    assert "'llm' is registered twice" in info.value.message and "LLMGenerator" in info.value.message
+    assert kind_of("llm").calls_provider  # the built-in kept its name
+
+
+def test_plugins_change_the_hash_only_when_listed(plugin_dir):
+    _module(plugin_dir, "plug_hash", ECHO)
+    base = HEAD + "generators:\n  - {name: x, kind: extractive}\n"
+    sys.path.append(str(plugin_dir))
+    plain = ExperimentConfig.from_text(base).config_hash()
+    assert ExperimentConfig.from_text(base + "plugins: []\n").config_hash() == plain
+    assert ExperimentConfig.from_text(base + "plugins: [plug_hash]\n").config_hash() != plain
+
+
+def test_a_run_directory_loads_the_plugins_its_config_names(plugin_dir):
+    _module(plugin_dir, "plug_run", ECHO.replace("echo_topic", "run_kind").replace('"shout"', '"run_shout"')
+            .replace("remote_thing", "run_remote"))
+    sys.path.append(str(plugin_dir))
+    manifest = {"config": {"plugins": ["plug_run"], "generators": [{"name": "e", "kind": "run_kind"}]}}
+    assert "run_kind" not in kinds()
+    load_run_plugins(manifest, plugin_dir / "manifest.json")
+    assert "run_kind" in kinds()
+    assert load_run_plugins({"config": {"generators": []}}, "m.json") == []
+    with pytest.raises(HarnessError) as info:
+        load_run_plugins({"config": {"plugins": ["plug_gone"]}}, plugin_dir / "manifest.json")
+    assert info.value.field == "plugins[0]" and str(plugin_dir / "manifest.json") in str(info.value)
+
+
+def test_the_source_fingerprint_follows_the_plugin_code(plugin_dir):
+    from harness.plugins import source_fingerprint
+
+    sys.path.append(str(plugin_dir))
+    _module(plugin_dir, "plug_fp", "X = 1\n")
+    load_plugins(["plug_fp"])
+    first = source_fingerprint(["plug_fp"])
+    assert first == source_fingerprint(["plug_fp"]) != source_fingerprint([])
+    _module(plugin_dir, "plug_fp", "X = 2\n")
+    assert source_fingerprint(["plug_fp"]) != first  # an edited plug-in changes the key
