@@ -80,7 +80,7 @@ def _conclude(summary: RunSummary, run_dir: RunDirectory, cells: list[Cell], res
     summary.budget_exhausted = bool(res.run_client and res.run_client.budget_hit)
     if summary.budget_exhausted:
         log.warning("budget_usd %.4f reached: %d cells not run (resume with a larger budget to finish)",
-                    res.config.budget_usd, summary.cells_not_run)
+                    res.config.execution.budget_usd, summary.cells_not_run)
     summary.score_rows = run_dir.store.materialize_scores().height
     summary.cells_done = sum(1 for c in cells if run_dir.store.generation_number(c))  # ok or failed: has a result
     summary.status = "complete" if summary.cells_done == len(cells) else "partial"
@@ -102,7 +102,7 @@ async def _run_session(run_dir: RunDirectory, cells: list[Cell], summary: RunSum
     runner = CellRunner(res, run_dir.store, executor, tasks, config.scorers.families)
     # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.
     try:
-        await CellBatch(runner, run_dir, summary, bar, 2 * config.concurrency.global_).run(pending)
+        await CellBatch(runner, run_dir, summary, bar, 2 * config.execution.concurrency.global_).run(pending)
         _conclude(summary, run_dir, cells, res)
     finally:
         bar.close()
@@ -133,7 +133,7 @@ async def run_experiment_async(
     executor = None
     with run_log(rd.store.path(RUN_LOG), log):
         try:
-            executor = make_executor(getattr(resolved, "execution", None))
+            executor = make_executor(resolved.execution)
             await _run_session(rd, cells, summary, res, executor, suite, max_cells=max_cells, progress=progress)
         except BaseException:
             summary.status = "interrupted"

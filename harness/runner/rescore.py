@@ -133,7 +133,7 @@ def _judge_calls(config: ExperimentConfig, support: object) -> object:
         return None
     from harness.runner.judge_bridge import cached_judge_calls
 
-    return cached_judge_calls(config.cache_path(), config.timeout_s)
+    return cached_judge_calls(config.cache_path(), config.execution.timeout_s)
 
 
 def _context(config: ExperimentConfig, spec: object, context: object, support: object, judge_calls: object

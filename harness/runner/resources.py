@@ -51,13 +51,13 @@ class CellResources:
     async def prepare(self, pending: list[Cell], tasks: dict[str, Any], prior_spend_usd: float,
                       on_usage: Callable[[dict[str, Any]], None]) -> None:
         """Open the cache and run client, look up whole cells, build what the other cells need, start providers."""
-        config = self.config
-        if config.cache and pending:
+        config, ex = self.config, self.config.execution
+        if ex.cache and pending:
             from harness.runner.cache import ResponseCache
 
             self.cache = ResponseCache(config.cache_path())
-        self.run_client = RunClient(self.client, cache=self.cache, concurrency=config.concurrency,
-                                    retries=config.retries, timeout_s=config.timeout_s, budget_usd=config.budget_usd,
+        self.run_client = RunClient(self.client, cache=self.cache, concurrency=ex.concurrency, retries=ex.retries,
+                                    timeout_s=ex.timeout_s, budget_usd=ex.budget_usd,
                                     prior_spend_usd=prior_spend_usd, on_usage=on_usage)
         from harness.runner.cell_cache import cell_reuse  # whole cells from the cache: no generator, no model
 
@@ -73,7 +73,7 @@ class CellResources:
         if factory is None:
             from harness.generators import build_generator as factory
         self.generators = {name: factory(self.specs[name]) for name in sorted(names)}
-        self.inners = {name: (self.client or _provider_client(self.specs[name], self.config.timeout_s))
+        self.inners = {name: (self.client or _provider_client(self.specs[name], self.config.execution.timeout_s))
                        for name in self.generators}
 
     def _scoring_contexts(self, names: set[str]) -> None:

@@ -34,10 +34,10 @@ def new_run_id(config: ExperimentConfig) -> str:
 def _new_run_path(config: ExperimentConfig) -> Path:
     """output_dir/<run id>, suffixed -2, -3 ... when two runs of one config start within a second."""
     base_id = new_run_id(config)
-    path, n = Path(config.output_dir) / base_id, 1
+    path, n = Path(config.execution.output_dir) / base_id, 1
     while path.exists():
         n += 1
-        path = Path(config.output_dir) / f"{base_id}-{n}"
+        path = Path(config.execution.output_dir) / f"{base_id}-{n}"
     return path
 
 
@@ -72,7 +72,7 @@ class RunDirectory:
     @classmethod
     def open(cls, config: ExperimentConfig, tasks: dict[str, Task], cells: list[Cell],
              run_dir: str | Path | None = None, resume: bool = True) -> RunDirectory:
-        """A new run under config.output_dir (run_dir None or empty), or the run in run_dir resumed."""
+        """A new run under execution.output_dir (run_dir None or empty), or the run in run_dir resumed."""
         path = _new_run_path(config) if run_dir is None else Path(run_dir)
         manifest = _resumable(path, config, resume) if (path / MANIFEST).exists() else None
         store = RunStore(path)  # takes the directory's lock
