@@ -98,20 +98,28 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
 
 
 def _families(config: ExperimentConfig, families: list[str] | None, run_dir: Path) -> list[str]:
-    """The families rescored: those asked for (checked; never a model-calling judge), else the run's own."""
+    """The families rescored: those asked for (checked; never one that calls a model), else the run's own."""
     if families is None:
-        return [f for f in (config.scorers.families or _family_names())
-                if not (f == "judge" and config.scorers.judge_model)]
+        return [f for f in (config.scorers.families or _family_names()) if not _calls_model(f, config)]
     try:
         from harness.scorers import check_families
 
         fam_list = check_families(families)
     except HarnessError as exc:
         raise HarnessError(exc.message, path=run_dir, field="--scorers", hint=exc.hint) from None
-    if "judge" in fam_list and config.scorers.judge_model:
-        raise HarnessError("the judge family calls a model; rescore makes no provider calls", field="--scorers",
-                           hint="re-run the experiment to refresh judge scores")
+    calling = [f for f in fam_list if _calls_model(f, config)]
+    if calling:
+        raise HarnessError(f"the {', '.join(calling)} family calls a model; rescore makes no provider calls",
+                           field="--scorers", hint="re-run the experiment to refresh those scores")
     return fam_list
+
+
+def _calls_model(family: str, config: ExperimentConfig) -> bool:
+    """Whether a family would call a provider here (the judge does only when the config names a judge model)."""
+    from harness.scorers import FAMILIES
+
+    fam = FAMILIES.get(family)
+    return bool(fam is not None and fam.calls_provider and (family != "judge" or config.scorers.judge_model))
 
 
 def _warn_changed_tasks(manifest: Manifest, tasks: dict[str, Task], run_dir: Path) -> None:
