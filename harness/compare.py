@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 from pydantic import BaseModel, Field
 
+from harness.cells import Cell
 from harness.errors import HarnessError
 from harness.report.load import load_run
 from harness.report.metrics import direction, higher_is_better, unranked_reason
@@ -237,8 +238,8 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
         b_keys = set(zip(b["task_id"].to_list(), b["seed"].to_list()))
         c_keys = set(zip(c["task_id"].to_list(), c["seed"].to_list()))
         shared += len(b_keys & c_keys)
-        unpaired += [f"baseline only: {t}|{bg}|{s}" for t, s in sorted(b_keys - c_keys)]
-        unpaired += [f"candidate only: {t}|{cg}|{s}" for t, s in sorted(c_keys - b_keys)]
+        unpaired += [f"baseline only: {Cell(task_id=t, generator=bg, seed=s)}" for t, s in sorted(b_keys - c_keys)]
+        unpaired += [f"candidate only: {Cell(task_id=t, generator=cg, seed=s)}" for t, s in sorted(c_keys - b_keys)]
         if metrics:
             chosen = list(dict.fromkeys([*gates, *metrics]))
         else:

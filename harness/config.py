@@ -392,13 +392,18 @@ def load_config(path: str | Path | None = None) -> ExperimentConfig:
 
 
 def cell_id(task_id: str, generator: str, seed: int) -> str:
-    """The cell key used in every run file: '<task>|<generator>|<seed>'."""
-    return f"{task_id}|{generator}|{seed}"
+    """Deprecated: `harness.cells.Cell(...).key`, the cell key used in every run file."""
+    from harness.cells import Cell
+
+    return Cell(task_id=task_id, generator=generator, seed=seed).key
 
 
 def parse_cell(cell: str) -> tuple[str, str, int]:
-    task_id, generator, seed = cell.rsplit("|", 2)
-    return task_id, generator, int(seed)
+    """Deprecated: `harness.cells.Cell.parse(key)`."""
+    from harness.cells import Cell
+
+    c = Cell.parse(cell)
+    return c.task_id, c.generator, c.seed
 
 
 def _line_of_loc(text: str, loc: tuple) -> int | None:

@@ -182,3 +182,19 @@ def test_the_source_fingerprint_follows_the_plugin_code(plugin_dir):
     assert first == source_fingerprint(["plug_fp"]) != source_fingerprint([])
     _module(plugin_dir, "plug_fp", "X = 2\n")
     assert source_fingerprint(["plug_fp"]) != first  # an edited plug-in changes the key
+
+
+def test_editing_a_plug_in_generator_changes_its_cell_key(plugin_dir):
+    from harness.generators.base import GeneratorSpec
+    from harness.plugins import load_plugins
+    from harness.runner.cell_cache import cell_key
+    from harness.tasks import get_task
+
+    _module(plugin_dir, "plug_edit", ECHO)
+    sys.path.insert(0, str(plugin_dir))
+    load_plugins(["plug_edit"])
+    spec, task = GeneratorSpec(name="e", kind="echo_topic"), get_task("rag-llm-survey")
+    before = cell_key(spec, task, 0)
+    assert cell_key(spec, task, 0) == before  # the same code: a hit
+    (plugin_dir / "plug_edit.py").write_text((plugin_dir / "plug_edit.py").read_text() + "\n# edited\n")
+    assert cell_key(spec, task, 0) != before

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from harness.report.tables import Table
-from harness.runner.failures import FailureGroup, summary_line
+from harness.runner.failures import FailureGroup, generator_of, summary_line
 
 
 @dataclass
@@ -33,7 +33,7 @@ def _missing(groups: list[FailureGroup], scores: pl.DataFrame, metrics: list[str
     out: dict[str, dict[str, int]] = {}
     for g in groups:
         for cell in g.cells:
-            gen = cell.split("|")[-2] if cell.count("|") >= 2 else "?"
+            gen = generator_of(cell)
             for m in metrics:
                 if (cell, m) not in have:
                     out.setdefault(gen, {}).setdefault(m, 0)

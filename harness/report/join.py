@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import polars as pl
 
+from harness.cells import Cell
 from harness.errors import HarnessError
 from harness.report.load import RunData, load_run
 from harness.report.tables import manifest_generators
@@ -104,10 +105,13 @@ def _rename_failures(groups: list[FailureGroup], table: dict[str, str]) -> list[
     out = []
     for g in groups:
         cells = []
-        for c in g.cells:
-            task, _, rest = c.partition("|")
-            gen, _, seed = rest.rpartition("|")
-            cells.append(f"{task}|{table.get(gen, gen)}|{seed}")
+        for key in g.cells:
+            try:
+                c = Cell.parse(key)
+            except HarnessError:
+                cells.append(key)  # names no cell: kept as recorded
+                continue
+            cells.append(c.model_copy(update={"generator": table.get(c.generator, c.generator)}).key)
         out.append(g.model_copy(update={"generators": [table.get(x, x) for x in g.generators], "cells": cells}))
     return out
 

@@ -2,7 +2,8 @@
 
 The key covers the generator spec (name, model, strategy, mode, pool, params, api_base, price), the task's content
 hash, the seed, the embedding model and backend (pool selection and the offline baselines embed), and a
-fingerprint of the harness's own generation code and prompt templates, so any change to one of them is a miss.
+fingerprint of the harness's own generation code and prompt templates (and of a plug-in package defining the kind
+or strategy), so any change to one of them is a miss.
 Only generations without an error are kept, and only when the response cache kept every reply of the cell (the
 runner checks; an empty reply is asked for again), in the response cache's SQLite file (`harness cache clear` empties both). Replay generators read files
 the key does not cover and are never reused; neither is anything in a run given its own client or generator
@@ -18,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.cells import Cell
+from harness.generators import calls_provider
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Task
 from harness.runner.cache import ResponseCache
@@ -45,7 +48,20 @@ def code_fingerprint() -> str:
 
 
 def _uses_embeddings(spec: GeneratorSpec) -> bool:
-    return spec.kind in ("extractive", "recent_papers") or spec.pool.method == "topk_embedding"
+    """Offline kinds (the baselines, a plug-in's) and embedding pool selection may embed: the model is in the key."""
+    return not calls_provider(spec) or spec.pool.method == "topk_embedding"
+
+
+def _plugin_code(spec: GeneratorSpec) -> str | None:
+    """Fingerprint of the plug-in packages that define the spec's kind or strategy (None when both are built in),
+    so an edited plug-in generator is a miss, as an edited built-in one is."""
+    from harness.generators import kind_of
+    from harness.generators.strategies import STRATEGIES
+    from harness.plugins import source_fingerprint
+
+    modules = [kind_of(spec.kind).origin, getattr(STRATEGIES.get(spec.strategy or ""), "__module__", "")]
+    outside = sorted({m for m in modules if m and m.split(".", 1)[0] != "harness"})
+    return source_fingerprint(outside) if outside else None
 
 
 def cell_key(spec: GeneratorSpec, task: Task, seed: int) -> str | None:
@@ -54,6 +70,9 @@ def cell_key(spec: GeneratorSpec, task: Task, seed: int) -> str | None:
         return None
     parts = {"spec": spec.model_dump(mode="json"), "task": task.content_hash or task.compute_hash(), "seed": seed,
              "code": code_fingerprint()}
+    plugin = _plugin_code(spec)
+    if plugin is not None:
+        parts["plugin"] = plugin
     if _uses_embeddings(spec):
         from harness.embeddings import configured_model_id
 
@@ -87,13 +106,12 @@ class CellReuse:
         row = self.cache.get_cell(key) if key is not None else None
         return CellHit(*row) if row is not None else None
 
-    def lookup_all(self, cells: list[str], specs: dict[str, GeneratorSpec], tasks: dict[str, Task]
-                   ) -> dict[str, CellHit]:
-        """cell id -> hit, for the cells found (one lookup each, before any generator or provider is set up)."""
+    def lookup_all(self, cells: list[Cell], specs: dict[str, GeneratorSpec], tasks: dict[str, Task]
+                   ) -> dict[Cell, CellHit]:
+        """cell -> hit, for the cells found (one lookup each, before any generator or provider is set up)."""
         hits = {}
         for cell in cells:
-            task_id, gen_name, seed = cell.rsplit("|", 2)
-            hit = self.lookup(specs[gen_name], tasks[task_id], int(seed))
+            hit = self.lookup(specs[cell.generator], tasks[cell.task_id], cell.seed)
             if hit is not None:
                 hits[cell] = hit
         return hits

@@ -9,7 +9,8 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel
 
-from harness.config import parse_cell
+from harness.cells import Cell
+from harness.errors import HarnessError
 
 _VOLATILE = [
     (re.compile(r"\s*\[gave up after \d+ attempts?\]"), ""),
@@ -26,7 +27,7 @@ NO_RECORD = "failed (no error record)"
 
 
 class FailureGroup(BaseModel):
-    """Cells of one model (or generator) that failed for one cause."""
+    """Cells of one model (or generator) that failed for one cause (cells: their keys as run files write them)."""
 
     model: str
     cause: str
@@ -64,20 +65,25 @@ def latest_failures(errors: Iterable[dict[str, Any]], failed_cells: set[str]) ->
     return out
 
 
+def generator_of(key: str) -> str:
+    """The generator a failed cell's key names ('?' for a key that names no cell)."""
+    try:
+        return Cell.parse(key).generator
+    except HarnessError:
+        return "?"
+
+
 def group_failures(failures: dict[str, dict[str, Any]], models: dict[str, str] | None = None) -> list[FailureGroup]:
     """Group failed cells by (model, cause), largest group first; models maps generator name -> model string."""
     models = models or {}
     groups: dict[tuple[str, str], list[str]] = {}
     for cell, rec in failures.items():
-        try:
-            _, gen, _ = parse_cell(cell)
-        except ValueError:
-            gen = "?"
+        gen = generator_of(cell)
         key = (str(rec.get("model") or models.get(gen) or gen), cause_of(rec))
         groups.setdefault(key, []).append(cell)
     out = []
     for (model, cause), cells in groups.items():
-        gens = sorted(Counter(parse_cell(c)[1] for c in cells if c.count("|") >= 2))
+        gens = sorted(Counter(g for g in map(generator_of, cells) if g != "?"))
         out.append(FailureGroup(model=model, cause=cause, count=len(cells), generators=gens, cells=sorted(cells)))
     return sorted(out, key=lambda g: (-g.count, g.model, g.cause))
 
@@ -93,7 +99,7 @@ def summary_line(groups: list[FailureGroup]) -> str:
 
 def run_failures(run_dir: str | Path) -> list[FailureGroup]:
     """The failure groups of a run directory, read from its generations, errors and manifest."""
-    from harness.runner.store import ERRORS, GENERATIONS, iter_jsonl, read_manifest
+    from harness.runner.store import ERRORS, GENERATIONS, iter_jsonl, load_manifest
 
     run_dir = Path(run_dir)
     latest: dict[str, bool] = {}
@@ -105,7 +111,7 @@ def run_failures(run_dir: str | Path) -> list[FailureGroup]:
         return []
     models: dict[str, str] = {}
     try:
-        for g in (read_manifest(run_dir).get("config") or {}).get("generators") or []:
+        for g in (load_manifest(run_dir).config or {}).get("generators") or []:
             if isinstance(g, dict) and g.get("name"):
                 models[g["name"]] = g.get("model") or g["name"]
     except Exception:  # noqa: BLE001 — a damaged manifest only costs the model names
@@ -120,4 +126,5 @@ def run_failures(run_dir: str | Path) -> list[FailureGroup]:
     return group_failures(failures, models)
 
 
-__all__ = ["FailureGroup", "cause_of", "group_failures", "latest_failures", "run_failures", "summary_line"]
+__all__ = ["FailureGroup", "cause_of", "generator_of", "group_failures", "latest_failures", "run_failures",
+           "summary_line"]

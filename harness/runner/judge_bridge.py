@@ -61,7 +61,7 @@ def run_judge_calls(config: Any, run: RunClient, loop: asyncio.AbstractEventLoop
     if client is None:
         from harness.generators.llm import LiteLLMClient
 
-        client = LiteLLMClient(timeout_s=config.timeout_s)
+        client = LiteLLMClient(timeout_s=config.execution.timeout_s)
     return RunJudgeCalls(run, loop, client)
 
 

@@ -8,25 +8,31 @@ from pathlib import Path
 
 import polars as pl
 
+from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.errors import HarnessError, warn
+from harness.generators.base import Generation
 from harness.models import Score, Task
-from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, read_generations, read_jsonl_lenient,
-                                  read_manifest, read_run_config)
+from harness.runner.manifest import Manifest
+from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, load_manifest, read_generations,
+                                  read_jsonl_lenient, read_run_config, scored_generation)
 
 log = logging.getLogger("harness.runner")
 
 
-def _previous_scores(store: RunStore) -> dict[str, list[Score]]:
+def _previous_scores(store: RunStore) -> dict[Cell, list[Score]]:
     """Each cell's scores of its latest generation; unreadable lines and scores are skipped with a warning."""
     from pydantic import ValidationError
 
     read = read_jsonl_lenient(store.path(SCORES_LOG))
-    latest: dict[str, list[Score]] = {}
+    latest: dict[Cell, list[Score]] = {}
     bad = 0
     for rec in read.records:
-        cell = rec.get("cell")
-        if not isinstance(cell, str) or rec.get("gen", 1) != store.generation_number(cell):
+        try:
+            cell = Cell.parse(rec.get("cell"))
+        except HarnessError:
+            continue  # no cell of this run
+        if scored_generation(rec) != store.generation_number(cell):
             continue  # scores of the cell's latest generation only
         try:
             latest[cell] = [Score.model_validate(s) for s in rec.get("scores") or []]
@@ -39,7 +45,7 @@ def _previous_scores(store: RunStore) -> dict[str, list[Score]]:
     return latest
 
 
-def _stored_generations(run_dir: Path) -> dict:
+def _stored_generations(run_dir: Path) -> dict[Cell, Generation]:
     """The run's generations; HarnessError when any is unreadable (rescoring would drop that cell's scores)."""
     path = run_dir / GENERATIONS
     read = read_jsonl_lenient(path)
@@ -63,25 +69,11 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     (a method or scorers.support setting) adds that method's support scores beside the run's own, named
     citations.support_rate.<method> etc.; an llm method calls its judge through the plain cached litellm path.
     """
-    from harness.runner.scoring import score_generation, scoring_context
+    from harness.runner.scoring import score_generation
 
     run_dir = Path(run_dir)
     config = ExperimentConfig.from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
-    manifest = read_manifest(run_dir)
-    fam_list = families
-    if fam_list is not None:
-        try:
-            from harness.scorers import check_families
-
-            fam_list = check_families(fam_list)
-        except HarnessError as exc:
-            raise HarnessError(exc.message, path=run_dir, field="--scorers", hint=exc.hint) from None
-        if "judge" in fam_list and config.scorers.judge_model:
-            raise HarnessError("the judge family calls a model; rescore makes no provider calls", field="--scorers",
-                               hint="re-run the experiment to refresh judge scores")
-    else:
-        fam_list = [f for f in (config.scorers.families or _family_names())
-                    if not (f == "judge" and config.scorers.judge_model)]
+    fam_list = _families(config, families, run_dir)
     gens = _stored_generations(run_dir)  # before loading tasks: a damaged file is the first thing to say
     if tasks is None:
         from harness.tasks import load_suite
@@ -89,39 +81,80 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
         tasks = load_suite(config.tasks_dir)
     store = RunStore(run_dir)
     old = _previous_scores(store)
-    recorded = manifest.get("tasks") if isinstance(manifest.get("tasks"), dict) else {}
-    changed = sorted(t for t, info in recorded.items()
-                     if t in tasks and isinstance(info, dict)
-                     and info.get("content_hash") not in (None, tasks[t].content_hash or tasks[t].compute_hash()))
-    if changed:
-        log.warning("rescore %s: task files changed since the run: %s", run_dir, ", ".join(changed))
-    out: dict[str, list[Score]] = {}
+    _warn_changed_tasks(load_manifest(run_dir), tasks, run_dir)
+    out: dict[Cell, list[Score]] = {}
     specs = {g.name: g for g in config.generators}
-    judge_calls = None
-    from harness.scorers.support import support_spec
-
-    if "llm" in (support_spec(support).method if support is not None else None,
-                 getattr(config.scorers.support, "method", None)):
-        from harness.runner.judge_bridge import cached_judge_calls
-
-        judge_calls = cached_judge_calls(config.cache_path(), config.timeout_s)  # replies the run stored are reused, misses call litellm
+    judge_calls = _judge_calls(config, support)
     for cell, gen in gens.items():
         task = tasks.get(gen.task_id)
         if task is None:
-            raise HarnessError(f"task {gen.task_id!r} of cell {cell!r} is not in the task suite", path=run_dir)
-        ctx = context or scoring_context(config, specs.get(gen.generator), judge=False)
-        if support is not None:
-            from harness.scorers.support import with_support
-
-            ctx = with_support(ctx, support, judge_calls)
-        elif judge_calls is not None:
-            ctx = replace(ctx, judge_calls=judge_calls)
+            raise HarnessError(f"task {gen.task_id!r} of cell {cell.key!r} is not in the task suite", path=run_dir)
+        ctx = _context(config, specs.get(gen.generator), context, support, judge_calls)
         new = score_generation(gen, task, fam_list, ctx)
         names = {s.name for s in new}
-        new = [s for s in old.get(cell, []) if s.name not in names] + new
-        out[cell] = new
+        out[cell] = [s for s in old.get(cell, []) if s.name not in names] + new
     store.rewrite_scores_log(out)
     return store.materialize_scores()
+
+
+def _families(config: ExperimentConfig, families: list[str] | None, run_dir: Path) -> list[str]:
+    """The families rescored: those asked for (checked; never one that calls a model), else the run's own."""
+    if families is None:
+        return [f for f in (config.scorers.families or _family_names()) if not _calls_model(f, config)]
+    try:
+        from harness.scorers import check_families
+
+        fam_list = check_families(families)
+    except HarnessError as exc:
+        raise HarnessError(exc.message, path=run_dir, field="--scorers", hint=exc.hint) from None
+    calling = [f for f in fam_list if _calls_model(f, config)]
+    if calling:
+        raise HarnessError(f"the {', '.join(calling)} family calls a model; rescore makes no provider calls",
+                           field="--scorers", hint="re-run the experiment to refresh those scores")
+    return fam_list
+
+
+def _calls_model(family: str, config: ExperimentConfig) -> bool:
+    """Whether a family would call a provider here (the judge does only when the config names a judge model)."""
+    from harness.scorers import FAMILIES
+
+    fam = FAMILIES.get(family)
+    return bool(fam is not None and fam.calls_provider and (family != "judge" or config.scorers.judge_model))
+
+
+def _warn_changed_tasks(manifest: Manifest, tasks: dict[str, Task], run_dir: Path) -> None:
+    """Log the tasks whose files changed since the run (their content hash differs from the manifest's)."""
+    changed = sorted(t for t, info in manifest.tasks.items()
+                     if t in tasks and info.get("content_hash") not in (None, tasks[t].content_hash
+                                                                        or tasks[t].compute_hash()))
+    if changed:
+        log.warning("rescore %s: task files changed since the run: %s", run_dir, ", ".join(changed))
+
+
+def _judge_calls(config: ExperimentConfig, support: object) -> object:
+    """The cached judge path when the run's or the added support method is llm (None otherwise): replies the
+    run stored are reused, misses call litellm."""
+    from harness.scorers.support import support_spec
+
+    if "llm" not in (support_spec(support).method if support is not None else None,
+                     getattr(config.scorers.support, "method", None)):
+        return None
+    from harness.runner.judge_bridge import cached_judge_calls
+
+    return cached_judge_calls(config.cache_path(), config.execution.timeout_s)
+
+
+def _context(config: ExperimentConfig, spec: object, context: object, support: object, judge_calls: object
+             ) -> object:
+    """A generator's scoring context for rescore (no judge model), with the added support method if any."""
+    from harness.runner.scoring import scoring_context
+
+    ctx = context or scoring_context(config, spec, judge=False)
+    if support is not None:
+        from harness.scorers.support import with_support
+
+        return with_support(ctx, support, judge_calls)
+    return replace(ctx, judge_calls=judge_calls) if judge_calls is not None else ctx
 
 
 def _family_names() -> list[str]:

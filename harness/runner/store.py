@@ -14,11 +14,13 @@ from typing import Any, Iterator
 
 import polars as pl
 
-from harness.config import _forms, env_secrets, known_secrets, parse_cell, redact_text, secret_values
+from harness.cells import Cell
+from harness.config import _forms, env_secrets, known_secrets, redact_text, secret_values
 from harness.errors import HarnessError, warn
 from harness.fileio import atomic_write, open_temp  # noqa: F401 (re-exported for the runner and report)
 from harness.generators.base import Generation
 from harness.models import Score
+from harness.runner.manifest import Manifest, parse_manifest
 
 MANIFEST = "manifest.json"
 GENERATIONS = "generations.jsonl"
@@ -207,7 +209,7 @@ class RunStore:
         self._lock_fd: int | None = _lock_run_dir(self.dir)  # before repair: never cut another writer's line
         for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE):
             repair_jsonl(self.dir / name)
-        self._attempts = generation_counts(self.dir)  # cell -> generation lines (a resume appends a new one)
+        self._attempts = generation_counts(self.dir)  # cell key -> generation lines (a resume appends a new one)
         scored = {r.get("cell") for r in read_jsonl_lenient(self.path(SCORES_LOG)).records}  # rescore repairs it
         orphans = sorted(c for c in scored if isinstance(c, str) and c not in self._attempts)
         if orphans:
@@ -219,9 +221,11 @@ class RunStore:
 
     # ----- writes ---------------------------------------------------------------------------------
 
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
-        data = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode()
-        atomic_write(self.path(MANIFEST), data, private=may_hold_secrets(manifest))
+    def write_manifest(self, manifest: Manifest | dict[str, Any]) -> None:
+        """manifest.json, replaced atomically (private when its config may hold a secret)."""
+        obj = manifest.as_dict() if isinstance(manifest, Manifest) else manifest
+        data = json.dumps(obj, indent=2, ensure_ascii=False, default=str).encode()
+        atomic_write(self.path(MANIFEST), data, private=may_hold_secrets(obj))
 
     def _line(self, record: dict[str, Any]) -> bytes:
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -279,22 +283,22 @@ class RunStore:
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
-    def append_generation(self, cell: str, generation: Generation) -> None:
+    def append_generation(self, cell: Cell, generation: Generation) -> None:
         """One self-contained line: the Generation plus its cell key (written and fsynced before returning)."""
-        self._attempts[cell] = self._attempts.get(cell, 0) + 1
+        self._attempts[cell.key] = self._attempts.get(cell.key, 0) + 1
         self.flush()
-        self._append(GENERATIONS, {"cell": cell, **generation.model_dump(mode="json")})
+        self._append(GENERATIONS, {"cell": cell.key, **generation.model_dump(mode="json")})
 
-    async def append_generation_async(self, cell: str, generation: Generation) -> bytes:
+    async def append_generation_async(self, cell: Cell, generation: Generation) -> bytes:
         """As append_generation, but lines of concurrent cells share one write + fsync (group commit).
 
         Returns the line written (the whole-cell cache keeps it, so the Generation is serialised once).
         """
-        data = self._line({"cell": cell, **generation.model_dump(mode="json")})
+        data = self._line({"cell": cell.key, **generation.model_dump(mode="json")})
         await self._enqueue_generation(cell, data)
         return data
 
-    async def append_generation_line_async(self, cell: str, line: str) -> None:
+    async def append_generation_line_async(self, cell: Cell, line: str) -> None:
         """Append a generations line written before for this cell (a reused cell: no pydantic round trip).
 
         Not fsynced on its own: the line is a copy of what the cache already holds durably (a lost line is served
@@ -307,8 +311,8 @@ class RunStore:
             text = redact_text(text, secrets)
         await self._enqueue_generation(cell, (text + "\n").encode(), sync=False)
 
-    async def _enqueue_generation(self, cell: str, data: bytes, sync: bool = True) -> None:
-        self._attempts[cell] = self._attempts.get(cell, 0) + 1
+    async def _enqueue_generation(self, cell: Cell, data: bytes, sync: bool = True) -> None:
+        self._attempts[cell.key] = self._attempts.get(cell.key, 0) + 1
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         self._pending.append((data, fut, sync))
@@ -334,14 +338,14 @@ class RunStore:
         self.flush()
         self._write(GENERATIONS, data, sync)
 
-    def append_scores(self, cell: str, scores: list[Score]) -> None:
+    def append_scores(self, cell: Cell, scores: list[Score]) -> None:
         """One line per scored cell, tagged with the generation it scores ("gen": the cell's latest line number).
 
         The last line of a cell's latest generation wins when the table is materialised. Not fsynced: scores are
         recomputable, and a resume re-scores any latest generation without a line here. Buffered until the next
         generations write, flush() or close().
         """
-        self._buffer(SCORES_LOG, self._line({"cell": cell, "gen": self._attempts.get(cell, 0), "time": time.time(),
+        self._buffer(SCORES_LOG, self._line({"cell": cell.key, "gen": self._attempts.get(cell.key, 0), "time": time.time(),
                                              "scores": [s.model_dump(mode="json") for s in scores]}))
 
     def append_usage(self, session: int, usage: dict[str, Any]) -> None:
@@ -352,13 +356,13 @@ class RunStore:
         """
         self._buffer(USAGE, self._line({"session": session, **usage}))
 
-    def append_error(self, cell: str, error: str, **extra: Any) -> None:
-        self._append(ERRORS, {"cell": cell, "time": time.time(), "error": error, **extra})
+    def append_error(self, cell: Cell, error: str, **extra: Any) -> None:
+        self._append(ERRORS, {"cell": cell.key, "time": time.time(), "error": error, **extra})
 
-    def rewrite_scores_log(self, entries: dict[str, list[Score]]) -> None:
+    def rewrite_scores_log(self, entries: dict[Cell, list[Score]]) -> None:
         """Replace scores.jsonl atomically (rescore)."""
         now = time.time()
-        lines = [json.dumps({"cell": c, "gen": self._attempts.get(c, 0), "time": now,
+        lines = [json.dumps({"cell": c.key, "gen": self._attempts.get(c.key, 0), "time": now,
                              "scores": [s.model_dump(mode="json") for s in ss]},
                             ensure_ascii=False, separators=(",", ":")) for c, ss in entries.items()]
         self.close()  # the open append descriptor would keep writing to the replaced file
@@ -383,25 +387,40 @@ class RunStore:
 
     # ----- reads ----------------------------------------------------------------------------------
 
-    def generation_number(self, cell: str) -> int:
+    def generation_number(self, cell: Cell) -> int:
         """How many generation lines the cell has (0: never generated); scores lines name the one they score."""
-        return self._attempts.get(cell, 0)
+        return self._attempts.get(cell.key, 0)
 
-    def completed_cells(self) -> set[str]:
+    def completed_cells(self) -> set[Cell]:
         """Cells whose latest generation holds a review and no error (a failed cell is retried on resume)."""
         latest: dict[str, bool] = {}
         for rec in iter_jsonl(self.path(GENERATIONS)):
             if "cell" in rec:
                 latest[rec["cell"]] = rec.get("error") is None and rec.get("review") is not None
-        return {cell for cell, ok in latest.items() if ok}
+        return set(_cells(key for key, ok in latest.items() if ok))
 
-    def scored_cells(self) -> set[str]:
+    def scored_cells(self) -> set[Cell]:
         """Cells whose latest generation has a scores line."""
-        return {cell for cell, gen in _scored_gen(self.dir).items() if gen == self._attempts.get(cell)}
+        return set(_cells(key for key, gen in _scored_gen(self.dir).items() if gen == self._attempts.get(key)))
+
+
+def _cells(keys: Iterator[str] | list[str]) -> Iterator[Cell]:
+    """The cells named by on-disk keys; a key that names no cell (a damaged line) names none."""
+    for key in keys:
+        try:
+            yield Cell.parse(key)
+        except HarnessError:
+            continue
 
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:
-    """The run's manifest.json as a dict."""
+    """The run's manifest as a dict: `Manifest.as_dict()` of load_manifest (every field present, earlier formats
+    migrated, unknown keys kept); reports and tools read it by key."""
+    return load_manifest(run_dir).as_dict()
+
+
+def load_manifest(run_dir: str | Path) -> Manifest:
+    """The run's manifest.json as a Manifest; HarnessError naming the file (and field) when it is damaged."""
     p = Path(run_dir) / MANIFEST
     if not p.exists():
         raise HarnessError("not a run directory (no manifest.json)", path=run_dir)
@@ -413,15 +432,12 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     except (ValueError, RecursionError):
         raise HarnessError("corrupt manifest: not readable JSON text", path=p,
                            hint="restore manifest.json from a backup") from None
-    if not isinstance(data, dict):
-        raise HarnessError(f"corrupt manifest: a JSON {type(data).__name__}, not an object", path=p,
-                           hint="restore manifest.json from a backup")
-    return data
+    return parse_manifest(data, p)
 
 
 def read_run_config(run_dir: str | Path) -> dict[str, Any]:
     """The resolved experiment config a run's manifest holds (what rescore and --resume run with)."""
-    config = read_manifest(run_dir).get("config")
+    config = load_manifest(run_dir).config
     if not isinstance(config, dict):
         raise HarnessError("the manifest holds no run config", path=Path(run_dir) / MANIFEST, field="config",
                            hint="restore manifest.json from a backup; without it the run cannot be rescored or "
@@ -429,22 +445,26 @@ def read_run_config(run_dir: str | Path) -> dict[str, Any]:
     return config
 
 
-def read_generations(run_dir: str | Path) -> dict[str, Generation]:
+def read_generations(run_dir: str | Path) -> dict[Cell, Generation]:
     """cell -> Generation for every complete line (the last line of a cell wins: a resume retries failed cells)."""
     from pydantic import ValidationError
 
     from harness.errors import pydantic_errors
 
-    out: dict[str, Generation] = {}
+    out: dict[Cell, Generation] = {}
     path = Path(run_dir) / GENERATIONS
     read = read_jsonl_lenient(path)
     bad = [n for n in read.unreadable if not (read.torn and n == read.unreadable[-1])]
     if bad:
         raise HarnessError("unreadable line", path=path, line=bad[0], hint=_HINTS[GENERATIONS])
     for n, rec in zip(read.lines, read.records):
-        cell = rec.pop("cell", None)
-        if cell is None:
+        key = rec.pop("cell", None)
+        if key is None:
             continue
+        try:
+            cell = Cell.parse(key)
+        except HarnessError as exc:
+            raise HarnessError(exc.message, path=path, line=n, field="cell", hint=_HINTS[GENERATIONS]) from None
         try:
             out[cell] = Generation.model_validate(rec)
         except ValidationError as exc:
@@ -455,7 +475,7 @@ def read_generations(run_dir: str | Path) -> dict[str, Generation]:
 
 
 def generation_counts(run_dir: str | Path) -> dict[str, int]:
-    """cell -> number of generation lines (the latest one is the cell's result)."""
+    """cell key -> number of generation lines (the latest one is the cell's result)."""
     counts: dict[str, int] = {}
     for rec in iter_jsonl(Path(run_dir) / GENERATIONS):
         if "cell" in rec:
@@ -463,9 +483,15 @@ def generation_counts(run_dir: str | Path) -> dict[str, int]:
     return counts
 
 
+def scored_generation(rec: dict[str, Any]) -> Any:
+    """The generation number a scores line scores: its "gen"; lines written before "gen" existed (runs before
+    commit 83f3cf0, which never retried a cell) score generation 1."""
+    return rec.get("gen", 1)
+
+
 def _scored_gen(run_dir: Path) -> dict[str, int]:
-    """cell -> the generation number its last scores line scored (lines from before "gen" existed score gen 1)."""
-    return {rec["cell"]: rec.get("gen", 1) for rec in iter_jsonl(run_dir / SCORES_LOG) if "cell" in rec}
+    """cell key -> the generation number its last scores line scored."""
+    return {rec["cell"]: scored_generation(rec) for rec in iter_jsonl(run_dir / SCORES_LOG) if "cell" in rec}
 
 
 def read_usage(run_dir: str | Path) -> dict[int, dict[str, float]]:
@@ -494,7 +520,7 @@ def scores_frame(run_dir: str | Path, counts: dict[str, int] | None = None) -> p
     latest: dict[str, list[Any]] = {}
     for rec in iter_jsonl(run_dir / SCORES_LOG):
         cell = rec.get("cell")
-        if cell in counts and rec.get("gen", 1) == counts[cell]:
+        if cell in counts and scored_generation(rec) == counts[cell]:
             latest[cell] = rec.get("scores", [])
     return _frame(latest)
 
@@ -535,8 +561,8 @@ def _frame(latest: dict[str, list[Any]]) -> pl.DataFrame:
     rows = []
     for cell in sorted(latest):
         try:
-            task_id, generator, seed = parse_cell(cell)
-        except ValueError:
+            c = Cell.parse(cell)
+        except HarnessError:
             continue
         seen: set[str] = set()
         for s in latest[cell] if isinstance(latest[cell], list) else []:
@@ -545,7 +571,7 @@ def _frame(latest: dict[str, list[Any]]) -> pl.DataFrame:
             seen.add(s["name"])
             value = s.get("value")
             rows.append({
-                "cell": cell, "task_id": task_id, "generator": generator, "seed": seed, "score": s["name"],
+                "cell": cell, "task_id": c.task_id, "generator": c.generator, "seed": c.seed, "score": s["name"],
                 "value": float(value) if isinstance(value, (int, float)) else None, "status": s.get("status"),
                 "explanation": s.get("explanation", ""),
                 "details": json.dumps(s.get("details") or {}, ensure_ascii=False, sort_keys=True, default=str),
@@ -585,7 +611,7 @@ def read_scores_checked(run_dir: str | Path) -> ScoresRead:
             cell = rec.get("cell")
             if not isinstance(cell, str):
                 continue
-            if not trust_gens or (cell in counts and rec.get("gen", 1) == counts[cell]):
+            if not trust_gens or (cell in counts and scored_generation(rec) == counts[cell]):
                 latest[cell] = rec.get("scores", [])
         if latest and not trust_gens:
             out_warnings.append(f"{run_dir / GENERATIONS} is damaged or missing: each cell's last scores line is "

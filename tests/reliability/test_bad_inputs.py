@@ -390,13 +390,14 @@ def _run_files(tmp: Path) -> Path:
     """A two-cell run directory written through the runner's store (manifest, generations, scores, parquet)."""
     from harness.generators.base import Generation
     from harness.models import Review, Score
+    from harness.cells import Cell
     from harness.runner.store import RunStore
 
     run = tmp / "run"
     store = RunStore(run)
     store.write_manifest({"run_id": "run", "config": {"generators": [{"name": "ext", "kind": "extractive"}]}})
     for i, task in enumerate(("rel-alpha", "rel-beta")):
-        cell = f"{task}|ext|0"
+        cell = Cell(task_id=task, generator="ext", seed=0)
         review = Review(source_format="markdown", text=f"# R\n\nThree words here {i}.")
         store.append_generation(cell, Generation(task_id=task, generator="ext", seed=0, review=review))
         store.append_scores(cell, [Score.ok("length.words", 4, "four words")])

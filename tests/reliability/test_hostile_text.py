@@ -93,7 +93,7 @@ def test_hostile_model_text_is_inert_in_html_report(fault_server: FaultServer, t
         "output_dir": str(tmp_path / "results"), "cache_dir": str(tmp_path / "cache"),
     })
     summary = run_experiment(cfg, progress=False)
-    gens = read_generations(summary.run_dir)
+    gens = {c.key: g for c, g in read_generations(summary.run_dir).items()}
     review = gens["rel-alpha|hostile-model|0"].review
     assert review is not None and "PWN-title" in review.text, "the hostile text did not reach the run"
     html = build_report(summary.run_dir, formats="html")["html"].read_text(encoding="utf-8")

@@ -89,7 +89,7 @@ def test_fault_matrix_retries_errors_cache_and_totals(fault_server: FaultServer,
 
     # ---- every cell ends scored or with a recorded error naming its cause -----------------------------------
     cells = {f"{t}|{g}|0" for t in TOPICS for g in GENS}
-    gens = read_generations(run_dir)
+    gens = {c.key: g for c, g in read_generations(run_dir).items()}
     assert set(gens) == cells
     failed = {c for c, g in gens.items() if g.review is None or g.error}
     assert failed == {"rel-beta|g-plan|0"}, {c: gens[c].error for c in failed}
@@ -166,7 +166,7 @@ def test_resume_retries_cells_that_failed(fault_server: FaultServer, tmp_path: P
     first = run_experiment(cfg, progress=False)
     assert first.cells_failed == 1
     resumed = run_experiment(cfg, run_dir=first.run_dir, progress=False)
-    gens = read_generations(first.run_dir)
+    gens = {c.key: g for c, g in read_generations(first.run_dir).items()}
     assert gens["rel-beta|g-chat|0"].review is not None, \
         f"resume kept the failed cell as done: {gens['rel-beta|g-chat|0'].error}"
     rows = read_scores(first.run_dir)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.cells import Cell
 from harness.generators.base import Generation
 from harness.models import Review, Score
 from harness.runner.store import RunStore
@@ -35,7 +36,7 @@ def _run(run: Path, config: dict) -> Path:
     store = RunStore(run)
     store.write_manifest({"run_id": run.name, "config": config})
     for task in ("rel-alpha", "rel-beta"):
-        cell = f"{task}|ext|0"
+        cell = Cell(task_id=task, generator="ext", seed=0)
         review = Review(source_format="markdown", text="# R\n\n## Intro\n\nFour words are here.")
         store.append_generation(cell, Generation(task_id=task, generator="ext", seed=0, review=review))
         store.append_scores(cell, [Score.ok("coverage.recall", 0.5, "half"), Score.ok("cost.usd", 0.0, "free")])

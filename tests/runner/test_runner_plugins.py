@@ -45,7 +45,7 @@ def test_example_generator_kind_and_strategy_run(server, tmp_path, examples_on_p
     summary = run_experiment(cfg, progress=False)
     assert summary.status == "complete" and summary.cells_done == 2
     run = Path(summary.run_dir)
-    gens = read_generations(run)
+    gens = {c.key: g for c, g in read_generations(run).items()}
     assert set(gens) == {f"{TASK}|lead|0", f"{TASK}|brief|0"}
 
     lead = gens[f"{TASK}|lead|0"]

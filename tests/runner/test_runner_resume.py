@@ -57,7 +57,7 @@ def test_sigkill_half_way_then_resume_gives_exactly_one_row_per_cell_and_score(t
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:]
-        done_at_kill = set(read_generations(run))
+        done_at_kill = {c.key for c in read_generations(run)}
         assert 4 <= len(done_at_kill) < total, "the kill must land mid-run"
         assert read_manifest(run)["status"] == "running"
         llm_pending = [c for c in (f"{t}|fake-{i}|{s}" for t in TASKS for i in (0, 1) for s in (0, 1, 2))

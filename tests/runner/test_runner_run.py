@@ -7,6 +7,7 @@ import json
 import polars as pl
 import pytest
 
+from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.errors import HarnessError
 from harness.runner import run_experiment
@@ -28,7 +29,7 @@ def test_run_writes_the_run_directory_and_a_second_run_is_served_by_the_cache(se
     assert {p.name for p in run.iterdir()} >= {"manifest.json", "generations.jsonl", "scores.jsonl",
                                                 "scores.parquet", "run.log"}
 
-    gens = read_generations(run)
+    gens = {c.key: g for c, g in read_generations(run).items()}
     assert set(gens) == cells
     assert all(g.review is not None and g.error is None for g in gens.values())
     llm = gens[f"{TASKS[0]}|fake-0|0"]
@@ -74,7 +75,7 @@ def test_a_failing_cell_is_recorded_and_the_run_goes_on(server, tmp_path):
     summary = run_experiment(cfg, progress=False)
     assert summary.cells_done == 3 and summary.cells_failed == 1 and summary.status == "complete"
     run = tmp_path / "results" / summary.run_id
-    gens = read_generations(run)
+    gens = {c.key: g for c, g in read_generations(run).items()}
     failed = [c for c, g in gens.items() if g.error]
     assert failed == [f"{TASKS[0]}|fake-0|0"]
     g = gens[failed[0]]
@@ -100,13 +101,13 @@ def test_resume_retries_a_failed_cell_and_its_new_result_wins(server, tmp_path):
     first = run_experiment(cfg, progress=False)
     run = tmp_path / "results" / first.run_id
     cell = f"{TASKS[0]}|fake-0|0"
-    assert first.cells_failed == 1 and read_generations(run)[cell].error
+    assert first.cells_failed == 1 and read_generations(run)[Cell.parse(cell)].error
     resumed = run_experiment(cfg, run_dir=run, progress=False)
     assert resumed.cells_run == 1 and resumed.cells_resumed == 2 and resumed.counters["provider_calls"] == 1
     assert resumed.cells_failed == 0 and resumed.status == "complete"
     lines = [json.loads(x)["cell"] for x in (run / "generations.jsonl").read_text().splitlines()]
     assert lines.count(cell) == 2  # append-only: the failed attempt stays on disk, the last line wins
-    gen = read_generations(run)[cell]
+    gen = read_generations(run)[Cell.parse(cell)]
     assert gen.review is not None and gen.error is None
     df = read_scores(run)
     assert df.select(["cell", "score"]).is_duplicated().sum() == 0

@@ -1,0 +1,147 @@
+"""What a session's pending cells need, opened once and closed at the end: the response cache and run client,
+whole-cell cache hits, generators, provider clients, the judge bridge and the scorers' contexts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any, Callable
+
+from harness.cells import Cell
+from harness.config import ExperimentConfig
+from harness.generators import calls_provider
+from harness.generators.base import GeneratorSpec, LLMClient
+from harness.runner.calls import Counters, RunClient
+from harness.runner.scoring import scoring_context
+
+log = logging.getLogger("harness.runner")
+
+__all__ = ["CellResources"]
+
+LOCAL_MODEL = "local/gemma-3-270m"  # the bundled llama.cpp model: its server is started before the cells run
+
+
+class CellResources:
+    """The parts the cell runner uses, set up for the cells a session has left (`prepare`), closed by `close`.
+
+    client replaces every generator's provider client (tests inject faults with it); generator_factory replaces
+    harness.generators.build_generator; context replaces every scoring context. Whatever `prepare` opened before
+    failing is still closed by `close`.
+    """
+
+    def __init__(self, config: ExperimentConfig, *, client: LLMClient | None = None,
+                 generator_factory: Callable[[GeneratorSpec], Any] | None = None, context: Any = None):
+        self.config = config
+        self.specs: dict[str, GeneratorSpec] = {g.name: g for g in config.generators}
+        self.client, self.generator_factory, self.context = client, generator_factory, context
+        self.cache: Any = None
+        self.run_client: RunClient | None = None
+        self.reuse: Any = None
+        self.hits: dict[Cell, Any] = {}
+        self.generators: dict[str, Any] = {}
+        self.inners: dict[str, LLMClient | None] = {}
+        self.contexts: dict[str, Any] = {}
+        self.judge_inner: LLMClient | None = None
+
+    @property
+    def counters(self) -> dict[str, Any]:
+        return (self.run_client.counters if self.run_client is not None else Counters()).as_dict()
+
+    async def prepare(self, pending: list[Cell], tasks: dict[str, Any], prior_spend_usd: float,
+                      on_usage: Callable[[dict[str, Any]], None]) -> None:
+        """Open the cache and run client, look up whole cells, build what the other cells need, start providers."""
+        config, ex = self.config, self.config.execution
+        if ex.cache and pending:
+            from harness.runner.cache import ResponseCache
+
+            self.cache = ResponseCache(config.cache_path())
+        self.run_client = RunClient(self.client, cache=self.cache, concurrency=ex.concurrency, retries=ex.retries,
+                                    timeout_s=ex.timeout_s, budget_usd=ex.budget_usd,
+                                    prior_spend_usd=prior_spend_usd, on_usage=on_usage)
+        from harness.runner.cell_cache import cell_reuse  # whole cells from the cache: no generator, no model
+
+        self.reuse = cell_reuse(self.cache, enabled=self.client is None and self.generator_factory is None)
+        self.hits = self.reuse.lookup_all(pending, self.specs, tasks) if self.reuse is not None else {}
+        self._build_generators({c.generator for c in pending if c not in self.hits})
+        self._scoring_contexts({c.generator for c in pending})
+        await self._start_providers()
+
+    def _build_generators(self, names: set[str]) -> None:
+        """The generators and provider clients of the cells the cache did not answer."""
+        factory = self.generator_factory
+        if factory is None:
+            from harness.generators import build_generator as factory
+        self.generators = {name: factory(self.specs[name]) for name in sorted(names)}
+        self.inners = {name: (self.client or _provider_client(self.specs[name], self.config.execution.timeout_s))
+                       for name in self.generators}
+
+    def _scoring_contexts(self, names: set[str]) -> None:
+        """Each generator's scoring context; an LLM support judge calls through the run client (the bridge)."""
+        from harness.runner.judge_bridge import run_judge_calls
+
+        assert self.run_client is not None
+        judge_calls = run_judge_calls(self.config, self.run_client, asyncio.get_running_loop(), self.client)
+        self.judge_inner = judge_calls.inner if judge_calls is not None else None
+        self.contexts = {name: self.context or scoring_context(self.config, self.specs[name], judge_calls=judge_calls)
+                         for name in names}
+
+    async def _start_providers(self) -> None:
+        """Import litellm before any call's timeout ticks; start the local LLM server if a generator uses it."""
+        used = [self.specs[n] for n in self.generators]
+        if self.client is not None:
+            return
+        if any(calls_provider(s) for s in used) and not _WARM.is_set():
+            await asyncio.to_thread(_warm_provider_client)  # litellm's import takes seconds
+        if any(s.model == LOCAL_MODEL for s in used):
+            await _start_local_llm()
+
+    async def close(self) -> None:
+        """Close provider clients (their HTTP sessions belong to this loop) and the cache; errors are only logged."""
+        clients = [*self.inners.values(), self.judge_inner]
+        for inner in {id(c): c for c in clients if c is not None}.values():
+            if hasattr(inner, "aclose"):
+                try:
+                    await inner.aclose()
+                except Exception as exc:  # noqa: BLE001 — closing must not hide the run's own outcome
+                    log.debug("closing a provider client failed: %s", exc)
+        if self.cache is not None:
+            self.cache.close()
+
+
+def _provider_client(spec: GeneratorSpec, timeout_s: float) -> LLMClient | None:
+    """A generator's own litellm client (None for a generator that calls no provider)."""
+    if not calls_provider(spec):
+        return None
+    from harness.generators.llm import LiteLLMClient
+
+    return LiteLLMClient(price=spec.price, timeout_s=timeout_s)
+
+
+async def _start_local_llm() -> None:
+    """Start (or reuse) the local server, allowing one restart this run; a death is logged, and its cells fail fast."""
+    from harness import local_llm
+
+    local_llm.new_run(restarts=1)
+    log.info("starting the local LLM server (llama.cpp) if it is not running")
+    try:
+        state = await asyncio.to_thread(local_llm.ensure_running)
+    except local_llm.LocalServerDied as exc:
+        log.error("local LLM unavailable for this run: %s", exc.diagnosis.report())
+        return
+    log.info("local LLM server at %s", state.api_base)
+
+
+def _warm_provider_client() -> None:
+    """Import litellm and walk its call path once (a mock reply, no network) so no timed call pays for it."""
+    from harness.generators.llm import _litellm
+
+    ll = _litellm()
+    try:
+        ll.completion(model="openai/warmup", mock_response="ok", messages=[{"role": "user", "content": "hi"}])
+    except Exception:  # noqa: BLE001 - warming is best effort
+        pass
+    _WARM.set()
+
+
+_WARM = threading.Event()
