@@ -90,14 +90,14 @@ def _conclude(summary: RunSummary, run_dir: RunDirectory, cells: list[Cell], res
 async def _run_session(run_dir: RunDirectory, cells: list[Cell], summary: RunSummary, res: CellResources,
                        executor: Executor, tasks: dict[str, Task], *, max_cells: int | None, progress: bool | None
                        ) -> None:
-    """Score stored unscored cells, run the pending ones (a progress bar on a TTY), conclude the summary."""
+    """Run the pending cells after scoring stored unscored ones (both inside the budget), conclude the summary."""
     config = res.config
     log.info("run %s: %d cells (%d tasks x %d generators x %d seeds), session %d", run_dir.run_id, len(cells),
              len(config.tasks), len(config.generators), len(config.seeds), run_dir.session_index + 1)
     pending = _pending(run_dir, cells, summary, max_cells)
     await executor.start(tasks)
-    summary.cells_rescored = await score_stored_cells(cells, run_dir.store, executor, config, res.context)
     await res.prepare(pending, tasks, run_dir.prior_spend_usd, run_dir.record_usage)
+    summary.cells_rescored = await score_stored_cells(cells, run_dir.store, executor, config, res.contexts)
     bar = Progress(len(pending), progress)
     runner = CellRunner(res, run_dir.store, executor, tasks, config.scorers.families)
     # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.

@@ -111,9 +111,10 @@ class CellRunner:
 
 
 async def score_stored_cells(cells: list[Cell], store: RunStore, executor: Executor, config: ExperimentConfig,
-                             context: Any = None) -> int:
-    """Score the stored cells whose latest generation has no scores line (a kill between the two appends); no
-    provider call. Returns how many were scored."""
+                             contexts: dict[str, Any] | None = None) -> int:
+    """Score the stored cells whose latest generation has no scores line (a kill between the two appends) with
+    each generator's context (a judge among them calls through the run client, inside the budget); no generation.
+    Returns how many were scored."""
     done, scored = store.completed_cells(), store.scored_cells()
     todo = [c for c in cells if c in done and c not in scored]
     if not todo:
@@ -122,7 +123,7 @@ async def score_stored_cells(cells: list[Cell], store: RunStore, executor: Execu
     specs = {g.name: g for g in config.generators}
     for cell in todo:
         gen = stored[cell]
-        ctx = context or scoring_context(config, specs.get(gen.generator))
+        ctx = (contexts or {}).get(gen.generator) or scoring_context(config, specs.get(gen.generator))
         store.append_scores(cell, await executor.score(gen, config.scorers.families, ctx))
     log.info("scored %d stored cells that had no scores", len(todo))
     return len(todo)

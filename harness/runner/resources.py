@@ -52,7 +52,7 @@ class CellResources:
                       on_usage: Callable[[dict[str, Any]], None]) -> None:
         """Open the cache and run client, look up whole cells, build what the other cells need, start providers."""
         config, ex = self.config, self.config.execution
-        if ex.cache and pending:
+        if ex.cache:  # stored unscored cells may call the judge too: its replies are cached like any other
             from harness.runner.cache import ResponseCache
 
             self.cache = ResponseCache(config.cache_path())
@@ -64,7 +64,7 @@ class CellResources:
         self.reuse = cell_reuse(self.cache, enabled=self.client is None and self.generator_factory is None)
         self.hits = self.reuse.lookup_all(pending, self.specs, tasks) if self.reuse is not None else {}
         self._build_generators({c.generator for c in pending if c not in self.hits})
-        self._scoring_contexts({c.generator for c in pending})
+        self._scoring_contexts(set(self.specs))  # every generator: stored unscored cells are scored with them too
         await self._start_providers()
 
     def _build_generators(self, names: set[str]) -> None:

@@ -84,3 +84,19 @@ def test_rescore_adds_another_methods_scores_beside_the_runs_without_calling_the
     assert df.filter(df["score"] == "citations.support_precision.nli").height == 2
     (ag,) = method_agreement(df.to_dicts())
     assert ag.n_pairs == sum(json.loads(d)["pairs"] for d in old["details"].to_list())
+
+
+def test_cells_a_kill_left_unscored_are_judged_through_the_run_client(fault_server, tmp_path, tasks_dir,
+                                                                      warm_litellm):
+    fault_server.script_verdicts({("as shown by work on", "approach 1."): True})
+    first = run_experiment(_config(fault_server, tmp_path, tasks_dir, "r1"), progress=False)
+    assert first.counters["judge_calls"] > 0
+    (tmp_path / "r1" / first.run_id / "scores.jsonl").write_text("")  # killed before any scores line was written
+    fault_server.reset()
+    resumed = run_experiment(_config(fault_server, tmp_path, tasks_dir, "r1"), first.run_dir, progress=False)
+    assert resumed.cells_rescored == 2 and resumed.cells_run == 0, resumed
+    # the judge's replies come from the run's response cache, counted in this session's totals (inside the budget)
+    assert resumed.counters["judge_cache_hits"] == first.counters["judge_calls"], resumed.counters
+    assert fault_server.records == []
+    scores = read_scores(resumed.run_dir)
+    assert set(scores.filter(scores["score"] == "citations.support_rate")["status"].to_list()) == {"ok"}
