@@ -8,8 +8,6 @@ generation run), `summary` and `progress`. This module wires them.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import logging
 import time
 from pathlib import Path
@@ -30,6 +28,7 @@ from harness.runner.run_log import run_log
 from harness.runner.scoring import score_generation, scoring_context
 from harness.runner.store import RUN_LOG
 from harness.runner.summary import RunSummary
+from harness.runner.sync import run_sync
 
 log = logging.getLogger("harness.runner")
 
@@ -40,14 +39,7 @@ __all__ = ["MANIFEST_EVERY_S", "RunSummary", "new_run_id", "run_experiment", "ru
 def run_experiment(config: ExperimentConfig | str | Path | None, run_dir: str | Path | None = None,
                    resume: bool = True, **kwargs: Any) -> RunSummary:
     """Run (or resume) an experiment and return its summary; blocking wrapper over run_experiment_async."""
-    coro = run_experiment_async(config, run_dir, resume, **kwargs)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    # Called from inside an event loop (a notebook): run in a private loop on a thread (its error re-raised here).
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-run") as pool:
-        return pool.submit(asyncio.run, coro).result()
+    return run_sync(run_experiment_async(config, run_dir, resume, **kwargs))
 
 
 def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task] | None

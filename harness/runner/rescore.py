@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from harness.models import Score, Task
 from harness.runner.manifest import Manifest
 from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, load_manifest, read_generations,
                                   read_jsonl_lenient, read_run_config, scored_generation)
+from harness.runner.sync import run_sync
 
 log = logging.getLogger("harness.runner")
 
@@ -69,8 +71,6 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     (a method or scorers.support setting) adds that method's support scores beside the run's own, named
     citations.support_rate.<method> etc.; an llm method calls its judge through the plain cached litellm path.
     """
-    from harness.runner.scoring import score_generation
-
     run_dir = Path(run_dir)
     config = ExperimentConfig.from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
     fam_list = _families(config, families, run_dir)
@@ -82,19 +82,44 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     store = RunStore(run_dir)
     old = _previous_scores(store)
     _warn_changed_tasks(load_manifest(run_dir), tasks, run_dir)
-    out: dict[Cell, list[Score]] = {}
+    missing = next((c for c, g in gens.items() if g.task_id not in tasks), None)
+    if missing is not None:
+        raise HarnessError(f"task {missing.task_id!r} of cell {missing.key!r} is not in the task suite", path=run_dir)
     specs = {g.name: g for g in config.generators}
     judge_calls = _judge_calls(config, support)
-    for cell, gen in gens.items():
-        task = tasks.get(gen.task_id)
-        if task is None:
-            raise HarnessError(f"task {gen.task_id!r} of cell {cell.key!r} is not in the task suite", path=run_dir)
-        ctx = _context(config, specs.get(gen.generator), context, support, judge_calls)
-        new = score_generation(gen, task, fam_list, ctx)
+    contexts = {name: _context(config, specs.get(name), context, support, judge_calls)
+                for name in {g.generator for g in gens.values()}}
+    fresh = run_sync(_score_all(gens, tasks, fam_list, contexts, config))
+    out: dict[Cell, list[Score]] = {}
+    for cell, new in fresh.items():
         names = {s.name for s in new}
         out[cell] = [s for s in old.get(cell, []) if s.name not in names] + new
     store.rewrite_scores_log(out)
     return store.materialize_scores()
+
+
+async def _score_all(gens: dict[Cell, Generation], tasks: dict[str, Task], families: list[str],
+                     contexts: dict[str, object], config: ExperimentConfig) -> dict[Cell, list[Score]]:
+    """Every stored generation scored through the config's executor (worker processes or Ray, as for a run),
+    a bounded number in flight; results in the cells' order."""
+    from harness.runner.executor import make_executor
+
+    executor = make_executor(config.execution)
+    gate = asyncio.Semaphore(IN_FLIGHT)
+
+    async def one(gen: Generation) -> list[Score]:
+        async with gate:
+            return await executor.score(gen, families, contexts[gen.generator])
+
+    try:
+        await executor.start(tasks)
+        scores = await asyncio.gather(*(one(g) for g in gens.values()))
+    finally:
+        await executor.close()
+    return dict(zip(gens, scores, strict=True))
+
+
+IN_FLIGHT = 32  # generations handed to the executor at once (enough to keep 16 workers busy, bounded memory)
 
 
 def _families(config: ExperimentConfig, families: list[str] | None, run_dir: Path) -> list[str]:

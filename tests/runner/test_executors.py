@@ -200,3 +200,22 @@ def test_worker_processes_give_the_same_cells_and_scores_as_one_thread(tmp_path:
     assert len(a["generations"]) == 12 and len(a["scores"]) > 12 * 10
     assert a["generations"] == b["generations"]
     assert a["scores"] == b["scores"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_rescore_runs_through_the_executor_and_keeps_every_score(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`harness rescore` of 10,000 generations is what the scale-out figures project: it goes through the
+    config's executor like a run, and gives the scores one thread gives."""
+    from harness.runner.rescore import rescore
+
+    monkeypatch.delenv("HARNESS_DISK_CACHE", raising=False)
+    run, _ = run_matrix(tmp_path, "thread", monkeypatch, HARNESS_WORKERS="1")
+    before = results(run)["scores"]
+    monkeypatch.setenv("HARNESS_WORKERS", "2")
+    OffloadingExecutor.latest = None
+    rescore(run)
+    used = OffloadingExecutor.latest
+    assert isinstance(used, ProcessExecutor) and used.remote_jobs == 12  # one scoring per stored generation
+    assert results(run)["scores"] == before
