@@ -131,7 +131,9 @@ class OffloadingExecutor:
             return True
         if getattr(context, "judge_calls", None) is not None:
             return False
-        if getattr(context, "judge_model", None) and _calls_provider(families):
+        from harness.scorers import model_calling
+
+        if model_calling(families, getattr(context, "judge_model", None)):
             return False
         known = self._shippable.get(id(context))
         if known is None or known[0] is not context:
@@ -154,16 +156,6 @@ class OffloadingExecutor:
 
     async def _close_workers(self) -> None:
         raise NotImplementedError
-
-
-def _calls_provider(families: list[str] | None) -> bool:
-    """Whether any of these families (None: all registered) calls an LLM when a judge model is set."""
-    try:
-        from harness.scorers import FAMILIES
-    except ImportError:
-        return True
-    names = list(FAMILIES) if families is None else families
-    return any(getattr(FAMILIES.get(n), "calls_provider", n == "judge") for n in names)
 
 
 def built_from_spec(generator: Any, spec: GeneratorSpec) -> bool:

@@ -124,27 +124,21 @@ IN_FLIGHT = 32  # generations handed to the executor at once (enough to keep 16 
 
 def _families(config: ExperimentConfig, families: list[str] | None, run_dir: Path) -> list[str]:
     """The families rescored: those asked for (checked; never one that calls a model), else the run's own."""
-    if families is None:
-        return [f for f in (config.scorers.families or _family_names()) if not _calls_model(f, config)]
-    try:
-        from harness.scorers import check_families
+    from harness.scorers import FAMILIES, check_families, model_calling
 
+    if families is None:
+        fams = config.scorers.families or sorted(FAMILIES)
+        calling = model_calling(fams, config.scorers.judge_model)
+        return [f for f in fams if f not in calling]
+    try:
         fam_list = check_families(families)
     except HarnessError as exc:
         raise HarnessError(exc.message, path=run_dir, field="--scorers", hint=exc.hint) from None
-    calling = [f for f in fam_list if _calls_model(f, config)]
+    calling = model_calling(fam_list, config.scorers.judge_model)
     if calling:
         raise HarnessError(f"the {', '.join(calling)} family calls a model; rescore makes no provider calls",
                            field="--scorers", hint="re-run the experiment to refresh those scores")
     return fam_list
-
-
-def _calls_model(family: str, config: ExperimentConfig) -> bool:
-    """Whether a family would call a provider here (the judge does only when the config names a judge model)."""
-    from harness.scorers import FAMILIES
-
-    fam = FAMILIES.get(family)
-    return bool(fam is not None and fam.calls_provider and (family != "judge" or config.scorers.judge_model))
 
 
 def _warn_changed_tasks(manifest: Manifest, tasks: dict[str, Task], run_dir: Path) -> None:
@@ -180,13 +174,3 @@ def _context(config: ExperimentConfig, spec: object, context: object, support: o
 
         return with_support(ctx, support, judge_calls)
     return replace(ctx, judge_calls=judge_calls) if judge_calls is not None else ctx
-
-
-def _family_names() -> list[str]:
-    try:
-        from harness.scorers import FAMILIES
-    except ImportError:
-        return []
-    return sorted(FAMILIES)
-
-

@@ -1,4 +1,4 @@
-"""What a scoring worker (a process of the local pool, or a Ray actor) holds: the run's tasks, received once,
+"""What a scoring worker (a process of the local pool, or a Ray worker process) holds: the run's tasks, received once,
 the embedder, loaded once, and the offline generators it built from their specs, cached by spec."""
 
 from __future__ import annotations
@@ -82,9 +82,8 @@ def plugin_modules() -> list[str]:
     except ImportError:
         return []
     mods = set()
-    for obj in scorers.FAMILIES.values():  # Family objects (their fn) or, in older code, the functions
-        fn = getattr(obj, "fn", obj)
-        mod = getattr(fn, "__module__", None) or ""
+    for fam in scorers.FAMILIES.values():
+        mod = getattr(fam.fn, "__module__", None) or ""
         if mod and not mod.startswith("harness."):
             mods.add(mod)
     return sorted(mods)

@@ -108,6 +108,15 @@ def check_families(families: list[str] | None) -> list[str]:
     return list(dict.fromkeys(families))
 
 
+def model_calling(families: list[str] | None, judge_model: str | None) -> list[str]:
+    """The families among these (None: all) that would call an LLM: those declaring calls_provider, when there is
+    a judge model for them to call (without one they score not_applicable and call nothing)."""
+    if not judge_model:
+        return []
+    names = list(FAMILIES) if families is None else families
+    return [f for f in names if f in FAMILIES and FAMILIES[f].calls_provider]
+
+
 def score_review(review: Review, task: Task, context: ScoringContext | None = None,
                  families: list[str] | None = None) -> list[Score]:
     """Resolve the review against the task, then run each family; a failing family yields Score.err per name."""
@@ -138,5 +147,5 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
 # the built-in families register on import, in this order (the order families run and their scores are written)
 from harness.scorers import coverage, citations, length, plan, cost, overlap, judge, structure  # noqa: F401,I001
 
-__all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "Family", "ScorerFn", "ScoringContext", "check_families",
+__all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "Family", "ScorerFn", "ScoringContext", "check_families", "model_calling",
            "score_review", "scorer_family"]

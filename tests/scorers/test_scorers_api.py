@@ -91,3 +91,11 @@ def test_a_family_registered_later_appears_in_every_view(seed_review, stfm_task,
     with pytest.raises(HarnessError, match="registered twice"):
         scorer_family("words", scores={"words.x": "higher"})(lambda r, t, c: [])
     assert isinstance(FAMILIES["words"], Family)
+
+
+def test_model_calling_names_the_families_that_would_call_a_judge_model():
+    from harness.scorers import model_calling
+
+    assert model_calling(None, None) == []  # no judge model: the judge scores not_applicable, calls nothing
+    assert model_calling(None, "openai/judge") == ["judge"]  # the one built-in family that calls a provider
+    assert model_calling(["coverage", "length"], "openai/judge") == []
