@@ -182,18 +182,24 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
 
 
 def support_tables(rows: list[dict[str, Any]]) -> list[Table]:
-    """Per-citation agreement (Cohen's kappa) between the run's support methods, with self-preference notes."""
+    """Per-citation agreement (Cohen's kappa) between the run's support methods, and the generators judged by a
+    judge of their own model family; [] when there is neither."""
+    out = []
     agreements = method_agreement(rows)
+    if agreements:
+        out.append(Table(
+            title="Citation support: agreement between methods",
+            columns=["method A", "method B", "citations judged by both", "observed agreement", "Cohen's κ"],
+            rows=[[a.method_a, a.method_b, str(a.n_pairs), "–" if a.observed is None else f"{a.observed:.3f}",
+                   "–" if a.kappa is None else f"{a.kappa:.3f}"] for a in agreements],
+            directions=[None, None, "none", "none", "none"], key="support-agreement"))
     flagged = self_preferring(rows)
-    if not agreements and not flagged:
-        return []
-    notes = [f"Self-preference: the support judge is of the same model family as {', '.join(flagged)}; "
-             "their support scores may be inflated."] if flagged else []
-    rows_out = [[a.method_a, a.method_b, str(a.n_pairs), "–" if a.observed is None else f"{a.observed:.3f}",
-                 "–" if a.kappa is None else f"{a.kappa:.3f}"] for a in agreements]
-    return [Table(title="Citation support: agreement between methods",
-                  columns=["method A", "method B", "citations judged by both", "observed agreement", "Cohen's κ"],
-                  rows=rows_out, directions=[None, None, "none", "up", "up"], notes=notes, key="support-agreement")]
+    if flagged:
+        out.append(Table(title="Citation support: self-preference", columns=["generator"],
+                         rows=[[g] for g in flagged], key="support-self-preference",
+                         notes=["The support judge is of the same model family as these generators; their "
+                                "support scores may be inflated."]))
+    return out
 
 
 def _manifest_judge_usd(joined: JoinedRuns) -> float | None:

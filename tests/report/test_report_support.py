@@ -19,17 +19,19 @@ ROWS = [_row("g", "similarity", [("0|a", True), ("1|b", False)], "citations.supp
 
 
 def test_the_table_shows_kappa_and_self_preference():
-    (table,) = support_tables(ROWS)
+    agreement, preference = support_tables(ROWS)
     # two pairs, both methods agree on both: observed 1.0; kappa 1.0 (one yes, one no on each side)
-    (row,) = table.rows
+    (row,) = agreement.rows
     assert row[2:] == ["2", "1.000", "1.000"]
     assert sorted(label.split(" |")[0] for label in row[:2]) == ["llm", "similarity"]
-    assert any("Self-preference" in n and " g;" in n for n in table.notes)
+    assert preference.rows == [["g"]] and "inflated" in preference.notes[0]
     assert support_tables(ROWS[:1]) == []
+    (only,) = support_tables(ROWS[1:])  # one method: no agreement to show; the self-preference still is
+    assert only.title.endswith("self-preference")
 
 
 def test_markdown_and_latex_carry_the_kappa_column():
-    (table,) = support_tables(ROWS)
+    table = support_tables(ROWS)[0]
     assert "Cohen's κ" in to_markdown(table) and "| 2 | 1.000 | 1.000 |" in to_markdown(table)
     assert "1.000" in to_latex(table) and "agreement between methods" in to_latex(table)
 
