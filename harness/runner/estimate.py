@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from harness.config import ExperimentConfig
 from harness.generators import calls_provider
 from harness.generators.base import GeneratorSpec, LLMRequest, LLMResponse
-from harness.generators.pricing import call_cost
+from harness.generators.pricing import LOCAL_PREFIX, call_cost
 from harness.models import Task
 from harness.runner.manifest import price_source
 
@@ -56,7 +56,7 @@ def price_tokens(spec: GeneratorSpec, tin: int, tout: int) -> float | None:
     """USD for the tokens by the client's own rule; None when the model's price is unknown."""
     if not calls_provider(spec):
         return 0.0
-    usd, source = call_cost(spec.model or "", spec.price, tin, tout, local=(spec.model or "").startswith("local/"))
+    usd, source = call_cost(spec.model or "", spec.price, tin, tout, local=(spec.model or "").startswith(LOCAL_PREFIX))
     return None if source == "unknown" else usd
 
 
