@@ -18,11 +18,6 @@ from harness.report.stats import N_BOOT
 FORMATS = ("md", "tex", "html")
 
 
-def _write_atomic(path: Path, data: str | bytes) -> None:
-    """A reader never sees half a report; files get the user's umask."""
-    atomic_write(path, data)
-
-
 def cost_from_generations(scores: pl.DataFrame, generations: list[dict]) -> pl.DataFrame:
     """Add cost.usd rows from the generations' recorded usage when the scorers did not produce them."""
     if COST_METRIC in set(scores["score"].to_list()) or not generations:
@@ -77,19 +72,19 @@ def build_report(run_dir: str | Path | Sequence[str | Path], formats: str | Iter
     written: dict[str, Path] = {}
     for f in parts.figures:
         path = out / f"{f.name}.png"
-        _write_atomic(path, f.png)
+        atomic_write(path, f.png)
         written[f"png:{f.name}"] = path
     if "md" in fmts:
         written["md"] = out / "report.md"
-        _write_atomic(written["md"], markdown_report(parts))
+        atomic_write(written["md"], markdown_report(parts))
     if "tex" in fmts:
         written["tex"], written["tex:tables"] = out / "report.tex", out / TABLES_TEX
-        _write_atomic(written["tex"], latex_document(parts))
-        _write_atomic(written["tex:tables"], latex_tables(parts))
+        atomic_write(written["tex"], latex_document(parts))
+        atomic_write(written["tex:tables"], latex_tables(parts))
     if "html" in fmts:
         created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         written["html"] = out / "report.html"
-        _write_atomic(written["html"], html_mod.render_report(parts, created))
+        atomic_write(written["html"], html_mod.render_report(parts, created))
     return written
 
 
