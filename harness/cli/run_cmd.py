@@ -203,11 +203,15 @@ def cache_stats(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", he
 @cache_app.command("clear")
 def cache_clear(
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (asked only on a terminal)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Clear without asking (required off a terminal)."),
 ) -> None:
-    """Delete every cached response (asks first on a terminal unless --yes)."""
+    """Delete every cached response: asks first on a terminal; off a terminal only with --yes (a piped "n" or a
+    script must never clear it)."""
     with _cache(cache_dir) as cache:
-        if not yes and _interactive():
+        if not yes and not _interactive():
+            raise HarnessError("not clearing the response cache without confirmation: stdin or stdout is not a "
+                               "terminal", path=cache.path, field="--yes", hint="pass --yes to clear it from a script")
+        if not yes:
             n = cache.stats()["entries"]
             if not typer.confirm(f"delete all {n} cached responses in {cache.path}?", default=False):
                 typer.echo("nothing removed")
