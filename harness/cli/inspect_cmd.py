@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from harness.cli.app import app
+from harness.cli.batch import each_file
 
 
 def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
@@ -81,7 +82,8 @@ def inspect(
         from harness.tasks import get_task
 
         t = get_task(task)
-    for path in paths:
+
+    def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
         if t is not None:
             resolved = resolve_for_task(review, t)
@@ -96,6 +98,8 @@ def inspect(
             typer.echo(json.dumps({"path": str(path), **summary}, ensure_ascii=False))
         else:
             _print_table(str(path), summary)
+
+    each_file(paths, one)
 
 
 def _print_table(path: str, s: dict[str, Any]) -> None:

@@ -9,12 +9,14 @@ from typing import Optional
 import typer
 
 from harness.cli.app import app
+from harness.cli.batch import each_file
 from harness.cli.family_help import FamiliesHelpCommand
 
 
 def scores_json(task_id: str, scores, review=None, path: str | None = None) -> dict:
     """The --json object: {"path", "task", "format", "warnings", "scores": {NAME: {"value", "status",
-    "explanation"}}}; path/format/warnings only when known."""
+    "explanation", "details"}}}; path/format/warnings only when known; details are the score's own (which
+    citations failed, the judge's usage, ...)."""
     out: dict = {}
     if path is not None:
         out["path"] = path
@@ -22,7 +24,8 @@ def scores_json(task_id: str, scores, review=None, path: str | None = None) -> d
     if review is not None:
         out["format"] = review.source_format
         out["warnings"] = list(review.warnings)
-    out["scores"] = {s.name: {"value": s.value, "status": s.status, "explanation": s.explanation} for s in scores}
+    out["scores"] = {s.name: {"value": s.value, "status": s.status, "explanation": s.explanation,
+                               "details": s.model_dump(mode="json")["details"]} for s in scores}
     return out
 
 
@@ -42,7 +45,10 @@ def score(
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for judge.* scores."),
     verify_online: bool = typer.Option(False, "--verify-online", help="Look identified/unidentified references "
                                        "up on arXiv, Crossref and OpenAlex (cached; off by default)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line (each score "
+                                 "with its details)."),
+    details: bool = typer.Option(False, "--details", help="Under the table, print each score's details (which "
+                                 "citations failed, judge usage, ...) as JSON; --json always includes them."),
     support: Optional[str] = typer.Option(None, "--support", help="Citation support method: similarity "
                                           "(default, offline), nli (cross-encoder) or llm (a litellm judge)."),
     support_model: Optional[str] = typer.Option(None, "--support-model", help="nli: cross-encoder path or hub "
@@ -62,7 +68,8 @@ def score(
     from harness.cli.support_opts import support_context
 
     ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online), support, support_model)
-    for path in paths:
+
+    def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
         if shared is None:
             from harness.review_task import task_from_review
@@ -75,10 +82,12 @@ def score(
             typer.echo(json.dumps(scores_json(t.id, results, review, str(path)),
                                   ensure_ascii=False))
         else:
-            _print_table(path, t.id, review, results)
+            _print_table(path, t.id, review, results, details)
+
+    each_file(paths, one)
 
 
-def _print_table(path: Path, task_id: str, review, results) -> None:
+def _print_table(path: Path, task_id: str, review, results, details: bool = False) -> None:
     """The scores of one file, with the detected format and the reader's warnings above them."""
     from rich.console import Console
     from rich.markup import escape
@@ -94,4 +103,9 @@ def _print_table(path: Path, task_id: str, review, results) -> None:
     for s in results:
         val = "" if s.value is None else (f"{s.value:.4g}" if s.value != int(s.value) else f"{int(s.value)}")
         table.add_row(escape(s.name), val, s.status, escape(s.explanation))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if details:
+        for s in results:
+            if s.details:
+                typer.echo(f"{s.name} details: " + json.dumps(s.details, ensure_ascii=False, default=str))
