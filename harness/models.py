@@ -310,6 +310,9 @@ class StageUsage(Strict):
     finish_reason: str | None = None
     latency_s: float | None = None
     calls: int = 1
+    # a stage of several calls (outline_sections' sections): how many calls stopped at their own max_tokens;
+    # its output_tokens is their sum, which says nothing about any one call's cap
+    calls_at_cap: int | None = None
 
 
 class Usage(Strict):

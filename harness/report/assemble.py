@@ -162,7 +162,9 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
     notes = [f"{_plural(scores['cell'].n_unique(), 'cell')}, {_plural(len(generators), 'generator')}, "
              f"{_plural(scores['task_id'].n_unique(), 'task')}"
              + (f" from {_plural(len(joined.runs), 'run')}" if len(joined.runs) > 1 else "")
-             + f"; {n_na} not-applicable and {n_err} error scores excluded from means.", *joined.notes]
+             + f"; {n_na} not-applicable and {n_err} error scores excluded from means.", *joined.notes,
+             *(f"MIXED TASK VERSIONS: task {c.get('task')} {tables.task_change_text(c)}" for r in joined.runs
+               for c in r.manifest.get("task_changes") or [] if isinstance(c, dict))]
     title = f"Report: {data.run_id}" if len(joined.runs) == 1 else f"Report: {len(joined.runs)} runs"
     return ReportParts(
         title=title, notes=notes, failures=failures,

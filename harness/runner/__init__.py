@@ -111,15 +111,17 @@ async def run_experiment_async(
     tasks: dict[str, Task] | None = None,
     progress: bool | None = None,
     context: Any = None,
+    allow_task_change: bool = False,
 ) -> RunSummary:
     """Run the matrix: skip cells already stored, generate the rest through the wrapped client, score, store.
 
     client replaces the per-generator LiteLLMClient (tests inject faults with it); generator_factory replaces
-    harness.generators.build_generator; tasks replaces the suite loaded from config.tasks_dir.
+    harness.generators.build_generator; tasks replaces the suite loaded from config.tasks_dir; allow_task_change
+    resumes a run whose tasks' content changed (recorded in the manifest) instead of refusing.
     """
     t_start = time.perf_counter()
     resolved, suite, cells = _matrix(config, tasks)
-    rd = RunDirectory.open(resolved, suite, cells, run_dir, resume)
+    rd = RunDirectory.open(resolved, suite, cells, run_dir, resume, allow_task_change)
     summary = RunSummary(run_id=rd.run_id, run_dir=str(rd.path), status="running", cells_total=len(cells))
     res = CellResources(resolved, client=client, generator_factory=generator_factory, context=context)
     executor = None
