@@ -86,6 +86,7 @@ class Execution(Strict):
     retries: Retries = Field(default_factory=Retries)
     timeout_s: float = Field(default=300.0, gt=0)
     budget_usd: float | None = Field(default=None, ge=0)
+    allow_unpriced: bool = False  # with budget_usd: run models with no known price (their calls are not counted)
     cache: bool = True
     cache_dir: str | None = None
     output_dir: str = "results"

@@ -17,6 +17,7 @@ from harness.cells import Cell
 from harness.config import ExperimentConfig, load_config, register_secrets
 from harness.generators.base import GeneratorSpec, LLMClient
 from harness.models import Task
+from harness.runner.budget import check_priced
 from harness.runner.cell_batch import CellBatch
 from harness.runner.cell_runner import CellRunner, score_stored_cells
 from harness.runner.executor import Executor, make_executor
@@ -42,7 +43,7 @@ def run_experiment(config: ExperimentConfig | str | Path | None, run_dir: str | 
     return run_sync(run_experiment_async(config, run_dir, resume, **kwargs))
 
 
-def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task] | None
+def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task] | None, client: Any = None
             ) -> tuple[ExperimentConfig, dict[str, Task], list[Cell]]:
     """The resolved config (its secrets registered for redaction), the task suite and the cells in order."""
     if config is None or isinstance(config, (str, Path)):
@@ -53,6 +54,8 @@ def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task]
 
         tasks = load_suite(config.tasks_dir)
     resolved = config.resolved(list(tasks))
+    if client is None:  # an injected client (tests) prices its own replies
+        check_priced(resolved)  # with budget_usd, a model the budget cannot bound stops the run before it starts
     return resolved, tasks, [Cell(task_id=t, generator=g, seed=s) for t, g, s in resolved.cells(resolved.tasks)]
 
 
@@ -120,7 +123,7 @@ async def run_experiment_async(
     resumes a run whose tasks' content changed (recorded in the manifest) instead of refusing.
     """
     t_start = time.perf_counter()
-    resolved, suite, cells = _matrix(config, tasks)
+    resolved, suite, cells = _matrix(config, tasks, client)
     rd = RunDirectory.open(resolved, suite, cells, run_dir, resume, allow_task_change)
     summary = RunSummary(run_id=rd.run_id, run_dir=str(rd.path), status="running", cells_total=len(cells))
     res = CellResources(resolved, client=client, generator_factory=generator_factory, context=context)
