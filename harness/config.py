@@ -75,6 +75,8 @@ class Scorers(Strict):
 
     families: list[str] | None = None
     judge_model: str | None = None
+    judge_repeats: int = Field(default=1, ge=1, le=25)  # judge family: asks per aspect (temperature 0.7 when > 1)
+    judge_api_base: str | None = None  # judge family: an OpenAI-compatible server for judge_model
     verify_online: bool = False  # look references up on arXiv / Crossref / OpenAlex (harness.verify)
     support: SupportConfig | None = None
 
@@ -368,6 +370,10 @@ class ExperimentConfig(Strict):
         data = redact(self.model_dump(mode="json", by_alias=True, exclude={"execution"}))
         if isinstance(data.get("scorers"), dict) and data["scorers"].get("support") is None:
             data["scorers"].pop("support", None)  # configs from before scorers.support keep their hash
+        if isinstance(data.get("scorers"), dict) and data["scorers"].get("judge_repeats") == 1:
+            data["scorers"].pop("judge_repeats", None)  # configs from before judge_repeats keep their hash
+        if isinstance(data.get("scorers"), dict) and data["scorers"].get("judge_api_base") is None:
+            data["scorers"].pop("judge_api_base", None)
         if not data.get("plugins"):
             data.pop("plugins", None)  # configs without plug-ins keep the hash they had before plugins existed
         return content_hash(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -43,6 +44,8 @@ def score(
     bib: Optional[Path] = typer.Option(None, "--bib", help="BibTeX file for a LaTeX review (default: a .bib "
                                        "beside the .tex)."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for judge.* scores."),
+    judge_repeats: int = typer.Option(1, "--judge-repeats", min=1, max=25, help="Asks per judge.* aspect "
+                                      "(temperature 0.7 when > 1); the median rating counts."),
     verify_online: bool = typer.Option(False, "--verify-online", help="Look identified/unidentified references "
                                        "up on arXiv, Crossref and OpenAlex (cached; off by default)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line (each score "
@@ -67,7 +70,13 @@ def score(
     shared = get_task(task) if task is not None else None
     from harness.cli.support_opts import support_context
 
-    ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online), support, support_model)
+    ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online,
+                                         judge_repeats=judge_repeats), support, support_model)
+    if judge_model and ctx.judge_calls is None:  # the runs' SQLite response cache, which `harness cache` manages
+        from harness.config import cache_file
+        from harness.runner.judge_bridge import cached_judge_calls
+
+        ctx = replace(ctx, judge_calls=cached_judge_calls(cache_file(None)))
 
     def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)

@@ -48,6 +48,8 @@ def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge:
                           api_base=spec.api_base if spec is not None else None,
                           support=getattr(config.scorers, "support", None), judge_calls=judge_calls,
                           generator_model=spec.model if spec is not None else None,
+                          judge_repeats=getattr(config.scorers, "judge_repeats", 1),
+                          judge_api_base=getattr(config.scorers, "judge_api_base", None),
                           verify_online=bool(getattr(config.scorers, "verify_online", False)),
                           verify_cache_dir=config.cache_path().parent)
 

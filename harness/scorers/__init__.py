@@ -32,6 +32,7 @@ class ScoringContext:
     embedder: Callable[[], Any] = _default_embedder
     judge_model: str | None = None
     judge_api_base: str | None = None
+    judge_repeats: int = 1  # judge family: asks per aspect, the median rating counts
     judge_cache_dir: Path = field(default_factory=lambda: Path(".cache") / "judge")
     thresholds: dict[str, float] = field(default_factory=dict)  # overrides: "relevance", "support"
     extra_metrics: list[str] = field(default_factory=list)  # local `evaluate` metric dirs for overlap.extra.*
