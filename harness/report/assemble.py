@@ -42,6 +42,7 @@ class ReportParts:
     generations: list[dict[str, Any]]
     legend: str = ""
     support_tables: list[Table] = field(default_factory=list)  # agreement between support methods, self-preference
+    other_tables: list[Table] = field(default_factory=list)  # every scored metric the tables above leave out
 
 
 def _plural(n: int, word: str) -> str:
@@ -180,7 +181,17 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
         cells=cells, scores=scores, generations=data.generations, legend=legend,
         support_tables=support_tables(scores.filter(pl.col("score").str.starts_with("citations.support_rate"))
                                       .to_dicts()),
+        other_tables=_other_tables(scores, available, metrics, generators, cells, n_boot, seed),
     )
+
+
+def _other_tables(scores: pl.DataFrame, available: list[str], metrics: list[str], generators: list[str],
+                  cells: dict[str, int], n_boot: int, seed: int) -> list[Table]:
+    """The table of every scored metric outside the chosen ones ([] when none is left out)."""
+    rest = [m for m in available if m not in metrics]
+    summaries = tables.summarize(scores, rest, generators, n_boot=n_boot, seed=seed) if rest else []
+    table = tables.other_scores_table(summaries, generators, rest, cells)
+    return [table] if table else []
 
 
 def support_tables(rows: list[dict[str, Any]]) -> list[Table]:

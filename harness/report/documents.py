@@ -22,7 +22,8 @@ def markdown_report(parts: ReportParts) -> str:
     out += ["## Cost and quality", ""] + [to_markdown(t, 3) for t in parts.cost_tables]
     out += [f"![{f.title}]({f.name}.png)\n\n*{f.caption}*\n" for f in parts.figures]
     out += [f"*No cost–quality plot: {r}.*\n" for r in parts.plot_notes]
-    out += [to_markdown(parts.per_task, 2), *[to_markdown(t, 2) for t in parts.support_tables], "## Run", ""]
+    out += [to_markdown(parts.per_task, 2), *[to_markdown(t, 2) for t in parts.support_tables],
+            *[to_markdown(t, 2) for t in parts.other_tables], "## Run", ""]
     out += [to_markdown(t, 3) for t in parts.manifest_tables]
     return "\n".join(out)
 
@@ -46,7 +47,8 @@ def latex_document(parts: ReportParts) -> str:
     if parts.failures:
         body += [r"\subsection*{Failures}", r"\textbf{" + latex_escape(parts.failures.line) + "}\n"]
     body.append(latex_tables(parts, "!htbp").split("\n\n", 1)[1])
-    body += [r"\clearpage", *[_doc_table(t) for t in [parts.per_task, *parts.support_tables, *parts.manifest_tables]],
+    body += [r"\clearpage", *[_doc_table(t) for t in [parts.per_task, *parts.support_tables, *parts.other_tables,
+                                                        *parts.manifest_tables]],
              r"\end{document}"]
     return "\n".join(body) + "\n"
 

@@ -146,6 +146,31 @@ def summarize(scores: pl.DataFrame, metrics: list[str], generators: list[str] | 
     return out
 
 
+def other_scores_table(summaries: list[MetricSummary], generators: list[str], metrics: list[str],
+                       cells: dict[str, int]) -> Table | None:
+    """Every scored metric the main tables leave out (plug-in families' scores, metrics outside the key set):
+    one row per metric, mean [95% CI] per generator; None when the main tables show them all."""
+    if not metrics:
+        return None
+    index = {(s.generator, s.metric): s for s in summaries}
+    rows = []
+    for metric in metrics:
+        row: list[str] = [metric]
+        for gen in generators:
+            s = index.get((gen, metric))
+            if s is None:
+                row.append("–")
+                continue
+            e = s.estimate
+            row.append(Cell(fmt(e.mean) if s.n else "–", f"{fmt(e.lo)}, {fmt(e.hi)}" if s.n else "",
+                            count_text(s, cells.get(gen, s.n))))
+        rows.append(row)
+    return Table(title="Other scores: mean [95% CI] per generator", columns=["score", *generators], rows=rows,
+                 directions=[None, *(["none"] * len(generators))],
+                 notes=["Every scored metric not in the tables above (choose table columns with --metrics); same "
+                        "bootstrap and counting rules as the means table; not ranked."], key="other-scores")
+
+
 def _dir(metric: str) -> str:
     """Column direction of a metric: "up", "down", or "none" (numeric, not ranked)."""
     return {"higher": "up", "lower": "down"}.get(direction(metric), "none")
