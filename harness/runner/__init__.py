@@ -90,13 +90,14 @@ async def _run_session(run_dir: RunDirectory, cells: list[Cell], summary: RunSum
     log.info("run %s: %d cells (%d tasks x %d generators x %d seeds), session %d", run_dir.run_id, len(cells),
              len(config.tasks), len(config.generators), len(config.seeds), run_dir.session_index + 1)
     pending = _pending(run_dir, cells, summary, max_cells)
-    await executor.start(tasks)
-    await res.prepare(pending, tasks, run_dir.prior_spend_usd, run_dir.record_usage)
-    summary.cells_rescored = await score_stored_cells(cells, run_dir.store, executor, config, res.contexts)
-    bar = Progress(len(pending), progress)
-    runner = CellRunner(res, run_dir.store, executor, tasks, config.scorers.families)
-    # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.
+    bar = Progress(len(pending), progress, lambda: res.counters)
+    bar.start()  # a line at least every 30 s from here on, start-up (model load, server start) included
     try:
+        await executor.start(tasks)
+        await res.prepare(pending, tasks, run_dir.prior_spend_usd, run_dir.record_usage)
+        summary.cells_rescored = await score_stored_cells(cells, run_dir.store, executor, config, res.contexts)
+        runner = CellRunner(res, run_dir.store, executor, tasks, config.scorers.families)
+        # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.
         await CellBatch(runner, run_dir, summary, bar, 2 * config.execution.concurrency.global_).run(pending)
         _conclude(summary, run_dir, cells, res)
     finally:
