@@ -49,7 +49,10 @@ class CountingJudge:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--smoke", action="store_true", help="tiny N (CI): one repeat")
     args = ap.parse_args()
+    if args.smoke:
+        args.repeat = 1
     sys.path.insert(0, str(REPO))
     from harness import embeddings
     from harness.readers import read_review
