@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, Validation
 from harness.errors import HarnessError, pydantic_errors
 from harness.generators.base import GeneratorSpec
 from harness.models import Strict, content_hash
+from harness.scorers.judge_methods import SUPPORT_METHODS
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
 DEFAULT_CACHE_DIR = Path("~/.cache/review-harness")
@@ -54,11 +55,18 @@ class Retries(Strict):
 class SupportConfig(Strict):
     """scorers.support: how citation support is checked (similarity | nli | llm), by which model, how often."""
 
-    method: Literal["similarity", "nli", "llm"] = "similarity"
+    method: str = "similarity"  # a registered support method (harness.scorers.judge_methods), plug-ins included
     model: str | list[str] | None = None  # nli: a cross-encoder path or hub id; llm: one or more litellm models
     repeats: int = Field(default=1, ge=1, le=25)  # llm: asks per decision (temperature > 0 when > 1)
     temperature: float = Field(default=0.7, gt=0, le=2)
     api_base: str | None = None
+
+    @field_validator("method")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        if v not in SUPPORT_METHODS:
+            raise ValueError(f"unknown support method {v!r}; use one of: " + ", ".join(SUPPORT_METHODS.names()))
+        return v
 
     @field_validator("model")
     @classmethod

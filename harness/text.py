@@ -12,6 +12,10 @@ _MARKDOWN_SYMBOLS = re.compile(r"[#*_`>|]")
 _HAS_ALNUM = re.compile(r"[^\W_]", re.UNICODE)
 _SENTENCE_END = re.compile(r"""[.!?]["')\]]*$|[.!?]["')\]]*\s*(?:\[[^\]]*\])+\.?$""")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\[\(\"'])")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# English function words (bm25s's list plus a few): without them long abstracts win on "the", "and", "of".
+FUNCTION_WORDS = frozenset("""a an and are as at be but by for if in into is it no not of on or such that the their
+then there these they this to was will with from its we our which via using based how what when""".split())
 
 
 def expand_marker(inner: str) -> list[int]:
@@ -125,3 +129,8 @@ def paragraphs(body: str) -> list[str]:
     if buf:
         out.append(" ".join(buf))
     return out
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-case words of any script, without English function words (for overlap between texts)."""
+    return [w for w in _WORD.findall(text.lower()) if w not in FUNCTION_WORDS]

@@ -15,10 +15,11 @@ def support_setting(method: str | None, model: str | None) -> Any:
             raise HarnessError("--support-model needs --support nli or --support llm", field="--support-model")
         return None
     from harness.config import SupportConfig
-    from harness.scorers.support import METHODS
+    from harness.scorers.judge_methods import SUPPORT_METHODS
 
-    if method not in METHODS:
-        raise HarnessError(f"unknown support method {method!r}", field="--support", hint="use " + " | ".join(METHODS))
+    if method not in SUPPORT_METHODS:
+        raise HarnessError(f"unknown support method {method!r}", field="--support",
+                           hint="use " + " | ".join(SUPPORT_METHODS.names()))
     return SupportConfig(method=method, model=model)
 
 

@@ -11,11 +11,9 @@ import numpy as np
 
 from harness.generators.base import PoolSelection
 from harness.models import Paper, Task
+from harness.text import FUNCTION_WORDS
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-# English function words (bm25s's list plus a few): without them long abstracts win on "the", "and", "of".
-_STOPWORDS = frozenset("""a an and are as at be but by for if in into is it no not of on or such that the their
-then there these they this to was will with from its we our which via using based how what when""".split())
 
 
 def derive_seed(task_id: str, generator: str, seed: int) -> int:
@@ -56,7 +54,7 @@ def newest(papers: Sequence[Paper], k: int) -> list[Paper]:
 
 def tokenize(text: str) -> list[str]:
     """Lower-case alphanumeric tokens without function words (the BM25 analyser; no stemming)."""
-    return [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+    return [t for t in _TOKEN.findall(text.lower()) if t not in FUNCTION_WORDS]
 
 
 def rank_bm25(query: str, papers: Sequence[Paper]) -> list[int]:

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 from harness.models import CitationVerdict, Review, Score, Task
 from harness.refclass import VALID_CLASSES
 from harness.resolve import ResolvedReview
-from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.cited import CitedItem, cited_items
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
-from harness.scorers.relevance import calibrate, title_similarity
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE, RELEVANCE_METHODS, RelevanceRef
 from harness.scorers.support import BASE_NAMES, score_support
 
 if TYPE_CHECKING:
@@ -166,56 +165,39 @@ def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
             f"all {len(invented)} cited references are unidentified (no identifier, no title match): "
             "their topic is not judged")
         return [Score.na(n, why, unidentified=len(invented)) for n in names]
-    embedder = ctx.embedder()
-    cal = disk_cached(calibrate)(task, embedder)  # computed once per (task, model, backend)
-    thr = ctx.thresholds.get("relevance", cal.threshold)
+    spec = getattr(ctx, "relevance", None)
+    method = RELEVANCE_METHODS.get(getattr(spec, "method", None) or DEFAULT_RELEVANCE)
     ref = task.reference_set
+    refs = [RelevanceRef(key=it.key, title=it.title, abstract=it.abstract, paper_id=it.paper_id,
+                         in_bibliography=it.paper_id in ref, ref_class=it.ref_class, contexts=tuple(it.sentences))
+            for it in items]
+    res = method.fn(refs, task, ctx, spec)
     verdicts: list[CitationVerdict] = []
-    to_embed = [it for it in items if it.paper_id not in ref and it.title]
-    sims = dict(zip((id(it) for it in to_embed), title_similarity([it.title for it in to_embed], cal.topic_vec,
-                                                                   embedder))) if to_embed else {}
-    on = off = 0
-    unjudged = 0
-    for it in items:
-        v = CitationVerdict(item=it.key, keys=list(it.keys), title=it.title)
-        if it.paper_id in ref:
-            v.verdict, v.basis = "on-topic", "in the reference bibliography"
-            on += 1
-        elif it.title and thr is not None:
-            s = float(sims[id(it)])
-            ok = s >= thr
-            v.verdict, v.similarity = ("on-topic" if ok else "off-topic"), round(s, 4)
-            v.basis = "title similarity" + ("" if it.paper_id or it.own_paper else " (unresolved entry's parsed title)")
-            on, off = (on + 1, off) if ok else (on, off + 1)
-        else:
-            v.verdict, v.basis = "unjudged", ("no title" if not it.title else "no calibrated threshold")
-            unjudged += 1
-        verdicts.append(v)
-    det = {**cal.details(), "threshold_used": thr, "unjudged": unjudged, "unidentified_excluded": len(invented),
-           "verdicts": [v.to_details() for v in verdicts]}
+    for it, j in zip(items, res.judgments):
+        verdicts.append(CitationVerdict(item=it.key, keys=list(it.keys), title=it.title, verdict=j.verdict,
+                                        basis=j.basis, similarity=j.score))
+    on = sum(j.verdict == "on-topic" for j in res.judgments)
+    off = sum(j.verdict == "off-topic" for j in res.judgments)
+    unjudged = len(res.judgments) - on - off
+    thr = res.details.get("threshold_used")
+    det = {**res.details, "method": method.name, "measures": method.measures, "unjudged": unjudged,
+           "unidentified_excluded": len(invented), "verdicts": [v.to_details() for v in verdicts]}
     judged = on + off
-    rule = (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} "
-            f"vs off-topic, {_f(cal.auroc_near_topic)} vs near-topic" if thr is not None
-            else "all judged papers are in the bibliography; no threshold could be calibrated")
-    if getattr(cal, "z_threshold", None) is not None:  # generic calibration (task without a bibliography)
-        rule = (f"title-topic cosine >= {thr:.3f}, a generic cut (z >= {cal.z_threshold:.2f} vs the shipped off-topic "
-                f"pools) with AUROC {_f(cal.auroc_off_topic)} and leave-one-task-out TPR {_f(cal.loo_tpr)} / FPR "
-                f"{_f(cal.loo_fpr)} on {len(cal.fit_tasks)} suite tasks")
-    if judged == 0 or (thr is None and unjudged):  # a rate over only the bibliography papers would read as 1.0
-        why = (f"no threshold: the task pool has no near-/off-topic papers to calibrate against, so {unjudged} "
-               "cited paper(s) outside the bibliography cannot be judged" + (f" ({cal.reason})" if getattr(
-                   cal, "reason", None) else "") if thr is None
-               else "no cited item has a title to judge")
+    if res.na or judged == 0 or (thr is None and unjudged):  # a rate over only the bibliography would read 1.0
+        why = res.na or (f"no threshold: the task pool has no near-/off-topic papers to calibrate against, so "
+                         f"{unjudged} cited paper(s) outside the bibliography cannot be judged"
+                         + (f" ({res.details['reason']})" if res.details.get("reason") else "")
+                         if thr is None and unjudged else "no cited item has a title to judge")
         return [Score.na(n, why, **det) for n in names]
     apart = f"; {len(invented)} unidentified references not judged" if invented else ""
-    below = (f"title-topic cosine below {thr:.3f} and not in the bibliography" if thr is not None
-             else "not in the bibliography")
+    below = f"judged off-topic by {method.name}" if thr is None else (
+        f"title-topic cosine below {thr:.3f} and not in the bibliography")
     return [
         Score.ok("citations.on_topic_rate", on / judged,
-                 f"{on} of {judged} cited papers on-topic ({rule}){apart}", **det),
+                 f"{on} of {judged} cited papers on-topic ({res.rule}){apart}", **det),
         Score.ok("citations.off_topic", off, f"{off} of {judged} judged cited papers are off-topic ({below})"
                  f"{apart}", judged=judged, unidentified_excluded=len(invented),
-                 **{k: det[k] for k in ("threshold_used", "auroc_off_topic", "auroc_near_topic")}),
+                 **{k: det[k] for k in ("threshold_used", "auroc_off_topic", "auroc_near_topic") if k in det}),
     ]
 
 

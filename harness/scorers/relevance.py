@@ -23,7 +23,9 @@ import numpy as np
 
 from harness.models import Task
 from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
+from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.calibration_study import study_hash
+from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 
 MAX_POSITIVES = 150
 _CACHE: dict[tuple[str, str], TopicCalibration] = {}
@@ -126,3 +128,47 @@ def stored_calibration(task: Task, embedder) -> TopicCalibration | None:
                             n_near_topic=int(n.get("near", 0)), n_off_topic=int(n.get("physics", 0)),
                             tpr=c.get("tpr"), fpr_near=c.get("fpr_near"), fpr_off=c.get("fpr_physics"),
                             stored=dict(c))
+
+
+def judge_title_similarity(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> RelevanceResult:
+    """On-topic when in the bibliography, else when the title's cosine to the task query reaches the calibrated cut."""
+    embedder = ctx.embedder()
+    cal = disk_cached(calibrate)(task, embedder)  # computed once per (task, model, backend)
+    thr = ctx.thresholds.get("relevance", cal.threshold)
+    to_embed = [r for r in refs if not r.in_bibliography and r.title]
+    sims = dict(zip((r.key for r in to_embed), title_similarity([r.title for r in to_embed], cal.topic_vec,
+                                                                embedder))) if to_embed else {}
+    out: list[RelevanceJudgment] = []
+    for r in refs:
+        if r.in_bibliography:
+            out.append(RelevanceJudgment("on-topic", basis="in the reference bibliography", threshold=thr))
+        elif r.title and thr is not None:
+            s = float(sims[r.key])
+            out.append(RelevanceJudgment("on-topic" if s >= thr else "off-topic", score=round(s, 4), threshold=thr,
+                                         basis="title similarity" + ("" if r.paper_id else
+                                                                     " (unresolved entry's parsed title)")))
+        else:
+            out.append(RelevanceJudgment("unjudged", basis="no title" if not r.title else "no calibrated threshold"))
+    return RelevanceResult(out, rule=_rule(cal, thr), details={**cal.details(), "threshold_used": thr,
+                                                              "method": "title_similarity"})
+
+
+def _rule(cal, thr: float | None) -> str:
+    """The verdict rule in words, with the calibration's figures."""
+    if thr is None:
+        return "all judged papers are in the bibliography; no threshold could be calibrated"
+    if getattr(cal, "z_threshold", None) is not None:  # generic calibration (task without a bibliography)
+        return (f"title-topic cosine >= {thr:.3f}, a generic cut (z >= {cal.z_threshold:.2f} vs the shipped "
+                f"off-topic pools) with AUROC {_f(cal.auroc_off_topic)} and leave-one-task-out TPR "
+                f"{_f(cal.loo_tpr)} / FPR {_f(cal.loo_fpr)} on {len(cal.fit_tasks)} suite tasks")
+    return (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} "
+            f"vs off-topic, {_f(cal.auroc_near_topic)} vs near-topic")
+
+
+def _f(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+METHOD = RelevanceMethod("title_similarity", judge_title_similarity, measures="cosine of the reference's title "
+                         "to the task topic and outline (MiniLM) against a per-task calibrated cut; bibliography "
+                         "papers are on-topic")

@@ -10,16 +10,16 @@ method, the model, the prompt's hash and the calibration's identity.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 from harness.errors import HarnessError
 from harness.models import Review, Score, SupportVerdict, Task
+from harness.scorers.judge_methods import SUPPORT_METHODS, Claim, Evidence, MethodResult  # noqa: F401 (re-export)
+from harness.scorers.support_nli import DEFAULT_NLI_MODEL  # noqa: F401 (re-export)
 from harness.scorers.support_similarity import SupportCalibration, calibrate_support  # noqa: F401 (re-export)
 from harness.text import strip_markers
 
-METHODS = ("similarity", "nli", "llm")
-DEFAULT_NLI_MODEL = "cross-encoder/nli-deberta-v3-xsmall"
 SENTENCE_CAP = 1500  # characters of a citing sentence that are judged; longer ones are cut and flagged
 MAX_VERDICTS = 300  # per-pair verdicts kept in the details (for agreement between methods and the report)
 BASE_NAMES = ("citations.support_rate", "citations.support_precision", "citations.unverifiable")
@@ -61,57 +61,9 @@ def support_spec(value: Any) -> SupportSpec:
     if isinstance(data.get("model"), list):
         data["model"] = tuple(data["model"])
     spec = SupportSpec(**data)
-    if spec.method not in METHODS:
-        raise HarnessError(f"unknown support method {spec.method!r}", field="scorers.support.method",
-                           hint="use one of: " + ", ".join(METHODS))
+    if spec.method not in SUPPORT_METHODS:
+        SUPPORT_METHODS.get(spec.method)  # raises the one-line error naming the registered methods
     return spec
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A cited paper that can be checked: its key among the review's cited items, title and abstract."""
-
-    key: str
-    title: str | None
-    abstract: str
-
-    @property
-    def premise(self) -> str:
-        """Title plus abstract: what an entailment judge reads."""
-        return f"{self.title.rstrip('.')}. {self.abstract}" if self.title else self.abstract
-
-
-@dataclass
-class Claim:
-    """One distinct citing sentence (cleaned and capped) and the checkable papers it cites."""
-
-    index: int
-    text: str
-    capped: bool
-    evidence: list[Evidence] = field(default_factory=list)
-
-
-@dataclass
-class MethodResult:
-    """What one method decided: per-claim recall and per-pair precision verdicts (None = could not judge)."""
-
-    model: str | None = None
-    prompt_hash: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    label: str = ""
-    recall_phrase: str = "resemble at least one cited abstract"
-    precision_phrase: str = "resemble each other"
-    value_key: Literal["similarity", "entailment"] = "similarity"  # SupportVerdict's field for `values`
-    na: str | None = None
-    recall: dict[int, bool | None] = field(default_factory=dict)
-    pairs: dict[tuple[int, str], bool | None] = field(default_factory=dict)
-    values: dict[tuple[int, str], float] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-
-    def set_pair(self, claim: int, key: str, ok: bool | None, value: float | None = None) -> None:
-        self.pairs[(claim, key)] = ok
-        if value is not None:
-            self.values[(claim, key)] = value
 
 
 def clean_sentence(sentence: str) -> str:
@@ -173,19 +125,9 @@ def extract_claims(review: Review, items: list) -> tuple[list[Claim], int]:
     return list(claims.values()), unverifiable
 
 
-def judge_claims(spec: SupportSpec, claims: list[Claim], task: Task, ctx) -> MethodResult:
-    """Run one method over the claims that have evidence."""
-    if spec.method == "similarity":
-        from harness.scorers.support_similarity import judge_similarity
-
-        return judge_similarity(claims, task, ctx)
-    if spec.method == "nli":
-        from harness.scorers.support_nli import judge_nli
-
-        return judge_nli(claims, spec.models[0] if spec.models else DEFAULT_NLI_MODEL)
-    from harness.scorers.support_llm import judge_llm
-
-    return judge_llm(claims, task, ctx, spec)
+def judge_claims(spec: SupportSpec, claims: list[Claim], task: Task | None, ctx) -> MethodResult:
+    """Run the spec's registered method over the claims that have evidence."""
+    return SUPPORT_METHODS.get(spec.method).fn(claims, task, ctx, spec)
 
 
 def score_support(review: Review, items: list, task: Task, ctx) -> list[Score]:

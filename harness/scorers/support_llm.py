@@ -18,6 +18,8 @@ from typing import Any, Sequence
 
 from harness.generators.base import LLMRequest, LLMResponse
 from harness.generators.prompting import load_template, render
+from harness.scorers.judge_calls import PlainJudgeCalls
+from harness.scorers.judge_methods import MethodResult, SupportMethod
 
 TEMPLATE = "support_judge"
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
@@ -123,9 +125,6 @@ class _Asker:
 
 def judge_llm(claims: list, task, ctx, spec):
     """Recall and leave-one-out precision verdicts from an LLM judge (see module docstring)."""
-    from harness.scorers.judge_calls import PlainJudgeCalls
-    from harness.scorers.support import MethodResult
-
     models = spec.models or ((ctx.judge_model,) if getattr(ctx, "judge_model", None) else ())
     if not models:
         return MethodResult(na="no support judge model: set scorers.support.model (or scorers.judge_model), "
@@ -173,3 +172,7 @@ def judge_llm(claims: list, task, ctx, spec):
                  + (f"; SELF-PREFERENCE: the judge {', '.join(self_pref)} is of the generator's family "
                     f"({gen_family})" if self_pref else ""))
     return res
+
+
+METHOD = SupportMethod("llm", judge_llm, measures="an LLM judge's verdict that the cited abstracts support the "
+                       "sentence (versioned prompt, majority over repeats)", calls_provider=True)

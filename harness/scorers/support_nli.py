@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from harness.errors import HarnessError
+from harness.scorers.judge_methods import MethodResult, SupportMethod
 from harness.text import split_sentences
 
+DEFAULT_NLI_MODEL = "cross-encoder/nli-deberta-v3-xsmall"
 WINDOW_WORDS = 200
 BATCH_SIZE = 16
 _MODELS: dict[str, Any] = {}
@@ -132,8 +134,6 @@ def model_identity(model: str) -> str:
 
 def judge_nli(claims: list, model: str):
     """Per-pair entailment verdicts; recall = a claim is entailed by at least one cited abstract."""
-    from harness.scorers.support import MethodResult
-
     load_cross_encoder(model)  # a one-line error before any work when the model is missing
     pairs = [(c, e) for c in claims for e in c.evidence]
     results = entailment(model, [(e.premise, c.text) for c, e in pairs])
@@ -151,3 +151,12 @@ def judge_nli(claims: list, model: str):
     for c in claims:
         res.recall[c.index] = any(res.pairs[(c.index, e.key)] for e in c.evidence)
     return res
+
+
+def _judge(claims: list, task, ctx, spec) -> MethodResult:
+    """The registered entry: the spec's cross-encoder, else DEFAULT_NLI_MODEL."""
+    return judge_nli(claims, spec.models[0] if spec is not None and spec.models else DEFAULT_NLI_MODEL)
+
+
+METHOD = SupportMethod("nli", _judge, measures="entailment of the citing sentence by the cited title and abstract "
+                       "(an NLI cross-encoder's top label)")

@@ -16,6 +16,8 @@ import numpy as np
 
 from harness.models import Paper
 from harness.scorers.calibration import auroc, rates_at, youden_threshold
+from harness.scorers.calibration_cache import disk_cached
+from harness.scorers.judge_methods import MethodResult, SupportMethod
 from harness.text import split_sentences
 
 MAX_CALIBRATION_PAPERS = 150
@@ -72,13 +74,9 @@ def calibrate_support(papers: list[Paper], embedder) -> SupportCalibration:
     return cal
 
 
-def judge_similarity(claims, task, ctx):
+def judge_similarity(claims, task, ctx, spec=None):
     """Per-pair verdicts by calibrated cosine; recall = a claim resembles at least one cited abstract."""
-    from harness.scorers.support import MethodResult
-
     embedder = ctx.embedder()
-    from harness.scorers.calibration_cache import disk_cached
-
     cal = disk_cached(calibrate_support)([p for p in task.papers if p.abstract], embedder)  # once per task+model
     thr = ctx.thresholds.get("support", cal.threshold)
     model = getattr(embedder, "model_name", None) or str(getattr(embedder, "model_path", ""))
@@ -100,3 +98,8 @@ def judge_similarity(claims, task, ctx):
             res.set_pair(c.index, e.key, s >= thr, round(s, 4))
         res.recall[c.index] = any(res.pairs[(c.index, e.key)] for e in c.evidence)
     return res
+
+
+METHOD = SupportMethod("similarity", judge_similarity, measures="topical closeness of the citing sentence to the "
+                       "cited abstract (MiniLM cosine against a per-task threshold), not whether the abstract "
+                       "backs the claim")
