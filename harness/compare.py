@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from harness.cells import Cell
 from harness.errors import HarnessError
-from harness.report.load import load_run
+from harness.report.load import RunData, load_run
 from harness.report.metrics import direction, higher_is_better, unranked_reason
 from harness.report.stats import N_BOOT, paired_bootstrap_ci, sign_flip_pvalue
 from harness.runner.store import GENERATIONS, read_jsonl_lenient
@@ -200,9 +200,8 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
     for metric, tol in gates.items():
         if not isinstance(tol, (int, float)) or not math.isfinite(float(tol)) or float(tol) < 0:
             raise HarnessError(f"max drop for {metric!r} must be a number >= 0, got {tol!r}", field="--max-drop")
-    base_run, cand_run = load_run(baseline_dir), load_run(candidate_dir)
-    for run in (base_run, cand_run):
-        _require_readable_generations(run.run_dir)
+    base_run, cand_run = _require_readable_generations(load_run(baseline_dir)), \
+        _require_readable_generations(load_run(candidate_dir))
     base, cand = base_run.scores, cand_run.scores
     for run in (base_run, cand_run):
         if not run.scores.height:
@@ -258,15 +257,16 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
                          n_boot=n_boot)
 
 
-def _require_readable_generations(run_dir: Path) -> None:
-    """A gate decides nothing on a damaged run: an unreadable generations.jsonl line (garbage appended, a torn
-    last line) stops compare with one error naming the file and the line."""
-    path = Path(run_dir) / GENERATIONS
+def _require_readable_generations(run: RunData) -> RunData:
+    """The run, when its generations.jsonl reads whole: a gate decides nothing on a damaged run, so an unreadable
+    line (garbage appended, a torn last line) stops compare with one error naming the file and the line."""
+    path = Path(run.run_dir) / GENERATIONS
     read = read_jsonl_lenient(path)
     if read.unreadable:
         raise HarnessError(f"unreadable line ({read.problem()}): a gate does not compare a damaged run",
                            path=path, line=read.unreadable[0],
                            hint="restore the file, or `harness run --resume` the run (a torn last line is cut)")
+    return run
 
 
 def _cells_summary(df: pl.DataFrame) -> str:

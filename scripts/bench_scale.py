@@ -116,6 +116,13 @@ async def bench_mode(mode: str, gens: list, tasks: dict, contexts: dict, workers
             "cpu": cpu + worker_cpu, "errors": errors, "load": load}
 
 
+def _smoke(args) -> None:
+    """--smoke: 4 reviews of a 2-task source run made in a temporary directory, one thread, the fast families."""
+    global FAMILIES
+    args.n, args.modes, args.cold, FAMILIES = 4, "thread", False, ["length", "structure", "cost"]
+    args.run = str(source_run(None, smoke=True))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", help="run directory whose stored generations are rescored")
@@ -127,9 +134,7 @@ def main() -> None:
                     "directory, 4 reviews, one thread, the fast families")
     args = ap.parse_args()
     if args.smoke:
-        global FAMILIES
-        args.n, args.modes, args.cold, FAMILIES = 4, "thread", False, ["length", "structure", "cost"]
-        args.run = str(source_run(None, smoke=True))
+        _smoke(args)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
     from harness.config import ExperimentConfig

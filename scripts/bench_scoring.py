@@ -52,10 +52,10 @@ def peak_rss() -> str:
 def forget_in_memory() -> None:
     """Drop every in-process cache of embeddings and calibrations (the disk caches stay)."""
     from harness import embeddings
-    from harness.scorers import calibration_cache, relevance, support
+    from harness.scorers import calibration_cache, relevance, support_similarity
 
     relevance._CACHE.clear()
-    support._CACHE.clear()
+    support_similarity._CACHE.clear()  # the similarity method's calibrations (moved out of support.py)
     calibration_cache.clear_memory()
     embeddings._embedder = None
 

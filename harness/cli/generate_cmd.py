@@ -95,15 +95,21 @@ def generate(
         spec_data["replay"] = replay
     if api_base:
         spec_data["api_base"] = api_base
-    try:
-        spec = GeneratorSpec(**spec_data) if config is None else _config_spec(config, name, api_base)
-    except HarnessError:
-        raise
-    except Exception as exc:
-        raise HarnessError(f"bad generator options: {exc}") from None
+    if config is not None:
+        spec = _config_spec(config, name, api_base)
+    else:
+        try:
+            spec = GeneratorSpec(**spec_data)
+        except Exception as exc:
+            raise HarnessError(f"bad generator options: {exc}") from None
     the_task = get_task(task, tasks_dir)
     built = build_generator(spec)
     gen = asyncio.run(_generate_once(built, the_task, seed, spec))
+    _deliver(gen, out)
+
+
+def _deliver(gen, out: Path | None) -> None:
+    """Print (or write to out) the review and its summary; a failed generation writes nothing and exits 3."""
     if gen.review is None:  # a provider failure: say so, write nothing, exit non-zero
         typer.echo(f"error: {redact_text(_summary(gen))}" + (f" (nothing written to {out})" if out else ""),
                    err=True)
@@ -114,7 +120,7 @@ def generate(
         text = gen.model_dump_json(indent=1) if out.suffix == ".json" else _markdown(gen)
         atomic_write(out, redact_text(text))  # a provider error may echo the key: never write it
     typer.echo(redact_text(_summary(gen)) + (f"\nwritten: {out}" if out else ""))
-    if out is None and gen.review is not None:
+    if out is None:
         typer.echo("\n" + _markdown(gen))
 
 

@@ -343,8 +343,7 @@ def manifest_tables(manifest: dict[str, Any], generations: list[dict[str, Any]] 
         hashes = {t: (v.get("content_hash") if isinstance(v, dict) else v) for t, v in manifest["tasks"].items()}
     if isinstance(hashes, dict):
         facts += [[f"task hash: {k}", str(v)[:12]] for k, v in hashes.items()]
-    facts += [[f"task changed: {c.get('task')}", task_change_text(c)] for c in manifest.get("task_changes") or []
-              if isinstance(c, dict)]
+    facts += [[f"task changed: {c.get('task')}", task_change_text(c)] for c in manifest.get("task_changes") or []]
     counters = manifest.get("counters")
     if isinstance(counters, dict):
         facts += [[f"count: {k}", _short(v)] for k, v in counters.items()]
@@ -354,8 +353,9 @@ def manifest_tables(manifest: dict[str, Any], generations: list[dict[str, Any]] 
     return tables
 
 
-def task_change_text(change: dict[str, Any]) -> str:
+def task_change_text(change: Any) -> str:
     """A resume allowed past a task change (--allow-task-change): the hashes and the cells of the old version."""
+    change = change if isinstance(change, dict) else {}
     cells = change.get("old_version_cells") or []
     return (f"{str(change.get('old_hash'))[:12]} -> {str(change.get('new_hash'))[:12]} at session "
             f"{change.get('session')}; mixed run: {len(cells)} cells keep the old version"

@@ -220,6 +220,17 @@ class RunClient:
         raw = min(r.max_delay_s, r.base_delay_s * (2 ** (attempt - 1)))
         return raw * (0.5 + 0.5 * self._rng.random())
 
+    async def _attempt(self, request: LLMRequest, inner: LLMClient | None) -> LLMResponse:
+        """One provider call inside the limits, its worst case reserved against the budget while it runs."""
+        async with self._model_sem(request.model), self._global:
+            self._check_budget()
+            reserved = self._reserve(request, inner)
+            self._count(provider_calls=1)
+            try:
+                return await asyncio.wait_for((inner or self.inner).complete(request), timeout=self.timeout_s)
+            finally:
+                self.ceiling.release(reserved)
+
     async def complete(self, request: LLMRequest, outcomes: list[CallOutcome] | None = None,
                        inner: LLMClient | None = None) -> LLMResponse:
         """Answer from cache, else call the provider with limits, timeout, retries; record the outcome."""
@@ -237,16 +248,8 @@ class RunClient:
             self._check_budget()
             attempt += 1
             try:
-                async with self._model_sem(request.model), self._global:
-                    self._check_budget()
-                    reserved = self._reserve(request, inner)
-                    self._count(provider_calls=1)
-                    t0 = time.perf_counter()
-                    try:
-                        resp = await asyncio.wait_for((inner or self.inner).complete(request),
-                                                      timeout=self.timeout_s)
-                    finally:
-                        self.ceiling.release(reserved)
+                t0 = time.perf_counter()
+                resp = await self._attempt(request, inner)
             except BudgetExceeded:
                 raise
             except asyncio.CancelledError:
