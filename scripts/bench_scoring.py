@@ -139,7 +139,7 @@ def default_stand_in(api_base: str, tmp: Path):
     for g in cfg["generators"]:
         if g["kind"] == "llm":
             g.update(model="openai/bench", api_base=api_base)
-    cfg["scorers"] = {"families": []}
+    cfg["scorers"] = {"families": ["cost"]}  # generation, and cost from recorded usage (the scorers are timed apart)
     cfg["execution"].update(concurrency={"global": 8}, output_dir=str(tmp / "results"), cache_dir=str(tmp / "cache"))
     from harness.config import ExperimentConfig
 

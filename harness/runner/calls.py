@@ -196,8 +196,9 @@ class RunClient:
             self.on_usage(delta)
 
     def _check_budget(self) -> None:
+        """Refuse a new call once the budget is spent or a call's worst case no longer fitted (sticky)."""
         spent = self.run_spend_usd
-        if self.budget_usd is not None and spent >= self.budget_usd:
+        if self.budget_usd is not None and (self.budget_hit or spent >= self.budget_usd):
             self._refuse(f"spent ${spent:.4f}")
 
     def _refuse(self, why: str) -> None:

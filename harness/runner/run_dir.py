@@ -53,7 +53,7 @@ def _resumable(path: Path, config: ExperimentConfig, resume: bool) -> Manifest:
     return manifest
 
 
-def task_changes(manifest: Manifest, tasks: dict[str, Task], path: Path) -> list[tuple[str, str, str]]:
+def task_changes(manifest: Manifest, tasks: dict[str, Task]) -> list[tuple[str, str, str]]:
     """(task id, hash recorded by the run, hash now) for every task of the run whose content changed."""
     out = []
     for tid, rec in manifest.tasks.items():
@@ -91,7 +91,7 @@ class RunDirectory:
         when a task's content changed since the run began, unless allow_task_change: then recorded)."""
         path = _new_run_path(config) if run_dir is None else Path(run_dir)
         manifest = _resumable(path, config, resume) if (path / MANIFEST).exists() else None
-        changes = task_changes(manifest, tasks, path) if manifest is not None else []
+        changes = task_changes(manifest, tasks) if manifest is not None else []
         if changes and not allow_task_change:
             tid, old, new = changes[0]
             raise HarnessError(f"task {tid!r} changed since the run began (content hash {old} then, {new} now): "
