@@ -1,4 +1,5 @@
-"""Self-contained HTML report: inline CSS, plots as data: URIs, every generated string escaped by Jinja2."""
+"""Self-contained HTML report: inline CSS, plots as data: URIs, every generated string escaped by Jinja2 and
+review text rendered as sanitised markdown (harness.report.review_view)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from markupsafe import Markup, escape
 from harness.models import CitationVerdict
 from harness.report.ref_classes import reference_classes, with_classes
 from harness.report.review_view import VERDICT_LABELS, VERDICTS, build_view, parse_details
+from harness.report.significance import PAIRWISE_NOTE
 from harness.report.tables import fmt
 
 if TYPE_CHECKING:
@@ -97,7 +99,7 @@ def render_report(parts: "ReportParts", created: str) -> str:
         title=parts.title, subtitle=f"{' '.join(parts.notes)} Generated {created}.",
         css=Markup(css.replace("</", "<\\/")),
         failures=parts.failures, failure_table=parts.failure_table,
-        leaderboard=parts.leaderboard, main=parts.main, matrices=parts.matrices, cost_tables=parts.cost_tables,
+        leaderboard=parts.leaderboard, main=parts.main, matrices=parts.matrices, pairwise_note=PAIRWISE_NOTE, cost_tables=parts.cost_tables,
         per_task=parts.per_task, support_tables=parts.support_tables, manifest_tables=parts.manifest_tables,
         figures=[{"name": f.name, "title": f.title, "caption": f.caption,
                   "uri": "data:image/png;base64," + base64.b64encode(f.png).decode("ascii")} for f in parts.figures],

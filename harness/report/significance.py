@@ -125,33 +125,34 @@ def _span(values: list[int]) -> str:
 
 
 def matrix_table(mt: MetricTests, order: list[str]) -> Table:
-    """Generators x generators on one metric: row - column mean difference [95% paired bootstrap CI], Holm p."""
+    """One row per generator pair (each pair once, in `order`): mean difference A − B [95% paired bootstrap CI]
+    and the Holm-adjusted p-value; the test itself is described once, in the legend."""
     rows = []
-    for a in order:
-        row: list[str] = [a]
-        for b in order:
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
             t = mt.tests.get((a, b))
-            if a == b or t is None:
-                row.append("–")
-            elif not t.n_pairs:
-                row.append(Cell("–", extra="no matched cells"))
-            else:
-                row.append(Cell(fmt(t.delta), f"{fmt(t.lo)}, {fmt(t.hi)}", f"p={_p(t.p_adj)}",
-                                mark="*" if t.significant else ""))
-        rows.append(row)
+            if t is None:
+                continue
+            cell = (Cell("–", extra="no matched cells") if not t.n_pairs else
+                    Cell(fmt(t.delta), f"{fmt(t.lo)}, {fmt(t.hi)}", f"p={_p(t.p_adj)}",
+                         mark="*" if t.significant else ""))
+            rows.append([f"{a} − {b}", cell])
     tasks = _span(sorted(set(mt.n_range("n_tasks")) - {0}))
     arrow = {"higher": "higher is better", "lower": "lower is better"}.get(direction(mt.metric), "no direction")
     return Table(
-        title=f"Pairwise differences: {mt.metric}",
-        columns=["row − column", *order],
+        title=f"Pairwise differences: {mt.metric} ({arrow})",
+        columns=["A − B", "mean difference [95% CI] (p)"],
         rows=rows,
-        directions=[None, *["none"] * len(order)],
-        notes=[f"{mt.metric} ({arrow}): mean of row − column over matched (task, seed) cells [95% paired bootstrap "
-               f"CI, tasks resampled]; p = two-sided sign-flip permutation p-value over {tasks} tasks (seeds averaged "
-               f"within a task), Holm–Bonferroni-adjusted over the {mt.n_tests} pair(s) of this metric; "
+        directions=[None, "none"],
+        notes=[f"{tasks} tasks; p Holm–Bonferroni-adjusted over the {mt.n_tests} pair(s) of this metric; "
                f"* adjusted p < {ALPHA}."],
         key=f"pairs_{mt.metric.replace('.', '_')}",
     )
+
+
+PAIRWISE_NOTE = ("Each pair once: the mean of A − B over matched (task, seed) cells [95% paired bootstrap CI, tasks "
+                 "resampled]; p = two-sided sign-flip permutation p-value over tasks (seeds averaged within a task), "
+                 "Holm–Bonferroni-adjusted within each metric.")
 
 
 def _p(p: float | None) -> str:
@@ -160,4 +161,4 @@ def _p(p: float | None) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
-__all__ = ["ALPHA", "MetricTests", "PairTest", "best_generators", "legend", "matrix_table", "metric_tests"]
+__all__ = ["ALPHA", "PAIRWISE_NOTE", "MetricTests", "PairTest", "best_generators", "legend", "matrix_table", "metric_tests"]
