@@ -58,6 +58,7 @@ class Mark:
     text: str
     keys: list[str]
     style: str
+    sentence: str = ""
     verdicts: list[str] = field(default_factory=list)
     tips: list[str] = field(default_factory=list)
 
@@ -234,9 +235,10 @@ def citation_marks(review: dict[str, Any], text: str) -> list[Mark]:
         start = c["offset"]
         if text[start:start + len(c["marker"])] == c["marker"]:
             found.append(Mark(start, start + len(c["marker"]), c["marker"], [str(k) for k in c.get("keys") or []],
-                              str(c.get("style") or "numeric")))
+                              str(c.get("style") or "numeric"), str(c.get("sentence") or "")))
     for c in extract_citations(text, _entries(review)):
-        found.append(Mark(c.offset, c.offset + len(c.marker), c.marker, list(c.keys), c.style or "numeric"))
+        found.append(Mark(c.offset, c.offset + len(c.marker), c.marker, list(c.keys), c.style or "numeric",
+                          c.sentence))
     out: list[Mark] = []
     last_end = -1
     for m in sorted(found, key=lambda m: (m.start, -m.end)):
