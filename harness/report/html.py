@@ -23,16 +23,25 @@ if TYPE_CHECKING:
 VERDICT_SCORE = "citations.on_topic_rate"
 
 
-def _env() -> jinja2.Environment:
-    loader = jinja2.FunctionLoader(lambda name: resources.files("harness.report").joinpath(name).read_text("utf-8"))
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+def template_env(*packages: str) -> jinja2.Environment:
+    """Autoescaping Jinja2 over the templates of the given packages (first match wins; the report's own last),
+    with the globals the table macros use."""
+
+    def load(name: str) -> str | None:
+        for pkg in (*packages, "harness.report"):
+            path = resources.files(pkg).joinpath(name)
+            if path.is_file():
+                return path.read_text("utf-8")
+        return None
+
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(load), autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=False, lstrip_blocks=False)
     env.globals["is_best"] = lambda cell: bool(getattr(cell, "best", False))
     env.globals["breakable"] = lambda text: Markup(str(escape(text)).replace(".", ".<wbr>"))
     return env
 
 
-def _usage_meta(gen: dict[str, Any]) -> str:
+def usage_meta(gen: dict[str, Any]) -> str:
     review = gen.get("review") or {}
     usage = review.get("usage") or {}
     parts = []
@@ -75,7 +84,7 @@ def _generation_items(generations: list[dict[str, Any]], scores: pl.DataFrame,
             "task": str(gen.get("task_id")), "generator": str(gen.get("generator")), "seed": gen.get("seed"),
             "error": gen.get("error") or "",
             "flags": ", ".join(map(str, flags)) if isinstance(flags, list) else str(flags),
-            "meta": _usage_meta(gen) + ("" if view.verdict_source == "scorer" else
+            "meta": usage_meta(gen) + ("" if view.verdict_source == "scorer" else
                                         " · citation colours from reference resolution (no relevance verdicts)"
                                         if view.verdict_source == "resolution" else ""),
             "plan": (gen.get("review") or {}).get("plan") or "",
@@ -94,7 +103,7 @@ def render_report(parts: "ReportParts", created: str) -> str:
     """The whole report as one HTML string with no external resources: failures banner first, then the
     leaderboard, the marked means, the pairwise matrices, cost, plots, per task, run and every review."""
     css = resources.files("harness.report").joinpath("report.css").read_text("utf-8")
-    template = _env().get_template("report.html.j2")
+    template = template_env().get_template("report.html.j2")
     return template.render(
         title=parts.title, subtitle=f"{' '.join(parts.notes)} Generated {created}.",
         css=Markup(css.replace("</", "<\\/")),

@@ -170,9 +170,9 @@ def review_evidence(gen: dict[str, Any], rows: list[dict[str, Any]], task: Task 
                 refs[nk] = _reference(nk, verdict, entries.get(nk, {}), items.get(nk), by_key.get(nk), rel_by_key)
             item = items.get(nk)
             for score, det, index in sup_index:
-                v = index.get((item.key, claim)) if item and claim else None
+                v = index.get((item.key, claim[:200])) if item and claim else None
                 if v is not None:
-                    cit.support.setdefault(key, []).append(_support_verdict(score, det, v))
+                    cit.support.setdefault(key, []).append(_support_verdict(score, det, v, claim))
         out.append(cit)
     return ReviewEvidence(view, refs, out, task.topic if task else (review.get("topic") or None))
 
