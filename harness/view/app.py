@@ -113,7 +113,8 @@ def _cell_table(data: ViewData, f: Filters, metrics: list[str], page: int, sort:
                     aggregate_function="first") if ok.height else pl.DataFrame(
         schema={"cell": pl.Utf8, "task_id": pl.Utf8, "generator": pl.Utf8, "seed": pl.Int64})
     key = sort if sort in wide.columns else "task_id"
-    wide = wide.sort([key, "generator", "seed"], descending=[desc, False, False], nulls_last=True)
+    by = list(dict.fromkeys([key, "task_id", "generator", "seed"]))
+    wide = wide.sort(by, descending=[desc] + [False] * (len(by) - 1), nulls_last=True)
     pages = max(1, -(-wide.height // PAGE_SIZE))
     page = min(max(1, page), pages)
     rows = wide.slice((page - 1) * PAGE_SIZE, PAGE_SIZE).to_dicts()
