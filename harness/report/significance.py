@@ -61,14 +61,14 @@ class MetricTests:
         return (min(vals), max(vals)) if vals else (0, 0)
 
 
-def _pair(scores: pl.DataFrame, a: str, b: str, metric: str, n_boot: int, seed: int) -> PairTest:
-    """a - b through the gate's own paired statistics (candidate a against baseline b)."""
-    da, db = scores.filter(pl.col("generator") == a), scores.filter(pl.col("generator") == b)
+def _pair(da: pl.DataFrame, db: pl.DataFrame, a: str, b: str, metric: str, n_boot: int, seed: int) -> PairTest:
+    """a - b through the gate's own paired statistics (candidate a against baseline b), over the metric's rows of
+    each generator."""
     row = _delta_row(db, da, b, a, metric, None, n_boot, seed)
     ok = pl.col("status") == "ok"
-    tasks = (da.filter((pl.col("score") == metric) & ok & pl.col("value").is_not_null()).select("task_id", "seed")
-             .join(db.filter((pl.col("score") == metric) & ok & pl.col("value").is_not_null())
-                   .select("task_id", "seed"), on=["task_id", "seed"], how="inner")["task_id"].n_unique())
+    tasks = (da.filter(ok & pl.col("value").is_not_null()).select("task_id", "seed")
+             .join(db.filter(ok & pl.col("value").is_not_null()).select("task_id", "seed"), on=["task_id", "seed"],
+                   how="inner")["task_id"].n_unique())
     return PairTest(a, b, row.n_pairs, tasks, row.delta, row.ci_lo, row.ci_hi, row.p_value)
 
 
@@ -87,7 +87,9 @@ def best_generators(summaries: list[MetricSummary], metric: str, generators: lis
 def metric_tests(scores: pl.DataFrame, summaries: list[MetricSummary], metric: str, generators: list[str], *,
                  n_boot: int = N_BOOT, seed: int = 0) -> MetricTests:
     """All pairs of one metric; p-values Holm-adjusted over this metric's pairs; who is worse than the best."""
-    raw = [_pair(scores, a, b, metric, n_boot, seed) for a, b in combinations(generators, 2)]
+    rows = scores.filter(pl.col("score") == metric)
+    parts = {g: rows.filter(pl.col("generator") == g) for g in generators}  # each generator's rows, filtered once
+    raw = [_pair(parts[a], parts[b], a, b, metric, n_boot, seed) for a, b in combinations(generators, 2)]
     adjusted = holm_adjust([t.p if t.p is not None else math.nan for t in raw])
     tests: dict[tuple[str, str], PairTest] = {}
     for t, p_adj in zip(raw, adjusted):

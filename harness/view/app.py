@@ -69,6 +69,16 @@ class ViewState:
                     self._rankings.popitem(last=False)
             return self._rankings[f]
 
+    def warm(self) -> None:
+        """Compute what the first pages need (the whole leaderboard, the paper index) before they are asked for."""
+        from harness.paper_index import paper_index
+
+        try:
+            self.rankings(Filters())
+            paper_index()
+        except Exception:  # noqa: BLE001 — the request that needs it will compute it again and say what failed
+            pass
+
     def evidence(self, cell: str) -> ReviewEvidence:
         """A cell's citations and judges' evidence, computed once (the last 16 cells are kept)."""
         with self._lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from typing import Callable
 
 import uvicorn
@@ -41,6 +42,7 @@ def serve(data: ViewData, *, host: str = "127.0.0.1", port: int = 0, annotator: 
     sock = bind(host, port)
     hosts = ["127.0.0.1", "localhost", "[::1]"] if host in LOOPBACK else ["*"]
     app = create_app(data, annotator=annotator, allowed_hosts=hosts, n_boot=n_boot)
+    threading.Thread(target=app.state.view.warm, daemon=True).start()
     echo(f"harness view: {url_of(sock, host)}  (Ctrl-C stops)")
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
     try:
