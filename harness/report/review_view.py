@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from harness.models import CitationVerdict, Paper, ReferenceEntry, Review
 from harness.readers.citations import extract_citations
+from harness.readers.references import find_reference_blocks
 from harness.scorers.cited import own_paper_matcher
 
 VERDICTS = ("on-topic", "off-topic", "unresolved", "unverifiable", "dangling", "resolved")
@@ -236,9 +237,11 @@ def citation_marks(review: dict[str, Any], text: str) -> list[Mark]:
         if text[start:start + len(c["marker"])] == c["marker"]:
             found.append(Mark(start, start + len(c["marker"]), c["marker"], [str(k) for k in c.get("keys") or []],
                               str(c.get("style") or "numeric"), str(c.get("sentence") or "")))
+    lists = [(b.start, b.end if b.end >= 0 else len(text)) for b in find_reference_blocks(text)]
     for c in extract_citations(text, _entries(review)):
-        found.append(Mark(c.offset, c.offset + len(c.marker), c.marker, list(c.keys), c.style or "numeric",
-                          c.sentence))
+        if not any(s <= c.offset < e for s, e in lists):  # a reference list kept in the text cites nothing
+            found.append(Mark(c.offset, c.offset + len(c.marker), c.marker, list(c.keys), c.style or "numeric",
+                              c.sentence))
     out: list[Mark] = []
     last_end = -1
     for m in sorted(found, key=lambda m: (m.start, -m.end)):
