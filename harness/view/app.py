@@ -28,12 +28,13 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from harness.errors import HarnessError
+from harness.paper_index import paper_index
 from harness.report.html import template_env, usage_meta
 from harness.report.review_view import VERDICT_LABELS, VERDICTS
 from harness.report.stats import N_BOOT
 from harness.report.tables import fmt
 from harness.view import labels
-from harness.view.data import ViewData
+from harness.view.data import ViewData, cell_parts
 from harness.view.evidence import ReviewEvidence, review_evidence
 from harness.view.rankings import Filters, Rankings, filtered, judge_lines, rankings
 
@@ -71,8 +72,6 @@ class ViewState:
 
     def warm(self) -> None:
         """Compute what the first pages need (the whole leaderboard, the paper index) before they are asked for."""
-        from harness.paper_index import paper_index
-
         try:
             self.rankings(Filters())
             paper_index()
@@ -166,7 +165,7 @@ def _review_context(state: ViewState, cell: str) -> dict[str, Any]:
     gen = state.data.generations.get(cell) or {}
     ev = state.evidence(cell)
     rows = state.data.cell_rows(cell)
-    task, generator, seed = cell.split("|")[0], cell.split("|")[1], cell.rsplit("|", 1)[-1]
+    task, generator, seed = cell_parts(cell)
     return {"cell": cell, "task": task, "generator": generator, "seed": seed, "ev": ev,
             "evidence": _json_script(ev.as_json()), "meta": usage_meta(gen), "error": gen.get("error") or "",
             "run": state.data.run_of.get(cell), "counts": [(v, ev.view.counts[v]) for v in (*VERDICTS, "unknown")
@@ -194,7 +193,7 @@ def task_page(request: Request) -> Response:
     task = request.query_params.get("id")
     if task not in data.tasks:
         return _error(404, "no such task in the loaded runs")
-    cells = [c for c in data.cells() if c.partition("|")[0] == task]
+    cells = [c for c in data.cells() if cell_parts(c)[0] == task]
     metrics = state.rankings(Filters(tasks=(task,))).metrics
     table = _cell_table(data, Filters(tasks=(task,)), metrics, 1, "generator", False)
     picked = [c for c in (request.query_params.get("a"), request.query_params.get("b")) if c in cells]
@@ -274,7 +273,7 @@ async def api_label(request: Request) -> Response:
         return _error(404, "no such verdict on this citation")
     run = state.data.run_of[cell]
     try:
-        record = labels.verdict_label(run=run.run_id, cell=cell, task_id=cell.partition("|")[0],
+        record = labels.verdict_label(run=run.run_id, cell=cell, task_id=cell_parts(cell)[0],
                                       topic=state.evidence(cell).topic, ref=found[0], verdict=found[1],
                                       agreement=agreement, annotator=state.annotator)
     except HarnessError as exc:

@@ -64,8 +64,7 @@ class ViewData:
         order = {g: i for i, g in enumerate(self.generators)}
 
         def sort_key(cell: str) -> tuple:
-            task, _, rest = cell.partition("|")
-            gen, _, seed = rest.rpartition("|")
+            task, gen, seed = cell_parts(cell)
             return task, order.get(gen, len(order)), gen, int(seed) if seed.lstrip("-").isdigit() else 0
 
         return sorted(keys, key=sort_key)
@@ -73,8 +72,7 @@ class ViewData:
     def task(self, cell: str) -> Task | None:
         """The task of a cell, from its run's tasks_dir (None when the task file is gone or unreadable)."""
         run = self.run_of.get(cell)
-        task_id = cell.partition("|")[0]
-        return _load_task(task_id, self.tasks_dirs.get(run.index) if run else None)
+        return _load_task(cell_parts(cell)[0], self.tasks_dirs.get(run.index) if run else None)
 
 
 @lru_cache(maxsize=64)
@@ -91,10 +89,15 @@ def _tasks_dir(run: RunData) -> str | None:
     return str(value) if value else None
 
 
+def cell_parts(cell: str) -> tuple[str, str, str]:
+    """(task, generator, seed) of a cell key; task ids may hold '|', generator names may not."""
+    parts = cell.rsplit("|", 2)
+    return (parts[0], "", "") if len(parts) < 3 else (parts[0], parts[1], parts[2])
+
+
 def _renamed(cell: str, table: dict[str, str]) -> str:
     """A run file's cell key under the view's generator names."""
-    task, _, rest = cell.partition("|")
-    gen, _, seed = rest.rpartition("|")
+    task, gen, seed = cell_parts(cell)
     return f"{task}|{table.get(gen, gen)}|{seed}"
 
 

@@ -187,3 +187,38 @@ def test_failures_page_lists_each_failed_cells_error(view_run, tmp_path):
     page = c.get("/failures").text
     assert rec["cell"] in page and "rate_limit from openai/x: &lt;b&gt;slow down&lt;/b&gt;" in page
     assert "Failures (1)" in page
+
+
+def test_joined_runs_write_each_label_to_the_run_that_holds_the_cell(run_copy, tmp_path):
+    import shutil
+
+    other = tmp_path / "other-run"
+    shutil.copytree(run_copy, other)
+    manifest = json.loads((other / "manifest.json").read_text())
+    manifest["run_id"] = "other-run"
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    data = load_view([run_copy, other], [f"ext-b={other}/extractive", f"rep-b={other}/replayed"])
+    assert {data.run_of[c].run_id for c in data.cells() if "|rep-b|" in c} == {"other-run"}
+    c = TestClient(create_app(data, annotator="tester", n_boot=200), base_url="http://127.0.0.1")
+    token = re.search(r'name="harness-token" content="([^"]+)"', c.get("/").text).group(1)
+    res = c.post("/api/label", json={"cell": "rag-llm-survey|rep-b|0", "citation": 0, "key": "1",
+                                     "score": "citations.on_topic_rate", "agreement": "agree"},
+                 headers={"X-Harness-Token": token})
+    assert res.status_code == 200, res.text
+    assert not (run_copy / ANNOTATIONS).exists()
+    written = HumanLabel.model_validate_json((other / ANNOTATIONS).read_text())
+    assert written.run == "other-run" and written.cell == "rag-llm-survey|rep-b|0"
+
+
+def test_a_failed_cells_review_page_shows_its_error(view_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "failed"
+    shutil.copytree(view_run, run, ignore=shutil.ignore_patterns(".lock"))
+    gens = (run / "generations.jsonl").read_text().splitlines()
+    rec = json.loads(gens[0])
+    rec.update(review=None, error="server died (SIGILL)")
+    (run / "generations.jsonl").write_text("\n".join(gens + [json.dumps(rec)]) + "\n")
+    c, _ = client(run)
+    page = c.get("/review", params={"cell": rec["cell"]})
+    assert page.status_code == 200 and "server died (SIGILL)" in page.text
