@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import threading
 from pathlib import Path
 from typing import Any, Literal
@@ -46,17 +47,18 @@ def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def label_id(run: str, cell: str, verdict: JudgeVerdict, key: str) -> str:
+def input_id(run: str, cell: str, verdict: JudgeVerdict, key: str) -> str:
     """One id per judged input (run, cell, score, key, item, sentence): labels of the same input share it."""
     parts = [run, cell, verdict.score, key, verdict.item or "", verdict.sentence or ""]
-    return "view-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
 def verdict_label(*, run: str, cell: str, task_id: str, topic: str | None, ref: RefEvidence, verdict: JudgeVerdict,
                   agreement: Agreement, annotator: str) -> HumanLabel:
     """The HumanLabel for a person's agreement with one shown verdict, carrying the judge's own inputs."""
+    same = input_id(run, cell, verdict, ref.key)
     record: dict[str, Any] = {
-        "id": label_id(run, cell, verdict, ref.key), "judge": verdict.judge, "title": ref.title or None,
+        "id": f"view-{same}-{secrets.token_hex(4)}", "input_id": same, "judge": verdict.judge, "title": ref.title or None,
         "annotator": annotator, "time": now(), "run": run, "cell": cell, "citation": ref.key,
         "method": verdict.method, "model": verdict.model, "verdict_shown": verdict.shown, "agreement": agreement,
         "score": verdict.score, "item": verdict.item, "value": verdict.value, "threshold": verdict.threshold,

@@ -222,3 +222,15 @@ def test_a_failed_cells_review_page_shows_its_error(view_run, tmp_path):
     c, _ = client(run)
     page = c.get("/review", params={"cell": rec["cell"]})
     assert page.status_code == 200 and "server died (SIGILL)" in page.text
+
+
+def test_two_labels_of_one_verdict_have_their_own_ids_and_share_the_input_id(run_copy):
+    c, token = client(run_copy)
+    body = {"cell": replay_cell(run_copy), "citation": 0, "key": "1", "score": "citations.on_topic_rate"}
+    for agreement in ("agree", "disagree"):
+        assert c.post("/api/label", json={**body, "agreement": agreement},
+                      headers={"X-Harness-Token": token}).status_code == 200
+    first, second = (json.loads(line) for line in (run_copy / ANNOTATIONS).read_text().splitlines())
+    assert first["id"] != second["id"] and first["input_id"] == second["input_id"]
+    assert (first["label"], second["label"]) == (first["verdict_shown"], "no" if first["verdict_shown"] == "yes"
+                                                 else "yes")
