@@ -227,8 +227,9 @@ def _entries(review: dict[str, Any]) -> list[ReferenceEntry]:
 
 
 def citation_marks(review: dict[str, Any], text: str) -> list[Mark]:
-    """Every citation marker of the text, in every style the readers know: the stored citations whose offset
-    matches the text, plus what the reader finds again (older runs stored fewer), never overlapping."""
+    """Every citation marker of the text, in every style the readers know: the citations the reader stored (whose
+    offset matches the text); for a review stored without any (older runs, other tools), what the reader finds
+    in the text outside its reference lists. Never overlapping, in text order."""
     found: list[Mark] = []
     for c in review.get("citations") or []:
         if not isinstance(c, dict) or not c.get("marker") or not isinstance(c.get("offset"), int):
@@ -237,11 +238,12 @@ def citation_marks(review: dict[str, Any], text: str) -> list[Mark]:
         if text[start:start + len(c["marker"])] == c["marker"]:
             found.append(Mark(start, start + len(c["marker"]), c["marker"], [str(k) for k in c.get("keys") or []],
                               str(c.get("style") or "numeric"), str(c.get("sentence") or "")))
-    lists = [(b.start, b.end if b.end >= 0 else len(text)) for b in find_reference_blocks(text)]
-    for c in extract_citations(text, _entries(review)):
-        if not any(s <= c.offset < e for s, e in lists):  # a reference list kept in the text cites nothing
-            found.append(Mark(c.offset, c.offset + len(c.marker), c.marker, list(c.keys), c.style or "numeric",
-                              c.sentence))
+    if not review.get("citations"):
+        lists = [(b.start, b.end if b.end >= 0 else len(text)) for b in find_reference_blocks(text)]
+        for c in extract_citations(text, _entries(review)):
+            if not any(s <= c.offset < e for s, e in lists):  # a reference list kept in the text cites nothing
+                found.append(Mark(c.offset, c.offset + len(c.marker), c.marker, list(c.keys), c.style or "numeric",
+                                  c.sentence))
     out: list[Mark] = []
     last_end = -1
     for m in sorted(found, key=lambda m: (m.start, -m.end)):
@@ -261,8 +263,10 @@ def build_view(review: dict[str, Any] | None,
     if len(text) > MAX_CHARS:
         text, view.truncated = text[:MAX_CHARS], True
     view.text = text
-    view.keys, view.verdict_source = key_info(review, verdicts)
     view.marks = citation_marks(review, text)
+    if not review.get("citations"):  # the keys the reader finds now are the review's cited keys
+        review = {**review, "citations": [{"keys": m.keys} for m in view.marks]}
+    view.keys, view.verdict_source = key_info(review, verdicts)
     for m in view.marks:
         for key in m.keys:
             info = view.keys.get(_norm_key(key))

@@ -111,7 +111,6 @@ def test_view_maps_the_scorers_item_verdicts_to_keys():
                        {"key": "2", "paper_id": None, "title": "Invented Paper"},
                        {"key": "3", "paper_id": None, "title": "Own Paper Title", "arxiv_id": "2511.10648"},
                        {"key": "5", "paper_id": "2506.01364", "title": "Untitled"}],
-        "citations": [{"sentence": "D @cite_1.", "marker": "@cite_1", "keys": ["cite_1"], "paper_ids": [None]}],
         "papers": [{"id": "2511.10648", "title": "Own Paper Title", "arxiv_id": "2511.10648"}],
     }
     verdicts = [

@@ -108,3 +108,14 @@ def test_binds_loopback_on_a_free_port_and_names_a_taken_port():
             bind("127.0.0.1", port)
     finally:
         sock.close()
+
+
+@pytest.mark.timeout(300)
+def test_a_run_on_line_of_50000_markers_renders_every_one():
+    text = "Claim " + " ".join("[1]" for _ in range(50_000)) + "\n"
+    review = {"text": text, "references": [{"key": "1", "raw": "[1] A", "title": "A", "paper_id": "p"}],
+              "citations": [{"sentence": text[:1500], "marker": "[1]", "keys": ["1"], "offset": 6 + 4 * i}
+                            for i in range(50_000)]}
+    view = build_view(review, None)
+    html = str(view.html)
+    assert len(view.marks) == 50_000 and html.count('class="cite v-resolved"') == 50_000
