@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from harness.errors import HarnessError
 from harness.paper_index import paper_index
+from harness.report.assemble import choose_metrics
 from harness.report.html import template_env, usage_meta
 from harness.report.review_view import VERDICT_LABELS, VERDICTS
 from harness.report.stats import N_BOOT
@@ -194,7 +195,7 @@ def task_page(request: Request) -> Response:
     if task not in data.tasks:
         return _error(404, "no such task in the loaded runs")
     cells = [c for c in data.cells() if cell_parts(c)[0] == task]
-    metrics = state.rankings(Filters(tasks=(task,))).metrics
+    metrics = choose_metrics(sorted(set(filtered(data.scores, Filters(tasks=(task,)))["score"].to_list())), None)
     table = _cell_table(data, Filters(tasks=(task,)), metrics, 1, "generator", False)
     picked = [c for c in (request.query_params.get("a"), request.query_params.get("b")) if c in cells]
     picked = (picked + [c for c in cells if c not in picked])[:2]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -56,7 +58,9 @@ def rankings(scores: pl.DataFrame, manifest: dict, f: Filters, *, n_boot: int = 
     summaries = tables.summarize(sub, metrics, generators, n_boot=n_boot, seed=seed)
     cells = {g: int(sub.filter(pl.col("generator") == g)["cell"].n_unique()) for g in generators}
     ranked = [m for m in metrics if is_ranked(m)]
-    tests = [significance.metric_tests(sub, summaries, m, generators, n_boot=n_boot, seed=seed) for m in ranked]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(ranked), os.cpu_count() or 1))) as pool:  # numpy, polars
+        tests = list(pool.map(lambda m: significance.metric_tests(sub, summaries, m, generators, n_boot=n_boot,
+                                                                  seed=seed), ranked))  # release the GIL
     legend = [significance.legend(tests)] if tests else []
     best = {t.metric: t.best for t in tests}
     worse = {t.metric: t.worse for t in tests}
