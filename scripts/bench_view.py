@@ -4,9 +4,10 @@
 Builds synthetic run directories in the runner's on-disk schema (real task ids, reviews of ~1,500 words with 20
 numbered citations, the score rows of the coverage / citations / length / cost families with per-citation
 relevance and support verdicts in their details), then times, in one process and through the app's own ASGI
-interface: loading the runs (`load_view`), the first leaderboard page (cold: rankings computed with the
-report's functions at the viewer's default 2,000 bootstrap resamples), a filtered leaderboard, the first review
-page (cold: the paper index loaded, the review resolved) and a task page.
+interface: loading the runs (`load_view`), the first leaderboard page (cold: means, CIs and ranks computed with
+the report's functions at the viewer's default 2,000 bootstrap resamples; the pairwise tests behind the † marks
+go on in a background thread) and when those marks are ready, a filtered leaderboard, the first review page
+(cold: the paper index loaded, the review resolved) and a task page.
 
 Run: .venv/bin/python scripts/bench_view.py [--smoke] [--cells-large 2000]
 """
@@ -119,6 +120,9 @@ def measure(run: Path, n_boot: int) -> dict[str, float]:
     client = TestClient(create_app(data, annotator="bench", n_boot=n_boot), base_url="http://127.0.0.1")
     res, t_board = _timed(lambda: client.get("/"), "leaderboard")
     assert res.status_code == 200, res.text[:500]
+    from harness.view.rankings import Filters
+
+    _full, t_marks = _timed(lambda: client.app.state.view.rankings(Filters()), "marks")
     cell = data.cells()[0]
     task = cell.split("|")[0]
     _res, t_filter = _timed(lambda: client.get("/", params={"task": task}))
@@ -126,6 +130,7 @@ def measure(run: Path, n_boot: int) -> dict[str, float]:
     _res, t_review2 = _timed(lambda: client.get("/review", params={"cell": data.cells()[1]}))
     _res, t_task = _timed(lambda: client.get("/task", params={"id": task}))
     return {"cells": len(data.cells()), "load": t_load, "leaderboard": t_board, "opens": t_load + t_board,
+            "† marks ready after": t_board + t_marks,
             "filtered": t_filter, "review (cold)": t_review, "review (next)": t_review2, "task": t_task}
 
 

@@ -61,15 +61,38 @@ class ViewState:
     _rankings: OrderedDict = field(default_factory=OrderedDict)
     _evidence: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _compute: threading.Lock = field(default_factory=threading.Lock)
+    _ev_lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: set = field(default_factory=set)
 
-    def rankings(self, f: Filters) -> Rankings:
-        """The leaderboard for a filter, computed once (the last 32 filters are kept)."""
+    def rankings(self, f: Filters, wait: bool = True) -> Rankings:
+        """The leaderboard for a filter, computed once (the last 32 filters are kept). wait=False returns at once
+        with the pairwise tests left out while another thread computes the whole table (pages reload for it)."""
         with self._lock:
-            if f not in self._rankings:
-                self._rankings[f] = rankings(self.data.scores, self.data.manifest, f, n_boot=self.n_boot)
+            if f in self._rankings:
+                self._rankings.move_to_end(f)
+                return self._rankings[f]
+        if not wait:
+            with self._lock:
+                quick = f not in self._pending
+                self._pending.add(f)
+            if quick:
+                threading.Thread(target=self._full, args=(f,), daemon=True).start()
+            return rankings(self.data.scores, self.data.manifest, f, n_boot=self.n_boot, tests=False)
+        return self._full(f)
+
+    def _full(self, f: Filters) -> Rankings:
+        with self._compute:  # one full computation at a time: two would only share the same cores
+            with self._lock:
+                if f in self._rankings:
+                    return self._rankings[f]
+            full = rankings(self.data.scores, self.data.manifest, f, n_boot=self.n_boot)
+            with self._lock:
+                self._rankings[f] = full
+                self._pending.discard(f)
                 if len(self._rankings) > 32:
                     self._rankings.popitem(last=False)
-            return self._rankings[f]
+            return full
 
     def warm(self) -> None:
         """Compute what the first pages need (the whole leaderboard, the paper index) before they are asked for."""
@@ -81,7 +104,7 @@ class ViewState:
 
     def evidence(self, cell: str) -> ReviewEvidence:
         """A cell's citations and judges' evidence, computed once (the last 16 cells are kept)."""
-        with self._lock:
+        with self._ev_lock:
             if cell not in self._evidence:
                 self._evidence[cell] = review_evidence(self.data.generations.get(cell) or {},
                                                        self.data.cell_rows(cell), self.data.task(cell))
@@ -151,7 +174,7 @@ def leaderboard_page(request: Request) -> Response:
     data = state.data
     f = _filters(request, data)
     try:
-        r = state.rankings(f)
+        r = state.rankings(f, wait=False)
     except HarnessError as exc:
         return _error(400, str(exc))
     q = request.query_params

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -37,7 +35,7 @@ class Rankings:
     order: list[str]
     metrics: list[str]
     cells: int
-    notes: list[str] = field(default_factory=list)
+    pending: bool = False  # the pairwise tests (significance marks) are still being computed
 
 
 def filtered(scores: pl.DataFrame, f: Filters) -> pl.DataFrame:
@@ -49,8 +47,10 @@ def filtered(scores: pl.DataFrame, f: Filters) -> pl.DataFrame:
     return scores
 
 
-def rankings(scores: pl.DataFrame, manifest: dict, f: Filters, *, n_boot: int = N_BOOT, seed: int = 0) -> Rankings:
-    """Leaderboard and means exactly as `harness report` computes them, over the filtered rows."""
+def rankings(scores: pl.DataFrame, manifest: dict, f: Filters, *, n_boot: int = N_BOOT, seed: int = 0,
+             tests: bool = True) -> Rankings:
+    """Leaderboard and means exactly as `harness report` computes them, over the filtered rows; tests=False leaves
+    out the pairwise tests (the slow part: no † marks yet, bold still marks the best mean)."""
     sub = filtered(scores, f)
     available = sorted(set(sub["score"].to_list()))
     metrics = choose_metrics(available, [m for m in f.metrics if m in available]) if available else []
@@ -58,18 +58,18 @@ def rankings(scores: pl.DataFrame, manifest: dict, f: Filters, *, n_boot: int = 
     summaries = tables.summarize(sub, metrics, generators, n_boot=n_boot, seed=seed)
     cells = {g: int(sub.filter(pl.col("generator") == g)["cell"].n_unique()) for g in generators}
     ranked = [m for m in metrics if is_ranked(m)]
-    with ThreadPoolExecutor(max_workers=max(1, min(len(ranked), os.cpu_count() or 1))) as pool:  # numpy, polars
-        tests = list(pool.map(lambda m: significance.metric_tests(sub, summaries, m, generators, n_boot=n_boot,
-                                                                  seed=seed), ranked))  # release the GIL
-    legend = [significance.legend(tests)] if tests else []
-    best = {t.metric: t.best for t in tests}
-    worse = {t.metric: t.worse for t in tests}
+    done = [significance.metric_tests(sub, summaries, m, generators, n_boot=n_boot, seed=seed)
+            for m in ranked] if tests else []
+    legend = [significance.legend(done)] if done else []
+    best = {t.metric: t.best for t in done} if tests else {
+        m: significance.best_generators(summaries, m, generators) for m in ranked}
+    worse = {t.metric: t.worse for t in done}
     boards = [b for m in ranked if (b := lb.metric_board(sub, summaries, m, generators, n_boot=n_boot, seed=seed))]
     overall = lb.overall_board(sub, metrics, generators, n_boot=n_boot, seed=seed)
     order = [s.generator for s in overall.standings]
     return Rankings(leaderboard=lb.leaderboard_table(overall, boards, worse, legend),
                     main=tables.main_table(summaries, order, metrics, cells, best, worse, legend),
-                    order=order, metrics=metrics, cells=int(sub["cell"].n_unique()))
+                    order=order, metrics=metrics, cells=int(sub["cell"].n_unique()), pending=not tests)
 
 
 def judge_lines(scores: pl.DataFrame, metrics: list[str]) -> dict[str, list[str]]:

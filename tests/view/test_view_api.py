@@ -234,3 +234,23 @@ def test_two_labels_of_one_verdict_have_their_own_ids_and_share_the_input_id(run
     assert first["id"] != second["id"] and first["input_id"] == second["input_id"]
     assert (first["label"], second["label"]) == (first["verdict_shown"], "no" if first["verdict_shown"] == "yes"
                                                  else "yes")
+
+
+def test_the_first_page_differs_from_the_report_only_by_the_pending_marks(view_run):
+    from harness.view.rankings import Filters, rankings
+
+    data = load_view([view_run])
+    quick = rankings(data.scores, data.manifest, Filters(), n_boot=200, tests=False)
+    full = rankings(data.scores, data.manifest, Filters(), n_boot=200)
+    assert quick.pending and not full.pending
+
+    def plain(table):
+        return [[getattr(c, "value", str(c)) for c in row] for row in table.rows]
+
+    assert plain(quick.leaderboard) == plain(full.leaderboard) and plain(quick.main) == plain(full.main)
+    assert [[getattr(c, "best", False) for c in row] for row in quick.main.rows] == [
+        [getattr(c, "best", False) for c in row] for row in full.main.rows]
+    c = TestClient(create_app(data, annotator="t", n_boot=200), base_url="http://127.0.0.1")
+    assert 'id="pending"' in c.get("/").text  # said on the page until the tests are done
+    c.get("/api/leaderboard")  # waits for the full table
+    assert 'id="pending"' not in c.get("/").text
