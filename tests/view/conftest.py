@@ -12,6 +12,7 @@ import pytest
 from harness.config import ExperimentConfig
 from harness.runner import run_experiment
 from harness.tasks import get_task
+from report.conftest import make_run  # noqa: F401  (runs in the report tests' schema, older verdict records)
 
 TASKS = ["stfm-since-2024", "rag-llm-survey"]
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser")

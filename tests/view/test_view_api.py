@@ -254,3 +254,16 @@ def test_the_first_page_differs_from_the_report_only_by_the_pending_marks(view_r
     assert 'id="pending"' in c.get("/").text  # said on the page until the tests are done
     c.get("/api/leaderboard")  # waits for the full table
     assert 'id="pending"' not in c.get("/").text
+
+
+def test_runs_with_older_verdict_records_still_show_every_page(make_run):
+    run = make_run(tasks=["stfm-since-2024", "rag-llm-survey"], seeds=(0,))  # verdicts name review keys
+    c, _ = client(run)
+    cell = "stfm-since-2024|gpt-pw|0"
+    ev = c.get("/api/review", params={"cell": cell}).json()["evidence"]
+    verdicts = {k: r["verdict"] for k, r in ev["refs"].items()}
+    assert verdicts == {"1": "on-topic", "2": "on-topic", "3": "unresolved", "4": "off-topic", "9": "dangling"}
+    assert ev["refs"]["4"]["judges"][0]["shown"] == "no"
+    for path, params in (("/", {}), ("/task", {"id": "stfm-since-2024"}), ("/review", {"cell": cell}),
+                         ("/failures", {})):
+        assert c.get(path, params=params).status_code == 200
