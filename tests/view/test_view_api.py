@@ -267,3 +267,19 @@ def test_runs_with_older_verdict_records_still_show_every_page(make_run):
     for path, params in (("/", {}), ("/task", {"id": "stfm-since-2024"}), ("/review", {"cell": cell}),
                          ("/failures", {})):
         assert c.get(path, params=params).status_code == 200
+
+
+def test_the_command_warns_for_a_non_loopback_host_and_names_a_missing_run(view_run, monkeypatch, tmp_path):
+    import harness.view
+
+    calls = []
+    monkeypatch.setattr(harness.view, "serve", lambda data, **kw: calls.append(kw))
+    res = CliRunner().invoke(cli_app, ["view", str(view_run), "--host", "0.0.0.0", "--port", "8765",
+                                       "--annotator", "ann"])
+    assert res.exit_code == 0, res.output
+    assert "warning: listening on 0.0.0.0" in res.output
+    assert calls[0]["host"] == "0.0.0.0" and calls[0]["port"] == 8765 and calls[0]["annotator"] == "ann"
+    res = CliRunner().invoke(cli_app, ["view", str(view_run)])
+    assert res.exit_code == 0 and "warning" not in res.output and calls[1]["host"] == "127.0.0.1"
+    res = CliRunner().invoke(cli_app, ["view", str(tmp_path / "missing")])
+    assert res.exit_code != 0 and "run directory not found" in str(res.exception)
