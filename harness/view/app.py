@@ -31,6 +31,7 @@ from harness.errors import HarnessError
 from harness.paper_index import paper_index
 from harness.report.assemble import choose_metrics
 from harness.report.html import template_env, usage_meta
+from harness.report.ref_classes import reference_classes
 from harness.report.review_view import VERDICT_LABELS, VERDICTS
 from harness.report.stats import N_BOOT
 from harness.report.tables import fmt
@@ -192,6 +193,8 @@ def _review_context(state: ViewState, cell: str) -> dict[str, Any]:
     task, generator, seed = cell_parts(cell)
     return {"cell": cell, "task": task, "generator": generator, "seed": seed, "ev": ev,
             "evidence": _json_script(ev.as_json()), "meta": usage_meta(gen), "error": gen.get("error") or "",
+            "plan": (gen.get("review") or {}).get("plan") or "", "flags": ", ".join(map(str, gen.get("flags") or [])),
+            "classes": reference_classes(rows)[0],
             "run": state.data.run_of.get(cell), "counts": [(v, ev.view.counts[v]) for v in (*VERDICTS, "unknown")
                                                           if ev.view.counts.get(v)],
             "scores": [{"score": x["score"], "value": fmt(x["value"]) if x["value"] is not None else "–",
