@@ -11,6 +11,7 @@ from harness.readers.markers import LinkContext, find_markers, numeric_keys
 from harness.text import CITE_MARKER, NUMERIC_MARKER, headings, split_sentences
 
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
+_ABBREV_END = re.compile(r"(?<![A-Za-z])(?:et al|e\.g|i\.e|cf|vs|Fig|Eq|Sec)\.$")
 
 
 def marker_keys(marker: str) -> list[str]:
@@ -58,19 +59,18 @@ def link_context(entries: list[ReferenceEntry], body: str = "") -> LinkContext:
 
 def _sentence_spans(para: str) -> list[tuple[int, int, str]]:
     """(start, end, sentence) for the sentences of a paragraph."""
-    spans: list[tuple[int, int, str]] = []
+    bounds: list[list[int]] = []
     cursor = 0
     for sent in split_sentences(para):
         pos = para.find(sent, cursor)
         if pos < 0:
             pos = cursor
-        if spans and re.search(r"\b(?:et al|e\.g|i\.e|cf|vs|Fig|Eq|Sec)\.$", spans[-1][2]):
-            start = spans[-1][0]  # "Smith et al. (2023) show …" is one sentence, not two
-            spans[-1] = (start, pos + len(sent), para[start:pos + len(sent)])
+        if bounds and _ABBREV_END.search(para, max(0, bounds[-1][1] - 8), bounds[-1][1]):
+            bounds[-1][1] = pos + len(sent)  # "Smith et al. (2023) show …" is one sentence, not two
         else:
-            spans.append((pos, pos + len(sent), sent))
+            bounds.append([pos, pos + len(sent)])
         cursor = pos + len(sent)
-    return spans
+    return [(a, b, para[a:b]) for a, b in bounds]
 
 
 def extract_citations(body: str, entries: list[ReferenceEntry] | None = None,
@@ -89,11 +89,14 @@ def extract_citations(body: str, entries: list[ReferenceEntry] | None = None,
             continue
         spans = _sentence_spans(para)
         starts = [s for s, _, _ in spans]
+        flat: dict[int, str] = {}  # each sentence is whitespace-normalised once, however many markers it holds
         for mk in markers:
             if not mk.keys:
                 continue
-            j = max(0, bisect.bisect_right(starts, mk.start) - 1)
-            sentence = " ".join(spans[j][2].split()) if spans else " ".join(para.split())
+            j = max(0, bisect.bisect_right(starts, mk.start) - 1) if spans else -1
+            if j not in flat:
+                flat[j] = " ".join((spans[j][2] if spans else para).split())
+            sentence = flat[j]
             offset = para_off + mk.start
             i = bisect.bisect_right(head_offsets, offset) - 1
             section = heads[i][1] if i >= 0 else None

@@ -7,6 +7,7 @@ import re
 
 from harness.models import ReferenceEntry, Review, Section
 from harness.readers.citations import extract_citations
+from harness.readers.inline_links import link_entries
 from harness.readers.references import find_reference_blocks, numbering_problems
 from harness.text import headings
 
@@ -46,6 +47,7 @@ def split_references(text: str) -> tuple[str, list[ReferenceEntry], list[str]]:
         line = b.heading_line or text.count("\n", 0, b.start) + 1
         warnings.append(f"a reference list inside the text (line {line}, {len(b.entries)} entries) was left out of the "
                         "body and not used")
+    warnings += [w for b in blocks for w in b.warnings]
     warnings += numbering_problems(entries)
     ignored = sum(b.ignored_lines for b in blocks)
     if ignored:
@@ -101,6 +103,10 @@ def link_warnings(citations, entries: list[ReferenceEntry], has_text: bool, fmt:
 def review_from_markdown(text: str, fmt: str) -> Review:
     """Shared by markdown-like formats: body, sections, citations, references and warnings."""
     body, entries, warnings = split_references(text)
+    linked = link_entries(body, entries)
+    if linked:  # works cited by inline links are references too (deep-research reports have no list)
+        entries = entries + linked
+        warnings = [w for w in warnings if w != "no reference list found"]
     citations = extract_citations(body, entries)
     sections = [Section(level=lv, title=t, offset=off) for lv, t, off in headings(body)]
     if not body.strip():

@@ -4,7 +4,7 @@ Styles (`Marker.style`): `numeric` ([n], [n, m], [n–m], 【n】, [Author et al
 matched to the one entry whose title holds LABEL), `math` ($n$, $^{n}$), `superscript` (<sup>n</sup>, ^n,
 Unicode ¹²), `bare` (numbers right before a sentence's end, `… capabilities 1 .`, `… sources 6 11.`), `paren`
 ((n), (n, m)), `author-year` ((Smith et al., 2023), Smith et al. (2023), (Smith and Lee, 2023; Wu, 2022),
-(Sun et al.)), `latex` (\\cite{key}, \\citep, \\citet, …) and `cite-n` (@cite_N).
+(Sun et al.)), `link` (a markdown link placed as a citation, `harness.readers.inline_links`), `latex` (\\cite{key}, \\citep, \\citet, …) and `cite-n` (@cite_N).
 Forms that are ambiguous in prose — math, ^n, Unicode superscripts, bare numbers and (n) — count only when a
 numbered reference list exists and holds every number (and (n) only when the text has no [n] markers).
 Digits of any script are normalised (`[١]` cites entry `1`). `In [2023]`, markdown links `[2](http://…)` and
@@ -13,10 +13,12 @@ years in brackets that are not list numbers are not citations.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 from harness.models import ReferenceEntry, normalize_title
+from harness.readers.inline_links import entry_identities, identity, labelled_links, link_groups
 from harness.text import expand_marker
 
 _NUMS = r"\d{1,4}(?:\s*[,;\-–—]\s*\d{1,4})*"
@@ -26,7 +28,8 @@ _MATH = re.compile(r"\$\s*(?:\^\s*)?\{?\s*\[?\s*(" + _NUMS + r")\s*\]?\s*\}?\s*\
 _SUP_HTML = re.compile(r"<sup>\s*\[?\s*(" + _NUMS + r")\s*\]?\s*</sup>", re.IGNORECASE)
 _CARET = re.compile(r"(?<=[^\s\d])\^\s*(?:\{\s*(" + _NUMS + r")\s*\}|\[\s*(" + _NUMS + r")\s*\]|(\d{1,4}(?:,\d{1,4})*))")
 _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_UNI_SUP = re.compile(r"(?<=[^\s\d" + _SUPERS + r"])([" + _SUPERS + r"]+(?:[,˒⁻‐\-][" + _SUPERS + r"]+)*)")
+# any superscript digit sequence not glued to an ASCII digit ("10⁵" is a power): "word⁷", "word ¹²", "⁽³⁾", "²˒³", "¹⁻⁴"
+_UNI_SUP = re.compile(r"(?<![\d" + _SUPERS + r"])⁽?([" + _SUPERS + r"]+(?:\s?[,˒⁻‐\-–]\s?[" + _SUPERS + r"]+)*)⁾?")
 _LATEX = re.compile(r"\\(?:cite|citep|citet|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|"
                     r"footcite|nocite)\*?(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}")
 _CITE_N = re.compile(r"@cite_(\d{1,4})")
@@ -38,6 +41,9 @@ _AUTHORS = (r"(?P<first>" + _SURNAME + r")(?:\s+et\s+al\.?|(?:\s*,\s*" + _SURNAM
 _AY_PART = re.compile(r"^(?:(?:e\.g\.|see|cf\.|i\.e\.)[,\s]+)?" + _AUTHORS +
                       r"(?:\s*,?\s*(?P<year>(?:19|20)\d\d)(?P<suffix>[a-z])?(?:\s*,\s*(?:p|pp)\.\s*[\d\-–]+)?)?\s*$")
 _NARRATIVE = re.compile(r"(?<![\w(])" + _AUTHORS + r"\s*\(\s*(?P<year>(?:19|20)\d\d)(?P<suffix>[a-z])?\s*\)")
+_YEAR_LEAD = re.compile(r"(?<=\W)(?:in|since|from|until|by|year)\s*$", re.I)
+_CLAUSE = re.compile(r"\s+[a-z]")
+_WINDOW = 60  # characters before a marker that any per-marker test looks at (reading stays linear)
 _BARE_STOP = {"table", "tables", "figure", "figures", "fig", "figs", "section", "sections", "sec", "chapter", "eq",
               "equation", "equations", "step", "steps", "phase", "version", "v", "level", "levels", "layer",
               "layers", "top", "stage", "stages", "type", "part", "appendix", "page", "pages", "p", "pp", "line",
@@ -67,6 +73,20 @@ class LinkContext:
     entries: list[ReferenceEntry] = field(default_factory=list)
     allow_paren: bool = False
     _authors: dict[tuple[str, int | None], list[ReferenceEntry]] | None = None
+    _labels: dict[str, str] = field(default_factory=dict)  # label -> key, so each label scans the list once
+    _ids: dict[str, str] | None = None
+
+    def link_key(self, label: str, url: str) -> str:
+        """The key a cited link names: a list number it shows, else the entry with its identity, else the identity."""
+        if label.strip().isdigit() and str(int(label)) in self.numbered:
+            return str(int(label))
+        if self._ids is None:
+            self._ids = {}
+            for e in self.entries:
+                for i in entry_identities(e):
+                    self._ids.setdefault(i, e.key)
+        ident = identity(url)
+        return self._ids.get(ident, ident)
 
     @property
     def keys(self) -> set[str]:
@@ -114,14 +134,15 @@ def _yearlike(keys: list[str], ctx: LinkContext) -> bool:
 def find_markers(text: str, ctx: LinkContext) -> list[Marker]:
     """Every citation marker of a paragraph, in order; spans never overlap (earlier styles win)."""
     out: list[Marker] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
 
     def add(m_start: int, m_end: int, keys: list[str], style: str) -> None:
-        if any(s < m_end and m_start < e for s, e in taken):
-            return
-        taken.append((m_start, m_end))
-        out.append(Marker(m_start, m_end, text[m_start:m_end], keys, style))
+        if taken.claim(m_start, m_end):
+            out.append(Marker(m_start, m_end, text[m_start:m_end], keys, style))
 
+    for finder in (link_groups, labelled_links):
+        for start, end, links in finder(text):
+            add(start, end, list(dict.fromkeys(ctx.link_key(label, url) for label, url in links)), "link")
     for m in _LATEX.finditer(text):
         keys = [k.strip() for k in m.group(1).split(",") if k.strip()]
         if keys:
@@ -164,12 +185,51 @@ def find_markers(text: str, ctx: LinkContext) -> list[Marker]:
     return out
 
 
+class _Spans:
+    """Non-overlapping claimed spans; a claim costs O(log n) (a sorted list plus the current pass's run)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.run: list[tuple[int, int]] = []  # claims of the current pass, in increasing order
+
+    def _merge(self) -> None:
+        if self.run:
+            merged = sorted([*zip(self.starts, self.ends), *self.run])
+            self.starts = [s for s, _ in merged]
+            self.ends = [e for _, e in merged]
+            self.run = []
+
+    def claim(self, start: int, end: int) -> bool:
+        """Claim [start, end) unless it overlaps a claimed span."""
+        if self.run and start < self.run[-1][0]:
+            self._merge()  # a new pass (styles are found one after another): fold the last one in
+        if self.run and self.run[-1][1] > start:
+            return False
+        i = bisect.bisect_right(self.starts, start)
+        if (i > 0 and self.ends[i - 1] > start) or (i < len(self.starts) and self.starts[i] < end):
+            return False
+        self.run.append((start, end))
+        return True
+
+
+def _before(text: str, pos: int) -> str:
+    """The bounded window of text before `pos` (a space stands for the start of the text)."""
+    lo = max(0, pos - _WINDOW)
+    return ("\n" if lo == 0 else "") + text[lo:pos]
+
+
+def _around(text: str, start: int, end: int, width: int = 400) -> str:
+    """The bounded window around a marker (what title words of an author-year citation are taken from)."""
+    return text[max(0, start - width):end + width]
+
+
 def _enumeration(text: str, m: re.Match) -> bool:
     """'(1) first … (2) second' or a line opening with '(1)': a list, not citations."""
-    before = text[:m.start()].rstrip()
-    if not before or before.endswith((":", ";", "\n")):
+    before = _before(text, m.start()).rstrip()
+    if not before.strip() or before.endswith((":", ";", "\n")):
         return True
-    return re.match(r"\s+[a-z]", text[m.end():]) is not None  # "(2) how deep models …" opens a clause
+    return _CLAUSE.match(text, m.end()) is not None  # "(2) how deep models …" opens a clause
 
 
 def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
@@ -179,7 +239,7 @@ def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
         keys = numeric_keys(inner)
         if not keys or _yearlike(keys, ctx):
             return
-        if re.search(r"\b(?:in|since|from|until|by|year)\s*$", text[:m.start()], re.I) and keys[0] not in ctx.numbered:
+        if _YEAR_LEAD.search(_before(text, m.start())) and keys[0] not in ctx.numbered:
             return
         add(m.start(), m.end(), keys, "numeric")
         return
@@ -190,7 +250,7 @@ def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
     if re.fullmatch(_NUMS, _norm_digits(tail)):
         keys = numeric_keys(tail)
         if _yearlike(keys, ctx) or (len(keys) == 1 and 1900 <= int(keys[0]) <= 2099 and not ctx.numbered):
-            _author_year_part(inner, m.start(), m.end(), ctx, add, text)
+            _author_year_part(inner, m.start(), m.end(), ctx, add, _around(text, m.start(), m.end()))
             return
         add(m.start(), m.end(), keys, "numeric")
         return
@@ -201,6 +261,12 @@ def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
 
 def label_key(label: str, ctx: LinkContext) -> str:
     """The key of the one entry whose title contains LABEL as a word ('CAT' -> entry 5), else 'label:LABEL'."""
+    if label not in ctx._labels:
+        ctx._labels[label] = _label_key(label, ctx)
+    return ctx._labels[label]
+
+
+def _label_key(label: str, ctx: LinkContext) -> str:
     rx = re.compile(r"(?<![\w\-])" + re.escape(label) + r"(?![\w\-])")
     hits = [e for e in ctx.entries if e.title and rx.search(e.title)]
     leading = [e for e in hits if e.title and e.title.startswith(label)]
@@ -220,7 +286,8 @@ def _author_year(text: str, ctx: LinkContext, add) -> None:
             continue
         if not all(p.group("year") or re.search(r"et\s+al", p.group(0)) for p in parsed):
             continue  # "(Transformer)" is not a citation; "(Sun et al.)" is
-        keys = [_ay_key(p.group("first"), p.group("year"), p.group("suffix"), ctx, text) for p in parsed]
+        near = _around(text, m.start(), m.end())
+        keys = [_ay_key(p.group("first"), p.group("year"), p.group("suffix"), ctx, near) for p in parsed]
         if _numeric_style(ctx) and not any(k in ctx.keys for k in keys):
             continue  # in a text citing [n], an unmatched "(Smith et al., 2022)" is prose (a quoted abstract)
         add(m.start(), m.end(), list(dict.fromkeys(keys)), "author-year")
@@ -228,7 +295,7 @@ def _author_year(text: str, ctx: LinkContext, add) -> None:
         plain_name = not re.search(r"et\s+al|\sand\s|&", m.group(0))
         if plain_name and not ctx.author_matches(m.group("first").split()[-1], int(m.group("year"))):
             continue  # "Transformer (2017)" is a name and a year, not a citation, unless the list says so
-        key = _ay_key(m.group("first"), m.group("year"), m.group("suffix"), ctx, text)
+        key = _ay_key(m.group("first"), m.group("year"), m.group("suffix"), ctx, _around(text, m.start(), m.end()))
         if _numeric_style(ctx) and key not in ctx.keys:
             continue
         add(m.start(), m.end(), [key], "author-year")

@@ -142,8 +142,51 @@ def find_reference_blocks(text: str) -> list[RefBlock]:
         i += 1
     if blocks:
         return blocks
+    return _headless_blocks(text, lines)
+
+
+def _headless_blocks(text: str, lines: list[tuple[int, str]]) -> list[RefBlock]:
+    """Reference lines without a heading: a trailing run of `[n]` lines, and runs of reference-like `[n]` lines
+    standing as paragraphs of their own inside the text (SurGE's "[2] Ziwei Ji, … (n.d.). *Title*."), with a
+    warning; never prose."""
     tail = _trailing_run(text, lines)
-    return [tail] if tail else []
+    stop = next((i for i, (off, _) in enumerate(lines) if tail and off >= tail.start), len(lines))
+    blocks: list[RefBlock] = []
+    i = 0
+    while i < stop:
+        if _reference_line(lines[i][1]) and (i == 0 or not lines[i - 1][1].strip()):
+            last = j = i
+            while j < stop and (not lines[j][1].strip() or _reference_line(lines[j][1])):
+                last = j if lines[j][1].strip() else last
+                j += 1
+            if last + 1 >= len(lines) or not lines[last + 1][1].strip():
+                entries, ignored = parse_entries([ln for _, ln in lines[i:last + 1]], "bracket")
+                end = lines[last + 1][0] if last + 1 < len(lines) else len(text)
+                blocks.append(RefBlock(lines[i][0], None, entries, ignored, end, "bracket"))
+            i = last + 1
+            continue
+        i += 1
+    blocks += [tail] if tail else []
+    n = sum(len(b.entries) for b in blocks)
+    if not blocks or (n < 2 and not tail):
+        return []
+    if len(blocks) > 1 or tail is None:
+        line = text.count("\n", 0, blocks[0].start) + 1
+        blocks[0].warnings.append(f"{n} reference lines without a references heading (from line {line}, in "
+                                  f"{len(blocks)} places) were read as the reference list")
+    return blocks
+
+
+def _reference_line(line: str) -> bool:
+    """An `[n]` line shaped like a reference: names then a year or (n.d.), an italic title, or an identifier."""
+    m = ENTRY_LINE.match(line)
+    if not m:
+        return False
+    rest = m.group(2)
+    if _URL.search(rest) or _DOI.search(rest) or _ARXIV_TAG.search(rest) or _ITALIC.search(rest):
+        return True
+    ay = _AUTHORS_YEAR.match(rest)
+    return bool(ay and ("," in ay.group("authors") or " and " in ay.group("authors")))
 
 
 def _trailing_run(text: str, lines: list[tuple[int, str]]) -> RefBlock | None:
