@@ -8,7 +8,7 @@ import re
 from harness.models import ReferenceEntry, Review, Section
 from harness.readers.citations import extract_citations
 from harness.readers.inline_links import link_entries
-from harness.readers.references import find_reference_blocks, numbering_problems
+from harness.readers.references import find_reference_blocks, main_block, numbering_problems
 from harness.text import headings
 
 NAME = "markdown"
@@ -32,8 +32,7 @@ def split_references(text: str) -> tuple[str, list[ReferenceEntry], list[str]]:
     blocks = find_reference_blocks(text)
     if not blocks:
         return text.rstrip() + ("\n" if text.strip() else ""), [], ["no reference list found"]
-    numbered = [b for b in blocks if b.style != "unnumbered"]
-    main = (numbered or blocks)[-1]
+    main = main_block(blocks) or blocks[-1]
     entries = list(main.entries)
     have = {k for e in entries for k in [e.key, *e.aliases]}
     for b in blocks:
@@ -44,7 +43,9 @@ def split_references(text: str) -> tuple[str, list[ReferenceEntry], list[str]]:
             entries += new
             have |= {k for e in new for k in [e.key, *e.aliases]}
             continue
-        line = b.heading_line or text.count("\n", 0, b.start) + 1
+        if b.heading_line is None:
+            continue  # loose reference lines: named by the warning of their first block
+        line = b.heading_line
         warnings.append(f"a reference list inside the text (line {line}, {len(b.entries)} entries) was left out of the "
                         "body and not used")
     warnings += [w for b in blocks for w in b.warnings]
