@@ -7,7 +7,7 @@ import bisect
 import re
 
 from harness.models import Citation, ReferenceEntry
-from harness.readers.markers import LinkContext, find_markers, numeric_keys
+from harness.readers.markers import REPEATS_KEPT, LinkContext, find_markers, numeric_keys
 from harness.text import CITE_MARKER, NUMERIC_MARKER, headings, split_sentences
 
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
@@ -74,21 +74,23 @@ def _sentence_spans(para: str) -> list[tuple[int, int, str]]:
 
 
 def extract_citations(body: str, entries: list[ReferenceEntry] | None = None,
-                      ctx: LinkContext | None = None) -> list[Citation]:
+                      ctx: LinkContext | None = None, notes: list[str] | None = None) -> list[Citation]:
     """All citation markers of a markdown body, in order, each with its sentence, keys and section title.
 
     `entries` (the reference list) lets the reader accept the forms that need a numbered list (bare numbers,
-    (n), $n$, superscripts) and match author-year citations to entries."""
+    (n), $n$, superscripts) and match author-year citations to entries. A marker repeating an earlier one of its
+    sentence (same keys, same style) more than `REPEATS_KEPT` times is not counted again; `notes` (a list)
+    receives a warning saying how many."""
     ctx = ctx or link_context(entries or [], body)
     heads = headings(body)
     head_offsets = [h[2] for h in heads]
     out: list[Citation] = []
+    folded = 0
     for para_off, para in _paragraphs(body):
-        markers = find_markers(para, ctx)
-        if not markers:
-            continue
         spans = _sentence_spans(para)
         starts = [s for s, _, _ in spans]
+        markers = find_markers(para, ctx, starts)
+        folded += sum(mk.repeats for mk in markers)
         flat: dict[int, str] = {}  # each sentence is whitespace-normalised once, however many markers it holds
         for mk in markers:
             if not mk.keys:
@@ -102,4 +104,7 @@ def extract_citations(body: str, entries: list[ReferenceEntry] | None = None,
             section = heads[i][1] if i >= 0 else None
             out.append(Citation(sentence=sentence, marker=mk.text, keys=mk.keys, section=section, offset=offset,
                                 style=mk.style))
+    if folded and notes is not None:
+        notes.append(f"{folded} citation markers repeat the same works {REPEATS_KEPT} times or more in one sentence "
+                     "(a looping run-on) and were not counted again")
     return out

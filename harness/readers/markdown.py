@@ -108,7 +108,7 @@ def review_from_markdown(text: str, fmt: str) -> Review:
     if linked:  # works cited by inline links are references too (deep-research reports have no list)
         entries = entries + linked
         warnings = [w for w in warnings if w != "no reference list found"]
-    citations = extract_citations(body, entries)
+    citations = extract_citations(body, entries, notes=warnings)
     sections = [Section(level=lv, title=t, offset=off) for lv, t, off in headings(body)]
     if not body.strip():
         warnings.append("no review text")

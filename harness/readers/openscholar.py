@@ -72,8 +72,8 @@ def parse(text: str, name: str | None = None, pool=None) -> Review:
     review = review_from_markdown(answer, NAME)
     cited = {n for m in NUMERIC_MARKER.finditer(review.text) for n in expand_marker(m.group(1))}
     entries = references(item["ctxs"], cited)
-    citations = extract_citations(review.text, entries)
     warnings = [w for w in review.warnings if w == "no review text"]
+    citations = extract_citations(review.text, entries, notes=warnings)
     warnings += link_warnings(citations, entries, bool(review.text.strip()), NAME)
     n = len(data["data"]) if isinstance(data, dict) and isinstance(data.get("data"), list) else 1
     if n > 1:

@@ -74,8 +74,8 @@ def read_storm(article: Path) -> Review:
     review = review_from_markdown(_read(article), NAME)
     entries = references_from_info(folder / INFO)
     dropped = len(review.references)
-    citations = extract_citations(review.text, entries)
     warnings = [w for w in review.warnings if w == "no review text" or w.startswith("file ")]
+    citations = extract_citations(review.text, entries, notes=warnings)
     warnings += link_warnings(citations, entries, bool(review.text.strip()), NAME)
     if dropped:
         warnings.append(f"the article's own reference list ({dropped} entries, no URLs) was replaced by {INFO}")
