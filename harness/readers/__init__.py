@@ -190,6 +190,11 @@ def read_review(path: str | Path, format: str | None = None, pool: Sequence[Pape
     return review
 
 
+def is_output_folder(p: Path) -> bool:
+    """A folder that is one output (a STORM run folder)."""
+    return p.is_dir() and storm.article_in(p) is not None
+
+
 def _read_folder(p: Path, format: str | None) -> Review:
     """A folder output: a STORM run (its polished article, url_to_info.json and outline)."""
     article = storm.article_in(p)
@@ -208,4 +213,4 @@ def _read_storm(article: Path) -> Review:
         raise
 
 
-__all__ = ["FORMATS", "Reader", "detect_format", "parse_text", "read_review"]
+__all__ = ["FORMATS", "Reader", "detect_format", "is_output_folder", "parse_text", "read_review"]

@@ -48,6 +48,9 @@ def split_references(text: str) -> tuple[str, list[ReferenceEntry], list[str]]:
         line = b.heading_line
         warnings.append(f"a reference list inside the text (line {line}, {len(b.entries)} entries) was left out of the "
                         "body and not used")
+    if main.heading_line is None:  # loose lines only: the list reads in the order of the text
+        where = {id(e): b.start for b in blocks for e in b.entries}
+        entries.sort(key=lambda e: where[id(e)])
     warnings += [w for b in blocks for w in b.warnings]
     warnings += numbering_problems(entries)
     ignored = sum(b.ignored_lines for b in blocks)

@@ -14,6 +14,7 @@ years in brackets that are not list numbers are not citations.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import re
 from array import array
@@ -24,6 +25,7 @@ from harness.readers.inline_links import entry_identities, identity, labelled_li
 from harness.text import expand_marker
 
 _NUMS = r"\d{1,4}(?:\s*[,;\-–—]\s*\d{1,4})*"
+_NUMS_RX = re.compile(_NUMS)
 _BRACKET = re.compile(r"(?<!\!)\[([^\[\]\n]{1,200})\](?!\()")
 _LENTICULAR = re.compile(r"【\s*(" + _NUMS + r")\s*】")
 _MATH = re.compile(r"\$\s*(?:\^\s*)?\{?\s*\[?\s*(" + _NUMS + r")\s*\]?\s*\}?\s*\$")
@@ -117,13 +119,20 @@ def _fold(s: str) -> str:
 
 def _norm_digits(s: str) -> str:
     """Digits of any script to ASCII ('١٢' -> '12')."""
+    if s.isascii():
+        return s
     return "".join(str(int(ch)) if ch.isdigit() else ch for ch in s)
 
 
 def numeric_keys(inner: str) -> list[str]:
     """Keys named by a numeric group: '3, 5-7' -> ['3', '5', '6', '7'] (order kept, no repeats)."""
+    return list(_numeric_keys(inner))
+
+
+@functools.lru_cache(maxsize=4096)
+def _numeric_keys(inner: str) -> tuple[str, ...]:
     inner = _norm_digits(inner).replace("—", "-")
-    return list(dict.fromkeys(str(n) for n in expand_marker(inner)))
+    return tuple(dict.fromkeys(str(n) for n in expand_marker(inner)))
 
 
 def _in_list(keys: list[str], ctx: LinkContext) -> bool:
@@ -259,7 +268,7 @@ def _enumeration(text: str, m: re.Match) -> bool:
 def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
     """[n], [n, m], [n–m], [Author et al., n], [Author et al., LABEL], [Author et al., 2023]."""
     inner = m.group(1).strip()
-    if re.fullmatch(_NUMS, _norm_digits(inner)):
+    if _NUMS_RX.fullmatch(_norm_digits(inner)):
         keys = numeric_keys(inner)
         if not keys or _yearlike(keys, ctx):
             return
@@ -271,7 +280,7 @@ def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
     if not am or not re.match(r"[A-Z]", am.group(1)):
         return
     tail = am.group(2).strip()
-    if re.fullmatch(_NUMS, _norm_digits(tail)):
+    if _NUMS_RX.fullmatch(_norm_digits(tail)):
         keys = numeric_keys(tail)
         if _yearlike(keys, ctx) or (len(keys) == 1 and 1900 <= int(keys[0]) <= 2099 and not ctx.numbered):
             _author_year_part(inner, m.start(), m.end(), ctx, add, _around(text, m.start(), m.end()))
