@@ -2,7 +2,8 @@
 
 Cases (a looping small model): one paragraph of `[n]` markers and no full stop — 50,000 markers (450 KB) and
 600,000 markers (5.4 MB) — with `[1]` repeated and with n cycling over a 50-entry list; plus one paragraph of
-inline-link citations (1/6 as many: the same size) and one of Unicode superscripts. Each case runs in a fresh process, so its peak RSS is its
+inline-link citations (1/6 as many: the same size), one of Unicode superscripts, and adversarial run-ons of
+the same size (an author list, one huge word, unclosed `\\cite{`, one reference line of URLs and blanks). Each case runs in a fresh process, so its peak RSS is its
 own; printed: read time, resolve time, peak RSS growth over the process before reading, and the ratio of that
 growth to the input size (the process's peak RSS is taken before reading, with the input built, and after). Goals (issue 27): 450 KB read in <= 3 s, 5.4 MB in <= 30 s, memory <= 20x the input.
 `--smoke`: small N (seconds), the same code path, for CI.
@@ -54,6 +55,14 @@ def build(kind: str, n: int) -> str:
         sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
         return "# Loop\n\n" + "".join(f"loop{str(i % 50 + 1).translate(sup)} " for i in range(n)) + \
             f"\n\n## References\n\n{refs}\n"
+    if kind == "names":  # a run-on author list: "Smith, Lee, Smith, …" (regexes with unbounded repeats)
+        return "# Loop\n\n" + "Smith, Lee, " * (n // 2) + f"\n\n## References\n\n{refs}\n"
+    if kind == "word":  # one huge word
+        return "# Loop\n\nA" + "a" * (9 * n) + f"\n\n## References\n\n{refs}\n"
+    if kind == "cite":  # unclosed \cite{ repeated
+        return "# Loop\n\n" + "\\cite{a " * n + "\n"
+    if kind == "refline":  # one reference line of n URLs with long blank runs
+        return "# T\n\nText [1].\n\n## References\n\n[1] " + "http://a.org/x     " * n + "\n"
     raise ValueError(kind)
 
 
@@ -92,10 +101,10 @@ def main() -> None:
         return
     print(f"[reading] start: {load()}")
     sizes = SMOKE if args.smoke else FULL
-    kinds = ("same", "cycling", "links", "superscript")
+    kinds = ("same", "cycling", "links", "superscript", "names", "word", "cite", "refline")
     for n in sizes:
         for kind in kinds:
-            if kind in ("links", "superscript") and n > 50_000:
+            if kind not in ("same", "cycling") and n > 50_000:
                 continue  # the 450 KB case is enough for the styles that are not the looping `[n]`
             m = n // 6 if kind == "links" else n  # a link marker is 6x longer: the same input size
             out = subprocess.run([sys.executable, __file__, "--task", args.task, "--case", kind, str(m)],

@@ -11,6 +11,7 @@ from harness.readers.markers import REPEATS_KEPT, LinkContext, find_markers, num
 from harness.text import CITE_MARKER, NUMERIC_MARKER, headings, split_sentences
 
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
+_WS = re.compile(r"\s+")
 _ABBREV_END = re.compile(r"(?<![A-Za-z])(?:et al|e\.g|i\.e|cf|vs|Fig|Eq|Sec)\.$")
 
 
@@ -97,7 +98,7 @@ def extract_citations(body: str, entries: list[ReferenceEntry] | None = None,
                 continue
             j = max(0, bisect.bisect_right(starts, mk.start) - 1) if spans else -1
             if j not in flat:
-                flat[j] = " ".join((spans[j][2] if spans else para).split())
+                flat[j] = _WS.sub(" ", spans[j][2] if spans else para).strip()  # one copy, no word list
             sentence = flat[j]
             offset = para_off + mk.start
             i = bisect.bisect_right(head_offsets, offset) - 1

@@ -35,12 +35,13 @@ _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 # any superscript digit sequence not glued to an ASCII digit ("10⁵" is a power): "word⁷", "word ¹²", "⁽³⁾", "²˒³", "¹⁻⁴"
 _UNI_SUP = re.compile(r"(?<![\d" + _SUPERS + r"])⁽?([" + _SUPERS + r"]+(?:\s?[,˒⁻‐\-–]\s?[" + _SUPERS + r"]+)*)⁾?")
 _LATEX = re.compile(r"\\(?:cite|citep|citet|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|"
-                    r"footcite|nocite)\*?(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}")
+                    r"footcite|nocite)\*?(?:\s*\[[^\]]{0,300}\]){0,2}\s*\{([^}]{0,2000})\}")
 _CITE_N = re.compile(r"@cite_(\d{1,4})")
 _PAREN_NUM = re.compile(r"\((\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\)")
 _BARE = re.compile(r"(?<=[^\W\d_]|[)\]\"'”’%])((?:\s+\d{1,4}){1,8})(?=\s*[.!?](?:\s|$)|\s*$)")
-_SURNAME = r"(?:(?:van|von|de|der|den|da|di|le|la|del|dos|du)\s+)*[A-Z][\w'’\-]*[a-z][\w'’\-]*"
-_AUTHORS = (r"(?P<first>" + _SURNAME + r")(?:\s+et\s+al\.?|(?:\s*,\s*" + _SURNAME + r")*\s*(?:,\s*)?(?:and|&)\s+"
+# bounded repeats throughout: a run-on of names or one 5 MB "word" must not make the search quadratic
+_SURNAME = r"(?:(?:van|von|de|der|den|da|di|le|la|del|dos|du)\s+){0,3}[A-Z](?=[\w'’\-]{0,40}?[a-z])[\w'’\-]{1,40}(?![\w'’\-])"
+_AUTHORS = (r"(?P<first>" + _SURNAME + r")(?:\s+et\s+al\.?|(?:\s*,\s*" + _SURNAME + r"){0,12}\s*(?:,\s*)?(?:and|&)\s+"
             + _SURNAME + r")?")
 _AY_PART = re.compile(r"^(?:(?:e\.g\.|see|cf\.|i\.e\.)[,\s]+)?" + _AUTHORS +
                       r"(?:\s*,?\s*(?P<year>(?:19|20)\d\d)(?P<suffix>[a-z])?(?:\s*,\s*(?:p|pp)\.\s*[\d\-–]+)?)?\s*$")

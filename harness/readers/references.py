@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from harness.models import ReferenceEntry, normalize_arxiv_id
 
-ENTRY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\[(\d{1,5})\]\s*(.*?)\s*$")
-_DOT_ENTRY = re.compile(r"^\s*(?:[-*]\s+)?(\d{1,5})[.)]\s+(\S.*?)\s*$")
-_BARE_ENTRY = re.compile(r"^\s*((?:\d{1,5}\s+){0,30}\d{1,5})\s+(\S.*?)\s*$")
+# "(.*)" and a strip in code, not "(.*?)\s*$" (which retries "\s*$" at every character: slow on long lines)
+ENTRY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\[(\d{1,5})\]\s*(.*)$")
+_DOT_ENTRY = re.compile(r"^\s*(?:[-*]\s+)?(\d{1,5})[.)]\s+(\S.*)$")
+_BARE_ENTRY = re.compile(r"^\s*((?:\d{1,5}\s+){0,30}\d{1,5})\s+(\S.*)$")
 _NAMES = (r"references?|bibliography|works\s+cited|cited\s+works|sources(?:\s+cited)?|source\s+list|"
           r"literature\s+cited|reference\s+list|list\s+of\s+references|citations|参考文献|參考文獻")
 # A line that opens a reference list: "## References", "**References:**", "References:", "[References]",
@@ -75,16 +76,16 @@ def entry_start(line: str, style: str) -> tuple[list[str], str] | None:
     """(keys, rest) when the line opens an entry of `style`; digits of any script are normalised ('١' -> '1')."""
     if style == "bracket":
         m = ENTRY_LINE.match(line)
-        return ([str(int(m.group(1)))], m.group(2)) if m else None
+        return ([str(int(m.group(1)))], m.group(2).strip()) if m else None
     if style == "dot":
         m = _DOT_ENTRY.match(line)
-        return ([str(int(m.group(1)))], m.group(2)) if m else None
+        return ([str(int(m.group(1)))], m.group(2).rstrip()) if m else None
     if style == "bare":
         m = _BARE_ENTRY.match(line)
         if not m or re.match(r"^[\d\s.,:;\-–]*$", m.group(2)):
             return None
         keys = list(dict.fromkeys(str(int(n)) for n in m.group(1).split()))
-        return keys, m.group(2)
+        return keys, m.group(2).rstrip()
     if style == "unnumbered":
         return ([], line.strip()) if _UNNUMBERED.match(line) else None
     return None
@@ -284,14 +285,13 @@ def _strip_number(raw: str, style: str) -> str:
 
 def _urls(body: str) -> list[str]:
     """Every URL of an entry (markdown link targets included), trailing punctuation removed, in order."""
-    out = []
+    out: dict[str, None] = {}
     for u in _URL.findall(body):
         u = u.rstrip(".,;:")
         while u.endswith(")") and u.count("(") < u.count(")"):
             u = u[:-1]
-        if u not in out:
-            out.append(u)
-    return out
+        out[u] = None
+    return list(out)
 
 
 def identifiers(text: str) -> tuple[str | None, str | None]:
@@ -315,8 +315,11 @@ def parse_entry(key: str, raw: str) -> ReferenceEntry:
     body = ENTRY_LINE.sub(lambda m: m.group(2), raw, count=1).strip()
     urls = _urls(body)
     text = _MD_LINK.sub(lambda m: m.group(1) if not _URL.fullmatch(m.group(1).strip()) else " ", body)
-    for u in urls:
-        text = text.replace(u, " ")
+    if len(urls) <= 20:
+        for u in urls:
+            text = text.replace(u, " ")
+    else:  # one pass, not one per URL
+        text = _URL.sub(lambda m: " " + m.group(0)[len(m.group(0).rstrip(".,;:)")):], text)
     text = re.sub(r"\s+", " ", re.sub(r"[<>]|\[\s*\]|\(\s*\)", " ", text)).strip()
     arxiv_id, doi = identifiers(body)
     year = None
