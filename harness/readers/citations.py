@@ -11,7 +11,8 @@ from harness.readers.markers import REPEATS_KEPT, LinkContext, find_markers, num
 from harness.text import CITE_MARKER, NUMERIC_MARKER, headings, split_sentences
 
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
-_WS = re.compile(r"\s+")
+_ODD_SPACE = re.compile(r"[^\S ]| {2}")
+_TO_SPACE = {c: " " for c in range(0x3001) if chr(c).isspace() and c != 32}
 _ABBREV_END = re.compile(r"(?<![A-Za-z])(?:et al|e\.g|i\.e|cf|vs|Fig|Eq|Sec)\.$")
 
 
@@ -24,6 +25,17 @@ def marker_keys(marker: str) -> list[str]:
     if not m:
         return []
     return numeric_keys(m.group(1))
+
+
+def flatten_space(s: str) -> str:
+    """Whitespace runs to one space, ends stripped (like " ".join(s.split()), without a list of every word: a
+    450 KB run-on sentence costs a copy or two, not 15 times its size)."""
+    if not _ODD_SPACE.search(s):
+        return s.strip()
+    s = s.translate(_TO_SPACE)
+    while "  " in s:
+        s = s.replace("  ", " ")
+    return s.strip()
 
 
 def _paragraphs(body: str) -> list[tuple[int, str]]:
@@ -98,7 +110,7 @@ def extract_citations(body: str, entries: list[ReferenceEntry] | None = None,
                 continue
             j = max(0, bisect.bisect_right(starts, mk.start) - 1) if spans else -1
             if j not in flat:
-                flat[j] = _WS.sub(" ", spans[j][2] if spans else para).strip()  # one copy, no word list
+                flat[j] = flatten_space(spans[j][2] if spans else para)
             sentence = flat[j]
             offset = para_off + mk.start
             i = bisect.bisect_right(head_offsets, offset) - 1

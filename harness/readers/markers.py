@@ -35,7 +35,7 @@ _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 # any superscript digit sequence not glued to an ASCII digit ("10⁵" is a power): "word⁷", "word ¹²", "⁽³⁾", "²˒³", "¹⁻⁴"
 _UNI_SUP = re.compile(r"(?<![\d" + _SUPERS + r"])⁽?([" + _SUPERS + r"]+(?:\s?[,˒⁻‐\-–]\s?[" + _SUPERS + r"]+)*)⁾?")
 _LATEX = re.compile(r"\\(?:cite|citep|citet|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|"
-                    r"footcite|nocite)\*?(?:\s*\[[^\]]{0,300}\]){0,2}\s*\{([^}]{0,2000})\}")
+                    r"footcite|nocite)\*?(?:\s*\[[^\]]{0,300}\]){0,2}\s*\{([^}\\]{0,1000})\}")
 _CITE_N = re.compile(r"@cite_(\d{1,4})")
 _PAREN_NUM = re.compile(r"\((\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\)")
 _BARE = re.compile(r"(?<=[^\W\d_]|[)\]\"'”’%])((?:\s+\d{1,4}){1,8})(?=\s*[.!?](?:\s|$)|\s*$)")
@@ -273,7 +273,7 @@ def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
         keys = numeric_keys(inner)
         if not keys or _yearlike(keys, ctx):
             return
-        if _YEAR_LEAD.search(_before(text, m.start())) and keys[0] not in ctx.numbered:
+        if keys[0] not in ctx.numbered and _YEAR_LEAD.search(_before(text, m.start())):
             return
         add(m.start(), m.end(), keys, "numeric")
         return
