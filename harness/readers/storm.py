@@ -4,7 +4,8 @@ A run writes `storm_gen_article_polished.txt` (or `.md`; some forks `storm_polis
 `storm_gen_article.txt`, `storm_gen_outline.txt` and `url_to_info.json`, whose `url_to_unified_index` maps each
 URL to its number n and `url_to_info[url]` gives its title, description and snippets. The polished article is
 read (else the draft); its references are rebuilt from `url_to_info.json` (the article's own "References" lines,
-where present, carry no URLs and are left out); the refined outline is the review's plan.
+where present, carry no URLs and are left out); the refined outline is the review's plan; the topic is the
+folder's name (STORM names it after the topic, spaces as underscores).
 """
 
 from __future__ import annotations
@@ -83,4 +84,5 @@ def read_storm(article: Path) -> Review:
     sources = [article.name, INFO] + ([outline.name] if outline else [])
     return review.model_copy(update={
         "references": entries, "citations": citations, "warnings": warnings, "sources": sources,
+        "topic": folder.resolve().name.replace("_", " "),  # STORM names the folder after the topic
         "plan": _read(outline) if outline else None})

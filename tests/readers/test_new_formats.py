@@ -49,6 +49,7 @@ def test_storm_folder_real_sample():
     url1 = next(u for u, n in info["url_to_unified_index"].items() if n == 1)
     assert review.references[0].url == url1 and review.references[0].title == info["url_to_info"][url1]["title"]
     assert review.plan and review.plan.startswith("# ")
+    assert review.topic == "storm taylor hawkins"  # the folder's name (STORM names it after the topic)
     assert not review.warnings
 
 
