@@ -84,8 +84,9 @@ def detect_format(text: str, name: str | None = None) -> str:
         if lname.endswith(".json"):
             if data is None:
                 load_json(text)  # raises with the line of the syntax error
-            raise HarnessError("JSON file in no known format (expected AutoSurvey {\"survey\", \"reference\"} "
-                               "a SurveyBench ref.json map of arXiv ids, or OpenScholar {\"data\": [{\"output\", \"ctxs\"}]})", hint="use --format to force one")
+            raise HarnessError("JSON file in no known format (expected AutoSurvey {\"survey\", \"reference\"}, "
+                               "a SurveyBench ref.json map of arXiv ids, or OpenScholar "
+                               "{\"data\": [{\"output\", \"ctxs\"}]})", hint="use --format to force one")
     if litreview_report.looks_like(text):
         return litreview_report.NAME
     if latex.looks_like(text, name):

@@ -4,7 +4,8 @@ Placed as a citation means either wrapped — `\\[[Zheng 2021](http://arxiv.org/
 `[[A](u1), [B](u2)]`, `([A](u))` — or a link whose text is a citation label (a year, "et al.", an arXiv id or
 a bare number) pointing at a scholarly host (`harness.refclass.SCHOLARLY_HOSTS`: arXiv, doi.org, OpenReview,
 ACL Anthology, Semantic Scholar, publishers, …). A link on an ordinary word ("the [Transformer](…) model") stays
-prose. Each cited work is one reference entry, deduplicated by its identity: arXiv id, else DOI, else the URL
+prose. A wrapped link cites whatever it points at (a blog post is then a `web` reference, classed as such).
+Each cited work is one reference entry, deduplicated by its identity: arXiv id, else DOI, else the URL
 normalised (scheme, `www.`, trailing slash, fragment and case of the host dropped).
 """
 

@@ -4,11 +4,13 @@ Styles (`Marker.style`): `numeric` ([n], [n, m], [n–m], 【n】, [Author et al
 matched to the one entry whose title holds LABEL), `math` ($n$, $^{n}$), `superscript` (<sup>n</sup>, ^n,
 Unicode ¹²), `bare` (numbers right before a sentence's end, `… capabilities 1 .`, `… sources 6 11.`), `paren`
 ((n), (n, m)), `author-year` ((Smith et al., 2023), Smith et al. (2023), (Smith and Lee, 2023; Wu, 2022),
-(Sun et al.)), `link` (a markdown link placed as a citation, `harness.readers.inline_links`), `latex` (\\cite{key}, \\citep, \\citet, …) and `cite-n` (@cite_N).
+(Sun et al.)), `link` (a markdown link placed as a citation, `harness.readers.inline_links`), `latex`
+(\\cite{key}, \\citep, \\citet, …) and `cite-n` (@cite_N).
 Forms that are ambiguous in prose — math, ^n, Unicode superscripts, bare numbers and (n) — count only when a
 numbered reference list exists and holds every number (and (n) only when the text has no [n] markers).
-Digits of any script are normalised (`[١]` cites entry `1`). `In [2023]`, markdown links `[2](http://…)` and
-years in brackets that are not list numbers are not citations.
+Digits of any script are normalised (`[١]` cites entry `1`). `In [2023]`, markdown links on words, unwrapped
+links to non-scholarly pages (`[2](http://blog…)`) and bracketed years that are not list numbers are not citations.
+Linear in the paragraph: every per-marker test looks at a bounded window and every pattern repeats boundedly.
 """
 
 from __future__ import annotations
@@ -32,15 +34,18 @@ _MATH = re.compile(r"\$\s*(?:\^\s*)?\{?\s*\[?\s*(" + _NUMS + r")\s*\]?\s*\}?\s*\
 _SUP_HTML = re.compile(r"<sup>\s*\[?\s*(" + _NUMS + r")\s*\]?\s*</sup>", re.IGNORECASE)
 _CARET = re.compile(r"(?<=[^\s\d])\^\s*(?:\{\s*(" + _NUMS + r")\s*\}|\[\s*(" + _NUMS + r")\s*\]|(\d{1,4}(?:,\d{1,4})*))")
 _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-# any superscript digit sequence not glued to an ASCII digit ("10⁵" is a power): "word⁷", "word ¹²", "⁽³⁾", "²˒³", "¹⁻⁴"
-_UNI_SUP = re.compile(r"(?<![\d" + _SUPERS + r"])⁽?([" + _SUPERS + r"]+(?:\s?[,˒⁻‐\-–]\s?[" + _SUPERS + r"]+)*)⁾?")
+# any superscript digit sequence not glued to an ASCII digit ("10⁵" is a power): "word⁷", "word ¹²", "⁽³⁾",
+# "²˒³", "¹⁻⁴"
+_UNI_SUP = re.compile(r"(?<![\d" + _SUPERS + r"])⁽?([" + _SUPERS + r"]+(?:\s?[,˒⁻‐\-–]\s?[" + _SUPERS
+                      + r"]+)*)⁾?")
 _LATEX = re.compile(r"\\(?:cite|citep|citet|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|"
                     r"footcite|nocite)\*?(?:\s*\[[^\]]{0,300}\]){0,2}\s*\{([^}\\]{0,1000})\}")
 _CITE_N = re.compile(r"@cite_(\d{1,4})")
 _PAREN_NUM = re.compile(r"\((\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\)")
 _BARE = re.compile(r"(?<=[^\W\d_]|[)\]\"'”’%])((?:\s+\d{1,4}){1,8})(?=\s*[.!?](?:\s|$)|\s*$)")
 # bounded repeats throughout: a run-on of names or one 5 MB "word" must not make the search quadratic
-_SURNAME = r"(?:(?:van|von|de|der|den|da|di|le|la|del|dos|du)\s+){0,3}[A-Z](?=[\w'’\-]{0,40}?[a-z])[\w'’\-]{1,40}(?![\w'’\-])"
+_SURNAME = (r"(?:(?:van|von|de|der|den|da|di|le|la|del|dos|du)\s+){0,3}"
+            r"[A-Z](?=[\w'’\-]{0,40}?[a-z])[\w'’\-]{1,40}(?![\w'’\-])")
 _AUTHORS = (r"(?P<first>" + _SURNAME + r")(?:\s+et\s+al\.?|(?:\s*,\s*" + _SURNAME + r"){0,12}\s*(?:,\s*)?(?:and|&)\s+"
             + _SURNAME + r")?")
 _AY_PART = re.compile(r"^(?:(?:e\.g\.|see|cf\.|i\.e\.)[,\s]+)?" + _AUTHORS +
