@@ -203,6 +203,13 @@ def find_markers(text: str, ctx: LinkContext, sentence_starts: list[int] | None 
         if _in_list(keys, ctx):
             add(m.start(), m.end(), keys, "superscript")
     _author_year(text, ctx, add)
+    _paren_and_bare(text, ctx, add)
+    out.sort(key=lambda mk: mk.start)
+    return out
+
+
+def _paren_and_bare(text: str, ctx: LinkContext, add) -> None:
+    """(n) and bare numbers before a sentence's end: only numbers a numbered list holds."""
     if ctx.allow_paren:
         for m in _PAREN_NUM.finditer(text):
             keys = numeric_keys(m.group(1))
@@ -216,8 +223,6 @@ def find_markers(text: str, ctx: LinkContext, sentence_starts: list[int] | None 
             if _in_list(keys, ctx) and prev not in _BARE_STOP and not _yearlike(keys, ctx):
                 s = m.start() + len(m.group(1)) - len(m.group(1).lstrip())
                 add(s, m.end(), keys, "bare")
-    out.sort(key=lambda mk: mk.start)
-    return out
 
 
 class _Spans:

@@ -112,6 +112,15 @@ def test_openscholar_json():
     assert not review.warnings
 
 
+def test_openscholar_real_output_without_citations():
+    review = read_review(FIX / "openscholar" / "real_no_citations.json")
+    assert review.source_format == "openscholar"
+    assert review.topic == "What are the main advantages of retrieval-augmented generation over traditional " \
+                           "language models?"
+    assert review.text.startswith("It is possible to add value") and "Answer:" not in review.text
+    assert not review.citations and not review.references  # a tiny model's answer that cites no passage
+
+
 def test_openscholar_batch_file_reads_the_first_answer_with_a_warning():
     data = json.loads((FIX / "openscholar" / "answer.json").read_text())
     data["data"].append(data["data"][0])
