@@ -161,7 +161,7 @@ def read_review(path: str | Path, format: str | None = None, pool: Sequence[Pape
         return _read_folder(p, format)
     if not p.is_file():
         raise HarnessError("not a file", path=p)
-    if format in (None, storm.NAME) and storm.is_storm_article(p):
+    if storm.is_storm_article(p) and format is None or format == storm.NAME and (p.parent / storm.INFO).is_file():
         return _read_storm(p)
     try:
         size = p.stat().st_size

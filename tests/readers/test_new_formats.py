@@ -62,6 +62,16 @@ def test_storm_article_file_with_info_beside_it_and_the_standard_names(tmp_path)
     assert len(by_file.references) == 5 and len(by_file.citations) == len(by_folder.citations) == 64
 
 
+def test_storm_forced_on_an_article_of_another_name(tmp_path):
+    shutil.copy(STORM / "storm_polished_article.txt", tmp_path / "article.md")
+    shutil.copy(STORM / "url_to_info.json", tmp_path / "url_to_info.json")
+    assert read_review(tmp_path / "article.md").source_format == "markdown"  # not detected by name
+    forced = read_review(tmp_path / "article.md", format="storm")
+    assert forced.source_format == "storm" and len(forced.references) == 5
+    with pytest.raises(HarnessError, match="reads a STORM output folder"):
+        parse_text("# T\n\nText [1].\n", format="storm")  # a text alone: no url_to_info.json to read
+
+
 def test_storm_article_own_reference_list_is_replaced(tmp_path):
     (tmp_path / "storm_gen_article.txt").write_text(
         "# Topic\n\nAgents learn taxes [1] and tools [2].\n\n# References\n\n[1] Taxes paper\n[2] Tools paper\n")
