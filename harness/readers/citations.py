@@ -11,6 +11,9 @@ from harness.readers.markers import REPEATS_KEPT, LinkContext, find_markers, num
 from harness.text import CITE_MARKER, NUMERIC_MARKER, headings, split_sentences
 
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
+# characters of a citing sentence kept: a run-on "sentence" of 5 MB is stored (and serialised with each of its
+# citations) as its start; the support scorer judges the first 1,500 and flags longer ones either way
+SENTENCE_KEPT = 4000
 _ODD_SPACE = re.compile(r"[^\S ]| {2}")
 _TO_SPACE = {c: " " for c in range(0x3001) if chr(c).isspace() and c != 32}
 _ABBREV_END = re.compile(r"(?<![A-Za-z])(?:et al|e\.g|i\.e|cf|vs|Fig|Eq|Sec)\.$")
@@ -110,7 +113,7 @@ def extract_citations(body: str, entries: list[ReferenceEntry] | None = None,
                 continue
             j = max(0, bisect.bisect_right(starts, mk.start) - 1) if spans else -1
             if j not in flat:
-                flat[j] = flatten_space(spans[j][2] if spans else para)
+                flat[j] = flatten_space(spans[j][2] if spans else para)[:SENTENCE_KEPT]
             sentence = flat[j]
             offset = para_off + mk.start
             i = bisect.bisect_right(head_offsets, offset) - 1

@@ -219,6 +219,7 @@ def test_looping_run_on_is_folded_with_a_warning():
     text = "# Loop\n\n" + "loop [1] " * 1000 + "\n\n## References\n\n[1] A paper\n"
     review = parse_text(text, format="markdown")
     assert len(review.citations) == 5  # REPEATS_KEPT identical markers of a sentence
+    assert len(review.citations[0].sentence) == 4000  # a run-on sentence is kept as its start
     assert any(w.startswith("995 citation markers repeat the same works") for w in review.warnings)
     two = parse_text("# T\n\nA [1] and B [1] and C [1].\n\n## References\n\n[1] A paper\n", format="markdown")
     assert len(two.citations) == 3 and not two.warnings  # ordinary repeats are all counted
