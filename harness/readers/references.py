@@ -175,7 +175,7 @@ def _headless_blocks(text: str, lines: list[tuple[int, str]], headed: list[tuple
     n = sum(len(b.entries) for b in blocks)
     if not blocks or (n < 2 and not tail and not headed):
         return []
-    if len(blocks) > 1 or tail is None:
+    if blocks:
         line = text.count("\n", 0, blocks[0].start) + 1
         blocks[0].warnings.append(f"{n} reference lines without a references heading (from line {line}, in "
                                   f"{len(blocks)} place(s)) were read as reference entries, not prose")
