@@ -1,0 +1,211 @@
+"""Relevance method `neighbours` (the default): multilingual closeness to the topic and to the task's own bibliography.
+
+A reference's text is its title cleaned of scraping debris, plus its URL's slug words (relevance_text). Its score
+is the mean of two cosines in the multilingual USE v3 space (harness.multilingual; a Chinese title and an English
+topic are comparable): to the task topic, and the mean of its K nearest titles in the task's bibliography (so a
+short jargon title such as "CLIP: Connecting text and images" is judged by the papers the field cites, not only
+by the wording of one topic sentence). Papers of the bibliography are on-topic.
+
+Calibration, per task, on data other than any labelled review: positives are the bibliography's own titles (each
+scored leave-one-out against the rest); negatives are the shipped off-topic pools (CS distractors of their
+calibration half by `calibration_study.split_of`'s hash rule, and the physics pool). The cut is the balanced-Youden
+cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. A task
+without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the shipped
+suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most cited
+references have only a title, and mixing title+abstract texts with bare titles would let length, not topic, decide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from harness.models import Task, normalize_title
+from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
+from harness.scorers.calibration_cache import disk_cached
+from harness.scorers.calibration_study import capped_fpr_cut
+from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
+from harness.scorers.relevance_text import reference_text
+
+K = 3
+MAX_CS_FPR = 0.05
+MAX_POSITIVES = 300
+
+
+@dataclass(frozen=True)
+class NeighbourCalibration:
+    """A task's topic vector, bibliography titles, on-topic cut and the held-out figures it was measured with."""
+
+    task_id: str
+    topic_vec: np.ndarray = field(repr=False)
+    bib_titles: tuple[str, ...] = ()
+    threshold: float | None = None
+    auroc_cs: float | None = None
+    auroc_physics: float | None = None
+    tpr: float | None = None  # leave-one-out, on the bibliography's titles
+    fpr_cs_test: float | None = None
+    fpr_physics: float | None = None
+    n_reference: int = 0
+    n_cs_calibration: int = 0
+    n_cs_test: int = 0
+    n_physics: int = 0
+    generic: dict | None = None  # a task without a bibliography: the generic calibration's details
+    reason: str | None = None
+
+    def details(self) -> dict:
+        out = {"threshold": self.threshold, "k_neighbours": K, "auroc_off_topic": self.auroc_physics,
+               "auroc_cs": self.auroc_cs, "tpr_bibliography_loo": self.tpr, "fpr_cs_test_half": self.fpr_cs_test,
+               "fpr_physics": self.fpr_physics, "n_reference": self.n_reference,
+               "n_cs_calibration": self.n_cs_calibration, "n_cs_test": self.n_cs_test, "n_physics": self.n_physics,
+               "text_form": "cleaned title + URL slug words", "encoder": "USE multilingual v3"}
+        if self.generic is not None:
+            out["generic"] = self.generic
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def _half(paper_id: str) -> str:
+    """'calibration' or 'test' for a CS distractor, by the parity of sha256(paper id) (the same for every task)."""
+    return "calibration" if int(hashlib.sha256(paper_id.encode()).hexdigest(), 16) % 2 else "test"
+
+
+def _neighbour_cos(vecs: np.ndarray, bib: np.ndarray, exclude: list[int] | None = None) -> np.ndarray:
+    """Mean of each row's K highest cosines to the bibliography rows (exclude[i]: a row of bib left out)."""
+    if len(vecs) == 0 or len(bib) == 0:
+        return np.zeros(len(vecs), dtype=np.float64)
+    sims = vecs @ bib.T
+    if exclude is not None:
+        sims[np.arange(len(vecs)), exclude] = -np.inf
+    k = min(K, bib.shape[0] - (1 if exclude is not None else 0))
+    if k <= 0:
+        return np.zeros(len(vecs), dtype=np.float64)
+    return np.sort(sims, axis=1)[:, ::-1][:, :k].mean(axis=1).astype(np.float64)
+
+
+def combined(vecs: np.ndarray, topic_vec: np.ndarray, bib: np.ndarray, exclude=None) -> np.ndarray:
+    """The neighbours score: mean of the topic cosine and the K-nearest-bibliography cosine."""
+    return 0.5 * ((vecs @ topic_vec).astype(np.float64) + _neighbour_cos(vecs, bib, exclude))
+
+
+def _bib_titles(task: Task) -> list[str]:
+    seen: dict[str, str] = {}
+    for pid in task.reference_papers:
+        t = task.paper(pid).title
+        if t and normalize_title(t) not in seen:
+            seen[normalize_title(t)] = " ".join(t.split())
+    return list(seen.values())
+
+
+def _negatives(task: Task) -> tuple[list[str], list[str], list[str]]:
+    """Off-topic pool titles not among the task's papers: CS calibration half, CS test half, physics."""
+    from harness.shipped import off_topic_pools
+
+    own = {normalize_title(p.title) for p in task.papers}
+    cal, test, phys = [], [], []
+    for pool in off_topic_pools():
+        for p in pool.papers:
+            if not p.title or normalize_title(p.title) in own:
+                continue
+            if "physics" in pool.name:
+                phys.append(p.title)
+            else:
+                (cal if _half(p.id) == "calibration" else test).append(p.title)
+    return cal, test, phys
+
+
+def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
+    """The task's cut and held-out figures (see module docstring); cached on disk per (task, model, code)."""
+    tv = embedder.encode([task.topic])[0]
+    if not task.has_bibliography:
+        from harness.scorers.generic_topic import calibrate_generic
+
+        g = calibrate_generic(task, embedder)
+        return NeighbourCalibration(task.id, tv, threshold=g.threshold, auroc_physics=g.auroc_off_topic,
+                                    tpr=g.loo_tpr, generic=g.details(), reason=g.reason)
+    titles = _bib_titles(task)
+    try:
+        cs_cal, cs_test, phys = _negatives(task)
+    except Exception as exc:  # noqa: BLE001 - no pools: no cut, said so
+        return NeighbourCalibration(task.id, tv, tuple(titles), reason=f"cannot load the off-topic pools: {exc}")
+    bib = embedder.encode(titles)
+    idx = list(range(len(titles)))
+    if len(idx) > MAX_POSITIVES:
+        idx = [idx[int(i * len(idx) / MAX_POSITIVES)] for i in range(MAX_POSITIVES)]
+    pos = combined(bib[idx], tv, bib, exclude=idx)
+    neg = {n: combined(embedder.encode(ts), tv, bib) for n, ts in (("cal", cs_cal), ("test", cs_test),
+                                                                     ("phys", phys))}
+    thr = balanced_youden_threshold(pos, neg["cal"], neg["phys"])
+    cap = capped_fpr_cut(neg["cal"], MAX_CS_FPR)
+    if thr is not None and cap is not None:
+        thr = round(max(float(thr), cap), 4)
+    fig = {} if thr is None else {"tpr": rates_at(pos, [], thr)["tpr"],
+                                  "fpr_cs_test": rates_at([], neg["test"], thr)["fpr"],
+                                  "fpr_physics": rates_at([], neg["phys"], thr)["fpr"]}
+    return NeighbourCalibration(task.id, tv, tuple(titles), thr, auroc(pos, neg["test"]), auroc(pos, neg["phys"]),
+                                n_reference=len(pos), n_cs_calibration=len(cs_cal), n_cs_test=len(cs_test),
+                                n_physics=len(phys), **fig)
+
+
+def relevance_embedder(ctx):
+    """The multilingual embedder: ctx.relevance_embedder when a caller injects one, else the process-wide USE."""
+    make = getattr(ctx, "relevance_embedder", None)
+    if make is not None:
+        return make()
+    from harness.multilingual import get_multilingual_embedder
+
+    return get_multilingual_embedder()
+
+
+def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> RelevanceResult:
+    """On-topic when in the bibliography, else when the neighbours score reaches the task's calibrated cut."""
+    emb = relevance_embedder(ctx)
+    cal = disk_cached(calibrate_neighbours)(task, emb)
+    thr = ctx.thresholds.get("relevance", cal.threshold) if getattr(ctx, "thresholds", None) else cal.threshold
+    texts = {r.key: reference_text(r.title, r.url) for r in refs if r.title and r.title.strip()}
+    keys = list(texts)
+    vecs = emb.encode([texts[k] for k in keys])
+    bib = emb.encode(list(cal.bib_titles)) if cal.bib_titles else np.zeros((0, vecs.shape[1]), np.float32)
+    topic_cos = vecs @ cal.topic_vec if len(keys) else np.zeros(0)
+    sims = vecs @ bib.T if len(bib) and len(keys) else None
+    nn = _neighbour_cos(vecs, bib) if len(bib) else None
+    row = {k: i for i, k in enumerate(keys)}
+    out: list[RelevanceJudgment] = []
+    for r in refs:
+        i = row.get(r.key)
+        if i is None:
+            out.append(RelevanceJudgment("on-topic" if r.in_bibliography else "unjudged", threshold=thr,
+                                         basis="in the reference bibliography" if r.in_bibliography else "no title"))
+            continue
+        score = float(topic_cos[i]) if nn is None else 0.5 * (float(topic_cos[i]) + float(nn[i]))
+        det = {"text": texts[r.key], "topic_cos": round(float(topic_cos[i]), 4)}
+        if sims is not None:
+            j = int(np.argmax(sims[i]))
+            det.update(neighbours_cos=round(float(nn[i]), 4), nearest=cal.bib_titles[j],
+                       nearest_cos=round(float(sims[i, j]), 4))
+        if r.in_bibliography:
+            verdict, basis = "on-topic", "in the reference bibliography"
+        elif thr is None:
+            verdict, basis = "unjudged", "no calibrated threshold"
+        else:
+            verdict = "on-topic" if score >= thr else "off-topic"
+            basis = ("closeness to the topic and to the bibliography's nearest titles" if nn is not None
+                     else "closeness to the topic") + ("" if r.paper_id else " (unresolved entry's parsed title)")
+        out.append(RelevanceJudgment(verdict, score=round(score, 4), threshold=thr, basis=basis, details=det))
+    rule = ("no threshold could be calibrated" + (f" ({cal.reason})" if cal.reason else "") if thr is None else
+            f"in the bibliography or score >= {thr:.3f}, score = mean of the title's cosine to the topic and "
+            f"{'to its ' + str(K) + ' nearest bibliography titles' if cal.bib_titles else '(no bibliography)'} "
+            f"(multilingual USE v3); cut calibrated on the bibliography vs the off-topic pools, CS test-half FPR "
+            f"{_f(cal.fpr_cs_test)}")
+    return RelevanceResult(out, rule=rule, details={**cal.details(), "threshold_used": thr, "method": "neighbours"})
+
+
+def _f(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+METHOD = RelevanceMethod("neighbours", judge_neighbours, measures="closeness of the reference's cleaned title (and "
+                         "URL words) to the task topic and to its nearest bibliography titles, in a multilingual "
+                         "space (USE v3), against a per-task cut calibrated on the bibliography vs off-topic pools")
