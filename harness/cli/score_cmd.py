@@ -14,7 +14,8 @@ from harness.cli.family_help import FamiliesHelpCommand
 
 def scores_json(task_id: str, scores, review=None, path: str | None = None) -> dict:
     """The --json object: {"path", "task", "format", "warnings", "scores": {NAME: {"value", "status",
-    "explanation"}}}; path/format/warnings only when known."""
+    "explanation", "details"}}}; path/format/warnings only when known; details (e.g. the per-reference relevance
+    verdicts with their evidence) only when the score has any."""
     out: dict = {}
     if path is not None:
         out["path"] = path
@@ -22,7 +23,8 @@ def scores_json(task_id: str, scores, review=None, path: str | None = None) -> d
     if review is not None:
         out["format"] = review.source_format
         out["warnings"] = list(review.warnings)
-    out["scores"] = {s.name: {"value": s.value, "status": s.status, "explanation": s.explanation} for s in scores}
+    out["scores"] = {s.name: {"value": s.value, "status": s.status, "explanation": s.explanation,
+                              **({"details": s.details} if s.details else {})} for s in scores}
     return out
 
 
