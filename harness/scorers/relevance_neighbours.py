@@ -59,7 +59,7 @@ class NeighbourCalibration:
                "auroc_cs": self.auroc_cs, "tpr_bibliography_loo": self.tpr, "fpr_cs_test_half": self.fpr_cs_test,
                "fpr_physics": self.fpr_physics, "n_reference": self.n_reference,
                "n_cs_calibration": self.n_cs_calibration, "n_cs_test": self.n_cs_test, "n_physics": self.n_physics,
-               "text_form": "cleaned title + URL slug words", "encoder": "USE multilingual v3"}
+               "text_form": "cleaned title + URL slug words"}
         if self.generic is not None:
             out["generic"] = self.generic
         if self.reason:
@@ -159,47 +159,91 @@ def relevance_embedder(ctx):
     return get_multilingual_embedder()
 
 
-def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> RelevanceResult:
-    """On-topic when in the bibliography, else when the neighbours score reaches the task's calibrated cut."""
-    emb = relevance_embedder(ctx)
+def non_latin(text: str) -> bool:
+    """True when at least a quarter of the letters are outside the Latin script (Chinese, Japanese, Cyrillic, ...)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    other = sum(1 for c in letters if not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f"))
+    return other * 4 >= len(letters)
+
+
+@dataclass
+class _Space:
+    """One encoder's calibration and the vectors of the references routed to it."""
+
+    name: str
+    cal: NeighbourCalibration
+    keys: list[str]
+    topic_cos: np.ndarray
+    sims: np.ndarray | None
+    nn: np.ndarray | None
+
+
+def _space(name: str, emb, task: Task, texts: dict[str, str]) -> _Space:
     cal = disk_cached(calibrate_neighbours)(task, emb)
-    thr = ctx.thresholds.get("relevance", cal.threshold) if getattr(ctx, "thresholds", None) else cal.threshold
-    texts = {r.key: reference_text(r.title, r.url) for r in refs if r.title and r.title.strip()}
     keys = list(texts)
     vecs = emb.encode([texts[k] for k in keys])
-    bib = emb.encode(list(cal.bib_titles)) if cal.bib_titles else np.zeros((0, vecs.shape[1]), np.float32)
-    topic_cos = vecs @ cal.topic_vec if len(keys) else np.zeros(0)
-    sims = vecs @ bib.T if len(bib) and len(keys) else None
-    nn = _neighbour_cos(vecs, bib) if len(bib) else None
-    row = {k: i for i, k in enumerate(keys)}
+    bib = emb.encode(list(cal.bib_titles)) if cal.bib_titles else None
+    has = bib is not None and len(keys) > 0
+    return _Space(name, cal, keys, vecs @ cal.topic_vec if keys else np.zeros(0),
+                  vecs @ bib.T if has else None, _neighbour_cos(vecs, bib) if has else None)
+
+
+def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None) -> RelevanceJudgment:
+    score = float(sp.topic_cos[i]) if sp.nn is None else 0.5 * (float(sp.topic_cos[i]) + float(sp.nn[i]))
+    det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4)}
+    if sp.sims is not None:
+        j = int(np.argmax(sp.sims[i]))
+        det.update(neighbours_cos=round(float(sp.nn[i]), 4), nearest=sp.cal.bib_titles[j],
+                   nearest_cos=round(float(sp.sims[i, j]), 4))
+    if r.in_bibliography:
+        verdict, basis = "on-topic", "in the reference bibliography"
+    elif thr is None:
+        verdict, basis = "unjudged", "no calibrated threshold"
+    else:
+        verdict = "on-topic" if score >= thr else "off-topic"
+        basis = ("closeness to the topic and to the bibliography's nearest titles" if sp.nn is not None
+                 else "closeness to the topic") + ("" if r.paper_id else " (unresolved entry's parsed title)")
+    return RelevanceJudgment(verdict, score=round(score, 4), threshold=thr, basis=basis, details=det)
+
+
+def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> RelevanceResult:
+    """On-topic when in the bibliography, else when the neighbours score reaches the task's calibrated cut of the
+    encoder the title's script routes it to (MiniLM for Latin-script titles, multilingual USE for the others)."""
+    texts = {r.key: reference_text(r.title, r.url) for r in refs if r.title and r.title.strip()}
+    routed = {"minilm": {k: t for k, t in texts.items() if not non_latin(t)},
+              "use-multilingual": {k: t for k, t in texts.items() if non_latin(t)}}
+    spaces = {"minilm": _space("minilm", ctx.embedder(), task, routed["minilm"])}
+    if routed["use-multilingual"]:
+        spaces["use-multilingual"] = _space("use-multilingual", relevance_embedder(ctx), task,
+                                            routed["use-multilingual"])
+    override = (getattr(ctx, "thresholds", None) or {}).get("relevance")
     out: list[RelevanceJudgment] = []
     for r in refs:
-        i = row.get(r.key)
-        if i is None:
-            out.append(RelevanceJudgment("on-topic" if r.in_bibliography else "unjudged", threshold=thr,
+        name = next((n for n, ks in routed.items() if r.key in ks), None)
+        if name is None:
+            out.append(RelevanceJudgment("on-topic" if r.in_bibliography else "unjudged",
                                          basis="in the reference bibliography" if r.in_bibliography else "no title"))
             continue
-        score = float(topic_cos[i]) if nn is None else 0.5 * (float(topic_cos[i]) + float(nn[i]))
-        det = {"text": texts[r.key], "topic_cos": round(float(topic_cos[i]), 4)}
-        if sims is not None:
-            j = int(np.argmax(sims[i]))
-            det.update(neighbours_cos=round(float(nn[i]), 4), nearest=cal.bib_titles[j],
-                       nearest_cos=round(float(sims[i, j]), 4))
-        if r.in_bibliography:
-            verdict, basis = "on-topic", "in the reference bibliography"
-        elif thr is None:
-            verdict, basis = "unjudged", "no calibrated threshold"
-        else:
-            verdict = "on-topic" if score >= thr else "off-topic"
-            basis = ("closeness to the topic and to the bibliography's nearest titles" if nn is not None
-                     else "closeness to the topic") + ("" if r.paper_id else " (unresolved entry's parsed title)")
-        out.append(RelevanceJudgment(verdict, score=round(score, 4), threshold=thr, basis=basis, details=det))
-    rule = ("no threshold could be calibrated" + (f" ({cal.reason})" if cal.reason else "") if thr is None else
-            f"in the bibliography or score >= {thr:.3f}, score = mean of the title's cosine to the topic and "
-            f"{'to its ' + str(K) + ' nearest bibliography titles' if cal.bib_titles else '(no bibliography)'} "
-            f"(multilingual USE v3); cut calibrated on the bibliography vs the off-topic pools, CS test-half FPR "
-            f"{_f(cal.fpr_cs_test)}")
-    return RelevanceResult(out, rule=rule, details={**cal.details(), "threshold_used": thr, "method": "neighbours"})
+        sp = spaces[name]
+        thr = sp.cal.threshold if override is None or name != "minilm" else override
+        out.append(_judge_one(r, sp, sp.keys.index(r.key), texts[r.key], thr))
+    main = spaces["minilm"].cal
+    thr = main.threshold if override is None else override
+    rule = ("no threshold could be calibrated" + (f" ({main.reason})" if main.reason else "") if thr is None else
+            f"in the bibliography or score >= the task's cut ({thr:.3f} for Latin-script titles"
+            + (f", {spaces['use-multilingual'].cal.threshold:.3f} for others" if "use-multilingual" in spaces and
+               spaces["use-multilingual"].cal.threshold is not None else "")
+            + f"), score = mean of the title's cosine to the topic and "
+            f"{'to its ' + str(K) + ' nearest bibliography titles' if main.bib_titles else '(no bibliography)'} "
+            f"(MiniLM; multilingual USE v3 for other scripts); cut calibrated on the bibliography vs the off-topic "
+            f"pools, CS test-half FPR {_f(main.fpr_cs_test)}")
+    details = {**main.details(), "threshold_used": thr, "method": "neighbours",
+               "routed": {n: len(ks) for n, ks in routed.items()}}
+    if "use-multilingual" in spaces:
+        details["calibration_multilingual"] = spaces["use-multilingual"].cal.details()
+    return RelevanceResult(out, rule=rule, details=details)
 
 
 def _f(x: float | None) -> str:
@@ -207,5 +251,6 @@ def _f(x: float | None) -> str:
 
 
 METHOD = RelevanceMethod("neighbours", judge_neighbours, measures="closeness of the reference's cleaned title (and "
-                         "URL words) to the task topic and to its nearest bibliography titles, in a multilingual "
-                         "space (USE v3), against a per-task cut calibrated on the bibliography vs off-topic pools")
+                         "URL words) to the task topic and to its nearest bibliography titles (MiniLM; multilingual "
+                         "USE v3 for non-Latin scripts), against a per-task cut calibrated on the bibliography vs "
+                         "the off-topic pools")
