@@ -32,6 +32,9 @@ from harness.scorers.relevance_text import reference_text
 K = 3
 MAX_CS_FPR = 0.05
 MAX_POSITIVES = 300
+CONTRAST = 0.3  # weight of the closest other suite topic's score, subtracted
+SAME_TOPIC = 0.8  # suite tasks whose topic is this close (cosine) are the same topic, never competitors
+SHARED_BIB = 0.2  # ... and so are those sharing this share of the bibliography's titles
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,15 @@ class NeighbourCalibration:
     n_physics: int = 0
     generic: dict | None = None  # a task without a bibliography: the generic calibration's details
     reason: str | None = None
+    competitors: tuple[str, ...] = ()  # other suite topics contrasted with, as "task id@content hash"
 
     def details(self) -> dict:
         out = {"threshold": self.threshold, "k_neighbours": K, "auroc_off_topic": self.auroc_physics,
                "auroc_cs": self.auroc_cs, "tpr_bibliography_loo": self.tpr, "fpr_cs_test_half": self.fpr_cs_test,
                "fpr_physics": self.fpr_physics, "n_reference": self.n_reference,
                "n_cs_calibration": self.n_cs_calibration, "n_cs_test": self.n_cs_test, "n_physics": self.n_physics,
-               "text_form": "cleaned title + URL slug words"}
+               "text_form": "cleaned title + URL slug words", "contrast": CONTRAST,
+               "competitors": [c.split("@")[0] for c in self.competitors]}
         if self.generic is not None:
             out["generic"] = self.generic
         if self.reason:
@@ -86,8 +91,59 @@ def _neighbour_cos(vecs: np.ndarray, bib: np.ndarray, exclude: list[int] | None 
 
 
 def combined(vecs: np.ndarray, topic_vec: np.ndarray, bib: np.ndarray, exclude=None) -> np.ndarray:
-    """The neighbours score: mean of the topic cosine and the K-nearest-bibliography cosine."""
+    """One topic's closeness: mean of the topic cosine and the K-nearest-bibliography cosine."""
+    if len(bib) == 0:
+        return (vecs @ topic_vec).astype(np.float64)
     return 0.5 * ((vecs @ topic_vec).astype(np.float64) + _neighbour_cos(vecs, bib, exclude))
+
+
+@dataclass
+class TopicModel:
+    """A task's topic and bibliography vectors, and the other suite topics' (the contrast)."""
+
+    topic_vec: np.ndarray
+    bib: np.ndarray
+    others: list[tuple[np.ndarray, np.ndarray]]
+
+    def parts(self, vecs: np.ndarray, exclude=None) -> tuple[np.ndarray, np.ndarray]:
+        """(own closeness, the closest other topic's closeness) per row."""
+        own = combined(vecs, self.topic_vec, self.bib, exclude)
+        if not self.others or len(vecs) == 0:
+            return own, np.zeros(len(vecs))
+        return own, np.max(np.stack([combined(vecs, tv, b) for tv, b in self.others]), axis=0)
+
+    def score(self, vecs: np.ndarray, exclude=None) -> np.ndarray:
+        own, other = self.parts(vecs, exclude)
+        return own - CONTRAST * other
+
+
+def _competitors(task: Task, embedder, titles: list[str]) -> list[Task]:
+    """Suite tasks with a bibliography on another topic (topic cosine < SAME_TOPIC, < SHARED_BIB shared titles)."""
+    from harness.tasks import load_suite
+
+    try:
+        suite = [t for t in load_suite().values() if t.has_bibliography and t.id != task.id]
+    except Exception:  # noqa: BLE001 - no suite: no contrast
+        return []
+    if not suite:
+        return []
+    tv = embedder.encode([task.topic])[0]
+    near = embedder.encode([t.topic for t in suite]) @ tv
+    own = {normalize_title(x) for x in titles}
+    out = []
+    for t, c in zip(suite, near):
+        theirs = {normalize_title(x) for x in _bib_titles(t)}
+        if float(c) < SAME_TOPIC and len(own & theirs) < SHARED_BIB * max(1, min(len(own), len(theirs))):
+            out.append(t)
+    return out
+
+
+def topic_model(task: Task, embedder, competitors: list[Task]) -> TopicModel:
+    tv = embedder.encode([task.topic])[0]
+    titles = _bib_titles(task)
+    bib = embedder.encode(titles) if titles else np.zeros((0, tv.size), np.float32)
+    others = [(embedder.encode([t.topic])[0], embedder.encode(_bib_titles(t))) for t in competitors]
+    return TopicModel(tv, bib, others)
 
 
 def _bib_titles(task: Task) -> list[str]:
@@ -130,13 +186,13 @@ def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
         cs_cal, cs_test, phys = _negatives(task)
     except Exception as exc:  # noqa: BLE001 - no pools: no cut, said so
         return NeighbourCalibration(task.id, tv, tuple(titles), reason=f"cannot load the off-topic pools: {exc}")
-    bib = embedder.encode(titles)
+    comp = _competitors(task, embedder, titles)
+    model = topic_model(task, embedder, comp)
     idx = list(range(len(titles)))
     if len(idx) > MAX_POSITIVES:
         idx = [idx[int(i * len(idx) / MAX_POSITIVES)] for i in range(MAX_POSITIVES)]
-    pos = combined(bib[idx], tv, bib, exclude=idx)
-    neg = {n: combined(embedder.encode(ts), tv, bib) for n, ts in (("cal", cs_cal), ("test", cs_test),
-                                                                     ("phys", phys))}
+    pos = model.score(model.bib[idx], exclude=idx)
+    neg = {n: model.score(embedder.encode(ts)) for n, ts in (("cal", cs_cal), ("test", cs_test), ("phys", phys))}
     thr = balanced_youden_threshold(pos, neg["cal"], neg["phys"])
     cap = capped_fpr_cut(neg["cal"], MAX_CS_FPR)
     if thr is not None and cap is not None:
@@ -146,7 +202,8 @@ def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
                                   "fpr_physics": rates_at([], neg["phys"], thr)["fpr"]}
     return NeighbourCalibration(task.id, tv, tuple(titles), thr, auroc(pos, neg["test"]), auroc(pos, neg["phys"]),
                                 n_reference=len(pos), n_cs_calibration=len(cs_cal), n_cs_test=len(cs_test),
-                                n_physics=len(phys), **fig)
+                                n_physics=len(phys), competitors=tuple(f"{t.id}@{t.content_hash or t.compute_hash()}"
+                                                                       for t in comp), **fig)
 
 
 def relevance_embedder(ctx):
@@ -170,41 +227,50 @@ def non_latin(text: str) -> bool:
 
 @dataclass
 class _Space:
-    """One encoder's calibration and the vectors of the references routed to it."""
+    """One encoder's calibration, topic model and the parts of the references routed to it."""
 
     name: str
     cal: NeighbourCalibration
     keys: list[str]
     topic_cos: np.ndarray
+    own: np.ndarray
+    other: np.ndarray
     sims: np.ndarray | None
-    nn: np.ndarray | None
 
 
 def _space(name: str, emb, task: Task, texts: dict[str, str]) -> _Space:
     cal = disk_cached(calibrate_neighbours)(task, emb)
+    from harness.tasks import load_suite
+
+    suite = {t.id: t for t in load_suite().values()} if cal.competitors else {}
+    comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
+    if [f"{t.id}@{t.content_hash or t.compute_hash()}" for t in comp] != list(cal.competitors):
+        cal = calibrate_neighbours(task, emb)  # the suite changed since the cached calibration
+        comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
     keys = list(texts)
     vecs = emb.encode([texts[k] for k in keys])
-    bib = emb.encode(list(cal.bib_titles)) if cal.bib_titles else None
-    has = bib is not None and len(keys) > 0
-    return _Space(name, cal, keys, vecs @ cal.topic_vec if keys else np.zeros(0),
-                  vecs @ bib.T if has else None, _neighbour_cos(vecs, bib) if has else None)
+    model = topic_model(task, emb, comp) if task.has_bibliography else TopicModel(cal.topic_vec, vecs[:0], [])
+    own, other = model.parts(vecs)
+    return _Space(name, cal, keys, vecs @ cal.topic_vec if keys else np.zeros(0), own, other,
+                  vecs @ model.bib.T if len(model.bib) and keys else None)
 
 
 def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None) -> RelevanceJudgment:
-    score = float(sp.topic_cos[i]) if sp.nn is None else 0.5 * (float(sp.topic_cos[i]) + float(sp.nn[i]))
-    det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4)}
+    score = float(sp.own[i] - CONTRAST * sp.other[i])
+    det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4),
+           "own_topic": round(float(sp.own[i]), 4), "closest_other_topic": round(float(sp.other[i]), 4)}
     if sp.sims is not None:
         j = int(np.argmax(sp.sims[i]))
-        det.update(neighbours_cos=round(float(sp.nn[i]), 4), nearest=sp.cal.bib_titles[j],
-                   nearest_cos=round(float(sp.sims[i, j]), 4))
+        det.update(nearest=sp.cal.bib_titles[j], nearest_cos=round(float(sp.sims[i, j]), 4))
     if r.in_bibliography:
         verdict, basis = "on-topic", "in the reference bibliography"
     elif thr is None:
         verdict, basis = "unjudged", "no calibrated threshold"
     else:
         verdict = "on-topic" if score >= thr else "off-topic"
-        basis = ("closeness to the topic and to the bibliography's nearest titles" if sp.nn is not None
-                 else "closeness to the topic") + ("" if r.paper_id else " (unresolved entry's parsed title)")
+        basis = ("closeness to the topic and the bibliography's nearest titles, less that to other topics"
+                 if sp.sims is not None else "closeness to the topic") + ("" if r.paper_id else
+                                                                         " (unresolved entry's parsed title)")
     return RelevanceJudgment(verdict, score=round(score, 4), threshold=thr, basis=basis, details=det)
 
 
@@ -235,10 +301,13 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> Re
             f"in the bibliography or score >= the task's cut ({thr:.3f} for Latin-script titles"
             + (f", {spaces['use-multilingual'].cal.threshold:.3f} for others" if "use-multilingual" in spaces and
                spaces["use-multilingual"].cal.threshold is not None else "")
-            + f"), score = mean of the title's cosine to the topic and "
-            f"{'to its ' + str(K) + ' nearest bibliography titles' if main.bib_titles else '(no bibliography)'} "
-            f"(MiniLM; multilingual USE v3 for other scripts); cut calibrated on the bibliography vs the off-topic "
-            f"pools, CS test-half FPR {_f(main.fpr_cs_test)}")
+            + "), score = " + (f"mean of the title's cosine to the topic and to its {K} nearest bibliography titles, "
+                               f"less {CONTRAST} x the same for the closest of {len(main.competitors)} other suite "
+                               f"topics (MiniLM; multilingual USE v3 for other scripts); cut calibrated on the "
+                               f"bibliography vs the off-topic pools, CS test-half FPR {_f(main.fpr_cs_test)}"
+                               if main.bib_titles else
+                               f"title-topic cosine, a generic cut (z >= {_f(main.generic.get('z_threshold'))} vs "
+                               f"the shipped off-topic pools, fitted on the suite's bibliographies)"))
     details = {**main.details(), "threshold_used": thr, "method": "neighbours",
                "routed": {n: len(ks) for n, ks in routed.items()}}
     if "use-multilingual" in spaces:
