@@ -183,6 +183,11 @@ def _relevance(items: list[CitedItem], task: Task, ctx, review: Review | None = 
     unjudged = sum(j.verdict not in ("on-topic", "off-topic") for j in res.judgments)
     det = {**res.details, "method": method.name, "measures": method.measures, "unjudged": unjudged,
            "unjudged_reasons": _reasons(res.judgments), "verdicts": [v.to_details() for v in verdicts]}
+    blind = sum(j.basis == "no calibrated threshold" for j in res.judgments)
+    if blind and not res.na:  # a rate over only the bibliography would read 1.0
+        res.na = (f"no threshold: {blind} cited reference(s) outside the bibliography cannot be judged"
+                  + (f" ({res.details['reason']})" if res.details.get("reason") else
+                     " (the task pool has no near-/off-topic papers to calibrate against)"))
     if res.na:
         return [Score.na(n, res.na, **det) for n in names]
     return [*_rates(items, res.judgments, method.name, res.rule, thr, det),
@@ -208,9 +213,7 @@ def _rates(items, judgments, method: str, rule: str, thr, det: dict) -> list[Sco
         judged = on + sum(j.verdict == "off-topic" for j in js)
         if judged == 0:
             why = (f"no {what} could be judged" + (f": {_counts_text(_reasons(js))}" if js else "")
-                   + ("; " + det["reason"] if det.get("reason") else "")
-                   + (" (the task pool has no near-/off-topic papers to calibrate against, so cited papers outside "
-                      "the bibliography cannot be judged)" if thr is None and method != "llm" else ""))
+                   + ("; " + det["reason"] if det.get("reason") else ""))
             out.append(Score.na(name, why, **(det if name == "citations.on_topic_rate" else {})))
             continue
         extra = {"judged": judged, "unjudged": len(js) - judged}
