@@ -88,20 +88,20 @@ def main() -> None:
     if a.smoke:
         return
     pool = load_pool(data_dir() / "pools/distractors-cs.json")
-    worst = []
-    for tid in sorted({*by_task}):
-        task = get_task(tid)
-        refs = [RelevanceRef(key=p.id, title=p.title) for p in pool.papers]
+    from harness.scorers.relevance_neighbours import _half
+    from harness.tasks import load_suite
+
+    test = [p for p in pool.papers if _half(p.id) == "test"]  # never a calibration negative of `neighbours`
+    refs = [RelevanceRef(key=p.id, title=p.title) for p in test]
+    tnrs = {}
+    for tid, task in sorted(load_suite().items()):
+        if not task.has_bibliography:
+            continue
         res = method.fn(refs, task, ctx, spec)
-        from harness.scorers.relevance_neighbours import _half
-
-        for half in ("test", None):
-            js = [j for p, j in zip(pool.papers, res.judgments) if half is None or _half(p.id) == half]
-            tnr = sum(j.verdict == "off-topic" for j in js) / len(js)
-            worst.append((tid, half or "all", tnr, len(js)))
-    for tid, half, tnr, k in worst:
-        print(f"  CS distractors vs {tid} ({half}, n={k}): TNR {tnr:.3f}")
-
+        tnrs[tid] = sum(j.verdict == "off-topic" for j in res.judgments) / len(refs)
+    print(f"CS distractor pool, test half (n={len(refs)}), TNR per task: min {min(tnrs.values()):.3f} "
+          f"({min(tnrs, key=tnrs.get)}), mean {sum(tnrs.values()) / len(tnrs):.3f} over {len(tnrs)} tasks")
+    print("  " + ", ".join(f"{t} {v:.3f}" for t, v in tnrs.items()))
 
 if __name__ == "__main__":
     main()

@@ -17,6 +17,7 @@ references have only a title, and mixing title+abstract texts with bare titles w
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -99,30 +100,53 @@ def combined(vecs: np.ndarray, topic_vec: np.ndarray, bib: np.ndarray, exclude=N
 
 @dataclass
 class TopicModel:
-    """A task's topic and bibliography vectors, and the other suite topics' (the contrast)."""
+    """A task's topic and bibliography vectors, and the other suite topics' (the contrast), stacked for one product."""
 
     topic_vec: np.ndarray
     bib: np.ndarray
     others: list[tuple[np.ndarray, np.ndarray]]
 
+    def __post_init__(self) -> None:
+        self._topics = np.stack([tv for tv, _ in self.others]) if self.others else None
+        self._bibs = np.concatenate([b for _, b in self.others]) if self.others else None
+        self._bounds = np.cumsum([0] + [len(b) for _, b in self.others])
+
     def parts(self, vecs: np.ndarray, exclude=None) -> tuple[np.ndarray, np.ndarray]:
         """(own closeness, the closest other topic's closeness) per row."""
         own = combined(vecs, self.topic_vec, self.bib, exclude)
-        if not self.others or len(vecs) == 0:
+        if self._bibs is None or len(vecs) == 0:
             return own, np.zeros(len(vecs))
-        return own, np.max(np.stack([combined(vecs, tv, b) for tv, b in self.others]), axis=0)
+        sims = vecs @ self._bibs.T
+        tcos = vecs @ self._topics.T
+        best = np.full(len(vecs), -np.inf)
+        for i, (lo, hi) in enumerate(zip(self._bounds[:-1], self._bounds[1:])):
+            k = min(K, hi - lo)
+            seg = sims[:, lo:hi]
+            top = -np.partition(-seg, k - 1, axis=1)[:, :k] if k < hi - lo else seg
+            best = np.maximum(best, 0.5 * (tcos[:, i] + top.mean(axis=1)))
+        return own, best.astype(np.float64)
 
     def score(self, vecs: np.ndarray, exclude=None) -> np.ndarray:
         own, other = self.parts(vecs, exclude)
         return own - CONTRAST * other
 
 
-def _competitors(task: Task, embedder, titles: list[str]) -> list[Task]:
-    """Suite tasks with a bibliography on another topic (topic cosine < SAME_TOPIC, < SHARED_BIB shared titles)."""
+@functools.lru_cache(maxsize=4)
+def _suite(tasks_dir: str | None = None) -> dict[str, Task]:
+    """The shipped suite's tasks with a bibliography, loaded once per process."""
     from harness.tasks import load_suite
 
+    out = {}
+    for t in load_suite(tasks_dir).values():
+        if t.has_bibliography:
+            out[t.id] = t if t.content_hash else t.model_copy(update={"content_hash": t.compute_hash()})
+    return out
+
+
+def _competitors(task: Task, embedder, titles: list[str]) -> list[Task]:
+    """Suite tasks with a bibliography on another topic (topic cosine < SAME_TOPIC, < SHARED_BIB shared titles)."""
     try:
-        suite = [t for t in load_suite().values() if t.has_bibliography and t.id != task.id]
+        suite = [t for t in _suite().values() if t.id != task.id]
     except Exception:  # noqa: BLE001 - no suite: no contrast
         return []
     if not suite:
@@ -138,12 +162,21 @@ def _competitors(task: Task, embedder, titles: list[str]) -> list[Task]:
     return out
 
 
+_MODELS: dict[tuple, TopicModel] = {}
+
+
 def topic_model(task: Task, embedder, competitors: list[Task]) -> TopicModel:
+    """The task's TopicModel in this embedder's space (cached in-process per task, model and competitors)."""
+    key = (task.content_hash or task.compute_hash(), getattr(embedder, "model_id", id(embedder)),
+           tuple(t.content_hash for t in competitors))
+    if key in _MODELS:
+        return _MODELS[key]
     tv = embedder.encode([task.topic])[0]
     titles = _bib_titles(task)
     bib = embedder.encode(titles) if titles else np.zeros((0, tv.size), np.float32)
     others = [(embedder.encode([t.topic])[0], embedder.encode(_bib_titles(t))) for t in competitors]
-    return TopicModel(tv, bib, others)
+    _MODELS[key] = model = TopicModel(tv, bib, others)
+    return model
 
 
 def _bib_titles(task: Task) -> list[str]:
@@ -202,8 +235,7 @@ def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
                                   "fpr_physics": rates_at([], neg["phys"], thr)["fpr"]}
     return NeighbourCalibration(task.id, tv, tuple(titles), thr, auroc(pos, neg["test"]), auroc(pos, neg["phys"]),
                                 n_reference=len(pos), n_cs_calibration=len(cs_cal), n_cs_test=len(cs_test),
-                                n_physics=len(phys), competitors=tuple(f"{t.id}@{t.content_hash or t.compute_hash()}"
-                                                                       for t in comp), **fig)
+                                n_physics=len(phys), competitors=tuple(f"{t.id}@{t.content_hash}" for t in comp), **fig)
 
 
 def relevance_embedder(ctx):
@@ -240,11 +272,9 @@ class _Space:
 
 def _space(name: str, emb, task: Task, texts: dict[str, str]) -> _Space:
     cal = disk_cached(calibrate_neighbours)(task, emb)
-    from harness.tasks import load_suite
-
-    suite = {t.id: t for t in load_suite().values()} if cal.competitors else {}
+    suite = _suite() if cal.competitors else {}
     comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
-    if [f"{t.id}@{t.content_hash or t.compute_hash()}" for t in comp] != list(cal.competitors):
+    if [f"{t.id}@{t.content_hash}" for t in comp] != list(cal.competitors):
         cal = calibrate_neighbours(task, emb)  # the suite changed since the cached calibration
         comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
     keys = list(texts)
