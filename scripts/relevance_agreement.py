@@ -1,6 +1,6 @@
 """Agreement of a relevance method with the dev labels and its TNR on the CS distractor pool, per task.
 
-Usage: python scripts/relevance_agreement.py [--method neighbours] [--labels PATH] [--smoke]
+Usage: python scripts/relevance_agreement.py [--method neighbours] [--model M] [--labels PATH] [--no-pool] [--smoke]
 Dev labels (data/labels/relevance-real-outputs/dev.jsonl) are only measured on, never fitted: every cut is the
 method's own calibration (bibliography vs shipped off-topic pools). A reference counts as in the bibliography when
 its arXiv id or normalised title is a task reference paper, as the harness's resolution would find it.
@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--labels", default=str(data_dir() / "labels/relevance-real-outputs/dev.jsonl"))
     ap.add_argument("--smoke", action="store_true", help="two tasks, no pool")
     ap.add_argument("--show", action="store_true", help="print the disagreements")
+    ap.add_argument("--no-pool", action="store_true", help="skip the CS pool (an llm judge would make 4,378 calls)")
     a = ap.parse_args()
     rows = [json.loads(x) for x in open(a.labels, encoding="utf-8")]
     by_task = defaultdict(list)
@@ -85,7 +86,7 @@ def main() -> None:
             if (r["on_topic"] == "yes") != (j.verdict == "on-topic") and r["on_topic"] != "unclear":
                 print(f"    {r['on_topic']:>3} {j.verdict:9} {j.score} thr {j.threshold} {r['task_id'][:16]} "
                       f"{r['title'][:70]}")
-    if a.smoke:
+    if a.smoke or a.no_pool:
         return
     pool = load_pool(data_dir() / "pools/distractors-cs.json")
     from harness.scorers.relevance_neighbours import _half
