@@ -287,11 +287,11 @@ def _space(name: str, emb, task: Task, texts: dict[str, str]) -> _Space:
 
 def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None) -> RelevanceJudgment:
     score = float(sp.own[i] - CONTRAST * sp.other[i])
-    det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4),
-           "own_topic": round(float(sp.own[i]), 4), "closest_other_topic": round(float(sp.other[i]), 4)}
-    if sp.sims is not None:
+    det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4)}
+    if sp.sims is not None:  # a bibliography: its nearest title, and the contrast with other topics
         j = int(np.argmax(sp.sims[i]))
-        det.update(nearest=sp.cal.bib_titles[j], nearest_cos=round(float(sp.sims[i, j]), 4))
+        det.update(own_topic=round(float(sp.own[i]), 4), closest_other_topic=round(float(sp.other[i]), 4),
+                   nearest=sp.cal.bib_titles[j], nearest_cos=round(float(sp.sims[i, j]), 4))
     if r.in_bibliography:
         verdict, basis = "on-topic", "in the reference bibliography"
     elif thr is None:
