@@ -339,6 +339,7 @@ class Review(Strict):
     usage: Usage | None = None
     finish_reason: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)  # the files the reader read (names), shown by inspect
 
 
 ScoreStatus = Literal["ok", "not_applicable", "error"]
