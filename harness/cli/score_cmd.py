@@ -49,6 +49,10 @@ def score(
                                           "(default, offline), nli (cross-encoder) or llm (a litellm judge)."),
     support_model: Optional[str] = typer.Option(None, "--support-model", help="nli: cross-encoder path or hub "
                                                 "id; llm: litellm model (default: --judge-model)."),
+    relevance: Optional[str] = typer.Option(None, "--relevance", help="Citation relevance method: neighbours "
+                                            "(default, offline), title_similarity, or llm (a litellm judge)."),
+    relevance_model: Optional[str] = typer.Option(None, "--relevance-model", help="llm: litellm model (default: "
+                                                  "--judge-model)."),
 ) -> None:
     """Score each PATH with the scorer families (all, or those --scorers names) and print the scores."""
     from harness.readers import read_review
@@ -64,6 +68,18 @@ def score(
     from harness.cli.support_opts import support_context
 
     ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online), support, support_model)
+    if relevance is not None or relevance_model is not None:
+        from dataclasses import replace
+
+        from pydantic import ValidationError
+
+        from harness.config import RelevanceConfig
+        from harness.errors import HarnessError
+
+        try:
+            ctx = replace(ctx, relevance=RelevanceConfig(method=relevance or "neighbours", model=relevance_model))
+        except ValidationError as exc:
+            raise HarnessError(exc.errors()[0]["msg"].removeprefix("Value error, "), field="--relevance") from None
     for path in paths:
         review = read_review(path, format=format, bib=bib)
         if shared is None:

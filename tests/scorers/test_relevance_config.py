@@ -34,3 +34,21 @@ def test_the_default_is_the_neighbours_method():
 
     assert DEFAULT_RELEVANCE == "neighbours" and {"neighbours", "title_similarity", "llm"} <= set(
         RELEVANCE_METHODS.names())
+
+
+def test_score_cli_picks_the_relevance_method(seed_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["score", str(seed_path), "--task", "stfm-since-2024", "--scorers", "citations",
+                              "--relevance", "title_similarity", "--json"])
+    assert res.exit_code == 0, res.output
+    rate = json.loads(res.stdout)["scores"]["citations.on_topic_rate"]
+    assert rate["details"]["method"] == "title_similarity"
+    assert {v["method"] for v in rate["details"]["verdicts"]} == {"title_similarity"}
+    bad = runner.invoke(app, ["score", str(seed_path), "--task", "stfm-since-2024", "--relevance", "vibes"])
+    assert bad.exit_code != 0 and "unknown relevance method 'vibes'" in str(bad.exception)
