@@ -12,6 +12,7 @@ import typer
 from harness.cli.app import app
 from harness.cli.batch import each_file
 from harness.cli.family_help import FamiliesHelpCommand
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE
 
 
 def scores_json(task_id: str, scores, review=None, path: str | None = None) -> dict:
@@ -56,6 +57,10 @@ def score(
                                           "(default, offline), nli (cross-encoder) or llm (a litellm judge)."),
     support_model: Optional[str] = typer.Option(None, "--support-model", help="nli: cross-encoder path or hub "
                                                 "id; llm: litellm model (default: --judge-model)."),
+    relevance: Optional[str] = typer.Option(None, "--relevance", help="Citation relevance method: neighbours "
+                                            "(default, offline), title_similarity, or llm (a litellm judge)."),
+    relevance_model: Optional[str] = typer.Option(None, "--relevance-model", help="llm: litellm model (default: "
+                                                  "--judge-model)."),
 ) -> None:
     """Score each PATH with the scorer families (all, or those --scorers names) and print the scores."""
     from harness.readers import read_review
@@ -77,6 +82,8 @@ def score(
         from harness.runner.judge_bridge import cached_judge_calls
 
         ctx = replace(ctx, judge_calls=cached_judge_calls(cache_file(None)))
+    if relevance is not None or relevance_model is not None:
+        ctx = replace(ctx, relevance=relevance_setting(relevance, relevance_model))
 
     def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
@@ -94,6 +101,19 @@ def score(
             _print_table(path, t.id, review, results, details)
 
     each_file(paths, one)
+
+
+def relevance_setting(method: str | None, model: str | None):
+    """The RelevanceConfig for --relevance / --relevance-model; a one-line error naming --relevance if unknown."""
+    from pydantic import ValidationError
+
+    from harness.config import RelevanceConfig
+    from harness.errors import HarnessError
+
+    try:
+        return RelevanceConfig(method=method or DEFAULT_RELEVANCE, model=model)
+    except ValidationError as exc:
+        raise HarnessError(exc.errors()[0]["msg"].removeprefix("Value error, "), field="--relevance") from None
 
 
 def _print_table(path: Path, task_id: str, review, results, details: bool = False) -> None:

@@ -41,6 +41,7 @@ class ScoringContext:
     verify_cache_dir: Path = field(default_factory=lambda: Path(".cache"))
     support: Any = None  # scorers.support: method similarity | nli | llm, model, repeats (None = similarity)
     relevance: Any = None  # scorers.relevance: method (harness.scorers.judge_methods), model (None = the default)
+    relevance_embedder: Callable[[], Any] | None = None  # the `neighbours` method's encoder (None = multilingual USE)
     support_also: list[Any] = field(default_factory=list)  # extra support methods scored beside (names .<method>)
     judge_calls: Any = None  # JudgeCalls for LLM judges (the runner's bridge); None = plain cached litellm
     generator_model: str | None = None  # the model under test (a judge of its family is flagged)

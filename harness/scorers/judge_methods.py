@@ -130,7 +130,9 @@ SUPPORT_METHODS.add("similarity", "harness.scorers.support_similarity:METHOD")
 SUPPORT_METHODS.add("nli", "harness.scorers.support_nli:METHOD")
 SUPPORT_METHODS.add("llm", "harness.scorers.support_llm:METHOD")
 RELEVANCE_METHODS.add("title_similarity", "harness.scorers.relevance:METHOD")
-DEFAULT_RELEVANCE = "title_similarity"
+RELEVANCE_METHODS.add("neighbours", "harness.scorers.relevance_neighbours:METHOD")
+RELEVANCE_METHODS.add("llm", "harness.scorers.relevance_llm:METHOD")
+DEFAULT_RELEVANCE = "neighbours"
 
 
 def support_method(name: str, measures: str, calls_provider: bool = False) -> Callable:
