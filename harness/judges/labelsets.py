@@ -66,6 +66,9 @@ class Shipped:
     slices: tuple[str, ...] = ()  # extra fields to give figures per value of (e.g. check-covid's claim source)
 
 
+USER_SLICES = ("method", "annotator")  # fields of a user's label file that figures are also given per value of
+
+
 def labels_root() -> Path:
     """The shipped label sets' directory: <data dir>/labels."""
     return data_dir() / "labels"
@@ -183,8 +186,11 @@ def load_labels(source: str | Path, split: str | None = None) -> LabelSet:
         raise HarnessError("no such label file or shipped label set", path=path,
                            hint="give a JSONL file or one of: " + ", ".join(SHIPPED))
     blob = path.read_bytes()
-    return LabelSet(name=path.name, path=str(path), split=None, labels=parse_labels(blob, path),
-                    sha256=hashlib.sha256(blob).hexdigest())
+    labels = parse_labels(blob, path)
+    # a viewer's labels (RUN/annotations.jsonl) are also measured per method shown and per annotator
+    slices = tuple(f for f in USER_SLICES if any(getattr(lab, f, None) for lab in labels))
+    return LabelSet(name=path.name, path=str(path), split=None, labels=labels,
+                    sha256=hashlib.sha256(blob).hexdigest(), slices=slices)
 
 
 def load_shipped(shipped: Shipped, split: str | None = None) -> LabelSet:

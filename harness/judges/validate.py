@@ -200,9 +200,9 @@ def _items(labels: list[HumanLabel], verdicts: dict[str, tuple[bool | None, floa
            slices: tuple[str, ...] = ()) -> list[ItemResult]:
     out = []
     for lab in labels:
-        extra = lab.model_extra or {}
-        groups = ([lab.subgroup] if lab.subgroup else []) + [f"{f}={extra[f]}" for f in slices
-                                                             if extra.get(f) is not None]
+        fields = {**(lab.model_extra or {}), **lab.model_dump(include=set(slices))}
+        groups = ([lab.subgroup] if lab.subgroup else []) + [f"{f}={fields[f]}" for f in slices
+                                                             if fields.get(f) is not None]
         out.append(ItemResult(lab.id, lab.label or "unclear", lab.subgroup, *verdicts.get(lab.id, (None, None)),
                               groups=tuple(groups)))
     return out

@@ -110,7 +110,7 @@ def _ask(model: str, prompt: str, api_base: str | None) -> str:
     return resp.choices[0].message.content or ""
 
 
-@scorer_family("judge", scores=SCORES, calls_provider=True)
+@scorer_family("judge", scores=SCORES, calls_provider=True, judges={"judge.*": "rubric"})
 def score_judge(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """judge.* scores when ctx.judge_model is set; not_applicable otherwise."""
     review: Review = resolved.review
