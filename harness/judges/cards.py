@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -25,6 +26,9 @@ from harness.judges.agreement import Agreement, Figures
 CARD_VERSION = 1
 SHIPPED_DIR = Path(__file__).resolve().parent / "cards"
 HEADLINE = "balanced_accuracy"  # the figure a report line shows
+# the modules a validation's figures depend on besides the method's own (their source is part of a card's key)
+FIGURE_MODULES = ("harness.judges.schema", "harness.judges.labelsets", "harness.judges.validate",
+                  "harness.judges.agreement")
 
 
 class LabelSetRef(BaseModel):
@@ -80,8 +84,7 @@ def store_dir() -> Path:
 def _source_hash(modules: list[str]) -> str:
     h = hashlib.sha256()
     for name in modules:
-        mod = sys.modules.get(name)
-        path = getattr(mod, "__file__", None)
+        path = getattr(sys.modules.get(name) or importlib.import_module(name), "__file__", None)
         h.update(Path(path).read_bytes() if path else name.encode())
     for p in sorted((Path(harness.__file__).parent / "scorers" / "prompts").glob("*")):
         h.update(p.name.encode() + p.read_bytes())
@@ -91,7 +94,7 @@ def _source_hash(modules: list[str]) -> str:
 def card_key(judge: str, method: str, model: str | None, label_sha256: str, split: str | None, limit: int | None,
              seed: int, method_module: str, embedder_id: str) -> str:
     """The cache key of a validation: what its figures depend on (module docstring)."""
-    code = _source_hash([method_module, *sorted(m for m in sys.modules if m.startswith("harness.judges."))])
+    code = _source_hash([method_module, *FIGURE_MODULES])
     blob = "\0".join(map(str, (CARD_VERSION, judge, method, model, label_sha256, split, limit, seed,
                                 embedder_id, code)))
     return hashlib.sha256(blob.encode()).hexdigest()[:24]

@@ -209,7 +209,7 @@ def load_shipped(shipped: Shipped, split: str | None = None) -> LabelSet:
     for f in files:
         h.update(hashlib.sha256(f.read_bytes()).digest())
     labels = [HumanLabel.model_validate({"judge": shipped.judge, **r}) for r in shipped.read(root, split)]
-    return LabelSet(name=shipped.name, path=str(root), split=split, labels=labels, sha256=h.hexdigest(),
+    return LabelSet(name=shipped.name, path=f"data/labels/{shipped.name}", split=split, labels=labels, sha256=h.hexdigest(),
                     who=shipped.who, calibration_split=shipped.calibration.get(split), slices=shipped.slices)
 
 
