@@ -39,6 +39,7 @@ def validate_cmd(
     api_base: Optional[str] = typer.Option(None, "--api-base", help="llm: the provider's API base."),
 ) -> None:
     """Run a judge method over human labels as scoring runs it, and print how far it agrees with them."""
+    from harness.errors import HarnessError
     from harness.judges.labelsets import load_labels
     from harness.judges.run import DEFAULT_METHOD, method_entry, sampled, validate_card
 
@@ -57,8 +58,15 @@ def validate_cmd(
 
     with judge_calls_for(entry, budget_usd, api_base) as calls:
         ctx = ScoringContext(judge_calls=calls, judge_model=model, judge_api_base=api_base)
-        card, items = validate_card(labelset, judge, method, model, ctx, load_suite(), limit,
-                                    use_cache=not no_cache)
+        try:
+            card, items = validate_card(labelset, judge, method, model, ctx, load_suite(), limit,
+                                        use_cache=not no_cache)
+        except HarnessError as exc:
+            if exc.field != "scorers.support.model":
+                raise
+            # the method's own error names the run config's option; here the model is --model
+            raise HarnessError(exc.message, field="--model",
+                               hint=(exc.hint or "").replace("--support-model", "--model")) from None
     if as_json:
         out = card.model_dump(mode="json")
         out["items"] = [json.loads(x) for x in items.read_text(encoding="utf-8").splitlines()] if items else None
@@ -85,7 +93,7 @@ def card_text(card) -> str:
     lines.append(f"95% bootstrap intervals ({card.figures.n_boot} resamples, seed {card.figures.seed}); "
                  "figures over items labelled yes or no; coverage = share given a verdict")
     if card.details.get("errors"):
-        lines.append(f"judge errors (first): {card.details['errors'][0]}")
+        lines.append(f"judge errors, so this card is not cached (first): {card.details['errors'][0]}")
     return "\n".join(lines)
 
 

@@ -8,11 +8,13 @@ limits and budget).
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.fileio import atomic_write
 from harness.judges import cards
 from harness.judges.agreement import SEED, stratified_sample
 from harness.judges.labelsets import LabelSet
@@ -61,9 +63,10 @@ def validate_card(labelset: LabelSet, judge: str, method: str, model: str | None
     subset = sampled(labelset, judge, limit)
     v = validate(subset, judge, entry.name, model, ctx, suite)
     card = card_of(v, labelset, key, limit, model)
-    cards.save(card)
-    from harness.fileio import atomic_write
-
+    if v.errors:  # calls failed (budget, provider): shown, never cached as the method's card
+        items_path = Path(tempfile.mkdtemp(prefix="judge-items-")) / f"{key}.items.jsonl"
+    else:
+        cards.save(card)
     atomic_write(items_path, "".join(json.dumps(asdict(i), ensure_ascii=False) + "\n" for i in v.items))
     return card, items_path
 

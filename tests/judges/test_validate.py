@@ -156,3 +156,25 @@ def test_similarity_on_scifact_reproduces_the_measured_auroc() -> None:
     out = _validate("--judge", "support", "--method", "similarity", "--labels", "scifact")
     assert out["figures"]["overall"]["n"] == 208
     assert abs(out["figures"]["overall"]["auroc"]["value"] - 0.58) <= 0.05
+
+
+def test_nli_without_its_model_is_one_line_naming_the_option(monkeypatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    res = CliRunner().invoke(app, ["judges", "validate", "--judge", "support", "--method", "nli", "--model",
+                                   "no-such-org/no-such-nli-model", "--labels", str(DATA / "small_support.jsonl")])
+    exc = res.exception
+    assert isinstance(exc, HarnessError) and "\n" not in str(exc)
+    assert "cannot load the NLI model 'no-such-org/no-such-nli-model'" in str(exc)
+    assert exc.field == "--model" and "--support-model" not in str(exc)
+
+
+def test_nli_with_a_local_model_yields_scores_for_every_label(tmp_path) -> None:
+    """Mechanics with a tiny random cross-encoder (not accuracy): every label judged, a score each."""
+    from tests.reliability.tiny_nli import build_tiny_nli
+
+    model = build_tiny_nli(tmp_path / "tiny-nli")
+    out = _validate("--judge", "support", "--method", "nli", "--model", str(model), "--labels",
+                    str(DATA / "small_support.jsonl"))
+    o = out["figures"]["overall"]
+    assert o["coverage"]["value"] == 1.0 and o["scored"] == 7 and o["auroc"]["value"] is not None
+    assert out["model"] == str(model) and out["prompt_hash"]
