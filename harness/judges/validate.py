@@ -4,8 +4,8 @@ Support: each label is one Claim (its sentence cleaned and capped as scoring doe
 cited title and abstract, or the web passage), all passed to the method in one call per calibration task; the
 item's verdict is the method's pair verdict and its score the pair's value. Relevance: each label is one
 RelevanceRef (title, url, abstract), matched by title to the suite task's papers as scoring resolves it (a
-bibliography paper is on-topic by rule), passed per task; verdict on-topic -> yes, off-topic -> no, unjudged ->
-no verdict.
+bibliography paper is on-topic by rule), every titled one passed per task; verdict on-topic -> yes, off-topic ->
+no, unjudged -> no verdict.
 
 Which task a label is judged under (it decides calibrated thresholds, e.g. the similarity method's):
 1. its `task_id`, when that is a suite task (labels of a run, relevance-real-outputs): exactly what scoring did;
@@ -15,6 +15,9 @@ Which task a label is judged under (it decides calibrated thresholds, e.g. the s
    train, ExpertQA val, WiCE dev), minus any source also in the measured items, so the threshold is fitted
    on the same kind of text but never on what is measured; for a set without one (SciFact, a user's file),
    the suite's abstracts (every shipped task's papers with an abstract).
+Relevance references carry the class the harness gives them (in_task, known, identified, web, unidentified)
+and the figures are also given per class, so a method that leaves `unidentified` references unjudged (as
+scoring long did) shows it as coverage, and the identified-only figures are read off the class subgroups.
 """
 
 from __future__ import annotations
@@ -133,10 +136,12 @@ def _run_relevance(labels: list[HumanLabel], labelset: LabelSet, method: str, mo
         return topics[lab.topic]
 
     verdicts: dict[str, tuple[bool | None, float | None]] = {}
+    classes: dict[str, str] = {}
     details: dict = {}
     errors: list[str] = []
     for task, group in _group(labels, task_of, None):
         refs, owners = _refs(group, task)
+        classes.update({lab_id: f"class={r.ref_class}" for r in refs for lab_id in owners[r.key] if r.ref_class})
         res = entry.fn(refs, task, ctx, spec) if refs else None
         if res is not None and res.na:
             errors.append(f"{task.id}: {res.na}")
@@ -146,7 +151,8 @@ def _run_relevance(labels: list[HumanLabel], labelset: LabelSet, method: str, mo
             v = None if j is None or j.verdict == "unjudged" else j.verdict == "on-topic"
             for lab_id in owners[ref.key]:
                 verdicts[lab_id] = (v, None if j is None else j.score)
-    return _items(labels, verdicts, labelset.slices), _identity(method, entry.measures, None, details, errors)
+    return (_items(labels, verdicts, labelset.slices, classes),
+            _identity(method, entry.measures, None, details, errors))
 
 
 @dataclass(frozen=True)
@@ -159,9 +165,8 @@ class _RelevanceSpec:
 
 def _refs(group: list[HumanLabel], task: Task) -> tuple[list[RelevanceRef], dict[str, list[str]]]:
     """The labels' references as scoring sees them: a reference list resolved against the task and classified
-    (harness.resolve), one cited item per distinct paper; unidentified ones (no identifier, no title match) are
-    left out, as scoring leaves them out of citations.on_topic_rate (they get no verdict). Also: item key ->
-    the label ids it stands for."""
+    (harness.resolve), one cited item per distinct paper, each with its class (an `unidentified` one has no
+    identifier and matches no paper: the method decides whether it judges it). Also: item key -> label ids."""
     review = Review(source_format="labels", text="", references=[
         ReferenceEntry(key=str(i), raw=" ".join(x for x in (lab.title, lab.url) if x), title=lab.title, url=lab.url,
                        arxiv_id=(lab.model_extra or {}).get("arxiv_id"), doi=(lab.model_extra or {}).get("doi"))
@@ -172,8 +177,6 @@ def _refs(group: list[HumanLabel], task: Task) -> tuple[list[RelevanceRef], dict
     refs, owners = [], {}
     for it in items:
         owners[it.key] = [group[int(k)].id for k in it.keys if k.isdigit() and int(k) < len(group)]
-        if it.ref_class == "unidentified":
-            continue
         lab = group[int(it.keys[0])]
         refs.append(RelevanceRef(key=it.key, title=it.title, url=lab.url, abstract=it.abstract or lab.abstract,
                                  paper_id=it.paper_id, in_bibliography=it.paper_id in ref_set,
@@ -197,12 +200,14 @@ def _group(labels: list[HumanLabel], task_of: Callable[[HumanLabel], Task | None
 
 
 def _items(labels: list[HumanLabel], verdicts: dict[str, tuple[bool | None, float | None]],
-           slices: tuple[str, ...] = ()) -> list[ItemResult]:
+           slices: tuple[str, ...] = (), more: dict[str, str] | None = None) -> list[ItemResult]:
+    """One result per label, with its subgroups: its own, one per slice field, and `more` (label id -> group)."""
     out = []
     for lab in labels:
         fields = {**(lab.model_extra or {}), **lab.model_dump(include=set(slices))}
         groups = ([lab.subgroup] if lab.subgroup else []) + [f"{f}={fields[f]}" for f in slices
                                                              if fields.get(f) is not None]
+        groups += [more[lab.id]] if more and lab.id in more else []
         out.append(ItemResult(lab.id, lab.label or "unclear", lab.subgroup, *verdicts.get(lab.id, (None, None)),
                               groups=tuple(groups)))
     return out

@@ -107,9 +107,13 @@ def test_relevance_labels_with_a_topic_are_judged_under_a_task_free_task(fixed_m
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = _validate("--judge", "relevance", "--method", "fixed-topic-test", "--labels", str(path))
     verdicts = {i["id"]: i["verdict"] for i in out["items"]}
-    # r3 is unidentified (no identifier, no title match): scoring leaves it unjudged, so does validation
-    assert verdicts == {"r1": True, "r2": False, "r3": None}
-    assert out["figures"]["overall"]["coverage"]["value"] == pytest.approx(2 / 3)
+    assert verdicts == {"r1": True, "r2": False, "r3": False}
+    # each reference carries the class scoring gives it; r3 has no identifier and matches no paper
+    assert [r.ref_class for r in SEEN["refs"]] == ["identified", "identified", "unidentified"]
+    groups = {i["id"]: i["groups"] for i in out["items"]}
+    assert groups["r3"] == ["class=unidentified"] and groups["r1"] == ["class=identified"]
+    assert out["figures"]["subgroups"]["class=identified"]["balanced_accuracy"]["value"] == 1.0
+    assert out["figures"]["subgroups"]["class=unidentified"]["tpr"]["value"] == 0.0
 
 
 def test_viewer_labels_give_their_label_from_the_agreement(tmp_path) -> None:
