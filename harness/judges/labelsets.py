@@ -168,7 +168,7 @@ SHIPPED: dict[str, Shipped] = {s.name: s for s in (
             {"rand_test": "rand_val", "domain_test": "domain_val"}, ("system",)),
     Shipped("wice", "support", ("dev", "test"), "test", "WiCE annotators", _wice,
             lambda root, split: [root / f"claim_{split}.jsonl"], {"test": "dev"}),
-    Shipped("relevance-real-outputs", "relevance", ("dev",), "dev", "a careful reader (one annotator)",
+    Shipped("relevance-real-outputs", "relevance", ("dev",), "dev", "one careful annotator",
             _relevance_real, lambda root, split: [root / f"{split}.jsonl"], slices=("kind",)),
 )}
 

@@ -8,7 +8,8 @@ bibliography paper is on-topic by rule), every titled one passed per task; verdi
 no, unjudged -> no verdict.
 
 Which task a label is judged under (it decides calibrated thresholds, e.g. the similarity method's):
-1. its `task_id`, when that is a suite task (labels of a run, relevance-real-outputs): exactly what scoring did;
+1. its `task_id` (or its run cell's task), when that is a suite task (labels of a run, relevance-real-outputs):
+   exactly what scoring did;
 2. else, relevance: a task-free task on its `topic` (as `harness score` without --task builds one: the generic
    on-topic rule fitted on the suite);
 3. else, support: a calibration task holding the sources of the shipped set's calibration split (Check-COVID
@@ -96,7 +97,7 @@ def _run_support(labels: list[HumanLabel], labelset: LabelSet, method: str, mode
                  suite: dict[str, Task]) -> tuple[list[ItemResult], dict]:
     entry = SUPPORT_METHODS.get(method)
     spec = SupportSpec(method=method, model=model)
-    groups = _group(labels, lambda lab: suite.get(lab.task_id or ""),
+    groups = _group(labels, lambda lab: suite.get(task_id_of(lab) or ""),
                     lambda: _calibration_task(labelset, labels, suite))
     verdicts: dict[str, tuple[bool | None, float | None]] = {}
     details: dict = {}
@@ -125,8 +126,8 @@ def _run_relevance(labels: list[HumanLabel], labelset: LabelSet, method: str, mo
     topics: dict[str, Task] = {}
 
     def task_of(lab: HumanLabel) -> Task:
-        if lab.task_id and lab.task_id in suite:
-            return suite[lab.task_id]
+        if task_id_of(lab) in suite:
+            return suite[task_id_of(lab)]  # type: ignore[index]
         if not lab.topic:
             raise HarnessError(f"label {lab.id!r}: task_id {lab.task_id!r} is not a suite task and no topic is "
                                "given", path=labelset.path, field="task_id")
@@ -153,6 +154,11 @@ def _run_relevance(labels: list[HumanLabel], labelset: LabelSet, method: str, mo
                 verdicts[lab_id] = (v, None if j is None else j.score)
     return (_items(labels, verdicts, labelset.slices, classes),
             _identity(method, entry.measures, None, details, errors))
+
+
+def task_id_of(lab: HumanLabel) -> str | None:
+    """The suite task a label was made under: its task_id, else the task of its run cell ("task|generator|seed")."""
+    return lab.task_id or (lab.cell.split("|", 1)[0] if lab.cell and "|" in lab.cell else None)
 
 
 @dataclass(frozen=True)

@@ -182,3 +182,19 @@ def test_nli_with_a_local_model_yields_scores_for_every_label(tmp_path) -> None:
     o = out["figures"]["overall"]
     assert o["coverage"]["value"] == 1.0 and o["scored"] == 7 and o["auroc"]["value"] is not None
     assert out["model"] == str(model) and out["prompt_hash"]
+
+
+def test_viewer_labels_are_judged_under_their_run_cells_task(fixed_methods, tmp_path) -> None:
+    """A label from a run (cell "task|generator|seed") is judged under that suite task, as scoring judged it."""
+    from harness.tasks import load_suite
+
+    task_id = next(iter(load_suite()))
+    rows = [{"id": f"v{i}", "sentence": "S.", "abstract": f"VERDICT={v} SCORE=0.{i}", "verdict_shown": "yes",
+             "agreement": a, "method": "fixed-test", "annotator": "ann", "cell": f"{task_id}|gen|0"}
+            for i, (v, a) in enumerate([("yes", "agree"), ("no", "disagree"), ("yes", "unsure")], 1)]
+    path = tmp_path / "annotations.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = _validate("--judge", "support", "--method", "fixed-test", "--labels", str(path))
+    assert SEEN["task"].id == task_id
+    assert out["figures"]["overall"]["counts"] == {"yes": 1, "no": 1, "unclear": 1}
+    assert set(out["figures"]["subgroups"]) == {"method=fixed-test", "annotator=ann"}
