@@ -34,6 +34,10 @@ def method_entry(judge: str, method: str):
 def sampled(labelset: LabelSet, judge: str, limit: int | None, seed: int = SEED) -> LabelSet:
     """The set's labels of this judge, or a seeded sample of `limit` of them stratified by label."""
     labels = [lab for lab in labelset.labels if lab.judge == judge]
+    if not labels:
+        raise HarnessError(f"the label set holds no {judge} labels", path=labelset.path,
+                           hint=f"it holds {', '.join(sorted(labelset.judges))} labels: use --judge "
+                                f"{' or '.join(sorted(labelset.judges))}")
     if limit is not None:
         if limit < 1:
             raise HarnessError("--limit must be at least 1", field="--limit")

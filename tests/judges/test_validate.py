@@ -130,6 +130,9 @@ def test_an_unknown_method_or_judge_is_one_line() -> None:
     res = CliRunner().invoke(app, ["judges", "validate", "--judge", "support", "--method", "telepathy",
                                    "--labels", str(DATA / "small_support.jsonl")])
     assert isinstance(res.exception, HarnessError) and "unknown support method 'telepathy'" in str(res.exception)
+    res = CliRunner().invoke(app, ["judges", "validate", "--judge", "relevance", "--labels",
+                                   str(DATA / "small_support.jsonl")])
+    assert "holds no relevance labels (it holds support labels" in str(res.exception)
     with pytest.raises(HarnessError, match="no split 'holdout'"):
         load_labels("check-covid", "holdout")
 
