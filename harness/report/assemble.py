@@ -13,6 +13,7 @@ from harness.report import leaderboard as lb
 from harness.report import plots, significance, tables
 from harness.report.failure_view import FailureSummary, failure_summary, failure_table
 from harness.report.join import JoinedRuns
+from harness.report.judge_trust import judge_table
 from harness.report.metrics import COST_METRIC, OUTPUT_TOKENS_METRIC, QUALITY_METRICS, default_metrics, is_ranked
 from harness.report.tables import Table
 from harness.scorers.support_agreement import method_agreement, self_preferring
@@ -43,6 +44,7 @@ class ReportParts:
     legend: str = ""
     support_tables: list[Table] = field(default_factory=list)  # agreement between support methods, self-preference
     other_tables: list[Table] = field(default_factory=list)  # every scored metric the tables above leave out
+    judge_table: Table | None = None  # each judged score's judge card line (harness.report.judge_trust)
 
 
 def _plural(n: int, word: str) -> str:
@@ -182,6 +184,7 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
         support_tables=support_tables(scores.filter(pl.col("score").str.starts_with("citations.support_rate"))
                                       .to_dicts()),
         other_tables=_other_tables(scores, available, metrics, generators, cells, n_boot, seed),
+        judge_table=judge_table(scores, metrics, [r.manifest for r in joined.runs]),
     )
 
 

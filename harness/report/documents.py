@@ -17,6 +17,7 @@ def markdown_report(parts: ReportParts) -> str:
         out += ["## Failures", "", f"**{parts.failures.line}**", "",
                 to_markdown(parts.failure_table, 3) if parts.failure_table else ""]
     out += [to_markdown(parts.leaderboard, 2), to_markdown(parts.main, 2)]
+    out += [to_markdown(parts.judge_table, 2)] if parts.judge_table else []
     if parts.matrices:
         out += ["## Pairwise significance", ""] + [to_markdown(t, 3) for t in parts.matrices]
     out += ["## Cost and quality", ""] + [to_markdown(t, 3) for t in parts.cost_tables]
@@ -34,6 +35,7 @@ def latex_tables(parts: ReportParts, placement: str = "t") -> str:
             f"% In your paper: \\usepackage{{{','.join(LATEX_PACKAGES)}}} and \\input{{report_tables}}.\n\n")
     chosen = ([parts.failure_table] if parts.failure_table else []) + [parts.leaderboard, parts.main,
                                                                        *parts.matrices, *parts.cost_tables]
+    chosen += [parts.judge_table] if parts.judge_table else []
     return head + "\n".join(to_latex(t, placement) for t in chosen)
 
 

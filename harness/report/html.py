@@ -111,6 +111,7 @@ def render_report(parts: "ReportParts", created: str) -> str:
         leaderboard=parts.leaderboard, main=parts.main, matrices=parts.matrices, pairwise_note=PAIRWISE_NOTE,
         cost_tables=parts.cost_tables, per_task=parts.per_task,
         support_tables=[*parts.support_tables, *parts.other_tables], manifest_tables=parts.manifest_tables,
+        judge_table=parts.judge_table,
         figures=[{"name": f.name, "title": f.title, "caption": f.caption,
                   "uri": "data:image/png;base64," + base64.b64encode(f.png).decode("ascii")} for f in parts.figures],
         plot_notes=parts.plot_notes,

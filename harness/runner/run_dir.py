@@ -12,6 +12,7 @@ from typing import Any
 from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.errors import HarnessError
+from harness.judges.trust import record_cards, uses_in_config
 from harness.models import Task
 from harness.runner.calls import Counters
 from harness.runner.manifest import Manifest, Session, new_manifest, utc_now
@@ -100,6 +101,7 @@ class RunDirectory:
         store = RunStore(path)  # takes the directory's lock
         if manifest is None:
             manifest = new_manifest(config, path.name, {t: tasks[t] for t in config.tasks}, cells)
+            manifest.judge_cards = record_cards(path, uses_in_config(config))  # each judge's card, beside the run
         rd = cls(path, manifest, store)
         rd._record_task_changes(changes)
         return rd

@@ -40,7 +40,12 @@ _LINKED = ("citations.valid_rate", "citations.in_task_rate", "citations.on_topic
            "citations.support_rate", "citations.support_precision", "citations.unverifiable")
 
 
-@scorer_family("citations", scores=SCORES, patterns=SUPPORT_PATTERNS)
+# the judged scores and the judge whose verdicts they count (reports show its judge card beside them)
+JUDGES = {"citations.on_topic_rate": "relevance", "citations.off_topic": "relevance",
+          **{n: "support" for n in BASE_NAMES[:2]}, **{f"{n}.*": "support" for n in BASE_NAMES[:2]}}
+
+
+@scorer_family("citations", scores=SCORES, patterns=SUPPORT_PATTERNS, judges=JUDGES)
 def score_citations(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """All citations.* scores of a resolved review."""
     review: Review = resolved.review

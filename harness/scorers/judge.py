@@ -123,7 +123,7 @@ def _aspect_score(name: str, aspect: str, model: str, requests: list[LLMRequest]
                     **details)
 
 
-@scorer_family("judge", scores=SCORES, calls_provider=True)
+@scorer_family("judge", scores=SCORES, calls_provider=True, judges={"judge.*": "rubric"})
 def score_judge(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """judge.* scores when ctx.judge_model is set; not_applicable otherwise."""
     from harness.scorers.judge_calls import PlainJudgeCalls

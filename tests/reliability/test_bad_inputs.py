@@ -483,6 +483,48 @@ CASES += [
 ]
 
 
+# ---- human label files (`harness judges validate --labels FILE`) ----------------------------------------------
+_LABEL_OK = '{"id": "ok", "sentence": "Drug X lowers blood pressure.", "abstract": "We show it does.", "label": "yes"}'
+
+
+def _labels(*lines: str | bytes) -> Callable[[Path], Path]:
+    def build(tmp: Path) -> Path:
+        p = tmp / "labels.jsonl"
+        p.write_bytes(b"\n".join(x if isinstance(x, bytes) else x.encode() for x in lines) + b"\n")
+        return p
+
+    return build
+
+
+def load_label_file(path: Path):
+    from harness.judges.labelsets import load_labels
+
+    return load_labels(str(path))
+
+
+CASES += [
+    Case("labels-not-json", _labels(_LABEL_OK, '{"id": "b", "label": "yes",'), load_label_file,
+         ["labels.jsonl:2", "not a JSON object"]),
+    Case("labels-line-not-object", _labels(_LABEL_OK, "[1, 2]"), load_label_file, ["labels.jsonl:2", "JSON object"]),
+    Case("labels-no-label", _labels(_LABEL_OK, '{"id": "b", "sentence": "S.", "abstract": "A."}'), load_label_file,
+         ["labels.jsonl:2", "field 'label'", "no label"]),
+    Case("labels-bad-label-value", _labels('{"id": "a", "sentence": "S.", "abstract": "A.", "label": "maybe"}'),
+         load_label_file, ["labels.jsonl:1", "field 'label'", "yes"]),
+    Case("labels-support-without-source", _labels(_LABEL_OK, '{"id": "b", "sentence": "S.", "label": "no"}'),
+         load_label_file, ["labels.jsonl:2", "field 'abstract'"]),
+    Case("labels-relevance-without-topic", _labels('{"id": "r", "title": "A paper", "label": "yes"}'),
+         load_label_file, ["labels.jsonl:1", "field 'topic'"]),
+    Case("labels-missing-id", _labels('{"sentence": "S.", "abstract": "A.", "label": "yes"}'), load_label_file,
+         ["labels.jsonl:1", "field 'id'"]),
+    Case("labels-duplicate-id", _labels(_LABEL_OK, _LABEL_OK), load_label_file,
+         ["labels.jsonl:2", "field 'id'", "repeats line 1"]),
+    Case("labels-not-utf8", _labels(_LABEL_OK, b'{"id": "b\xff"}'), load_label_file, ["not UTF-8"]),
+    Case("labels-empty-file", _labels(""), load_label_file, ["no label records"]),
+    Case("labels-bad-agreement", _labels('{"id": "v", "sentence": "S.", "abstract": "A.", "verdict_shown": "yes", '
+                                         '"agreement": "sort of"}'), load_label_file,
+         ["labels.jsonl:1", "field 'agreement'"]),
+]
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(case: Case, tmp_path: Path) -> None:
