@@ -230,6 +230,8 @@ def parse_labels(blob: bytes, path: Path) -> list[HumanLabel]:
             raise HarnessError(f"not a JSON object: {exc.msg} (column {exc.colno})", path=path, line=n) from None
         if not isinstance(rec, dict):
             raise HarnessError(f"a label line is a JSON object, not {type(rec).__name__}", path=path, line=n)
+        if rec.get("type") == "rating":  # a review's 1-5 rating from `harness view`: no judge verdict to measure
+            continue
         try:
             lab = HumanLabel.model_validate(rec)
         except ValidationError as exc:

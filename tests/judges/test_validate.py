@@ -119,7 +119,8 @@ def test_relevance_labels_with_a_topic_are_judged_under_a_task_free_task(fixed_m
 def test_viewer_labels_give_their_label_from_the_agreement(tmp_path) -> None:
     rows = [{"id": "v1", "sentence": "S.", "abstract": "A.", "verdict_shown": "yes", "agreement": "disagree",
              "method": "similarity", "run": "r", "cell": "c"},
-            {"id": "v2", "sentence": "S.", "abstract": "A.", "verdict_shown": "no", "agreement": "agree"}]
+            {"id": "v2", "sentence": "S.", "abstract": "A.", "verdict_shown": "no", "agreement": "agree"},
+            {"type": "rating", "id": "r1", "cell": "c", "ratings": {"coverage": 4}}]  # skipped: no verdict
     path = tmp_path / "annotations.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     labels = load_labels(str(path)).labels
