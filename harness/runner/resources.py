@@ -95,7 +95,9 @@ class CellResources:
         if any(calls_provider(s) for s in used) and not _WARM.is_set():
             await asyncio.to_thread(_warm_provider_client)  # litellm's import takes seconds
         if any(s.model == LOCAL_MODEL for s in used):
-            await _start_local_llm()
+            slots = await _start_local_llm()
+            if slots and self.run_client is not None:
+                self.run_client.follow_slots(LOCAL_MODEL, slots)
 
     async def close(self) -> None:
         """Close provider clients (their HTTP sessions belong to this loop) and the cache; errors are only logged."""
@@ -119,8 +121,9 @@ def _provider_client(spec: GeneratorSpec, timeout_s: float) -> LLMClient | None:
     return LiteLLMClient(price=spec.price, timeout_s=timeout_s)
 
 
-async def _start_local_llm() -> None:
-    """Start (or reuse) the local server, allowing one restart this run; a death is logged, and its cells fail fast."""
+async def _start_local_llm() -> int | None:
+    """Start (or reuse) the local server, allowing one restart this run; a death is logged, and its cells fail fast.
+    Returns the server's slots (sequences it decodes at once), None when it is unavailable."""
     from harness import local_llm
 
     local_llm.new_run(restarts=1)
@@ -129,8 +132,9 @@ async def _start_local_llm() -> None:
         state = await asyncio.to_thread(local_llm.ensure_running)
     except local_llm.LocalServerDied as exc:
         log.error("local LLM unavailable for this run: %s", exc.diagnosis.report())
-        return
-    log.info("local LLM server at %s", state.api_base)
+        return None
+    log.info("local LLM server at %s (%s, %d slots)", state.api_base, state.server, state.n_parallel)
+    return state.n_parallel
 
 
 def _warm_provider_client() -> None:

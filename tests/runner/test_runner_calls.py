@@ -188,6 +188,23 @@ def test_per_model_and_global_concurrency_limits(fault_server):
     assert slow_peak == 2 and fast_peak == 4  # as the provider saw them
 
 
+def test_a_local_server_gets_as_many_calls_in_flight_as_it_has_slots_unless_per_model_says(fault_server):
+    fault_server.latency_s = 0.3
+    rc = _client(fault_server, concurrency=Concurrency(**{"global": 8, "per_model": {"openai/set": 1}}))
+    rc.follow_slots("openai/local", 3)  # a server decoding 3 sequences at once
+    rc.follow_slots("openai/set", 3)  # the user's per_model limit stands
+
+    async def go():
+        peaks = []
+        for model in ("openai/local", "openai/set"):
+            fault_server.peak = 0
+            await asyncio.gather(*(rc.complete(_req(fault_server, i, model)) for i in range(8)))
+            peaks.append(fault_server.peak)
+        return peaks
+
+    assert _run(rc, go()) == [3, 1]
+
+
 def test_classification_of_foreign_errors():
     class Resp:
         status_code = 429
