@@ -8,9 +8,9 @@ one token has been generated, and records pid + port + slots in
 ~/.cache/review-harness/local-llm.json (atomic write), so later processes reuse the server. A server this
 process started that dies is diagnosed (`diagnose`: exit code or signal in words) and restarted at most once
 per run (`new_run`); after that, or after SIGILL, calls raise `LocalServerDied` at once. `build_report()`
-counts AMX / AVX-512 instructions in the installed CPU backend and the server binary. `stop()` sends SIGTERM, then SIGKILL. litellm
-reaches it as the OpenAI-compatible model `openai/gemma-3-270m` at the recorded api_base; users name it
-`local/gemma-3-270m`.
+counts AMX / AVX-512 instructions in the installed CPU backend and the server binary. `stop()` sends SIGTERM,
+then SIGKILL. litellm reaches it as the OpenAI-compatible model `openai/gemma-3-270m` at the recorded api_base;
+users name it `local/gemma-3-270m`.
 """
 
 from __future__ import annotations
