@@ -21,7 +21,7 @@ import urllib.request
 
 from harness import local_llm
 
-PARALLEL = (1, 2, 4)
+PARALLEL = (1, 2, 4)  # sequences at once; the server gets max(PARALLEL) slots
 TOPICS = ("graph neural networks", "time-series forecasting", "protein structure prediction",
           "retrieval-augmented generation")
 
@@ -78,9 +78,9 @@ def start_server(parallel: int, python_server: bool) -> tuple[subprocess.Popen, 
     raise SystemExit("server did not start within 180 s")
 
 
-def bench(name: str, python_server: bool, tokens: int, busy_tokens: int) -> None:
+def bench(name: str, python_server: bool, tokens: int, busy_tokens: int, parallel: tuple[int, ...]) -> None:
     """Print 1/2/4-sequence aggregates, idle then with one core busy, and the ratio to one sequence."""
-    proc, port, label = start_server(max(PARALLEL), python_server)
+    proc, port, label = start_server(max(parallel), python_server)
     try:
         for busy in (False, True):
             stop = multiprocessing.Event()
@@ -89,12 +89,12 @@ def bench(name: str, python_server: bool, tokens: int, busy_tokens: int) -> None
                 hog.start()
             try:
                 n_tok = busy_tokens if busy else tokens
-                rates = {k: aggregate(port, k, n_tok, f"{name}-{busy}-{k}") for k in PARALLEL}
+                rates = {k: aggregate(port, k, n_tok, f"{name}-{busy}-{k}") for k in parallel}
             finally:
                 stop.set()
                 if hog:
                     hog.join(5)
-            one = rates[1][0]
+            one = rates[parallel[0]][0]
             cells = " | ".join(f"{k} seq {r:.1f} tok/s ({r / one:.2f}x; {n} tok in {s:.1f} s)"
                                for k, (r, n, s) in rates.items())
             print(f"{label:38s} {'one core busy' if busy else 'idle':13s}: {cells}")
@@ -112,6 +112,8 @@ def main() -> None:
     ap.add_argument("--busy-tokens", type=int, default=64, help="tokens per sequence with one core busy")
     ap.add_argument("--server", choices=("harness", "python", "both"), default="harness",
                     help="harness: what `harness` starts; python: llama_cpp.server; both: one after the other")
+    ap.add_argument("--parallel", default=",".join(map(str, PARALLEL)),
+                    help="comma list of sequences at once (the first is what the ratios are to)")
     ap.add_argument("--smoke", action="store_true", help="tiny N (CI): the harness's server, a few tokens")
     args = ap.parse_args()
     if args.smoke:
@@ -122,7 +124,7 @@ def main() -> None:
     runs = {"harness": [("harness", False)], "python": [("python", True)],
             "both": [("harness", False), ("python", True)]}[args.server]
     for name, python_server in runs:
-        bench(name, python_server, args.tokens, args.busy_tokens)
+        bench(name, python_server, args.tokens, args.busy_tokens, tuple(int(k) for k in args.parallel.split(",")))
     print(f"load average {os.getloadavg()[0]:.2f} at end")
 
 

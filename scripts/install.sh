@@ -37,7 +37,8 @@ if ! ls "$WHEEL_DIR"/llama_cpp_python-*.whl >/dev/null 2>&1 || [ ! -x "$SERVER_D
   SRC="$WHEEL_DIR.tmp/src" BUILD="$WHEEL_DIR.tmp/build" JOBS=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
   CMAKE_ARGS="$CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL=$JOBS \
     .venv/bin/python -m pip wheel --quiet --no-cache-dir --no-deps -C build-dir="$BUILD" "$SRC" -w "$WHEEL_DIR.tmp"
-  cmake -S "$SRC" -B "$BUILD" -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_UI=OFF \
+  # (LLAVA_BUILD=OFF: llama.cpp's tools now add mtmd, which the server links, themselves; no web UI, no download)
+  cmake -S "$SRC" -B "$BUILD" -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAVA_BUILD=OFF -DLLAMA_BUILD_UI=OFF \
     -DLLAMA_USE_PREBUILT_UI=OFF >"$WHEEL_DIR.tmp/server-configure.log"
   cmake --build "$BUILD" --target llama-server -j "$JOBS" >"$WHEEL_DIR.tmp/server-build.log"
   mkdir -p "$WHEEL_DIR.tmp/llama-server"
