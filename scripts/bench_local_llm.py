@@ -1,6 +1,6 @@
 """Aggregate decode tokens/s of the local model with 1, 2 and 4 sequences at once, idle and with one core busy.
 
-Starts its own server (the harness's command line and environment: llama-server with 4 slots when installed,
+Starts its own server (the harness's command line and environment: llama-server when installed,
 else llama_cpp.server) on a free loopback port, sends k requests at once and divides the completion tokens of
 all k by the wall time from the first request sent to the last reply. Goal (issue 31): with parallel sequences,
 >= 2x one sequence's tokens/s, measured in the same run. `--server both` also measures llama_cpp.server.
