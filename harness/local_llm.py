@@ -431,7 +431,8 @@ def start(n_ctx: int | None = None, timeout_s: float = 180.0) -> LocalLLMState:
 
 def server_command(path: Path, port: int, n_ctx: int, threads: int, parallel: int = 1) -> list[str]:
     """The server's command line: llama-server with `parallel` slots of n_ctx tokens each (continuous batching,
-    no polling, no web UI, no RAM prompt cache), else llama_cpp.server (one sequence); both quiet, loopback."""
+    no polling, no web UI, browsers on localhost only, no RAM prompt cache), else llama_cpp.server (one
+    sequence); both quiet, loopback."""
     binary = server_binary()
     if binary is None:
         return [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", SERVED_NAME,
@@ -441,7 +442,7 @@ def server_command(path: Path, port: int, n_ctx: int, threads: int, parallel: in
     return [str(binary), "--model", str(path), "--alias", SERVED_NAME, "--host", "127.0.0.1", "--port", str(port),
             "--threads", str(threads), "--threads-batch", str(threads), "--poll", "0",
             "--ctx-size", str(n_ctx * parallel), "--parallel", str(parallel), "--no-kv-unified", "--cont-batching",
-            "--no-webui", "--cache-ram", "0", "--log-verbosity", "2"]
+            "--no-webui", "--cors-origins", "localhost", "--cache-ram", "0", "--log-verbosity", "2"]
 
 
 def server_parallel() -> int:

@@ -159,6 +159,9 @@ def test_the_real_server_starts_only_once_it_has_generated_a_token():
         assert reply["usage"]["completion_tokens"] >= 1 and reply["choices"][0]["text"]
         log = local_llm.log_path().read_bytes()
         assert b"llama_perf_context_print" not in log[-200_000:]  # non-verbose: no per-request timing dumps
+        if not already and state.server == "llama-server":  # the slots it was started with are the ones it has
+            with urllib.request.urlopen(f"{state.api_base.removesuffix('/v1')}/props", timeout=60) as resp:
+                assert json.loads(resp.read())["total_slots"] == state.n_parallel == local_llm.server_parallel()
     finally:
         if not already:
             local_llm.stop()
