@@ -47,6 +47,9 @@ if ! ls "$WHEEL_DIR"/llama_cpp_python-*.whl >/dev/null 2>&1 || [ ! -x "$SERVER_D
   # the shared libraries it was linked against in the build tree (ggml, llama, common, mtmd, server), copied
   # beside it; harness.local_llm starts it with LD_LIBRARY_PATH set to that directory
   ldd "$BIN" | awk -v b="$BUILD" 'index($3, b) == 1 {print $3}' | xargs -r cp -L -t "$WHEEL_DIR.tmp/llama-server/"
+  if LD_LIBRARY_PATH="$WHEEL_DIR.tmp/llama-server" ldd "$WHEEL_DIR.tmp/llama-server/llama-server" | grep "not found"; then
+    echo "llama-server: a library it needs was not copied (see above)" >&2; exit 1
+  fi
   rm -rf "$SRC" "$BUILD" "$WHEEL_DIR.tmp"/llama_cpp_python-*.tar.gz
   rm -rf "$WHEEL_DIR" && mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"
 else
