@@ -84,6 +84,7 @@ class Scorers(Strict):
     families: list[str] | None = None
     judge_model: str | None = None
     verify_online: bool = False  # look references up on arXiv / Crossref / OpenAlex (harness.verify)
+    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online for support (harness.abstract_fetch)
     support: SupportConfig | None = None
 
 
@@ -375,6 +376,8 @@ class ExperimentConfig(Strict):
         data = redact(self.model_dump(mode="json", by_alias=True, exclude={"execution"}))
         if isinstance(data.get("scorers"), dict) and data["scorers"].get("support") is None:
             data["scorers"].pop("support", None)  # configs from before scorers.support keep their hash
+        if isinstance(data.get("scorers"), dict) and not data["scorers"].get("fetch_abstracts"):
+            data["scorers"].pop("fetch_abstracts", None)  # and from before fetch_abstracts
         if not data.get("plugins"):
             data.pop("plugins", None)  # configs without plug-ins keep the hash they had before plugins existed
         return content_hash(data)

@@ -42,6 +42,9 @@ def score(
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for judge.* scores."),
     verify_online: bool = typer.Option(False, "--verify-online", help="Look identified/unidentified references "
                                        "up on arXiv, Crossref and OpenAlex (cached; off by default)."),
+    fetch_abstracts: bool = typer.Option(False, "--fetch-abstracts", help="Fetch cited papers' missing abstracts "
+                                         "from arXiv, Semantic Scholar or OpenAlex for citation support (cached, "
+                                         "rate-limited; off by default: those citations stay unverifiable)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
     support: Optional[str] = typer.Option(None, "--support", help="Citation support method: similarity "
                                           "(default, offline), nli (cross-encoder) or llm (a litellm judge)."),
@@ -61,7 +64,8 @@ def score(
     shared = get_task(task) if task is not None else None
     from harness.cli.support_opts import support_context
 
-    ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online), support, support_model)
+    ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online,
+                                                 fetch_abstracts=fetch_abstracts), support, support_model)
     for path in paths:
         review = read_review(path, format=format, bib=bib)
         if shared is None:

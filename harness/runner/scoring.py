@@ -49,6 +49,7 @@ def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge:
                           support=getattr(config.scorers, "support", None), judge_calls=judge_calls,
                           generator_model=spec.model if spec is not None else None,
                           verify_online=bool(getattr(config.scorers, "verify_online", False)),
+                          fetch_abstracts=bool(getattr(config.scorers, "fetch_abstracts", False)),
                           verify_cache_dir=config.cache_path().parent)
 
 
