@@ -57,16 +57,24 @@ class AbstractFetcher:
     """Looks up abstracts through one ScholarClient (cached, rate-limited, retried)."""
 
     def __init__(self, client: ScholarClient | None = None, openalex_api: str | None = None):
-        self.client = client or ScholarClient.from_env()
+        if client is None:  # best effort: one retry, short waits (a review must not wait minutes offline)
+            client = ScholarClient.from_env()
+            client.retries, client.max_wait_s = 1, 5.0
+        self.client = client
         self.openalex = (openalex_api or os.environ.get("HARNESS_OPENALEX_API", OPENALEX_API)).rstrip("/")
         self.report = FetchReport()
+        self.down: set[str] = set()  # APIs that gave up once (offline, or down): not asked again
 
-    def _try(self, fn, *args) -> str | None:
+    def _try(self, api: str, fn, *args) -> Any:
+        if api in self.down:
+            return None
         try:
             return fn(*args)
         except HarnessError as exc:  # network down, 404, retries spent: the paper stays unverifiable
             self.report.failed += 1
             self.report.errors.append(str(exc)[:200])
+            if "gave up" in str(exc):
+                self.down.add(api)
             return None
 
     def _s2(self, title: str) -> str | None:
@@ -88,14 +96,14 @@ class AbstractFetcher:
         todo = [it for it in items if not it.abstract and (it.arxiv_id or (it.title and len(it.title) >= 12))]
         todo = todo[:MAX_LOOKUPS]
         ids = sorted({normalize_arxiv_id(it.arxiv_id) for it in todo if it.arxiv_id} - {None, ""})
-        by_id = (self._try(self.client.arxiv_abstracts, ids) or {}) if ids else {}
+        by_id = (self._try("arxiv", self.client.arxiv_abstracts, ids) or {}) if ids else {}
         for it in todo:
             text = by_id.get(normalize_arxiv_id(it.arxiv_id)) if it.arxiv_id else None
             source = "arxiv"
             if not text and it.title:
-                text, source = self._try(self._s2, it.title), "semantic_scholar"
+                text, source = self._try("s2", self._s2, it.title), "semantic_scholar"
                 if not text:
-                    text, source = self._try(self._openalex, it.title), "openalex"
+                    text, source = self._try("openalex", self._openalex, it.title), "openalex"
             if text:
                 it.abstract = " ".join(text.split())
                 self.report.found[source] += 1

@@ -14,7 +14,6 @@ Run: python scripts/train_support_judge.py [--out harness/data/support_judge/sig
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -30,18 +29,9 @@ sys.path.insert(0, str(REPO))
 from harness.scorers import support_labels as sl  # noqa: E402
 from harness.scorers import support_signals as sg  # noqa: E402
 from harness.scorers.calibration import auroc, youden_threshold  # noqa: E402
-from harness.scorers.support_eval import irrelevant_pairs, measure_sets  # noqa: E402
+from harness.scorers.support_eval import measure_sets  # noqa: E402
 
 L2 = 10.0
-LABELS = REPO.parent.parent / "shared" / "data" / "labels"
-
-
-def labels_root() -> Path:
-    """shared/data/labels beside the checkout (worktrees: two levels up; main: one)."""
-    for base in (REPO.parent, REPO.parent.parent):
-        if (base / "shared" / "data" / "labels").is_dir():
-            return base / "shared" / "data" / "labels"
-    return Path("/work/shared/data/labels")
 
 
 def fit_data(root: Path) -> tuple[list, np.ndarray, dict[str, int]]:
@@ -82,21 +72,21 @@ def main() -> int:
     args = ap.parse_args()
     from harness.embeddings import get_embedder
 
-    root = args.labels or labels_root()
+    root = args.labels or sl.labels_dir()
     emb = get_embedder()
     t0 = time.perf_counter()
     model, meta = train(root, emb)
     t_fit = time.perf_counter() - t0
-    figs = measure_sets(root, emb, model)
+    figs = measure_sets(root, emb, lambda pairs: sg.score_pairs(pairs, emb, model))
     t_all = time.perf_counter() - t0
-    model.meta["test_auroc"] = {k: v["signals"] for k, v in figs.items()}
-    model.meta["test_auroc_text"] = ", ".join(f"{k} {v['signals']:.2f}" for k, v in figs.items()
+    model.meta["test_auroc"] = {k: v["method"] for k, v in figs.items()}
+    model.meta["test_auroc_text"] = ", ".join(f"{k} {v['method']:.2f}" for k, v in figs.items()
                                               if k in ("scifact", "check-covid"))
     print(f"fit on {meta['fit_pairs']} pairs {meta['fit_counts']}: fit AUROC {meta['fit_auroc']}, "
           f"threshold {model.threshold:.3f}; {t_fit:.0f} s to fit, {t_all:.0f} s with measurement")
     print(f"{'set':<26}{'n yes/no':>12}{'signals':>10}{'cosine':>10}")
     for k, v in figs.items():
-        print(f"{k:<26}{v['n']:>12}{v['signals']:>10.3f}{v['cosine']:>10.3f}")
+        print(f"{k:<26}{v['n']:>12}{v['method']:>10.3f}{v['cosine']:>10.3f}")
     print("weights:", ", ".join(f"{f} {w:+.2f}" for f, w in zip(model.features, model.weights)))
     if args.check:
         old = sg.load_model(args.out)

@@ -9,16 +9,17 @@ rest of its own title + abstract (`yes`) and against a distractor paper's (`no`;
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from harness.errors import HarnessError
 from harness.scorers import support_labels as sl
 from harness.scorers.calibration import auroc
 from harness.scorers.judge_methods import SUPPORT_METHODS, Claim, Evidence
+from harness.shipped import load_pool
 from harness.tasks import get_task
 from harness.text import split_sentences
 
@@ -54,10 +55,9 @@ def test_pairs(root: Path) -> dict[str, tuple[list[tuple[str, str | None, str]],
 
 def irrelevant_pairs(data_root: Path) -> tuple[list[tuple[str, str | None, str]], np.ndarray]:
     """(pairs, labels): held-out abstract sentences against their own paper (yes) and a distractor (no)."""
-    pool = [p for p in json.loads((data_root / "pools" / f"{IRRELEVANT_POOL}.json").read_text())["papers"]
-            if p.get("abstract")]
+    pool = [p for p in load_pool(data_root / "pools" / f"{IRRELEVANT_POOL}.json").papers if p.abstract]
     pairs, ys, j = [], [], 0
-    titles = {p["title"] for p in pool}
+    titles = {p.title for p in pool}
     for tid in IRRELEVANT_TASKS:
         used = 0
         for p in sorted(get_task(tid).papers, key=lambda p: p.id):
@@ -68,16 +68,19 @@ def irrelevant_pairs(data_root: Path) -> tuple[list[tuple[str, str | None, str]]
             held, rest = sents[1], " ".join(sents[:1] + sents[2:])
             d = pool[j % len(pool)]
             j += 7  # a fixed stride through the pool
-            pairs += [(held, p.title, rest), (held, d.get("title"), d["abstract"])]
+            pairs += [(held, p.title, rest), (held, d.title, d.abstract)]
             ys += [True, False]
     return pairs, np.asarray(ys)
 
 
-def method_values(method: str, pairs: list[tuple[str, str | None, str]], ctx: _Ctx) -> np.ndarray:
-    """The registered method's per-pair value (its score, else its verdict as 0/1) for each pair."""
+def method_values(spec, pairs: list[tuple[str, str | None, str]], ctx: _Ctx) -> np.ndarray:
+    """The registered method's per-pair value (its score, else its verdict as 0/1) for each pair (spec: a
+    support.SupportSpec naming the method and its model)."""
     claims = [Claim(index=i, text=c, capped=False, evidence=[Evidence(str(i), t, x)])
               for i, (c, t, x) in enumerate(pairs)]
-    res = SUPPORT_METHODS.get(method).fn(claims, None, ctx, None)
+    res = SUPPORT_METHODS.get(spec.method).fn(claims, None, ctx, spec)
+    if res.na:
+        raise HarnessError(f"support method {spec.method!r} cannot be validated here: {res.na}")
     return np.asarray([res.values.get((i, str(i)), float(bool(res.pairs.get((i, str(i))))))
                        for i in range(len(pairs))], dtype=np.float64)
 
@@ -93,17 +96,25 @@ def _auroc(v: np.ndarray, y: np.ndarray) -> float:
     return round(float(auroc(v[y], v[~y])), 4)
 
 
-def measure_sets(labels_root: Path, embedder, model=None, method: str = "signals") -> dict[str, dict]:
-    """Set -> {n, signals, cosine}: AUROC of the method and of the cosine on each test set and the irrelevant
-    check. `model` (a SignalsModel not yet written) replaces the committed weights when given."""
-    from harness.scorers import support_signals as sg
-
-    ctx = _Ctx(embedder, {})
-    sets = test_pairs(labels_root)
-    sets["irrelevant"] = irrelevant_pairs(labels_root.parent)
+def measure_sets(labels_root: Path, embedder, values: Callable[[list], np.ndarray],
+                 sets: tuple[str, ...] | None = None, limit: int | None = None) -> dict[str, dict]:
+    """Set -> {n, method, cosine}: AUROC of `values(pairs)` and of the cosine on each test set and on the
+    irrelevant check (`sets` picks some; `limit` keeps that many pairs of each, evenly spaced, for paid judges)."""
+    every = test_pairs(labels_root)
+    every["irrelevant"] = irrelevant_pairs(labels_root.parent)
     out = {}
-    for name, (pairs, y) in sets.items():
-        v = sg.score_pairs(pairs, embedder, model) if model is not None else method_values(method, pairs, ctx)
-        out[name] = {"n": f"{int(y.sum())}/{int((~y).sum())}", "signals": _auroc(v, y),
+    for name, (pairs, y) in every.items():
+        if sets and name not in sets:
+            continue
+        if limit and len(pairs) > limit:
+            keep = np.linspace(0, len(pairs) - 1, limit).astype(int)
+            pairs, y = [pairs[i] for i in keep], y[keep]
+        out[name] = {"n": f"{int(y.sum())}/{int((~y).sum())}", "method": _auroc(values(pairs), y),
                      "cosine": _auroc(cosine_values(pairs, embedder), y)}
     return out
+
+
+def spec_values(spec, embedder, judge_calls: Any = None) -> Callable[[list], np.ndarray]:
+    """`values` for measure_sets: the registered method of a SupportSpec, called as scoring calls it."""
+    ctx = _Ctx(embedder, {}, judge_calls=judge_calls, judge_cache_dir=Path(".cache") / "judge")
+    return lambda pairs: method_values(spec, pairs, ctx)

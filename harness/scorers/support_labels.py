@@ -16,6 +16,7 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.judges.schema import HumanLabel
+from harness.shipped import data_dir
 
 SETS = ("scifact", "check-covid", "expertqa", "wice")
 FIT_SPLITS = {"scifact": (), "check-covid": ("train", "dev"), "expertqa": ("val",), "wice": ("dev",)}
@@ -84,6 +85,11 @@ def _wice(root: Path, split: str) -> Iterator[HumanLabel]:
 
 
 _LOADERS = {"scifact": _scifact, "check-covid": _check_covid, "expertqa": _expertqa, "wice": _wice}
+
+
+def labels_dir() -> Path:
+    """The shipped label sets: shared/data/labels ($HARNESS_DATA_DIR/labels)."""
+    return data_dir() / "labels"
 
 
 def load_set(root: Path, name: str, split: str) -> list[HumanLabel]:
