@@ -22,7 +22,7 @@ def _review(papers, body: str):
 
 
 def _body(papers) -> str:
-    first = split_sentences(papers[0].abstract)[0]
+    first = split_sentences(papers[0].abstract)[0].rstrip(".")
     return (f"{first} [1]. Work on {papers[1].title} is discussed here [2]. "
             "Trajectory models transfer across cities once pretrained on worldwide traces [3][4].")
 
