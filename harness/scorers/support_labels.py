@@ -39,9 +39,9 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
 def _scifact(root: Path, split: str) -> Iterator[HumanLabel]:
     for n, r in _jsonl(root / "scifact" / f"scifact_{split}.jsonl"):
         ctx = r["gold_ctx"][0]
+        yes = str(r["answer"]).strip().lower() == "true"  # the file holds "true" / "false" strings
         yield HumanLabel(id=f"scifact-{split}-{n}", sentence=r["input"], title=ctx.get("title"),
-                         abstract=ctx["text"], label="yes" if r["answer"] else "no",
-                         subgroup="SUPPORT" if r["answer"] else "CONTRADICT")
+                         abstract=ctx["text"], label="yes" if yes else "no", subgroup="SUPPORT" if yes else "CONTRADICT")
 
 
 def _check_covid(root: Path, split: str) -> Iterator[HumanLabel]:
