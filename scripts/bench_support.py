@@ -25,7 +25,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 GOAL_PAIRS_S = 20.0  # issue 25: the default support method judges >= 20 sentence-abstract pairs/s on 2 cores
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+sys.path.insert(0, str(REPO))
+from harness.shipped import data_dir  # noqa: E402
+
+SHARED = data_dir().parent  # ../shared beside the repo, or $HARNESS_DATA_DIR/..
 INPUTS = {"seed": (SHARED / "seeds" / "000_dda1134d5bb5babb.txt", "stfm-since-2024"),
           "autosurvey rag-llm": (SHARED / "data" / "outputs" / "surge-autosurvey" / "rag-llm.json", "rag-llm-survey")}
 
