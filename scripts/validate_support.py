@@ -47,9 +47,10 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"support method {spec.label}: AUROC against human labels ({time.perf_counter() - t0:.0f} s)")
-    print(f"{'set':<14}{'n yes/no':>12}{args.method:>12}{'cosine':>10}")
+    print(f"{'set':<14}{'n yes/no':>12}{'judged':>10}{args.method:>12}{'cosine':>10}")
     for k, v in figs.items():
-        print(f"{k:<14}{v['n']:>12}{v['method']:>12.3f}{v['cosine']:>10.3f}")
+        m = "n/a" if v["method"] is None else f"{v['method']:.3f}"
+        print(f"{k:<14}{v['n']:>12}{v['judged']:>10}{m:>12}{v['cosine']:>10.3f}")
     return 0
 
 

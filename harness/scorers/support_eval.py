@@ -81,8 +81,11 @@ def method_values(spec, pairs: list[tuple[str, str | None, str]], ctx: _Ctx) -> 
     res = SUPPORT_METHODS.get(spec.method).fn(claims, None, ctx, spec)
     if res.na:
         raise HarnessError(f"support method {spec.method!r} cannot be validated here: {res.na}")
-    return np.asarray([res.values.get((i, str(i)), float(bool(res.pairs.get((i, str(i))))))
-                       for i in range(len(pairs))], dtype=np.float64)
+    def value(i: int) -> float:  # NaN: the method gave no verdict (e.g. an unparseable judge reply)
+        v = res.pairs.get((i, str(i)))
+        return res.values.get((i, str(i)), np.nan if v is None else float(v))
+
+    return np.asarray([value(i) for i in range(len(pairs))], dtype=np.float64)
 
 
 def cosine_values(pairs: list[tuple[str, str | None, str]], embedder) -> np.ndarray:
@@ -92,8 +95,9 @@ def cosine_values(pairs: list[tuple[str, str | None, str]], embedder) -> np.ndar
     return np.einsum("ij,ij->i", a, b).astype(np.float64)
 
 
-def _auroc(v: np.ndarray, y: np.ndarray) -> float:
-    return round(float(auroc(v[y], v[~y])), 4)
+def _auroc(v: np.ndarray, y: np.ndarray) -> float | None:
+    a = auroc(v[y], v[~y])
+    return None if a is None else round(float(a), 4)
 
 
 def measure_sets(labels_root: Path, embedder, values: Callable[[list], np.ndarray],
@@ -109,7 +113,10 @@ def measure_sets(labels_root: Path, embedder, values: Callable[[list], np.ndarra
         if limit and len(pairs) > limit:
             keep = np.linspace(0, len(pairs) - 1, limit).astype(int)
             pairs, y = [pairs[i] for i in keep], y[keep]
-        out[name] = {"n": f"{int(y.sum())}/{int((~y).sum())}", "method": _auroc(values(pairs), y),
+        v = values(pairs)
+        ok = ~np.isnan(v)  # pairs the method judged; AUROC over those only, and the share said
+        out[name] = {"n": f"{int(y.sum())}/{int((~y).sum())}", "judged": f"{int(ok.sum())}/{len(v)}",
+                     "method": _auroc(v[ok], y[ok]) if ok.any() else None,
                      "cosine": _auroc(cosine_values(pairs, embedder), y)}
     return out
 
