@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 
 from harness.cells import Cell
 from harness.errors import HarnessError
-from harness.report.load import load_run
+from harness.report.load import RunData, load_run
 from harness.report.metrics import direction, higher_is_better, unranked_reason
 from harness.report.stats import N_BOOT, paired_bootstrap_ci, sign_flip_pvalue
+from harness.runner.store import GENERATIONS, read_jsonl_lenient
 
 ALPHA = 0.05  # a gated drop counts only when its permutation p-value (over tasks) is below this, too
 # The smallest two-sided sign-flip p-value over n tasks is 2 / 2**n, so fewer tasks than this can never show a
@@ -199,7 +200,8 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
     for metric, tol in gates.items():
         if not isinstance(tol, (int, float)) or not math.isfinite(float(tol)) or float(tol) < 0:
             raise HarnessError(f"max drop for {metric!r} must be a number >= 0, got {tol!r}", field="--max-drop")
-    base_run, cand_run = load_run(baseline_dir), load_run(candidate_dir)
+    base_run, cand_run = _require_readable_generations(load_run(baseline_dir)), \
+        _require_readable_generations(load_run(candidate_dir))
     base, cand = base_run.scores, cand_run.scores
     for run in (base_run, cand_run):
         if not run.scores.height:
@@ -253,6 +255,18 @@ def compare(baseline_dir: str | Path, candidate_dir: str | Path, gates: dict[str
     return CompareResult(baseline=str(baseline_dir), candidate=str(candidate_dir), pairs=pair_list, rows=rows,
                          unpaired=unpaired, notes=notes, warnings=base_run.warnings + cand_run.warnings,
                          n_boot=n_boot)
+
+
+def _require_readable_generations(run: RunData) -> RunData:
+    """The run, when its generations.jsonl reads whole: a gate decides nothing on a damaged run, so an unreadable
+    line (garbage appended, a torn last line) stops compare with one error naming the file and the line."""
+    path = Path(run.run_dir) / GENERATIONS
+    read = read_jsonl_lenient(path)
+    if read.unreadable:
+        raise HarnessError(f"unreadable line ({read.problem()}): a gate does not compare a damaged run",
+                           path=path, line=read.unreadable[0],
+                           hint="restore the file, or `harness run --resume` the run (a torn last line is cut)")
+    return run
 
 
 def _cells_summary(df: pl.DataFrame) -> str:

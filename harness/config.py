@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, Validation
 from harness.errors import HarnessError, pydantic_errors
 from harness.generators.base import GeneratorSpec
 from harness.models import Strict, content_hash
-from harness.scorers.judge_methods import SUPPORT_METHODS
+from harness.scorers.judge_methods import RELEVANCE_METHODS, SUPPORT_METHODS
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
 DEFAULT_CACHE_DIR = Path("~/.cache/review-harness")
@@ -78,14 +78,39 @@ class SupportConfig(Strict):
         return v
 
 
+class RelevanceConfig(Strict):
+    """scorers.relevance: how cited references are judged on-topic (neighbours | title_similarity | llm | plug-in)."""
+
+    method: str = "neighbours"  # a registered relevance method (harness.scorers.judge_methods), plug-ins included
+    model: str | None = None  # llm: the litellm judge model (default: scorers.judge_model)
+    api_base: str | None = None
+
+    @field_validator("method")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        if v not in RELEVANCE_METHODS:
+            raise ValueError(f"unknown relevance method {v!r}; use one of: " + ", ".join(RELEVANCE_METHODS.names()))
+        return v
+
+    @field_validator("model")
+    @classmethod
+    def _model_nonempty(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("model is empty")
+        return v
+
+
 class Scorers(Strict):
     """Which scorer families run (None = all registered) and the judge model for judged families."""
 
     families: list[str] | None = None
     judge_model: str | None = None
+    judge_repeats: int = Field(default=1, ge=1, le=25)  # judge family: asks per aspect (temperature 0.7 when > 1)
+    judge_api_base: str | None = None  # judge family: an OpenAI-compatible server for judge_model
     verify_online: bool = False  # look references up on arXiv / Crossref / OpenAlex (harness.verify)
     fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online for support (harness.abstract_fetch)
     support: SupportConfig | None = None
+    relevance: RelevanceConfig | None = None
 
 
 class Execution(Strict):
@@ -95,6 +120,7 @@ class Execution(Strict):
     retries: Retries = Field(default_factory=Retries)
     timeout_s: float = Field(default=300.0, gt=0)
     budget_usd: float | None = Field(default=None, ge=0)
+    allow_unpriced: bool = False  # with budget_usd: run models with no known price (their calls are not counted)
     cache: bool = True
     cache_dir: str | None = None
     output_dir: str = "results"
@@ -378,6 +404,12 @@ class ExperimentConfig(Strict):
             data["scorers"].pop("support", None)  # configs from before scorers.support keep their hash
         if isinstance(data.get("scorers"), dict) and not data["scorers"].get("fetch_abstracts"):
             data["scorers"].pop("fetch_abstracts", None)  # and from before fetch_abstracts
+        if isinstance(data.get("scorers"), dict) and data["scorers"].get("judge_repeats") == 1:
+            data["scorers"].pop("judge_repeats", None)  # configs from before judge_repeats keep their hash
+        if isinstance(data.get("scorers"), dict) and data["scorers"].get("judge_api_base") is None:
+            data["scorers"].pop("judge_api_base", None)
+        if isinstance(data.get("scorers"), dict) and data["scorers"].get("relevance") is None:
+            data["scorers"].pop("relevance", None)  # likewise for scorers.relevance
         if not data.get("plugins"):
             data.pop("plugins", None)  # configs without plug-ins keep the hash they had before plugins existed
         return content_hash(data)

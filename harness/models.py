@@ -310,6 +310,9 @@ class StageUsage(Strict):
     finish_reason: str | None = None
     latency_s: float | None = None
     calls: int = 1
+    # a stage of several calls (outline_sections' sections): how many calls stopped at their own max_tokens;
+    # its output_tokens is their sum, which says nothing about any one call's cap
+    calls_at_cap: int | None = None
 
 
 class Usage(Strict):
@@ -339,6 +342,7 @@ class Review(Strict):
     usage: Usage | None = None
     finish_reason: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)  # the files the reader read (names), shown by inspect
 
 
 ScoreStatus = Literal["ok", "not_applicable", "error"]
@@ -419,8 +423,14 @@ class CitationVerdict(_StoredRecord):
     similarity: float | None = None  # title-topic cosine, when that decided
     key: str | None = None  # one review key (written by older runs and other tools instead of item / keys)
     paper_id: str | None = None
+    score: float | None = None  # the relevance method's score (higher = more on-topic)
+    threshold: float | None = None  # the cut the score was compared with
+    method: str | None = None  # the relevance method that decided
+    ref_class: str | None = None  # harness.refclass class (unidentified references are judged too)
+    evidence: dict[str, Any] | None = None  # what was compared: the text judged, topic / nearest-title cosines
 
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("basis", "similarity", "key", "paper_id")
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("basis", "similarity", "key", "paper_id", "score", "threshold", "method",
+                                           "ref_class", "evidence")
 
     @field_validator("item", "key", "paper_id", mode="before")
     @classmethod

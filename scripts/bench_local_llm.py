@@ -73,7 +73,10 @@ def main() -> None:
     ap.add_argument("--settings", default="default,1,spin",
                     help="comma list: default (harness: all cores, OMP passive), 1 (one thread), spin "
                          "(all cores, OpenMP's default active wait)")
+    ap.add_argument("--smoke", action="store_true", help="tiny N (CI): the harness's setting, a few tokens")
     args = ap.parse_args()
+    if args.smoke:
+        args.tokens, args.busy_tokens, args.settings = 4, 2, "default"
     cores = local_llm._cores()
     report = local_llm.build_report()
     print(report.summary())

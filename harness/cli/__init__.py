@@ -20,6 +20,8 @@ from harness.cli import (  # noqa: E402,F401  (each module registers its command
     run_cmd,
     report_cmd,
     verify_cmd,
+    view_cmd,
+    judges_cmd,
 )
 from harness.errors import HarnessError  # noqa: E402
 

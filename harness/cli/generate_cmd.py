@@ -17,6 +17,8 @@ local_llm_app = typer.Typer(help="The embedded local LLM (Gemma 3 270M on llama.
                             no_args_is_help=True)
 app.add_typer(local_llm_app, name="local-llm")
 
+GENERATION_FAILED = 3  # exit code of `harness generate` when no review came back (as `harness run`'s failed cells)
+
 
 @local_llm_app.command("start")
 def local_llm_start(n_ctx: int = typer.Option(None, help="context size (default 8192)")) -> None:
@@ -64,8 +66,16 @@ def generate(
     out: Optional[Path] = typer.Option(None, "--out", help="write the review (.md) or the Generation (.json)"),
     plugin: list[str] = typer.Option([], "--plugin", help="import a plug-in module first (its generator kinds and "
                                                           "strategies); repeatable"),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help="OpenAI-compatible server for the model, as a "
+                                                                    "config generator's api_base"),
+    config: Optional[Path] = typer.Option(None, "--config", help="take the generator (model, strategy, params, "
+                                                                "api_base, price) from this experiment config"),
+    name: Optional[str] = typer.Option(None, "--name", help="with --config: the generator's name (default: the "
+                                                            "config's only generator)"),
 ) -> None:
-    """Produce one review for a quick try, print its size, flags, tokens and cost."""
+    """Produce one review for a quick try, print its size, flags, tokens and cost.
+
+    Exit 0 with a review, 3 when the generation failed (a provider error: nothing is written), 2 on bad input."""
     from harness.generators import build_generator, kind_of
     from harness.generators.base import GeneratorSpec
     from harness.plugins import load_plugins
@@ -83,21 +93,50 @@ def generate(
             spec_data["params"] = {"max_tokens": max_tokens}
     if replay:
         spec_data["replay"] = replay
-    try:
-        spec = GeneratorSpec(**spec_data)
-    except Exception as exc:
-        raise HarnessError(f"bad generator options: {exc}") from None
+    if api_base:
+        spec_data["api_base"] = api_base
+    if config is not None:
+        spec = _config_spec(config, name, api_base)
+    else:
+        try:
+            spec = GeneratorSpec(**spec_data)
+        except Exception as exc:
+            raise HarnessError(f"bad generator options: {exc}") from None
     the_task = get_task(task, tasks_dir)
     built = build_generator(spec)
     gen = asyncio.run(_generate_once(built, the_task, seed, spec))
+    _deliver(gen, out)
+
+
+def _deliver(gen, out: Path | None) -> None:
+    """Print (or write to out) the review and its summary; a failed generation writes nothing and exits 3."""
+    if gen.review is None:  # a provider failure: say so, write nothing, exit non-zero
+        typer.echo(f"error: {redact_text(_summary(gen))}" + (f" (nothing written to {out})" if out else ""),
+                   err=True)
+        raise typer.Exit(code=GENERATION_FAILED)
     if out is not None:
         from harness.fileio import atomic_write
 
         text = gen.model_dump_json(indent=1) if out.suffix == ".json" else _markdown(gen)
         atomic_write(out, redact_text(text))  # a provider error may echo the key: never write it
     typer.echo(redact_text(_summary(gen)) + (f"\nwritten: {out}" if out else ""))
-    if out is None and gen.review is not None:
+    if out is None:
         typer.echo("\n" + _markdown(gen))
+
+
+def _config_spec(path: Path, name: str | None, api_base: str | None):
+    """The generator spec named `name` (or the only one) of an experiment config; --api-base overrides its own."""
+    from harness.config import load_config
+
+    cfg = load_config(path)
+    specs = {g.name: g for g in cfg.generators}
+    if name is None and len(specs) != 1:
+        raise HarnessError(f"the config has {len(specs)} generators; say which with --name", path=path,
+                           field="--name", hint="one of: " + ", ".join(specs))
+    spec = specs.get(name) if name is not None else next(iter(specs.values()))
+    if spec is None:
+        raise HarnessError(f"no generator named {name!r}", path=path, field="--name", hint="one of: " + ", ".join(specs))
+    return spec.model_copy(update={"api_base": api_base}) if api_base else spec
 
 
 async def _generate_once(built, task, seed: int, spec):

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from harness.cli.app import app
+from harness.cli.batch import each_file
 
 
 def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
@@ -27,6 +28,7 @@ def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
                             for s in u.stages]}
     return {
         "format": review.source_format,
+        "sources": list(review.sources),
         "title": review.title,
         "topic": review.topic,
         "words": count_words(review.text, marker_spans(review.citations)),
@@ -54,7 +56,8 @@ def _styles(review) -> dict[str, int]:
     return out
 
 
-PathArg = typer.Argument(..., help="Generator outputs (report .txt, markdown, AutoSurvey JSON, ref.json, LaTeX).")
+PathArg = typer.Argument(..., help="Generator outputs (report .txt, markdown, AutoSurvey JSON, ref.json, LaTeX, "
+                                        "OpenScholar JSON, a STORM output folder).")
 
 
 @app.command("inspect")
@@ -62,7 +65,7 @@ def inspect(
     paths: list[Path] = PathArg,
     task: str | None = typer.Option(None, "--task", help="Resolve against this task's papers and pool."),
     format: str | None = typer.Option(None, "--format", help="Force a format: litreview-report, markdown, "
-                                         "autosurvey-json, cite-n, surveybench-ref, latex."),
+                                         "autosurvey-json, cite-n, surveybench-ref, latex, openscholar, storm."),
     bib: Path | None = typer.Option(None, "--bib", help="BibTeX file for a LaTeX review (default: a .bib beside "
                                     "the .tex)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
@@ -81,7 +84,8 @@ def inspect(
         from harness.tasks import get_task
 
         t = get_task(task)
-    for path in paths:
+
+    def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
         if t is not None:
             resolved = resolve_for_task(review, t)
@@ -96,6 +100,8 @@ def inspect(
             typer.echo(json.dumps({"path": str(path), **summary}, ensure_ascii=False))
         else:
             _print_table(str(path), summary)
+
+    each_file(paths, one)
 
 
 def _print_table(path: str, s: dict[str, Any]) -> None:
@@ -112,7 +118,7 @@ def _print_table(path: str, s: dict[str, Any]) -> None:
     def row(k: str, v: Any) -> None:
         table.add_row(k, Text("" if v is None else str(v)))
 
-    row("format", s["format"])
+    row("format", s["format"] + (f" (read from {', '.join(s['sources'])})" if s.get("sources") else ""))
     row("title", s["title"])
     row("topic", (s["topic"] or "")[:200])
     row("words", s["words"])

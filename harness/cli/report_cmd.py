@@ -28,7 +28,8 @@ def resolve_run_dir(arg: Path) -> Path:
 def report(
     run_dirs: List[Path] = typer.Argument(..., help="Run directories, results/<run-id>/ ('latest': the newest "
                                                     "one); several are joined by (task, seed)."),
-    format: str = typer.Option("md,tex,html", "--format", "-f", help="Comma-separated: md, tex, html."),
+    format: str = typer.Option("md,tex,html", "--format", "-f", help="Comma-separated: md, tex, html, csv (report.csv: "
+                               "one row per cell x score)."),
     metrics: Optional[List[str]] = typer.Option(None, "--metrics", "-m",
                                                 help="Metrics for the tables (repeat or comma-separate)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default RUN_DIR/report/; for "

@@ -36,6 +36,8 @@ def run(
     max_cells: Optional[int] = typer.Option(None, "--max-cells", min=1, help="Run at most N pending cells."),
     max_failures: Optional[str] = typer.Option(
         None, "--max-failures", help="Failed cells tolerated before exit 3: a count N, or a rate 0-1 (default 0)."),
+    allow_task_change: bool = typer.Option(False, "--allow-task-change", help="With --resume: continue although a "
+                                           "task file's content changed (the report lists the mixed cells)."),
 ) -> None:
     """Run an experiment matrix (tasks x generators x seeds), score every cell, and write a run directory.
 
@@ -64,7 +66,8 @@ def run(
         return
     from harness.runner import run_experiment
 
-    summary = run_experiment(cfg, run_dir=resume, resume=True, max_cells=max_cells)
+    summary = run_experiment(cfg, run_dir=resume, resume=True, max_cells=max_cells,
+                             allow_task_change=allow_task_change)
     c = summary.counters
     console.print(f"run {summary.run_id}: {summary.status}, {summary.cells_done}/{summary.cells_total} cells "
                   f"({summary.cells_run} run now, {summary.cells_resumed} resumed, {summary.cells_failed} failed, "
@@ -203,11 +206,15 @@ def cache_stats(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", he
 @cache_app.command("clear")
 def cache_clear(
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (asked only on a terminal)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Clear without asking (required off a terminal)."),
 ) -> None:
-    """Delete every cached response (asks first on a terminal unless --yes)."""
+    """Delete every cached response: asks first on a terminal; off a terminal only with --yes (a piped "n" or a
+    script must never clear it)."""
     with _cache(cache_dir) as cache:
-        if not yes and _interactive():
+        if not yes and not _interactive():
+            raise HarnessError("not clearing the response cache without confirmation: stdin or stdout is not a "
+                               "terminal", path=cache.path, field="--yes", hint="pass --yes to clear it from a script")
+        if not yes:
             n = cache.stats()["entries"]
             if not typer.confirm(f"delete all {n} cached responses in {cache.path}?", default=False):
                 typer.echo("nothing removed")

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from harness.cli.app import app
+from harness.cli.batch import each_file
 from harness.cli.family_help import FamiliesHelpCommand
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE
 
 
 def scores_json(task_id: str, scores, review=None, path: str | None = None) -> dict:
     """The --json object: {"path", "task", "format", "warnings", "scores": {NAME: {"value", "status",
-    "explanation"}}}; path/format/warnings only when known."""
+    "explanation", "details"}}}; path/format/warnings only when known; details are the score's own (which
+    citations failed, the judge's usage, ...)."""
     out: dict = {}
     if path is not None:
         out["path"] = path
@@ -22,7 +26,8 @@ def scores_json(task_id: str, scores, review=None, path: str | None = None) -> d
     if review is not None:
         out["format"] = review.source_format
         out["warnings"] = list(review.warnings)
-    out["scores"] = {s.name: {"value": s.value, "status": s.status, "explanation": s.explanation} for s in scores}
+    out["scores"] = {s.name: {"value": s.value, "status": s.status, "explanation": s.explanation,
+                               "details": s.model_dump(mode="json")["details"]} for s in scores}
     return out
 
 
@@ -40,16 +45,25 @@ def score(
     bib: Optional[Path] = typer.Option(None, "--bib", help="BibTeX file for a LaTeX review (default: a .bib "
                                        "beside the .tex)."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for judge.* scores."),
+    judge_repeats: int = typer.Option(1, "--judge-repeats", min=1, max=25, help="Asks per judge.* aspect "
+                                      "(temperature 0.7 when > 1); the median rating counts."),
     verify_online: bool = typer.Option(False, "--verify-online", help="Look identified/unidentified references "
                                        "up on arXiv, Crossref and OpenAlex (cached; off by default)."),
     fetch_abstracts: bool = typer.Option(False, "--fetch-abstracts", help="Fetch cited papers' missing abstracts "
                                          "from arXiv, Semantic Scholar or OpenAlex for citation support (cached, "
                                          "rate-limited; off by default: those citations stay unverifiable)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line (each score "
+                                 "with its details)."),
+    details: bool = typer.Option(False, "--details", help="Under the table, print each score's details (which "
+                                 "citations failed, judge usage, ...) as JSON; --json always includes them."),
     support: Optional[str] = typer.Option(None, "--support", help="Citation support method: similarity "
                                           "(default, offline), nli (cross-encoder) or llm (a litellm judge)."),
     support_model: Optional[str] = typer.Option(None, "--support-model", help="nli: cross-encoder path or hub "
                                                 "id; llm: litellm model (default: --judge-model)."),
+    relevance: Optional[str] = typer.Option(None, "--relevance", help="Citation relevance method: neighbours "
+                                            "(default, offline), title_similarity, or llm (a litellm judge)."),
+    relevance_model: Optional[str] = typer.Option(None, "--relevance-model", help="llm: litellm model (default: "
+                                                  "--judge-model)."),
 ) -> None:
     """Score each PATH with the scorer families (all, or those --scorers names) and print the scores."""
     from harness.readers import read_review
@@ -65,8 +79,17 @@ def score(
     from harness.cli.support_opts import support_context
 
     ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online,
-                                                 fetch_abstracts=fetch_abstracts), support, support_model)
-    for path in paths:
+                                         judge_repeats=judge_repeats, fetch_abstracts=fetch_abstracts),
+                          support, support_model)
+    if judge_model and ctx.judge_calls is None:  # the runs' SQLite response cache, which `harness cache` manages
+        from harness.config import cache_file
+        from harness.runner.judge_bridge import cached_judge_calls
+
+        ctx = replace(ctx, judge_calls=cached_judge_calls(cache_file(None)))
+    if relevance is not None or relevance_model is not None:
+        ctx = replace(ctx, relevance=relevance_setting(relevance, relevance_model))
+
+    def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
         if shared is None:
             from harness.review_task import task_from_review
@@ -79,10 +102,25 @@ def score(
             typer.echo(json.dumps(scores_json(t.id, results, review, str(path)),
                                   ensure_ascii=False))
         else:
-            _print_table(path, t.id, review, results)
+            _print_table(path, t.id, review, results, details)
+
+    each_file(paths, one)
 
 
-def _print_table(path: Path, task_id: str, review, results) -> None:
+def relevance_setting(method: str | None, model: str | None):
+    """The RelevanceConfig for --relevance / --relevance-model; a one-line error naming --relevance if unknown."""
+    from pydantic import ValidationError
+
+    from harness.config import RelevanceConfig
+    from harness.errors import HarnessError
+
+    try:
+        return RelevanceConfig(method=method or DEFAULT_RELEVANCE, model=model)
+    except ValidationError as exc:
+        raise HarnessError(exc.errors()[0]["msg"].removeprefix("Value error, "), field="--relevance") from None
+
+
+def _print_table(path: Path, task_id: str, review, results, details: bool = False) -> None:
     """The scores of one file, with the detected format and the reader's warnings above them."""
     from rich.console import Console
     from rich.markup import escape
@@ -98,4 +136,9 @@ def _print_table(path: Path, task_id: str, review, results) -> None:
     for s in results:
         val = "" if s.value is None else (f"{s.value:.4g}" if s.value != int(s.value) else f"{int(s.value)}")
         table.add_row(escape(s.name), val, s.status, escape(s.explanation))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if details:
+        for s in results:
+            if s.details:
+                typer.echo(f"{s.name} details: " + json.dumps(s.details, ensure_ascii=False, default=str))

@@ -9,6 +9,9 @@ from typing import Optional
 import typer
 
 from harness.cli.app import app
+from harness.cli.batch import each_file
+
+LOOKUPS_FAILED = 4  # exit code: some lookups failed (network or service errors), so classes stay unverified
 
 
 @app.command("verify-refs")
@@ -24,7 +27,8 @@ def verify_refs(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line."),
 ) -> None:
     """Look identified/unidentified references up on arXiv (ids), Crossref (DOIs) and OpenAlex (titles):
-    found -> verified, missing -> not_found; answers are cached, requests spaced politely."""
+    found -> verified, missing -> not_found; answers are cached, requests spaced politely. Exit 0 when every
+    lookup was answered, 4 when some failed (each file's summary on stderr), 2 when a file could not be read."""
     from harness.paper_index import paper_index
     from harness.readers import read_review
     from harness.resolve import resolve_for_task, resolve_review
@@ -36,24 +40,60 @@ def verify_refs(
 
         t = get_task(task)
     verifier = Verifier(VerifyConfig(cache_dir=cache_dir, mailto=mailto))
-    for path in paths:
+    failed_total = 0
+
+    def one(path: Path) -> None:
+        nonlocal failed_total
         review = read_review(path, format=format, bib=bib)
         resolved = (resolve_for_task(review, t) if t is not None
                     else resolve_review(review, review.papers, known=paper_index(), papers_are_task=False))
         outcomes = verify_resolved(resolved, verifier)
-        counts = resolved.report.class_counts
+        tally = lookup_tally(outcomes)
+        failed_total += tally["lookup_failed"]
         if as_json:
-            typer.echo(json.dumps({"path": str(path), "classes": counts, "looked_up": resolved.report.verified_online,
+            typer.echo(json.dumps({"path": str(path), "classes": resolved.report.class_counts,
+                                   "looked_up": resolved.report.verified_online, "summary": tally,
                                    "requests": verifier.requests, "failures": verifier.failures,
                                    "entries": [o.__dict__ for o in outcomes]}, ensure_ascii=False))
-            continue
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
+        else:
+            _print_table(path, resolved.report.class_counts, outcomes)
+        typer.echo(f"{path}: {summary_line(tally)}", err=True)
 
-        table = Table(title=Text(f"{path} — " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))))
-        for col in ("key", "before", "after", "service", "detail"):
-            table.add_column(col)
-        for o in outcomes:
-            table.add_row(*(Text(str(x or "")) for x in (o.key, o.before, o.after, o.service, o.detail)))
-        Console().print(table)
+    each_file(paths, one)
+    if failed_total:
+        typer.echo(f"error: {failed_total} lookups failed (network or service errors; their classes are unchanged)"
+                   f" -- exit {LOOKUPS_FAILED}", err=True)
+        raise typer.Exit(code=LOOKUPS_FAILED)
+
+
+def lookup_tally(outcomes) -> dict[str, int]:
+    """Entries by what their lookup gave: verified, not_found, lookup_failed, not_looked_up."""
+    tally = {"verified": 0, "not_found": 0, "lookup_failed": 0, "not_looked_up": 0}
+    for o in outcomes:
+        if o.after in ("verified", "not_found"):
+            tally[o.after] += 1
+        elif o.detail.startswith("lookup failed"):
+            tally["lookup_failed"] += 1
+        else:
+            tally["not_looked_up"] += 1
+    return tally
+
+
+def summary_line(tally: dict[str, int]) -> str:
+    """'5 looked up: 3 verified, 1 not found, 1 lookup failed; 7 needed no lookup'."""
+    asked = tally["verified"] + tally["not_found"] + tally["lookup_failed"]
+    return (f"{asked} looked up: {tally['verified']} verified, {tally['not_found']} not found, "
+            f"{tally['lookup_failed']} lookup failed; {tally['not_looked_up']} not looked up")
+
+
+def _print_table(path: Path, counts: dict[str, int], outcomes) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"{path} — " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))))
+    for col in ("key", "before", "after", "service", "detail"):
+        table.add_column(col)
+    for o in outcomes:
+        table.add_row(*(Text(str(x or "")) for x in (o.key, o.before, o.after, o.service, o.detail)))
+    Console().print(table)

@@ -63,12 +63,14 @@ class CallLog:
             if rec.error:
                 continue
             st = stages.get(rec.stage)
+            at_cap = _at_cap(rec)
             if st is None:
                 stages[rec.stage] = StageUsage(name=rec.stage, input_tokens=rec.input_tokens,
                                                output_tokens=rec.output_tokens, cost_usd=rec.cost_usd,
                                                max_tokens=rec.max_tokens, finish_reason=rec.finish_reason,
-                                               latency_s=rec.latency_s, calls=1)
+                                               latency_s=rec.latency_s, calls=1, calls_at_cap=at_cap)
                 continue
+            st.calls_at_cap = _add(st.calls_at_cap, at_cap)
             st.input_tokens = _add(st.input_tokens, rec.input_tokens)
             st.output_tokens = _add(st.output_tokens, rec.output_tokens)
             st.cost_usd = _addf(st.cost_usd, rec.cost_usd)
@@ -137,6 +139,13 @@ def reply_flags(review: Review | None, finish_reasons: list[str | None] = (), em
         flags.append("cut_at_max_tokens")
     flags.extend(f"empty_reply:{s}" for s in empty_stages)
     return flags
+
+
+def _at_cap(rec: CallRecord) -> int | None:
+    """1 when the call's own output reached its own max_tokens, 0 when not, None when either is unrecorded."""
+    if rec.output_tokens is None or rec.max_tokens is None:
+        return None
+    return int(rec.output_tokens >= rec.max_tokens)
 
 
 def _add(a: int | None, b: int | None) -> int | None:

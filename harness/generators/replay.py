@@ -2,8 +2,9 @@
 
 Mapping, first match wins:
 1. a manifest (spec.params.manifest, or manifest.yaml / manifest.yml / manifest.json inside the directory):
-   {task_id: file}, file paths relative to the manifest;
-2. file name: the stem equals the task id, or spec.params.aliases maps the stem to a task id
+   {task_id: file or folder}, paths relative to the manifest (a folder is a STORM run folder);
+2. file name: the stem (a STORM run folder: its name) equals the task id, or spec.params.aliases maps the stem to
+   a task id
    (e.g. {"rag-llm": "rag-llm-survey"} for ../shared/data/outputs/surge-*/rag-llm.md).
 spec.replay is a directory or a glob ("outputs/surge-autosurvey/*.json"); spec.params.format forces a reader.
 Usage and cost come from the file when its format carries them (e.g. a Literature Review Report).
@@ -21,6 +22,7 @@ from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
 from harness.generators.recording import reply_flags
 from harness.models import Task
+from harness.readers import is_output_folder, read_review
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
 
@@ -43,18 +45,23 @@ def load_manifest(path: Path) -> dict[str, Path]:
                            path=path) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise HarnessError("replay manifest must map task ids to file paths ({task_id: file})", path=path)
-    return {k: (path.parent / v).resolve() for k, v in data.items()}
+    out = {k: (path.parent / v).resolve() for k, v in data.items()}
+    for k, v in out.items():
+        if not v.exists():
+            raise HarnessError(f"replay manifest names a missing file or folder for task {k!r}: {v}", path=path,
+                               field=k)
+    return out
 
 
 def list_files(source: str) -> tuple[list[Path], Path | None]:
-    """Files of a directory or glob (manifests excluded), and the directory's manifest if it has one."""
+    """Files (and output folders) of a directory or glob (manifests excluded), and the directory's manifest."""
     p = Path(source).expanduser()
     if p.is_dir():
         manifest = next((p / n for n in MANIFEST_NAMES if (p / n).is_file()), None)
-        files = sorted(f for f in p.iterdir() if f.is_file() and f.name not in MANIFEST_NAMES
+        files = sorted(f for f in p.iterdir() if (f.is_file() or is_output_folder(f)) and f.name not in MANIFEST_NAMES
                        and not f.name.startswith("."))
         return files, manifest
-    matches = sorted(Path(m) for m in globmod.glob(str(p)) if Path(m).is_file())
+    matches = sorted(Path(m) for m in globmod.glob(str(p)) if Path(m).is_file() or is_output_folder(Path(m)))
     if not matches:
         raise HarnessError("replay source matches no files", path=source, field="replay",
                        hint="give a directory or a glob such as outputs/*.md")
@@ -73,7 +80,8 @@ def map_files(spec: GeneratorSpec) -> dict[str, Path]:
     aliases: dict[str, str] = dict(spec.params.get("aliases", {}))
     out: dict[str, Path] = {}
     for f in files:
-        task_id = aliases.get(f.stem, f.stem)
+        stem = f.name if f.is_dir() else f.stem
+        task_id = aliases.get(stem, stem)
         if task_id in out:
             raise HarnessError(f"two replay files map to task {task_id!r}: {out[task_id].name} and {f.name}",
                                path=spec.replay, field="replay",
@@ -92,8 +100,6 @@ class ReplayGenerator:
 
     async def generate(self, task: Task, seed: int, client: LLMClient | None = None) -> Generation:
         """The recorded review (the seed is not used: a recording has one output per task)."""
-        from harness.readers import read_review
-
         start = time.perf_counter()
         gen = Generation(task_id=task.id, generator=self.spec.name, seed=seed)
         path = self.files.get(task.id)

@@ -1,6 +1,7 @@
 """Readers: turn a generator's output file into a Review (one module per format, detected or forced).
 
-Formats: "litreview-report", "markdown", "autosurvey-json", "cite-n", "surveybench-ref", "latex".
+Formats: "litreview-report", "markdown", "autosurvey-json", "cite-n", "surveybench-ref", "latex", "openscholar",
+and "storm" (a folder, or its article file with url_to_info.json beside it). `Review.sources` names the files read.
 An empty file gives a Review with zero counts and the warning "empty file" (not an error), so a generator that
 produced nothing is scored as such; unreadable, binary or malformed files raise HarnessError naming the file.
 """
@@ -20,12 +21,20 @@ from harness.readers import (
     latex,
     litreview_report,
     markdown,
+    openscholar,
+    storm,
     surveybench_ref,
 )
 from harness.readers.json_util import load_json
 
 # Files larger than this are refused (a generated review is well under 1 MB).
 MAX_BYTES = 50_000_000
+
+
+def _storm_text(text: str, name: str | None = None, pool=None) -> Review:
+    """STORM needs its folder (url_to_info.json says what [n] is), not a text alone."""
+    raise HarnessError("the storm format reads a STORM output folder (or its article file with url_to_info.json "
+                       "beside it), not a text alone", hint="give the folder's path")
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,10 @@ FORMATS: dict[str, Reader] = {
                surveybench_ref.parse),
         Reader(latex.NAME, "LaTeX with \\cite{key} and a BibTeX file (--bib, or a .bib beside the .tex)",
                latex.parse),
+        Reader(openscholar.NAME, 'OpenScholar JSON {"data": [{"output": answer citing [i], "ctxs": [passages]}]}',
+               openscholar.parse),
+        Reader(storm.NAME, "STORM output folder: storm_gen_article_polished.txt + url_to_info.json (+ outline)",
+               _storm_text),
     ]
 }
 
@@ -64,13 +77,16 @@ def detect_format(text: str, name: str | None = None) -> str:
             data = None
         if autosurvey_json.looks_like(data):
             return autosurvey_json.NAME
+        if openscholar.looks_like(data):
+            return openscholar.NAME
         if surveybench_ref.looks_like(data) or (lname.endswith("ref.json") and isinstance(data, dict)):
             return surveybench_ref.NAME
         if lname.endswith(".json"):
             if data is None:
                 load_json(text)  # raises with the line of the syntax error
-            raise HarnessError("JSON file in no known format (expected AutoSurvey {\"survey\", \"reference\"} "
-                               "or a SurveyBench ref.json map of arXiv ids)", hint="use --format to force one")
+            raise HarnessError("JSON file in no known format (expected AutoSurvey {\"survey\", \"reference\"}, "
+                               "a SurveyBench ref.json map of arXiv ids, or OpenScholar "
+                               "{\"data\": [{\"output\", \"ctxs\"}]})", hint="use --format to force one")
     if litreview_report.looks_like(text):
         return litreview_report.NAME
     if latex.looks_like(text, name):
@@ -107,19 +123,26 @@ def _looks_binary(data: bytes) -> bool:
     return bool(head) and ctrl / len(head) > 0.05
 
 
-def _bib_for(p: Path, bib: str | Path | None) -> str | None:
-    """The BibTeX text for a LaTeX file: `bib` when given, else `<name>.bib` beside it, else its only .bib."""
+def _bib_path(p: Path, bib: str | Path | None) -> Path | None:
+    """The BibTeX file for a LaTeX file: `bib` when given, else `<name>.bib` beside it, else its only .bib."""
     if bib is not None:
-        b = Path(bib)
-    else:
-        if p.suffix.lower() != ".tex":
+        return Path(bib)
+    if p.suffix.lower() != ".tex":
+        return None
+    b = p.with_suffix(".bib")
+    if not b.is_file():
+        bibs = sorted(p.parent.glob("*.bib"))
+        if len(bibs) != 1:
             return None
-        b = p.with_suffix(".bib")
-        if not b.is_file():
-            bibs = sorted(p.parent.glob("*.bib"))
-            if len(bibs) != 1:
-                return None
-            b = bibs[0]
+        b = bibs[0]
+    return b
+
+
+def _bib_for(p: Path, bib: str | Path | None) -> str | None:
+    """The BibTeX text for a LaTeX file (see `_bib_path`)."""
+    b = _bib_path(p, bib)
+    if b is None:
+        return None
     try:
         return b.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -134,8 +157,12 @@ def read_review(path: str | Path, format: str | None = None, pool: Sequence[Pape
     p = Path(path)
     if not p.exists():
         raise HarnessError("file not found", path=p)
+    if p.is_dir():
+        return _read_folder(p, format)
     if not p.is_file():
         raise HarnessError("not a file", path=p)
+    if storm.is_storm_article(p) and format is None or format == storm.NAME and (p.parent / storm.INFO).is_file():
+        return _read_storm(p)
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
@@ -158,7 +185,33 @@ def read_review(path: str | Path, format: str | None = None, pool: Sequence[Pape
                            path=p) from exc
     if "\ufffd" in text:
         review.warnings.append("file is not valid UTF-8; undecodable bytes were replaced")
+    if not review.sources:
+        bib_used = review.source_format == latex.NAME and _bib_path(p, bib)
+        review.sources = [p.name] + ([bib_used.name] if bib_used else [])
     return review
 
 
-__all__ = ["FORMATS", "Reader", "detect_format", "parse_text", "read_review"]
+def is_output_folder(p: Path) -> bool:
+    """A folder that is one output (a STORM run folder)."""
+    return p.is_dir() and storm.article_in(p) is not None
+
+
+def _read_folder(p: Path, format: str | None) -> Review:
+    """A folder output: a STORM run (its polished article, url_to_info.json and outline)."""
+    article = storm.article_in(p)
+    if article is None or format not in (None, storm.NAME):
+        raise HarnessError("a folder in no known format (a STORM run folder holds url_to_info.json and "
+                           "storm_gen_article_polished.txt or storm_gen_article.txt)", path=p,
+                           hint="give a file, or a STORM output folder")
+    return _read_storm(article)
+
+
+def _read_storm(article: Path) -> Review:
+    try:
+        return storm.read_storm(article)
+    except HarnessError as exc:
+        exc.path = exc.path or str(article)
+        raise
+
+
+__all__ = ["FORMATS", "Reader", "detect_format", "is_output_folder", "parse_text", "read_review"]

@@ -117,7 +117,7 @@ def parse(text: str, name: str | None = None, pool=None, bib_text: str | None = 
     if not entries:
         warnings.append("no reference list found: give the BibTeX file with --bib FILE (or put a .bib beside "
                         "the .tex)")
-    citations = extract_citations(body, entries)
+    citations = extract_citations(body, entries, notes=warnings)
     warnings += link_warnings(citations, entries, bool(body.strip()), NAME)
     heads = headings(body)
     return Review(source_format=NAME, text=body, title=heads[0][1] if heads and heads[0][0] == 1 else None,

@@ -167,7 +167,7 @@ def parse(text: str, name: str | None = None, pool=None) -> Review:
     usage_block = _content(text, found, "Usage Statistics")
     topic = _content(text, found, "Topic")
     plan = _content(text, found, "Plan")
-    citations = extract_citations(body, entries)
+    citations = extract_citations(body, entries, notes=warnings)
     warnings += link_warnings(citations, entries, bool(body.strip()), NAME)
     usage = None
     if usage_block:

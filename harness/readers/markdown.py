@@ -7,7 +7,8 @@ import re
 
 from harness.models import ReferenceEntry, Review, Section
 from harness.readers.citations import extract_citations
-from harness.readers.references import find_reference_blocks, numbering_problems
+from harness.readers.inline_links import link_entries
+from harness.readers.references import find_reference_blocks, main_block, numbering_problems
 from harness.text import headings
 
 NAME = "markdown"
@@ -31,8 +32,7 @@ def split_references(text: str) -> tuple[str, list[ReferenceEntry], list[str]]:
     blocks = find_reference_blocks(text)
     if not blocks:
         return text.rstrip() + ("\n" if text.strip() else ""), [], ["no reference list found"]
-    numbered = [b for b in blocks if b.style != "unnumbered"]
-    main = (numbered or blocks)[-1]
+    main = main_block(blocks) or blocks[-1]
     entries = list(main.entries)
     have = {k for e in entries for k in [e.key, *e.aliases]}
     for b in blocks:
@@ -43,9 +43,15 @@ def split_references(text: str) -> tuple[str, list[ReferenceEntry], list[str]]:
             entries += new
             have |= {k for e in new for k in [e.key, *e.aliases]}
             continue
-        line = b.heading_line or text.count("\n", 0, b.start) + 1
+        if b.heading_line is None:
+            continue  # loose reference lines: named by the warning of their first block
+        line = b.heading_line
         warnings.append(f"a reference list inside the text (line {line}, {len(b.entries)} entries) was left out of the "
                         "body and not used")
+    if main.heading_line is None:  # loose lines only: the list reads in the order of the text
+        where = {id(e): b.start for b in blocks for e in b.entries}
+        entries.sort(key=lambda e: where[id(e)])
+    warnings += [w for b in blocks for w in b.warnings]
     warnings += numbering_problems(entries)
     ignored = sum(b.ignored_lines for b in blocks)
     if ignored:
@@ -101,7 +107,11 @@ def link_warnings(citations, entries: list[ReferenceEntry], has_text: bool, fmt:
 def review_from_markdown(text: str, fmt: str) -> Review:
     """Shared by markdown-like formats: body, sections, citations, references and warnings."""
     body, entries, warnings = split_references(text)
-    citations = extract_citations(body, entries)
+    linked = link_entries(body, entries)
+    if linked:  # works cited by inline links are references too (deep-research reports have no list)
+        entries = entries + linked
+        warnings = [w for w in warnings if w != "no reference list found"]
+    citations = extract_citations(body, entries, notes=warnings)
     sections = [Section(level=lv, title=t, offset=off) for lv, t, off in headings(body)]
     if not body.strip():
         warnings.append("no review text")

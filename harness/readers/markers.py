@@ -4,40 +4,57 @@ Styles (`Marker.style`): `numeric` ([n], [n, m], [n–m], 【n】, [Author et al
 matched to the one entry whose title holds LABEL), `math` ($n$, $^{n}$), `superscript` (<sup>n</sup>, ^n,
 Unicode ¹²), `bare` (numbers right before a sentence's end, `… capabilities 1 .`, `… sources 6 11.`), `paren`
 ((n), (n, m)), `author-year` ((Smith et al., 2023), Smith et al. (2023), (Smith and Lee, 2023; Wu, 2022),
-(Sun et al.)), `latex` (\\cite{key}, \\citep, \\citet, …) and `cite-n` (@cite_N).
+(Sun et al.)), `link` (a markdown link placed as a citation, `harness.readers.inline_links`), `latex`
+(\\cite{key}, \\citep, \\citet, …) and `cite-n` (@cite_N).
 Forms that are ambiguous in prose — math, ^n, Unicode superscripts, bare numbers and (n) — count only when a
 numbered reference list exists and holds every number (and (n) only when the text has no [n] markers).
-Digits of any script are normalised (`[١]` cites entry `1`). `In [2023]`, markdown links `[2](http://…)` and
-years in brackets that are not list numbers are not citations.
+Digits of any script are normalised (`[١]` cites entry `1`). `In [2023]`, markdown links on words, unwrapped
+links to non-scholarly pages (`[2](http://blog…)`) and bracketed years that are not list numbers are not citations.
+Linear in the paragraph: every per-marker test looks at a bounded window and every pattern repeats boundedly.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
+import heapq
 import re
+from array import array
 from dataclasses import dataclass, field
 
 from harness.models import ReferenceEntry, normalize_title
+from harness.readers.inline_links import entry_identities, identity, labelled_links, link_groups
 from harness.text import expand_marker
 
 _NUMS = r"\d{1,4}(?:\s*[,;\-–—]\s*\d{1,4})*"
+_NUMS_RX = re.compile(_NUMS)
 _BRACKET = re.compile(r"(?<!\!)\[([^\[\]\n]{1,200})\](?!\()")
 _LENTICULAR = re.compile(r"【\s*(" + _NUMS + r")\s*】")
 _MATH = re.compile(r"\$\s*(?:\^\s*)?\{?\s*\[?\s*(" + _NUMS + r")\s*\]?\s*\}?\s*\$")
 _SUP_HTML = re.compile(r"<sup>\s*\[?\s*(" + _NUMS + r")\s*\]?\s*</sup>", re.IGNORECASE)
 _CARET = re.compile(r"(?<=[^\s\d])\^\s*(?:\{\s*(" + _NUMS + r")\s*\}|\[\s*(" + _NUMS + r")\s*\]|(\d{1,4}(?:,\d{1,4})*))")
 _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_UNI_SUP = re.compile(r"(?<=[^\s\d" + _SUPERS + r"])([" + _SUPERS + r"]+(?:[,˒⁻‐\-][" + _SUPERS + r"]+)*)")
+# any superscript digit sequence not glued to an ASCII digit ("10⁵" is a power): "word⁷", "word ¹²", "⁽³⁾",
+# "²˒³", "¹⁻⁴"
+_UNI_SUP = re.compile(r"(?<![\d" + _SUPERS + r"])⁽?([" + _SUPERS + r"]+(?:\s?[,˒⁻‐\-–]\s?[" + _SUPERS
+                      + r"]+)*)⁾?")
 _LATEX = re.compile(r"\\(?:cite|citep|citet|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|"
-                    r"footcite|nocite)\*?(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}")
+                    r"footcite|nocite)\*?(?:\s*\[[^\]]{0,300}\]){0,2}\s*\{([^}\\]{0,1000})\}")
 _CITE_N = re.compile(r"@cite_(\d{1,4})")
 _PAREN_NUM = re.compile(r"\((\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\)")
 _BARE = re.compile(r"(?<=[^\W\d_]|[)\]\"'”’%])((?:\s+\d{1,4}){1,8})(?=\s*[.!?](?:\s|$)|\s*$)")
-_SURNAME = r"(?:(?:van|von|de|der|den|da|di|le|la|del|dos|du)\s+)*[A-Z][\w'’\-]*[a-z][\w'’\-]*"
-_AUTHORS = (r"(?P<first>" + _SURNAME + r")(?:\s+et\s+al\.?|(?:\s*,\s*" + _SURNAME + r")*\s*(?:,\s*)?(?:and|&)\s+"
+# bounded repeats throughout: a run-on of names or one 5 MB "word" must not make the search quadratic
+_SURNAME = (r"(?:(?:van|von|de|der|den|da|di|le|la|del|dos|du)\s+){0,3}"
+            r"[A-Z](?=[\w'’\-]{0,40}?[a-z])[\w'’\-]{1,40}(?![\w'’\-])")
+_AUTHORS = (r"(?P<first>" + _SURNAME + r")(?:\s+et\s+al\.?|(?:\s*,\s*" + _SURNAME + r"){0,12}\s*(?:,\s*)?(?:and|&)\s+"
             + _SURNAME + r")?")
 _AY_PART = re.compile(r"^(?:(?:e\.g\.|see|cf\.|i\.e\.)[,\s]+)?" + _AUTHORS +
                       r"(?:\s*,?\s*(?P<year>(?:19|20)\d\d)(?P<suffix>[a-z])?(?:\s*,\s*(?:p|pp)\.\s*[\d\-–]+)?)?\s*$")
 _NARRATIVE = re.compile(r"(?<![\w(])" + _AUTHORS + r"\s*\(\s*(?P<year>(?:19|20)\d\d)(?P<suffix>[a-z])?\s*\)")
+_YEAR_LEAD = re.compile(r"(?<=\W)(?:in|since|from|until|by|year)\s*$", re.I)
+_CLAUSE = re.compile(r"\s+[a-z]")
+REPEATS_KEPT = 5  # identical markers of one sentence kept as citations; further ones are folded (a looping run-on)
+_WINDOW = 60  # characters before a marker that any per-marker test looks at (reading stays linear)
 _BARE_STOP = {"table", "tables", "figure", "figures", "fig", "figs", "section", "sections", "sec", "chapter", "eq",
               "equation", "equations", "step", "steps", "phase", "version", "v", "level", "levels", "layer",
               "layers", "top", "stage", "stages", "type", "part", "appendix", "page", "pages", "p", "pp", "line",
@@ -57,6 +74,7 @@ class Marker:
     text: str
     keys: list[str]
     style: str
+    repeats: int = 0  # later markers of the same sentence naming the same keys, folded into this one
 
 
 @dataclass
@@ -67,6 +85,20 @@ class LinkContext:
     entries: list[ReferenceEntry] = field(default_factory=list)
     allow_paren: bool = False
     _authors: dict[tuple[str, int | None], list[ReferenceEntry]] | None = None
+    _labels: dict[str, str] = field(default_factory=dict)  # label -> key, so each label scans the list once
+    _ids: dict[str, str] | None = None
+
+    def link_key(self, label: str, url: str) -> str:
+        """The key a cited link names: a list number it shows, else the entry with its identity, else the identity."""
+        if label.strip().isdigit() and str(int(label)) in self.numbered:
+            return str(int(label))
+        if self._ids is None:
+            self._ids = {}
+            for e in self.entries:
+                for i in entry_identities(e):
+                    self._ids.setdefault(i, e.key)
+        ident = identity(url)
+        return self._ids.get(ident, ident)
 
     @property
     def keys(self) -> set[str]:
@@ -93,13 +125,20 @@ def _fold(s: str) -> str:
 
 def _norm_digits(s: str) -> str:
     """Digits of any script to ASCII ('١٢' -> '12')."""
+    if s.isascii():
+        return s
     return "".join(str(int(ch)) if ch.isdigit() else ch for ch in s)
 
 
 def numeric_keys(inner: str) -> list[str]:
     """Keys named by a numeric group: '3, 5-7' -> ['3', '5', '6', '7'] (order kept, no repeats)."""
+    return list(_numeric_keys(inner))
+
+
+@functools.lru_cache(maxsize=4096)
+def _numeric_keys(inner: str) -> tuple[str, ...]:
     inner = _norm_digits(inner).replace("—", "-")
-    return list(dict.fromkeys(str(n) for n in expand_marker(inner)))
+    return tuple(dict.fromkeys(str(n) for n in expand_marker(inner)))
 
 
 def _in_list(keys: list[str], ctx: LinkContext) -> bool:
@@ -111,17 +150,34 @@ def _yearlike(keys: list[str], ctx: LinkContext) -> bool:
     return len(keys) == 1 and 1900 <= int(keys[0]) <= 2099 and keys[0] not in ctx.numbered
 
 
-def find_markers(text: str, ctx: LinkContext) -> list[Marker]:
-    """Every citation marker of a paragraph, in order; spans never overlap (earlier styles win)."""
+def find_markers(text: str, ctx: LinkContext, sentence_starts: list[int] | None = None) -> list[Marker]:
+    """Every citation marker of a paragraph, in order; spans never overlap (earlier styles win).
+
+    With `sentence_starts`, markers naming the same keys in the same style as `REPEATS_KEPT` earlier ones of their
+    sentence are folded into the last kept one (its `repeats` counts them): a looping run-on of 600,000 `[1]`
+    is a few citations, not 600,000; ordinary text never repeats a marker that often in one sentence."""
     out: list[Marker] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
+    first: dict[tuple[int, tuple[str, ...], str], tuple[int, Marker]] = {}
 
     def add(m_start: int, m_end: int, keys: list[str], style: str) -> None:
-        if any(s < m_end and m_start < e for s, e in taken):
+        if not taken.claim(m_start, m_end):
             return
-        taken.append((m_start, m_end))
+        if sentence_starts is not None:
+            sig = (bisect.bisect_right(sentence_starts, m_start), tuple(keys), style)
+            seen = first.get(sig)
+            if seen is not None and seen[0] >= REPEATS_KEPT:
+                seen[1].repeats += 1
+                return
+            mk = Marker(m_start, m_end, text[m_start:m_end], keys, style)
+            first[sig] = ((seen[0] if seen else 0) + 1, mk)
+            out.append(mk)
+            return
         out.append(Marker(m_start, m_end, text[m_start:m_end], keys, style))
 
+    for finder in (link_groups, labelled_links):
+        for start, end, links in finder(text):
+            add(start, end, list(dict.fromkeys(ctx.link_key(label, url) for label, url in links)), "link")
     for m in _LATEX.finditer(text):
         keys = [k.strip() for k in m.group(1).split(",") if k.strip()]
         if keys:
@@ -147,6 +203,13 @@ def find_markers(text: str, ctx: LinkContext) -> list[Marker]:
         if _in_list(keys, ctx):
             add(m.start(), m.end(), keys, "superscript")
     _author_year(text, ctx, add)
+    _paren_and_bare(text, ctx, add)
+    out.sort(key=lambda mk: mk.start)
+    return out
+
+
+def _paren_and_bare(text: str, ctx: LinkContext, add) -> None:
+    """(n) and bare numbers before a sentence's end: only numbers a numbered list holds."""
     if ctx.allow_paren:
         for m in _PAREN_NUM.finditer(text):
             keys = numeric_keys(m.group(1))
@@ -160,26 +223,67 @@ def find_markers(text: str, ctx: LinkContext) -> list[Marker]:
             if _in_list(keys, ctx) and prev not in _BARE_STOP and not _yearlike(keys, ctx):
                 s = m.start() + len(m.group(1)) - len(m.group(1).lstrip())
                 add(s, m.end(), keys, "bare")
-    out.sort(key=lambda mk: mk.start)
-    return out
+
+
+class _Spans:
+    """Non-overlapping claimed spans; a claim costs O(log n). Claimed spans are two sorted int arrays, plus the
+    current pass's claims (increasing), folded in when a new pass starts; 16 bytes a span."""
+
+    def __init__(self) -> None:
+        self.starts, self.ends = array("q"), array("q")
+        self.run_starts, self.run_ends = array("q"), array("q")
+
+    def _merge(self) -> None:
+        if self.run_starts:
+            merged = heapq.merge(zip(self.starts, self.ends), zip(self.run_starts, self.run_ends))
+            starts, ends = array("q"), array("q")
+            for s, e in merged:
+                starts.append(s)
+                ends.append(e)
+            self.starts, self.ends = starts, ends
+            self.run_starts, self.run_ends = array("q"), array("q")
+
+    def claim(self, start: int, end: int) -> bool:
+        """Claim [start, end) unless it overlaps a claimed span."""
+        if self.run_starts and start < self.run_starts[-1]:
+            self._merge()  # a new pass (styles are found one after another): fold the last one in
+        if self.run_ends and self.run_ends[-1] > start:
+            return False
+        i = bisect.bisect_right(self.starts, start)
+        if (i > 0 and self.ends[i - 1] > start) or (i < len(self.starts) and self.starts[i] < end):
+            return False
+        self.run_starts.append(start)
+        self.run_ends.append(end)
+        return True
+
+
+def _before(text: str, pos: int) -> str:
+    """The bounded window of text before `pos` (a space stands for the start of the text)."""
+    lo = max(0, pos - _WINDOW)
+    return ("\n" if lo == 0 else "") + text[lo:pos]
+
+
+def _around(text: str, start: int, end: int, width: int = 400) -> str:
+    """The bounded window around a marker (what title words of an author-year citation are taken from)."""
+    return text[max(0, start - width):end + width]
 
 
 def _enumeration(text: str, m: re.Match) -> bool:
     """'(1) first … (2) second' or a line opening with '(1)': a list, not citations."""
-    before = text[:m.start()].rstrip()
-    if not before or before.endswith((":", ";", "\n")):
+    before = _before(text, m.start()).rstrip()
+    if not before.strip() or before.endswith((":", ";", "\n")):
         return True
-    return re.match(r"\s+[a-z]", text[m.end():]) is not None  # "(2) how deep models …" opens a clause
+    return _CLAUSE.match(text, m.end()) is not None  # "(2) how deep models …" opens a clause
 
 
 def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
     """[n], [n, m], [n–m], [Author et al., n], [Author et al., LABEL], [Author et al., 2023]."""
     inner = m.group(1).strip()
-    if re.fullmatch(_NUMS, _norm_digits(inner)):
+    if _NUMS_RX.fullmatch(_norm_digits(inner)):
         keys = numeric_keys(inner)
         if not keys or _yearlike(keys, ctx):
             return
-        if re.search(r"\b(?:in|since|from|until|by|year)\s*$", text[:m.start()], re.I) and keys[0] not in ctx.numbered:
+        if keys[0] not in ctx.numbered and _YEAR_LEAD.search(_before(text, m.start())):
             return
         add(m.start(), m.end(), keys, "numeric")
         return
@@ -187,10 +291,10 @@ def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
     if not am or not re.match(r"[A-Z]", am.group(1)):
         return
     tail = am.group(2).strip()
-    if re.fullmatch(_NUMS, _norm_digits(tail)):
+    if _NUMS_RX.fullmatch(_norm_digits(tail)):
         keys = numeric_keys(tail)
         if _yearlike(keys, ctx) or (len(keys) == 1 and 1900 <= int(keys[0]) <= 2099 and not ctx.numbered):
-            _author_year_part(inner, m.start(), m.end(), ctx, add, text)
+            _author_year_part(inner, m.start(), m.end(), ctx, add, _around(text, m.start(), m.end()))
             return
         add(m.start(), m.end(), keys, "numeric")
         return
@@ -201,6 +305,12 @@ def _bracket(m: re.Match, text: str, ctx: LinkContext, add) -> None:
 
 def label_key(label: str, ctx: LinkContext) -> str:
     """The key of the one entry whose title contains LABEL as a word ('CAT' -> entry 5), else 'label:LABEL'."""
+    if label not in ctx._labels:
+        ctx._labels[label] = _label_key(label, ctx)
+    return ctx._labels[label]
+
+
+def _label_key(label: str, ctx: LinkContext) -> str:
     rx = re.compile(r"(?<![\w\-])" + re.escape(label) + r"(?![\w\-])")
     hits = [e for e in ctx.entries if e.title and rx.search(e.title)]
     leading = [e for e in hits if e.title and e.title.startswith(label)]
@@ -220,7 +330,8 @@ def _author_year(text: str, ctx: LinkContext, add) -> None:
             continue
         if not all(p.group("year") or re.search(r"et\s+al", p.group(0)) for p in parsed):
             continue  # "(Transformer)" is not a citation; "(Sun et al.)" is
-        keys = [_ay_key(p.group("first"), p.group("year"), p.group("suffix"), ctx, text) for p in parsed]
+        near = _around(text, m.start(), m.end())
+        keys = [_ay_key(p.group("first"), p.group("year"), p.group("suffix"), ctx, near) for p in parsed]
         if _numeric_style(ctx) and not any(k in ctx.keys for k in keys):
             continue  # in a text citing [n], an unmatched "(Smith et al., 2022)" is prose (a quoted abstract)
         add(m.start(), m.end(), list(dict.fromkeys(keys)), "author-year")
@@ -228,7 +339,7 @@ def _author_year(text: str, ctx: LinkContext, add) -> None:
         plain_name = not re.search(r"et\s+al|\sand\s|&", m.group(0))
         if plain_name and not ctx.author_matches(m.group("first").split()[-1], int(m.group("year"))):
             continue  # "Transformer (2017)" is a name and a year, not a citation, unless the list says so
-        key = _ay_key(m.group("first"), m.group("year"), m.group("suffix"), ctx, text)
+        key = _ay_key(m.group("first"), m.group("year"), m.group("suffix"), ctx, _around(text, m.start(), m.end()))
         if _numeric_style(ctx) and key not in ctx.keys:
             continue
         add(m.start(), m.end(), [key], "author-year")

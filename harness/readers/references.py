@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from harness.models import ReferenceEntry, normalize_arxiv_id
 
-ENTRY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\[(\d{1,5})\]\s*(.*?)\s*$")
-_DOT_ENTRY = re.compile(r"^\s*(?:[-*]\s+)?(\d{1,5})[.)]\s+(\S.*?)\s*$")
-_BARE_ENTRY = re.compile(r"^\s*((?:\d{1,5}\s+){0,30}\d{1,5})\s+(\S.*?)\s*$")
+# "(.*)" and a strip in code, not "(.*?)\s*$" (which retries "\s*$" at every character: slow on long lines)
+ENTRY_LINE = re.compile(r"^\s*(?:[-*]\s+)?\[(\d{1,5})\]\s*(.*)$")
+_DOT_ENTRY = re.compile(r"^\s*(?:[-*]\s+)?(\d{1,5})[.)]\s+(\S.*)$")
+_BARE_ENTRY = re.compile(r"^\s*((?:\d{1,5}\s+){0,30}\d{1,5})\s+(\S.*)$")
 _NAMES = (r"references?|bibliography|works\s+cited|cited\s+works|sources(?:\s+cited)?|source\s+list|"
           r"literature\s+cited|reference\s+list|list\s+of\s+references|citations|参考文献|參考文獻")
 # A line that opens a reference list: "## References", "**References:**", "References:", "[References]",
@@ -75,16 +76,16 @@ def entry_start(line: str, style: str) -> tuple[list[str], str] | None:
     """(keys, rest) when the line opens an entry of `style`; digits of any script are normalised ('١' -> '1')."""
     if style == "bracket":
         m = ENTRY_LINE.match(line)
-        return ([str(int(m.group(1)))], m.group(2)) if m else None
+        return ([str(int(m.group(1)))], m.group(2).strip()) if m else None
     if style == "dot":
         m = _DOT_ENTRY.match(line)
-        return ([str(int(m.group(1)))], m.group(2)) if m else None
+        return ([str(int(m.group(1)))], m.group(2).rstrip()) if m else None
     if style == "bare":
         m = _BARE_ENTRY.match(line)
         if not m or re.match(r"^[\d\s.,:;\-–]*$", m.group(2)):
             return None
         keys = list(dict.fromkeys(str(int(n)) for n in m.group(1).split()))
-        return keys, m.group(2)
+        return keys, m.group(2).rstrip()
     if style == "unnumbered":
         return ([], line.strip()) if _UNNUMBERED.match(line) else None
     return None
@@ -140,10 +141,57 @@ def find_reference_blocks(text: str) -> list[RefBlock]:
             i = max(end, i + 1)
             continue
         i += 1
+    if blocks:  # reference lines standing in the text outside the headed lists are reference lines too
+        loose = _headless_blocks(text, lines, [(b.start, b.end) for b in blocks])
+        return sorted(blocks + loose, key=lambda b: b.start)
+    return _headless_blocks(text, lines, [])
+
+
+def _headless_blocks(text: str, lines: list[tuple[int, str]], headed: list[tuple[int, int]]) -> list[RefBlock]:
+    """Reference lines without a heading: a trailing run of `[n]` lines (when no list is headed), and runs of
+    reference-like `[n]` lines standing as paragraphs of their own inside the text (SurGE's "[2] Ziwei Ji, …
+    (n.d.). *Title*."), with a warning; never prose. `headed`: (start, end) of the headed lists, skipped."""
+    tail = None if headed else _trailing_run(text, lines)
+    stop = next((i for i, (off, _) in enumerate(lines) if tail and off >= tail.start), len(lines))
+    blocks: list[RefBlock] = []
+    i = 0
+    while i < stop:
+        if any(a <= lines[i][0] < b for a, b in headed):
+            i += 1
+            continue
+        if _reference_line(lines[i][1]) and (i == 0 or not lines[i - 1][1].strip()):
+            last = j = i
+            while j < stop and (not lines[j][1].strip() or _reference_line(lines[j][1])):
+                last = j if lines[j][1].strip() else last
+                j += 1
+            if last + 1 >= len(lines) or not lines[last + 1][1].strip() or _is_heading(lines[last + 1][1]):
+                entries, ignored = parse_entries([ln for _, ln in lines[i:last + 1]], "bracket")
+                end = lines[last + 1][0] if last + 1 < len(lines) else len(text)
+                blocks.append(RefBlock(lines[i][0], None, entries, ignored, end, "bracket"))
+            i = last + 1
+            continue
+        i += 1
+    blocks += [tail] if tail else []
+    n = sum(len(b.entries) for b in blocks)
+    if not blocks or (n < 2 and not tail and not headed):
+        return []
     if blocks:
-        return blocks
-    tail = _trailing_run(text, lines)
-    return [tail] if tail else []
+        line = text.count("\n", 0, blocks[0].start) + 1
+        blocks[0].warnings.append(f"{n} reference lines without a references heading (from line {line}, in "
+                                  f"{len(blocks)} place(s)) were read as reference entries, not prose")
+    return blocks
+
+
+def _reference_line(line: str) -> bool:
+    """An `[n]` line shaped like a reference: names then a year or (n.d.), an italic title, or an identifier."""
+    m = ENTRY_LINE.match(line)
+    if not m:
+        return False
+    rest = m.group(2)
+    if _URL.search(rest) or _DOI.search(rest) or _ARXIV_TAG.search(rest) or _ITALIC.search(rest):
+        return True
+    ay = _AUTHORS_YEAR.match(rest)  # "(2020). Title" — "(2020) showed that …" opens a sentence, not an entry
+    return bool(ay and re.search(r"\)\.", rest) and ("," in ay.group("authors") or " and " in ay.group("authors")))
 
 
 def _trailing_run(text: str, lines: list[tuple[int, str]]) -> RefBlock | None:
@@ -166,9 +214,13 @@ def _trailing_run(text: str, lines: list[tuple[int, str]]) -> RefBlock | None:
 
 def find_reference_block(text: str) -> RefBlock | None:
     """The main reference list: the last numbered section (else the last section of any style)."""
-    blocks = find_reference_blocks(text)
+    return main_block(find_reference_blocks(text))
+
+
+def main_block(blocks: list[RefBlock]) -> RefBlock | None:
+    """The main list of several: the last numbered headed one, else the last numbered, else the last."""
     numbered = [b for b in blocks if b.style != "unnumbered"]
-    pick = numbered or blocks
+    pick = [b for b in numbered if b.heading_line is not None] or numbered or blocks
     return pick[-1] if pick else None
 
 
@@ -233,14 +285,29 @@ def _strip_number(raw: str, style: str) -> str:
 
 def _urls(body: str) -> list[str]:
     """Every URL of an entry (markdown link targets included), trailing punctuation removed, in order."""
-    out = []
+    out: dict[str, None] = {}
     for u in _URL.findall(body):
         u = u.rstrip(".,;:")
         while u.endswith(")") and u.count("(") < u.count(")"):
             u = u[:-1]
-        if u not in out:
-            out.append(u)
-    return out
+        out[u] = None
+    return list(out)
+
+
+def identifiers(text: str) -> tuple[str | None, str | None]:
+    """(arXiv id, DOI) found anywhere in a text (arXiv URLs and "arXiv:" tags; DOIs and doi.org URLs)."""
+    arxiv_id = None
+    for rx in (_ARXIV_URL, _ARXIV_TAG):
+        m = rx.search(text)
+        if m:
+            arxiv_id = normalize_arxiv_id(m.group(1))
+            break
+    doi_m = _DOI.search(text)
+    doi = doi_m.group(1).rstrip(".,;") if doi_m else None
+    if doi:
+        while doi.endswith(")") and doi.count("(") < doi.count(")"):
+            doi = doi[:-1]
+    return arxiv_id, doi
 
 
 def parse_entry(key: str, raw: str) -> ReferenceEntry:
@@ -248,20 +315,13 @@ def parse_entry(key: str, raw: str) -> ReferenceEntry:
     body = ENTRY_LINE.sub(lambda m: m.group(2), raw, count=1).strip()
     urls = _urls(body)
     text = _MD_LINK.sub(lambda m: m.group(1) if not _URL.fullmatch(m.group(1).strip()) else " ", body)
-    for u in urls:
-        text = text.replace(u, " ")
+    if len(urls) <= 20:
+        for u in urls:
+            text = text.replace(u, " ")
+    else:  # one pass, not one per URL
+        text = _URL.sub(lambda m: " " + m.group(0)[len(m.group(0).rstrip(".,;:)")):], text)
     text = re.sub(r"\s+", " ", re.sub(r"[<>]|\[\s*\]|\(\s*\)", " ", text)).strip()
-    arxiv_id = None
-    for rx in (_ARXIV_URL, _ARXIV_TAG):
-        m = rx.search(body)
-        if m:
-            arxiv_id = normalize_arxiv_id(m.group(1))
-            break
-    doi_m = _DOI.search(body)
-    doi = doi_m.group(1).rstrip(".,;") if doi_m else None
-    if doi:
-        while doi.endswith(")") and doi.count("(") < doi.count(")"):
-            doi = doi[:-1]
+    arxiv_id, doi = identifiers(body)
     year = None
     ym = _YEAR_PAREN.search(text)
     if ym and ym.group(1):

@@ -15,7 +15,8 @@ from harness.report.load import RunData
 from harness.report.metrics import COST_METRIC
 from harness.report.stats import N_BOOT
 
-FORMATS = ("md", "tex", "html")
+DEFAULT_FORMATS = ("md", "tex", "html")
+FORMATS = (*DEFAULT_FORMATS, "csv")  # csv: report.csv, one row per cell x score
 
 
 def cost_from_generations(scores: pl.DataFrame, generations: list[dict]) -> pl.DataFrame:
@@ -42,7 +43,7 @@ def cost_from_generations(scores: pl.DataFrame, generations: list[dict]) -> pl.D
 def parse_formats(formats: str | Iterable[str] | None) -> list[str]:
     """'md,tex,html' or a list -> validated list of formats."""
     if formats is None:
-        return list(FORMATS)
+        return list(DEFAULT_FORMATS)
     items = formats.split(",") if isinstance(formats, str) else [p for f in formats for p in str(f).split(",")]
     out = [f.strip().lower().lstrip(".") for f in items if f.strip()]
     out = ["md" if f == "markdown" else "tex" if f == "latex" else f for f in out]
@@ -57,8 +58,8 @@ def build_report(run_dir: str | Path | Sequence[str | Path], formats: str | Iter
                  metrics: list[str] | None = None, out_dir: str | Path | None = None, *,
                  heatmap_metric: str | None = None, n_boot: int = N_BOOT, seed: int = 0,
                  renames: Sequence[str] | None = None) -> dict[str, Path]:
-    """Write report.md / report.tex (+ report_tables.tex) / report.html and the plot PNGs for one run or several
-    joined runs (renames: 'NAME=RUN/GEN'); returns {kind: path}."""
+    """Write report.md / report.tex (+ report_tables.tex) / report.html / report.csv and the plot PNGs for one run
+    or several joined runs (renames: 'NAME=RUN/GEN'); returns {kind: path}."""
     from harness.report import html as html_mod
     from harness.report.assemble import assemble
     from harness.report.documents import TABLES_TEX, latex_document, latex_tables, markdown_report
@@ -81,6 +82,11 @@ def build_report(run_dir: str | Path | Sequence[str | Path], formats: str | Iter
         written["tex"], written["tex:tables"] = out / "report.tex", out / TABLES_TEX
         atomic_write(written["tex"], latex_document(parts))
         atomic_write(written["tex:tables"], latex_tables(parts))
+    if "csv" in fmts:
+        from harness.report.csv_table import scores_csv
+
+        written["csv"] = out / "report.csv"
+        atomic_write(written["csv"], scores_csv(parts.scores))
     if "html" in fmts:
         created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         written["html"] = out / "report.html"

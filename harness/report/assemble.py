@@ -13,6 +13,7 @@ from harness.report import leaderboard as lb
 from harness.report import plots, significance, tables
 from harness.report.failure_view import FailureSummary, failure_summary, failure_table
 from harness.report.join import JoinedRuns
+from harness.report.judge_trust import judge_table
 from harness.report.metrics import COST_METRIC, OUTPUT_TOKENS_METRIC, QUALITY_METRICS, default_metrics, is_ranked
 from harness.report.tables import Table
 from harness.scorers.support_agreement import method_agreement, self_preferring, support_notes
@@ -42,6 +43,8 @@ class ReportParts:
     generations: list[dict[str, Any]]
     legend: str = ""
     support_tables: list[Table] = field(default_factory=list)  # agreement between support methods, self-preference
+    other_tables: list[Table] = field(default_factory=list)  # every scored metric the tables above leave out
+    judge_table: Table | None = None  # each judged score's judge card line (harness.report.judge_trust)
 
 
 def _plural(n: int, word: str) -> str:
@@ -162,7 +165,9 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
     notes = [f"{_plural(scores['cell'].n_unique(), 'cell')}, {_plural(len(generators), 'generator')}, "
              f"{_plural(scores['task_id'].n_unique(), 'task')}"
              + (f" from {_plural(len(joined.runs), 'run')}" if len(joined.runs) > 1 else "")
-             + f"; {n_na} not-applicable and {n_err} error scores excluded from means.", *joined.notes]
+             + f"; {n_na} not-applicable and {n_err} error scores excluded from means.", *joined.notes,
+             *(f"MIXED TASK VERSIONS: task {c.get('task')} {tables.task_change_text(c)}" for r in joined.runs
+               for c in r.manifest.get("task_changes") or [] if isinstance(c, dict))]
     support_rows = scores.filter(pl.col("score").str.starts_with("citations.support_rate")).to_dicts()
     title = f"Report: {data.run_id}" if len(joined.runs) == 1 else f"Report: {len(joined.runs)} runs"
     return ReportParts(
@@ -179,7 +184,18 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
         figures=figures, plot_notes=plot_notes, summaries=summaries, generators=order, metrics=metrics,
         cells=cells, scores=scores, generations=data.generations, legend=legend,
         support_tables=support_tables(support_rows),
+        other_tables=_other_tables(scores, available, metrics, generators, cells, n_boot, seed),
+        judge_table=judge_table(scores, metrics, [r.manifest for r in joined.runs]),
     )
+
+
+def _other_tables(scores: pl.DataFrame, available: list[str], metrics: list[str], generators: list[str],
+                  cells: dict[str, int], n_boot: int, seed: int) -> list[Table]:
+    """The table of every scored metric outside the chosen ones ([] when none is left out)."""
+    rest = [m for m in available if m not in metrics]
+    summaries = tables.summarize(scores, rest, generators, n_boot=n_boot, seed=seed) if rest else []
+    table = tables.other_scores_table(summaries, generators, rest, cells)
+    return [table] if table else []
 
 
 def support_tables(rows: list[dict[str, Any]]) -> list[Table]:

@@ -17,12 +17,14 @@ def markdown_report(parts: ReportParts) -> str:
         out += ["## Failures", "", f"**{parts.failures.line}**", "",
                 to_markdown(parts.failure_table, 3) if parts.failure_table else ""]
     out += [to_markdown(parts.leaderboard, 2), to_markdown(parts.main, 2)]
+    out += [to_markdown(parts.judge_table, 2)] if parts.judge_table else []
     if parts.matrices:
         out += ["## Pairwise significance", ""] + [to_markdown(t, 3) for t in parts.matrices]
     out += ["## Cost and quality", ""] + [to_markdown(t, 3) for t in parts.cost_tables]
     out += [f"![{f.title}]({f.name}.png)\n\n*{f.caption}*\n" for f in parts.figures]
     out += [f"*No cost–quality plot: {r}.*\n" for r in parts.plot_notes]
-    out += [to_markdown(parts.per_task, 2), *[to_markdown(t, 2) for t in parts.support_tables], "## Run", ""]
+    out += [to_markdown(parts.per_task, 2), *[to_markdown(t, 2) for t in parts.support_tables],
+            *[to_markdown(t, 2) for t in parts.other_tables], "## Run", ""]
     out += [to_markdown(t, 3) for t in parts.manifest_tables]
     return "\n".join(out)
 
@@ -33,6 +35,7 @@ def latex_tables(parts: ReportParts, placement: str = "t") -> str:
             f"% In your paper: \\usepackage{{{','.join(LATEX_PACKAGES)}}} and \\input{{report_tables}}.\n\n")
     chosen = ([parts.failure_table] if parts.failure_table else []) + [parts.leaderboard, parts.main,
                                                                        *parts.matrices, *parts.cost_tables]
+    chosen += [parts.judge_table] if parts.judge_table else []
     return head + "\n".join(to_latex(t, placement) for t in chosen)
 
 
@@ -46,7 +49,8 @@ def latex_document(parts: ReportParts) -> str:
     if parts.failures:
         body += [r"\subsection*{Failures}", r"\textbf{" + latex_escape(parts.failures.line) + "}\n"]
     body.append(latex_tables(parts, "!htbp").split("\n\n", 1)[1])
-    body += [r"\clearpage", *[_doc_table(t) for t in [parts.per_task, *parts.support_tables, *parts.manifest_tables]],
+    body += [r"\clearpage", *[_doc_table(t) for t in [parts.per_task, *parts.support_tables, *parts.other_tables,
+                                                        *parts.manifest_tables]],
              r"\end{document}"]
     return "\n".join(body) + "\n"
 

@@ -1,4 +1,5 @@
-"""Self-contained HTML report: inline CSS, plots as data: URIs, every generated string escaped by Jinja2."""
+"""Self-contained HTML report: inline CSS, plots as data: URIs, every generated string escaped by Jinja2 and
+review text rendered as sanitised markdown (harness.report.review_view)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from markupsafe import Markup, escape
 from harness.models import CitationVerdict
 from harness.report.ref_classes import reference_classes, with_classes
 from harness.report.review_view import VERDICT_LABELS, VERDICTS, build_view, parse_details
+from harness.report.significance import PAIRWISE_NOTE
 from harness.report.tables import fmt
 
 if TYPE_CHECKING:
@@ -21,16 +23,25 @@ if TYPE_CHECKING:
 VERDICT_SCORE = "citations.on_topic_rate"
 
 
-def _env() -> jinja2.Environment:
-    loader = jinja2.FunctionLoader(lambda name: resources.files("harness.report").joinpath(name).read_text("utf-8"))
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+def template_env(*packages: str) -> jinja2.Environment:
+    """Autoescaping Jinja2 over the templates of the given packages (first match wins; the report's own last),
+    with the globals the table macros use."""
+
+    def load(name: str) -> str | None:
+        for pkg in (*packages, "harness.report"):
+            path = resources.files(pkg).joinpath(name)
+            if path.is_file():
+                return path.read_text("utf-8")
+        return None
+
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(load), autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=False, lstrip_blocks=False)
     env.globals["is_best"] = lambda cell: bool(getattr(cell, "best", False))
     env.globals["breakable"] = lambda text: Markup(str(escape(text)).replace(".", ".<wbr>"))
     return env
 
 
-def _usage_meta(gen: dict[str, Any]) -> str:
+def usage_meta(gen: dict[str, Any]) -> str:
     review = gen.get("review") or {}
     usage = review.get("usage") or {}
     parts = []
@@ -73,7 +84,7 @@ def _generation_items(generations: list[dict[str, Any]], scores: pl.DataFrame,
             "task": str(gen.get("task_id")), "generator": str(gen.get("generator")), "seed": gen.get("seed"),
             "error": gen.get("error") or "",
             "flags": ", ".join(map(str, flags)) if isinstance(flags, list) else str(flags),
-            "meta": _usage_meta(gen) + ("" if view.verdict_source == "scorer" else
+            "meta": usage_meta(gen) + ("" if view.verdict_source == "scorer" else
                                         " · citation colours from reference resolution (no relevance verdicts)"
                                         if view.verdict_source == "resolution" else ""),
             "plan": (gen.get("review") or {}).get("plan") or "",
@@ -92,13 +103,15 @@ def render_report(parts: "ReportParts", created: str) -> str:
     """The whole report as one HTML string with no external resources: failures banner first, then the
     leaderboard, the marked means, the pairwise matrices, cost, plots, per task, run and every review."""
     css = resources.files("harness.report").joinpath("report.css").read_text("utf-8")
-    template = _env().get_template("report.html.j2")
+    template = template_env().get_template("report.html.j2")
     return template.render(
         title=parts.title, subtitle=f"{' '.join(parts.notes)} Generated {created}.",
         css=Markup(css.replace("</", "<\\/")),
         failures=parts.failures, failure_table=parts.failure_table,
-        leaderboard=parts.leaderboard, main=parts.main, matrices=parts.matrices, cost_tables=parts.cost_tables,
-        per_task=parts.per_task, support_tables=parts.support_tables, manifest_tables=parts.manifest_tables,
+        leaderboard=parts.leaderboard, main=parts.main, matrices=parts.matrices, pairwise_note=PAIRWISE_NOTE,
+        cost_tables=parts.cost_tables, per_task=parts.per_task,
+        support_tables=[*parts.support_tables, *parts.other_tables], manifest_tables=parts.manifest_tables,
+        judge_table=parts.judge_table,
         figures=[{"name": f.name, "title": f.title, "caption": f.caption,
                   "uri": "data:image/png;base64," + base64.b64encode(f.png).decode("ascii")} for f in parts.figures],
         plot_notes=parts.plot_notes,

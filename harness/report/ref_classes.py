@@ -30,12 +30,13 @@ def with_classes(view: ReviewView, by_key: dict[str, str], entry_keys: set[str])
     """Add each cited entry's reference class to its hover text (entries not listed outside the task are in it)."""
     if not by_key:
         return view
-    for block in view.blocks:
-        for seg in block.segments:
-            if not seg.verdict or seg.verdict == "dangling":
+    for mark in view.marks:
+        for i, (key, verdict) in enumerate(zip(mark.keys, mark.verdicts)):
+            if verdict == "dangling":
                 continue
-            key = _norm_key(seg.text)
+            key = _norm_key(key)
             cls = by_key.get(key) or ("in_task" if key in entry_keys else None)
             if cls:
-                seg.tip = f"{seg.tip} · reference class: {cls}" if seg.tip else f"reference class: {cls}"
+                tip = mark.tips[i]
+                mark.tips[i] = f"{tip} · reference class: {cls}" if tip else f"reference class: {cls}"
     return view

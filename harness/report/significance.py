@@ -61,14 +61,14 @@ class MetricTests:
         return (min(vals), max(vals)) if vals else (0, 0)
 
 
-def _pair(scores: pl.DataFrame, a: str, b: str, metric: str, n_boot: int, seed: int) -> PairTest:
-    """a - b through the gate's own paired statistics (candidate a against baseline b)."""
-    da, db = scores.filter(pl.col("generator") == a), scores.filter(pl.col("generator") == b)
+def _pair(da: pl.DataFrame, db: pl.DataFrame, a: str, b: str, metric: str, n_boot: int, seed: int) -> PairTest:
+    """a - b through the gate's own paired statistics (candidate a against baseline b), over the metric's rows of
+    each generator."""
     row = _delta_row(db, da, b, a, metric, None, n_boot, seed)
     ok = pl.col("status") == "ok"
-    tasks = (da.filter((pl.col("score") == metric) & ok & pl.col("value").is_not_null()).select("task_id", "seed")
-             .join(db.filter((pl.col("score") == metric) & ok & pl.col("value").is_not_null())
-                   .select("task_id", "seed"), on=["task_id", "seed"], how="inner")["task_id"].n_unique())
+    tasks = (da.filter(ok & pl.col("value").is_not_null()).select("task_id", "seed")
+             .join(db.filter(ok & pl.col("value").is_not_null()).select("task_id", "seed"), on=["task_id", "seed"],
+                   how="inner")["task_id"].n_unique())
     return PairTest(a, b, row.n_pairs, tasks, row.delta, row.ci_lo, row.ci_hi, row.p_value)
 
 
@@ -87,7 +87,9 @@ def best_generators(summaries: list[MetricSummary], metric: str, generators: lis
 def metric_tests(scores: pl.DataFrame, summaries: list[MetricSummary], metric: str, generators: list[str], *,
                  n_boot: int = N_BOOT, seed: int = 0) -> MetricTests:
     """All pairs of one metric; p-values Holm-adjusted over this metric's pairs; who is worse than the best."""
-    raw = [_pair(scores, a, b, metric, n_boot, seed) for a, b in combinations(generators, 2)]
+    rows = scores.filter(pl.col("score") == metric)
+    parts = {g: rows.filter(pl.col("generator") == g) for g in generators}  # each generator's rows, filtered once
+    raw = [_pair(parts[a], parts[b], a, b, metric, n_boot, seed) for a, b in combinations(generators, 2)]
     adjusted = holm_adjust([t.p if t.p is not None else math.nan for t in raw])
     tests: dict[tuple[str, str], PairTest] = {}
     for t, p_adj in zip(raw, adjusted):
@@ -125,33 +127,34 @@ def _span(values: list[int]) -> str:
 
 
 def matrix_table(mt: MetricTests, order: list[str]) -> Table:
-    """Generators x generators on one metric: row - column mean difference [95% paired bootstrap CI], Holm p."""
+    """One row per generator pair (each pair once, in `order`): mean difference A − B [95% paired bootstrap CI]
+    and the Holm-adjusted p-value; the test itself is described once, in the legend."""
     rows = []
-    for a in order:
-        row: list[str] = [a]
-        for b in order:
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
             t = mt.tests.get((a, b))
-            if a == b or t is None:
-                row.append("–")
-            elif not t.n_pairs:
-                row.append(Cell("–", extra="no matched cells"))
-            else:
-                row.append(Cell(fmt(t.delta), f"{fmt(t.lo)}, {fmt(t.hi)}", f"p={_p(t.p_adj)}",
-                                mark="*" if t.significant else ""))
-        rows.append(row)
+            if t is None:
+                continue
+            cell = (Cell("–", extra="no matched cells") if not t.n_pairs else
+                    Cell(fmt(t.delta), f"{fmt(t.lo)}, {fmt(t.hi)}", f"p={_p(t.p_adj)}",
+                         mark="*" if t.significant else ""))
+            rows.append([f"{a} − {b}", cell])
     tasks = _span(sorted(set(mt.n_range("n_tasks")) - {0}))
     arrow = {"higher": "higher is better", "lower": "lower is better"}.get(direction(mt.metric), "no direction")
     return Table(
-        title=f"Pairwise differences: {mt.metric}",
-        columns=["row − column", *order],
+        title=f"Pairwise differences: {mt.metric} ({arrow})",
+        columns=["A − B", "mean difference [95% CI] (p)"],
         rows=rows,
-        directions=[None, *["none"] * len(order)],
-        notes=[f"{mt.metric} ({arrow}): mean of row − column over matched (task, seed) cells [95% paired bootstrap "
-               f"CI, tasks resampled]; p = two-sided sign-flip permutation p-value over {tasks} tasks (seeds averaged "
-               f"within a task), Holm–Bonferroni-adjusted over the {mt.n_tests} pair(s) of this metric; "
+        directions=[None, "none"],
+        notes=[f"{tasks} tasks; p Holm–Bonferroni-adjusted over the {mt.n_tests} pair(s) of this metric; "
                f"* adjusted p < {ALPHA}."],
         key=f"pairs_{mt.metric.replace('.', '_')}",
     )
+
+
+PAIRWISE_NOTE = ("Each pair once: the mean of A − B over matched (task, seed) cells [95% paired bootstrap CI, tasks "
+                 "resampled]; p = two-sided sign-flip permutation p-value over tasks (seeds averaged within a task), "
+                 "Holm–Bonferroni-adjusted within each metric.")
 
 
 def _p(p: float | None) -> str:
@@ -160,4 +163,4 @@ def _p(p: float | None) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
-__all__ = ["ALPHA", "MetricTests", "PairTest", "best_generators", "legend", "matrix_table", "metric_tests"]
+__all__ = ["ALPHA", "PAIRWISE_NOTE", "MetricTests", "PairTest", "best_generators", "legend", "matrix_table", "metric_tests"]

@@ -146,6 +146,31 @@ def summarize(scores: pl.DataFrame, metrics: list[str], generators: list[str] | 
     return out
 
 
+def other_scores_table(summaries: list[MetricSummary], generators: list[str], metrics: list[str],
+                       cells: dict[str, int]) -> Table | None:
+    """Every scored metric the main tables leave out (plug-in families' scores, metrics outside the key set):
+    one row per metric, mean [95% CI] per generator; None when the main tables show them all."""
+    if not metrics:
+        return None
+    index = {(s.generator, s.metric): s for s in summaries}
+    rows = []
+    for metric in metrics:
+        row: list[str] = [metric]
+        for gen in generators:
+            s = index.get((gen, metric))
+            if s is None:
+                row.append("–")
+                continue
+            e = s.estimate
+            row.append(Cell(fmt(e.mean) if s.n else "–", f"{fmt(e.lo)}, {fmt(e.hi)}" if s.n else "",
+                            count_text(s, cells.get(gen, s.n))))
+        rows.append(row)
+    return Table(title="Other scores: mean [95% CI] per generator", columns=["score", *generators], rows=rows,
+                 directions=[None, *(["none"] * len(generators))],
+                 notes=["Every scored metric not in the tables above (choose table columns with --metrics); same "
+                        "bootstrap and counting rules as the means table; not ranked."], key="other-scores")
+
+
 def _dir(metric: str) -> str:
     """Column direction of a metric: "up", "down", or "none" (numeric, not ranked)."""
     return {"higher": "up", "lower": "down"}.get(direction(metric), "none")
@@ -318,6 +343,7 @@ def manifest_tables(manifest: dict[str, Any], generations: list[dict[str, Any]] 
         hashes = {t: (v.get("content_hash") if isinstance(v, dict) else v) for t, v in manifest["tasks"].items()}
     if isinstance(hashes, dict):
         facts += [[f"task hash: {k}", str(v)[:12]] for k, v in hashes.items()]
+    facts += [[f"task changed: {c.get('task')}", task_change_text(c)] for c in manifest.get("task_changes") or []]
     counters = manifest.get("counters")
     if isinstance(counters, dict):
         facts += [[f"count: {k}", _short(v)] for k, v in counters.items()]
@@ -325,6 +351,15 @@ def manifest_tables(manifest: dict[str, Any], generations: list[dict[str, Any]] 
         tables.append(Table(title="Run facts", columns=["field", "value"], rows=facts, directions=[None, None],
                             key="run"))
     return tables
+
+
+def task_change_text(change: Any) -> str:
+    """A resume allowed past a task change (--allow-task-change): the hashes and the cells of the old version."""
+    change = change if isinstance(change, dict) else {}
+    cells = change.get("old_version_cells") or []
+    return (f"{str(change.get('old_hash'))[:12]} -> {str(change.get('new_hash'))[:12]} at session "
+            f"{change.get('session')}; mixed run: {len(cells)} cells keep the old version"
+            + (f" ({', '.join(map(str, cells))})" if cells else ""))
 
 
 def _short(value: Any, limit: int = 200) -> str:

@@ -17,6 +17,7 @@ from harness.cells import Cell
 from harness.config import ExperimentConfig, load_config, register_secrets
 from harness.generators.base import GeneratorSpec, LLMClient
 from harness.models import Task
+from harness.runner.budget import check_priced
 from harness.runner.cell_batch import CellBatch
 from harness.runner.cell_runner import CellRunner, score_stored_cells
 from harness.runner.executor import Executor, make_executor
@@ -42,7 +43,7 @@ def run_experiment(config: ExperimentConfig | str | Path | None, run_dir: str | 
     return run_sync(run_experiment_async(config, run_dir, resume, **kwargs))
 
 
-def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task] | None
+def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task] | None, client: Any = None
             ) -> tuple[ExperimentConfig, dict[str, Task], list[Cell]]:
     """The resolved config (its secrets registered for redaction), the task suite and the cells in order."""
     if config is None or isinstance(config, (str, Path)):
@@ -53,6 +54,8 @@ def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task]
 
         tasks = load_suite(config.tasks_dir)
     resolved = config.resolved(list(tasks))
+    if client is None:  # an injected client (tests) prices its own replies
+        check_priced(resolved)  # with budget_usd, a model the budget cannot bound stops the run before it starts
     return resolved, tasks, [Cell(task_id=t, generator=g, seed=s) for t, g, s in resolved.cells(resolved.tasks)]
 
 
@@ -87,13 +90,14 @@ async def _run_session(run_dir: RunDirectory, cells: list[Cell], summary: RunSum
     log.info("run %s: %d cells (%d tasks x %d generators x %d seeds), session %d", run_dir.run_id, len(cells),
              len(config.tasks), len(config.generators), len(config.seeds), run_dir.session_index + 1)
     pending = _pending(run_dir, cells, summary, max_cells)
-    await executor.start(tasks)
-    await res.prepare(pending, tasks, run_dir.prior_spend_usd, run_dir.record_usage)
-    summary.cells_rescored = await score_stored_cells(cells, run_dir.store, executor, config, res.contexts)
-    bar = Progress(len(pending), progress)
-    runner = CellRunner(res, run_dir.store, executor, tasks, config.scorers.families)
-    # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.
+    bar = Progress(len(pending), progress, lambda: res.counters)
+    bar.start()  # a line at least every 30 s from here on, start-up (model load, server start) included
     try:
+        await executor.start(tasks)
+        await res.prepare(pending, tasks, run_dir.prior_spend_usd, run_dir.record_usage)
+        summary.cells_rescored = await score_stored_cells(cells, run_dir.store, executor, config, res.contexts)
+        runner = CellRunner(res, run_dir.store, executor, tasks, config.scorers.families)
+        # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.
         await CellBatch(runner, run_dir, summary, bar, 2 * config.execution.concurrency.global_).run(pending)
         _conclude(summary, run_dir, cells, res)
     finally:
@@ -111,15 +115,17 @@ async def run_experiment_async(
     tasks: dict[str, Task] | None = None,
     progress: bool | None = None,
     context: Any = None,
+    allow_task_change: bool = False,
 ) -> RunSummary:
     """Run the matrix: skip cells already stored, generate the rest through the wrapped client, score, store.
 
     client replaces the per-generator LiteLLMClient (tests inject faults with it); generator_factory replaces
-    harness.generators.build_generator; tasks replaces the suite loaded from config.tasks_dir.
+    harness.generators.build_generator; tasks replaces the suite loaded from config.tasks_dir; allow_task_change
+    resumes a run whose tasks' content changed (recorded in the manifest) instead of refusing.
     """
     t_start = time.perf_counter()
-    resolved, suite, cells = _matrix(config, tasks)
-    rd = RunDirectory.open(resolved, suite, cells, run_dir, resume)
+    resolved, suite, cells = _matrix(config, tasks, client)
+    rd = RunDirectory.open(resolved, suite, cells, run_dir, resume, allow_task_change)
     summary = RunSummary(run_id=rd.run_id, run_dir=str(rd.path), status="running", cells_total=len(cells))
     res = CellResources(resolved, client=client, generator_factory=generator_factory, context=context)
     executor = None

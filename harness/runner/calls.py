@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from harness.config import Concurrency, Retries, redact_text
 from harness.generators.base import LLMClient, LLMRequest, LLMResponse
+from harness.runner.budget import Ceiling, price_of
 from harness.runner.cache import ResponseCache, cache_key, cacheable
 
 log = logging.getLogger("harness.runner")
@@ -154,9 +155,10 @@ class RunClient:
     def __init__(self, inner: LLMClient, *, cache: ResponseCache | None, concurrency: Concurrency,
                  retries: Retries, timeout_s: float, budget_usd: float | None = None,
                  seed: int | None = None, prior_spend_usd: float = 0.0,
-                 on_usage: Callable[[dict[str, Any]], None] | None = None):
+                 on_usage: Callable[[dict[str, Any]], None] | None = None, allow_unpriced: bool = False):
         """prior_spend_usd: what earlier sessions of the run spent (counts against budget_usd);
-        on_usage: called with counter deltas as they happen (the runner appends them to usage.jsonl)."""
+        on_usage: called with counter deltas as they happen (the runner appends them to usage.jsonl);
+        allow_unpriced: with a budget, still call models with no known price (uncounted) instead of refusing."""
         self.inner = inner
         self.cache = cache
         self.concurrency = concurrency
@@ -167,6 +169,7 @@ class RunClient:
         self.prior_spend_usd = prior_spend_usd
         self.on_usage = on_usage
         self.budget_hit = False
+        self.ceiling = Ceiling(budget_usd, allow_unpriced)
         self._global = asyncio.Semaphore(concurrency.global_)
         self._per_model: dict[str, asyncio.Semaphore] = {}
         self._rng = random.Random(seed)
@@ -193,20 +196,41 @@ class RunClient:
             self.on_usage(delta)
 
     def _check_budget(self) -> None:
+        """Refuse a new call once the budget is spent or a call's worst case no longer fitted (sticky)."""
         spent = self.run_spend_usd
-        if self.budget_usd is not None and spent >= self.budget_usd:
-            if not self.budget_hit:
-                log.warning("budget reached: spent $%.4f of budget_usd $%.4f; no new provider calls",
-                            spent, self.budget_usd)
-            self.budget_hit = True
-            raise BudgetExceeded(f"budget_usd ${self.budget_usd:.4f} reached (spent ${spent:.4f}); "
-                                 "no new provider calls")
+        if self.budget_usd is not None and (self.budget_hit or spent >= self.budget_usd):
+            self._refuse(f"spent ${spent:.4f}")
+
+    def _refuse(self, why: str) -> None:
+        """Stop new provider calls for the rest of the session: the budget cannot cover them."""
+        if not self.budget_hit:
+            log.warning("budget reached: %s of budget_usd $%.4f; no new provider calls", why, self.budget_usd)
+        self.budget_hit = True
+        raise BudgetExceeded(f"budget_usd ${self.budget_usd:.4f} reached ({why}); no new provider calls")
+
+    def _reserve(self, request: LLMRequest, inner: LLMClient | None) -> float:
+        """Reserve the call's worst case against the budget (a ceiling, calls in flight included), or refuse it."""
+        ok, reserved, why = self.ceiling.admit(request, price_of(inner or self.inner), self.run_spend_usd)
+        if not ok:
+            self._refuse(why)
+        return reserved
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter for the given (1-based) failed attempt."""
         r = self.retries
         raw = min(r.max_delay_s, r.base_delay_s * (2 ** (attempt - 1)))
         return raw * (0.5 + 0.5 * self._rng.random())
+
+    async def _attempt(self, request: LLMRequest, inner: LLMClient | None) -> LLMResponse:
+        """One provider call inside the limits, its worst case reserved against the budget while it runs."""
+        async with self._model_sem(request.model), self._global:
+            self._check_budget()
+            reserved = self._reserve(request, inner)
+            self._count(provider_calls=1)
+            try:
+                return await asyncio.wait_for((inner or self.inner).complete(request), timeout=self.timeout_s)
+            finally:
+                self.ceiling.release(reserved)
 
     async def complete(self, request: LLMRequest, outcomes: list[CallOutcome] | None = None,
                        inner: LLMClient | None = None) -> LLMResponse:
@@ -225,11 +249,8 @@ class RunClient:
             self._check_budget()
             attempt += 1
             try:
-                async with self._model_sem(request.model), self._global:
-                    self._check_budget()
-                    self._count(provider_calls=1)
-                    t0 = time.perf_counter()
-                    resp = await asyncio.wait_for((inner or self.inner).complete(request), timeout=self.timeout_s)
+                t0 = time.perf_counter()
+                resp = await self._attempt(request, inner)
             except BudgetExceeded:
                 raise
             except asyncio.CancelledError:
@@ -262,7 +283,7 @@ class RunClient:
             break
         if resp.latency_s is None:
             resp = resp.model_copy(update={"latency_s": time.perf_counter() - t0})
-        if resp.cost_usd is None:
+        if resp.cost_usd is None or resp.cost_source == "unknown":  # litellm's client prices these 0, "unknown"
             self._count(unpriced_calls=1)
         else:
             self._count(spend_usd=resp.cost_usd)

@@ -1,4 +1,5 @@
-"""The scorers' JudgeCalls inside a run: judge requests from the scoring thread go through the run's RunClient.
+"""The scorers' JudgeCalls inside a run: judge requests (the support judge's and the judge family's rubric asks)
+from the scoring thread go through the run's RunClient.
 
 Scoring runs in a worker thread while the run's event loop owns the RunClient, so each batch is submitted to
 that loop and awaited from the thread: cache, retries, per-model and global concurrency limits and the budget
@@ -54,9 +55,13 @@ class RunJudgeCalls:
 
 def run_judge_calls(config: Any, run: RunClient, loop: asyncio.AbstractEventLoop,
                     client: LLMClient | None) -> RunJudgeCalls | None:
-    """The bridge when the run's support method calls an LLM judge (None otherwise); `client` replaces litellm."""
+    """The bridge when the run's support method or the judge family calls an LLM judge (None otherwise);
+    `client` replaces litellm."""
+    from harness.scorers import model_calling
+
     support = getattr(config.scorers, "support", None)
-    if support is None or support.method != "llm":
+    rubric = bool(model_calling(config.scorers.families, config.scorers.judge_model))
+    if not rubric and (support is None or support.method != "llm"):
         return None
     if client is None:
         from harness.generators.llm import LiteLLMClient

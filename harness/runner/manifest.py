@@ -137,6 +137,7 @@ class Manifest(BaseModel):
     last_session_counters: dict[str, int | float] | None = None
     cells_done: int | None = None
     budget_exhausted: bool | None = None
+    judge_cards: list[dict[str, Any]] = Field(default_factory=list)  # the judges' cards used (harness.judges.trust)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object written to manifest.json (and what `read_manifest` returns)."""

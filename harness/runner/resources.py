@@ -58,7 +58,8 @@ class CellResources:
             self.cache = ResponseCache(config.cache_path())
         self.run_client = RunClient(self.client, cache=self.cache, concurrency=ex.concurrency, retries=ex.retries,
                                     timeout_s=ex.timeout_s, budget_usd=ex.budget_usd,
-                                    prior_spend_usd=prior_spend_usd, on_usage=on_usage)
+                                    prior_spend_usd=prior_spend_usd, on_usage=on_usage,
+                                    allow_unpriced=ex.allow_unpriced)
         from harness.runner.cell_cache import cell_reuse  # whole cells from the cache: no generator, no model
 
         self.reuse = cell_reuse(self.cache, enabled=self.client is None and self.generator_factory is None)

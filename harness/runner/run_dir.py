@@ -12,6 +12,7 @@ from typing import Any
 from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.errors import HarnessError
+from harness.judges.trust import record_cards, uses_in_config
 from harness.models import Task
 from harness.runner.calls import Counters
 from harness.runner.manifest import Manifest, Session, new_manifest, utc_now
@@ -53,6 +54,20 @@ def _resumable(path: Path, config: ExperimentConfig, resume: bool) -> Manifest:
     return manifest
 
 
+def task_changes(manifest: Manifest, tasks: dict[str, Task]) -> list[tuple[str, str, str]]:
+    """(task id, hash recorded by the run, hash now) for every task of the run whose content changed."""
+    out = []
+    for tid, rec in manifest.tasks.items():
+        old = rec.get("content_hash") if isinstance(rec, dict) else None
+        task = tasks.get(tid)
+        if not old or task is None:
+            continue
+        new = task.content_hash or task.compute_hash()
+        if new != old:
+            out.append((tid, old, new))
+    return out
+
+
 class RunDirectory:
     """One session's hold on a run directory: the store (and its lock), the manifest and this session's record.
 
@@ -71,14 +86,42 @@ class RunDirectory:
 
     @classmethod
     def open(cls, config: ExperimentConfig, tasks: dict[str, Task], cells: list[Cell],
-             run_dir: str | Path | None = None, resume: bool = True) -> RunDirectory:
-        """A new run under execution.output_dir (run_dir None or empty), or the run in run_dir resumed."""
+             run_dir: str | Path | None = None, resume: bool = True, allow_task_change: bool = False
+             ) -> RunDirectory:
+        """A new run under execution.output_dir (run_dir None or empty), or the run in run_dir resumed (refused
+        when a task's content changed since the run began, unless allow_task_change: then recorded)."""
         path = _new_run_path(config) if run_dir is None else Path(run_dir)
         manifest = _resumable(path, config, resume) if (path / MANIFEST).exists() else None
+        changes = task_changes(manifest, tasks) if manifest is not None else []
+        if changes and not allow_task_change:
+            tid, old, new = changes[0]
+            raise HarnessError(f"task {tid!r} changed since the run began (content hash {old} then, {new} now): "
+                               "resuming would mix task versions", path=path / MANIFEST, field=f"tasks.{tid}",
+                               hint="restore the task file, start a new run, or pass --allow-task-change")
         store = RunStore(path)  # takes the directory's lock
         if manifest is None:
             manifest = new_manifest(config, path.name, {t: tasks[t] for t in config.tasks}, cells)
-        return cls(path, manifest, store)
+            manifest.judge_cards = record_cards(path, uses_in_config(config))  # each judge's card, beside the run
+        rd = cls(path, manifest, store)
+        rd._record_task_changes(changes)
+        return rd
+
+    def _record_task_changes(self, changes: list[tuple[str, str, str]]) -> None:
+        """Each allowed task change in the manifest: old and new hash, this session, and the cells stored with the
+        old version (the mixed cells the report lists); the task's hash becomes the new one."""
+        if not changes:
+            return
+        done = self.store.completed_cells()  # failed cells run again, with the new version
+        recorded = list(getattr(self.manifest, "task_changes", None) or [])
+        for tid, old, new in changes:
+            old_cells = sorted(c.key for c in done if c.task_id == tid)
+            log.warning("task %s changed since the run began (%s -> %s); %d stored cells keep the old version: %s",
+                        tid, old, new, len(old_cells), ", ".join(old_cells) or "none")
+            recorded.append({"task": tid, "old_hash": old, "new_hash": new, "session": self.session_index,
+                             "old_version_cells": old_cells})
+            self.manifest.tasks[tid] = {**self.manifest.tasks.get(tid, {}), "content_hash": new}
+        self.manifest.task_changes = recorded  # type: ignore[attr-defined]  (extra="allow")
+        self.store.write_manifest(self.manifest)
 
     @property
     def run_id(self) -> str:

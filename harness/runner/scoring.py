@@ -47,7 +47,10 @@ def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge:
     return ScoringContext(judge_model=config.scorers.judge_model if judge else None, judge_cache_dir=judge_dir,
                           api_base=spec.api_base if spec is not None else None,
                           support=getattr(config.scorers, "support", None), judge_calls=judge_calls,
+                          relevance=getattr(config.scorers, "relevance", None),
                           generator_model=spec.model if spec is not None else None,
+                          judge_repeats=getattr(config.scorers, "judge_repeats", 1),
+                          judge_api_base=getattr(config.scorers, "judge_api_base", None),
                           verify_online=bool(getattr(config.scorers, "verify_online", False)),
                           fetch_abstracts=bool(getattr(config.scorers, "fetch_abstracts", False)),
                           verify_cache_dir=config.cache_path().parent)

@@ -32,6 +32,7 @@ class ScoringContext:
     embedder: Callable[[], Any] = _default_embedder
     judge_model: str | None = None
     judge_api_base: str | None = None
+    judge_repeats: int = 1  # judge family: asks per aspect, the median rating counts
     judge_cache_dir: Path = field(default_factory=lambda: Path(".cache") / "judge")
     thresholds: dict[str, float] = field(default_factory=dict)  # overrides: "relevance", "support"
     extra_metrics: list[str] = field(default_factory=list)  # local `evaluate` metric dirs for overlap.extra.*
@@ -41,6 +42,7 @@ class ScoringContext:
     fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online (harness.abstract_fetch); off by default
     support: Any = None  # scorers.support: method similarity | nli | llm, model, repeats (None = similarity)
     relevance: Any = None  # scorers.relevance: method (harness.scorers.judge_methods), model (None = the default)
+    relevance_embedder: Callable[[], Any] | None = None  # the `neighbours` method's encoder (None = multilingual USE)
     support_also: list[Any] = field(default_factory=list)  # extra support methods scored beside (names .<method>)
     judge_calls: Any = None  # JudgeCalls for LLM judges (the runner's bridge); None = plain cached litellm
     generator_model: str | None = None  # the model under test (a judge of its family is flagged)

@@ -25,7 +25,8 @@ SCORES: dict[str, Direction] = {
     "citations.web_sources": "none",  # web pages are references of another kind, not errors
     "citations.unidentified": "lower",  # no identifier and no title match anywhere: the likely-invented class
     "citations.not_found": "lower",
-    "citations.on_topic_rate": "higher",
+    "citations.on_topic_rate": "higher",  # among all titled cited references (title-only ones included)
+    "citations.on_topic_rate_identified": "higher",  # among the identified ones (unidentified left out)
     "citations.off_topic": "lower",
     "citations.support_rate": "higher",
     "citations.support_precision": "higher",
@@ -34,11 +35,17 @@ SCORES: dict[str, Direction] = {
 NAMES = list(SCORES)
 # extra support methods (ctx.support_also) score under '<base name>.<method>', in the base name's direction
 SUPPORT_PATTERNS: dict[str, Direction] = {f"{n}.*": SCORES[n] for n in BASE_NAMES}
-_LINKED = ("citations.valid_rate", "citations.in_task_rate", "citations.on_topic_rate", "citations.off_topic",
+_LINKED = ("citations.valid_rate", "citations.in_task_rate", "citations.on_topic_rate",
+           "citations.on_topic_rate_identified", "citations.off_topic",
            "citations.support_rate", "citations.support_precision", "citations.unverifiable")
 
 
-@scorer_family("citations", scores=SCORES, patterns=SUPPORT_PATTERNS)
+# the judged scores and the judge whose verdicts they count (reports show its judge card beside them)
+JUDGES = {"citations.on_topic_rate": "relevance", "citations.off_topic": "relevance",
+          **{n: "support" for n in BASE_NAMES[:2]}, **{f"{n}.*": "support" for n in BASE_NAMES[:2]}}
+
+
+@scorer_family("citations", scores=SCORES, patterns=SUPPORT_PATTERNS, judges=JUDGES)
 def score_citations(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """All citations.* scores of a resolved review."""
     review: Review = resolved.review
@@ -49,7 +56,7 @@ def score_citations(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -
         out = [s for s in out if s.name not in _LINKED]
         out.extend(Score.na(n, problem) for n in _LINKED)
         return sorted(out, key=_order)
-    out.extend(_relevance(items, task, ctx))
+    out.extend(_relevance(items, task, ctx, review))
     out.extend(score_support(review, items, task, ctx))
     return sorted(out, key=_order)
 
@@ -156,49 +163,83 @@ def _validity(resolved: ResolvedReview) -> list[Score]:
     return out
 
 
-def _relevance(items: list[CitedItem], task: Task, ctx) -> list[Score]:
-    names = ("citations.on_topic_rate", "citations.off_topic")
-    invented = [it for it in items if it.ref_class == "unidentified"]
-    items = [it for it in items if it.ref_class != "unidentified"]  # reported apart, never judged on-topic
+def _relevance(items: list[CitedItem], task: Task, ctx, review: Review | None = None) -> list[Score]:
+    """citations.on_topic_rate (all titled references), .on_topic_rate_identified and .off_topic from the
+    relevance method ctx.relevance names (default DEFAULT_RELEVANCE). Unidentified (title-only, unmatched)
+    references are judged like the rest: whether they exist is citations.unidentified's question."""
+    names = ("citations.on_topic_rate", "citations.on_topic_rate_identified", "citations.off_topic")
     if not items:
-        why = "the review cites nothing" if not invented else (
-            f"all {len(invented)} cited references are unidentified (no identifier, no title match): "
-            "their topic is not judged")
-        return [Score.na(n, why, unidentified=len(invented)) for n in names]
+        return [Score.na(n, "the review cites nothing") for n in names]
     spec = getattr(ctx, "relevance", None)
     method = RELEVANCE_METHODS.get(getattr(spec, "method", None) or DEFAULT_RELEVANCE)
     ref = task.reference_set
+    urls = {e.key: e.url for e in (review.references if review is not None else []) if e.url}
     refs = [RelevanceRef(key=it.key, title=it.title, abstract=it.abstract, paper_id=it.paper_id,
+                         url=next((urls[k] for k in it.keys if k in urls), None),
                          in_bibliography=it.paper_id in ref, ref_class=it.ref_class, contexts=tuple(it.sentences))
             for it in items]
     res = method.fn(refs, task, ctx, spec)
-    verdicts: list[CitationVerdict] = []
-    for it, j in zip(items, res.judgments):
-        verdicts.append(CitationVerdict(item=it.key, keys=list(it.keys), title=it.title, verdict=j.verdict,
-                                        basis=j.basis, similarity=j.score))
-    on = sum(j.verdict == "on-topic" for j in res.judgments)
-    off = sum(j.verdict == "off-topic" for j in res.judgments)
-    unjudged = len(res.judgments) - on - off
+    verdicts = [CitationVerdict(item=it.key, keys=list(it.keys), title=it.title, verdict=j.verdict, basis=j.basis,
+                                similarity=j.score if method.name == "title_similarity" else None, score=j.score,
+                                threshold=j.threshold, method=method.name, ref_class=it.ref_class,
+                                evidence=j.details or None)
+                for it, j in zip(items, res.judgments)]
     thr = res.details.get("threshold_used")
+    unjudged = sum(j.verdict not in ("on-topic", "off-topic") for j in res.judgments)
     det = {**res.details, "method": method.name, "measures": method.measures, "unjudged": unjudged,
-           "unidentified_excluded": len(invented), "verdicts": [v.to_details() for v in verdicts]}
-    judged = on + off
-    if res.na or judged == 0 or (thr is None and unjudged):  # a rate over only the bibliography would read 1.0
-        why = res.na or (f"no threshold: the task pool has no near-/off-topic papers to calibrate against, so "
-                         f"{unjudged} cited paper(s) outside the bibliography cannot be judged"
-                         + (f" ({res.details['reason']})" if res.details.get("reason") else "")
-                         if thr is None and unjudged else "no cited item has a title to judge")
-        return [Score.na(n, why, **det) for n in names]
-    apart = f"; {len(invented)} unidentified references not judged" if invented else ""
-    below = f"judged off-topic by {method.name}" if thr is None else (
-        f"title-topic cosine below {thr:.3f} and not in the bibliography")
-    return [
-        Score.ok("citations.on_topic_rate", on / judged,
-                 f"{on} of {judged} cited papers on-topic ({res.rule}){apart}", **det),
-        Score.ok("citations.off_topic", off, f"{off} of {judged} judged cited papers are off-topic ({below})"
-                 f"{apart}", judged=judged, unidentified_excluded=len(invented),
-                 **{k: det[k] for k in ("threshold_used", "auroc_off_topic", "auroc_near_topic") if k in det}),
-    ]
+           "unjudged_reasons": _reasons(res.judgments), "verdicts": [v.to_details() for v in verdicts]}
+    blind = sum(j.basis == "no calibrated threshold" for j in res.judgments)
+    if blind and not res.na:  # a rate over only the bibliography would read 1.0
+        res.na = (f"no threshold: {blind} cited reference(s) outside the bibliography cannot be judged"
+                  + (f" ({res.details['reason']})" if res.details.get("reason") else
+                     " (the task pool has no near-/off-topic papers to calibrate against)"))
+    if res.na:
+        return [Score.na(n, res.na, **det) for n in names]
+    return [*_rates(items, res.judgments, method.name, res.rule, thr, det),
+            _off_topic(res.judgments, method.name, thr, det)]
+
+
+def _reasons(judgments) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for j in judgments:
+        if j.verdict not in ("on-topic", "off-topic"):
+            out[j.basis or "unjudged"] = out.get(j.basis or "unjudged", 0) + 1
+    return out
+
+
+def _rates(items, judgments, method: str, rule: str, thr, det: dict) -> list[Score]:
+    """The on-topic rate among all judged references and among the identified ones (not `unidentified`)."""
+    out = []
+    for name, keep, what in (("citations.on_topic_rate", lambda it: True, "cited references"),
+                             ("citations.on_topic_rate_identified", lambda it: it.ref_class != "unidentified",
+                              "identified cited references (unidentified ones left out)")):
+        js = [j for it, j in zip(items, judgments) if keep(it)]
+        on = sum(j.verdict == "on-topic" for j in js)
+        judged = on + sum(j.verdict == "off-topic" for j in js)
+        if judged == 0:
+            why = (f"no {what} could be judged" + (f": {_counts_text(_reasons(js))}" if js else "")
+                   + ("; " + det["reason"] if det.get("reason") else ""))
+            out.append(Score.na(name, why, **(det if name == "citations.on_topic_rate" else {})))
+            continue
+        extra = {"judged": judged, "unjudged": len(js) - judged}
+        text = f"{on} of {judged} judged {what} on-topic ({rule})"
+        if len(js) > judged:
+            text += f"; {len(js) - judged} unjudged ({_counts_text(_reasons(js))})"
+        out.append(Score.ok(name, on / judged, text, **({**det, **extra} if name == "citations.on_topic_rate"
+                                                         else {**extra, "method": method})))
+    return out
+
+
+def _off_topic(judgments, method: str, thr, det: dict) -> Score:
+    off = sum(j.verdict == "off-topic" for j in judgments)
+    judged = off + sum(j.verdict == "on-topic" for j in judgments)
+    if judged == 0:
+        return Score.na("citations.off_topic", "no cited reference could be judged", method=method)
+    below = f"judged off-topic by {method}" + ("" if thr is None else f" (score below {thr:.3f}, not in the "
+                                                                        "bibliography)")
+    return Score.ok("citations.off_topic", off, f"{off} of {judged} judged cited references are off-topic ({below})",
+                    judged=judged, method=method,
+                    **{k: det[k] for k in ("threshold_used", "auroc_off_topic", "auroc_near_topic") if k in det})
 
 
 def _f(x: float | None) -> str:

@@ -34,7 +34,9 @@ class Family:
 
     `patterns` gives directions to score names made at run time (fnmatch globs such as "overlap.extra.*");
     `calls_provider` marks a family that calls an LLM (e.g. the judge), which offline scoring leaves out;
-    `about` holds a one-line explanation per score, where the module has one."""
+    `about` holds a one-line explanation per score, where the module has one; `judges` names the judge whose
+    verdicts a score counts (score name or pattern -> judge kind: "support", "relevance", "rubric", ...), so a
+    report can show that judge's agreement with people (its judge card, harness.judges) beside the score."""
 
     name: str
     scores: dict[str, Direction]
@@ -42,6 +44,7 @@ class Family:
     calls_provider: bool = False
     patterns: dict[str, Direction] = field(default_factory=dict)
     about: dict[str, str] = field(default_factory=dict)
+    judges: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -62,6 +65,12 @@ class Family:
                 return way
         return None
 
+    def judge(self, metric: str) -> str | None:
+        """The kind of judge a score of this family counts the verdicts of (exact, then by pattern); None if none."""
+        if metric in self.judges:
+            return self.judges[metric]
+        return next((kind for pattern, kind in self.judges.items() if fnmatchcase(metric, pattern)), None)
+
     def __call__(self, resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
         return self.fn(resolved, task, ctx)
 
@@ -78,12 +87,12 @@ def _check(fam: Family) -> None:
         raise HarnessError(f"{where}: its function is not callable")
     if not fam.scores:
         raise HarnessError(f"{where} declares no score names", hint="scores={'NAME.metric': 'higher'}")
-    for kind, table in (("score", fam.scores), ("pattern", fam.patterns)):
+    for kind, table in (("score", fam.scores), ("pattern", fam.patterns), ("judged score", fam.judges)):
         for name, way in table.items():
             if not str(name).startswith(fam.name + ".") or name == fam.name + ".":
                 raise HarnessError(f"{where}: {kind} {name!r} does not start with {fam.name + '.'!r}",
                                    hint="a score's family is the first part of its name")
-            if way not in DIRECTIONS:
+            if kind != "judged score" and way not in DIRECTIONS:
                 raise HarnessError(f"{where}: {kind} {name!r} has direction {way!r}",
                                    hint="use one of: " + ", ".join(DIRECTIONS))
 
@@ -105,11 +114,13 @@ def _origin(fn: Callable) -> str:
 
 def scorer_family(name: str, scores: dict[str, Direction], calls_provider: bool = False, *,
                   patterns: dict[str, Direction] | None = None,
-                  about: dict[str, str] | None = None) -> Callable[[ScorerFn], ScorerFn]:
+                  about: dict[str, str] | None = None,
+                  judges: dict[str, str] | None = None) -> Callable[[ScorerFn], ScorerFn]:
     """Register the decorated `(resolved review, task, context) -> list[Score]` function as a scorer family."""
 
     def deco(fn: ScorerFn) -> ScorerFn:
-        register(Family(name, dict(scores), fn, calls_provider, dict(patterns or {}), dict(about or {})))
+        register(Family(name, dict(scores), fn, calls_provider, dict(patterns or {}), dict(about or {}),
+                        dict(judges or {})))
         return fn
 
     return deco
@@ -128,6 +139,12 @@ def owner(metric: str) -> Family | None:
     """The registered family that declares a score name (its first dotted part names it), else None."""
     fam = REGISTRY.get(metric.split(".", 1)[0])
     return fam if fam is not None and fam.direction(metric) is not None else None
+
+
+def judge_of(metric: str) -> str | None:
+    """The kind of judge the owning family declares for a score name; None when it is not a judged score."""
+    fam = owner(metric)
+    return fam.judge(metric) if fam is not None else None
 
 
 def declared_direction(metric: str) -> Direction | None:

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
+from harness.fileio import atomic_write
 from harness.generators.base import LLMRequest, LLMResponse
 
 _NOT_IN_KEY = {"stage", "template", "template_hash"}
@@ -38,12 +39,34 @@ def request_key(request: LLMRequest) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-class _JsonReplies:
-    """Replies as JSON files (the rubric judge's JudgeCache), with the ResponseCache get/put/delete shape."""
+class JudgeCache:
+    """JSON files keyed by sha256(namespace + key): the library-level fallback when no response cache is given
+    (the CLI, runs and rescore pass the runs' SQLite ResponseCache instead, which `harness cache` manages)."""
 
     def __init__(self, root: Path):
-        from harness.scorers.judge import JudgeCache
+        self.root = Path(root)
 
+    def _path(self, model: str, prompt: str) -> Path:
+        h = hashlib.sha256((model + "\x00" + prompt).encode()).hexdigest()
+        return self.root / h[:2] / f"{h}.json"
+
+    def get(self, model: str, prompt: str) -> str | None:
+        p = self._path(model, prompt)
+        if p.exists():
+            try:
+                return json.loads(p.read_text())["reply"]
+            except (OSError, ValueError, KeyError):
+                return None
+        return None
+
+    def put(self, model: str, prompt: str, reply: str) -> None:
+        atomic_write(self._path(model, prompt), json.dumps({"model": model, "reply": reply}))
+
+
+class _JsonReplies:
+    """Replies as JSON files (JudgeCache), with the ResponseCache get/put/delete shape."""
+
+    def __init__(self, root: Path):
         self.cache = JudgeCache(root)
 
     def get(self, key: str) -> LLMResponse | None:

@@ -131,7 +131,9 @@ SUPPORT_METHODS.add("nli", "harness.scorers.support_nli:METHOD")
 SUPPORT_METHODS.add("llm", "harness.scorers.support_llm:METHOD")
 SUPPORT_METHODS.add("signals", "harness.scorers.support_signals:METHOD")
 RELEVANCE_METHODS.add("title_similarity", "harness.scorers.relevance:METHOD")
-DEFAULT_RELEVANCE = "title_similarity"
+RELEVANCE_METHODS.add("neighbours", "harness.scorers.relevance_neighbours:METHOD")
+RELEVANCE_METHODS.add("llm", "harness.scorers.relevance_llm:METHOD")
+DEFAULT_RELEVANCE = "neighbours"
 
 
 def support_method(name: str, measures: str, calls_provider: bool = False) -> Callable:

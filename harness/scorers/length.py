@@ -32,6 +32,27 @@ def _is_plan_stage(stage: StageUsage) -> bool:
     return any(w in stage.name.lower() for w in _PLAN_STAGE_WORDS)
 
 
+def cap_checkable(stage: StageUsage) -> bool:
+    """Whether a stage's output can be held against its max_tokens: per call, so a stage of several calls
+    (outline_sections' sections, summed) needs its calls_at_cap count."""
+    if stage.calls > 1:
+        return stage.calls_at_cap is not None
+    return stage.output_tokens is not None and stage.max_tokens is not None
+
+
+def cap_hit(stage: StageUsage) -> str:
+    """The signal of a stage whose output (of some call, for a multi-call stage) reached its max_tokens, or ""."""
+    if not cap_checkable(stage):
+        return ""
+    if stage.calls > 1:
+        n = stage.calls_at_cap or 0
+        return (f"stage '{stage.name}': {n} of {stage.calls} calls output their max_tokens {stage.max_tokens}"
+                if n else "")
+    if stage.output_tokens >= stage.max_tokens:  # type: ignore[operator]
+        return f"stage '{stage.name}' output {stage.output_tokens} tokens = its max_tokens {stage.max_tokens}"
+    return ""
+
+
 def truncation_signals(review: Review, undelivered_plan_sections: list[str] | None = None,
                        plan_checked: bool = False) -> tuple[list[str], dict]:
     """(signals that fired, details with the checks that could run and plan-stage signals, which do not count).
@@ -47,14 +68,15 @@ def truncation_signals(review: Review, undelivered_plan_sections: list[str] | No
         checked.append("finish reason")
     if (review.finish_reason or "").lower() == "length":
         fired.append("finish reason 'length'")
-    if any(st.output_tokens is not None and st.max_tokens is not None for st in writing):
+    if any(cap_checkable(st) for st in writing):
         checked.append("stage output tokens vs the max_tokens the run set")
     for st in stages:
         target = other if _is_plan_stage(st) else fired
         if (st.finish_reason or "").lower() == "length":
             target.append(f"stage '{st.name}' finish reason 'length'")
-        if st.output_tokens is not None and st.max_tokens is not None and st.output_tokens >= st.max_tokens:
-            target.append(f"stage '{st.name}' output {st.output_tokens} tokens = its max_tokens {st.max_tokens}")
+        hit = cap_hit(st)
+        if hit:
+            target.append(hit)
     if review.text.strip():
         checked.append("last sentence complete")
         if ends_mid_sentence(review.text):
@@ -72,14 +94,15 @@ def token_cap(review: Review) -> Score:
     """length.at_token_cap: a writing stage's output reached its max_tokens or, unrecorded, a common cap size."""
     name = "length.at_token_cap"
     stages = [st for st in (review.usage.stages if review.usage else []) if not _is_plan_stage(st)]
-    known = [st for st in stages if st.output_tokens is not None]
+    known = [st for st in stages if st.output_tokens is not None and (st.calls == 1 or cap_checkable(st))]
     if not known:
-        return Score.na(name, "no output token counts were recorded for the writing stages")
+        return Score.na(name, "no per-call output token counts were recorded for the writing stages")
     hits = []
     for st in known:
-        if st.max_tokens is not None and st.output_tokens >= st.max_tokens:  # type: ignore[operator]
-            hits.append(f"stage '{st.name}' output {st.output_tokens} tokens = its max_tokens {st.max_tokens}")
-        elif st.max_tokens is None and st.output_tokens in COMMON_CAPS:
+        if cap_checkable(st):
+            if cap_hit(st):
+                hits.append(cap_hit(st))
+        elif st.calls == 1 and st.output_tokens in COMMON_CAPS:
             hits.append(f"stage '{st.name}' output {st.output_tokens} tokens equals a common cap (max_tokens not "
                         "recorded)")
     expl = ("at a token cap: " + "; ".join(hits) + " (not by itself evidence of truncation)" if hits else

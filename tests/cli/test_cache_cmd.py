@@ -44,3 +44,13 @@ def test_clear_asks_on_a_terminal_and_yes_skips_the_question(tmp_path: Path, mon
     _cache_with_one_entry(tmp_path)
     flag = runner.invoke(app, ["cache", "clear", "--yes", "--cache-dir", str(tmp_path)])
     assert flag.exit_code == 0 and "delete all" not in flag.output and "removed 1 entries" in flag.output
+
+
+def test_clear_off_a_terminal_needs_yes_and_deletes_nothing_without_it(tmp_path: Path) -> None:
+    """Off a terminal (CliRunner's stdin is a pipe) a piped "n" or no answer deletes nothing (issue 28, item 7)."""
+    _cache_with_one_entry(tmp_path)
+    refused = runner.invoke(app, ["cache", "clear", "--cache-dir", str(tmp_path)], input="n\n")
+    assert isinstance(refused.exception, HarnessError) and refused.exception.field == "--yes", refused.output
+    assert "1 entries" in runner.invoke(app, ["cache", "stats", "--cache-dir", str(tmp_path)]).output
+    ok = runner.invoke(app, ["cache", "clear", "--yes", "--cache-dir", str(tmp_path)])
+    assert ok.exit_code == 0 and "removed 1 entries" in ok.output

@@ -60,8 +60,9 @@ def test_inspect_bad_file_is_one_clear_error(tmp_path):
     path = tmp_path / "blob.bin"
     path.write_bytes(b"\x00\x01\x02" * 100)
     result = runner.invoke(app, ["inspect", str(path), "--json"])
-    assert result.exit_code != 0
-    assert "looks binary" in str(result.exception) and "blob.bin" in str(result.exception)
+    assert result.exit_code == 2  # reported as one line, the batch going on (issue 28, item 6)
+    err = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    assert "looks binary" in err[0] and "blob.bin" in err[0], result.output
 
 
 def test_inspect_takes_several_files_one_json_line_each(tmp_path):

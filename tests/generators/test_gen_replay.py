@@ -59,3 +59,20 @@ def test_bad_replay_sources_are_clear_errors(tmp_path):
     (tmp_path / "manifest.yaml").write_text("- just a list\n")
     with pytest.raises(HarnessError, match="must map task ids"):
         _replay(tmp_path)
+
+
+def test_replay_reads_one_storm_folder_per_task_through_a_manifest_or_by_name(tmp_path, suite):
+    import shutil
+    from pathlib import Path
+
+    storm = Path(__file__).parents[1] / "readers" / "fixtures" / "storm_taylor_hawkins"
+    shutil.copytree(storm, tmp_path / "runs" / "hawkins")
+    (tmp_path / "runs" / "manifest.yaml").write_text("stfm-since-2024: hawkins\n")
+    out = asyncio.run(_replay(tmp_path / "runs").generate(suite["stfm-since-2024"], 0, None))
+    assert out.error is None and out.review.source_format == "storm" and len(out.review.references) == 5
+    shutil.copytree(storm, tmp_path / "by_name" / "stfm-since-2024")
+    gen = _replay(tmp_path / "by_name")
+    assert set(gen.files) == {"stfm-since-2024"}
+    (tmp_path / "runs" / "manifest.yaml").write_text("stfm-since-2024: missing-folder\n")
+    with pytest.raises(HarnessError, match="missing file or folder for task 'stfm-since-2024'"):
+        _replay(tmp_path / "runs")

@@ -483,6 +483,48 @@ CASES += [
 ]
 
 
+# ---- human label files (`harness judges validate --labels FILE`) ----------------------------------------------
+_LABEL_OK = '{"id": "ok", "sentence": "Drug X lowers blood pressure.", "abstract": "We show it does.", "label": "yes"}'
+
+
+def _labels(*lines: str | bytes) -> Callable[[Path], Path]:
+    def build(tmp: Path) -> Path:
+        p = tmp / "labels.jsonl"
+        p.write_bytes(b"\n".join(x if isinstance(x, bytes) else x.encode() for x in lines) + b"\n")
+        return p
+
+    return build
+
+
+def load_label_file(path: Path):
+    from harness.judges.labelsets import load_labels
+
+    return load_labels(str(path))
+
+
+CASES += [
+    Case("labels-not-json", _labels(_LABEL_OK, '{"id": "b", "label": "yes",'), load_label_file,
+         ["labels.jsonl:2", "not a JSON object"]),
+    Case("labels-line-not-object", _labels(_LABEL_OK, "[1, 2]"), load_label_file, ["labels.jsonl:2", "JSON object"]),
+    Case("labels-no-label", _labels(_LABEL_OK, '{"id": "b", "sentence": "S.", "abstract": "A."}'), load_label_file,
+         ["labels.jsonl:2", "field 'label'", "no label"]),
+    Case("labels-bad-label-value", _labels('{"id": "a", "sentence": "S.", "abstract": "A.", "label": "maybe"}'),
+         load_label_file, ["labels.jsonl:1", "field 'label'", "yes"]),
+    Case("labels-support-without-source", _labels(_LABEL_OK, '{"id": "b", "sentence": "S.", "label": "no"}'),
+         load_label_file, ["labels.jsonl:2", "field 'abstract'"]),
+    Case("labels-relevance-without-topic", _labels('{"id": "r", "title": "A paper", "label": "yes"}'),
+         load_label_file, ["labels.jsonl:1", "field 'topic'"]),
+    Case("labels-missing-id", _labels('{"sentence": "S.", "abstract": "A.", "label": "yes"}'), load_label_file,
+         ["labels.jsonl:1", "field 'id'"]),
+    Case("labels-duplicate-id", _labels(_LABEL_OK, _LABEL_OK), load_label_file,
+         ["labels.jsonl:2", "field 'id'", "repeats line 1"]),
+    Case("labels-not-utf8", _labels(_LABEL_OK, b'{"id": "b\xff"}'), load_label_file, ["not UTF-8"]),
+    Case("labels-empty-file", _labels(""), load_label_file, ["no label records"]),
+    Case("labels-bad-agreement", _labels('{"id": "v", "sentence": "S.", "abstract": "A.", "verdict_shown": "yes", '
+                                         '"agreement": "sort of"}'), load_label_file,
+         ["labels.jsonl:1", "field 'agreement'"]),
+]
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(case: Case, tmp_path: Path) -> None:
@@ -620,3 +662,86 @@ def test_error_messages_are_one_line_without_pydantic_wording() -> None:
     text = str(pydantic_errors(info.value, "thing.yaml", "name: x\n"))
     assert text == "thing.yaml:1, field 'name': the name is taken; choose another", text
     assert str(HarnessError("line one\nline two", path="f.json", line=3)) == "f.json:3: line one line two"
+
+
+# ---- issue 28: batches go on, gates and destructive commands stop, failures are not exit 0 -------------------
+
+
+def _cli(args: list[str], tmp: Path, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m harness.cli ARGS` off a terminal (stdin a pipe), as in CI or a script."""
+    full_env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp / "cache"), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=tmp, env=full_env, input=stdin or "",
+                          capture_output=True, text=True, timeout=150)
+
+
+def _errors(proc: subprocess.CompletedProcess) -> list[str]:
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    return [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+
+
+@pytest.mark.timeout(200)
+@pytest.mark.parametrize("command", ["score", "inspect"])
+def test_cli_batch_with_a_bad_file_scores_the_rest_and_exits_2(command: str, tmp_path: Path) -> None:
+    """Item 6: a binary file among good ones is one error line; every readable file is still handled; exit 2."""
+    task = _task_file(tmp_path, small_task("out-task", "graph neural networks"), "out-task.json")
+    good_a, good_b = _output_file(tmp_path, _BODY3, "a.md"), _output_file(tmp_path, _BODY3, "c.md")
+    binary = _output_file(tmp_path, b"\x00\xff\xfe\x00binary\x89PNG\x00" * 20, "b.md")
+    args = [command, str(good_a), str(binary), str(good_b), "--task", str(task), "--json"]
+    if command == "score":
+        args += ["--scorers", "length,structure"]
+    proc = _cli(args, tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    out = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    assert [o["path"] for o in out] == [str(good_a), str(good_b)], proc.stdout[-1000:]
+    errors = _errors(proc)
+    assert len(errors) == 2 and binary.name in errors[0] and "1 of 3 files" in errors[1], errors
+
+
+@pytest.mark.timeout(120)
+def test_cli_cache_clear_from_a_pipe_needs_yes(tmp_path: Path) -> None:
+    """Item 7: `echo n | harness cache clear` deletes nothing and says --yes is needed (exit 2)."""
+    from harness.generators.base import LLMRequest, LLMResponse
+    from harness.runner.cache import ResponseCache, cache_key
+
+    request = LLMRequest(model="openai/fake", stage="write", messages=[{"role": "user", "content": "hi"}])
+    with ResponseCache(tmp_path / "cache" / "responses.sqlite") as cache:
+        cache.put(cache_key(request), request, LLMResponse(text="hello"))
+    proc = _cli(["cache", "clear"], tmp_path, stdin="n\n")
+    errors = _errors(proc)
+    assert proc.returncode == 2 and len(errors) == 1 and "--yes" in errors[0], proc.stderr
+    assert "1 entries" in _cli(["cache", "stats"], tmp_path).stdout
+
+
+@pytest.mark.timeout(200)
+def test_cli_verify_refs_with_every_lookup_failing_exits_4_with_a_summary(tmp_path: Path) -> None:
+    """Item 8: services that never answer -> exit 4 (lookups failed), a summary line per file, classes kept."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on: every lookup is a connection error
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    review = _output_file(tmp_path, "# R\n\nA [1]. B [2].\n\n## References\n\n[1] Imaginary Transformers "
+                                    "arXiv:2999.00001\n[2] Nonexistent Study. https://doi.org/10.9999/nope\n")
+    env = {"HARNESS_ARXIV_API": dead + "/arxiv", "HARNESS_CROSSREF_API": dead + "/crossref",
+           "HARNESS_OPENALEX_API": dead + "/openalex"}
+    proc = _cli(["verify-refs", str(review), "--cache-dir", str(tmp_path), "--json"], tmp_path, env=env)
+    assert proc.returncode == 4, (proc.returncode, proc.stderr[-2000:])
+    line = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert line["summary"] == {"verified": 0, "not_found": 0, "lookup_failed": 2, "not_looked_up": 0}, line
+    assert f"{review}: 2 looked up: 0 verified, 0 not found, 2 lookup failed" in proc.stderr, proc.stderr
+    assert "2 lookups failed" in _errors(proc)[-1]
+
+
+@pytest.mark.timeout(200)
+def test_cli_compare_stops_on_garbage_appended_to_generations(tmp_path: Path) -> None:
+    """Item 9: a gate on a run whose generations.jsonl has garbage appended: exit 2, one line naming file:line."""
+    base = _run_files(tmp_path / "base")
+    cand = _run_files(tmp_path / "cand")
+    gens = cand / "generations.jsonl"
+    n_lines = len(gens.read_bytes().splitlines())
+    with open(gens, "ab") as fh:
+        fh.write(b"\x00garbage {not json\n")
+    proc = _cli(["compare", str(base), str(cand)], tmp_path)
+    errors = _errors(proc)
+    assert proc.returncode == 2 and len(errors) == 1, proc.stdout[-1000:] + proc.stderr[-1000:]
+    assert f"{gens}:{n_lines + 1}" in errors[0] and "unreadable line" in errors[0], errors[0]

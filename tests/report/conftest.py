@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from harness.generators.base import Generation
-from harness.models import Citation, ReferenceEntry, Review, Score, StageUsage, Usage
+from harness.models import ReferenceEntry, Review, Score, StageUsage, Usage
+from harness.readers.markdown import review_from_markdown
 
 TASKS = ["stfm-since-2024", "rag-llm-survey", "llm-hallucination-survey", "llm-evaluation-survey",
          "multimodal-llm-survey", "generative-diffusion-survey"]
@@ -42,8 +43,7 @@ def make_review(extra: str = "", cost: float | None = 0.0012) -> Review:
     return Review(
         source_format="markdown", text=review_text(extra), title="Spatio-temporal foundation models",
         references=refs,
-        citations=[Citation(sentence="Foundation models now forecast traffic and weather [1].", marker="[1]",
-                            keys=["1"], paper_ids=["2310.10196"])],
+        citations=review_from_markdown(review_text(extra), "markdown").citations,  # what the reader finds
         usage=Usage(stages=[StageUsage(name="write", input_tokens=900, output_tokens=400, cost_usd=cost)],
                     input_tokens=900, output_tokens=400, cost_usd=cost, cost_source="litellm",
                     model="openai/gpt-4o-mini"),

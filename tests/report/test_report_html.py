@@ -89,14 +89,17 @@ def test_view_falls_back_to_resolution_without_verdicts():
                              {"key": "cite_4", "paper_id": "x", "title": "Cited by tag"}]}
     view = build_view(review, None)
     assert view.verdict_source == "resolution"
-    cites = [(s.text, s.verdict) for b in view.blocks for s in b.segments if s.verdict]
-    assert cites == [("1", "resolved"), ("2", "unresolved"), ("3", "dangling"), ("@cite_4", "resolved")]
-    assert [b.kind for b in view.blocks] == ["p", "h"]
+    cites = [(k, v) for m in view.marks for k, v in zip(m.keys, m.verdicts)]
+    assert cites == [("1", "resolved"), ("2", "unresolved"), ("3", "dangling"), ("cite_4", "resolved")]
+    assert [m.text for m in view.marks] == ["[1]", "[2, 3]", "@cite_4"]
+    assert [m.verdict for m in view.marks] == ["resolved", "dangling", "resolved"]  # the worst key colours it
+    assert "<h2>End</h2>" in view.html and "<p>Claim " in view.html
 
 
 def test_unknown_verdict_strings_cannot_inject_classes():
     view = build_view({"text": "x [1]"}, [{"key": "1", "verdict": 'on-topic" onmouseover="alert(1)'}])
-    assert [s.verdict for b in view.blocks for s in b.segments if s.verdict] == ["unknown"]
+    assert [m.verdict for m in view.marks] == ["unknown"]
+    assert 'class="cite v-unknown"' in view.html and "onmouseover" not in view.html
 
 
 def test_view_maps_the_scorers_item_verdicts_to_keys():
@@ -108,7 +111,6 @@ def test_view_maps_the_scorers_item_verdicts_to_keys():
                        {"key": "2", "paper_id": None, "title": "Invented Paper"},
                        {"key": "3", "paper_id": None, "title": "Own Paper Title", "arxiv_id": "2511.10648"},
                        {"key": "5", "paper_id": "2506.01364", "title": "Untitled"}],
-        "citations": [{"sentence": "D @cite_1.", "marker": "@cite_1", "keys": ["cite_1"], "paper_ids": [None]}],
         "papers": [{"id": "2511.10648", "title": "Own Paper Title", "arxiv_id": "2511.10648"}],
     }
     verdicts = [
@@ -120,12 +122,12 @@ def test_view_maps_the_scorers_item_verdicts_to_keys():
         {"item": "2506.01364", "title": None, "verdict": "unjudged", "basis": "no title"},
     ]
     view = build_view(review, verdicts)
-    got = {s.text: (s.verdict, s.tip) for b in view.blocks for s in b.segments if s.verdict}
+    got = {m.keys[0]: (m.verdict, m.tip) for m in view.marks}
     assert view.verdict_source == "scorer"
     assert got["1"][0] == "on-topic" and "in the reference bibliography" in got["1"][1]
     assert got["2"][0] == "unresolved" and "relevance of its parsed title: on topic" in got["2"][1]
     assert got["3"][0] == "off-topic" and "own paper list" in got["3"][1]
-    assert got["@cite_1"][0] == "off-topic"  # cite_1 is the first paper of the review's own list
+    assert got["cite_1"][0] == "off-topic"  # cite_1 is the first paper of the review's own list
     assert got["5"][0] == "unverifiable"
 
 

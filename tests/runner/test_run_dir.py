@@ -97,3 +97,27 @@ def test_refresh_writes_live_counters_at_most_every_interval(tmp_path, monkeypat
     m = read_manifest(rd.path)
     assert m["sessions"][0]["counters"] == {"provider_calls": 5} and m["counters"]["provider_calls"] == 5
     _finish(rd, cells)
+
+
+def test_a_new_run_records_its_judges_cards_and_copies_them_beside_it(tmp_path, monkeypatch):
+    """The shipped card of the default support method is copied to RUN/judge_cards/ and listed in the manifest;
+    a judge without a card is listed as not validated."""
+    from harness.judges import cards
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))  # only the shipped cards
+    config, suite, cells = _setup(tmp_path)  # length, cost, structure: no judged score
+    assert read_manifest(RunDirectory.open(config, suite, cells).path)["judge_cards"] == []
+    config, suite, cells = _setup(tmp_path, scorers={"families": ["citations", "judge"]})
+    rd = RunDirectory.open(config, suite, cells)
+    m = read_manifest(rd.path)
+    by = {c["judge"]: c for c in m["judge_cards"]}
+    sup = by["support"]
+    assert sup["method"] == "similarity" and "citations.support_rate" in sup["metrics"]
+    if any(cards.SHIPPED_DIR.glob("support-similarity-*.json")):
+        card = json.loads((rd.path / sup["file"]).read_text())
+        assert card["key"] == sup["card"] and card["label_set"]["name"] == "scifact"
+        assert sup["line"].startswith("support (similarity): balanced accuracy")
+    assert by["rubric"]["card"] is None and "not validated" in by["rubric"]["line"]
+    assert by["relevance"]["metrics"] == ["citations.on_topic_rate", "citations.off_topic"]
+    _finish(rd, cells)
+    assert read_manifest(rd.path)["judge_cards"] == m["judge_cards"]

@@ -109,23 +109,52 @@ def test_budget_stops_new_calls(fault_server):
         return out
 
     out = _run(rc, go())
-    assert [isinstance(o, BudgetExceeded) for o in out] == [False, False, False, True, True]
-    assert fault_server.count == 3 and rc.budget_hit and "budget_usd" in str(out[-1])
+    # $0.40 calls (max_tokens 10 at $40,000/Mtok) under $1.00: a third would make $1.20, so it never starts
+    assert [isinstance(o, BudgetExceeded) for o in out] == [False, False, True, True, True]
+    assert fault_server.count == 2 and rc.budget_hit and "budget_usd" in str(out[-1])
+    assert rc.run_spend_usd <= 1.0
+
+
+def test_budget_is_a_ceiling_counting_calls_in_flight(fault_server):
+    """Issue 28, item 3: $100 worst-case calls under budget_usd 250, five started at once: two run, spend <= 250."""
+    fault_server.script([], text=REPLY)
+    fault_server.latency_s = 0.3
+    rc = _client(fault_server, price=Price(input_per_mtok=0.0, output_per_mtok=1e7), budget_usd=250.0,
+                 concurrency=Concurrency(**{"global": 8}))
+
+    async def go():
+        return await asyncio.gather(*(rc.complete(_req(fault_server, i)) for i in range(5)), return_exceptions=True)
+
+    out = _run(rc, go())
+    assert sum(not isinstance(o, BaseException) for o in out) == 2 and fault_server.count == 2
+    assert all(isinstance(o, BudgetExceeded) for o in out if isinstance(o, BaseException))
+    assert rc.run_spend_usd == pytest.approx(200.0) and rc.run_spend_usd <= 250.0
+
+
+def test_an_unpriced_model_under_a_budget_is_refused_unless_allowed(fault_server):
+    fault_server.script([], text=REPLY)
+    rc = _client(fault_server, budget_usd=0.0001)
+    with pytest.raises(BudgetExceeded, match="no known price"):
+        _run(rc, rc.complete(_req(fault_server)))
+    assert fault_server.count == 0
+    allowed = _client(fault_server, budget_usd=0.0001, allow_unpriced=True)
+    _run(allowed, allowed.complete(_req(fault_server)))
+    assert fault_server.count == 1 and allowed.counters.unpriced_calls == 1
 
 
 def test_budget_counts_spend_of_earlier_sessions_and_usage_is_reported_as_it_happens(fault_server):
     fault_server.script(["500"], text=REPLY)
     seen = []
-    rc = _client(fault_server, price=PRICE_04, budget_usd=1.0, prior_spend_usd=0.7, on_usage=seen.append)
+    rc = _client(fault_server, price=PRICE_04, budget_usd=1.0, prior_spend_usd=0.5, on_usage=seen.append)
 
     async def go():
         first = await rc.complete(_req(fault_server, 0))
-        with pytest.raises(BudgetExceeded, match=r"spent \$1\.1"):
+        with pytest.raises(BudgetExceeded, match=r"spent \$0\.90"):
             await rc.complete(_req(fault_server, 1))
         return first
 
     _run(rc, go())
-    assert rc.run_spend_usd == pytest.approx(1.1) and rc.counters.spend_usd == pytest.approx(0.4)
+    assert rc.run_spend_usd == pytest.approx(0.9) and rc.counters.spend_usd == pytest.approx(0.4)
     assert seen == [{"provider_calls": 1}, {"retries": 1}, {"provider_calls": 1}, {"spend_usd": 0.4}]
 
 

@@ -45,7 +45,7 @@ def test_run_rescore_and_cache_commands(server, tmp_path):
     res = runner.invoke(app, ["cache", "stats", "--cache-dir", cache_dir])
     assert res.exit_code == 0 and "1 entries" in res.output and "openai/fake-0" in res.output
     assert "removed 0" in runner.invoke(app, ["cache", "prune", "--older-than", "1d", "--cache-dir", cache_dir]).output
-    assert "removed 1" in runner.invoke(app, ["cache", "clear", "--cache-dir", cache_dir]).output
+    assert "removed 1" in runner.invoke(app, ["cache", "clear", "--yes", "--cache-dir", cache_dir]).output  # no terminal
 
 
 def test_cli_user_errors_are_harness_errors(tmp_path):

@@ -140,6 +140,7 @@ execution:
   retries: {max_attempts: 9, base_delay_s: 0, max_delay_s: 1}
   timeout_s: 1
   budget_usd: 0
+  allow_unpriced: true
   cache: false
   cache_dir: /elsewhere
   output_dir: other

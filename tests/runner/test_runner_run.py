@@ -147,8 +147,10 @@ def test_a_killed_sessions_usage_is_recovered_and_counts_against_the_budget(serv
 
 def test_budget_stops_new_calls_and_a_resume_finishes(server, tmp_path):
     data = config_dict(server.api_base, tmp_path, tasks=[TASKS[0]], offline=False, seeds=[0, 1, 2],
-                       concurrency={"global": 1}, budget_usd=0.0000005)
-    data["generators"][0]["price"] = {"input_per_mtok": 1.0, "output_per_mtok": 1.0}
+                       concurrency={"global": 1}, budget_usd=0.0005)
+    # worst case of a call: 400 output tokens at $1/Mtok = $0.0004 (prompts free): the first fits the budget,
+    # the second does not once the first has spent more than $0.0001 (100 tokens)
+    data["generators"][0]["price"] = {"input_per_mtok": 0.0, "output_per_mtok": 1.0}
     summary = run_experiment(ExperimentConfig.from_dict(data), progress=False)
     assert summary.budget_exhausted and summary.status == "partial"
     assert summary.cells_done == 1 and summary.cells_not_run == 2 and server.count == 1

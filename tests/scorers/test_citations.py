@@ -105,6 +105,13 @@ def test_without_a_calibrated_threshold_papers_outside_the_bibliography_are_not_
     physics = next(p for p in task.pool_papers() if task.role_of(p.id) == "off-topic")
     review = parse_text(f"# R\n\nA claim [1]. Another [2].\n\n## References\n\n[1] {ref.title}\n[2] {physics.title}\n",
                         format="markdown")
+    from dataclasses import replace
+
+    from harness.config import RelevanceConfig
+
+    # title_similarity calibrates on the task's own pool: without near-/off-topic papers it has no cut
+    # (the default `neighbours` calibrates on the shipped off-topic pools, so it judges either way)
+    ctx = replace(ctx, relevance=RelevanceConfig(method="title_similarity"))
     calibrated = {s.name: s for s in score_review(review, task, ctx, ["citations"])}
     assert calibrated["citations.on_topic_rate"].value == 0.5 and calibrated["citations.off_topic"].value == 1
     blind = {s.name: s for s in score_review(review, no_negatives, ctx, ["citations"])}

@@ -6,7 +6,9 @@ import pytest
 
 from harness.models import Review
 from harness.scorers import ScoringContext
-from harness.scorers.judge import JudgeCache, build_prompt, parse_score, score_judge
+from harness.generators.base import LLMResponse
+from harness.scorers.judge import build_prompt, judge_requests, parse_score, score_judge
+from harness.scorers.judge_calls import PlainJudgeCalls
 
 from .builders import resolved
 
@@ -28,9 +30,11 @@ def test_unreachable_judge_gives_error_scores(stfm_task, tmp_path):
 
 def test_cached_reply_is_used_without_calling(stfm_task, tmp_path):
     review = Review(source_format="markdown", text="A short review.")
-    cache = JudgeCache(tmp_path)
+    calls = PlainJudgeCalls(tmp_path)
     for aspect in ("coverage", "structure", "relevance"):
-        cache.put("openai/nobody", build_prompt(aspect, stfm_task.topic, review.text), "Score: 4. Reason: fine.")
+        (req,) = judge_requests("openai/nobody", build_prompt(aspect, stfm_task.topic, review.text), 1,
+                                "http://127.0.0.1:9/v1")
+        calls.cache.put(calls.key(req), req, LLMResponse(text="Score: 4. Reason: fine."))
     ctx = ScoringContext(judge_model="openai/nobody", judge_api_base="http://127.0.0.1:9/v1", judge_cache_dir=tmp_path)
     s = score_judge(resolved(review, stfm_task), stfm_task, ctx)
     assert [x.value for x in s] == [4.0, 4.0, 4.0] and all(x.details["cached"] for x in s)
@@ -53,7 +57,45 @@ def test_the_local_gemma_judges_through_litellm_and_its_replies_are_cached(stfm_
     assert [s.name for s in first] == ["judge.coverage", "judge.structure", "judge.relevance"]
     for s in first:  # a 270M base model may not follow the rubric: then it is an error with the reply, never a 0
         assert (s.status == "ok" and 1 <= s.value <= 5) or (s.status == "error" and "no 1-5 score" in s.explanation)
-    assert len(list(tmp_path.rglob("*.json"))) == 3  # one real reply per aspect, stored
+    ok = [s for s in first if s.status == "ok"]
+    # a rating is stored; a reply with none is discarded (asked again next time), as the support judge's
+    assert len(list(tmp_path.rglob("*.json"))) == len(ok)
     again = score_judge(resolved(review, stfm_task), stfm_task, ctx)
-    assert [(s.status, s.value) for s in again] == [(s.status, s.value) for s in first]
-    assert all(s.details.get("cached") for s in again if s.status == "ok")
+    assert [(s.status, s.value) for s in again if s.status == "ok"] == [(s.status, s.value) for s in ok]
+    assert all(s.details.get("cached") for s in again if s.name in {o.name for o in ok})
+
+
+class _Calls:
+    """JudgeCalls that answer each request with the next scripted reply and record what was asked."""
+
+    def __init__(self, replies: list[str]):
+        self.replies, self.asked, self.discarded = list(replies), [], []
+
+    def complete(self, requests):
+        self.asked += list(requests)
+        return [LLMResponse(text=self.replies.pop(0), input_tokens=10, output_tokens=5, cost_usd=0.001)
+                for _ in requests]
+
+    def discard(self, request) -> None:
+        self.discarded.append(request)
+
+
+def test_repeats_take_the_median_and_report_agreement(stfm_task):
+    """Issue 28, item 4: judge_repeats k asks each aspect k times at temperature 0.7 (seeds 0..k-1)."""
+    calls = _Calls(["Score: 3.", "Score: 4.", "Score: 4."] * 3)
+    ctx = ScoringContext(judge_model="openai/judge-x", judge_calls=calls, judge_repeats=3)
+    s = score_judge(resolved("A review.", stfm_task), stfm_task, ctx)
+    assert [x.value for x in s] == [4.0, 4.0, 4.0]
+    assert s[0].details["ratings"] == [3, 4, 4] and s[0].details["agreement_rate"] == pytest.approx(2 / 3)
+    assert len(calls.asked) == 9 and {r.temperature for r in calls.asked} == {0.7}
+    assert [r.seed for r in calls.asked[:3]] == [0, 1, 2] and {r.stage for r in calls.asked} == {"judge"}
+    assert s[0].details["judge_usage"]["calls"] == 3 and s[0].details["prompt_hash"]
+
+
+def test_a_judge_of_the_generators_family_is_flagged_and_bad_replies_are_discarded(stfm_task):
+    calls = _Calls(["Score: 5.", "no idea", "Score: 2."])
+    ctx = ScoringContext(judge_model="openai/gpt-4o-mini", judge_calls=calls, generator_model="openai/gpt-4o")
+    s = score_judge(resolved("A review.", stfm_task), stfm_task, ctx)
+    assert [x.status for x in s] == ["ok", "error", "ok"]
+    assert all(x.details["self_preference"] for x in s) and "SELF-PREFERENCE" in s[0].explanation
+    assert len(calls.discarded) == 1 and calls.discarded[0].messages == calls.asked[1].messages

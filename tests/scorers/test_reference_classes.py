@@ -54,8 +54,11 @@ def test_invented_references_stay_out_of_on_topic_and_valid_rates(stfm_task, ctx
     s = {x.name: x for x in score_review(review, stfm_task, ctx, ["citations"])}
     assert s["citations.unidentified"].value == 20
     assert s["citations.valid_rate"].value == 0.0 and s["citations.valid_rate"].details["classified"] == 20
-    assert s["citations.on_topic_rate"].status == "not_applicable"
-    assert "unidentified" in s["citations.on_topic_rate"].explanation
+    # issue 24: their topic is judged (existence is citations.unidentified's question); the identified-only
+    # rate has nothing to judge and says why
+    assert s["citations.on_topic_rate"].status == "ok" and s["citations.on_topic_rate"].details["judged"] == 20
+    assert s["citations.on_topic_rate_identified"].status == "not_applicable"
+    assert "unidentified" in s["citations.on_topic_rate_identified"].explanation
 
 
 def test_a_fabricated_papers_used_list_validates_nothing(stfm_task, ctx):

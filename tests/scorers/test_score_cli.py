@@ -17,8 +17,9 @@ def test_score_json_on_the_seed(seed_path):
     assert res.exit_code == 0, res.output
     obj = json.loads(res.stdout)
     assert obj["task"] == "stfm-since-2024"
-    assert obj["scores"]["length.truncated"] == {"value": 1.0, "status": "ok",
-                                                 "explanation": obj["scores"]["length.truncated"]["explanation"]}
+    trunc = obj["scores"]["length.truncated"]
+    assert set(trunc) == {"value", "status", "explanation", "details"}  # details: issue 28, item 12
+    assert (trunc["value"], trunc["status"]) == (1.0, "ok") and "mid-sentence" in trunc["details"]["signals"][0]
     assert obj["scores"]["plan.references_used_rate"]["value"] == 0.5
     assert obj["scores"]["cost.usd"]["value"] == 0.006157
     assert set(obj["scores"]) == {"length.words", "length.target_ratio", "length.in_target", "length.truncated",

@@ -1,0 +1,355 @@
+"""Relevance method `neighbours` (the default): multilingual closeness to the topic and to the task's own bibliography.
+
+A reference's text is its title cleaned of scraping debris, plus its URL's slug words (relevance_text). Its score
+is the mean of two cosines in the multilingual USE v3 space (harness.multilingual; a Chinese title and an English
+topic are comparable): to the task topic, and the mean of its K nearest titles in the task's bibliography (so a
+short jargon title such as "CLIP: Connecting text and images" is judged by the papers the field cites, not only
+by the wording of one topic sentence). Papers of the bibliography are on-topic.
+
+Calibration, per task, on data other than any labelled review: positives are the bibliography's own titles (each
+scored leave-one-out against the rest); negatives are the shipped off-topic pools (CS distractors of their
+calibration half by `calibration_study.split_of`'s hash rule, and the physics pool). The cut is the balanced-Youden
+cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. A task
+without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the shipped
+suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most cited
+references have only a title, and mixing title+abstract texts with bare titles would let length, not topic, decide.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from harness.models import Task, normalize_title
+from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
+from harness.scorers.calibration_cache import disk_cached
+from harness.scorers.calibration_study import capped_fpr_cut
+from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
+from harness.scorers.relevance_text import reference_text
+
+K = 3
+MAX_CS_FPR = 0.05
+MAX_POSITIVES = 300
+CONTRAST = 0.3  # weight of the closest other suite topic's score, subtracted
+SAME_TOPIC = 0.8  # suite tasks whose topic is this close (cosine) are the same topic, never competitors
+SHARED_BIB = 0.2  # ... and so are those sharing this share of the bibliography's titles
+
+
+@dataclass(frozen=True)
+class NeighbourCalibration:
+    """A task's topic vector, bibliography titles, on-topic cut and the held-out figures it was measured with."""
+
+    task_id: str
+    topic_vec: np.ndarray = field(repr=False)
+    bib_titles: tuple[str, ...] = ()
+    threshold: float | None = None
+    auroc_cs: float | None = None
+    auroc_physics: float | None = None
+    tpr: float | None = None  # leave-one-out, on the bibliography's titles
+    fpr_cs_test: float | None = None
+    fpr_physics: float | None = None
+    n_reference: int = 0
+    n_cs_calibration: int = 0
+    n_cs_test: int = 0
+    n_physics: int = 0
+    generic: dict | None = None  # a task without a bibliography: the generic calibration's details
+    reason: str | None = None
+    competitors: tuple[str, ...] = ()  # other suite topics contrasted with, as "task id@content hash"
+
+    def details(self) -> dict:
+        out = {"threshold": self.threshold, "k_neighbours": K, "auroc_off_topic": self.auroc_physics,
+               "auroc_cs": self.auroc_cs, "tpr_bibliography_loo": self.tpr, "fpr_cs_test_half": self.fpr_cs_test,
+               "fpr_physics": self.fpr_physics, "n_reference": self.n_reference,
+               "n_cs_calibration": self.n_cs_calibration, "n_cs_test": self.n_cs_test, "n_physics": self.n_physics,
+               "text_form": "cleaned title + URL slug words", "contrast": CONTRAST,
+               "competitors": [c.split("@")[0] for c in self.competitors]}
+        if self.generic is not None:
+            out["generic"] = self.generic
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def _half(paper_id: str) -> str:
+    """'calibration' or 'test' for a CS distractor, by the parity of sha256(paper id) (the same for every task)."""
+    return "calibration" if int(hashlib.sha256(paper_id.encode()).hexdigest(), 16) % 2 else "test"
+
+
+def _neighbour_cos(vecs: np.ndarray, bib: np.ndarray, exclude: list[int] | None = None) -> np.ndarray:
+    """Mean of each row's K highest cosines to the bibliography rows (exclude[i]: a row of bib left out)."""
+    if len(vecs) == 0 or len(bib) == 0:
+        return np.zeros(len(vecs), dtype=np.float64)
+    sims = vecs @ bib.T
+    if exclude is not None:
+        sims[np.arange(len(vecs)), exclude] = -np.inf
+    k = min(K, bib.shape[0] - (1 if exclude is not None else 0))
+    if k <= 0:
+        return np.zeros(len(vecs), dtype=np.float64)
+    return np.sort(sims, axis=1)[:, ::-1][:, :k].mean(axis=1).astype(np.float64)
+
+
+def combined(vecs: np.ndarray, topic_vec: np.ndarray, bib: np.ndarray, exclude=None) -> np.ndarray:
+    """One topic's closeness: mean of the topic cosine and the K-nearest-bibliography cosine."""
+    if len(bib) == 0:
+        return (vecs @ topic_vec).astype(np.float64)
+    return 0.5 * ((vecs @ topic_vec).astype(np.float64) + _neighbour_cos(vecs, bib, exclude))
+
+
+@dataclass
+class TopicModel:
+    """A task's topic and bibliography vectors, and the other suite topics' (the contrast), stacked for one product."""
+
+    topic_vec: np.ndarray
+    bib: np.ndarray
+    others: list[tuple[np.ndarray, np.ndarray]]
+
+    def __post_init__(self) -> None:
+        self._topics = np.stack([tv for tv, _ in self.others]) if self.others else None
+        self._bibs = np.concatenate([b for _, b in self.others]) if self.others else None
+        self._bounds = np.cumsum([0] + [len(b) for _, b in self.others])
+
+    def parts(self, vecs: np.ndarray, exclude=None) -> tuple[np.ndarray, np.ndarray]:
+        """(own closeness, the closest other topic's closeness) per row."""
+        own = combined(vecs, self.topic_vec, self.bib, exclude)
+        if self._bibs is None or len(vecs) == 0:
+            return own, np.zeros(len(vecs))
+        sims = vecs @ self._bibs.T
+        tcos = vecs @ self._topics.T
+        best = np.full(len(vecs), -np.inf)
+        for i, (lo, hi) in enumerate(zip(self._bounds[:-1], self._bounds[1:])):
+            k = min(K, hi - lo)
+            seg = sims[:, lo:hi]
+            top = -np.partition(-seg, k - 1, axis=1)[:, :k] if k < hi - lo else seg
+            best = np.maximum(best, 0.5 * (tcos[:, i] + top.mean(axis=1)))
+        return own, best.astype(np.float64)
+
+    def score(self, vecs: np.ndarray, exclude=None) -> np.ndarray:
+        own, other = self.parts(vecs, exclude)
+        return own - CONTRAST * other
+
+
+@functools.lru_cache(maxsize=4)
+def _suite(tasks_dir: str | None = None) -> dict[str, Task]:
+    """The shipped suite's tasks with a bibliography, loaded once per process."""
+    from harness.tasks import load_suite
+
+    out = {}
+    for t in load_suite(tasks_dir).values():
+        if t.has_bibliography:
+            out[t.id] = t if t.content_hash else t.model_copy(update={"content_hash": t.compute_hash()})
+    return out
+
+
+def _competitors(task: Task, embedder, titles: list[str]) -> list[Task]:
+    """Suite tasks with a bibliography on another topic (topic cosine < SAME_TOPIC, < SHARED_BIB shared titles)."""
+    try:
+        suite = [t for t in _suite().values() if t.id != task.id]
+    except Exception:  # noqa: BLE001 - no suite: no contrast
+        return []
+    if not suite:
+        return []
+    tv = embedder.encode([task.topic])[0]
+    near = embedder.encode([t.topic for t in suite]) @ tv
+    own = {normalize_title(x) for x in titles}
+    out = []
+    for t, c in zip(suite, near):
+        theirs = {normalize_title(x) for x in _bib_titles(t)}
+        if float(c) < SAME_TOPIC and len(own & theirs) < SHARED_BIB * max(1, min(len(own), len(theirs))):
+            out.append(t)
+    return out
+
+
+_MODELS: dict[tuple, TopicModel] = {}
+
+
+def topic_model(task: Task, embedder, competitors: list[Task]) -> TopicModel:
+    """The task's TopicModel in this embedder's space (cached in-process per task, model and competitors)."""
+    key = (task.content_hash or task.compute_hash(), getattr(embedder, "model_id", id(embedder)),
+           tuple(t.content_hash for t in competitors))
+    if key in _MODELS:
+        return _MODELS[key]
+    tv = embedder.encode([task.topic])[0]
+    titles = _bib_titles(task)
+    bib = embedder.encode(titles) if titles else np.zeros((0, tv.size), np.float32)
+    others = [(embedder.encode([t.topic])[0], embedder.encode(_bib_titles(t))) for t in competitors]
+    _MODELS[key] = model = TopicModel(tv, bib, others)
+    return model
+
+
+def _bib_titles(task: Task) -> list[str]:
+    seen: dict[str, str] = {}
+    for pid in task.reference_papers:
+        t = task.paper(pid).title
+        if t and normalize_title(t) not in seen:
+            seen[normalize_title(t)] = " ".join(t.split())
+    return list(seen.values())
+
+
+def _negatives(task: Task) -> tuple[list[str], list[str], list[str]]:
+    """Off-topic pool titles not among the task's papers: CS calibration half, CS test half, physics."""
+    from harness.shipped import off_topic_pools
+
+    own = {normalize_title(p.title) for p in task.papers}
+    cal, test, phys = [], [], []
+    for pool in off_topic_pools():
+        for p in pool.papers:
+            if not p.title or normalize_title(p.title) in own:
+                continue
+            if "physics" in pool.name:
+                phys.append(p.title)
+            else:
+                (cal if _half(p.id) == "calibration" else test).append(p.title)
+    return cal, test, phys
+
+
+def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
+    """The task's cut and held-out figures (see module docstring); cached on disk per (task, model, code)."""
+    tv = embedder.encode([task.topic])[0]
+    if not task.has_bibliography:
+        from harness.scorers.generic_topic import calibrate_generic
+
+        g = calibrate_generic(task, embedder)
+        return NeighbourCalibration(task.id, tv, threshold=g.threshold, auroc_physics=g.auroc_off_topic,
+                                    tpr=g.loo_tpr, generic=g.details(), reason=g.reason)
+    titles = _bib_titles(task)
+    try:
+        cs_cal, cs_test, phys = _negatives(task)
+    except Exception as exc:  # noqa: BLE001 - no pools: no cut, said so
+        return NeighbourCalibration(task.id, tv, tuple(titles), reason=f"cannot load the off-topic pools: {exc}")
+    comp = _competitors(task, embedder, titles)
+    model = topic_model(task, embedder, comp)
+    idx = list(range(len(titles)))
+    if len(idx) > MAX_POSITIVES:
+        idx = [idx[int(i * len(idx) / MAX_POSITIVES)] for i in range(MAX_POSITIVES)]
+    pos = model.score(model.bib[idx], exclude=idx)
+    neg = {n: model.score(embedder.encode(ts)) for n, ts in (("cal", cs_cal), ("test", cs_test), ("phys", phys))}
+    thr = balanced_youden_threshold(pos, neg["cal"], neg["phys"])
+    cap = capped_fpr_cut(neg["cal"], MAX_CS_FPR)
+    if thr is not None and cap is not None:
+        thr = round(max(float(thr), cap), 4)
+    fig = {} if thr is None else {"tpr": rates_at(pos, [], thr)["tpr"],
+                                  "fpr_cs_test": rates_at([], neg["test"], thr)["fpr"],
+                                  "fpr_physics": rates_at([], neg["phys"], thr)["fpr"]}
+    return NeighbourCalibration(task.id, tv, tuple(titles), thr, auroc(pos, neg["test"]), auroc(pos, neg["phys"]),
+                                n_reference=len(pos), n_cs_calibration=len(cs_cal), n_cs_test=len(cs_test),
+                                n_physics=len(phys), competitors=tuple(f"{t.id}@{t.content_hash}" for t in comp), **fig)
+
+
+def relevance_embedder(ctx):
+    """The multilingual embedder: ctx.relevance_embedder when a caller injects one, else the process-wide USE."""
+    make = getattr(ctx, "relevance_embedder", None)
+    if make is not None:
+        return make()
+    from harness.multilingual import get_multilingual_embedder
+
+    return get_multilingual_embedder()
+
+
+def non_latin(text: str) -> bool:
+    """True when at least a quarter of the letters are outside the Latin script (Chinese, Japanese, Cyrillic, ...)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    other = sum(1 for c in letters if not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f"))
+    return other * 4 >= len(letters)
+
+
+@dataclass
+class _Space:
+    """One encoder's calibration, topic model and the parts of the references routed to it."""
+
+    name: str
+    cal: NeighbourCalibration
+    keys: list[str]
+    topic_cos: np.ndarray
+    own: np.ndarray
+    other: np.ndarray
+    sims: np.ndarray | None
+
+
+def _space(name: str, emb, task: Task, texts: dict[str, str]) -> _Space:
+    cal = disk_cached(calibrate_neighbours)(task, emb)
+    suite = _suite() if cal.competitors else {}
+    comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
+    if [f"{t.id}@{t.content_hash}" for t in comp] != list(cal.competitors):
+        cal = calibrate_neighbours(task, emb)  # the suite changed since the cached calibration
+        comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
+    keys = list(texts)
+    vecs = emb.encode([texts[k] for k in keys])
+    model = topic_model(task, emb, comp) if task.has_bibliography else TopicModel(cal.topic_vec, vecs[:0], [])
+    own, other = model.parts(vecs)
+    return _Space(name, cal, keys, vecs @ cal.topic_vec if keys else np.zeros(0), own, other,
+                  vecs @ model.bib.T if len(model.bib) and keys else None)
+
+
+def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None) -> RelevanceJudgment:
+    score = float(sp.own[i] - CONTRAST * sp.other[i])
+    det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4)}
+    if sp.sims is not None:  # a bibliography: its nearest title, and the contrast with other topics
+        j = int(np.argmax(sp.sims[i]))
+        det.update(own_topic=round(float(sp.own[i]), 4), closest_other_topic=round(float(sp.other[i]), 4),
+                   nearest=sp.cal.bib_titles[j], nearest_cos=round(float(sp.sims[i, j]), 4))
+    if r.in_bibliography:
+        verdict, basis = "on-topic", "in the reference bibliography"
+    elif thr is None:
+        verdict, basis = "unjudged", "no calibrated threshold"
+    else:
+        verdict = "on-topic" if score >= thr else "off-topic"
+        basis = ("closeness to the topic and the bibliography's nearest titles, less that to other topics"
+                 if sp.sims is not None else "closeness to the topic") + ("" if r.paper_id else
+                                                                         " (unresolved entry's parsed title)")
+    return RelevanceJudgment(verdict, score=round(score, 4), threshold=thr, basis=basis, details=det)
+
+
+def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> RelevanceResult:
+    """On-topic when in the bibliography, else when the neighbours score reaches the task's calibrated cut of the
+    encoder the title's script routes it to (MiniLM for Latin-script titles, multilingual USE for the others)."""
+    texts = {r.key: reference_text(r.title, r.url) for r in refs if r.title and r.title.strip()}
+    routed = {"minilm": {k: t for k, t in texts.items() if not non_latin(t)},
+              "use-multilingual": {k: t for k, t in texts.items() if non_latin(t)}}
+    spaces = {"minilm": _space("minilm", ctx.embedder(), task, routed["minilm"])}
+    if routed["use-multilingual"]:
+        spaces["use-multilingual"] = _space("use-multilingual", relevance_embedder(ctx), task,
+                                            routed["use-multilingual"])
+    override = (getattr(ctx, "thresholds", None) or {}).get("relevance")
+    out: list[RelevanceJudgment] = []
+    for r in refs:
+        name = next((n for n, ks in routed.items() if r.key in ks), None)
+        if name is None:
+            out.append(RelevanceJudgment("on-topic" if r.in_bibliography else "unjudged",
+                                         basis="in the reference bibliography" if r.in_bibliography else "no title"))
+            continue
+        sp = spaces[name]
+        thr = sp.cal.threshold if override is None or name != "minilm" else override
+        out.append(_judge_one(r, sp, sp.keys.index(r.key), texts[r.key], thr))
+    main = spaces["minilm"].cal
+    thr = main.threshold if override is None else override
+    rule = ("no threshold could be calibrated" + (f" ({main.reason})" if main.reason else "") if thr is None else
+            f"in the bibliography or score >= the task's cut ({thr:.3f} for Latin-script titles"
+            + (f", {spaces['use-multilingual'].cal.threshold:.3f} for others" if "use-multilingual" in spaces and
+               spaces["use-multilingual"].cal.threshold is not None else "")
+            + "), score = " + (f"mean of the title's cosine to the topic and to its {K} nearest bibliography titles, "
+                               f"less {CONTRAST} x the same for the closest of {len(main.competitors)} other suite "
+                               f"topics (MiniLM; multilingual USE v3 for other scripts); cut calibrated on the "
+                               f"bibliography vs the off-topic pools, CS test-half FPR {_f(main.fpr_cs_test)}"
+                               if main.bib_titles else
+                               f"title-topic cosine, a generic cut (z >= {_f(main.generic.get('z_threshold'))} vs "
+                               f"the shipped off-topic pools, fitted on the suite's bibliographies)"))
+    details = {**main.details(), "threshold_used": thr, "method": "neighbours",
+               "routed": {n: len(ks) for n, ks in routed.items()}}
+    if "use-multilingual" in spaces:
+        details["calibration_multilingual"] = spaces["use-multilingual"].cal.details()
+    return RelevanceResult(out, rule=rule, details=details)
+
+
+def _f(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+METHOD = RelevanceMethod("neighbours", judge_neighbours, measures="closeness of the reference's cleaned title (and "
+                         "URL words) to the task topic and to its nearest bibliography titles (MiniLM; multilingual "
+                         "USE v3 for non-Latin scripts), against a per-task cut calibrated on the bibliography vs "
+                         "the off-topic pools")
