@@ -459,9 +459,10 @@ class SupportVerdict(_StoredRecord):
     item: str
     supports: bool | None  # None: the method could not judge the pair
     similarity: float | None = None  # the similarity method's cosine
-    entailment: float | None = None  # the nli method's entailment probability
+    entailment: float | None = None  # the nli method's entailment probability (signals: probability of support)
+    copied: str | None = None  # "title" | "abstract": the sentence copies it, so it is not supported
 
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("similarity", "entailment")
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("similarity", "entailment", "copied")
 
     @field_validator("pair", "item", mode="before")
     @classmethod

@@ -129,6 +129,7 @@ RELEVANCE_METHODS: Registry[RelevanceMethod] = Registry("relevance method", fiel
 SUPPORT_METHODS.add("similarity", "harness.scorers.support_similarity:METHOD")
 SUPPORT_METHODS.add("nli", "harness.scorers.support_nli:METHOD")
 SUPPORT_METHODS.add("llm", "harness.scorers.support_llm:METHOD")
+SUPPORT_METHODS.add("signals", "harness.scorers.support_signals:METHOD")
 RELEVANCE_METHODS.add("title_similarity", "harness.scorers.relevance:METHOD")
 RELEVANCE_METHODS.add("neighbours", "harness.scorers.relevance_neighbours:METHOD")
 RELEVANCE_METHODS.add("llm", "harness.scorers.relevance_llm:METHOD")

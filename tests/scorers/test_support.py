@@ -95,7 +95,9 @@ def test_nli_loads_a_local_cross_encoder_and_scores_pairs(tiny_nli):
     assert rate.details["method"] == "nli" and rate.details["model"] == str(tiny_nli)
     assert rate.details["pairs"] == 3 and rate.details["sentences"] == 2
     v = rate.details["verdicts"]
-    assert all(0.0 <= x["entailment"] <= 1.0 for x in v)
+    copied = [x for x in v if x.get("copied")]  # "Attention weighs neighbours" is abstract 3 verbatim
+    assert [(x["item"], x["copied"], x["supports"]) for x in copied] == [(task.papers[2].id, "abstract", False)]
+    assert all(0.0 <= x["entailment"] <= 1.0 for x in v if not x.get("copied"))
     assert prec.value == sum(x["supports"] for x in v) / 3
 
 
