@@ -134,6 +134,8 @@ RELEVANCE_METHODS.add("title_similarity", "harness.scorers.relevance:METHOD")
 RELEVANCE_METHODS.add("neighbours", "harness.scorers.relevance_neighbours:METHOD")
 RELEVANCE_METHODS.add("llm", "harness.scorers.relevance_llm:METHOD")
 DEFAULT_RELEVANCE = "neighbours"
+DEFAULT_SUPPORT = "similarity"
+BUILTIN = {"support": tuple(SUPPORT_METHODS.names()), "relevance": tuple(RELEVANCE_METHODS.names())}  # plug-ins aside
 
 
 def support_method(name: str, measures: str, calls_provider: bool = False) -> Callable:
