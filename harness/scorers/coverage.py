@@ -10,7 +10,7 @@ import numpy as np
 from harness.models import Review, Score, Task, normalize_arxiv_id
 from harness.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
-from harness.scorers.degeneracy import DUMP_K, MIN_OWN_WORDS, citation_uses, substantive_items
+from harness.scorers.degeneracy import DUMP_K, MIN_OWN_WORDS, citation_uses, section_contents, substantive_items
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 
@@ -24,6 +24,8 @@ SCORES: dict[str, Direction] = {"coverage.recall": "higher", "coverage.precision
 ABOUT = {
     "coverage.recall": "share of the bibliography cited anywhere in the text (the plain count: a dump counts)",
     "coverage.precision": "share of distinct cited items in the bibliography (the plain count)",
+    "coverage.heading_soft_recall": "soft recall of the reference outline by the review's headings that have text "
+                                    "under them (empty headings deliver nothing)",
     "coverage.substantive_recall": "share of the bibliography cited in substance at least once (not in a dump, "
                                    "a repeat, a pasted title or abstract, or a sentence with no words of its own)",
     "coverage.substantive_precision": "share of distinct cited items that are bibliography papers cited in "
@@ -260,9 +262,13 @@ def _headings(review: Review, task: Task, ctx) -> Score:
     gold = [h for h in task.reference_survey.outline if h.strip()]
     if not gold:
         return Score.na(name, "the task has no reference outline")
-    pred = [s.title for s in review.sections if s.title.strip()]
-    if not pred:
+    if not any(s.title.strip() for s in review.sections):
         return Score.na(name, "the review has no headings")
+    filled = {" ".join(t.split()) for t, _, words in section_contents(review) if words}
+    pred = [s.title for s in review.sections if s.title.strip() and " ".join(s.title.split()) in filled]
+    if not pred:  # headings alone deliver no section (issue 26: an outline pasted as empty headings)
+        return Score.ok(name, 0.0, "no review heading has text under it: empty headings recall nothing",
+                        gold=len(gold), predicted=0)
     gold_txt = [h.split(">")[-1].strip() for h in gold]
     pred_txt = [re.sub(r"^[\d.\s]+", "", re.sub(r"[*_`]", "", p)).strip() or p for p in pred]
     emb = ctx.embedder().encode(gold_txt + pred_txt)
@@ -270,7 +276,7 @@ def _headings(review: Review, task: Task, ctx) -> Score:
     keep = distinct_headings(pred_txt, pred_emb)
     value = heading_soft_recall(emb[: len(gold_txt)], pred_emb[keep])
     repeated = len(pred_txt) - len(keep)
-    why = f"soft recall of {len(gold_txt)} outline headings by {len(keep)} distinct review headings"
+    why = f"soft recall of {len(gold_txt)} outline headings by {len(keep)} distinct review headings with text"
     if repeated:
         why += f" ({repeated} near-identical repeats counted once)"
     return Score.ok(name, value, why + " (soft cardinality over MiniLM cosines)", gold=len(gold_txt),

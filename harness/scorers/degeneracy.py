@@ -40,8 +40,8 @@ ABOUT = {
     "degeneracy.repeated_ngrams": "share of word 4-gram occurrences that already occurred earlier in the text",
     "degeneracy.compressibility": "1 - zlib-compressed size / raw size of the prose (padding compresses well)",
     "degeneracy.copied": "share of citation pairs whose sentence reproduces the cited paper's title or abstract",
-    "degeneracy.dumped_citations": "share of citation occurrences in a sentence with more than DUMP_K citations "
-                                   "or with no words of its own",
+    "degeneracy.dumped_citations": "share of citation occurrences with no substantive sentence: one citing more "
+                                   "than DUMP_K references, with no words of its own, or repeating an earlier one",
     "degeneracy.empty_sections": "share of headings with no prose under them (before the next heading at the "
                                  "same or a higher level)",
 }
@@ -279,12 +279,13 @@ def _citation_scores(review: Review, task: Task, resolved: ResolvedReview) -> li
                     from_title=sum(u.copied == "title" for u in copied),
                     examples=[u.sentence[:160] for u in copied[:3]]) if checkable else
            Score.na(names[0], "no cited paper has a known title or abstract to compare with")]
-    dumped = [u for u in uses if u.dump or u.bare]
+    dumped = [u for u in uses if u.dump or u.bare or u.repeat]
     out.append(Score.ok(names[1], len(dumped) / len(uses),
-                        f"{len(dumped)} of {len(uses)} citation occurrences sit in a sentence citing more than "
-                        f"{DUMP_K} references ({sum(u.dump for u in uses)}) or with fewer than {MIN_OWN_WORDS} "
-                        f"words of its own beyond the cited titles ({sum(u.bare for u in uses)})",
-                        dumped=len(dumped), occurrences=len(uses), dump_k=DUMP_K))
+                        f"{len(dumped)} of {len(uses)} citation occurrences have no substantive sentence: one "
+                        f"citing more than {DUMP_K} references ({sum(u.dump for u in uses)}), one with fewer than "
+                        f"{MIN_OWN_WORDS} words of its own or none in common with the cited paper "
+                        f"({sum(u.bare for u in uses)}), or a repeat of an earlier sentence "
+                        f"({sum(u.repeat for u in uses)})", dumped=len(dumped), occurrences=len(uses), dump_k=DUMP_K))
     return out
 
 
