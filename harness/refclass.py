@@ -39,6 +39,7 @@ _NEW_ID = re.compile(r"^(\d{2})(\d{2})\.(\d{4,5})$")
 _OLD_ID = re.compile(r"^[a-z\-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})(\d{3})$")
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://)?(?:dx\.)?(?:doi\.org/)?(?:doi:\s*)?", re.I)
+_DOI_IN_TEXT = re.compile(r"(?:doi\.org/|\bdoi:\s*)(\S*)", re.I)
 _ARXIV_IN_TEXT = re.compile(r"arxiv(?:\.org/(?:abs|pdf))?[:/\s]\s*([^\s,;)\]]+)", re.I)
 
 
@@ -78,9 +79,11 @@ def id_problem(arxiv_id: str | None, doi: str | None, raw: str = "", today: date
             token = m.group(1).rstrip(".")
             if re.match(r"\d", token) and normalize_arxiv_id(token) is None:
                 return f"arXiv id {token!r} is malformed"
-    doi = _DOI_PREFIX.sub("", doi.strip()).rstrip(".").lower() if doi else None
-    if doi and not _DOI_SHAPE.match(doi):
-        return f"DOI {doi!r} has an impossible shape (a DOI is 10.<4-9 digit registrant>/<suffix>)"
+    dois = [_DOI_PREFIX.sub("", doi.strip()).rstrip(".").lower()] if doi else []
+    dois += [m.group(1).rstrip(".,;)]").lower() for m in _DOI_IN_TEXT.finditer(raw or "")]
+    for d in dois:
+        if not _DOI_SHAPE.match(d):
+            return f"DOI {d!r} has an impossible shape (a DOI is 10.<4-9 digit registrant>/<suffix>)"
     return None
 
 
