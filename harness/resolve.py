@@ -231,13 +231,10 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
     entry_keys: set[str] = set()
     scope = scope if scope is not None or papers_are_task else Scope()
     for entry in out.references:
-        pid, how = index.match(entry.arxiv_id, entry.doi, entry.title, entry.year)
-        problem = id_problem(entry.arxiv_id, entry.doi, entry.raw)
-        if problem:  # an identifier no real record can have: never a match, whatever the title says
-            pid, how = None, "invalid-id"
+        ref = Ref(entry.arxiv_id, entry.doi, entry.title, entry.year, [entry.url] if entry.url else [],
+                  id_problem(entry.arxiv_id, entry.doi, entry.raw))
+        pid, how, entry.ref_class = _match(ref, index, known, scope)
         entry.paper_id, entry.match = pid, how
-        entry.ref_class = _classify(Ref(entry.arxiv_id, entry.doi, entry.title, entry.year,
-                                        [entry.url] if entry.url else [], problem), pid, how, known, scope)
         report.classes[entry.key] = entry.ref_class
         report.entry_classes.setdefault(entry.key, entry.ref_class)
         (report.resolved if pid else report.unresolved).append(entry.key)
@@ -278,14 +275,11 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
                 n = int(m.group(1)) if m else 0
                 if m and 1 <= n <= len(ordered):
                     p = ordered[n - 1]
-                    pid, how = index.match(p.arxiv_id or p.id, p.doi, p.title, p.year)
                     aid = p.arxiv_id or normalize_arxiv_id(p.id)
-                    problem = id_problem(aid, p.doi)
-                    pid = None if problem else pid
+                    pid, _, report.classes[key] = _match(Ref(aid, p.doi, p.title, p.year, [p.url] if p.url else [],
+                                                             id_problem(aid, p.doi)), index, known, scope)
                     if pid:
                         report.matches[key] = pid
-                    report.classes[key] = _classify(Ref(aid, p.doi, p.title, p.year, [p.url] if p.url else [],
-                                                        problem), pid, how, known, scope)
                 else:
                     dangling[key] = None
             ids.append(pid)
@@ -319,6 +313,15 @@ class Ref:
     year: int | None
     urls: list[str]
     problem: str | None = None
+
+
+def _match(ref: Ref, index: PaperIndex, known: PaperIndex | None, scope: Scope | None
+           ) -> tuple[str | None, str | None, str]:
+    """(paper id, how, class) of one reference: an identifier no record can have is never a match."""
+    if ref.problem:
+        return None, "invalid-id", _classify(ref, None, "invalid-id", known, scope)
+    pid, how = index.match(ref.arxiv_id, ref.doi, ref.title, ref.year)
+    return pid, how, _classify(ref, pid, how, known, scope)
 
 
 def _classify(ref: Ref, pid: str | None, how: str | None, known: PaperIndex | None, scope: Scope | None) -> str:
