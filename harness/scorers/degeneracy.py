@@ -51,7 +51,8 @@ REPEAT_SHARE = 0.7  # share of a sentence's trigrams seen earlier at which it is
 DUMP_K = 6  # a sentence citing more distinct references than this is a citation dump
 MIN_OWN_WORDS = 4  # content words of its own a citing sentence needs to be in substance
 NGRAM = 4  # word n-grams of degeneracy.repeated_ngrams
-MIN_COMPRESS_CHARS = 400  # shorter prose compresses too little for the ratio to mean anything
+MIN_COMPRESS_CHARS = 400
+JUDGED_CHARS = 1500  # characters of a citing sentence judged for substance (support.SENTENCE_CAP)  # shorter prose compresses too little for the ratio to mean anything
 
 _SEP = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\[\(\"'])")
 _HEAD = re.compile(r"^\s{0,3}#{1,6}\s")
@@ -165,6 +166,7 @@ def citation_uses(review: Review, items: list[CitedItem]) -> list[CitationUse]:
                 group[2].append(by_key[k])
     out: list[CitationUse] = []
     for text, repeat, cited, named in groups.values():
+        text = text[:JUDGED_CHARS]  # a run-on line is judged on its start, as support judges it
         titles = {w for it in cited for w in content_words(it.title or "")}
         words = content_words(strip_markers(text))
         own = [w for w in words if w not in titles and not w.isdigit()]
