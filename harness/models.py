@@ -296,7 +296,7 @@ class ReferenceEntry(Strict):
     paper_id: str | None = None
     match: str | None = None
     aliases: list[str] = Field(default_factory=list)  # other numbers sharing this entry ("1 3 7 Title url")
-    ref_class: str | None = None  # harness.refclass: in_task, known, identified, web, unidentified, ...
+    ref_class: str | None = None  # harness.refclass: in_task, in_pool, known, identified, conflict, invalid_id, ...
 
 
 class StageUsage(Strict):

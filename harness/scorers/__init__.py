@@ -149,7 +149,7 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
 
 
 # the built-in families register on import, in this order (the order families run and their scores are written)
-from harness.scorers import coverage, citations, length, plan, cost, overlap, judge, structure  # noqa: F401,I001
+from harness.scorers import coverage, citations, length, plan, cost, overlap, judge, structure, degeneracy  # noqa: F401,I001
 
 __all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "Family", "ScorerFn", "ScoringContext", "check_families", "model_calling",
            "score_review", "scorer_family"]

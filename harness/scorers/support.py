@@ -10,6 +10,7 @@ method, the model, the prompt's hash and the calibration's identity.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from harness.text import strip_markers
 
 SENTENCE_CAP = 1500  # characters of a citing sentence that are judged; longer ones are cut and flagged
 MAX_VERDICTS = 300  # per-pair verdicts kept in the details (for agreement between methods and the report)
+_SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]*\s")  # between two markers: they sit in different sentences
 BASE_NAMES = ("citations.support_rate", "citations.support_precision", "citations.unverifiable")
 
 
@@ -93,36 +95,39 @@ class Occurrences:
 
 
 def extract_claims(review: Review, items: list, occ: Occurrences | None = None) -> tuple[list[Claim], int]:
-    """Distinct claims with their checkable cited papers, and the count of unverifiable (claim, paper) pairs.
+    """Claims (one per citing sentence occurrence) with their checkable cited papers, and the count of
+    unverifiable (claim, paper) pairs.
 
-    Each distinct sentence is cleaned once: citations are grouped by (length, first SENTENCE_CAP characters),
-    which is exactly what the judged text depends on, so 50,000 markers in one run-on line cost one cleaning.
+    A sentence repeated elsewhere is a claim again, judged for what that occurrence cites (issue 26: one sentence
+    repeated with 30 citations is 30 judgements, not "1 of 1"). Each distinct sentence is cleaned once (keyed by
+    length and first SENTENCE_CAP characters), so 50,000 markers in one run-on line cost one cleaning.
     `occ`, when given, receives every citation occurrence (for the share of occurrences judged).
     """
     by_key: dict[str, Any] = {}
     for it in items:
         for k in it.keys:
             by_key.setdefault(k, it)
-    claims: dict[str, Claim] = {}
-    seen_raw: dict[tuple[int, str], Claim | None] = {}
+    claims: list[Claim] = []
+    seen_raw: dict[tuple[int, str], tuple[str, bool]] = {}
     seen_pair: set[tuple[int, str]] = set()
     unverifiable = 0
     last: tuple[str | None, Claim | None] = (None, None)
+    end = 0
     for c in review.citations:
         raw = c.sentence
-        if raw is last[0]:  # the readers share one string between the markers of a sentence
+        between = review.text[end:c.offset] if c.offset > end else ""
+        end = c.offset + len(c.marker)
+        if raw == last[0] and not _SENTENCE_BREAK.search(between):  # the markers of one sentence follow each other
             claim = last[1]
-        else:
+        else:  # a new sentence occurrence: a repeated sentence is judged again, for what this occurrence cites
             rkey = (len(raw), raw[:SENTENCE_CAP])
-            claim = seen_raw.get(rkey, False)
-        if claim is False:
-            text, capped = claim_text(raw)
+            if rkey not in seen_raw:
+                seen_raw[rkey] = claim_text(raw)
+            text, capped = seen_raw[rkey]
             claim = None
             if text:
-                claim = claims.get(text)
-                if claim is None:
-                    claim = claims[text] = Claim(index=len(claims), text=text, capped=capped)
-            seen_raw[rkey] = claim
+                claim = Claim(index=len(claims), text=text, capped=capped)
+                claims.append(claim)
         last = (raw, claim)
         if occ is not None:
             occ.total += len(c.keys)
@@ -141,7 +146,7 @@ def extract_claims(review: Review, items: list, occ: Occurrences | None = None) 
                 claim.evidence.append(Evidence(it.key, it.title, it.abstract))
             else:
                 unverifiable += 1
-    return list(claims.values()), unverifiable
+    return claims, unverifiable
 
 
 def split_copied(claims: list[Claim]) -> tuple[list[Claim], dict[tuple[int, str], str]]:
