@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.models import Citation, Paper, ReferenceEntry, Review
 from harness.scorers import score_review
+from tests.scorers.builders import paraphrase
 
 
 def test_seed_cites_mostly_off_topic_papers(seed_scores):
@@ -79,7 +80,7 @@ def test_hallucinated_dangling_and_duplicate_citations_are_counted(stfm_task, ct
 def test_support_distinguishes_matching_from_unrelated_abstracts(stfm_task, ctx):
     with_abs = [p for p in stfm_task.papers if p.abstract and len(p.abstract) > 400][:2]
     a, b = with_abs
-    first = a.abstract.split(". ")[0] + "."
+    first = paraphrase(a.abstract.split(". ")[0])  # a's subject in other word order: judged, not `copied`
     papers = [Paper(id=a.id, title=a.title, abstract=a.abstract), Paper(id=b.id, title=b.title, abstract=b.abstract)]
     review = Review(source_format="litreview-report", text="t", papers=papers,
                     citations=[Citation(sentence=first + " [1]", marker="[1]", keys=["cite_1"]),
