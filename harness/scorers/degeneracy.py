@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from harness.models import Review, Score, Section, Task
 from harness.resolve import ResolvedReview
 from harness.scorers.cited import CitedItem, cited_items
-from harness.scorers.copying import copied_from
+from harness.scorers.copying import COPY_SHARE, MIN_WORDS, copied_from, covered_share, source_grams
 from harness.scorers.family import Direction, scorer_family
 from harness.text import content_words, count_words, headings, marker_spans, strip_markers
 
@@ -130,6 +130,22 @@ def non_repeated_words(text: str, citations=()) -> int:
     sents = prose_sentences(text)
     total = count_words(text, marker_spans(citations))
     return max(0, total - sum(count_words(s.text) for s in sents if s.repeat))
+
+
+def own_words(review: Review, items: list[CitedItem]) -> int:
+    """Words of the body minus those of repeated sentences and of sentences reproducing the title or abstract of
+    any paper the review cites (the `copied` rule over all cited sources): pasting earns no length."""
+    sents = prose_sentences(review.text)
+    total = count_words(review.text, marker_spans(review.citations))
+    grams = source_grams(t for it in items for t in (it.title, it.abstract))
+    copied = [s for s in sents if not s.repeat and _pasted(s.text, grams)]
+    return max(0, total - sum(count_words(s.text) for s in sents if s.repeat) - sum(count_words(s.text)
+                                                                                   for s in copied))
+
+
+def _pasted(text: str, grams: set) -> bool:
+    words = content_words(strip_markers(text[:JUDGED_CHARS]))
+    return len(words) >= MIN_WORDS and covered_share(words, grams) >= COPY_SHARE
 
 
 @dataclass

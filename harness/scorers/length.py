@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, StageUsage, Task
 from harness.resolve import ResolvedReview
-from harness.scorers.degeneracy import non_repeated_words
+from harness.scorers.cited import cited_items
+from harness.scorers.degeneracy import own_words
 from harness.scorers.family import Direction, scorer_family
 from harness.text import count_words, ends_mid_sentence, last_prose_line, marker_spans
 
@@ -119,10 +120,12 @@ def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> l
         why = "the review has no text"
         return [Score.na(n, why) for n in NAMES]
     raw_words = count_words(review.text, marker_spans(review.citations))
-    words = non_repeated_words(review.text, review.citations)  # padding by repetition earns no length
-    rep = f" ({raw_words - words} words of repeated sentences not counted)" if words != raw_words else ""
+    words = own_words(review, cited_items(review, task, resolved.report.classes))  # repeats and pastes earn none
+    rep = (f" ({raw_words - words} words of repeated or copied sentences not counted)" if words != raw_words
+           else "")
     out = [Score.ok("length.words", raw_words, f"{raw_words} words in the review body (headings in, references and "
-                    f"plan out); {words} not in repeated sentences", words=raw_words, non_repeated_words=words)]
+                    f"plan out); {words} not in repeated or copied sentences", words=raw_words,
+                    non_repeated_words=words)]
     tw = task.target_words
     if tw is None:  # a review scored on its own: any target comes from its plan (plan.* scores)
         why = "the task has no word target (target_words: null); a plan's own target is scored by the plan family"

