@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 SCORES: dict[str, Direction] = {
     "length.words": "none",  # a word count: the task's target says what is right (length.in_target)
     "length.target_ratio": "none",  # best at 1, worse both above and below: not monotone
-    "length.in_target": "higher",  # on non-repeated words (sentences repeating an earlier one are not counted)
+    "length.in_target": "higher",  # on own words (sentences repeating an earlier one or pasting a cited source: not counted)
     "length.truncated": "lower",
     "length.at_token_cap": "none",  # reported, but no evidence of truncation on its own
 }
@@ -135,12 +135,12 @@ def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> l
     else:
         mid = tw.midpoint
         out.append(Score.ok("length.target_ratio", words / mid,
-                            f"{words} non-repeated words / target midpoint {mid:g} ({tw.min}-{tw.max}){rep}",
+                            f"{words} own words (not repeated, not pasted) / target midpoint {mid:g} ({tw.min}-{tw.max}){rep}",
                             target_min=tw.min, target_max=tw.max, words=words, raw_words=raw_words))
     if tw is not None:
         inside = tw.min <= words <= tw.max
         out.append(Score.ok("length.in_target", 1.0 if inside else 0.0,
-                            f"{words} non-repeated words is "
+                            f"{words} own words (not repeated, not pasted) is "
                             f"{'inside' if inside else ('below' if words < tw.min else 'above')} the target "
                             f"{tw.min}-{tw.max}{rep}", words=words, raw_words=raw_words, target_min=tw.min,
                             target_max=tw.max))
