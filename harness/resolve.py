@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, computed_field
@@ -30,6 +31,10 @@ from harness.models import (
     normalize_arxiv_id,
     normalize_title,
 )
+
+from harness.refclass import classify, id_problem
+
+REVIEW_TASK_BUILDER = "harness.review_task"  # provenance builder of a task made from a review's own list
 
 if TYPE_CHECKING:
     from harness.models import Task
@@ -44,6 +49,10 @@ FUZZY_THRESHOLD = 90
 YEAR_TOLERANCE = 1
 # Titles shorter than this (normalised characters) are only matched exactly: short strings fuzz too easily.
 FUZZY_MIN_CHARS = 12
+
+# An identifier matched to a paper whose title shares less than this with the reference's (rapidfuzz 0-100, best
+# of token_set_ratio and partial_ratio, so "Authors. Title. Venue" still agrees) names another paper: a conflict.
+CONFLICT_RATIO = 60
 
 _CITE_KEY = re.compile(r"^cite_(\d+)$")
 _DOI_IN_URL = re.compile(r"(10\.\d{4,9}/[^\s?#]+)")
@@ -116,8 +125,10 @@ class PaperIndex:
         self.by_doi: dict[str, str] = {}
         self.by_title: dict[str, str] = {}
         self.year: dict[str, int | None] = {}
+        self.ids_of: dict[str, tuple[str | None, str | None, str]] = {}  # paper id -> (arXiv id, DOI, title)
         for p in papers:
             self.year.setdefault(p.id, p.year)
+            own_aid = p.arxiv_id or normalize_arxiv_id(p.id)
             for aid in (p.arxiv_id, normalize_arxiv_id(p.id)):
                 if aid:
                     self.by_arxiv.setdefault(aid, p.id)
@@ -127,18 +138,27 @@ class PaperIndex:
             t = normalize_title(p.title)
             if t:
                 self.by_title.setdefault(t, p.id)
+            self.ids_of.setdefault(p.id, (own_aid, doi, t))
         self.pooled: set[str] = {a for a in (normalize_arxiv_id(x) for x in pooled_ids) if a}
         self._titles = list(self.by_title.keys())
 
     def match(self, arxiv_id: str | None, doi: str | None, title: str | None,
               year: int | None) -> tuple[str | None, str | None]:
-        """(paper id, how) for one reference, or (None, None)."""
+        """(paper id, how) for one reference, or (None, None); (None, "conflict:<paper id>") when an identifier
+        and the title name different papers (`contradicts`): a conflict is never a match."""
         aid = normalize_arxiv_id(arxiv_id)
-        if aid and aid in self.by_arxiv:
-            return self.by_arxiv[aid], "arxiv"
         d = _norm_doi(doi)
-        if d and d in self.by_doi:
-            return self.by_doi[d], "doi"
+        for pid, how in ((self.by_arxiv.get(aid or ""), "arxiv"), (self.by_doi.get(d or ""), "doi")):
+            if pid:
+                return (None, f"conflict:{pid}") if self.contradicts(pid, aid, d, title) else (pid, how)
+        pid, how = self._by_title(title, year)
+        if pid:
+            return (None, f"conflict:{pid}") if self.contradicts(pid, aid, d, None) else (pid, how)
+        if aid and aid in self.pooled:
+            return aid, "pooled-arxiv"
+        return None, None
+
+    def _by_title(self, title: str | None, year: int | None) -> tuple[str | None, str | None]:
         for t, tag in _title_forms(title):
             if t in self.by_title:
                 return self.by_title[t], "title" + tag
@@ -150,9 +170,18 @@ class PaperIndex:
                     if year and pyear and abs(year - pyear) > YEAR_TOLERANCE:
                         continue
                     return pid, f"fuzzy:{int(score)}" + tag
-        if aid and aid in self.pooled:
-            return aid, "pooled-arxiv"
         return None, None
+
+    def contradicts(self, pid: str, aid: str | None, doi: str | None, title: str | None) -> bool:
+        """True when the reference's arXiv id is another than the paper's, or its title (three words or
+        more) shares little with the paper's (best of token-set and partial ratio below CONFLICT_RATIO)."""
+        p_aid, _, p_title = self.ids_of.get(pid, (None, None, ""))
+        if aid and p_aid and aid != p_aid:  # one arXiv id per paper (DOIs are not compared: a paper may have two)
+            return True
+        t = normalize_title(title)
+        if not t or not p_title or len(t.split()) < 3:
+            return False
+        return max(fuzz.token_set_ratio(t, p_title), fuzz.partial_ratio(t, p_title)) < CONFLICT_RATIO
 
 
 _Index = PaperIndex  # the name other modules used before
@@ -182,13 +211,16 @@ def _raw_key(raw: str) -> str:
 
 def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable[str] = (),
                    pool_order: Sequence[Paper] | None = None, *, index: PaperIndex | None = None,
-                   known: PaperIndex | None = None, papers_are_task: bool = True) -> ResolvedReview:
+                   known: PaperIndex | None = None, papers_are_task: bool = True,
+                   scope: Scope | None = None) -> ResolvedReview:
     """Resolve a review's entries and citations against `papers` (+ pooled arXiv ids); returns a filled copy.
 
     Each entry (and each cite_N key) gets a class (`harness.refclass`): `known` = matched by the `known`
     index (the harness's paper index) but not by `papers`. With papers_are_task=False (`papers` is the file's
     own list, as `harness inspect` without a task does), a match to `papers` is not evidence: such entries are
-    classed by the known index and their identifiers like any other."""
+    classed by the known index and their identifiers like any other. `scope` says which papers are the task's
+    bibliography (`in_task`) and pool (`in_pool`); an identifier no record can have (`refclass.id_problem`)
+    is never a match."""
     out = review.model_copy(deep=True)
     index = index or PaperIndex(papers, pooled_ids)
     report = ResolutionReport()
@@ -197,10 +229,12 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
     first_for_raw: dict[str, str] = {}
     key_to_paper: dict[str, str | None] = {}
     entry_keys: set[str] = set()
+    scope = scope if scope is not None or papers_are_task else Scope()
     for entry in out.references:
-        pid, how = index.match(entry.arxiv_id, entry.doi, entry.title, entry.year)
+        ref = Ref(entry.arxiv_id, entry.doi, entry.title, entry.year, [entry.url] if entry.url else [],
+                  id_problem(entry.arxiv_id, entry.doi, entry.raw))
+        pid, how, entry.ref_class = _match(ref, index, known, scope)
         entry.paper_id, entry.match = pid, how
-        entry.ref_class = _entry_class(entry, pid, how, known, papers_are_task)
         report.classes[entry.key] = entry.ref_class
         report.entry_classes.setdefault(entry.key, entry.ref_class)
         (report.resolved if pid else report.unresolved).append(entry.key)
@@ -241,10 +275,11 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
                 n = int(m.group(1)) if m else 0
                 if m and 1 <= n <= len(ordered):
                     p = ordered[n - 1]
-                    pid, how = index.match(p.arxiv_id or p.id, p.doi, p.title, p.year)
+                    aid = p.arxiv_id or normalize_arxiv_id(p.id)
+                    pid, _, report.classes[key] = _match(Ref(aid, p.doi, p.title, p.year, [p.url] if p.url else [],
+                                                             id_problem(aid, p.doi)), index, known, scope)
                     if pid:
                         report.matches[key] = pid
-                    report.classes[key] = _paper_class(p, pid, how, known, papers_are_task)
                 else:
                     dangling[key] = None
             ids.append(pid)
@@ -258,28 +293,57 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
     return ResolvedReview(review=out, report=report)
 
 
-def _entry_class(entry: ReferenceEntry, pid: str | None, how: str | None, known: PaperIndex | None,
-                 papers_are_task: bool) -> str:
-    """The class of one entry from its resolution and identifiers."""
-    from harness.refclass import classify
+@dataclass(frozen=True)
+class Scope:
+    """What a task's papers are: its bibliography and its pool (ids). Empty: the papers are the review's own
+    list, which is no evidence; None (the default) in resolve_review: every given paper is a task paper."""
 
-    in_task = bool(pid) and papers_are_task and how != "pooled-arxiv"
-    in_known = (bool(pid) and how == "pooled-arxiv") or (
-        not in_task and known is not None
-        and known.match(entry.arxiv_id, entry.doi, entry.title, entry.year)[0] is not None)
-    return classify(in_task, in_known, entry.arxiv_id, entry.doi, [entry.url] if entry.url else [])[0]
+    bibliography: frozenset[str] = frozenset()
+    pool: frozenset[str] = frozenset()
+    trusted_other: bool = False  # other given papers (a task file's wider set) are real papers: `known`
 
 
-def _paper_class(p: Paper, pid: str | None, how: str | None, known: PaperIndex | None,
-                 papers_are_task: bool) -> str:
-    """The class of a cite_N key from the pool paper it names."""
-    from harness.refclass import classify
+@dataclass(frozen=True)
+class Ref:
+    """The identifiers of one reference (an entry, or the pool paper a cite_N key names)."""
 
-    in_task = bool(pid) and papers_are_task and how != "pooled-arxiv"
-    in_known = not in_task and known is not None and known.match(p.arxiv_id or p.id, p.doi, p.title,
-                                                                 p.year)[0] is not None
-    return classify(in_task, in_known, p.arxiv_id or normalize_arxiv_id(p.id), p.doi,
-                    [p.url] if p.url else [])[0]
+    arxiv_id: str | None
+    doi: str | None
+    title: str | None
+    year: int | None
+    urls: list[str]
+    problem: str | None = None
+
+
+def _match(ref: Ref, index: PaperIndex, known: PaperIndex | None, scope: Scope | None
+           ) -> tuple[str | None, str | None, str]:
+    """(paper id, how, class) of one reference: an identifier no record can have is never a match."""
+    if ref.problem:
+        return None, "invalid-id", _classify(ref, None, "invalid-id", known, scope)
+    pid, how = index.match(ref.arxiv_id, ref.doi, ref.title, ref.year)
+    return pid, how, _classify(ref, pid, how, known, scope)
+
+
+def _classify(ref: Ref, pid: str | None, how: str | None, known: PaperIndex | None, scope: Scope | None) -> str:
+    """The class (`harness.refclass`) of one reference from its match and identifiers."""
+    conflict = how.split(":", 1)[1] if how and how.startswith("conflict:") else None
+    in_bib = in_pool = in_known = False
+    if pid and how != "pooled-arxiv":
+        if scope is None:
+            in_bib = True
+        else:
+            in_bib, in_pool = pid in scope.bibliography, pid in scope.pool and pid not in scope.bibliography
+            in_known = scope.trusted_other and not (in_bib or in_pool)
+    elif pid:
+        in_known = True
+    if not (in_bib or in_pool or in_known or conflict or ref.problem) and known is not None:
+        kpid, khow = known.match(ref.arxiv_id, ref.doi, ref.title, ref.year)
+        in_known = kpid is not None
+        if khow and khow.startswith("conflict:"):
+            conflict = khow.split(":", 1)[1]
+    why = f"its identifier and title name different papers (one is {conflict})" if conflict else None
+    return classify(in_bib, in_known, ref.arxiv_id, ref.doi, ref.urls, in_pool=in_pool, conflict=why,
+                    problem=ref.problem)[0]
 
 
 _TASK_INDEX: dict[tuple, _Index] = {}
@@ -305,6 +369,8 @@ def resolve_for_task(review: Review, task: Task, known: PaperIndex | None = None
         from harness.paper_index import paper_index
 
         known = paper_index()
+    scope = Scope(frozenset(task.reference_papers), frozenset(i.paper_id for i in task.pool),
+                  trusted_other=task.provenance.get("builder") != REVIEW_TASK_BUILDER)
     return resolve_review(review, task.papers, task.pooled_reference_ids, pool_order=task.pool_papers(),
-                          index=_task_index(task), known=known)
+                          index=_task_index(task), known=known, scope=scope)
 

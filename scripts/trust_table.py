@@ -30,11 +30,10 @@ from harness.judges.labelsets import SHIPPED, load_labels  # noqa: E402
 from harness.judges.paid import judge_calls_for  # noqa: E402
 from harness.judges.run import method_entry, validate_card  # noqa: E402
 from harness.scorers import ScoringContext  # noqa: E402
-from harness.scorers.judge_methods import RELEVANCE_METHODS, SUPPORT_METHODS  # noqa: E402
+from harness.scorers.judge_methods import BUILTIN, RELEVANCE_METHODS, SUPPORT_METHODS  # noqa: E402
 
 README = REPO / "README.md"
 START, END = "<!-- trust-table:start -->", "<!-- trust-table:end -->"
-BUILTIN = {"support": ("similarity", "nli", "llm"), "relevance": ("title_similarity",)}
 HEAD = ("| judge (method) | label set (whose labels) | n (yes/no/unclear) | coverage | AUROC | balanced accuracy "
         "| Cohen's κ | TPR | TNR |\n|---|---|---|---|---|---|---|---|---|")
 

@@ -27,7 +27,7 @@ def matches(review, papers=PAPERS, **kw):
 
 def test_match_order_arxiv_doi_title():
     got, report = matches(review_with([
-        ("1", "a", {"arxiv_id": "1706.03762v7", "title": "Something else entirely"}),
+        ("1", "a", {"arxiv_id": "1706.03762v7", "title": "Attention is all you need (the Transformer)"}),
         ("2", "b", {"doi": "https://doi.org/10.18653/V1/N19-1423"}),
         ("3", "c", {"title": "retrieval augmented generation for large language models - a survey"}),
     ]))
@@ -55,9 +55,9 @@ def test_fuzzy_match_rejected_when_years_differ():
 
 
 def test_pooled_ids_match_by_arxiv_only_and_resolve_to_the_id():
-    got, _ = matches(review_with([("1", "a", {"arxiv_id": "2401.99999v2"}), ("2", "b", {"title": "Pooled"})]),
-                     pooled_ids=["2401.99999"])
-    assert got == [("1", "2401.99999", "pooled-arxiv"), ("2", None, None)]
+    got, _ = matches(review_with([("1", "a", {"arxiv_id": "2401.09999v2"}), ("2", "b", {"title": "Pooled"})]),
+                     pooled_ids=["2401.09999"])
+    assert got == [("1", "2401.09999", "pooled-arxiv"), ("2", None, None)]
 
 
 def test_duplicates_dangling_uncited_and_citation_ids():

@@ -67,7 +67,7 @@ _REVIEW = ("# R\n\nAgents act [1]. Consistency is checked [2]. An oracle exists 
            "[1] ReAct https://arxiv.org/abs/2210.03629\n"
            "[2] QAGS. https://doi.org/10.18653/v1/2020.acl-main.450\n"
            "[3] A Real Paper About Graph Oracles In Practice\n"
-           "[4] Imaginary Transformers arXiv:2999.00001\n"
+           "[4] Imaginary Transformers arXiv:2309.17777\n"  # well-formed: only an online look-up can tell
            "[5] Nonexistent Study. https://doi.org/10.9999/does-not-exist\n"
            "[6] An Invented Title About Quantum Traffic Oracles\n"
            "[7] Tips [https://blog.example.com/t](https://blog.example.com/t)\n")

@@ -49,6 +49,9 @@ def score(
                                       "(temperature 0.7 when > 1); the median rating counts."),
     verify_online: bool = typer.Option(False, "--verify-online", help="Look identified/unidentified references "
                                        "up on arXiv, Crossref and OpenAlex (cached; off by default)."),
+    fetch_abstracts: bool = typer.Option(False, "--fetch-abstracts", help="Fetch cited papers' missing abstracts "
+                                         "from arXiv, Semantic Scholar or OpenAlex for citation support (cached, "
+                                         "rate-limited; off by default: those citations stay unverifiable)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file, one per line (each score "
                                  "with its details)."),
     details: bool = typer.Option(False, "--details", help="Under the table, print each score's details (which "
@@ -76,7 +79,8 @@ def score(
     from harness.cli.support_opts import support_context
 
     ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online,
-                                         judge_repeats=judge_repeats), support, support_model)
+                                         judge_repeats=judge_repeats, fetch_abstracts=fetch_abstracts),
+                          support, support_model)
     if judge_model and ctx.judge_calls is None:  # the runs' SQLite response cache, which `harness cache` manages
         from harness.config import cache_file
         from harness.runner.judge_bridge import cached_judge_calls

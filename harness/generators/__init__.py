@@ -18,7 +18,8 @@ GeneratorFactory = Callable[[GeneratorSpec], Generator]
 F = TypeVar("F", bound=Callable[..., Generator])
 
 # Modules whose generator classes declare the built-in kinds.
-_BUILTIN_MODULES = ("harness.generators.strategies", "harness.generators.baselines", "harness.generators.replay")
+_BUILTIN_MODULES = ("harness.generators.strategies", "harness.generators.baselines", "harness.generators.replay",
+                    "harness.generators.controls")
 
 
 @dataclass(frozen=True)

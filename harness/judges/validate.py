@@ -34,7 +34,7 @@ from harness.judges.schema import HumanLabel
 from harness.models import Paper, ReferenceEntry, Review, Task
 from harness.resolve import resolve_for_task
 from harness.scorers.cited import cited_items
-from harness.review_task import task_from_review
+from harness.review_task import task_from_papers, task_from_review
 from harness.scorers.judge_methods import (RELEVANCE_METHODS, SUPPORT_METHODS, Claim, Evidence, RelevanceRef)
 from harness.scorers.support import SupportSpec, claim_text
 
@@ -231,11 +231,9 @@ def _calibration_task(labelset: LabelSet, measured: list[HumanLabel], suite: dic
             if text and text not in held:
                 papers.setdefault(text, Paper(id=f"cal-{len(papers)}", title=lab.title or text[:80], abstract=text))
         name = f"labels-{labelset.name}-{labelset.calibration_split}"
-        return task_from_review(Review(source_format="labels", text="", topic=name, papers=list(papers.values())),
-                                name)
+        return task_from_papers(list(papers.values()), name, name)  # the labels' own sources: shipped data
     papers = {p.id: p for t in suite.values() for p in t.papers if p.abstract}
-    return task_from_review(Review(source_format="labels", text="", topic="suite abstracts",
-                                   papers=list(papers.values())), "labels-suite-abstracts")
+    return task_from_papers(list(papers.values()), "labels-suite-abstracts", "suite abstracts")
 
 
 def _source(lab: HumanLabel) -> str:

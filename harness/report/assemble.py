@@ -16,7 +16,7 @@ from harness.report.join import JoinedRuns
 from harness.report.judge_trust import judge_table
 from harness.report.metrics import COST_METRIC, OUTPUT_TOKENS_METRIC, QUALITY_METRICS, default_metrics, is_ranked
 from harness.report.tables import Table
-from harness.scorers.support_agreement import method_agreement, self_preferring
+from harness.scorers.support_agreement import method_agreement, self_preferring, support_notes
 
 
 @dataclass
@@ -168,12 +168,14 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
              + f"; {n_na} not-applicable and {n_err} error scores excluded from means.", *joined.notes,
              *(f"MIXED TASK VERSIONS: task {c.get('task')} {tables.task_change_text(c)}" for r in joined.runs
                for c in r.manifest.get("task_changes") or [] if isinstance(c, dict))]
+    support_rows = scores.filter(pl.col("score").str.starts_with("citations.support_rate")).to_dicts()
     title = f"Report: {data.run_id}" if len(joined.runs) == 1 else f"Report: {len(joined.runs)} runs"
     return ReportParts(
         title=title, notes=notes, failures=failures,
         failure_table=failure_table(failures) if failures else None,
         leaderboard=lb.leaderboard_table(overall, boards, worse, [legend] if legend else []),
-        main=tables.main_table(summaries, order, metrics, cells, best, worse, [legend] if legend else []),
+        main=tables.main_table(summaries, order, metrics, cells, best, worse,
+                               ([legend] if legend else []) + support_notes(support_rows)),
         matrices=[significance.matrix_table(t, [g for g in order if g in t.generators]) for t in tests],
         cost_tables=_cost_tables(scores, available, metrics, generators, data.generations, n_boot, seed,
                                  _manifest_judge_usd(joined)),
@@ -181,8 +183,7 @@ def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_me
         manifest_tables=_manifest_tables(joined, generators),
         figures=figures, plot_notes=plot_notes, summaries=summaries, generators=order, metrics=metrics,
         cells=cells, scores=scores, generations=data.generations, legend=legend,
-        support_tables=support_tables(scores.filter(pl.col("score").str.starts_with("citations.support_rate"))
-                                      .to_dicts()),
+        support_tables=support_tables(support_rows),
         other_tables=_other_tables(scores, available, metrics, generators, cells, n_boot, seed),
         judge_table=judge_table(scores, metrics, [r.manifest for r in joined.runs]),
     )

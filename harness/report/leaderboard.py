@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from harness.report.metrics import direction, is_cost, is_ranked
+from harness.report.metrics import direction, in_win_rate, is_ranked
 from harness.report.stats import N_BOOT, Estimate, bootstrap_mean_ci
 from harness.report.tables import SIG_MARK, Cell, MetricSummary, Table, fmt, per_task_means
 
@@ -112,8 +112,9 @@ def metric_board(scores: pl.DataFrame, summaries: list[MetricSummary], metric: s
 def overall_board(scores: pl.DataFrame, metrics: list[str], generators: list[str], *, n_boot: int = N_BOOT,
                   seed: int = 0) -> Board:
     """Mean win rate over tasks: per task, a generator's win share averaged over the ranked quality metrics it
-    has there; then the mean over tasks, with a bootstrap CI over tasks. Cost metrics are left out."""
-    used = [m for m in metrics if is_ranked(m) and not is_cost(m)]
+    has there; then the mean over tasks, with a bootstrap CI over tasks. Cost metrics, and plain counts whose
+    substantive version is among the metrics (`metrics.SUPERSEDED`), are left out."""
+    used = [m for m in metrics if in_win_rate(m, metrics)]
     per_task: dict[str, dict[str, list[float]]] = {}
     contributed = []
     for m in used:

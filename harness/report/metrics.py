@@ -5,20 +5,31 @@ from __future__ import annotations
 from harness.scorers.family import Direction, declared_direction, get_family
 
 __all__ = ["COST_METRIC", "KEY_METRICS", "OUTPUT_TOKENS_METRIC", "QUALITY_METRICS", "Direction", "default_metrics",
-           "direction", "higher_is_better", "is_cost", "is_ranked", "unranked_reason"]
+           "direction", "higher_is_better", "in_win_rate", "is_cost", "is_ranked", "unranked_reason"]
 
 # Shown in the main table, in this order, when present in the run.
 KEY_METRICS: tuple[str, ...] = (
     "coverage.recall",
+    "coverage.substantive_recall",
     "coverage.precision",
+    "coverage.substantive_precision",
     "citations.on_topic_rate",
     "citations.support_rate",
+    "citations.support_precision",
     "citations.valid_rate",
     "length.in_target",
     "length.truncated",
     "plan.references_used_rate",
+    "degeneracy.repeated_sentences",
+    "degeneracy.copied",
+    "degeneracy.dumped_citations",
+    "degeneracy.empty_sections",
     "cost.usd",
 )
+# Plain counts a citation dump maxes out: shown, but when the run has the substantive version the mean win rate
+# averages that one instead (README, "Gaming").
+SUPERSEDED: dict[str, str] = {"coverage.recall": "coverage.substantive_recall",
+                              "coverage.precision": "coverage.substantive_precision"}
 
 # Preferred quality axis of the cost-quality plot, first present wins.
 QUALITY_METRICS: tuple[str, ...] = ("coverage.recall", "citations.on_topic_rate", "citations.support_rate")
@@ -52,6 +63,12 @@ def is_ranked(metric: str) -> bool:
 def is_cost(metric: str) -> bool:
     """Cost metrics: ranked on their own, but kept out of the overall quality win rate."""
     return metric.startswith("cost.")
+
+
+def in_win_rate(metric: str, metrics: list[str]) -> bool:
+    """Whether the overall mean win rate averages this metric: ranked, not a cost, not superseded by a metric
+    among `metrics` that counts the same thing in substance."""
+    return is_ranked(metric) and not is_cost(metric) and SUPERSEDED.get(metric) not in metrics
 
 
 def higher_is_better(metric: str) -> bool:

@@ -161,9 +161,7 @@ def other_scores_table(summaries: list[MetricSummary], generators: list[str], me
             if s is None:
                 row.append("–")
                 continue
-            e = s.estimate
-            row.append(Cell(fmt(e.mean) if s.n else "–", f"{fmt(e.lo)}, {fmt(e.hi)}" if s.n else "",
-                            count_text(s, cells.get(gen, s.n))))
+            row.append(mean_cell(s, cells.get(gen, s.n)))
         rows.append(row)
     return Table(title="Other scores: mean [95% CI] per generator", columns=["score", *generators], rows=rows,
                  directions=[None, *(["none"] * len(generators))],
@@ -174,6 +172,13 @@ def other_scores_table(summaries: list[MetricSummary], generators: list[str], me
 def _dir(metric: str) -> str:
     """Column direction of a metric: "up", "down", or "none" (numeric, not ranked)."""
     return {"higher": "up", "lower": "down"}.get(direction(metric), "none")
+
+
+def mean_cell(s: MetricSummary, total: int, best: bool = False, mark: str = "") -> Cell:
+    """A generator's mean [95% CI] of one metric, with its counts when fewer than all cells have a value."""
+    e = s.estimate
+    return Cell(fmt(e.mean) if s.n else "–", f"{fmt(e.lo)}, {fmt(e.hi)}" if s.n else "", count_text(s, total),
+                best=best, mark=mark)
 
 
 def count_text(s: MetricSummary, total: int) -> str:
@@ -200,10 +205,8 @@ def main_table(summaries: list[MetricSummary], generators: list[str], metrics: l
             if s is None:
                 row.append("–")
                 continue
-            e = s.estimate
-            row.append(Cell(fmt(e.mean) if s.n else "–", f"{fmt(e.lo)}, {fmt(e.hi)}" if s.n else "",
-                            count_text(s, total), best=gen in best.get(metric, set()),
-                            mark=SIG_MARK if gen in worse.get(metric, set()) else ""))
+            row.append(mean_cell(s, total, best=gen in best.get(metric, set()),
+                                 mark=SIG_MARK if gen in worse.get(metric, set()) else ""))
         rows.append(row)
     return Table(
         title="Mean [95% CI] per generator",

@@ -52,6 +52,7 @@ def scoring_context(config: ExperimentConfig, spec: GeneratorSpec | None, judge:
                           judge_repeats=getattr(config.scorers, "judge_repeats", 1),
                           judge_api_base=getattr(config.scorers, "judge_api_base", None),
                           verify_online=bool(getattr(config.scorers, "verify_online", False)),
+                          fetch_abstracts=bool(getattr(config.scorers, "fetch_abstracts", False)),
                           verify_cache_dir=config.cache_path().parent)
 
 

@@ -39,6 +39,7 @@ class ScoringContext:
     api_base: str | None = None  # the generator's API base (a localhost base means a free local model)
     verify_online: bool = False  # look identified/unidentified references up online (harness.verify); off by default
     verify_cache_dir: Path = field(default_factory=lambda: Path(".cache"))
+    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online (harness.abstract_fetch); off by default
     support: Any = None  # scorers.support: method similarity | nli | llm, model, repeats (None = similarity)
     relevance: Any = None  # scorers.relevance: method (harness.scorers.judge_methods), model (None = the default)
     relevance_embedder: Callable[[], Any] | None = None  # the `neighbours` method's encoder (None = multilingual USE)
@@ -148,7 +149,7 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
 
 
 # the built-in families register on import, in this order (the order families run and their scores are written)
-from harness.scorers import coverage, citations, length, plan, cost, overlap, judge, structure  # noqa: F401,I001
+from harness.scorers import coverage, citations, length, plan, cost, overlap, judge, structure, degeneracy  # noqa: F401,I001
 
 __all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "Family", "ScorerFn", "ScoringContext", "check_families", "model_calling",
            "score_review", "scorer_family"]

@@ -25,6 +25,8 @@ SCORES: dict[str, Direction] = {
     "citations.web_sources": "none",  # web pages are references of another kind, not errors
     "citations.unidentified": "lower",  # no identifier and no title match anywhere: the likely-invented class
     "citations.not_found": "lower",
+    "citations.unverified": "lower",  # identified (a well-formed id or scholarly URL) but in no index: unverified
+    "citations.invalid_ids": "lower",  # impossible or malformed ids, and ids contradicting their titles
     "citations.on_topic_rate": "higher",  # among all titled cited references (title-only ones included)
     "citations.on_topic_rate_identified": "higher",  # among the identified ones (unidentified left out)
     "citations.off_topic": "lower",
@@ -33,6 +35,7 @@ SCORES: dict[str, Direction] = {
     "citations.unverifiable": "lower",  # fewer claims that cannot be checked (as the gate has always read it)
 }
 NAMES = list(SCORES)
+NOT_JUDGED = ("invalid_id", "conflict")  # invented by their identifiers: never judged on-topic (counted by invalid_ids)
 # extra support methods (ctx.support_also) score under '<base name>.<method>', in the base name's direction
 SUPPORT_PATTERNS: dict[str, Direction] = {f"{n}.*": SCORES[n] for n in BASE_NAMES}
 _LINKED = ("citations.valid_rate", "citations.in_task_rate", "citations.on_topic_rate",
@@ -56,7 +59,7 @@ def score_citations(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -
         out = [s for s in out if s.name not in _LINKED]
         out.extend(Score.na(n, problem) for n in _LINKED)
         return sorted(out, key=_order)
-    out.extend(_relevance(items, task, ctx, review))
+    out.extend(_relevance([it for it in items if it.ref_class not in NOT_JUDGED], task, ctx, review))
     out.extend(score_support(review, items, task, ctx))
     return sorted(out, key=_order)
 
@@ -81,8 +84,10 @@ def _counts_text(counts: dict[str, int]) -> str:
 def _validity(resolved: ResolvedReview) -> list[Score]:
     """Counts and rates from resolution and the reference classes (`harness.refclass`).
 
-    valid = the occurrence's reference is in_task, known, identified or verified; the review's own paper list
-    ("Papers Used") is the generator's claim, not evidence, so it makes nothing valid."""
+    valid = the occurrence's reference is in_task, in_pool, known, identified or verified (identified ones are
+    also counted apart, as unverified, by citations.unverified); an impossible id or one contradicting its title
+    is never valid; the review's own paper list ("Papers Used") is the generator's claim, not evidence, so it
+    makes nothing valid."""
     review: Review = resolved.review
     report = resolved.report
     out: list[Score] = []
@@ -126,6 +131,7 @@ def _validity(resolved: ResolvedReview) -> list[Score]:
         out.append(Score.ok("citations.duplicates", len(report.duplicates),
                             f"{len(report.duplicates)} reference entries repeat an earlier one",
                             duplicate_of=report.duplicate_of, entries=len(review.references)))
+    out += _id_scores(all_classes, counts, bool(review.references or has_cites), report.verification_ran)
     if report.verification_ran:
         nf = [k for k, c in all_classes.items() if c == "not_found"]
         out.append(Score.ok("citations.not_found", len(nf),
@@ -151,16 +157,34 @@ def _validity(resolved: ResolvedReview) -> list[Score]:
     det = {"occurrences": total, "classified": classified, "valid": valid, "occurrence_classes": occ,
            "reference_classes": counts}
     out.append(Score.ok("citations.in_task_rate", in_task / total,
-                        f"{in_task} of {total} in-text citation occurrences name a task paper", **det))
+                        f"{in_task} of {total} in-text citation occurrences name a paper of the task's reference "
+                        "bibliography (pool distractors are in_pool, not in_task)", **det))
     if classified == 0:
         out.append(Score.na("citations.valid_rate", "no citation occurrence names a reference that could be "
                             "classified (all are dangling)", **det))
     else:
         out.append(Score.ok("citations.valid_rate", valid / classified,
                             f"{valid} of {classified} classified citation occurrences name a real reference "
-                            f"(in_task, known, identified or verified); occurrences by class: {_counts_text(occ)}",
+                            f"(in_task, in_pool, known, identified or verified; impossible ids and conflicts are not)"
+                            f"; occurrences by class: {_counts_text(occ)}",
                             **det))
     return out
+
+
+def _id_scores(classes: dict[str, str], counts: dict[str, int], any_refs: bool, verified: bool) -> list[Score]:
+    """citations.unverified and citations.invalid_ids from the reference classes."""
+    names = ("citations.unverified", "citations.invalid_ids")
+    if not any_refs or not classes:
+        return [Score.na(n, "no reference could be classified") for n in names]
+    unver = [k for k, c in classes.items() if c == "identified"]
+    bad = [k for k, c in classes.items() if c in ("invalid_id", "conflict")]
+    settle = "" if verified else " (offline: --verify-online settles them)"
+    return [Score.ok(names[0], len(unver), f"{len(unver)} of {len(classes)} references carry a well-formed "
+                     f"identifier that no index holds: identified, unverified{settle}",
+                     keys=unver[:100], references=len(classes)),
+            Score.ok(names[1], len(bad), f"{len(bad)} of {len(classes)} references carry an impossible or malformed "
+                     f"identifier ({counts.get('invalid_id', 0)}) or one naming another paper than its title "
+                     f"({counts.get('conflict', 0)})", keys=bad[:100], references=len(classes))]
 
 
 def _relevance(items: list[CitedItem], task: Task, ctx, review: Review | None = None) -> list[Score]:

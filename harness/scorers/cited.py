@@ -22,7 +22,8 @@ class CitedItem:
     sentences: list[str] = field(default_factory=list)  # citing sentences (in text order, distinct)
     in_text: bool = False
     in_reference_list: bool = False
-    own_paper: bool = False  # unresolved against the task but found in the review's own paper list
+    own_paper: bool = False  # unresolved against the task but found in the review's own paper list (its title is
+    # the review's claim; its abstract is never used)
     ref_class: str | None = None  # harness.refclass class of the entry (or cite_N key) naming it
 
 
@@ -84,7 +85,7 @@ def cited_items(review: Review, task: Task | None, classes: dict[str, str] | Non
             p = paper or own_hit
             it = CitedItem(key=key, paper_id=pid,
                            title=(p.title if p else None) or title,
-                           abstract=p.abstract if p else None,
+                           abstract=paper.abstract if paper else None,  # the review's own list is no evidence
                            arxiv_id=(p.arxiv_id if p else None) or arxiv,
                            own_paper=own_hit is not None)
             items[key] = it

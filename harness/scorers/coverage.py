@@ -10,6 +10,7 @@ import numpy as np
 from harness.models import Review, Score, Task, normalize_arxiv_id
 from harness.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
+from harness.scorers.degeneracy import DUMP_K, MIN_OWN_WORDS, citation_uses, section_contents, substantive_items
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 
@@ -18,7 +19,18 @@ if TYPE_CHECKING:
 
 SCORES: dict[str, Direction] = {"coverage.recall": "higher", "coverage.precision": "higher", "coverage.f1": "higher",
                                 "coverage.pooled_precision": "higher", "coverage.heading_soft_recall": "higher",
-                                "coverage.method_recall": "higher"}
+                                "coverage.method_recall": "higher", "coverage.substantive_recall": "higher",
+                                "coverage.substantive_precision": "higher"}
+ABOUT = {
+    "coverage.recall": "share of the bibliography cited anywhere in the text (the plain count: a dump counts)",
+    "coverage.precision": "share of distinct cited items in the bibliography (the plain count)",
+    "coverage.heading_soft_recall": "soft recall of the reference outline by the review's headings that have text "
+                                    "under them (empty headings deliver nothing)",
+    "coverage.substantive_recall": "share of the bibliography cited in substance at least once (not in a dump, "
+                                   "a repeat, a pasted title or abstract, or a sentence with no words of its own)",
+    "coverage.substantive_precision": "share of distinct cited items that are bibliography papers cited in "
+                                      "substance",
+}
 NAMES = list(SCORES)
 
 _NEW_STYLE = re.compile(r"^(\d{4})\.(\d{4,5})$")
@@ -152,13 +164,14 @@ def mentioned(name: str, text: str) -> bool:
     return re.search(r"(?<![\w\-])" + re.escape(name) + r"(?![\w\-])", text) is not None
 
 
-@scorer_family("coverage", scores=SCORES)
+@scorer_family("coverage", scores=SCORES, about=ABOUT)
 def score_coverage(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """All coverage.* scores of a resolved review against its task."""
     review: Review = resolved.review
     if not task.has_bibliography:  # bibliography: none — nothing to cover; headings still compare to an outline
         why = "the task has no reference bibliography (bibliography: none)"
-        return [Score.na(n, why) for n in NAMES[:4]] + [_headings(review, task, ctx), Score.na(NAMES[5], why)]
+        return ([Score.na(n, why) for n in NAMES[:4]] + [_headings(review, task, ctx), Score.na(NAMES[5], why)]
+                + [Score.na(n, why) for n in NAMES[6:]])
     items = cited_items(review, task)
     ref = task.reference_set
     out: list[Score] = []
@@ -171,6 +184,29 @@ def score_coverage(resolved: ResolvedReview, task: Task, ctx: ScoringContext) ->
         out.append(_pooled(items, task))
     out.append(_headings(review, task, ctx))
     out.append(_methods(review, task))
+    out.extend([Score.na(n, problem) for n in NAMES[6:]] if problem else _substantive(review, items, ref))
+    return out
+
+
+def _substantive(review: Review, items, ref: set[str]) -> list[Score]:
+    """coverage.substantive_recall / _precision: bibliography papers with at least one citation in substance."""
+    names = ("coverage.substantive_recall", "coverage.substantive_precision")
+    if not review.text.strip():
+        return [Score.na(n, "the review has no text") for n in names]
+    uses = citation_uses(review, items)
+    good = substantive_items(uses)
+    hits = sorted(it.paper_id for it in items if it.key in good and it.paper_id in ref)
+    rule = (f"cited in substance: in a sentence citing at most {DUMP_K} references, not repeating an earlier "
+            f"sentence, not reproducing the cited title or abstract, with at least {MIN_OWN_WORDS} words of its own")
+    det = {"hits": hits[:200], "n_hits": len(hits), "cited_items": len(items), "substantive_items": len(good),
+           "reference_papers": len(ref), "citation_occurrences": len(uses)}
+    out = [Score.ok(names[0], len(hits) / len(ref), f"{len(hits)} of the {len(ref)} reference-bibliography papers "
+                    f"are {rule}", **det)]
+    if not items:
+        out.append(Score.na(names[1], "the review's text cites no paper"))
+    else:
+        out.append(Score.ok(names[1], len(hits) / len(items), f"{len(hits)} of {len(items)} distinct cited items "
+                            "are bibliography papers cited in substance", **det))
     return out
 
 
@@ -226,9 +262,13 @@ def _headings(review: Review, task: Task, ctx) -> Score:
     gold = [h for h in task.reference_survey.outline if h.strip()]
     if not gold:
         return Score.na(name, "the task has no reference outline")
-    pred = [s.title for s in review.sections if s.title.strip()]
-    if not pred:
+    if not any(s.title.strip() for s in review.sections):
         return Score.na(name, "the review has no headings")
+    filled = {" ".join(t.split()) for t, _, words in section_contents(review) if words}
+    pred = [s.title for s in review.sections if s.title.strip() and " ".join(s.title.split()) in filled]
+    if not pred:  # headings alone deliver no section (issue 26: an outline pasted as empty headings)
+        return Score.ok(name, 0.0, "no review heading has text under it: empty headings recall nothing",
+                        gold=len(gold), predicted=0)
     gold_txt = [h.split(">")[-1].strip() for h in gold]
     pred_txt = [re.sub(r"^[\d.\s]+", "", re.sub(r"[*_`]", "", p)).strip() or p for p in pred]
     emb = ctx.embedder().encode(gold_txt + pred_txt)
@@ -236,7 +276,7 @@ def _headings(review: Review, task: Task, ctx) -> Score:
     keep = distinct_headings(pred_txt, pred_emb)
     value = heading_soft_recall(emb[: len(gold_txt)], pred_emb[keep])
     repeated = len(pred_txt) - len(keep)
-    why = f"soft recall of {len(gold_txt)} outline headings by {len(keep)} distinct review headings"
+    why = f"soft recall of {len(gold_txt)} outline headings by {len(keep)} distinct review headings with text"
     if repeated:
         why += f" ({repeated} near-identical repeats counted once)"
     return Score.ok(name, value, why + " (soft cardinality over MiniLM cosines)", gold=len(gold_txt),

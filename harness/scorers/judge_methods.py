@@ -129,10 +129,13 @@ RELEVANCE_METHODS: Registry[RelevanceMethod] = Registry("relevance method", fiel
 SUPPORT_METHODS.add("similarity", "harness.scorers.support_similarity:METHOD")
 SUPPORT_METHODS.add("nli", "harness.scorers.support_nli:METHOD")
 SUPPORT_METHODS.add("llm", "harness.scorers.support_llm:METHOD")
+SUPPORT_METHODS.add("signals", "harness.scorers.support_signals:METHOD")
 RELEVANCE_METHODS.add("title_similarity", "harness.scorers.relevance:METHOD")
 RELEVANCE_METHODS.add("neighbours", "harness.scorers.relevance_neighbours:METHOD")
 RELEVANCE_METHODS.add("llm", "harness.scorers.relevance_llm:METHOD")
 DEFAULT_RELEVANCE = "neighbours"
+DEFAULT_SUPPORT = "similarity"
+BUILTIN = {"support": tuple(SUPPORT_METHODS.names()), "relevance": tuple(RELEVANCE_METHODS.names())}  # plug-ins aside
 
 
 def support_method(name: str, measures: str, calls_provider: bool = False) -> Callable:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, StageUsage, Task
 from harness.resolve import ResolvedReview
+from harness.scorers.cited import cited_items
+from harness.scorers.degeneracy import own_words
 from harness.scorers.family import Direction, scorer_family
 from harness.text import count_words, ends_mid_sentence, last_prose_line, marker_spans
 
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 SCORES: dict[str, Direction] = {
     "length.words": "none",  # a word count: the task's target says what is right (length.in_target)
     "length.target_ratio": "none",  # best at 1, worse both above and below: not monotone
-    "length.in_target": "higher",
+    "length.in_target": "higher",  # on own words (sentences repeating an earlier one or pasting a cited source: not counted)
     "length.truncated": "lower",
     "length.at_token_cap": "none",  # reported, but no evidence of truncation on its own
 }
@@ -117,9 +119,13 @@ def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> l
     if not review.text.strip():
         why = "the review has no text"
         return [Score.na(n, why) for n in NAMES]
-    words = count_words(review.text, marker_spans(review.citations))
-    out = [Score.ok("length.words", words, f"{words} words in the review body (headings in, references and plan out)",
-                    words=words)]
+    raw_words = count_words(review.text, marker_spans(review.citations))
+    words = own_words(review, cited_items(review, task, resolved.report.classes))  # repeats and pastes earn none
+    rep = (f" ({raw_words - words} words of repeated or copied sentences not counted)" if words != raw_words
+           else "")
+    out = [Score.ok("length.words", raw_words, f"{raw_words} words in the review body (headings in, references and "
+                    f"plan out); {words} not in repeated or copied sentences", words=raw_words,
+                    non_repeated_words=words)]
     tw = task.target_words
     if tw is None:  # a review scored on its own: any target comes from its plan (plan.* scores)
         why = "the task has no word target (target_words: null); a plan's own target is scored by the plan family"
@@ -129,13 +135,15 @@ def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> l
     else:
         mid = tw.midpoint
         out.append(Score.ok("length.target_ratio", words / mid,
-                            f"{words} words / target midpoint {mid:g} ({tw.min}-{tw.max})", target_min=tw.min,
-                            target_max=tw.max, words=words))
+                            f"{words} own words (not repeated, not pasted) / target midpoint {mid:g} ({tw.min}-{tw.max}){rep}",
+                            target_min=tw.min, target_max=tw.max, words=words, raw_words=raw_words))
     if tw is not None:
         inside = tw.min <= words <= tw.max
         out.append(Score.ok("length.in_target", 1.0 if inside else 0.0,
-                            f"{words} words is {'inside' if inside else ('below' if words < tw.min else 'above')} "
-                            f"the target {tw.min}-{tw.max}", words=words, target_min=tw.min, target_max=tw.max))
+                            f"{words} own words (not repeated, not pasted) is "
+                            f"{'inside' if inside else ('below' if words < tw.min else 'above')} the target "
+                            f"{tw.min}-{tw.max}{rep}", words=words, raw_words=raw_words, target_min=tw.min,
+                            target_max=tw.max))
     from harness.scorers.plan import plan_sections, undelivered_sections  # plan parsing lives with the plan family
 
     plan_checked = bool(review.plan and plan_sections(review.plan))

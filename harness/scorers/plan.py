@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 from harness.models import Paper, Review, Score, Task, normalize_arxiv_id, normalize_title
 from harness.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
+from harness.scorers.degeneracy import section_contents
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 from harness.scorers.plan_targets import plan_cut_signals, plan_targets
@@ -67,8 +68,12 @@ def _norm_heading(t: str) -> str:
 
 
 def match_sections(promised: list[str], review: Review, ctx=None) -> list[tuple[str, str | None, float]]:
-    """(plan section, best review heading or None, match score) for each promised section."""
-    heads = [s.title for s in review.sections]
+    """(plan section, best review heading or None, match score) for each promised section.
+
+    Only headings with prose under them (`harness.scorers.degeneracy.section_contents`) can deliver a section:
+    an empty heading promises what the plan promised and delivers nothing."""
+    filled = {" ".join(t.split()) for t, _, words in section_contents(review) if words}
+    heads = [s.title for s in review.sections if " ".join(s.title.split()) in filled]
     if not heads:
         return [(p, None, 0.0) for p in promised]
     hn = [_norm_heading(h) for h in heads]
@@ -195,7 +200,7 @@ def _sections(review: Review, ctx) -> Score:
     matches = match_sections(promised, review, ctx)
     got = [p for p, h, _ in matches if h]
     return Score.ok(name, len(got) / len(promised),
-                    f"{len(got)} of {len(promised)} plan sections appear as review headings",
+                    f"{len(got)} of {len(promised)} plan sections appear as review headings with content under them",
                     matches=[{"plan": p, "review": h, "score": round(s, 3)} for p, h, s in matches])
 
 

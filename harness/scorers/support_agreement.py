@@ -109,3 +109,26 @@ def self_preferring(rows: Iterable[dict[str, Any]]) -> list[str]:
     """Generators whose support scores came from a judge of their own model family (they may be inflated)."""
     return sorted({str(r.get("generator")) for r in rows if str(r.get("score") or "").startswith(
         "citations.support_rate") and _details(r.get("details")).get("self_preference")})
+
+
+def support_notes(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """One line per support method of a run's support_rate rows: what its verdict measures (its judge card in
+    one line) and the share of citation occurrences it judged, so a "support" column never stands unlabelled."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        name = str(r.get("score") or "")
+        if not name.startswith("citations.support_rate"):
+            continue
+        det = _details(r.get("details"))
+        agg = seen.setdefault(name, {"method": det.get("method") or "similarity", "measures": det.get("measures"),
+                                     "occ": 0, "judged": 0})
+        agg["occ"] += int(det.get("occurrences") or 0)
+        agg["judged"] += int(det.get("occurrences_judged") or 0)
+    out = []
+    for name, a in sorted(seen.items()):
+        what = a["measures"] or ("topical closeness of the citing sentence to the cited abstract, not whether it "
+                                 "backs the claim" if a["method"] == "similarity" else "see the score's details")
+        share = (f"; it judged {a['judged']} of {a['occ']} citation occurrences ({100 * a['judged'] / a['occ']:.0f}%), "
+                 "the rest cite papers with no known abstract" if a["occ"] else "")
+        out.append(f"{name} is judged by `{a['method']}`: {what}{share}.")
+    return out

@@ -31,11 +31,19 @@ _FAMILIES = (("openai", ("gpt", "o1", "o3", "o4", "chatgpt", "davinci")), ("anth
              ("deepseek", ("deepseek",)), ("microsoft", ("phi",)), ("cohere", ("command",)))
 
 
+_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)  # a reasoning model's hidden thoughts
+_PREFIX = re.compile(r"^(?:final\s+)?(?:answer|verdict|label)\s*[:=\-]\s*", re.I)
+
+
 def parse_verdict(reply: str) -> bool | None:
     """True for exactly SUPPORTED, False for NOT_SUPPORTED (or NOT SUPPORTED), None for anything else.
 
-    Only case, surrounding whitespace, quotes, markdown bold and one final period are forgiven."""
-    t = reply.strip().strip("*`\"'").strip()
+    The verdict is the reply's first non-empty line (a model that goes on to explain on later lines is read by
+    it), after any <think> block. Only case, surrounding whitespace, quotes, markdown bold, an "Answer:" prefix
+    and one final period are forgiven: "SUPPORTED, mostly" or "The claim is SUPPORTED" are not verdicts."""
+    lines = [ln for ln in _THINK.sub("", reply).splitlines() if ln.strip()]
+    t = (lines[0] if lines else "").strip().strip("*`\"'#").strip()
+    t = _PREFIX.sub("", t).strip().strip("*`\"'").strip()
     t = (t[:-1] if t.endswith(".") else t).strip("*`\"'").strip().upper()
     if t == "SUPPORTED":
         return True

@@ -1,6 +1,7 @@
 """Support method `similarity`: cosine(citing sentence, cited abstract) against a threshold calibrated per task.
 
-A similarity proxy, not entailment. Calibration (once per task corpus and embedding model, cached in-process,
+It measures the topical closeness of the citing sentence to the cited abstract, not whether the abstract backs
+the claim (on SciFact and Check-COVID it barely tells supported from contradicted claims: see the README). Calibration (once per task corpus and embedding model, cached in-process,
 never from the review under test): for each task paper with an abstract of >= 3 sentences, its second
 sentence (usually the "we propose" claim) is held out; positives = cosine(held-out sentence, rest of its own
 abstract), negatives = cosine(held-out sentence, the rest of each other paper's abstract). Threshold =
@@ -89,8 +90,10 @@ def judge_similarity(claims, task, ctx, spec=None):
     texts = list(dict.fromkeys(e.abstract for c in claims for e in c.evidence))
     a_emb = embedder.encode(texts)
     col = {t: j for j, t in enumerate(texts)}
-    res = MethodResult(model=model, details=det,
-                       label=f"cosine >= {thr:.3f}; similarity proxy, not entailment; calibration AUROC "
+    res = MethodResult(model=model, details=det, recall_phrase="are topically close to at least one cited abstract",
+                       precision_phrase="are topically close",
+                       label=f"similarity: topical closeness of the citing sentence to the cited abstract, NOT "
+                             f"whether it backs the claim; cosine >= {thr:.3f}, calibration AUROC "
                              f"{'n/a' if cal.auroc is None else f'{cal.auroc:.3f}'}")
     for r, c in enumerate(claims):
         for e in c.evidence:

@@ -107,8 +107,15 @@ cache: false
 
 
 def test_config_hash_of_existing_configs_is_unchanged():
-    assert ExperimentConfig.default().config_hash() == OLD_DEFAULT_HASH
-    assert ExperimentConfig.default().resolved().config_hash() == OLD_DEFAULT_RESOLVED_HASH
+    # the embedded default as it was before the negative controls joined it (issue 26 changed what it runs, so its
+    # own hash changed by design); a user's copy of it must keep its hash
+    old_default = (Path(__file__).parent / "data" / "default-config-before-controls.yaml").read_text()
+    assert ExperimentConfig.from_text(old_default).config_hash() == OLD_DEFAULT_HASH
+    # resolved = families listed: those registered then (a run directory stores them, so adding a family such as
+    # degeneracy never changes a stored run's hash)
+    then = "[coverage, citations, length, plan, cost, overlap, judge, structure]"
+    resolved_then = ExperimentConfig.from_text(old_default.replace("families: null", f"families: {then}", 1))
+    assert resolved_then.resolved().config_hash() == OLD_DEFAULT_RESOLVED_HASH
     assert ExperimentConfig.from_text(GOOD).config_hash() == OLD_GOOD_HASH
     assert ExperimentConfig.from_text(OLD_STYLE).config_hash() == OLD_GOOD_HASH
 

@@ -30,3 +30,9 @@ def resolved(review: Review | str, task: Task | None = None) -> ResolvedReview:
     if isinstance(review, str):
         review = Review(source_format="markdown", text=review)
     return resolve_for_task(review, task or small_task())
+
+
+def paraphrase(sentence: str) -> str:
+    """The sentence's words in reverse order: the same subject (close in embedding space) but no run of words in
+    common with it, so a citing sentence built this way is never `copied` (harness.scorers.copying)."""
+    return " ".join(reversed(sentence.rstrip(".").split())).capitalize() + "."

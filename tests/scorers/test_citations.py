@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.models import Citation, Paper, ReferenceEntry, Review
 from harness.scorers import score_review
+from tests.scorers.builders import paraphrase
 
 
 def test_seed_cites_mostly_off_topic_papers(seed_scores):
@@ -30,14 +31,12 @@ def test_seed_citations_are_valid_but_outside_the_task(seed_scores):
     assert seed_scores["citations.not_found"].status == "not_applicable"
 
 
-def test_seed_support_is_a_labelled_similarity_proxy(seed_scores):
+def test_seed_support_never_uses_the_abstracts_the_file_supplies(seed_scores):
+    """Issue 26: the seed lists every cited abstract in its own "Papers Used", but a review's own lists are no
+    evidence; none of its 20 papers is a task paper, so nothing is verifiable and every pair is unverifiable."""
     s = seed_scores["citations.support_rate"]
-    print(s.explanation)
-    assert s.status == "ok" and 0.0 <= s.value <= 1.0
-    assert "similarity proxy" in s.explanation
-    assert s.details["support_auroc"] > 0.8
-    assert seed_scores["citations.support_precision"].status == "ok"
-    assert seed_scores["citations.unverifiable"].value == 0  # the seed lists every cited abstract
+    assert s.status == "not_applicable" and "no cited paper has an abstract" in s.explanation
+    assert seed_scores["citations.unverifiable"].value >= seed_scores["citations.unverifiable"].details["claims"] > 0
 
 
 def test_autosurvey_outputs_are_far_more_on_topic_than_the_seed(autosurvey_scores, seed_scores):
@@ -81,7 +80,7 @@ def test_hallucinated_dangling_and_duplicate_citations_are_counted(stfm_task, ct
 def test_support_distinguishes_matching_from_unrelated_abstracts(stfm_task, ctx):
     with_abs = [p for p in stfm_task.papers if p.abstract and len(p.abstract) > 400][:2]
     a, b = with_abs
-    first = a.abstract.split(". ")[0] + "."
+    first = paraphrase(a.abstract.split(". ")[0])  # a's subject in other word order: judged, not `copied`
     papers = [Paper(id=a.id, title=a.title, abstract=a.abstract), Paper(id=b.id, title=b.title, abstract=b.abstract)]
     review = Review(source_format="litreview-report", text="t", papers=papers,
                     citations=[Citation(sentence=first + " [1]", marker="[1]", keys=["cite_1"]),

@@ -26,7 +26,8 @@ def test_seed_is_long_and_truncated(seed_scores):
 
 
 def test_complete_review_in_target_is_not_truncated(stfm_task, ctx):
-    text = "# Title\n\n" + ("Spatio-temporal models forecast traffic well. " * 1000)
+    names = ["".join(chr(97 + (i // 26 ** d) % 26) for d in range(3)) for i in range(1000)]
+    text = "# Title\n\n" + " ".join(f"Spatio-temporal model {n} forecasts traffic." for n in names)
     r = Review(source_format="markdown", text=text, finish_reason="stop")
     s = _run(r, stfm_task, ctx)
     assert 4500 <= s["length.words"].value <= 5500

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.scorers.builders import paraphrase
+
 from harness.models import Paper, Task
 from harness.readers import parse_text
 from harness.scorers import ScoringContext, score_review
@@ -59,11 +61,19 @@ def test_a_run_on_sentence_is_cleaned_once_and_capped_with_a_flag(monkeypatch, s
 def test_support_is_calibrated_on_the_task_never_on_the_review(seed_review, stfm_task, ctx, shared_dir):
     from harness.tasks import get_task
 
+    import asyncio
+
+    from harness.generators import GeneratorSpec, build_generator
+
+    # the seed's own abstracts are no evidence (issue 26), so a review citing task papers is scored instead
+    review = asyncio.run(build_generator(GeneratorSpec(name="x", kind="extractive")).generate(stfm_task, 0)).review
+    review = review.model_copy(update={"citations": [  # extractive pastes abstract sentences (`copied`, never judged)
+        c.model_copy(update={"sentence": paraphrase(c.sentence)}) for c in review.citations]})
     other = [p for p in get_task("vision-transformers").papers if p.abstract][:60]
     assert len(other) >= 10
-    padded = seed_review.model_copy(update={"papers": list(seed_review.papers) + [
+    padded = review.model_copy(update={"papers": list(review.papers) + [
         Paper(id=f"extra-{i}", title=p.title, abstract=p.abstract) for i, p in enumerate(other)]})
-    a = {s.name: s for s in score_review(seed_review, stfm_task, ctx, ["citations"])}["citations.support_rate"]
+    a = {s.name: s for s in score_review(review, stfm_task, ctx, ["citations"])}["citations.support_rate"]
     b = {s.name: s for s in score_review(padded, stfm_task, ctx, ["citations"])}["citations.support_rate"]
     # before the fix the threshold came from task.papers + review.papers, so the uncited padding moved it
     assert a.value == b.value and a.details["support_threshold"] == b.details["support_threshold"]
@@ -95,7 +105,9 @@ def test_nli_loads_a_local_cross_encoder_and_scores_pairs(tiny_nli):
     assert rate.details["method"] == "nli" and rate.details["model"] == str(tiny_nli)
     assert rate.details["pairs"] == 3 and rate.details["sentences"] == 2
     v = rate.details["verdicts"]
-    assert all(0.0 <= x["entailment"] <= 1.0 for x in v)
+    copied = [x for x in v if x.get("copied")]  # "Attention weighs neighbours" is abstract 3 verbatim
+    assert [(x["item"], x["copied"], x["supports"]) for x in copied] == [(task.papers[2].id, "abstract", False)]
+    assert all(0.0 <= x["entailment"] <= 1.0 for x in v if not x.get("copied"))
     assert prec.value == sum(x["supports"] for x in v) / 3
 
 

@@ -35,3 +35,24 @@ def test_agreement_pairs_verdicts_by_cell_and_citation():
     assert ag.kappa == pytest.approx(0.5)
     assert identity({"method": "cosine(citing sentence, ...)"}).startswith("similarity")
 
+
+
+def test_a_support_column_never_stands_unlabelled():
+    import json
+
+    from harness.scorers.support_agreement import support_notes
+
+    det = {"method": "similarity", "measures": "topical closeness of the citing sentence to the cited abstract",
+           "occurrences": 240, "occurrences_judged": 27}
+    rows = [{"score": "citations.support_rate", "status": "ok", "details": json.dumps(det)},
+            {"score": "citations.support_rate", "status": "ok", "details": {**det, "occurrences": 10,
+                                                                           "occurrences_judged": 3}},
+            {"score": "citations.support_rate.signals", "status": "ok",
+             "details": {"method": "signals", "measures": "a fitted model", "occurrences": 4,
+                         "occurrences_judged": 4}}]
+    notes = support_notes(rows)
+    assert notes[0].startswith("citations.support_rate is judged by `similarity`: topical closeness")
+    assert "judged 30 of 250 citation occurrences (12%)" in notes[0]
+    assert notes[1].startswith("citations.support_rate.signals is judged by `signals`: a fitted model")
+    old = support_notes([{"score": "citations.support_rate", "status": "ok", "details": "{}"}])  # a pre-issue run
+    assert "topical closeness" in old[0] and "not whether it backs the claim" in old[0]

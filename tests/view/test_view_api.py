@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 import harness.cli  # noqa: F401  (registers every command)
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE
 from harness.cli.app import app as cli_app
 from harness.judges.schema import HumanLabel
 from harness.models import CitationVerdict, SupportVerdict
@@ -45,7 +46,7 @@ def test_the_leaderboard_is_the_reports_own(view_run):
     assert got["rows"] == [[str(x) for x in row] for row in parts.leaderboard.rows]
     page = c.get("/").text
     assert 'id="leaderboard-table"' in page and 'id="main-table"' in page
-    assert "judge: title_similarity" in page and "judge: similarity" in page  # the judged metrics' judges
+    assert f"judge: {DEFAULT_RELEVANCE}" in page and "judge: similarity" in page  # the judged metrics' judges
 
 
 def test_filters_restrict_the_leaderboard_and_cells(view_run):
@@ -90,7 +91,7 @@ def test_every_citation_carries_each_judges_stored_verdict(view_run):
             paper = task.paper(ref["paper_id"])
             assert ref["abstract"] == paper.abstract and ref["ref_class"] == "in_task"
             rel = next(j for j in ref["judges"] if j["judge"] == "relevance")
-            assert rel["verdict"] == stored_rel[paper.id].verdict and rel["method"] == "title_similarity"
+            assert rel["verdict"] == stored_rel[paper.id].verdict and rel["method"] == DEFAULT_RELEVANCE
             assert rel["threshold"] == rows["citations.on_topic_rate"]["threshold_used"]
             sup = cit["support"][key][0]
             match = [v for v in stored_sup if v.item == paper.id and sup["sentence"].startswith(v.sentence)]

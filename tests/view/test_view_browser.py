@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE
 from harness.judges.schema import HumanLabel
 from harness.view.data import ANNOTATIONS
 
@@ -101,7 +102,7 @@ def test_the_browser_flow(server, run_copy, tmp_path):
         panel.locator(".abstract").wait_for()
         assert panel.locator(".abstract").inner_text() == second.abstract
         assert second.title in panel.inner_text() and "class: in_task" in panel.inner_text()
-        assert "title_similarity" in panel.inner_text() and "similarity (" in panel.inner_text()
+        assert DEFAULT_RELEVANCE in panel.inner_text() and "similarity (" in panel.inner_text()
         shot = os.environ.get("HARNESS_VIEW_SCREENSHOT") or str(tmp_path / "view.png")
         page.screenshot(path=shot)
         assert Path(shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
