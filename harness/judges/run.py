@@ -19,9 +19,9 @@ from harness.judges import cards
 from harness.judges.agreement import SEED, stratified_sample
 from harness.judges.labelsets import LabelSet
 from harness.judges.validate import Validation, validate
-from harness.scorers.judge_methods import RELEVANCE_METHODS, SUPPORT_METHODS
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE, DEFAULT_SUPPORT, RELEVANCE_METHODS, SUPPORT_METHODS
 
-DEFAULT_METHOD = {"support": "similarity", "relevance": "title_similarity"}
+DEFAULT_METHOD = {"support": DEFAULT_SUPPORT, "relevance": DEFAULT_RELEVANCE}  # what scoring uses by default
 
 
 def method_entry(judge: str, method: str):

@@ -17,9 +17,12 @@ from typing import Any
 from harness.fileio import atomic_write
 from harness.judges import cards
 from harness.scorers.family import families, judge_of
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE, DEFAULT_SUPPORT
 
 PRIMARY = {"support": ("scifact", "check-covid", "expertqa", "wice"), "relevance": ("relevance-real-outputs",)}
-DEFAULT_METHOD = {"support": "similarity", "relevance": "title_similarity", "rubric": "rubric"}
+DEFAULT_METHOD = {"support": DEFAULT_SUPPORT, "relevance": DEFAULT_RELEVANCE, "rubric": "rubric"}
+# stored score details without a `method` come from runs made before methods were recorded: these were their judges
+UNRECORDED_METHOD = {"support": "similarity", "relevance": "title_similarity", "rubric": "rubric"}
 CARDS_DIR = "judge_cards"  # beside a run's manifest
 
 
@@ -58,7 +61,7 @@ def uses_in_scores(rows: Iterable[tuple[str, Any]]) -> list[JudgeUse]:
         if kind is None:
             continue
         d = details if isinstance(details, dict) else _json(details)
-        method = str(d.get("method") or DEFAULT_METHOD.get(kind, kind))
+        method = str(d.get("method") or UNRECORDED_METHOD.get(kind, kind))
         model = d.get("model") if isinstance(d.get("model"), str) and method != "similarity" else None
         metrics = found.setdefault((kind, method, model), [])
         if metric not in metrics:
@@ -72,11 +75,11 @@ def uses_in_config(config: Any) -> list[JudgeUse]:
     names = config.scorers.families or list(fams)
     support = getattr(config.scorers, "support", None)
     relevance = getattr(config.scorers, "relevance", None)
-    chosen = {"support": (getattr(support, "method", None) or "similarity",
+    chosen = {"support": (getattr(support, "method", None) or DEFAULT_SUPPORT,
                           _model(getattr(support, "model", None)) or (config.scorers.judge_model
                                                                        if getattr(support, "method", "") == "llm"
                                                                        else None)),
-              "relevance": (getattr(relevance, "method", None) or "title_similarity",
+              "relevance": (getattr(relevance, "method", None) or DEFAULT_RELEVANCE,
                             _model(getattr(relevance, "model", None))),
               "rubric": ("rubric", config.scorers.judge_model)}
     by: dict[str, list[str]] = {}

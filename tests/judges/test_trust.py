@@ -34,3 +34,14 @@ def test_a_plugin_family_declares_its_judged_score(plugin_registries) -> None:
     assert trust_line("support", "nli", "m") == "support (nli, m): not validated"
     assert trust_line("rubric", "rubric") == ("rubric (rubric): not validated (no human label set for this judge "
                                               "yet)")
+
+
+def test_a_config_that_names_no_method_uses_the_scorers_defaults() -> None:
+    """The judges a run records are the ones its scores use: the registry's defaults, not a hard-coded older one."""
+    from harness.config import ExperimentConfig
+    from harness.judges.trust import uses_in_config
+    from harness.scorers.judge_methods import DEFAULT_RELEVANCE, DEFAULT_SUPPORT
+
+    chosen = {u.judge: u.method for u in uses_in_config(ExperimentConfig.default())}
+    assert chosen["relevance"] == DEFAULT_RELEVANCE == "neighbours"
+    assert chosen["support"] == DEFAULT_SUPPORT == "similarity"
