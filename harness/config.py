@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, Validation
 from harness.errors import HarnessError, pydantic_errors
 from harness.generators.base import GeneratorSpec
 from harness.models import Strict, content_hash
-from harness.scorers.judge_methods import RELEVANCE_METHODS, SUPPORT_METHODS
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE, DEFAULT_SUPPORT, RELEVANCE_METHODS, SUPPORT_METHODS
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
 DEFAULT_CACHE_DIR = Path("~/.cache/review-harness")
@@ -52,10 +52,17 @@ class Retries(Strict):
     max_delay_s: float = Field(default=30.0, ge=0)
 
 
+def _registered(registry, name: str) -> str:
+    """The name, if the registry holds it; a ValueError naming the registered ones otherwise (pydantic's message)."""
+    if name not in registry:
+        raise ValueError(f"unknown {registry.what} {name!r}; use one of: " + ", ".join(registry.names()))
+    return name
+
+
 class SupportConfig(Strict):
     """scorers.support: how citation support is checked (similarity | nli | llm), by which model, how often."""
 
-    method: str = "similarity"  # a registered support method (harness.scorers.judge_methods), plug-ins included
+    method: str = DEFAULT_SUPPORT  # a registered support method (harness.scorers.judge_methods), plug-ins included
     model: str | list[str] | None = None  # nli: a cross-encoder path or hub id; llm: one or more litellm models
     repeats: int = Field(default=1, ge=1, le=25)  # llm: asks per decision (temperature > 0 when > 1)
     temperature: float = Field(default=0.7, gt=0, le=2)
@@ -64,9 +71,7 @@ class SupportConfig(Strict):
     @field_validator("method")
     @classmethod
     def _registered(cls, v: str) -> str:
-        if v not in SUPPORT_METHODS:
-            raise ValueError(f"unknown support method {v!r}; use one of: " + ", ".join(SUPPORT_METHODS.names()))
-        return v
+        return _registered(SUPPORT_METHODS, v)
 
     @field_validator("model")
     @classmethod
@@ -81,16 +86,14 @@ class SupportConfig(Strict):
 class RelevanceConfig(Strict):
     """scorers.relevance: how cited references are judged on-topic (neighbours | title_similarity | llm | plug-in)."""
 
-    method: str = "neighbours"  # a registered relevance method (harness.scorers.judge_methods), plug-ins included
+    method: str = DEFAULT_RELEVANCE  # a registered relevance method (harness.scorers.judge_methods), plug-ins included
     model: str | None = None  # llm: the litellm judge model (default: scorers.judge_model)
     api_base: str | None = None
 
     @field_validator("method")
     @classmethod
     def _registered(cls, v: str) -> str:
-        if v not in RELEVANCE_METHODS:
-            raise ValueError(f"unknown relevance method {v!r}; use one of: " + ", ".join(RELEVANCE_METHODS.names()))
-        return v
+        return _registered(RELEVANCE_METHODS, v)
 
     @field_validator("model")
     @classmethod
