@@ -26,7 +26,6 @@ from rapidfuzz import fuzz, process
 
 from harness.models import (
     Paper,
-    ReferenceEntry,
     Review,
     normalize_arxiv_id,
     normalize_title,

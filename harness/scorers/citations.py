@@ -265,6 +265,3 @@ def _off_topic(judgments, method: str, thr, det: dict) -> Score:
                     judged=judged, method=method,
                     **{k: det[k] for k in ("threshold_used", "auroc_off_topic", "auroc_near_topic") if k in det})
 
-
-def _f(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3f}"

@@ -125,13 +125,6 @@ def _mark_repeats(sentences: list[Sentence]) -> None:
         seen.update(grams)
 
 
-def non_repeated_words(text: str, citations=()) -> int:
-    """Words of the body (the one word rule, `harness.text.count_words`) minus those of repeated sentences."""
-    sents = prose_sentences(text)
-    total = count_words(text, marker_spans(citations))
-    return max(0, total - sum(count_words(s.text) for s in sents if s.repeat))
-
-
 def own_words(review: Review, items: list[CitedItem]) -> int:
     """Words of the body minus those of repeated sentences and of sentences reproducing the title or abstract of
     any paper the review cites (the `copied` rule over all cited sources): pasting earns no length."""

@@ -159,13 +159,14 @@ def _rule(cal, thr: float | None) -> str:
         return "all judged papers are in the bibliography; no threshold could be calibrated"
     if getattr(cal, "z_threshold", None) is not None:  # generic calibration (task without a bibliography)
         return (f"title-topic cosine >= {thr:.3f}, a generic cut (z >= {cal.z_threshold:.2f} vs the shipped "
-                f"off-topic pools) with AUROC {_f(cal.auroc_off_topic)} and leave-one-task-out TPR "
-                f"{_f(cal.loo_tpr)} / FPR {_f(cal.loo_fpr)} on {len(cal.fit_tasks)} suite tasks")
-    return (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {_f(cal.auroc_off_topic)} "
-            f"vs off-topic, {_f(cal.auroc_near_topic)} vs near-topic")
+                f"off-topic pools) with AUROC {fmt_figure(cal.auroc_off_topic)} and leave-one-task-out TPR "
+                f"{fmt_figure(cal.loo_tpr)} / FPR {fmt_figure(cal.loo_fpr)} on {len(cal.fit_tasks)} suite tasks")
+    return (f"in the bibliography or title-topic cosine >= {thr:.3f}, calibrated AUROC {fmt_figure(cal.auroc_off_topic)} "
+            f"vs off-topic, {fmt_figure(cal.auroc_near_topic)} vs near-topic")
 
 
-def _f(x: float | None) -> str:
+def fmt_figure(x: float | None) -> str:
+    """A calibration figure in an explanation: three decimals, or n/a."""
     return "n/a" if x is None else f"{x:.3f}"
 
 

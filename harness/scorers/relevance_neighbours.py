@@ -28,6 +28,7 @@ from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.calibration_study import capped_fpr_cut
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
+from harness.scorers.relevance import fmt_figure
 from harness.scorers.relevance_text import reference_text
 
 K = 3
@@ -334,19 +335,15 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> Re
             + "), score = " + (f"mean of the title's cosine to the topic and to its {K} nearest bibliography titles, "
                                f"less {CONTRAST} x the same for the closest of {len(main.competitors)} other suite "
                                f"topics (MiniLM; multilingual USE v3 for other scripts); cut calibrated on the "
-                               f"bibliography vs the off-topic pools, CS test-half FPR {_f(main.fpr_cs_test)}"
+                               f"bibliography vs the off-topic pools, CS test-half FPR {fmt_figure(main.fpr_cs_test)}"
                                if main.bib_titles else
-                               f"title-topic cosine, a generic cut (z >= {_f(main.generic.get('z_threshold'))} vs "
+                               f"title-topic cosine, a generic cut (z >= {fmt_figure(main.generic.get('z_threshold'))} vs "
                                f"the shipped off-topic pools, fitted on the suite's bibliographies)"))
     details = {**main.details(), "threshold_used": thr, "method": "neighbours",
                "routed": {n: len(ks) for n, ks in routed.items()}}
     if "use-multilingual" in spaces:
         details["calibration_multilingual"] = spaces["use-multilingual"].cal.details()
     return RelevanceResult(out, rule=rule, details=details)
-
-
-def _f(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
 
 
 METHOD = RelevanceMethod("neighbours", judge_neighbours, measures="closeness of the reference's cleaned title (and "
