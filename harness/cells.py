@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 class Cell(BaseModel):

@@ -9,7 +9,7 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from harness.cells import Cell
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.report.load import RunData, load_run
 from harness.report.metrics import direction, higher_is_better, unranked_reason
 from harness.report.stats import N_BOOT, paired_bootstrap_ci, sign_flip_pvalue

@@ -13,7 +13,7 @@ from typing import Any, Literal, Mapping
 import yaml
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
-from harness.errors import HarnessError, pydantic_errors
+from harness.core.errors import HarnessError, pydantic_errors
 from harness.generators.base import GeneratorSpec
 from harness.models import Strict, content_hash
 from harness.scorers.judge_methods import DEFAULT_RELEVANCE, DEFAULT_SUPPORT, RELEVANCE_METHODS, SUPPORT_METHODS
@@ -110,8 +110,8 @@ class Scorers(Strict):
     judge_model: str | None = None
     judge_repeats: int = Field(default=1, ge=1, le=25)  # judge family: asks per aspect (temperature 0.7 when > 1)
     judge_api_base: str | None = None  # judge family: an OpenAI-compatible server for judge_model
-    verify_online: bool = False  # look references up on arXiv / Crossref / OpenAlex (harness.verify)
-    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online for support (harness.abstract_fetch)
+    verify_online: bool = False  # look references up on arXiv / Crossref / OpenAlex (harness.papers.verify)
+    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online for support (harness.papers.abstract_fetch)
     support: SupportConfig | None = None
     relevance: RelevanceConfig | None = None
 
@@ -359,7 +359,7 @@ class ExperimentConfig(Strict):
     def task_ids(self, known: list[str] | None = None) -> list[str]:
         """Expand task selectors ('all', globs, ids) against the suite, in suite order, without repeats."""
         if known is None:
-            from harness.tasks import load_suite
+            from harness.tasks.suite import load_suite
 
             known = list(load_suite(self.tasks_dir))
         out: list[str] = []

@@ -296,7 +296,7 @@ class ReferenceEntry(Strict):
     paper_id: str | None = None
     match: str | None = None
     aliases: list[str] = Field(default_factory=list)  # other numbers sharing this entry ("1 3 7 Title url")
-    ref_class: str | None = None  # harness.refclass: in_task, in_pool, known, identified, conflict, invalid_id, ...
+    ref_class: str | None = None  # harness.papers.refclass: in_task, in_pool, known, identified, conflict, invalid_id, ...
 
 
 class StageUsage(Strict):
@@ -426,7 +426,7 @@ class CitationVerdict(_StoredRecord):
     score: float | None = None  # the relevance method's score (higher = more on-topic)
     threshold: float | None = None  # the cut the score was compared with
     method: str | None = None  # the relevance method that decided
-    ref_class: str | None = None  # harness.refclass class (unidentified references are judged too)
+    ref_class: str | None = None  # harness.papers.refclass class (unidentified references are judged too)
     evidence: dict[str, Any] | None = None  # what was compared: the text judged, topic / nearest-title cosines
 
     OPTIONAL: ClassVar[tuple[str, ...]] = ("basis", "similarity", "key", "paper_id", "score", "threshold", "method",

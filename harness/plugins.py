@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 def load_plugins(modules: list[str], source: str | Path = "<config>", text: str | None = None) -> list[ModuleType]:

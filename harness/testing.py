@@ -6,7 +6,7 @@ import warnings
 from pathlib import Path
 
 from harness.compare import CompareResult, compare, format_table, underpowered_warning
-from harness.errors import HarnessWarning
+from harness.core.errors import HarnessWarning
 
 
 def assert_no_regression(baseline: str | Path, candidate: str | Path, gates: dict[str, float],

@@ -19,8 +19,7 @@ import subprocess
 import time
 import urllib.request
 
-from harness import local_llm
-
+from harness.llm import local_server as local_llm
 PARALLEL = (1, 2, 4, 8)  # sequences at once; the server gets max(PARALLEL) slots, as many as harness starts
 TOPICS = ("graph neural networks", "time-series forecasting", "protein structure prediction",
           "retrieval-augmented generation")

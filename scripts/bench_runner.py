@@ -38,7 +38,7 @@ MODEL = "openai/bench"
 
 from harness.config import ExperimentConfig  # noqa: E402
 from harness.runner import run_experiment  # noqa: E402
-from harness.tasks import load_suite  # noqa: E402
+from harness.tasks.suite import load_suite  # noqa: E402
 
 
 def config(api_base: str, tmp: Path, tasks: list[str], seeds: list[int], concurrency: int, cache: str) -> ExperimentConfig:

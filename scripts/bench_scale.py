@@ -140,7 +140,7 @@ def main() -> None:
     from harness.config import ExperimentConfig
     from harness.runner.scoring import scoring_context
     from harness.runner.store import read_generations, read_run_config
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     run_dir = source_run(args.run)
     config = ExperimentConfig.from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
@@ -169,7 +169,7 @@ def main() -> None:
     for mode in args.modes.split(","):
         if args.cold:
             os.environ["HARNESS_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"bench-scale-{mode}-")
-            import harness.embeddings as emb
+            import harness.embeddings.encoder as emb
 
             emb._embedder = None  # the driver's embedder reopens the (new) disk cache too
         r = asyncio.run(bench_mode(mode, gens, tasks, contexts, args.workers))

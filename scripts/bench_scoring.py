@@ -51,7 +51,7 @@ def peak_rss() -> str:
 
 def forget_in_memory() -> None:
     """Drop every in-process cache of embeddings and calibrations (the disk caches stay)."""
-    from harness import embeddings
+    from harness.embeddings.encoder import encoder as embeddings
     from harness.scorers import calibration_cache, relevance, support_similarity
 
     relevance._CACHE.clear()
@@ -62,7 +62,7 @@ def forget_in_memory() -> None:
 
 def embedder_sharing(model, disk) -> object:
     """A new embedder (empty text cache) over an already loaded model, with the given disk store or none."""
-    from harness.embeddings import Embedder
+    from harness.embeddings.encoder import Embedder
 
     e = Embedder(disk_cache=disk or False)
     e._model = model
@@ -73,12 +73,12 @@ def embedder_sharing(model, disk) -> object:
 
 
 def part_seed(repeat: int, task_id: str) -> None:
-    from harness.embedding_store import FILE, EmbeddingStore
-    from harness.embeddings import DIM, get_embedder
+    from harness.embeddings.store import FILE, EmbeddingStore
+    from harness.embeddings.encoder import DIM, get_embedder
     from harness.readers import read_review
-    from harness.resolve import resolve_for_task
+    from harness.papers.resolve import resolve_for_task
     from harness.scorers import FAMILIES, OFFLINE_FAMILIES, ScoringContext, score_review
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     print(f"[seed] start: {load()}")
     os.environ["HARNESS_DISK_CACHE"] = "0"
@@ -166,12 +166,12 @@ def sample(gens: dict, k: int) -> dict:
 
 
 def part_cells(cold_cells: int, n_tasks: int) -> None:
-    from harness.embedding_store import FILE, EmbeddingStore
-    from harness.embeddings import DIM, get_embedder
+    from harness.embeddings.store import FILE, EmbeddingStore
+    from harness.embeddings.encoder import DIM, get_embedder
     from harness.runner import run_experiment
     from harness.runner.store import read_generations
     from harness.scorers import ScoringContext
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     print(f"[cells] start: {load()}")
     suite = load_suite()
@@ -231,7 +231,7 @@ def run_on_cases(task, ctx, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
 
     Goals (issue 14): the 450 KB case under 5 s, the 5.4 MB case under 60 s, for the citations family."""
     from harness.readers import parse_text
-    from harness.resolve import resolve_for_task
+    from harness.papers.resolve import resolve_for_task
     from harness.scorers import FAMILIES
 
     title = next(p.title for p in task.papers if p.abstract)
@@ -259,7 +259,7 @@ def run_on_cases(task, ctx, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
 def part_run_on(task_id: str, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
     """Run-on text: the citations family on one looping line (issue 14's 450 KB and 5.4 MB cases)."""
     from harness.scorers import ScoringContext
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     print(f"[run-on] start: {load()}")
     run_on_cases(get_task(task_id), ScoringContext(), sizes)

@@ -26,7 +26,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 GOAL_PAIRS_S = 20.0  # issue 25: the default support method judges >= 20 sentence-abstract pairs/s on 2 cores
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from harness.shipped import data_dir  # noqa: E402
+from harness.tasks.shipped import data_dir  # noqa: E402
 
 SHARED = data_dir().parent  # ../shared beside the repo, or $HARNESS_DATA_DIR/..
 INPUTS = {"seed": (SHARED / "seeds" / "000_dda1134d5bb5babb.txt", "stfm-since-2024"),
@@ -59,12 +59,12 @@ def main() -> None:
     if args.smoke:
         args.repeat = 1
     sys.path.insert(0, str(REPO))
-    from harness import embeddings
+    from harness.embeddings.encoder import encoder as embeddings
     from harness.readers import read_review
     from harness.scorers import ScoringContext
     from harness.scorers.cited import cited_items
     from harness.scorers.support import extract_claims, judge_claims, support_spec
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
     from tests.reliability.tiny_nli import build_tiny_nli
 
     tiny = build_tiny_nli(Path(tempfile.mkdtemp(prefix="tiny-nli-")))
@@ -74,7 +74,7 @@ def main() -> None:
             print(f"{label}: {path} not found, skipped")
             continue
         task = get_task(task_id)
-        from harness.resolve import resolve_for_task
+        from harness.papers.resolve import resolve_for_task
 
         review = resolve_for_task(read_review(path), task).review
         claims, unverifiable = extract_claims(review, cited_items(review, task))
@@ -104,7 +104,7 @@ def main() -> None:
             ctx = ScoringContext(judge_calls=judge)
             judge_claims(support_spec({"method": "llm", "model": "bench/judge"}), checkable, task, ctx)
             tokens = judge.chars // 4  # about 4 characters a token
-            from harness.generators.pricing import map_cost
+            from harness.llm.pricing import map_cost
 
             usd = map_cost("openai/gpt-4o-mini", tokens, 4 * judge.calls)
             print(f"  llm        {judge.calls} judge calls per review when the judge answers {verdict} to all "

@@ -142,7 +142,7 @@ def main() -> None:
     ap.add_argument("--n-boot", type=int, default=2000)
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     suite = sorted(load_suite().values(), key=lambda t: t.id)
     n_boot = 200 if args.smoke else args.n_boot

@@ -52,7 +52,7 @@ class DiskCachedEmbedder:
     """The harness embedder behind an on-disk cache (one .npy per text hash): calibrations embed each text once."""
 
     def __init__(self, cache: Path):
-        from harness.embeddings import get_embedder
+        from harness.embeddings.encoder import get_embedder
 
         self.inner = get_embedder()
         self.model_path = self.inner.model_path
@@ -182,7 +182,7 @@ def support_figures(task: Task, emb: DiskCachedEmbedder) -> dict[str, Any]:
 
 
 def run(shared: Path, tasks_dir: Path, cache: Path) -> dict[str, Any]:
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     suite = load_suite(tasks_dir)
     emb = DiskCachedEmbedder(cache)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from harness.local_llm import build_report
+from harness.llm.local_server import build_report
 
 
 def main() -> int:

@@ -45,7 +45,7 @@ if ! ls "$WHEEL_DIR"/llama_cpp_python-*.whl >/dev/null 2>&1 || [ ! -x "$SERVER_D
   BIN=$(find "$BUILD" -type f -name llama-server -perm -u+x | head -1)
   cp "$BIN" "$WHEEL_DIR.tmp/llama-server/"
   # the shared libraries it was linked against in the build tree (ggml, llama, common, mtmd, server), copied
-  # beside it; harness.local_llm starts it with LD_LIBRARY_PATH set to that directory
+  # beside it; harness.llm.local_server starts it with LD_LIBRARY_PATH set to that directory
   ldd "$BIN" | awk -v b="$BUILD" 'index($3, b) == 1 {print $3}' | xargs -r cp -L -t "$WHEEL_DIR.tmp/llama-server/"
   if LD_LIBRARY_PATH="$WHEEL_DIR.tmp/llama-server" ldd "$WHEEL_DIR.tmp/llama-server/llama-server" | grep "not found"; then
     echo "llama-server: a library it needs was not copied (see above)" >&2; exit 1

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.models import normalize_arxiv_id, normalize_title  # noqa: E402
 from harness.scorers import ScoringContext  # noqa: E402
 from harness.scorers.judge_methods import RELEVANCE_METHODS, RelevanceRef  # noqa: E402
-from harness.shipped import data_dir, load_pool  # noqa: E402
-from harness.tasks import get_task  # noqa: E402
+from harness.tasks.shipped import data_dir, load_pool  # noqa: E402
+from harness.tasks.suite import get_task  # noqa: E402
 
 
 def refs_for(task, rows):
@@ -90,7 +90,7 @@ def main() -> None:
         return
     pool = load_pool(data_dir() / "pools/distractors-cs.json")
     from harness.scorers.relevance_neighbours import _half
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     test = [p for p in pool.papers if _half(p.id) == "test"]  # never a calibration negative of `neighbours`
     refs = [RelevanceRef(key=p.id, title=p.title) for p in test]

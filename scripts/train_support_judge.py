@@ -78,7 +78,7 @@ def main() -> int:
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--labels", type=Path, default=None)
     args = ap.parse_args()
-    from harness.embeddings import get_embedder
+    from harness.embeddings.encoder import get_embedder
 
     root = args.labels or sl.labels_dir()
     emb = get_embedder()
@@ -103,7 +103,7 @@ def main() -> int:
         print("check:", "OK" if not bad else f"differs from the committed judge: {bad}")
         return 1 if bad else 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    from harness.fileio import atomic_write
+    from harness.core.fileio import atomic_write
 
     atomic_write(args.out, model.to_json())
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes), identity {model.identity}")

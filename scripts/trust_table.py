@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from harness.errors import HarnessError  # noqa: E402
+from harness.core.errors import HarnessError  # noqa: E402
 from harness.judges.cards import SHIPPED_DIR, JudgeCard  # noqa: E402
 from harness.judges.labelsets import SHIPPED, load_labels  # noqa: E402
 from harness.judges.paid import judge_calls_for  # noqa: E402
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--llm-limit", type=int, default=100, help="labels per set for the llm method (stratified)")
     ap.add_argument("--no-write", action="store_true", help="print the table; write neither cards nor README")
     args = ap.parse_args(argv)
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     suite = load_suite()
     only = set(args.only.split(",")) if args.only else set(SHIPPED)

@@ -22,7 +22,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness.errors import HarnessError  # noqa: E402
+from harness.core.errors import HarnessError  # noqa: E402
 from harness.scorers.support import support_spec  # noqa: E402
 from harness.scorers.support_eval import measure_sets, spec_values  # noqa: E402
 from harness.scorers.support_labels import SETS, labels_dir  # noqa: E402
@@ -36,7 +36,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None, help="pairs per set (evenly spaced), e.g. for a paid judge")
     ap.add_argument("--labels", type=Path, default=None, help="default: $HARNESS_DATA_DIR/labels")
     args = ap.parse_args()
-    from harness.embeddings import get_embedder
+    from harness.embeddings.encoder import get_embedder
 
     try:
         spec = support_spec({"method": args.method, "model": args.model})

@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 from harness.cli import app
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
-from harness.tasks import get_task, load_suite
+from harness.core.errors import HarnessError
+from harness.tasks.suite import get_task, load_suite
 
 runner = CliRunner()
 GEN = "generators: [{name: ex, kind: extractive}]\n"

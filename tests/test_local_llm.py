@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import local_llm
-
+from harness.llm import local_server as local_llm
 FAULT_SERVER = Path(__file__).parent / "fakes" / "provider.py"
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from harness import generators
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators import calls_provider, kind_of, kinds, strategies
 from harness.generators.base import GeneratorSpec
 from harness.plugins import load_plugins, load_run_plugins
@@ -188,7 +188,7 @@ def test_editing_a_plug_in_generator_changes_its_cell_key(plugin_dir):
     from harness.generators.base import GeneratorSpec
     from harness.plugins import load_plugins
     from harness.runner.cell_cache import cell_key
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     _module(plugin_dir, "plug_edit", ECHO)
     sys.path.insert(0, str(plugin_dir))

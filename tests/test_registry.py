@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import Registry
+from harness.core.errors import HarnessError
+from harness.core.registry import Registry
 from harness.scorers.judge_methods import RELEVANCE_METHODS, SUPPORT_METHODS
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.models import Citation, Paper, ReferenceEntry, Review
-from harness.resolve import FUZZY_THRESHOLD, resolve_review
+from harness.papers.resolve import FUZZY_THRESHOLD, resolve_review
 
 PAPERS = [
     Paper(id="1706.03762", title="Attention Is All You Need", arxiv_id="1706.03762", year=2017),
@@ -91,7 +91,7 @@ def test_inputs_are_not_mutated():
 
 def test_resolve_for_task_uses_pool_order_for_cite_n():
     from harness.models import PoolItem, ReferenceSurvey, RefRange, Task, WordRange
-    from harness.resolve import resolve_for_task
+    from harness.papers.resolve import resolve_for_task
 
     task = Task(id="t", topic="x", target_words=WordRange(min=1, max=2), target_references=RefRange(min=1),
                 reference_survey=ReferenceSurvey(title="S"), papers=PAPERS, reference_papers=["1706.03762"],

@@ -11,8 +11,8 @@ import pytest
 
 from fakes.local_http import LocalServer  # tests/ is on sys.path (rootdir conftest)
 from harness.readers import parse_text
-from harness.resolve import resolve_review
-from harness.verify import VerifyConfig, Verifier, verify_resolved
+from harness.papers.resolve import resolve_review
+from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
 
 KNOWN_ARXIV = {"2210.03629": "ReAct: Synergizing Reasoning and Acting in Language Models"}
 KNOWN_DOI = {"10.18653/v1/2020.acl-main.450": "Asking and Answering Questions to Evaluate Factual Consistency"}
@@ -123,7 +123,7 @@ def test_not_found_score_counts_what_verification_found(replay, tmp_path, monkey
     monkeypatch.setenv("HARNESS_ARXIV_API", cfg.arxiv_api)
     monkeypatch.setenv("HARNESS_CROSSREF_API", cfg.crossref_api)
     monkeypatch.setenv("HARNESS_OPENALEX_API", cfg.openalex_api)
-    monkeypatch.setitem(__import__("harness.verify", fromlist=["POLITE_INTERVAL_S"]).POLITE_INTERVAL_S, "arxiv", 0.0)
+    monkeypatch.setitem(__import__("harness.papers.verify", fromlist=["POLITE_INTERVAL_S"]).POLITE_INTERVAL_S, "arxiv", 0.0)
     review = parse_text(_REVIEW, format="markdown")
     off = {s.name: s for s in score_review(review, task, ScoringContext(), ["citations"])}
     assert off["citations.not_found"].status == "not_applicable" and "verify" in off["citations.not_found"].explanation
@@ -140,7 +140,7 @@ def test_verify_refs_cli_prints_one_json_line_per_file(replay, tmp_path, monkeyp
 
     import harness.cli  # noqa: F401
     from harness.cli.app import app
-    import harness.verify as hv
+    import harness.papers.verify as hv
 
     cfg = _config(replay, tmp_path)
     monkeypatch.setenv("HARNESS_ARXIV_API", cfg.arxiv_api)

@@ -17,7 +17,7 @@ from harness.generators.recording import CallLog
 from harness.generators.strategies import (COMPLETION_STOP, Draft, StrategyRun, assemble_completion,
                                            finish_generation, strategy, title_of)
 from harness.models import Task
-from harness.text import split_sentences
+from harness.core.text import split_sentences
 
 
 @generator_kind("lead_sentences", calls_provider=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from harness.models import Score, Task
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.family import scorer_family
-from harness.text import paragraphs, split_sentences
+from harness.core.text import paragraphs, split_sentences
 
 HEDGES = re.compile(r"\b(may|might|could|possibly|perhaps|appears?|seems?|suggests?|likely|unclear)\b", re.I)
 

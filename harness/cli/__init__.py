@@ -23,7 +23,7 @@ from harness.cli import (  # noqa: E402,F401  (each module registers its command
     view_cmd,
     judges_cmd,
 )
-from harness.errors import HarnessError  # noqa: E402
+from harness.core.errors import HarnessError  # noqa: E402
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """Evaluate literature-review generators."""
-    from harness.errors import set_warning_sink
+    from harness.core.errors import set_warning_sink
 
     # what was lost or replaced reading the user's files is said on stderr, one line each, while a command runs
     set_warning_sink(lambda message: typer.echo(f"warning: {message}", err=True))

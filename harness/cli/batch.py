@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 import typer
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 def each_file(paths: Iterable[Path], handle: Callable[[Path], None]) -> None:

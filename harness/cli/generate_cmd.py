@@ -11,7 +11,7 @@ import typer
 
 from harness.cli.app import app
 from harness.config import redact_text
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 local_llm_app = typer.Typer(help="The embedded local LLM (Gemma 3 270M on llama.cpp): start, stop, status.",
                             no_args_is_help=True)
@@ -23,8 +23,7 @@ GENERATION_FAILED = 3  # exit code of `harness generate` when no review came bac
 @local_llm_app.command("start")
 def local_llm_start(n_ctx: int = typer.Option(None, help="context size (default 8192)")) -> None:
     """Start the server in the background (no-op when it is already running)."""
-    from harness import local_llm
-
+    from harness.llm import local_server as local_llm
     st = local_llm.ensure_running(n_ctx=n_ctx)
     typer.echo(f"running: pid {st.pid}, {st.api_base} (model {local_llm.MODEL_NAME}, n_ctx {st.n_ctx}, "
                f"{st.n_threads} threads)")
@@ -33,8 +32,7 @@ def local_llm_start(n_ctx: int = typer.Option(None, help="context size (default 
 @local_llm_app.command("stop")
 def local_llm_stop() -> None:
     """Stop the server (SIGTERM, then SIGKILL)."""
-    from harness import local_llm
-
+    from harness.llm import local_server as local_llm
     out = local_llm.stop()
     typer.echo(f"stopped pid {out['pid']}" if out.get("stopped") else f"not stopped: {out.get('reason', out)}")
 
@@ -42,8 +40,7 @@ def local_llm_stop() -> None:
 @local_llm_app.command("status")
 def local_llm_status() -> None:
     """Print whether the server runs, and where."""
-    from harness import local_llm
-
+    from harness.llm import local_server as local_llm
     typer.echo(json.dumps(local_llm.status(), indent=1))
 
 
@@ -79,7 +76,7 @@ def generate(
     from harness.generators import build_generator, kind_of
     from harness.generators.base import GeneratorSpec
     from harness.plugins import load_plugins
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     load_plugins(plugin, source="--plugin")
     writes_with_a_model = kind_of(generator).calls_provider  # HarnessError naming the known kinds otherwise
@@ -115,7 +112,7 @@ def _deliver(gen, out: Path | None) -> None:
                    err=True)
         raise typer.Exit(code=GENERATION_FAILED)
     if out is not None:
-        from harness.fileio import atomic_write
+        from harness.core.fileio import atomic_write
 
         text = gen.model_dump_json(indent=1) if out.suffix == ".json" else _markdown(gen)
         atomic_write(out, redact_text(text))  # a provider error may echo the key: never write it
@@ -161,7 +158,7 @@ def _markdown(gen) -> str:
 
 
 def _summary(gen) -> str:
-    from harness.text import count_words
+    from harness.core.text import count_words
 
     if gen.review is None:
         return f"{gen.generator} on {gen.task_id}: error: {gen.error}"

@@ -15,7 +15,7 @@ from harness.cli.batch import each_file
 def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
     """The inspect JSON object. citations.markers counts citation occurrences (one per marker key, so
     "[3-5]" counts 3); distinct counts distinct keys; dangling counts distinct keys without a reference entry."""
-    from harness.text import count_words, ends_mid_sentence, marker_spans
+    from harness.core.text import count_words, ends_mid_sentence, marker_spans
 
     review, report = resolved.review, resolved.report
     keys = [k for c in review.citations for k in c.keys]
@@ -74,14 +74,14 @@ def inspect(
 
     Without --task, references resolve against the papers the file itself lists (e.g. "Papers Used"), but only
     the harness's paper index and the references' own identifiers decide their class."""
-    from harness.paper_index import paper_index
+    from harness.papers.index import paper_index
     from harness.readers import read_review
     from harness.readers.cite_n import CITE_N_NO_POOL
-    from harness.resolve import resolve_for_task, resolve_review
+    from harness.papers.resolve import resolve_for_task, resolve_review
 
     t = None
     if task:
-        from harness.tasks import get_task
+        from harness.tasks.suite import get_task
 
         t = get_task(task)
 

@@ -39,7 +39,7 @@ def validate_cmd(
     api_base: Optional[str] = typer.Option(None, "--api-base", help="llm: the provider's API base."),
 ) -> None:
     """Run a judge method over human labels as scoring runs it, and print how far it agrees with them."""
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
     from harness.judges.labelsets import load_labels
     from harness.judges.run import DEFAULT_METHOD, method_entry, sampled, validate_card
 
@@ -52,7 +52,7 @@ def validate_cmd(
         typer.echo(dry_run_estimate(sampled(labelset, judge, limit), judge, method, model))
         return
     from harness.scorers import ScoringContext
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     from harness.judges.paid import judge_calls_for
 

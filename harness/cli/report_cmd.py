@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from harness.cli.app import app
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 def resolve_run_dir(arg: Path) -> Path:

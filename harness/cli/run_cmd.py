@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from harness.cli.app import app
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 cache_app = typer.Typer(help="The LLM response cache (SQLite): stats, clear, prune.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")

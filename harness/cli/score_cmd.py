@@ -68,11 +68,11 @@ def score(
     """Score each PATH with the scorer families (all, or those --scorers names) and print the scores."""
     from harness.readers import read_review
     from harness.scorers import ScoringContext, check_families, score_review
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     families = check_families([f.strip() for f in scorers.split(",") if f.strip()] if scorers else None)
     if task is not None and topic is not None:
-        from harness.errors import HarnessError
+        from harness.core.errors import HarnessError
 
         raise HarnessError("--topic is for scoring without a task; the task names its own topic", field="--topic")
     shared = get_task(task) if task is not None else None
@@ -92,7 +92,7 @@ def score(
     def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
         if shared is None:
-            from harness.review_task import task_from_review
+            from harness.tasks.from_review import task_from_review
 
             t = task_from_review(review, path.name, topic)
         else:
@@ -112,7 +112,7 @@ def relevance_setting(method: str | None, model: str | None):
     from pydantic import ValidationError
 
     from harness.config import RelevanceConfig
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
 
     try:
         return RelevanceConfig(method=method or DEFAULT_RELEVANCE, model=model)

@@ -25,7 +25,7 @@ def list_tasks(
     """Counts per task. reference_papers / with_arxiv_id count the reference bibliography; with_abstract counts
     pool papers (what generators see); pool counts pool papers per role (reference, topical, near-topic,
     off-topic); pooled_reference_ids counts the wider SurveyBench set; target_words is a list: min, max."""
-    from harness.tasks import ROLES, load_suite, task_counts
+    from harness.tasks.suite import ROLES, load_suite, task_counts
 
     rows = [task_counts(t) for t in load_suite(tasks_dir).values()]
     if as_json:
@@ -60,7 +60,7 @@ def show_task(
     tasks_dir: Optional[Path] = DirOption,
 ) -> None:
     """A task's topic, reference survey, targets and counts (--json: the whole task)."""
-    from harness.tasks import get_task, task_counts
+    from harness.tasks.suite import get_task, task_counts
 
     task = get_task(task_id, tasks_dir)
     if as_json:
@@ -110,8 +110,8 @@ def _abstract_line(c: dict, task) -> str:
 def validate_tasks(path: Path = typer.Argument(..., help="A task file (.json/.yaml/.yml), a dir of them, "
                                                         "a .jsonl dataset export, or hf:DIR_OR_ID.")) -> None:
     """Validate task files: prints 'ok N tasks', or the first problem (file, field, line) and exits 2."""
-    from harness.errors import HarnessError
-    from harness.tasks import load_suite, load_task_dataset, load_task_file
+    from harness.core.errors import HarnessError
+    from harness.tasks.suite import load_suite, load_task_dataset, load_task_file
 
     if str(path).startswith("hf:") or path.is_dir():  # hf:DIR_OR_ID: a `tasks export --format hf` dataset
         n = len(load_suite(str(path) if str(path).startswith("hf:") else path))
@@ -127,9 +127,9 @@ def validate_tasks(path: Path = typer.Argument(..., help="A task file (.json/.ya
 
 def _read_entries(path: Path, what: str):
     """A .bib or .jsonl bibliography file as Entries (format by suffix)."""
-    from harness.errors import HarnessError
-    from harness.newtask.bibtex import read_bibtex
-    from harness.newtask.jsonl import read_papers_jsonl
+    from harness.core.errors import HarnessError
+    from harness.tasks.new.bibtex import read_bibtex
+    from harness.tasks.new.jsonl import read_papers_jsonl
 
     if not path.is_file():
         raise HarnessError("no such file", path=path, field=what)
@@ -163,11 +163,11 @@ def new_task(
     """Write a validated task file from a bibliography (--bib / --papers, offline) or a survey's arXiv id
     (--from-arxiv, online). Bad entries are reported by key and line and dropped; the task is still written when
     at least --min-papers remain, and its provenance lists what was dropped."""
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
     from harness.models import ReferenceSurvey
-    from harness.newtask.assemble import NewTaskSpec, build_task, file_source, parse_word_range, read_outline, \
+    from harness.tasks.new.assemble import NewTaskSpec, build_task, file_source, parse_word_range, read_outline, \
         write_task
-    from harness.shipped import off_topic_pools
+    from harness.tasks.shipped import off_topic_pools
 
     given = [n for n, v in (("--bib", bib), ("--papers", papers), ("--from-arxiv", from_arxiv)) if v]
     if len(given) != 1:
@@ -176,7 +176,7 @@ def new_task(
     sources = []
     survey = ReferenceSurvey(title=reference_survey_title) if reference_survey_title else None
     if from_arxiv:
-        from harness.newtask.scholar import ScholarClient, survey_entries
+        from harness.tasks.new.scholar import ScholarClient, survey_entries
 
         client = ScholarClient.from_env()
         survey_found, entries, stats = survey_entries(from_arxiv, client)
@@ -223,9 +223,9 @@ def export_tasks(
     tasks_dir: Optional[Path] = DirOption,
 ) -> None:
     """Write the task suite as a dataset; load it back with `tasks: hf:DIR` in a config (or --dir hf:DIR)."""
-    from harness.errors import HarnessError
-    from harness.hf_tasks import export_suite
-    from harness.tasks import load_suite
+    from harness.core.errors import HarnessError
+    from harness.tasks.hf import export_suite
+    from harness.tasks.suite import load_suite
 
     if format != "hf":
         raise HarnessError(f"unknown export format {format!r}", field="--format", hint="known: hf")

@@ -29,14 +29,14 @@ def verify_refs(
     """Look identified/unidentified references up on arXiv (ids), Crossref (DOIs) and OpenAlex (titles):
     found -> verified, missing -> not_found; answers are cached, requests spaced politely. Exit 0 when every
     lookup was answered, 4 when some failed (each file's summary on stderr), 2 when a file could not be read."""
-    from harness.paper_index import paper_index
+    from harness.papers.index import paper_index
     from harness.readers import read_review
-    from harness.resolve import resolve_for_task, resolve_review
-    from harness.verify import VerifyConfig, Verifier, verify_resolved
+    from harness.papers.resolve import resolve_for_task, resolve_review
+    from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
 
     t = None
     if task:
-        from harness.tasks import get_task
+        from harness.tasks.suite import get_task
 
         t = get_task(task)
     verifier = Verifier(VerifyConfig(cache_dir=cache_dir, mailto=mailto))

@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators.base import Generator, GeneratorSpec
 
 GeneratorFactory = Callable[[GeneratorSpec], Generator]

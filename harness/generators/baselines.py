@@ -17,7 +17,7 @@ from harness.generators.prompting import reference_list
 from harness.generators.recording import reply_flags
 from harness.generators.strategies import title_of
 from harness.models import Paper, Task, Usage
-from harness.text import split_sentences
+from harness.core.text import split_sentences
 
 _STOP = set("""a an and are as at be by for from has have in into is it its of on or our that the their this to
 using via we which with without based towards toward new large model models language learning data approach method

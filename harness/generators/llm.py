@@ -10,7 +10,7 @@ import time
 from typing import Any, Literal
 
 from harness.generators.base import LLMRequest, LLMResponse, Price
-from harness.generators.pricing import call_cost
+from harness.llm.pricing import call_cost
 
 LOCAL_MODEL = "local/gemma-3-270m"
 ErrorKind = Literal["rate_limit", "server", "timeout", "connection", "bad_response", "auth", "bad_request", "other"]
@@ -162,8 +162,7 @@ class LiteLLMClient:
     async def _route(self, request: LLMRequest) -> tuple[str, dict[str, Any], bool]:
         """The litellm model name and connection kwargs; True when the call goes to the local server."""
         if request.model == LOCAL_MODEL:
-            from harness import local_llm
-
+            from harness.llm import local_server as local_llm
             state = await asyncio.to_thread(local_llm.ensure_running)
             return f"openai/{local_llm.SERVED_NAME}", {"api_base": state.api_base, "api_key": "no-key-local"}, True
         kwargs: dict[str, Any] = {}

@@ -11,7 +11,7 @@ import numpy as np
 
 from harness.generators.base import PoolSelection
 from harness.models import Paper, Task
-from harness.text import FUNCTION_WORDS
+from harness.core.text import FUNCTION_WORDS
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -73,7 +73,7 @@ def rank_bm25(query: str, papers: Sequence[Paper]) -> list[int]:
 
 def relevance_embedding(query: str, papers: Sequence[Paper]) -> np.ndarray:
     """Cosine similarity of each paper (title+abstract) to the query with the shared MiniLM embedder."""
-    from harness.embeddings import get_embedder  # lazy: loads the model once per process
+    from harness.embeddings.encoder import get_embedder  # lazy: loads the model once per process
 
     if not papers:
         return np.zeros(0, dtype=float)
@@ -84,7 +84,7 @@ def relevance_embedding(query: str, papers: Sequence[Paper]) -> np.ndarray:
 
 def embed_papers(papers: Sequence[Paper]) -> np.ndarray:
     """L2-normalised embeddings of papers' title+abstract (rows in paper order)."""
-    from harness.embeddings import get_embedder
+    from harness.embeddings.encoder import get_embedder
 
     return np.asarray(get_embedder().encode([paper_text(p) for p in papers]), dtype=float)
 

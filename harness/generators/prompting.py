@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import jinja2
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators.base import LLMRequest
 from harness.models import Paper
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from harness.generators.base import CallRecord, LLMClient, LLMRequest, LLMResponse, Price
 from harness.generators.llm import ProviderError
-from harness.generators.pricing import price_cost
+from harness.llm.pricing import price_cost
 from harness.generators.prompting import prompt_hash, prompt_text
 from harness.models import Review, StageUsage, Usage
-from harness.text import NUMERIC_MARKER, count_words, expand_marker
+from harness.core.text import NUMERIC_MARKER, count_words, expand_marker
 
 _REFS_HEADING = re.compile(r"^#{1,6}\s*(?:\d+[.)]?\s*)?(references|bibliography|works cited)\s*$", re.I | re.M)
 

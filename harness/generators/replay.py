@@ -17,7 +17,7 @@ import json
 import time
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
 from harness.generators.recording import reply_flags

@@ -22,7 +22,7 @@ from harness.generators.pool_select import derive_seed, select_pool, tokenize
 from harness.generators.prompting import format_pool, reference_list, render
 from harness.generators.recording import CallLog, cited_numbers, reply_flags, split_body
 from harness.models import Paper, Task
-from harness.text import NUMERIC_MARKER, expand_marker
+from harness.core.text import NUMERIC_MARKER, expand_marker
 
 COMPLETION_STOP = ["\n## References", "\n# ", "\nReferences\n"]
 
@@ -72,7 +72,7 @@ class StrategyRun:
     @property
     def words(self) -> tuple[int, int]:
         if self.task.target_words is None:
-            from harness.errors import HarnessError
+            from harness.core.errors import HarnessError
 
             raise HarnessError(f"task {self.task.id!r} has no word target (target_words: null)", field="target_words",
                                hint="generators need one: set target_words {min, max} in the task file")
@@ -140,7 +140,7 @@ def strategy(name: str, *, shows_pool: bool = True) -> Callable[[StrategyFn], St
     def decorate(fn: StrategyFn) -> StrategyFn:
         old = STRATEGIES.get(name)
         if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
-            from harness.errors import HarnessError
+            from harness.core.errors import HarnessError
 
             raise HarnessError(f"strategy {name!r} is registered twice: by {old.__module__}.{old.__qualname__} "
                                f"and by {fn.__module__}.{fn.__qualname__}", field="strategy",
@@ -350,7 +350,7 @@ class LLMGenerator:
     """A litellm model x prompting strategy x pool selection; bad replies become flagged Generations."""
 
     def __init__(self, spec: GeneratorSpec):
-        from harness.errors import HarnessError
+        from harness.core.errors import HarnessError
 
         if not spec.model:
             raise HarnessError(f"generator {spec.name!r}: kind llm needs a model", field="model",

@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 import harness
-from harness.fileio import atomic_write
+from harness.core.fileio import atomic_write
 from harness.judges.agreement import Agreement, Figures
 
 CARD_VERSION = 1

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from harness.errors import HarnessError, plain_message
+from harness.core.errors import HarnessError, plain_message
 from harness.judges.schema import HumanLabel
-from harness.shipped import data_dir
+from harness.tasks.shipped import data_dir
 
 
 @dataclass(frozen=True)

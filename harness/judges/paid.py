@@ -52,7 +52,7 @@ def judge_calls_for(entry: Any, budget_usd: float | None, api_base: str | None =
 
 def dry_run_estimate(labelset: LabelSet, judge: str, method: str, model: str | None) -> str:
     """The calls a validation of an LLM method would make at most (one per label, recall question) and their USD."""
-    from harness.generators.pricing import call_cost, in_price_map
+    from harness.llm.pricing import call_cost, in_price_map
 
     if judge != "support" or method != "llm":
         return f"{judge} {method}: no cost estimate for this method (it is not the built-in llm support judge)"

@@ -13,8 +13,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
-from harness.fileio import atomic_write
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write
 from harness.judges import cards
 from harness.judges.agreement import SEED, stratified_sample
 from harness.judges.labelsets import LabelSet
@@ -46,7 +46,7 @@ def sampled(labelset: LabelSet, judge: str, limit: int | None, seed: int = SEED)
 
 
 def key_for(labelset: LabelSet, judge: str, method: str, model: str | None, limit: int | None) -> str:
-    from harness.embeddings import configured_model_id
+    from harness.embeddings.encoder import configured_model_id
 
     entry = method_entry(judge, method)
     return cards.card_key(judge, method, model, labelset.sha256, labelset.split, limit, SEED,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.fileio import atomic_write
+from harness.core.fileio import atomic_write
 from harness.judges import cards
 from harness.scorers.family import families, judge_of
 from harness.scorers.judge_methods import DEFAULT_RELEVANCE, DEFAULT_SUPPORT

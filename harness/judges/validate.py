@@ -27,14 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.judges.agreement import Agreement, agreement
 from harness.judges.labelsets import SHIPPED, LabelSet, load_shipped
 from harness.judges.schema import HumanLabel
 from harness.models import Paper, ReferenceEntry, Review, Task
-from harness.resolve import resolve_for_task
+from harness.papers.resolve import resolve_for_task
 from harness.scorers.cited import cited_items
-from harness.review_task import task_from_papers, task_from_review
+from harness.tasks.from_review import task_from_papers, task_from_review
 from harness.scorers.judge_methods import (RELEVANCE_METHODS, SUPPORT_METHODS, Claim, Evidence, RelevanceRef)
 from harness.scorers.support import SupportSpec, claim_text
 
@@ -171,7 +171,7 @@ class _RelevanceSpec:
 
 def _refs(group: list[HumanLabel], task: Task) -> tuple[list[RelevanceRef], dict[str, list[str]]]:
     """The labels' references as scoring sees them: a reference list resolved against the task and classified
-    (harness.resolve), one cited item per distinct paper, each with its class (an `unidentified` one has no
+    (harness.papers.resolve), one cited item per distinct paper, each with its class (an `unidentified` one has no
     identifier and matches no paper: the method decides whether it judges it). Also: item key -> label ids."""
     review = Review(source_format="labels", text="", references=[
         ReferenceEntry(key=str(i), raw=" ".join(x for x in (lab.title, lab.url) if x), title=lab.title, url=lab.url,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import ReferenceEntry, Review, normalize_arxiv_id
 from harness.readers.json_util import load_json
 from harness.readers.markdown import review_from_markdown

@@ -8,7 +8,7 @@ import re
 
 from harness.models import Citation, ReferenceEntry
 from harness.readers.markers import REPEATS_KEPT, LinkContext, find_markers, numeric_keys
-from harness.text import CITE_MARKER, NUMERIC_MARKER, headings, split_sentences
+from harness.core.text import CITE_MARKER, NUMERIC_MARKER, headings, split_sentences
 
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
 # characters of a citing sentence kept: a run-on "sentence" of 5 MB is stored (and serialised with each of its

@@ -1,6 +1,6 @@
 """`@cite_N` reviews (LitLLM / Multi-XScience style): markers name the N-th paper of the pool given to the writer.
 
-Keys are "cite_N". The reader does not resolve them: `harness.resolve` maps cite_N to the N-th paper of the
+Keys are "cite_N". The reader does not resolve them: `harness.papers.resolve` maps cite_N to the N-th paper of the
 review's own paper list (`pool=` here, or a "Papers Used" list) or, when that is empty, of the task's pool order.
 A `[n]` reference list, if present, is parsed too.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from harness.models import Review
 from harness.readers.markdown import review_from_markdown
-from harness.text import CITE_MARKER, NUMERIC_MARKER
+from harness.core.text import CITE_MARKER, NUMERIC_MARKER
 
 NAME = "cite-n"
 

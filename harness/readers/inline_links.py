@@ -2,7 +2,7 @@
 
 Placed as a citation means either wrapped — `\\[[Zheng 2021](http://arxiv.org/abs/2108.02755v1)\\]`,
 `[[A](u1), [B](u2)]`, `([A](u))` — or a link whose text is a citation label (a year, "et al.", an arXiv id or
-a bare number) pointing at a scholarly host (`harness.refclass.SCHOLARLY_HOSTS`: arXiv, doi.org, OpenReview,
+a bare number) pointing at a scholarly host (`harness.papers.refclass.SCHOLARLY_HOSTS`: arXiv, doi.org, OpenReview,
 ACL Anthology, Semantic Scholar, publishers, …). A link on an ordinary word ("the [Transformer](…) model") stays
 prose. A wrapped link cites whatever it points at (a blog post is then a `web` reference, classed as such).
 Each cited work is one reference entry, deduplicated by its identity: arXiv id, else DOI, else the URL
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from harness.models import ReferenceEntry, normalize_arxiv_id
-from harness.refclass import is_scholarly_url
+from harness.papers.refclass import is_scholarly_url
 
 _URL_IN_LINK = r"https?://[^\s()<>\[\]]+(?:\([^\s()<>\[\]]*\)[^\s()<>\[\]]*)*"
 _LINK_NC = r"\[[^\[\]\n]{1,300}\]\(" + _URL_IN_LINK + r"\)"

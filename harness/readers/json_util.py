@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 def load_json(text: str) -> object:

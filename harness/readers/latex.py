@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import ReferenceEntry, Review, Section, normalize_arxiv_id
 from harness.readers.citations import extract_citations
 from harness.readers.markdown import link_warnings
 from harness.readers.references import parse_entry
-from harness.text import headings
+from harness.core.text import headings
 
 NAME = "latex"
 _SECTION = re.compile(r"\\(part|chapter|section|subsection|subsubsection|paragraph)\*?\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}")

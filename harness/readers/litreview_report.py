@@ -23,7 +23,7 @@ from harness.readers.citations import extract_citations
 from harness.readers.markdown import link_warnings, strip_inner_reference_blocks
 from harness.readers.usage_check import check_usage
 from harness.readers.references import ENTRY_LINE, numbering_problems, parse_entries
-from harness.text import headings
+from harness.core.text import headings
 
 NAME = "litreview-report"
 _REPORT_HEAD = re.compile(r"^##[ \t]+(Topic|Usage Statistics|Plan|Literature Review|References|Papers Used\b.*?)"

@@ -9,7 +9,7 @@ from harness.models import ReferenceEntry, Review, Section
 from harness.readers.citations import extract_citations
 from harness.readers.inline_links import link_entries
 from harness.readers.references import find_reference_blocks, main_block, numbering_problems
-from harness.text import headings
+from harness.core.text import headings
 
 NAME = "markdown"
 _GENERIC_TITLES = {"abstract", "introduction", "overview", "summary", "contents", "table of contents"}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from harness.models import ReferenceEntry, normalize_title
 from harness.readers.inline_links import entry_identities, identity, labelled_links, link_groups
-from harness.text import expand_marker
+from harness.core.text import expand_marker
 
 _NUMS = r"\d{1,4}(?:\s*[,;\-–—]\s*\d{1,4})*"
 _NUMS_RX = re.compile(_NUMS)

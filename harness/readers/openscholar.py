@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import ReferenceEntry, Review
 from harness.readers.citations import extract_citations
 from harness.readers.inline_links import identity
 from harness.readers.json_util import load_json
 from harness.readers.markdown import link_warnings, review_from_markdown
 from harness.readers.references import identifiers
-from harness.text import NUMERIC_MARKER, expand_marker
+from harness.core.text import NUMERIC_MARKER, expand_marker
 
 NAME = "openscholar"
 

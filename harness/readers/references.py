@@ -338,7 +338,7 @@ def parse_entry(key: str, raw: str) -> ReferenceEntry:
 
 def _primary_url(urls: list[str]) -> str | None:
     """The scholarly URL of an entry when it has one, else its first URL."""
-    from harness.refclass import is_scholarly_url
+    from harness.papers.refclass import is_scholarly_url
 
     for u in urls:
         if is_scholarly_url(u):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import ReferenceEntry, Review
 from harness.readers.json_util import load_json
 from harness.readers.markdown import review_from_markdown, link_warnings

@@ -9,8 +9,8 @@ from typing import Iterable, Sequence
 
 import polars as pl
 
-from harness.errors import HarnessError
-from harness.fileio import atomic_write
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write
 from harness.report.load import RunData
 from harness.report.metrics import COST_METRIC
 from harness.report.stats import N_BOOT

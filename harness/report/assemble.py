@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.report import costs as costs_mod
 from harness.report import leaderboard as lb
 from harness.report import plots, significance, tables

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import polars as pl
 
 from harness.cells import Cell
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.report.load import RunData, load_run
 from harness.report.tables import manifest_generators
 from harness.runner.failures import FailureGroup, run_failures

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from harness.errors import HarnessError, warn
+from harness.core.errors import HarnessError, warn
 from harness.plugins import load_run_plugins
 from harness.runner.store import SCORE_SCHEMA, read_jsonl_lenient
 

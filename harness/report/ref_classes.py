@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.refclass import CLASSES
+from harness.papers.refclass import CLASSES
 from harness.report.review_view import ReviewView, _norm_key, parse_details
 
 NOT_IN_TASK = "not a task paper (known or identified)"
 
 
 def reference_classes(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, int]], dict[str, str]]:
-    """From one cell's score rows: (class, count) in harness.refclass order, and entry key -> class where the
+    """From one cell's score rows: (class, count) in harness.papers.refclass order, and entry key -> class where the
     details name it (web and unidentified exactly; other references outside the task as NOT_IN_TASK)."""
     details = {r["score"]: parse_details(r.get("details")) for r in rows}
     unresolved = details.get("citations.unresolved", {})

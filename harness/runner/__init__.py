@@ -50,7 +50,7 @@ def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task]
         config = load_config(config)
     register_secrets(config.secrets())  # keys set in the config are redacted from every file, log line, message
     if tasks is None:
-        from harness.tasks import load_suite
+        from harness.tasks.suite import load_suite
 
         tasks = load_suite(config.tasks_dir)
     resolved = config.resolved(list(tasks))

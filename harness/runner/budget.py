@@ -1,7 +1,7 @@
 """The budget as a ceiling: a call starts only when its worst case fits what is left, counting calls in flight.
 
 A call's worst case is its prompt tokens plus max_tokens output tokens, priced by the same rule as the reply
-(harness.generators.pricing). A model with no known price cannot be bounded, so a run with `budget_usd` refuses
+(harness.llm.pricing). A model with no known price cannot be bounded, so a run with `budget_usd` refuses
 it up front unless the generator sets `price:` or the run says `execution.allow_unpriced: true`.
 """
 
@@ -11,9 +11,9 @@ import logging
 from typing import Any
 
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators.base import LLMRequest, Price
-from harness.generators.pricing import LOCAL_PREFIX, call_cost, in_price_map
+from harness.llm.pricing import LOCAL_PREFIX, call_cost, in_price_map
 
 log = logging.getLogger("harness.runner")
 

@@ -74,7 +74,7 @@ def cell_key(spec: GeneratorSpec, task: Task, seed: int) -> str | None:
     if plugin is not None:
         parts["plugin"] = plugin
     if _uses_embeddings(spec):
-        from harness.embeddings import configured_model_id
+        from harness.embeddings.encoder import configured_model_id
 
         parts["embedder"] = configured_model_id()
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from harness.config import ExperimentConfig
 from harness.generators import calls_provider
 from harness.generators.base import GeneratorSpec, LLMRequest, LLMResponse
-from harness.generators.pricing import LOCAL_PREFIX, call_cost
+from harness.llm.pricing import LOCAL_PREFIX, call_cost
 from harness.models import Task
 from harness.runner.manifest import price_source
 
@@ -91,7 +91,7 @@ def estimate(config: ExperimentConfig, tasks: dict[str, Task] | None = None,
              generator_factory: Any = None) -> list[GeneratorEstimate]:
     """Estimate every generator's tokens and USD without calling any provider."""
     if tasks is None:
-        from harness.tasks import load_suite
+        from harness.tasks.suite import load_suite
 
         tasks = load_suite(config.tasks_dir)
     return asyncio.run(_estimate(config, tasks, generator_factory))

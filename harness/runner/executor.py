@@ -31,7 +31,7 @@ import os
 import pickle
 from typing import Any, Protocol
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
 from harness.runner.scoring import score_generation

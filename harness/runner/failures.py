@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel
 
 from harness.cells import Cell
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 _VOLATILE = [
     (re.compile(r"\s*\[gave up after \d+ attempts?\]"), ""),
@@ -119,7 +119,7 @@ def run_failures(run_dir: str | Path) -> list[FailureGroup]:
     failures = latest_failures(iter_jsonl(run_dir / ERRORS), failed)
     unrecorded = sum(1 for rec in failures.values() if rec.get("error") == NO_RECORD)
     if unrecorded:
-        from harness.errors import warn
+        from harness.core.errors import warn
 
         warn(f"{run_dir / ERRORS}: no error record for {unrecorded} failed cell(s); their cause is unknown "
              "(the file was cut short or removed)")

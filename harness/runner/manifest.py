@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.cells import Cell
 from harness.config import ExperimentConfig, redact
-from harness.errors import HarnessError, pydantic_errors
-from harness.generators import calls_provider, pricing
+from harness.core.errors import HarnessError, pydantic_errors
+from harness.generators import calls_provider
+from harness.llm import pricing
 from harness.generators.base import GeneratorSpec
 from harness.models import Task
 
@@ -84,7 +85,7 @@ def machine() -> dict[str, Any]:
 
 
 def price_source(spec: GeneratorSpec) -> str:
-    """Where a generator's prices come from (harness.generators.pricing's rule)."""
+    """Where a generator's prices come from (harness.llm.pricing's rule)."""
     return pricing.price_source(spec, calls_provider(spec))
 
 

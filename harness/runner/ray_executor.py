@@ -22,7 +22,7 @@ from typing import Any
 
 import ray
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
 from harness.runner.executor import OffloadingExecutor
@@ -65,7 +65,7 @@ def _generate(setup: dict[str, Any], token: str, tasks_box: list[Any], spec: Gen
 
 def _held() -> tuple[int, int, int]:
     """(pid, embedding model loads, task sets held) of this worker."""
-    from harness.embeddings import get_embedder
+    from harness.embeddings.encoder import get_embedder
 
     return os.getpid(), get_embedder().model_loads, len(_STATE.tasks) if _STATE is not None else 0
 

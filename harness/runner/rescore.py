@@ -11,7 +11,7 @@ import polars as pl
 
 from harness.cells import Cell
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError, warn
+from harness.core.errors import HarnessError, warn
 from harness.generators.base import Generation
 from harness.models import Score, Task
 from harness.runner.manifest import Manifest
@@ -76,7 +76,7 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     fam_list = _families(config, families, run_dir)
     gens = _stored_generations(run_dir)  # before loading tasks: a damaged file is the first thing to say
     if tasks is None:
-        from harness.tasks import load_suite
+        from harness.tasks.suite import load_suite
 
         tasks = load_suite(config.tasks_dir)
     store = RunStore(run_dir)

@@ -124,8 +124,7 @@ def _provider_client(spec: GeneratorSpec, timeout_s: float) -> LLMClient | None:
 async def _start_local_llm() -> int | None:
     """Start (or reuse) the local server, allowing one restart this run; a death is logged, and its cells fail fast.
     Returns the server's slots (sequences it decodes at once), None when it is unavailable."""
-    from harness import local_llm
-
+    from harness.llm import local_server as local_llm
     local_llm.new_run(restarts=1)
     log.info("starting the local LLM server (llama.cpp) if it is not running")
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.cells import Cell
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.judges.trust import record_cards, uses_in_config
 from harness.models import Task
 from harness.runner.calls import Counters

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.config import ExperimentConfig, redact_text
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
 

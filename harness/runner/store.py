@@ -16,8 +16,8 @@ import polars as pl
 
 from harness.cells import Cell
 from harness.config import _forms, env_secrets, known_secrets, redact_text, secret_values
-from harness.errors import HarnessError, warn
-from harness.fileio import atomic_write, open_temp  # noqa: F401 (re-exported for the runner and report)
+from harness.core.errors import HarnessError, warn
+from harness.core.fileio import atomic_write, open_temp  # noqa: F401 (re-exported for the runner and report)
 from harness.generators.base import Generation
 from harness.models import Score
 from harness.runner.manifest import Manifest, parse_manifest
@@ -449,7 +449,7 @@ def read_generations(run_dir: str | Path) -> dict[Cell, Generation]:
     """cell -> Generation for every complete line (the last line of a cell wins: a resume retries failed cells)."""
     from pydantic import ValidationError
 
-    from harness.errors import pydantic_errors
+    from harness.core.errors import pydantic_errors
 
     out: dict[Cell, Generation] = {}
     path = Path(run_dir) / GENERATIONS

@@ -27,7 +27,7 @@ class WorkerState:
             _torch_threads(threads)
         self.tasks: dict[str, dict[str, Task]] = {}
         self.generators: dict[str, Any] = {}
-        from harness.embeddings import get_embedder
+        from harness.embeddings.encoder import get_embedder
 
         embedder = get_embedder()  # once per worker; scorers reach it through ScoringContext's default embedder
         if preload:

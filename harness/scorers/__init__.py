@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Review, Score, Task
 from harness.scorers import family as _family
 from harness.scorers.family import Family, ScorerFn, scorer_family
 
 
 def _default_embedder():
-    from harness.embeddings import get_embedder
+    from harness.embeddings.encoder import get_embedder
 
     return get_embedder()
 
@@ -37,9 +37,9 @@ class ScoringContext:
     thresholds: dict[str, float] = field(default_factory=dict)  # overrides: "relevance", "support"
     extra_metrics: list[str] = field(default_factory=list)  # local `evaluate` metric dirs for overlap.extra.*
     api_base: str | None = None  # the generator's API base (a localhost base means a free local model)
-    verify_online: bool = False  # look identified/unidentified references up online (harness.verify); off by default
+    verify_online: bool = False  # look identified/unidentified references up online (harness.papers.verify); off by default
     verify_cache_dir: Path = field(default_factory=lambda: Path(".cache"))
-    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online (harness.abstract_fetch); off by default
+    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online (harness.papers.abstract_fetch); off by default
     support: Any = None  # scorers.support: method similarity | nli | llm, model, repeats (None = similarity)
     relevance: Any = None  # scorers.relevance: method (harness.scorers.judge_methods), model (None = the default)
     relevance_embedder: Callable[[], Any] | None = None  # the `neighbours` method's encoder (None = multilingual USE)
@@ -127,11 +127,11 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
     ctx = context or ScoringContext()
     fams = check_families(families)
     try:
-        from harness.resolve import resolve_for_task
+        from harness.papers.resolve import resolve_for_task
 
         resolved = resolve_for_task(review, task)
         if ctx.verify_online:
-            from harness.verify import VerifyConfig, Verifier, verify_resolved
+            from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
 
             verify_resolved(resolved, Verifier(VerifyConfig(cache_dir=ctx.verify_cache_dir)))
     except Exception as exc:  # resolution failing must not lose the run

@@ -107,7 +107,7 @@ def _load(text: str) -> Any:
 
 def _write(path: Path, text: str) -> None:
     """Atomic (temp file + rename): readers see a whole entry or none; a lost entry is recomputed."""
-    from harness.fileio import atomic_write
+    from harness.core.fileio import atomic_write
 
     atomic_write(path, text)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.models import CitationVerdict, Review, Score, Task
-from harness.refclass import VALID_CLASSES
-from harness.resolve import ResolvedReview
+from harness.papers.refclass import VALID_CLASSES
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.cited import CitedItem, cited_items
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
@@ -82,7 +82,7 @@ def _counts_text(counts: dict[str, int]) -> str:
 
 
 def _validity(resolved: ResolvedReview) -> list[Score]:
-    """Counts and rates from resolution and the reference classes (`harness.refclass`).
+    """Counts and rates from resolution and the reference classes (`harness.papers.refclass`).
 
     valid = the occurrence's reference is in_task, in_pool, known, identified or verified (identified ones are
     also counted apart, as unverified, by citations.unverified); an impossible id or one contradicting its title

@@ -24,7 +24,7 @@ class CitedItem:
     in_reference_list: bool = False
     own_paper: bool = False  # unresolved against the task but found in the review's own paper list (its title is
     # the review's claim; its abstract is never used)
-    ref_class: str | None = None  # harness.refclass class of the entry (or cite_N key) naming it
+    ref_class: str | None = None  # harness.papers.refclass class of the entry (or cite_N key) naming it
 
 
 def own_paper_matcher(review: Review):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from harness.text import content_words
+from harness.core.text import content_words
 
 NGRAM = 3  # shortest shared run of content words that counts as copied text
 COPY_SHARE = 0.6  # share of a sentence's content words inside shared runs at which it is copied

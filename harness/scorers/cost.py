@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, Task, Usage
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
 
 if TYPE_CHECKING:

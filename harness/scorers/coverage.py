@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from harness.models import Review, Score, Task, normalize_arxiv_id
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
 from harness.scorers.degeneracy import DUMP_K, MIN_OWN_WORDS, citation_uses, section_contents, substantive_items
 from harness.scorers.family import Direction, scorer_family

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, Section, Task
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.cited import CitedItem, cited_items
 from harness.scorers.copying import COPY_SHARE, MIN_WORDS, copied_from, covered_share, source_grams
 from harness.scorers.family import Direction, scorer_family
-from harness.text import content_words, count_words, headings, marker_spans, strip_markers
+from harness.core.text import content_words, count_words, headings, marker_spans, strip_markers
 
 if TYPE_CHECKING:
     from harness.scorers import ScoringContext

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Literal, get_args
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Score, Task
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 
 if TYPE_CHECKING:
     from harness.scorers import ScoringContext

@@ -76,8 +76,8 @@ def balanced_cut(pos: np.ndarray, negs: list[np.ndarray]) -> float:
 
 
 def _suite_and_negatives(task: Task):
-    from harness.shipped import off_topic_pools
-    from harness.tasks import load_suite
+    from harness.tasks.shipped import off_topic_pools
+    from harness.tasks.suite import load_suite
 
     suite = [t for t in load_suite().values() if t.has_bibliography and t.id != task.id]
     known = {t.paper(r).arxiv_id for t in suite for r in t.reference_papers} | {p.arxiv_id for p in task.papers}

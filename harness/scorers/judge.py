@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.generators.base import LLMRequest, LLMResponse
 from harness.models import Review, Score, Task
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.support_llm import model_family
 

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
-from harness.fileio import atomic_write
+from harness.core.fileio import atomic_write
 from harness.generators.base import LLMRequest, LLMResponse
 
 _NOT_IN_KEY = {"stage", "template", "template_hash"}

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness.registry import Registry
+from harness.core.registry import Registry
 
 Verdict = Literal["on-topic", "off-topic", "unjudged"]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, StageUsage, Task
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
 from harness.scorers.degeneracy import own_words
 from harness.scorers.family import Direction, scorer_family
-from harness.text import count_words, ends_mid_sentence, last_prose_line, marker_spans
+from harness.core.text import count_words, ends_mid_sentence, last_prose_line, marker_spans
 
 if TYPE_CHECKING:
     from harness.scorers import ScoringContext

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.models import Review, Score, Task
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
-from harness.text import strip_markers
+from harness.core.text import strip_markers
 
 if TYPE_CHECKING:
     from harness.scorers import ScoringContext
@@ -46,7 +46,7 @@ def _bert_scorer():
     if _bert is None:
         from bert_score import BERTScorer
 
-        from harness.embeddings import model_path
+        from harness.embeddings.encoder import model_path
 
         _bert = BERTScorer(model_type=str(model_path()), num_layers=6, lang="en", device="cpu")
     return _bert

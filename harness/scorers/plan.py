@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz
 
 from harness.models import Paper, Review, Score, Task, normalize_arxiv_id, normalize_title
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.cited import cited_items
 from harness.scorers.degeneracy import section_contents
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 from harness.scorers.plan_targets import plan_cut_signals, plan_targets
-from harness.text import CITE_MARKER, NUMERIC_MARKER, count_words, expand_marker, headings, marker_spans
+from harness.core.text import CITE_MARKER, NUMERIC_MARKER, count_words, expand_marker, headings, marker_spans
 
 if TYPE_CHECKING:
     from harness.scorers import ScoringContext

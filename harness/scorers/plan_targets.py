@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from harness.models import Review
-from harness.text import ends_mid_sentence
+from harness.core.text import ends_mid_sentence
 
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)"
 _RANGE = _NUM + r"(?:\s*(?:-|–|—|to)\s*~?\s*" + _NUM + r")?"

@@ -1,7 +1,7 @@
 """Relevance method `neighbours` (the default): multilingual closeness to the topic and to the task's own bibliography.
 
 A reference's text is its title cleaned of scraping debris, plus its URL's slug words (relevance_text). Its score
-is the mean of two cosines in the multilingual USE v3 space (harness.multilingual; a Chinese title and an English
+is the mean of two cosines in the multilingual USE v3 space (harness.embeddings.multilingual; a Chinese title and an English
 topic are comparable): to the task topic, and the mean of its K nearest titles in the task's bibliography (so a
 short jargon title such as "CLIP: Connecting text and images" is judged by the papers the field cites, not only
 by the wording of one topic sentence). Papers of the bibliography are on-topic.
@@ -135,7 +135,7 @@ class TopicModel:
 @functools.lru_cache(maxsize=4)
 def _suite(tasks_dir: str | None = None) -> dict[str, Task]:
     """The shipped suite's tasks with a bibliography, loaded once per process."""
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     out = {}
     for t in load_suite(tasks_dir).values():
@@ -191,7 +191,7 @@ def _bib_titles(task: Task) -> list[str]:
 
 def _negatives(task: Task) -> tuple[list[str], list[str], list[str]]:
     """Off-topic pool titles not among the task's papers: CS calibration half, CS test half, physics."""
-    from harness.shipped import off_topic_pools
+    from harness.tasks.shipped import off_topic_pools
 
     own = {normalize_title(p.title) for p in task.papers}
     cal, test, phys = [], [], []
@@ -244,7 +244,7 @@ def relevance_embedder(ctx):
     make = getattr(ctx, "relevance_embedder", None)
     if make is not None:
         return make()
-    from harness.multilingual import get_multilingual_embedder
+    from harness.embeddings.multilingual import get_multilingual_embedder
 
     return get_multilingual_embedder()
 

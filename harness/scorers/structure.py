@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.models import Review, Score, Task
-from harness.resolve import ResolvedReview
+from harness.papers.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
 
 if TYPE_CHECKING:

@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Review, Score, SupportVerdict, Task
 from harness.scorers.copying import copied_from
 from harness.scorers.judge_methods import SUPPORT_METHODS, Claim, Evidence, MethodResult  # noqa: F401 (re-export)
 from harness.scorers.support_nli import DEFAULT_NLI_MODEL  # noqa: F401 (re-export)
 from harness.scorers.support_similarity import SupportCalibration, calibrate_support  # noqa: F401 (re-export)
-from harness.text import strip_markers
+from harness.core.text import strip_markers
 
 SENTENCE_CAP = 1500  # characters of a citing sentence that are judged; longer ones are cut and flagged
 MAX_VERDICTS = 300  # per-pair verdicts kept in the details (for agreement between methods and the report)
@@ -193,7 +193,7 @@ def score_support(review: Review, items: list, task: Task, ctx) -> list[Score]:
 
 def _fetch_missing(items: list) -> dict[str, Any]:
     """Fetch the cited papers' missing abstracts online (in place); what was found, for the scores' details."""
-    from harness.abstract_fetch import AbstractFetcher  # the online edge (as score_review's verify): httpx, config
+    from harness.papers.abstract_fetch import AbstractFetcher  # the online edge (as score_review's verify): httpx, config
 
     return AbstractFetcher().fill(items).details()
 

@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.scorers import support_labels as sl
 from harness.scorers.calibration import auroc
 from harness.scorers.judge_methods import SUPPORT_METHODS, Claim, Evidence
-from harness.shipped import load_pool
-from harness.tasks import get_task
-from harness.text import split_sentences
+from harness.tasks.shipped import load_pool
+from harness.tasks.suite import get_task
+from harness.core.text import split_sentences
 
 IRRELEVANT_TASKS = ("rag-llm-survey", "llm-hallucination-survey", "stfm-since-2024")
 IRRELEVANT_POOL = "distractors-cs"  # ML-sounding 2025 papers on none of those topics (its description)

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.judges.schema import HumanLabel
-from harness.shipped import data_dir
+from harness.tasks.shipped import data_dir
 
 SETS = ("scifact", "check-covid", "expertqa", "wice")
 FIT_SPLITS = {"scifact": (), "check-covid": ("train", "dev"), "expertqa": ("val",), "wice": ("dev",)}

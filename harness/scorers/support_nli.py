@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.scorers.judge_methods import MethodResult, SupportMethod
-from harness.text import split_sentences
+from harness.core.text import split_sentences
 
 DEFAULT_NLI_MODEL = "cross-encoder/nli-deberta-v3-xsmall"
 WINDOW_WORDS = 200

@@ -23,9 +23,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.scorers.judge_methods import MethodResult, SupportMethod
-from harness.text import content_words, split_sentences
+from harness.core.text import content_words, split_sentences
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "support_judge" / "signals.json"
 MAX_SOURCE_SENTENCES = 60  # sentences of a long source compared one by one (web pages in the label sets)

@@ -19,7 +19,7 @@ from harness.models import Paper
 from harness.scorers.calibration import auroc, rates_at, youden_threshold
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.judge_methods import MethodResult, SupportMethod
-from harness.text import split_sentences
+from harness.core.text import split_sentences
 
 MAX_CALIBRATION_PAPERS = 150
 RULE = "cosine(citing sentence, cited abstract) >= threshold calibrated on the task's abstracts (similarity proxy)"

@@ -27,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from harness.errors import HarnessError
-from harness.paper_index import paper_index
+from harness.core.errors import HarnessError
+from harness.papers.index import paper_index
 from harness.report.assemble import choose_metrics
 from harness.report.html import template_env, usage_meta
 from harness.report.ref_classes import reference_classes

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import polars as pl
 
-from harness.errors import HarnessError, warn
+from harness.core.errors import HarnessError, warn
 from harness.models import Task
 from harness.report import cost_from_generations
 from harness.report.join import join_runs
@@ -18,7 +18,7 @@ from harness.report.load import RunData
 from harness.report.tables import generator_order
 from harness.runner.failures import NO_RECORD, FailureGroup
 from harness.runner.store import ERRORS, iter_jsonl
-from harness.tasks import get_task
+from harness.tasks.suite import get_task
 
 ANNOTATIONS = "annotations.jsonl"
 

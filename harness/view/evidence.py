@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.models import CitationVerdict, Review, SupportVerdict, Task
-from harness.resolve import resolve_for_task
+from harness.papers.resolve import resolve_for_task
 from harness.report.ref_classes import reference_classes, with_classes
 from harness.report.review_view import ReviewView, _norm_key, build_view, key_info, parse_details
 from harness.scorers.cited import CitedItem, cited_items

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.errors import HarnessError
-from harness.fileio import atomic_write
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write
 from harness.judges.schema import Agreement, HumanLabel
 from harness.runner.store import iter_jsonl
 from harness.view.evidence import JudgeVerdict, RefEvidence

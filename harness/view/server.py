@@ -8,7 +8,7 @@ from typing import Callable
 
 import uvicorn
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.report.stats import N_BOOT
 from harness.view.app import create_app
 from harness.view.data import ViewData

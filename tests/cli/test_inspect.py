@@ -42,7 +42,7 @@ def test_inspect_with_task_resolves_against_the_task(shared_dir):
     alone = inspect_json(path)
     assert alone["pool_papers"] is None and alone["references"]["resolved"] == 0 and alone["usage"] is None
     with_task = inspect_json(path, "--task", "rag-llm-survey")
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     assert with_task["pool_papers"] == len(get_task("rag-llm-survey").pool)
     assert with_task["references"]["resolved"] > 0

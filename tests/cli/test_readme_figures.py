@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.shipped import data_dir
+from harness.tasks.shipped import data_dir
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = data_dir().parent / "seeds" / "000_dda1134d5bb5babb.txt"

@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture(scope="session")
 def suite():
     """The shipped task suite (tasks/ in the repo)."""
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     tasks = load_suite()
     if not tasks:

@@ -10,7 +10,7 @@ import pytest
 
 from harness.generators.base import LLMRequest, Price
 from harness.generators.llm import LiteLLMClient, ProviderError, classify
-from harness.generators.pricing import map_cost
+from harness.llm.pricing import map_cost
 
 litellm = pytest.importorskip("litellm")
 

@@ -8,7 +8,7 @@ import pytest
 
 from harness.generators.base import LLMRequest
 from harness.generators.llm import LiteLLMClient
-from harness.generators.pricing import in_price_map, map_cost
+from harness.llm.pricing import in_price_map, map_cost
 
 
 def _request(server, model="openai/fake"):

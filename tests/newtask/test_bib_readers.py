@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from harness.models import normalize_title
-from harness.newtask.bibtex import read_bibtex
-from harness.newtask.jsonl import read_papers_jsonl
+from harness.tasks.new.bibtex import read_bibtex
+from harness.tasks.new.jsonl import read_papers_jsonl
 
 DATA = Path(__file__).parent / "data"
 TASK = Path(__file__).resolve().parents[2] / "tasks" / "rag-llm-survey.json"

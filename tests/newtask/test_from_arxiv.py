@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.errors import HarnessError
-from harness.newtask.scholar import ScholarClient, survey_entries
-from harness.tasks import load_task_file
+from harness.core.errors import HarnessError
+from harness.tasks.new.scholar import ScholarClient, survey_entries
+from harness.tasks.suite import load_task_file
 from tests.newtask.scholar_replay import Replay, replay_data
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from harness.cli import app
 from harness.models import normalize_title
 from harness.readers import read_review
 from harness.scorers import ScoringContext, score_review
-from harness.tasks import get_task, load_task_file
+from harness.tasks.suite import get_task, load_task_file
 
 DATA = Path(__file__).parent / "data"
 RAG_TOPIC = "Retrieval-augmented generation (RAG) for large language models"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.readers import parse_text, read_review
 
 

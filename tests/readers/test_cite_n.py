@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.models import Paper
 from harness.readers import detect_format, parse_text
-from harness.resolve import resolve_review
+from harness.papers.resolve import resolve_review
 
 POOL = [Paper(id="2401.00001", title="Alpha method", arxiv_id="2401.00001"),
         Paper(id="2401.00002", title="Beta method", arxiv_id="2401.00002")]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.readers import read_review
-from harness.resolve import resolve_review
+from harness.papers.resolve import resolve_review
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -109,7 +109,7 @@ def test_a_narrative_citation_keeps_its_whole_sentence() -> None:
 
 def test_non_bracket_markers_are_not_words() -> None:
     """Hand count of deep_research.md's body: 37 words once the markers are removed (42 with them)."""
-    from harness.text import count_words, marker_spans
+    from harness.core.text import count_words, marker_spans
 
     review = read_review(FIXTURES / "deep_research.md")
     assert count_words(review.text) == 42  # + "1", "6", "11.", "$3$", "$1$" as tokens ("." alone is not a word)

@@ -6,8 +6,8 @@ import pytest
 
 from harness.readers import detect_format, read_review
 from harness.readers.litreview_report import parse, parse_usage
-from harness.resolve import resolve_review
-from harness.text import count_words, ends_mid_sentence
+from harness.papers.resolve import resolve_review
+from harness.core.text import count_words, ends_mid_sentence
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Paper, PoolItem
 from harness.readers import detect_format, parse_text, read_review
-from harness.resolve import resolve_for_task
+from harness.papers.resolve import resolve_for_task
 from harness.scorers import FAMILIES, ScoringContext
-from harness.tasks import get_task
+from harness.tasks.suite import get_task
 
 FIX = Path(__file__).parent / "fixtures"
 STORM = FIX / "storm_taylor_hawkins"

@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.readers import read_review
 
 

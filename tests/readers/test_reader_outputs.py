@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.readers import read_review
-from harness.resolve import resolve_for_task, resolve_review
+from harness.papers.resolve import resolve_for_task, resolve_review
 
 OUTPUTS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "outputs"
 FILES = sorted(p for p in OUTPUTS.glob("*/*") if p.suffix in (".md", ".json"))
@@ -37,7 +37,7 @@ def test_output_parses_and_resolves(path):
     if task_id is None:  # AutoSurvey examples: no task, no own paper list
         assert resolve_review(review, review.papers).report.unresolved  # nothing to resolve against
         return
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     report = resolve_for_task(review, get_task(task_id)).report
     assert len(report.resolved) > 0

@@ -9,7 +9,7 @@ from harness.models import Review, Score, Task
 
 @pytest.fixture(scope="session")
 def task() -> Task:
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     return get_task("rag-llm-survey")
 

@@ -90,7 +90,7 @@ def test_plan_sections_delivered_as_empty_headings(task, score):
 
 def _sections(text):
     from harness.models import Section
-    from harness.text import headings
+    from harness.core.text import headings
 
     return [Section(level=lv, title=t, offset=o) for lv, t, o in headings(text)]
 
@@ -130,7 +130,7 @@ def test_title_near_a_real_paper_with_a_conflicting_id_is_no_hit(task, score):
 
 def test_invented_papers_used_entries_without_a_task(score):
     from harness.readers import parse_text
-    from harness.review_task import task_from_review
+    from harness.tasks.from_review import task_from_review
 
     titles = [f"Retrieval-Augmented Generation Benchmark Study Number {chr(65 + i)}" for i in range(20)]
     body = " ".join(f"Retrieval helps question answering in setting {chr(65 + i)} [{i + 1}]." for i in range(20))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from harness.refclass import arxiv_id_problem, id_problem
+from harness.papers.refclass import arxiv_id_problem, id_problem
 
 TODAY = date(2026, 12, 7)
 

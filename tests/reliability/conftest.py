@@ -17,7 +17,7 @@ def warm_litellm() -> None:
     happen inside a run (litellm on the first call, inside the event loop), counting against call timeouts."""
     import litellm  # noqa: F401
 
-    from harness.embeddings import get_embedder
+    from harness.embeddings.encoder import get_embedder
 
     get_embedder()
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 from .conftest import small_task
 
@@ -40,7 +40,7 @@ def _mut(fn: Callable[[dict], Any]) -> Callable[[Path], Path]:
 
 
 def load_task(path: Path):
-    from harness.tasks import load_task_file
+    from harness.tasks.suite import load_task_file
 
     return load_task_file(path)
 
@@ -103,7 +103,7 @@ def read_and_score(path: Path, task=None) -> Outcome:
     """The replay path: read a generator's output file, resolve it against the task, score it."""
     from harness.models import Task
     from harness.readers import read_review
-    from harness.resolve import resolve_for_task
+    from harness.papers.resolve import resolve_for_task
     from harness.scorers import score_review
 
     task = task or Task.model_validate(_TASK)
@@ -185,7 +185,7 @@ def _check_empty(out: Outcome) -> None:
 
 def _check_big(out: Outcome) -> None:
     _no_silent_zero(out)
-    from harness.text import count_words
+    from harness.core.text import count_words
 
     assert count_words(out.review.text) > 1_000_000
     # one sentence repeated: its repeats earn no length (issue 26), so it is flagged as repeated, not as too long
@@ -377,7 +377,7 @@ def _export(tmp: Path, *lines: str) -> Path:
 
 
 def load_export(path: Path):
-    from harness.tasks import load_task_dataset
+    from harness.tasks.suite import load_task_dataset
 
     return load_task_dataset(path)
 
@@ -648,7 +648,7 @@ def test_error_messages_are_one_line_without_pydantic_wording() -> None:
     """A validator's ValueError loses pydantic's "Value error, " prefix; multi-line text and URLs never print."""
     from pydantic import BaseModel, ValidationError, field_validator
 
-    from harness.errors import pydantic_errors
+    from harness.core.errors import pydantic_errors
 
     class Thing(BaseModel):
         name: str

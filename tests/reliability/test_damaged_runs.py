@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 from .conftest import small_task
 

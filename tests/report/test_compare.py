@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from harness.cli import app
 from harness.compare import compare, format_table
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.testing import assert_no_regression
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from harness.cli import app
 from harness.compare import compare
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 def _judged_by(run, method: str, model: str | None) -> None:

@@ -149,7 +149,7 @@ def test_review_pages_show_the_reference_classes_the_scorer_recorded(make_run):
     html = build_report(run, formats="html", n_boot=200)["html"].read_text()
     tags = _parse(html)
     badges = [a["class"] for t, a in tags.tags if t == "span" and (a.get("class") or "").startswith("rc ")]
-    assert badges == ["rc rc-in_task", "rc rc-known", "rc rc-unidentified"]  # harness.refclass order
+    assert badges == ["rc rc-in_task", "rc rc-known", "rc rc-unidentified"]  # harness.papers.refclass order
     tips = {a.get("title", "") for t, a in tags.tags if t == "span" and "cite" in (a.get("class") or "")}
     assert any(t.startswith("[3]") and t.endswith("reference class: unidentified") for t in tips)
     assert any(t.startswith("[1]") and t.endswith("reference class: in_task") for t in tips)

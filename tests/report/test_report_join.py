@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.report import build_report
 from harness.report.join import join_runs, parse_renames
 

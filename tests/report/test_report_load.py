@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.report.load import load_run, normalize_scores, read_generations, read_jsonl
 
 

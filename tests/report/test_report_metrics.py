@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Score
 from harness.report.metrics import direction, higher_is_better, is_ranked, unranked_reason
 from harness.report.tables import main_table, to_markdown

@@ -14,7 +14,7 @@ from harness.runner.executor import ThreadExecutor
 from harness.runner.resources import CellResources
 from harness.runner.store import ERRORS, GENERATIONS, SCORES_LOG, RunStore, iter_jsonl
 from harness.scorers import NAMES
-from harness.tasks import load_suite
+from harness.tasks.suite import load_suite
 
 from .helpers import FAMILIES, TASKS, config_dict
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.generators import build_generator
 from harness.generators.base import GeneratorSpec
 from harness.runner import executor as ex

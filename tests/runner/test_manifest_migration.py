@@ -11,7 +11,7 @@ import pytest
 
 from harness.cells import Cell
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner import run_experiment
 from harness.runner.manifest import FORMAT_VERSION, Manifest, Session
 from harness.runner.store import load_manifest, read_generations, read_manifest, read_run_config, read_scores

@@ -8,11 +8,11 @@ import pytest
 
 from harness.cells import Cell
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner.run_dir import RunDirectory
 from harness.runner.store import read_manifest
 from harness.runner.summary import RunSummary
-from harness.tasks import load_suite
+from harness.tasks.suite import load_suite
 
 from .helpers import TASKS, config_dict
 

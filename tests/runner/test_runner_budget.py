@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner import run_experiment
 
 from .helpers import TASKS, config_dict

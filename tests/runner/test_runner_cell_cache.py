@@ -24,11 +24,11 @@ def test_a_warm_rerun_serves_every_cell_whole_without_generators_provider_or_mod
     calls = server.count
     assert first.status == "complete" and calls == 4
 
-    import harness.embeddings
+    import harness.embeddings.encoder
     import harness.generators
 
     monkeypatch.setattr(harness.generators, "build_generator", _no_generators)
-    monkeypatch.setattr(harness.embeddings.Embedder, "_load",
+    monkeypatch.setattr(harness.embeddings.encoder.Embedder, "_load",
                         lambda self: (_ for _ in ()).throw(AssertionError("model loaded on a warm rerun")))
     second = run_experiment(cfg, progress=False)
     assert second.status == "complete" and second.cells_done == 12 and server.count == calls
@@ -99,7 +99,7 @@ def test_cache_clear_also_forgets_cells(tmp_path):
 
 @pytest.fixture(scope="module")
 def suite_tasks():
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     return load_suite()
 
@@ -107,7 +107,7 @@ def suite_tasks():
 @pytest.mark.driver_state  # reads this process's embedder counters
 def test_a_rerun_in_a_new_process_scores_from_the_disk_caches_without_loading_the_model(tmp_path, monkeypatch):
     """Embeddings and calibrations come from disk: a second process recalibrates nothing and loads no model."""
-    import harness.embeddings as embeddings
+    import harness.embeddings.encoder as embeddings
     from harness.config import ExperimentConfig
     from harness.scorers import calibration_cache, relevance, support_similarity
 

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner import run_experiment
 
 from .helpers import TASKS, config_dict, write_config

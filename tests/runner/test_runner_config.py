@@ -10,7 +10,7 @@ import yaml
 from pydantic import Field
 
 from harness.config import REDACTED, Execution, ExperimentConfig, cell_id, load_config, parse_cell, redact, redact_text
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 GOOD = """\
 name: t

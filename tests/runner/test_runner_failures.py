@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from harness.cli import app
 from harness.cli.run_cmd import parse_max_failures
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner.store import read_errors
 
 from .helpers import TASKS, config_dict, write_config
@@ -39,8 +39,7 @@ def _run_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def sigill_local_server(tmp_path, monkeypatch):
     """local/gemma-3-270m served by a stand-in that dies of SIGILL on its first completion."""
-    from harness import local_llm
-
+    from harness.llm import local_server as local_llm
     script = json.dumps([{"faults": ["sigill"]}], separators=(",", ":"))
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "hc"))
     monkeypatch.setenv("HARNESS_LOCAL_LLM_COMMAND", f"{sys.executable} {FAULT_SERVER} --lifetime 60 --script {script}")

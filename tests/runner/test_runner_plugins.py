@@ -13,8 +13,8 @@ from harness.config import ExperimentConfig
 from harness.runner import run_experiment
 from harness.runner.store import read_generations, read_manifest, read_run_config, read_scores
 from harness.scorers import family
-from harness.tasks import get_task
-from harness.text import split_sentences
+from harness.tasks.suite import get_task
+from harness.core.text import split_sentences
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TASK = "rag-llm-survey"

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner import run_experiment
 from harness.runner.store import RunStore, read_generations, read_manifest, read_scores
 from harness.scorers import NAMES

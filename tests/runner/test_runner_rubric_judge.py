@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner import run_experiment
 from harness.runner.cache import ResponseCache
 from harness.runner.store import read_manifest, read_scores

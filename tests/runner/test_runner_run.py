@@ -9,7 +9,7 @@ import pytest
 
 from harness.cells import Cell
 from harness.config import ExperimentConfig
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner import run_experiment
 from harness.runner.rescore import rescore
 from harness.runner.store import SCORE_SCHEMA, read_errors, read_generations, read_manifest, read_scores

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner.store import read_manifest
 from reliability.conftest import small_task  # tests/ is on sys.path (rootdir conftest)
 
@@ -29,7 +29,7 @@ def _setup(tmp: Path) -> tuple[Path, Path]:
 
 
 def _hash(tasks: Path) -> str:
-    from harness.tasks import load_task_file
+    from harness.tasks.suite import load_task_file
 
     t = load_task_file(tasks / "t-one.json")
     return t.content_hash or t.compute_hash()

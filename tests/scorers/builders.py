@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from harness.models import Review, Task
-from harness.resolve import ResolvedReview, resolve_for_task
+from harness.papers.resolve import ResolvedReview, resolve_for_task
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ def ctx():
 
 @pytest.fixture(scope="session")
 def stfm_task():
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     return get_task("stfm-since-2024")
 
@@ -44,7 +44,7 @@ def autosurvey_scores(shared_dir, ctx):
     """Scores of SurGE's real AutoSurvey runs against their tasks: {output name: {score name: Score}}."""
     from harness.readers import read_review
     from harness.scorers import OFFLINE_FAMILIES, score_review
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     out = {}
     for name, task_id in AUTOSURVEY.items():

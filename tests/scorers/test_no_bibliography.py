@@ -10,13 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.embeddings import get_embedder
-from harness.errors import HarnessError
+from harness.embeddings.encoder import get_embedder
+from harness.core.errors import HarnessError
 from harness.scorers import ScoringContext, score_review
 from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.relevance import title_similarity
-from harness.shipped import off_topic_pools
-from harness.tasks import get_task, load_task_file
+from harness.tasks.shipped import off_topic_pools
+from harness.tasks.suite import get_task, load_task_file
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]

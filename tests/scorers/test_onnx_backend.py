@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.embeddings import Embedder, configured_backend, get_embedder
-from harness.errors import HarnessError
+from harness.embeddings.encoder import Embedder, configured_backend, get_embedder
+from harness.core.errors import HarnessError
 
 
 def test_an_unknown_backend_is_a_harness_error(monkeypatch):

@@ -25,7 +25,7 @@ def test_autosurvey_json_ids_make_every_reference_identified_or_better(autosurve
 
 @pytest.mark.parametrize("name", sorted(AUTOSURVEY))
 def test_surge_naive_is_computed_or_not_applicable_never_an_unread_zero(name, shared_dir, ctx):
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     review = read_review(shared_dir / "data" / "outputs" / "surge-naive" / f"{name}.md")
     assert review.citations, "the reader finds the citations"
@@ -76,7 +76,7 @@ def test_a_fabricated_papers_used_list_validates_nothing(stfm_task, ctx):
 
 def test_pooled_precision_needs_ids_on_half_the_references(autosurvey_scores, shared_dir, ctx):
     """Issue 12.6: the markdown of an AutoSurvey run has ids only where a title matched: not_applicable."""
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     md = read_review(shared_dir / "data" / "outputs" / "surge-autosurvey" / "rag-llm.md")
     s = {x.name: x for x in score_review(md, get_task("rag-llm-survey"), ctx, ["coverage"])}
@@ -86,7 +86,7 @@ def test_pooled_precision_needs_ids_on_half_the_references(autosurvey_scores, sh
 
 
 def test_classes_from_identifiers():
-    from harness.refclass import classify
+    from harness.papers.refclass import classify
 
     assert classify(False, False, "2401.00001", None, [])[0] == "identified"
     assert classify(False, False, None, "10.1145/1", [])[0] == "identified"
@@ -100,7 +100,7 @@ def test_classes_from_identifiers():
 
 def test_task_doi_in_url_resolves_a_doi_reference(stfm_task):
     """Issue 12.10: stfm papers hold their DOI only in url; a reference with that DOI resolves by DOI."""
-    from harness.resolve import resolve_for_task
+    from harness.papers.resolve import resolve_for_task
 
     paper = next(p for p in stfm_task.papers if p.doi is None and p.url and "/doi/10." in p.url)
     doi = paper.url.split("/doi/")[1]
@@ -113,8 +113,8 @@ def test_task_doi_in_url_resolves_a_doi_reference(stfm_task):
 def test_user_paper_files_extend_the_known_index(tmp_path, monkeypatch, stfm_task):
     import json
 
-    from harness import paper_index as pi
-    from harness.resolve import resolve_for_task
+    from harness.papers import index as pi
+    from harness.papers.resolve import resolve_for_task
 
     f = tmp_path / "mine.jsonl"
     f.write_text(json.dumps({"title": "A Private Lab Report On Oracles", "year": 2024}) + "\n", encoding="utf-8")

@@ -8,14 +8,14 @@ from harness.scorers.relevance import calibrate, title_similarity
 
 
 def _task_ids():
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     return sorted(load_suite())
 
 
 @pytest.mark.parametrize("task_id", _task_ids())
 def test_reference_vs_off_topic_auroc(task_id, ctx):
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     cal = calibrate(get_task(task_id), ctx.embedder())
     print(f"{task_id:32s} AUROC vs off-topic {cal.auroc_off_topic:.3f}  vs near-topic "

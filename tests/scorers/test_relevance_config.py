@@ -7,7 +7,7 @@ import pytest
 
 def test_unknown_relevance_method_is_a_config_error_and_absence_keeps_the_hash():
     from harness.config import ExperimentConfig
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
 
     base = "generators:\n  - {name: x, kind: extractive}\n"
     with pytest.raises(HarnessError) as e:

@@ -41,7 +41,7 @@ def test_replies_are_parsed_strictly(reply, verdict):
 def test_llm_method_judges_each_reference_through_the_runs_calls():
     from harness.config import RelevanceConfig
     from harness.scorers import ScoringContext
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     task = get_task("rag-llm-survey")
     calls = ScriptedCalls({"LLM-RAG综述：检索增强生成技术详解": "ON_TOPIC", "Deep Gaussian Processes": "OFF_TOPIC",
@@ -60,7 +60,7 @@ def test_llm_method_judges_each_reference_through_the_runs_calls():
 
 def test_llm_method_without_a_model_is_not_applicable():
     from harness.scorers import ScoringContext
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     res = RELEVANCE_METHODS.get("llm").fn([RelevanceRef("a", "x")], get_task("rag-llm-survey"), ScoringContext(), None)
     assert res.na and "scorers.relevance.model" in res.na

@@ -39,7 +39,7 @@ OFF_TOPIC = [  # labelled `no`
 def _verdict(task_id: str, title: str, url: str | None = None):
     from harness.scorers import ScoringContext
     from harness.scorers.relevance_neighbours import judge_neighbours
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     res = judge_neighbours([RelevanceRef(key="r", title=title, url=url)], get_task(task_id), ScoringContext())
     return res.judgments[0], res
@@ -63,7 +63,7 @@ def test_chinese_titles_go_to_the_multilingual_encoder_with_their_evidence():
 def test_every_titled_reference_gets_a_verdict_and_the_untitled_say_why():
     from harness.scorers import ScoringContext
     from harness.scorers.relevance_neighbours import judge_neighbours
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     task = get_task("rag-llm-survey")
     bib = task.paper(task.reference_papers[0])

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Review, Score
 from harness.scorers import FAMILIES, NAMES, OFFLINE_FAMILIES, ScoringContext, check_families, score_review
 from harness.scorers.family import REGISTRY, Family, scorer_family

@@ -59,7 +59,7 @@ def test_a_run_on_sentence_is_cleaned_once_and_capped_with_a_flag(monkeypatch, s
 
 
 def test_support_is_calibrated_on_the_task_never_on_the_review(seed_review, stfm_task, ctx, shared_dir):
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     import asyncio
 
@@ -132,7 +132,7 @@ def test_nli_batches_and_windows_long_abstracts(tiny_nli):
 def test_a_model_without_an_entailment_label_is_refused(tmp_path):
     from transformers import BertConfig, BertForSequenceClassification
 
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
     from harness.scorers.support_nli import load_cross_encoder
 
     (tmp_path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a"]))
@@ -160,7 +160,7 @@ def test_offline_without_the_model_the_cli_gives_one_line(tmp_path, seed_path):
 
 def test_unknown_support_method_is_a_config_error():
     from harness.config import ExperimentConfig
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
 
     text = ("generators:\n  - {name: x, kind: extractive}\nscorers:\n  support: {method: entail, model: m}\n")
     with pytest.raises(HarnessError) as e:

@@ -7,7 +7,7 @@ import pytest
 from harness.readers import parse_text
 from harness.scorers import ScoringContext, score_review
 from harness.scorers.judge_methods import SUPPORT_METHODS, Claim, Evidence
-from harness.text import split_sentences
+from harness.core.text import split_sentences
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from fakes.local_http import LocalServer  # tests/ is on sys.path (rootdir conftest)
-from harness.abstract_fetch import openalex_abstract
+from harness.papers.abstract_fetch import openalex_abstract
 from harness.readers import parse_text
 from harness.scorers import ScoringContext, score_review
 

@@ -66,7 +66,7 @@ def test_the_committed_weights_load_and_the_method_is_registered(ctx):
 
 
 def test_a_missing_weights_file_is_a_one_line_error(tmp_path):
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
 
     with pytest.raises(HarnessError, match="train_support_judge"):
         sg.load_model(tmp_path / "none.json")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.tasks import load_suite
+from harness.tasks.suite import load_suite
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.scorers.calibration_study import render_table, split_of
-from harness.tasks import load_suite
+from harness.tasks.suite import load_suite
 
 REPO = Path(__file__).resolve().parents[2]
 STUDY = REPO / "tasks" / "calibration" / "study.json"

@@ -9,7 +9,7 @@ import pytest
 def seed_scores(seed_path):
     from harness.readers import read_review
     from harness.scorers import OFFLINE_FAMILIES, ScoringContext, score_review
-    from harness.tasks import get_task
+    from harness.tasks.suite import get_task
 
     review = read_review(seed_path)
     return {s.name: s for s in score_review(review, get_task("stfm-since-2024"), ScoringContext(), OFFLINE_FAMILIES)}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.models import normalize_title
-from harness.tasks import load_suite, task_counts
+from harness.tasks.suite import load_suite, task_counts
 
 REPO = Path(__file__).resolve().parents[2]
 NEW = {"Agentic Reinforcement Learning": "agentic-rl-survey", "Alignment of Large Language Models": "llm-alignment-survey",

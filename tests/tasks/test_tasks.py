@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import normalize_arxiv_id
-from harness.tasks import get_task, load_suite, load_task_dataset, load_task_file, task_counts
+from harness.tasks.suite import get_task, load_suite, load_task_dataset, load_task_file, task_counts
 
 REPO = Path(__file__).resolve().parents[2]
 TASKS = REPO / "tasks"

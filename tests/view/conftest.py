@@ -11,7 +11,7 @@ import pytest
 
 from harness.config import ExperimentConfig
 from harness.runner import run_experiment
-from harness.tasks import get_task
+from harness.tasks.suite import get_task
 from report.conftest import make_run  # noqa: F401  (runs in the report tests' schema, older verdict records)
 
 TASKS = ["stfm-since-2024", "rag-llm-survey"]

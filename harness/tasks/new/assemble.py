@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
-from harness.fileio import atomic_write
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write
 from harness.models import Paper, PoolItem, RefRange, ReferenceSurvey, Task, WordRange, normalize_title
-from harness.newtask.entries import Entries
-from harness.shipped import Pool
-from harness.text import headings
+from harness.tasks.new.entries import Entries
+from harness.tasks.shipped import Pool
+from harness.core.text import headings
 
 DEFAULT_POOL_SIZE = 60
 DEFAULT_TARGET_WORDS = (4000, 6000)  # the shipped suite's default band (5,000-word midpoint)
@@ -153,7 +153,7 @@ def task_bytes(task: Task, suffix: str) -> bytes:
 
 def write_task(task: Task, out: Path) -> Path:
     """Write atomically (temp file + rename), then load it back through the task loader as a check."""
-    from harness.tasks import TASK_SUFFIXES, load_task_file
+    from harness.tasks.suite import TASK_SUFFIXES, load_task_file
 
     suffix = out.suffix.lower()
     if suffix not in TASK_SUFFIXES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Paper, RefRange, ReferenceSurvey, Review, Task
 
 
@@ -30,7 +30,7 @@ def task_from_papers(papers: list[Paper], name: str, topic: str, topic_from: str
     task = Task(id=f"own-{name}", topic=topic, target_words=None, target_references=RefRange(min=0),
                 reference_survey=ReferenceSurvey(title="(none: the review is scored on its own)"),
                 papers=papers, reference_papers=[], pool=[], bibliography="none",
-                provenance={"builder": "harness.review_task", "source": name,
+                provenance={"builder": "harness.tasks.from_review", "source": name,
                             "topic_from": topic_from})
     task.content_hash = task.compute_hash()
     return task

@@ -1,6 +1,6 @@
 """The harness's paper index: every paper of every shipped task and pool, plus paper files a user adds.
 
-A reference that resolves here but not to the scored task is `known` (`harness.refclass`). Paper files are
+A reference that resolves here but not to the scored task is `known` (`harness.papers.refclass`). Paper files are
 JSON (a list of papers, or {"papers": [...]}) or JSON lines, one paper per line, with at least a title;
 `HARNESS_PAPER_FILES` (paths joined by the OS path separator) adds files to the default index. Built once per
 process and set of files.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Paper, paper_id_for
 
 _CACHE: dict[tuple, object] = {}
@@ -65,7 +65,7 @@ def load_paper_file(path: str | Path) -> list[Paper]:
 
 def shipped_papers(tasks_dir: str | Path | None = None) -> list[Paper]:
     """Every paper of every task of the suite (bibliographies and pools); none when the suite is missing."""
-    from harness.tasks import load_suite
+    from harness.tasks.suite import load_suite
 
     try:
         suite = load_suite(tasks_dir)
@@ -81,8 +81,8 @@ def env_paper_files() -> list[str]:
 
 def paper_index(extra_files: Sequence[str | Path] = (), tasks_dir: str | Path | None = None,
                 extra_papers: Iterable[Paper] = ()):
-    """The index (a `harness.resolve` paper index) of shipped papers + files; cached per arguments."""
-    from harness.resolve import PaperIndex
+    """The index (a `harness.papers.resolve` paper index) of shipped papers + files; cached per arguments."""
+    from harness.papers.resolve import PaperIndex
 
     files = [str(f) for f in [*env_paper_files(), *extra_files]]
     extra = list(extra_papers)

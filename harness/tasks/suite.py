@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from harness.errors import HarnessError, pydantic_errors
+from harness.core.errors import HarnessError, pydantic_errors
 from harness.models import Task
 
 TASK_SUFFIXES = (".json", ".yaml", ".yml")
@@ -21,7 +21,7 @@ ROLES = ("reference", "topical", "near-topic", "off-topic")
 def default_tasks_dir() -> Path:
     """$HARNESS_TASKS_DIR, else the repo's tasks/ beside the harness package."""
     env = os.environ.get("HARNESS_TASKS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "tasks"
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "tasks"
 
 
 def load_task_file(path: str | Path) -> Task:
@@ -46,7 +46,7 @@ def load_suite(tasks_dir: str | Path | None = None) -> dict[str, Task]:
     """Every task file in a dir (default: default_tasks_dir()), by id, in id order; ids must be unique.
     `hf:PATH_OR_ID` loads a dataset written by `harness tasks export --format hf` instead."""
     if str(tasks_dir or "").startswith("hf:"):
-        from harness.hf_tasks import load_hf_suite
+        from harness.tasks.hf import load_hf_suite
 
         return load_hf_suite(str(tasks_dir)[3:])
     root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
@@ -98,7 +98,7 @@ def load_task_dataset(path_or_hf_id: str | Path, split: str = "train") -> dict[s
     """Tasks from a `datasets` source: a local JSON/JSONL export (one row per task) or a HF dataset id (online)."""
     src = Path(path_or_hf_id)
     if src.exists():  # read directly: a bad line is named by its number, and no progress bars are printed
-        from harness.task_export import load_task_export
+        from harness.tasks.export import load_task_export
 
         return load_task_export(src)
     import datasets  # heavy import: only when used

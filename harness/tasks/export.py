@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Task
 
 EXPORT_SUFFIXES = (".json", ".jsonl")
@@ -56,7 +56,7 @@ def _rows(path: Path) -> Iterator[tuple[int, int | None, Any]]:
 
 def load_task_export(src: str | Path) -> dict[str, Task]:
     """Tasks of a local export by id (id order); HarnessError naming file, line (or row), field on a bad row."""
-    from harness.tasks import _validate
+    from harness.tasks.suite import _validate
 
     suite: dict[str, Task] = {}
     for path in export_files(Path(src)):

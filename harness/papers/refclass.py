@@ -3,18 +3,18 @@
 - `in_task`: resolves to a paper of the task's reference bibliography;
 - `in_pool`: resolves to a paper of the task's candidate pool that is not in its bibliography (a distractor
   cited is a real paper, but not one the task's field is built from);
-- `known`: resolves to a paper of the harness's paper index (`harness.paper_index`) outside bibliography and pool;
+- `known`: resolves to a paper of the harness's paper index (`harness.papers.index`) outside bibliography and pool;
 - `conflict`: its identifier names a known paper with another title, or its title names a known paper whose
   identifier is another one: never a match;
 - `invalid_id`: carries an arXiv id or DOI no real record can have (malformed, beyond any month's range, a
-  future month; `harness.refclass.id_problem`);
+  future month; `harness.papers.refclass.id_problem`);
 - `identified`: carries a well-formed arXiv id, DOI or scholarly URL that no index holds — identified,
   unverified (counted by citations.unverified apart from `verified`; `--verify-online` settles it);
 - `web`: carries only non-scholarly URLs (blogs, news, vendor pages);
 - `unidentified`: no identifier and no title match anywhere (offline, the likely-invented class).
 
 A review's own lists (the seed format's "Papers Used") are never evidence: a match to them is no class of its
-own. Online verification (`harness.verify`) may turn `identified` / `unidentified` into `verified` or `not_found`.
+own. Online verification (`harness.papers.verify`) may turn `identified` / `unidentified` into `verified` or `not_found`.
 """
 
 from __future__ import annotations

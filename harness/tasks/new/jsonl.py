@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.errors import HarnessError
-from harness.newtask.entries import Entries, Problem, paper_from_fields
+from harness.core.errors import HarnessError
+from harness.tasks.new.entries import Entries, Problem, paper_from_fields
 
 FIELDS = {"id", "key", "title", "arxiv_id", "arxiv", "eprint", "doi", "year", "authors", "abstract", "url"}
 

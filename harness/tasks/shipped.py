@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Paper, normalize_arxiv_id, paper_id_for
 
 # Real arXiv papers far from every shipped topic (see ../shared/data/README.md, pools/): negatives for new tasks
@@ -19,7 +19,7 @@ OFF_TOPIC_POOLS = ("distractors-physics.json", "distractors-cs.json")
 def data_dir() -> Path:
     """$HARNESS_DATA_DIR, else ../shared/data beside the repo."""
     env = os.environ.get("HARNESS_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import Task
 
 TABLES = ("tasks", "papers", "pool")
@@ -144,7 +144,7 @@ def _load_table(src: str, table: str):
 
 def load_hf_suite(src: str) -> dict[str, Task]:
     """Tasks of a dataset written by export_suite (a local dir or a Hub id), by id; each validated, hash checked."""
-    from harness.tasks import _validate
+    from harness.tasks.suite import _validate
 
     try:
         tables = {t: _load_table(src, t) for t in TABLES}

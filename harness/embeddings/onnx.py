@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 def _weights_digest(weights_dir: Path) -> str:

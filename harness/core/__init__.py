@@ -1,0 +1,1 @@
+"""Foundations every layer uses: errors, atomic file I/O, text helpers, the lazy registry."""

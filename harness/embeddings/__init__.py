@@ -1,0 +1,1 @@
+"""Sentence encoders (MiniLM by torch or onnx, multilingual USE) and the on-disk vector store."""

@@ -1,0 +1,1 @@
+"""Papers a review cites: the known-paper index, resolution of citations to it, reference classes, verification."""
