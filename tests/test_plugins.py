@@ -14,7 +14,7 @@ from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError
 from harness.generators import calls_provider, kind_of, kinds, strategies
 from harness.generators.base import GeneratorSpec
-from harness.plugins import load_plugins, load_run_plugins
+from harness.plugins import config_from_text, load_config, load_plugins, load_run_plugins
 
 HEAD = """\
 name: p
@@ -66,7 +66,7 @@ generators:
   - {name: e, kind: echo_topic}
   - {name: r, kind: remote_thing, model: openai/x, api_base: 'http://127.0.0.1:9', strategy: shout}
 """)
-    cfg = ExperimentConfig.from_yaml(plugin_dir / "cfg.yaml")  # found beside the config, no PYTHONPATH
+    cfg = load_config(plugin_dir / "cfg.yaml")  # found beside the config, no PYTHONPATH
     assert [g.kind for g in cfg.generators] == ["echo_topic", "remote_thing"]
     assert [calls_provider(g) for g in cfg.generators] == [False, True]
     assert "echo_topic" in kinds() and kind_of("remote_thing").requires == ("model", "api_base")
@@ -91,7 +91,7 @@ def test_required_fields_come_from_the_declaration(plugin_dir):
     text = HEAD + "plugins: [plug_req]\ngenerators:\n  - {name: e, kind: echo_topic}\n" \
                   "  - {name: r, kind: remote_thing, model: openai/x}\n"
     with pytest.raises(HarnessError) as info:
-        ExperimentConfig.from_text(text, source=str(plugin_dir / "x.yaml"))
+        config_from_text(text, source=str(plugin_dir / "x.yaml"))
     err = info.value
     assert (err.field, err.line) == ("generators[1]", 6)
     assert "kind 'remote_thing' needs a value for api_base" in err.message
@@ -106,7 +106,7 @@ def test_unknown_kind_or_strategy_names_the_field_line_and_the_known_names(plugi
     sys.path.append(str(plugin_dir))
     text = HEAD + f"plugins: [plug_known]\ngenerators:\n  - {{name: x, kind: extractive}}\n  - {generator}\n"
     with pytest.raises(HarnessError) as info:
-        ExperimentConfig.from_text(text, source="c.yaml")
+        config_from_text(text, source="c.yaml")
     err = info.value
     assert (err.path, err.field, err.line) == ("c.yaml", field, 6)
     assert needle in err.message and "\n" not in str(err)
@@ -127,7 +127,7 @@ def test_a_plugin_that_cannot_be_imported_is_one_line_naming_plugins_i_file_and_
     path = plugin_dir / "cfg.yaml"
     path.write_text(HEAD + f"plugins:\n  - json\n  - {name}\ngenerators:\n  - {{name: x, kind: extractive}}\n")
     with pytest.raises(HarnessError) as info:
-        ExperimentConfig.from_yaml(path)
+        load_config(path)
     err = info.value
     assert (err.path, err.field, err.line) == (str(path), "plugins[1]", 5)
     assert needle in err.message and "\n" not in str(err)
@@ -153,9 +153,9 @@ def test_plugins_change_the_hash_only_when_listed(plugin_dir):
     _module(plugin_dir, "plug_hash", ECHO)
     base = HEAD + "generators:\n  - {name: x, kind: extractive}\n"
     sys.path.append(str(plugin_dir))
-    plain = ExperimentConfig.from_text(base).config_hash()
-    assert ExperimentConfig.from_text(base + "plugins: []\n").config_hash() == plain
-    assert ExperimentConfig.from_text(base + "plugins: [plug_hash]\n").config_hash() != plain
+    plain = config_from_text(base).config_hash()
+    assert config_from_text(base + "plugins: []\n").config_hash() == plain
+    assert config_from_text(base + "plugins: [plug_hash]\n").config_hash() != plain
 
 
 def test_a_run_directory_loads_the_plugins_its_config_names(plugin_dir):
