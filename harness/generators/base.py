@@ -56,9 +56,6 @@ class GeneratorSpec(Strict):
     @property
     def options(self) -> BaseModel | None:
         """The kind's typed options, defaults filled in (None when its kind declares no options model)."""
-        if self._options is None:
-            model = getattr(GENERATOR_KINDS.get(self.kind), "options", None)
-            self._options = model.model_validate(self.__pydantic_extra__ or {}) if model is not None else None
         return self._options
 
     @model_validator(mode="wrap")
@@ -69,20 +66,20 @@ class GeneratorSpec(Strict):
             return handler(data)
         extra = {k: v for k, v in data.items() if k not in cls.model_fields}
         spec = handler({k: v for k, v in data.items() if k in cls.model_fields})
-        if not extra:
-            return spec
         model = getattr(GENERATOR_KINDS.get(spec.kind), "options", None)
-        if model is None:
+        unknown = [k for k in extra if model is None or k not in model.model_fields]
+        if unknown:  # pydantic's own error for a field nobody declares, at generators[i].<key>
             raise ValidationError.from_exception_data(cls.__name__, [
-                InitErrorDetails(type="extra_forbidden", loc=(k,), input=v) for k, v in extra.items()])
+                InitErrorDetails(type="extra_forbidden", loc=(k,), input=extra[k]) for k in unknown])
+        if model is None:
+            return spec
         try:
-            options = model.model_validate(extra)
+            spec._options = model.model_validate(extra)
         except ValidationError as exc:
             raise ValidationError.from_exception_data(cls.__name__, [
                 InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"], ctx=e.get("ctx", {}))
                 for e in exc.errors()]) from None
-        spec._options = options
-        spec.__pydantic_extra__ = options.model_dump(mode="json", include=set(extra))  # what was written, typed
+        spec.__pydantic_extra__ = spec._options.model_dump(mode="json", include=set(extra))  # as written, typed
         return spec
 
     @field_validator("kind")
