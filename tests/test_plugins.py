@@ -287,3 +287,16 @@ def test_the_example_kind_reads_its_typed_option(examples_on_path):
     for n in range(1, 5):  # each paper's first sentence, then (with sentences: 2) its second, then the citation
         first = one.split(f" [{n}].")[0].rsplit("]. ", 1)[-1].split("\n")[-1]
         assert first in two and len(two.split(f" [{n}].")[0]) > len(one.split(f" [{n}].")[0])
+
+
+def test_validation_imports_no_plugin_and_says_how_to_load_them(plugin_dir):
+    _module(plugin_dir, "plug_unloaded", ECHO.replace("echo_topic", "unloaded_kind"))
+    sys.path.append(str(plugin_dir))
+    text = HEAD + "plugins: [plug_unloaded]\ngenerators:\n  - {name: e, kind: unloaded_kind}\n"
+    with pytest.raises(HarnessError) as info:
+        ExperimentConfig.from_text(text, source="c.yaml")  # validation only: the loading step imports plug-ins
+    err = info.value
+    assert (err.field, err.line) == ("generators.0.kind", 5) and "unknown generator kind 'unloaded_kind'" in err.message
+    assert "plug_unloaded" in err.hint and "harness.plugins.load_config" in err.hint
+    assert "plug_unloaded" not in sys.modules
+    assert config_from_text(text, source="c.yaml").generators[0].kind == "unloaded_kind"
