@@ -53,7 +53,7 @@ class Registry(Generic[T]):
                               hint="use one of: " + ", ".join(self.names()))
         entry = self._entries[name]
         if isinstance(entry, str):
-            entry = self._resolved.get(entry) or self._import(name, entry)
+            entry = self._resolved[entry] if entry in self._resolved else self._import(name, entry)
             self._entries[name] = entry
         return entry  # type: ignore[return-value]
 
