@@ -30,6 +30,10 @@ ABOUT = {
                                    "a repeat, a pasted title or abstract, or a sentence with no words of its own)",
     "coverage.substantive_precision": "share of distinct cited items that are bibliography papers cited in "
                                       "substance",
+    "coverage.f1": "harmonic mean of coverage.recall and coverage.precision (the plain counts)",
+    "coverage.pooled_precision": "SurveyBench's citation coverage: share of cited arXiv ids in the pooled references;"
+                                 " not_applicable when fewer than half of the references carry an arXiv id",
+    "coverage.method_recall": "share of the bibliography's method names (\"UniST: ...\") mentioned in the text",
 }
 NAMES = list(SCORES)
 
