@@ -52,9 +52,9 @@ def test_check_fails_and_build_repairs_when_a_generated_part_drifts(tmp_path):
     shutil.copytree(DOCS, tmp_path / "docs")
     cfg = tmp_path / "docs" / "config.md"
     text = cfg.read_text(encoding="utf-8")
-    assert "| `execution.timeout_s` | `float` | `300.0` |" in text
-    cfg.write_text(text.replace("| `execution.timeout_s` | `float` | `300.0` |", "| `execution.timeout_s` | `float` | `30` |"),
-                   encoding="utf-8")
+    row = "| `execution.timeout_s` | `float` | `300.0` |"
+    assert row in text
+    cfg.write_text(text.replace(row, row.replace("300.0", "30")), encoding="utf-8")
     assert build_docs.build(tmp_path, check=True) == ["docs/config.md"]
     assert build_docs.build(tmp_path) == ["docs/config.md"]
     assert cfg.read_text(encoding="utf-8") == text and build_docs.build(tmp_path, check=True) == []
@@ -63,13 +63,15 @@ def test_check_fails_and_build_repairs_when_a_generated_part_drifts(tmp_path):
 def test_every_registered_score_is_listed_with_its_direction_and_explanation():
     section = _section("docs/metrics.md", "metrics")
     fams = family.families()
-    assert {"coverage", "citations", "length", "plan", "cost", "overlap", "judge", "structure", "degeneracy"} <= set(fams)
+    assert {"coverage", "citations", "length", "plan", "cost", "overlap", "judge", "structure",
+            "degeneracy"} <= set(fams)
     for fam in fams.values():
         assert f"### `{fam.name}`" in section
         for name, way in {**fam.scores, **fam.patterns}.items():
             about = fam.about.get(name)
             assert about, f"{name}: its family declares no one-line explanation (about=)"
-            assert f"| `{name}` | {build_docs.ARROW[way]} | {fam.judge(name) or ''} | {build_docs.cell(about)} |" in section
+            row = f"| `{name}` | {build_docs.ARROW[way]} | {fam.judge(name) or ''} | {build_docs.cell(about)} |"
+            assert row in section
 
 
 def test_a_newly_registered_family_appears_in_the_metrics_part(monkeypatch):

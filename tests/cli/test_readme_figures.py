@@ -24,8 +24,7 @@ SENTENCE = re.compile(r"truncated (\d+), plan references used ([\d.]+), coverage
 
 
 def _readme_sentence() -> re.Match:
-    text = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
-    m = SENTENCE.search(text)
+    m = SENTENCE.search(_readme())
     assert m, "the README's task-free seed sentence is gone or reworded: update SENTENCE with it"
     return m
 
@@ -71,7 +70,7 @@ def _seed_table() -> list[tuple[list[str], list[str]]]:
 @pytest.mark.skipif(not SEED.exists(), reason=f"the shared seed is not at {SEED}")
 def test_seed_table_is_what_its_command_gives() -> None:
     """Each value of the README's seed table is `harness score SEED --task stfm-since-2024`'s ("19 of 20": the
-    score's value, of the references the relevance judge judged)."""
+    score's value, of the references the relevance judge judged), and so are the figures of its "why" column."""
     rows = _seed_table()
     assert len(rows) >= 6
     env = {**os.environ, "HARNESS_DATA_DIR": str(data_dir())}
@@ -88,6 +87,15 @@ def test_seed_table_is_what_its_command_gives() -> None:
                 verdicts = s["citations.on_topic_rate"]["details"]["verdicts"]
                 judged = [v for v in verdicts if v["verdict"] in ("on-topic", "off-topic")]
                 assert len(judged) == int(of), f"README says {name} = {figure}"
+    section = " ".join((REPO / "README.md").read_text(encoding="utf-8").split("## The failure it catches", 1)[1]
+                       .split("\n## ", 1)[0].split())
+    plan = s["plan.references_used_rate"]["details"]
+    cap = int(re.search(r"output (\d+) tokens", s["length.at_token_cap"]["explanation"])[1])
+    for why in (f"none of the {s['coverage.recall']['details']['reference_papers']} papers",
+                f"CS test-half FPR {s['citations.on_topic_rate']['details']['fpr_cs_test_half']:.3f}",
+                f"{cap:,} output tokens",
+                f"the plan promised all {plan['promised']} references; {len(plan['used'])} are cited"):
+        assert why in section, f"the README's seed table should say {why!r}"
 
 
 NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
