@@ -73,7 +73,7 @@ JUDGES = {"citations.on_topic_rate": "relevance", "citations.off_topic": "releva
 
 @scorer_family("citations", scores=SCORES, about=ABOUT, patterns=SUPPORT_PATTERNS, judges=JUDGES)
 def score_citations(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """All citations.* scores of a resolved review."""
+    """Citation validity (dangling, duplicate, invented or unknown references), on-topic rate and support."""
     review: Review = resolved.review
     items = cited_items(review, task, resolved.report.classes)
     out = _validity(resolved)

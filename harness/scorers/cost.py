@@ -56,7 +56,7 @@ def litellm_price(model: str, input_tokens: int, output_tokens: int) -> float | 
 
 @scorer_family("cost", scores=SCORES, about=ABOUT)
 def score_cost(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """cost.* scores; not_applicable when the review has no recorded usage."""
+    """Tokens, USD and latency from the review's recorded usage; not_applicable when it has none."""
     review: Review = resolved.review
     usage = review.usage
     if usage is None:

@@ -170,7 +170,7 @@ def mentioned(name: str, text: str) -> bool:
 
 @scorer_family("coverage", scores=SCORES, about=ABOUT)
 def score_coverage(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """All coverage.* scores of a resolved review against its task."""
+    """Coverage of the task's bibliography (plain and in substance), pooled precision, outline headings, methods."""
     review: Review = resolved.review
     if not task.has_bibliography:  # bibliography: none — nothing to cover; headings still compare to an outline
         why = "the task has no reference bibliography (bibliography: none)"

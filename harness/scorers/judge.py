@@ -130,7 +130,7 @@ def _aspect_score(name: str, aspect: str, model: str, requests: list[LLMRequest]
 
 @scorer_family("judge", scores=SCORES, about=ABOUT, calls_provider=True, judges={"judge.*": "rubric"})
 def score_judge(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """judge.* scores when ctx.judge_model is set; not_applicable otherwise."""
+    """AutoSurvey-style 1-5 rubric ratings by an LLM judge when ctx.judge_model is set; not_applicable otherwise."""
     from harness.scorers.judge_calls import PlainJudgeCalls
 
     review: Review = resolved.review

@@ -124,7 +124,7 @@ def token_cap(review: Review) -> Score:
 
 @scorer_family("length", scores=SCORES, about=ABOUT)
 def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """length.* scores of a review against the task's word target."""
+    """Length on the review's own words against the task's word target, and whether the text was cut off."""
     review: Review = resolved.review
     if not review.text.strip():
         why = "the review has no text"

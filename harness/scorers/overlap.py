@@ -111,7 +111,7 @@ def extra_metric(metric_dir: str | Path, candidate: str, reference: str) -> dict
 
 @scorer_family("overlap", scores=SCORES, about=ABOUT, patterns=EXTRA_PATTERNS)
 def score_overlap(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """overlap.* against task.reference_text; not_applicable when the task has none."""
+    """ROUGE and BERTScore against task.reference_text; not_applicable when the task has none."""
     review: Review = resolved.review
     if not (task.reference_text or "").strip():
         return [Score.na(n, "the task has no reference text to compare against") for n in NAMES]

@@ -159,7 +159,7 @@ def cited_positions(review: Review, task: Task | None, papers: list[Paper]) -> s
 
 @scorer_family("plan", scores=SCORES, about=ABOUT)
 def score_plan(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """plan.* scores; not_applicable without a plan."""
+    """Adherence to the review's own plan (sections delivered, references used, word target); n/a without a plan."""
     review: Review = resolved.review
     if not (review.plan or "").strip():
         return [Score.na(n, "the review carries no plan") for n in NAMES]
