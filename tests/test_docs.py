@@ -176,3 +176,38 @@ def test_relative_links_resolve(page):
         if anchor and dest.suffix == ".md":
             heads = re.findall(r"^#+ (.+)$", dest.read_text(encoding="utf-8"), re.M)
             assert anchor in {_slug(h) for h in heads}, f"{page}: link {target} names no heading of {dest.name}"
+
+
+PAGES = [REPO / "README.md", *sorted(DOCS.glob("*.md"))]
+
+
+def _code_spans() -> set[str]:
+    return {span for page in PAGES for span in re.findall(r"`([^`\n]+)`", page.read_text(encoding="utf-8"))}
+
+
+def test_named_repository_paths_exist():
+    """A path the docs name in the repository (harness/, scripts/, tests/, examples/, tasks/, docs/) is there."""
+    named = {s.split()[0].rstrip(":,") for s in _code_spans()
+             if re.match(r"^(harness|scripts|tests|examples|tasks|docs)/[\w./-]*$", s.split()[0].rstrip(":,"))}
+    assert len(named) > 20
+    missing = sorted(p for p in named if "*" not in p and not (REPO / p).exists())
+    assert not missing, f"docs name paths that do not exist: {missing}"
+
+
+def test_named_python_objects_exist():
+    """A dotted `harness.x.y` name in the docs imports (a module, or an attribute of one)."""
+    names = {m for s in _code_spans() for m in re.findall(r"^(harness(?:\.\w+)+)", s)}
+    assert len(names) > 5
+    for name in sorted(names):
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                continue
+            for attr in parts[i:]:
+                assert hasattr(obj, attr), f"docs name {name}: {'.'.join(parts[:i])} has no {attr}"
+                obj = getattr(obj, attr)
+            break
+        else:
+            pytest.fail(f"docs name {name}, which does not import")
