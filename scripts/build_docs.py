@@ -30,6 +30,7 @@ from harness.readers import FORMATS  # noqa: E402
 from harness.scorers.family import families  # noqa: E402
 
 ARROW = {"higher": "↑ higher", "lower": "↓ lower", "none": "– none"}
+TRUST = "judges.md#how-far-to-trust-each-metric"  # the judge cards' table (scripts/trust_table.py)
 
 
 def cell(text: object) -> str:
@@ -38,13 +39,14 @@ def cell(text: object) -> str:
 
 
 def metrics_section() -> str:
-    """One table per registered scorer family: score, better, judge, what it measures."""
+    """One table per registered scorer family: score, better, judge (linked to its cards), what it measures."""
     out = []
     for fam in sorted(families().values(), key=lambda f: f.name):
         out += [f"### `{fam.name}`{' (calls an LLM)' if fam.calls_provider else ''}", "", cell(fam.description), "",
                 "| score | better | judge | what it measures |", "|---|---|---|---|"]
         for name, way in {**fam.scores, **fam.patterns}.items():
-            out.append(f"| `{name}` | {ARROW[way]} | {fam.judge(name) or ''} | {cell(fam.about.get(name, ''))} |")
+            judge = f"[{fam.judge(name)}]({TRUST})" if fam.judge(name) else ""
+            out.append(f"| `{name}` | {ARROW[way]} | {judge} | {cell(fam.about.get(name, ''))} |")
         out.append("")
     return "\n".join(out).rstrip()
 

@@ -70,7 +70,8 @@ def test_every_registered_score_is_listed_with_its_direction_and_explanation():
         for name, way in {**fam.scores, **fam.patterns}.items():
             about = fam.about.get(name)
             assert about, f"{name}: its family declares no one-line explanation (about=)"
-            row = f"| `{name}` | {build_docs.ARROW[way]} | {fam.judge(name) or ''} | {build_docs.cell(about)} |"
+            judge = f"[{fam.judge(name)}]({build_docs.TRUST})" if fam.judge(name) else ""
+            row = f"| `{name}` | {build_docs.ARROW[way]} | {judge} | {build_docs.cell(about)} |"
             assert row in section
 
 
@@ -86,7 +87,7 @@ def test_a_newly_registered_family_appears_in_the_metrics_part(monkeypatch):
 
     out = build_docs.metrics_section()
     assert "### `zz_docs_probe`\n\nProbe family of the docs test." in out
-    assert "| `zz_docs_probe.share` | ↓ lower | support | a probe's share |" in out
+    assert f"| `zz_docs_probe.share` | ↓ lower | [support]({build_docs.TRUST}) | a probe's share |" in out
 
 
 def test_every_reader_is_listed():
