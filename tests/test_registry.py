@@ -106,3 +106,21 @@ def test_a_plugin_taking_a_builtin_name_is_refused_before_the_builtin_is_importe
     assert res.returncode == 0, res.stderr
     assert "'llm' is registered twice: by harness.generators.strategies:LLMGenerator" in res.stdout
     assert res.stdout.strip().endswith("False")
+
+
+def test_every_builtin_the_package_registers_is_declared_by_name():
+    """A built-in kind, strategy, family or judge method must be declared in harness.core.registries too, or a
+    config naming it would be refused before its module is imported."""
+    import importlib
+    import pkgutil
+
+    import harness
+    from harness.core.registries import ALL, DECLARED
+    from harness.core.registry import origin
+
+    for pkg in ("harness.generators", "harness.scorers"):
+        for mod in pkgutil.walk_packages(importlib.import_module(pkg).__path__, pkg + "."):
+            importlib.import_module(mod.name)
+    for registry in ALL:
+        builtin = [n for n, e in registry.items() if origin(e).startswith(harness.__name__ + ".")]
+        assert set(builtin) <= set(DECLARED[registry.what]), registry.what

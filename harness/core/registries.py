@@ -46,3 +46,4 @@ DEFAULT_RELEVANCE = "neighbours"
 BUILTIN_METHODS = {"support": tuple(SUPPORT_METHODS.names()), "relevance": tuple(RELEVANCE_METHODS.names())}
 
 ALL = (GENERATOR_KINDS, STRATEGIES, SCORER_FAMILIES, SUPPORT_METHODS, RELEVANCE_METHODS)
+DECLARED = {registry.what: tuple(registry.names()) for registry in ALL}  # the built-ins, as declared here
