@@ -13,7 +13,7 @@ import numpy as np
 
 from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
-from harness.generators.paper_notes import distinctive_terms, note
+from harness.generators.paper_notes import common_title_words, distinctive_terms, note
 from harness.generators.pool_select import (embed_papers, newest, rank_bm25, relevance_embedding,
                                             tokenize)
 from harness.generators.prompting import reference_list
@@ -76,7 +76,7 @@ def write_extractive(task: Task, papers: list[Paper], vecs: np.ndarray, n_sectio
         for i in idx:
             number[i] = len(number) + 1
     refs = [papers[i] for idx in ordered for i in idx]
-    terms = distinctive_terms(papers)
+    terms, common = distinctive_terms(papers), common_title_words(papers)
     lines = [f"# {title or title_of(task.topic)}", "", "## 1 Introduction", "",
              f"This review collects {len(papers)} papers on the topic: {task.topic.rstrip('.')}. "
              f"They are grouped into {len(ordered)} themes by the similarity of their titles and abstracts; "
@@ -84,7 +84,7 @@ def write_extractive(task: Task, papers: list[Paper], vecs: np.ndarray, n_sectio
              "and the terms that set its abstract apart from the others.", ""]
     for s, idx in enumerate(ordered, 2):
         lines += [f"## {s} {section_title([papers[i] for i in idx], papers)}", ""]
-        lines.append(" ".join(note(papers[i], number[i], terms[i], v) for v, i in enumerate(idx)))
+        lines.append(" ".join(note(papers[i], number[i], terms[i], v, common) for v, i in enumerate(idx)))
         lines.append("")
     lines += [f"## {len(ordered) + 2} Conclusion", "",
               f"The {len(papers)} papers above cover {len(ordered)} themes of the topic; "

@@ -29,6 +29,7 @@ made given give gives take takes second third high good better best about howeve
 them they other another some them what""".split())
 N_TERMS = 3  # distinctive abstract terms a note names
 MAX_FOCUS_WORDS = 5  # longest title phrase a note names
+COMMON_SHARE = 0.25  # a word in this share of the papers' titles is the topic's, not one paper's subject
 
 _WORD = re.compile(r"[^\W_](?:[\w\-]*[^\W_])?", re.UNICODE)
 _NAME = re.compile(r"[A-Z0-9][\w.\-+]*")
@@ -60,9 +61,16 @@ def method_label(title: str) -> str | None:
     return head if len(words) == 1 or any(re.search(r"[A-Z]{2}|[a-z][A-Z]|\d|-", w) for w in words) else None
 
 
-def title_focus(title: str) -> str:
+def common_title_words(papers: Sequence[Paper], share: float = COMMON_SHARE) -> frozenset[str]:
+    """Lower-case words in at least `share` of the papers' titles (the topic's own words: "graph", "neural")."""
+    df = Counter(w for p in papers for w in {x.lower() for x in _WORD.findall(p.title)})
+    return frozenset(w for w, c in df.items() if len(papers) > 1 and c >= share * len(papers))
+
+
+def title_focus(title: str, common: frozenset[str] = frozenset()) -> str:
     """The subject a title names: of the runs of content words in its part after a method name's colon, the one
-    with the most words outside GENERIC (then the longest, then the first), cut to MAX_FOCUS_WORDS; acronyms kept."""
+    with the most words outside GENERIC and `common` (then the longest, then the first), cut to MAX_FOCUS_WORDS;
+    acronyms kept."""
     body = title.split(":", 1)[1] if ":" in title and method_label(title) else title
     runs, run = [], []
     for w in [*_WORD.findall(body), "the"]:
@@ -72,7 +80,7 @@ def title_focus(title: str) -> str:
             run.append(w if re.search(r"[A-Z].*[A-Z]", w) else w.lower())
     if not runs:
         return "its subject"
-    best = max(runs, key=lambda r: (sum(w.lower() not in GENERIC for w in r), len(r), -runs.index(r)))
+    best = max(runs, key=lambda r: (sum(w.lower() not in GENERIC | common for w in r), len(r), -runs.index(r)))
     return " ".join(best[:MAX_FOCUS_WORDS])
 
 
@@ -103,10 +111,11 @@ def _usable(word: str) -> bool:
     return len(word) > 3 and word not in GENERIC and word not in FUNCTION_WORDS and not any(c.isdigit() for c in word)
 
 
-def note(paper: Paper, n: int, terms: list[str], variant: int) -> str:
-    """One sentence on paper [n]: its kind of contribution, its title's subject and its distinctive terms."""
+def note(paper: Paper, n: int, terms: list[str], variant: int, common: frozenset[str] = frozenset()) -> str:
+    """One sentence on paper [n]: its kind of contribution, its title's subject (`title_focus` with `common`)
+    and its distinctive terms."""
     label = method_label(paper.title)
-    (kind, verb), focus = contribution(paper), title_focus(paper.title)
+    (kind, verb), focus = contribution(paper), title_focus(paper.title, common)
     head, tail = TEMPLATES[variant % len(TEMPLATES)]
     listed = ", ".join(terms[:-1]) + f" and {terms[-1]}" if len(terms) > 1 else "".join(terms)
     text = head.format(cite=f"{label} [{n}]" if label else f"[{n}]", kind=kind, verb=verb, focus=focus,
@@ -118,4 +127,4 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-__all__ = ["GENERIC", "contribution", "distinctive_terms", "method_label", "note", "title_focus"]
+__all__ = ["GENERIC", "common_title_words", "contribution", "distinctive_terms", "method_label", "note", "title_focus"]

@@ -3,7 +3,7 @@ distinctive terms, in fixed wording of the writer's own (never a pasted title or
 
 from __future__ import annotations
 
-from harness.generators.paper_notes import contribution, distinctive_terms, method_label, note, title_focus
+from harness.generators.paper_notes import common_title_words, contribution, distinctive_terms, method_label, note, title_focus
 from harness.models import Paper
 from harness.scorers.copying import copied_from
 
@@ -21,6 +21,21 @@ def test_a_title_gives_its_method_name_and_the_subject_with_the_most_specific_wo
     assert title_focus(RAPTOR.title) == "recursive abstractive processing"
     # [large language models can] has no specific word (all GENERIC); [easily distracted] comes first of the two-word runs
     assert title_focus("Large Language Models Can Be Easily Distracted by Irrelevant Context") == "easily distracted"
+
+
+
+def test_words_shared_by_a_quarter_of_the_titles_are_the_topic_not_a_papers_subject():
+    titles = ["On the Bottleneck of Graph Neural Networks and its Practical Implications",
+              "Gated Graph Sequence Neural Networks", "Graph Attention Networks",
+              "Spectral Clustering with Graph Neural Networks", "Deep Residual Learning",
+              "Adam: a Method for Stochastic Optimization", "Dropout as Regularization", "Batch Normalization"]
+    # 8 titles: a word in >= 2 of them is common; graph (4), networks (4) and neural (3) are, nothing else is
+    assert common_title_words([Paper(id=str(i), title=t) for i, t in enumerate(titles)]) == {
+        "graph", "neural", "networks"}
+    # runs [bottleneck] [graph neural networks] [practical implications]: without `common` the topic's three words
+    # win; with it, "practical implications" (2 words outside GENERIC and common) beats "bottleneck" (1)
+    assert title_focus(titles[0]) == "graph neural networks"
+    assert title_focus(titles[0], frozenset({"graph", "neural", "networks"})) == "practical implications"
 
 
 def test_the_kind_of_contribution_is_read_from_the_title_first_then_the_abstract():
