@@ -13,18 +13,13 @@ import numpy as np
 
 from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
-from harness.generators.paper_notes import common_title_words, distinctive_terms, note
+from harness.generators.paper_notes import TITLE_STOP, common_title_words, distinctive_terms, note
 from harness.generators.pool_select import (embed_papers, newest, rank_bm25, relevance_embedding,
                                             tokenize)
 from harness.generators.prompting import reference_list
 from harness.generators.recording import reply_flags
 from harness.generators.strategies import title_of
 from harness.models import Paper, Task, Usage
-
-_STOP = set("""a an and are as at be by for from has have in into is it its of on or our that the their this to
-using via we which with without based towards toward new large model models language learning data approach method
-methods study survey paper work framework analysis llm llms""".split())
-
 
 def kmeans(vecs: np.ndarray, n_clusters: int, iters: int = 25) -> list[int]:
     """Deterministic k-means: farthest-point initialisation from row 0 (the most relevant paper), then Lloyd."""
@@ -52,7 +47,7 @@ def kmeans(vecs: np.ndarray, n_clusters: int, iters: int = 25) -> list[int]:
 
 def section_title(papers: Sequence[Paper], all_papers: Sequence[Paper]) -> str:
     """A heading from the words most typical of a cluster's titles (frequent here, rarer elsewhere)."""
-    here = Counter(w for p in papers for w in set(tokenize(p.title)) if w not in _STOP and len(w) > 2
+    here = Counter(w for p in papers for w in set(tokenize(p.title)) if w not in TITLE_STOP and len(w) > 2
                    and not w.isdigit())
     overall = Counter(w for p in all_papers for w in set(tokenize(p.title)))
     scored = sorted(here, key=lambda w: (-(here[w] / (1 + overall[w] - here[w])), -here[w], w))

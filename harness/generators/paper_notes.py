@@ -16,17 +16,18 @@ from typing import Sequence
 from harness.core.text import FUNCTION_WORDS
 from harness.models import Paper
 
-# Words too common in this literature to say what one paper is about.
-GENERIC = frozenset("""a an and are as at be by for from has have in into is it its of on or our that the their this
-to using via we which with without based towards toward new large model models language learning data approach
-method methods study survey paper work framework analysis llm llms results show shows propose proposed present
-also can however well both while more most than these those such through over other only each many first two
-three one different various across within between existing task tasks performance paper papers further recent
-used use uses achieve achieves significantly state art extensive experiments demonstrate effective effectively
-novel improve improves improved approaches during before after year years similar long time often even still much
-less very among upon since where while whether them thus here would could should might must does done make makes
-made given give gives take takes second third high good better best about however when after being been were
-them they other another some them what""".split())
+# Words too common in this literature to name a theme (the extractive writer's section headings) ...
+TITLE_STOP = frozenset("""a an and are as at be by for from has have in into is it its of on or our that the their
+this to using via we which with without based towards toward new large model models language learning data
+approach method methods study survey paper work framework analysis llm llms""".split())
+# ... or to say what one paper is about.
+GENERIC = TITLE_STOP | frozenset("""results show shows propose proposed present also can however well both while more
+most than these those such through over other only each many first two three one different various across within
+between existing task tasks performance papers further recent used use uses achieve achieves significantly state
+art extensive experiments demonstrate effective effectively novel improve improves improved approaches during
+before after year years similar long time often even still much less very among upon since where while whether
+them thus here would could should might must does done make makes made given give gives take takes second third
+high good better best about being been were they another some what when""".split())
 N_TERMS = 3  # distinctive abstract terms a note names
 MAX_FOCUS_WORDS = 5  # longest title phrase a note names
 COMMON_SHARE = 0.25  # a word in this share of the papers' titles is the topic's, not one paper's subject
@@ -127,4 +128,4 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-__all__ = ["GENERIC", "common_title_words", "contribution", "distinctive_terms", "method_label", "note", "title_focus"]
+__all__ = ["GENERIC", "TITLE_STOP", "common_title_words", "contribution", "distinctive_terms", "method_label", "note", "title_focus"]
