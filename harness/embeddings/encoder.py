@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -73,25 +74,31 @@ def configured_model_id() -> str:
     return model_id(configured_backend())
 
 
-def embed_threads() -> int:
-    """Torch intra-op threads for MiniLM: $HARNESS_EMBED_THREADS, else half the cores (at least 1).
+def embed_threads() -> int | None:
+    """Torch intra-op threads for MiniLM from $HARNESS_EMBED_THREADS, or None to keep torch's own count.
 
-    Half, because scoring shares the machine with generation (a local model decoding, the event loop): on a busy
-    2-core machine one thread encodes as fast as two for ~25% less CPU (vectors bit-identical either way)."""
+    Opt-in only: vectors can differ in their last bits with the thread count (one similarity in the fixed matrix
+    of tests/test_same_results.py moves in its 4th decimal at 1 thread instead of 2), so the default keeps scores."""
     raw = (os.environ.get("HARNESS_EMBED_THREADS") or "").strip()
-    if raw:
-        try:
-            return max(1, int(raw))
-        except ValueError:
-            raise HarnessError(f"not a thread count: {raw!r}", field="HARNESS_EMBED_THREADS") from None
-    return max(1, (os.cpu_count() or 2) // 2)
+    if not raw:
+        return None
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        raise HarnessError(f"not a thread count: {raw!r}", field="HARNESS_EMBED_THREADS") from None
 
 
-def limit_torch_threads(n: int) -> None:
-    """Lower torch's intra-op threads to n (never raise them: a worker may have set fewer)."""
-    import torch
+def prepare_torch() -> None:
+    """Before torch loads: idle OpenMP threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE, unless set), so
+    the encoder's threads burn no CPU between batches that the local model's decoding needs; then the thread count.
 
-    if torch.get_num_threads() > n:
+    The wait policy changes no result (same threads, same kernels); it only takes effect if torch is not loaded yet."""
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    n = embed_threads()
+    if n is not None:
+        import torch
+
         torch.set_num_threads(n)
 
 
@@ -200,12 +207,12 @@ class Embedder(CachedEncoder):
             if self.backend == "onnx":
                 self._model = OnnxEncoder(self.weights_path, self.model_path)
             else:
+                prepare_torch()
                 try:
                     from sentence_transformers import SentenceTransformer
                 except ImportError as exc:
                     raise HarnessError("sentence-transformers is not installed",
                                        hint="pip install sentence-transformers") from exc
-                limit_torch_threads(embed_threads())
                 self._model = SentenceTransformer(str(self.weights_path), device="cpu")
             self.model_loads += 1
         return self._model

@@ -75,10 +75,15 @@ def calibrate_support(papers: list[Paper], embedder) -> SupportCalibration:
     return cal
 
 
+def support_corpus(task) -> list[Paper]:
+    """What a task's support calibration is computed from (and keyed by): its papers with an abstract."""
+    return [p for p in task.papers if p.abstract]
+
+
 def judge_similarity(claims, task, ctx, spec=None):
     """Per-pair verdicts by calibrated cosine; recall = a claim resembles at least one cited abstract."""
     embedder = ctx.embedder()
-    cal = disk_cached(calibrate_support)([p for p in task.papers if p.abstract], embedder)  # once per task+model
+    cal = disk_cached(calibrate_support)(support_corpus(task), embedder)  # once per task+model
     thr = ctx.thresholds.get("support", cal.threshold)
     model = getattr(embedder, "model_name", None) or str(getattr(embedder, "model_path", ""))
     det = {**cal.details(), "threshold_used": thr}
