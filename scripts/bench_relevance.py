@@ -46,11 +46,12 @@ def main() -> None:
     a = ap.parse_args()
     sys.path.insert(0, str(REPO))
     from harness.scorers import ScoringContext
+    from harness.scorers.context import ScoringSuite
     from harness.scorers.relevance_neighbours import judge_neighbours
     from harness.tasks.suite import get_task
 
     n, repeat = (30, 1) if a.smoke else (a.n, a.repeat)
-    task, refs, ctx = get_task(a.task), references(n), ScoringContext()
+    task, refs, ctx = get_task(a.task), references(n), ScoringContext(suite=ScoringSuite.from_env())
     t0 = time.perf_counter()
     res = judge_neighbours(refs, task, ctx)
     first = time.perf_counter() - t0

@@ -75,8 +75,9 @@ def main() -> None:
             continue
         task = get_task(task_id)
         from harness.papers.resolve import resolve_for_task
+        from harness.papers.index import ScoringSuite
 
-        review = resolve_for_task(read_review(path), task).review
+        review = resolve_for_task(read_review(path), task, ScoringSuite.from_env().known()).review
         claims, unverifiable = extract_claims(review, cited_items(review, task))
         checkable = [c for c in claims if c.evidence]
         n_pairs = sum(len(c.evidence) for c in checkable)

@@ -74,7 +74,7 @@ def inspect(
 
     Without --task, references resolve against the papers the file itself lists (e.g. "Papers Used"), but only
     the harness's paper index and the references' own identifiers decide their class."""
-    from harness.papers.index import paper_index
+    from harness.papers.index import ScoringSuite
     from harness.readers import read_review
     from harness.readers.cite_n import CITE_N_NO_POOL
     from harness.papers.resolve import resolve_for_task, resolve_review
@@ -84,14 +84,15 @@ def inspect(
         from harness.tasks.suite import get_task
 
         t = get_task(task)
+    known = ScoringSuite.from_env().known()  # the default suite's papers + HARNESS_PAPER_FILES
 
     def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
         if t is not None:
-            resolved = resolve_for_task(review, t)
+            resolved = resolve_for_task(review, t, known)
             pool_papers: int | None = len(t.pool)
         else:
-            resolved = resolve_review(review, review.papers, known=paper_index(), papers_are_task=False)
+            resolved = resolve_review(review, review.papers, known=known, papers_are_task=False)
             pool_papers = len(review.papers) or None
             if any(k.startswith("cite_") for c in review.citations for k in c.keys) and not review.papers:
                 resolved.review.warnings.append(CITE_N_NO_POOL)

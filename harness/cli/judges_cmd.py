@@ -52,12 +52,14 @@ def validate_cmd(
         typer.echo(dry_run_estimate(sampled(labelset, judge, limit), judge, method, model))
         return
     from harness.scorers import ScoringContext
+    from harness.scorers.context import ScoringSuite
     from harness.tasks.suite import load_suite
 
     from harness.judges.paid import judge_calls_for
 
     with judge_calls_for(entry, budget_usd, api_base) as calls:
-        ctx = ScoringContext(judge_calls=calls, judge_model=model, judge_api_base=api_base)
+        ctx = ScoringContext(judge_calls=calls, judge_model=model, judge_api_base=api_base,
+                             suite=ScoringSuite.from_env())
         try:
             card, items = validate_card(labelset, judge, method, model, ctx, load_suite(), limit,
                                         use_cache=not no_cache)

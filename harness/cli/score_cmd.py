@@ -68,6 +68,7 @@ def score(
     """Score each PATH with the scorer families (all, or those --scorers names) and print the scores."""
     from harness.readers import read_review
     from harness.scorers import ScoringContext, check_families, score_review
+    from harness.scorers.context import ScoringSuite
     from harness.tasks.suite import get_task
 
     families = check_families([f.strip() for f in scorers.split(",") if f.strip()] if scorers else None)
@@ -79,7 +80,8 @@ def score(
     from harness.cli.support_opts import support_context
 
     ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online,
-                                         judge_repeats=judge_repeats, fetch_abstracts=fetch_abstracts),
+                                         judge_repeats=judge_repeats, fetch_abstracts=fetch_abstracts,
+                                         suite=ScoringSuite.from_env()),
                           support, support_model)
     if judge_model and ctx.judge_calls is None:  # the runs' SQLite response cache, which `harness cache` manages
         from harness.config import cache_file

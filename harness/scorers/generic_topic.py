@@ -1,4 +1,4 @@
-"""Generic on-topic calibration for a task with no bibliography: one rule fitted on the shipped suite.
+"""Generic on-topic calibration for a task with no bibliography: one rule fitted on the run's suite.
 
 A title's score for a topic is its cosine with the topic (titles only, as in relevance.py). Cosine scales
 differ between topics, so scores are standardised per topic against the shipped off-topic pools:
@@ -12,12 +12,14 @@ tasks, leave-one-task-out TPR / FPR of the cut, and the scored topic's own FPR o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from harness.models import Task, normalize_title
 from harness.scorers.calibration import auroc
+from harness.tasks.shipped import off_topic_pools
 
 MAX_POSITIVES = 40
 SAME_TOPIC = 0.8
@@ -75,11 +77,9 @@ def balanced_cut(pos: np.ndarray, negs: list[np.ndarray]) -> float:
     return float((values[i] + lower) / 2)
 
 
-def _suite_and_negatives(task: Task):
-    from harness.tasks.shipped import off_topic_pools
-    from harness.tasks.suite import load_suite
-
-    suite = [t for t in load_suite().values() if t.has_bibliography and t.id != task.id]
+def _suite_and_negatives(task: Task, tasks: Mapping[str, Task]):
+    """The suite's other tasks with a bibliography, and the off-topic pool titles none of them (nor task) holds."""
+    suite = [t for t in tasks.values() if t.has_bibliography and t.id != task.id]
     known = {t.paper(r).arxiv_id for t in suite for r in t.reference_papers} | {p.arxiv_id for p in task.papers}
     known.discard(None)
     titles = {normalize_title(p.title) for p in task.papers}
@@ -94,11 +94,12 @@ def _suite_and_negatives(task: Task):
     return suite, negs
 
 
-def calibrate_generic(task: Task, embedder) -> GenericCalibration:
-    """The task topic's on-topic threshold from the generic rule (see module docstring); cached per topic."""
+def calibrate_generic(task: Task, embedder, tasks: Mapping[str, Task]) -> GenericCalibration:
+    """The task topic's on-topic threshold from the generic rule (see module docstring), fitted on `tasks` (the
+    run's suite, passed in by the caller); cached per topic, suite and model."""
     tv = embedder.encode([task.topic])[0]
     try:
-        suite, neg_titles = _suite_and_negatives(task)
+        suite, neg_titles = _suite_and_negatives(task, tasks)
     except Exception as exc:  # no suite or no pools: say so, never guess a threshold
         return GenericCalibration(task.id, tv, None, None, reason=f"cannot load the calibration data: {exc}")
     key = (task.topic, tuple(t.content_hash for t in suite), len(neg_titles), str(getattr(embedder, "model_path", "")))

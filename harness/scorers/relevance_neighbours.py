@@ -17,19 +17,21 @@ references have only a title, and mixing title+abstract texts with bare titles w
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from harness.models import Task, normalize_title
+from harness.papers.index import ScoringSuite
 from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.calibration_study import capped_fpr_cut
+from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 from harness.scorers.relevance import fmt_figure
 from harness.scorers.relevance_text import reference_text
+from harness.tasks.shipped import off_topic_pools
 
 K = 3
 MAX_CS_FPR = 0.05
@@ -132,31 +134,43 @@ class TopicModel:
         return own - CONTRAST * other
 
 
-@functools.lru_cache(maxsize=4)
-def _suite(tasks_dir: str | None = None) -> dict[str, Task]:
-    """The shipped suite's tasks with a bibliography, loaded once per process."""
-    from harness.tasks.suite import load_suite
+@dataclass(frozen=True)
+class SuiteTask:
+    """A task with the other suite tasks it is calibrated against (contrast topics; the generic rule's fit): the
+    calibration's subject, so its cache key (content_hash) covers the suite as well as the task."""
 
-    out = {}
-    for t in load_suite(tasks_dir).values():
-        if t.has_bibliography:
-            out[t.id] = t if t.content_hash else t.model_copy(update={"content_hash": t.compute_hash()})
-    return out
+    task: Task
+    others: tuple[Task, ...] = ()  # the suite's other tasks with a bibliography, in suite order
+
+    @property
+    def content_hash(self) -> str:
+        h = hashlib.sha256((self.task.content_hash or self.task.compute_hash()).encode())
+        for t in self.others:
+            h.update(f"\0{t.id}@{t.content_hash or t.compute_hash()}".encode())
+        return h.hexdigest()
+
+    def compute_hash(self) -> str:
+        return self.content_hash
+
+    def by_id(self) -> dict[str, Task]:
+        return {t.id: t for t in self.others}
 
 
-def _competitors(task: Task, embedder, titles: list[str]) -> list[Task]:
+def suite_task(task: Task, suite: ScoringSuite) -> SuiteTask:
+    """The task with the suite's other tasks that have a bibliography (none when the suite cannot be loaded)."""
+    tasks = suite.tasks(missing_ok=True)
+    return SuiteTask(task, tuple(t for t in tasks.values() if t.has_bibliography and t.id != task.id))
+
+
+def _competitors(task: Task, embedder, titles: list[str], others: tuple[Task, ...]) -> list[Task]:
     """Suite tasks with a bibliography on another topic (topic cosine < SAME_TOPIC, < SHARED_BIB shared titles)."""
-    try:
-        suite = [t for t in _suite().values() if t.id != task.id]
-    except Exception:  # noqa: BLE001 - no suite: no contrast
-        return []
-    if not suite:
+    if not others:
         return []
     tv = embedder.encode([task.topic])[0]
-    near = embedder.encode([t.topic for t in suite]) @ tv
+    near = embedder.encode([t.topic for t in others]) @ tv
     own = {normalize_title(x) for x in titles}
     out = []
-    for t, c in zip(suite, near):
+    for t, c in zip(others, near):
         theirs = {normalize_title(x) for x in _bib_titles(t)}
         if float(c) < SAME_TOPIC and len(own & theirs) < SHARED_BIB * max(1, min(len(own), len(theirs))):
             out.append(t)
@@ -191,8 +205,6 @@ def _bib_titles(task: Task) -> list[str]:
 
 def _negatives(task: Task) -> tuple[list[str], list[str], list[str]]:
     """Off-topic pool titles not among the task's papers: CS calibration half, CS test half, physics."""
-    from harness.tasks.shipped import off_topic_pools
-
     own = {normalize_title(p.title) for p in task.papers}
     cal, test, phys = [], [], []
     for pool in off_topic_pools():
@@ -206,13 +218,12 @@ def _negatives(task: Task) -> tuple[list[str], list[str], list[str]]:
     return cal, test, phys
 
 
-def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
-    """The task's cut and held-out figures (see module docstring); cached on disk per (task, model, code)."""
+def calibrate_neighbours(subject: SuiteTask, embedder) -> NeighbourCalibration:
+    """The task's cut and held-out figures (see module docstring); cached on disk per (task and suite, model, code)."""
+    task = subject.task
     tv = embedder.encode([task.topic])[0]
     if not task.has_bibliography:
-        from harness.scorers.generic_topic import calibrate_generic
-
-        g = calibrate_generic(task, embedder)
+        g = calibrate_generic(task, embedder, subject.by_id())
         return NeighbourCalibration(task.id, tv, threshold=g.threshold, auroc_physics=g.auroc_off_topic,
                                     tpr=g.loo_tpr, generic=g.details(), reason=g.reason)
     titles = _bib_titles(task)
@@ -220,7 +231,7 @@ def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
         cs_cal, cs_test, phys = _negatives(task)
     except Exception as exc:  # noqa: BLE001 - no pools: no cut, said so
         return NeighbourCalibration(task.id, tv, tuple(titles), reason=f"cannot load the off-topic pools: {exc}")
-    comp = _competitors(task, embedder, titles)
+    comp = _competitors(task, embedder, titles, subject.others)
     model = topic_model(task, embedder, comp)
     idx = list(range(len(titles)))
     if len(idx) > MAX_POSITIVES:
@@ -271,13 +282,12 @@ class _Space:
     sims: np.ndarray | None
 
 
-def _space(name: str, emb, task: Task, texts: dict[str, str]) -> _Space:
-    cal = disk_cached(calibrate_neighbours)(task, emb)
-    suite = _suite() if cal.competitors else {}
+def _space(name: str, emb, subject: SuiteTask, texts: dict[str, str]) -> _Space:
+    """The calibration (cached per task and suite) and the references' closeness in one encoder's space."""
+    task = subject.task
+    cal = disk_cached(calibrate_neighbours)(subject, emb)
+    suite = subject.by_id()
     comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
-    if [f"{t.id}@{t.content_hash}" for t in comp] != list(cal.competitors):
-        cal = calibrate_neighbours(task, emb)  # the suite changed since the cached calibration
-        comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
     keys = list(texts)
     vecs = emb.encode([texts[k] for k in keys])
     model = topic_model(task, emb, comp) if task.has_bibliography else TopicModel(cal.topic_vec, vecs[:0], [])
@@ -311,9 +321,10 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> Re
     texts = {r.key: reference_text(r.title, r.url) for r in refs if r.title and r.title.strip()}
     routed = {"minilm": {k: t for k, t in texts.items() if not non_latin(t)},
               "use-multilingual": {k: t for k, t in texts.items() if non_latin(t)}}
-    spaces = {"minilm": _space("minilm", ctx.embedder(), task, routed["minilm"])}
+    subject = suite_task(task, ctx.suite)
+    spaces = {"minilm": _space("minilm", ctx.embedder(), subject, routed["minilm"])}
     if routed["use-multilingual"]:
-        spaces["use-multilingual"] = _space("use-multilingual", relevance_embedder(ctx), task,
+        spaces["use-multilingual"] = _space("use-multilingual", relevance_embedder(ctx), subject,
                                             routed["use-multilingual"])
     override = (getattr(ctx, "thresholds", None) or {}).get("relevance")
     out: list[RelevanceJudgment] = []

@@ -108,7 +108,7 @@ def read_and_score(path: Path, task=None) -> Outcome:
 
     task = task or Task.model_validate(_TASK)
     review = read_review(path)
-    resolved = resolve_for_task(review, task)
+    resolved = resolve_for_task(review, task, None)
     scores = score_review(review, task, families=_FAST_FAMILIES())
     return Outcome(resolved.review, scores, resolved.report)
 
