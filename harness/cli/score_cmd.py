@@ -67,8 +67,7 @@ def score(
 ) -> None:
     """Score each PATH with the scorer families (all, or those --scorers names) and print the scores."""
     from harness.readers import read_review
-    from harness.scorers import ScoringContext, check_families, score_review
-    from harness.scorers.context import ScoringSuite
+    from harness.scorers import ScoringContext, ScoringSuite, check_families, score_review
     from harness.tasks.suite import get_task
 
     families = check_families([f.strip() for f in scorers.split(",") if f.strip()] if scorers else None)
