@@ -34,6 +34,7 @@ from harness.models import (  # noqa: E402
     normalize_title,
     paper_id_for,
 )
+from harness.papers.records import json_records  # noqa: E402
 from harness.tasks.recipe import SEED_RULE, task_seed, write_task_bytes  # noqa: E402
 
 BUILDER_VERSION = "1"
@@ -295,10 +296,6 @@ def dedupe(papers: list[Paper]) -> list[Paper]:
     return out
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def title_grade(grade: str | None) -> str | None:
     """Short title grade from papers.jsonl's `title_grade` text: arxiv, curated list, llm-bible or venue."""
     if not grade:
@@ -526,12 +523,12 @@ def base_tasks(inp: Inputs) -> dict[str, dict[str, Any]]:
         t["original"] = True
     surveys = read_human_surveys(inp)
     attach_survey_outlines(tasks, surveys, inp)
-    rows = {normalize_arxiv_id(r["arxiv_id"]): r for r in read_jsonl(inp.hs_papers_path)}
+    rows = {normalize_arxiv_id(r["arxiv_id"]): r for r in json_records(inp.hs_papers_path)}
     for topic, (tid, request) in HUMAN_SURVEY_ONLY.items():
         if topic not in surveys:
             raise SystemExit(f"error: human-surveys/{topic}.json not found; update the builder")
         tasks[tid] = {**human_survey_task(inp, surveys[topic], tid, request, rows), "original": False}
-    abstracts = {normalize_arxiv_id(r["arxiv_id"]): r for r in read_jsonl(inp.abstracts_path)}
+    abstracts = {normalize_arxiv_id(r["arxiv_id"]): r for r in json_records(inp.abstracts_path)}
     rel = inp.rel(inp.abstracts_path)
     for t in tasks.values():
         t["refs"] = [with_abstract(p, abstracts, rel) for p in t["refs"]]

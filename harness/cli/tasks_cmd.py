@@ -129,14 +129,14 @@ def _read_entries(path: Path, what: str):
     """A .bib or .jsonl bibliography file as Entries (format by suffix)."""
     from harness.core.errors import HarnessError
     from harness.tasks.new.bibtex import read_bibtex
-    from harness.tasks.new.jsonl import read_papers_jsonl
+    from harness.papers.records import read_papers_file
 
     if not path.is_file():
         raise HarnessError("no such file", path=path, field=what)
     if path.suffix.lower() == ".bib":
         return read_bibtex(path)
     if path.suffix.lower() in (".jsonl", ".json"):
-        return read_papers_jsonl(path)
+        return read_papers_file(path)
     raise HarnessError("expected a .bib or .jsonl file", path=path, field=what)
 
 

@@ -4,66 +4,23 @@ A reference that resolves here but not to the scored task is `known` (`harness.p
 is built from is named explicitly by a `ScoringSuite` (a tasks dir and paper files) that the edge (runner, CLI)
 makes from a config's `tasks_dir` and `HARNESS_PAPER_FILES` (read there, by `ScoringSuite.from_env`) and passes
 to scoring in its context; nothing here reads a default. Paper files are JSON (a list of papers, or
-{"papers": [...]}) or JSON lines, one paper per line, with at least a title. Loaded once per process and inputs.
+{"papers": [...]}) or JSON lines, read strictly by `harness.papers.records.load_paper_file`. Loaded once per
+process and inputs.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from harness.core.errors import HarnessError
-from harness.models import Paper, Task, paper_id_for
+from harness.models import Paper, Task
+from harness.papers.records import load_paper_file
 from harness.papers.resolve import PaperIndex
 from harness.tasks.suite import default_tasks_dir, load_suite
-
-
-def load_paper_file(path: str | Path) -> list[Paper]:
-    """Papers of one JSON / JSON-lines file; HarnessError naming file, line and field for a bad record."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"cannot read paper file: {exc}", path=p) from None
-    rows: list[tuple[int, object]] = []
-    stripped = text.lstrip()
-    if p.suffix.lower() != ".jsonl" and (stripped.startswith("[") or (stripped.startswith("{") and "\n{" not in
-                                                                       stripped.strip())):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise HarnessError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from None
-        items = (data.get("papers", [data] if "title" in data else None)) if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            raise HarnessError('expected a list of papers or {"papers": [...]}', path=p, field="papers")
-        rows = [(0, it) for it in items]
-    else:
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append((n, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise HarnessError(f"invalid JSON line: {exc.msg}", path=p, line=n) from None
-    out = []
-    for i, (line, rec) in enumerate(rows):
-        if not isinstance(rec, dict) or not str(rec.get("title") or "").strip():
-            raise HarnessError("a paper needs a title", path=p, line=line or None, field=f"papers[{i}].title")
-        rec = {k: rec.get(k) for k in ("id", "title", "arxiv_id", "doi", "year", "authors", "url") if k in rec}
-        rec.setdefault("id", paper_id_for(rec.get("arxiv_id"), rec["title"]))
-        rec["authors"] = rec.get("authors") or []
-        try:
-            out.append(Paper.model_validate(rec))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise HarnessError(err["msg"], path=p, line=line or None,
-                               field=f"papers[{i}]." + ".".join(str(x) for x in err["loc"])) from None
-    return out
 
 
 def env_paper_files() -> list[str]:

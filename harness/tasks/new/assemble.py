@@ -12,7 +12,7 @@ from typing import Any
 from harness.core.errors import HarnessError
 from harness.core.text import headings
 from harness.models import Paper, PoolItem, RefRange, ReferenceSurvey, Task, WordRange, normalize_title
-from harness.tasks.new.entries import Entries
+from harness.papers.records import Entries
 from harness.tasks.recipe import SEED_RULE, task_seed, write_task_bytes
 from harness.tasks.shipped import Pool
 from harness.tasks.validate import TASK_SUFFIXES, load_task_file

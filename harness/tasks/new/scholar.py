@@ -22,7 +22,7 @@ from harness.config import cache_file
 from harness.core.errors import HarnessError
 from harness.core.fileio import atomic_write
 from harness.models import ReferenceSurvey, normalize_arxiv_id
-from harness.tasks.new.entries import Entries, paper_from_fields
+from harness.papers.records import Entries, paper_from_fields
 
 S2_BASE = "https://api.semanticscholar.org/graph/v1"
 ARXIV_BASE = "https://export.arxiv.org/api/query"
