@@ -72,7 +72,7 @@ def one_case(kind: str, n: int, task_id: str, path: Path) -> dict:
     """Read (`read_review`, as `harness inspect` does) and resolve one case file in this process."""
     from harness.readers import parse_text, read_review
     from harness.papers.resolve import resolve_for_task
-    from harness.papers.index import ScoringSuite
+    from harness.scorers.context import ScoringSuite
     from harness.tasks.suite import get_task
 
     parse_text(build(kind, 10), format="markdown")  # imports and compiled patterns first

@@ -75,7 +75,7 @@ def main() -> None:
             continue
         task = get_task(task_id)
         from harness.papers.resolve import resolve_for_task
-        from harness.papers.index import ScoringSuite
+        from harness.scorers.context import ScoringSuite
 
         review = resolve_for_task(read_review(path), task, ScoringSuite.from_env().known()).review
         claims, unverifiable = extract_claims(review, cited_items(review, task))

@@ -74,7 +74,7 @@ def inspect(
 
     Without --task, references resolve against the papers the file itself lists (e.g. "Papers Used"), but only
     the harness's paper index and the references' own identifiers decide their class."""
-    from harness.papers.index import ScoringSuite
+    from harness.scorers.context import ScoringSuite
     from harness.readers import read_review
     from harness.readers.cite_n import CITE_N_NO_POOL
     from harness.papers.resolve import resolve_for_task, resolve_review

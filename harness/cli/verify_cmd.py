@@ -29,7 +29,7 @@ def verify_refs(
     """Look identified/unidentified references up on arXiv (ids), Crossref (DOIs) and OpenAlex (titles):
     found -> verified, missing -> not_found; answers are cached, requests spaced politely. Exit 0 when every
     lookup was answered, 4 when some failed (each file's summary on stderr), 2 when a file could not be read."""
-    from harness.papers.index import ScoringSuite
+    from harness.scorers.context import ScoringSuite
     from harness.readers import read_review
     from harness.papers.resolve import resolve_for_task, resolve_review
     from harness.papers.verify import VerifyConfig, Verifier, verify_resolved

@@ -19,24 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, computed_field
 from rapidfuzz import fuzz, process
 
-from harness.models import (
-    Paper,
-    Review,
-    normalize_arxiv_id,
-    normalize_title,
-)
-
+from harness.models import Paper, Review, Task, normalize_arxiv_id, normalize_title
 from harness.papers.refclass import classify, id_problem
 
 REVIEW_TASK_BUILDER = "harness.tasks.from_review"  # provenance builder of a task made from a review's own list
-
-if TYPE_CHECKING:
-    from harness.models import Task
 
 # fuzz.ratio (0-100, order-sensitive edit similarity) on normalize_title() strings. 90 accepts small typos,
 # plurals and hyphenation ("Atention is all you need", "Pre-training" vs "Pretraining", "A Survey on Visual

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harness.models import Task, normalize_title
-from harness.papers.index import ScoringSuite
+from harness.scorers.context import ScoringSuite
 from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.calibration_study import capped_fpr_cut

@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from harness.core.errors import HarnessError
-from harness.papers.index import ScoringSuite
+from harness.scorers.context import ScoringSuite
 from harness.report.assemble import choose_metrics
 from harness.report.html import template_env, usage_meta
 from harness.report.ref_classes import reference_classes

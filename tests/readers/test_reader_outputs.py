@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.readers import read_review
-from harness.papers.index import ScoringSuite
+from harness.scorers.context import ScoringSuite
 from harness.papers.resolve import resolve_for_task, resolve_review
 
 OUTPUTS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "outputs"

@@ -11,7 +11,7 @@ from reliability.conftest import small_task  # tests/ is on sys.path (rootdir co
 
 from harness.config import ExperimentConfig
 from harness.models import Task
-from harness.papers.index import ScoringSuite
+from harness.scorers.context import ScoringSuite
 from harness.papers.resolve import resolve_for_task
 from harness.readers import parse_text
 from harness.runner.manifest import build_manifest
