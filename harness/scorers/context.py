@@ -12,24 +12,28 @@ from harness.core.errors import HarnessError
 from harness.models import Paper, Task
 from harness.papers.index import env_paper_files, known_index
 from harness.papers.resolve import PaperIndex
+from harness.tasks.shipped import Pool, off_topic_pools
+from harness.tasks.shipped import data_dir as shared_data_dir
 from harness.tasks.suite import default_tasks_dir, load_suite
 
 
 @dataclass(frozen=True)
 class ScoringSuite:
-    """The suite scoring reads beside the scored task, named explicitly: a tasks dir (its tasks: relevance's
-    contrast topics and the generic calibration; their papers: the known-paper index) and paper files added to
-    the index. Empty (the default): no suite, no known index. Picklable (names only), so an executor's workers
-    load the same data once per process."""
+    """The data scoring reads beside the scored task, named explicitly: a tasks dir (its tasks: relevance's
+    contrast topics and the generic calibration; their papers: the known-paper index), paper files added to the
+    index, and the shared data dir (its off-topic pools: relevance's negatives). Empty (the default): none of
+    them. Picklable (names only), so an executor's workers load the same data once per process."""
 
     tasks_dir: str | None = None
     paper_files: tuple[str, ...] = ()
+    data_dir: str | None = None
 
     @classmethod
     def from_env(cls, tasks_dir: str | Path | None = None) -> ScoringSuite:
-        """The edge's inputs: tasks_dir (None: the default tasks dir) and the files HARNESS_PAPER_FILES names."""
+        """The edge's inputs: tasks_dir (None: the default tasks dir), the files HARNESS_PAPER_FILES names and
+        the shared data dir ($HARNESS_DATA_DIR, else ../shared/data)."""
         root = str(tasks_dir) if tasks_dir is not None else str(default_tasks_dir())
-        return cls(root, tuple(env_paper_files()))
+        return cls(root, tuple(env_paper_files()), str(shared_data_dir()))
 
     def tasks(self, missing_ok: bool = False) -> dict[str, Task]:
         """The suite's tasks by id ({} when there is none); HarnessError when the tasks dir cannot be loaded,
@@ -49,14 +53,30 @@ class ScoringSuite:
             return None
         return _known(self.tasks_dir, self.paper_files)
 
+    def pools(self) -> tuple[Pool, ...]:
+        """The shipped off-topic pools of the data dir; HarnessError when there is none or it lacks them."""
+        if self.data_dir is None:
+            raise HarnessError("no off-topic pools: the scoring context names no data dir",
+                               hint="build the context's suite with ScoringSuite.from_env()")
+        return _pools(self.data_dir)
+
+    def pool_hashes(self) -> dict[str, str]:
+        """Pool file name -> sha256 ({} when the pools cannot be loaded)."""
+        try:
+            return {p.path.name: p.sha256 for p in self.pools()}
+        except HarnessError:
+            return {}
+
     def fingerprint(self) -> dict[str, object]:
-        """What a run's manifest records of these inputs: the suite's task content hashes, the files' sha256."""
+        """What a run's manifest records of these inputs: the suite's task content hashes, the files' and
+        pools' sha256."""
         try:
             tasks = {tid: t.content_hash or t.compute_hash() for tid, t in self.tasks().items()}
         except HarnessError as exc:
             tasks = {"error": exc.message}
         files = [{"path": f, "sha256": _sha256(f)} for f in self.paper_files]
-        return {"tasks_dir": self.tasks_dir, "suite": tasks, "paper_files": files}
+        return {"tasks_dir": self.tasks_dir, "suite": tasks, "paper_files": files, "data_dir": self.data_dir,
+                "off_topic_pools": self.pool_hashes()}
 
 
 def _sha256(path: str) -> str | None:
@@ -69,6 +89,11 @@ def _sha256(path: str) -> str | None:
 @functools.lru_cache(maxsize=8)
 def _suite(tasks_dir: str) -> dict[str, Task]:
     return load_suite(tasks_dir)
+
+
+@functools.lru_cache(maxsize=8)
+def _pools(data_dir: str) -> tuple[Pool, ...]:
+    return tuple(off_topic_pools(Path(data_dir)))
 
 
 @functools.lru_cache(maxsize=8)

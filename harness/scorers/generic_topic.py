@@ -12,14 +12,15 @@ tasks, leave-one-task-out TPR / FPR of the cut, and the scored topic's own FPR o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from harness.models import Task, normalize_title
 from harness.scorers.calibration import auroc
-from harness.tasks.shipped import off_topic_pools
+from harness.scorers.context import ScoringSuite
+from harness.tasks.shipped import Pool
 
 MAX_POSITIVES = 40
 SAME_TOPIC = 0.8
@@ -77,14 +78,14 @@ def balanced_cut(pos: np.ndarray, negs: list[np.ndarray]) -> float:
     return float((values[i] + lower) / 2)
 
 
-def _suite_and_negatives(task: Task, tasks: Mapping[str, Task]):
+def _suite_and_negatives(task: Task, tasks: Mapping[str, Task], pools: Sequence[Pool]):
     """The suite's other tasks with a bibliography, and the off-topic pool titles none of them (nor task) holds."""
     suite = [t for t in tasks.values() if t.has_bibliography and t.id != task.id]
     known = {t.paper(r).arxiv_id for t in suite for r in t.reference_papers} | {p.arxiv_id for p in task.papers}
     known.discard(None)
     titles = {normalize_title(p.title) for p in task.papers}
     negs, seen = [], set()
-    for pool in off_topic_pools():
+    for pool in pools:
         for p in pool.papers:
             key = normalize_title(p.title)
             if p.arxiv_id in known or key in titles or key in seen:
@@ -94,21 +95,22 @@ def _suite_and_negatives(task: Task, tasks: Mapping[str, Task]):
     return suite, negs
 
 
-def calibrate_generic(task: Task, embedder, tasks: Mapping[str, Task]) -> GenericCalibration:
-    """The task topic's on-topic threshold from the generic rule (see module docstring), fitted on `tasks` (the
-    run's suite, passed in by the caller); cached per topic, suite and model."""
+def calibrate_generic(task: Task, embedder, suite: ScoringSuite) -> GenericCalibration:
+    """The task topic's on-topic threshold from the generic rule (see module docstring), fitted on the run's suite
+    and its off-topic pools (passed in by the caller); cached per topic, suite, pools and model."""
     tv = embedder.encode([task.topic])[0]
     try:
-        suite, neg_titles = _suite_and_negatives(task, tasks)
-    except Exception as exc:  # no suite or no pools: say so, never guess a threshold
+        suite_tasks, neg_titles = _suite_and_negatives(task, suite.tasks(missing_ok=True), suite.pools())
+    except Exception as exc:  # no pools: say so, never guess a threshold
         return GenericCalibration(task.id, tv, None, None, reason=f"cannot load the calibration data: {exc}")
-    key = (task.topic, tuple(t.content_hash for t in suite), len(neg_titles), str(getattr(embedder, "model_path", "")))
+    key = (task.topic, tuple(t.content_hash for t in suite_tasks), tuple(suite.pool_hashes().values()), len(neg_titles),
+           str(getattr(embedder, "model_path", "")))
     if key in _CACHE:
         return _CACHE[key]
     neg_emb = embedder.encode([" ".join(t.split()) for t in neg_titles])
-    topics = embedder.encode([t.topic for t in suite]) if suite else np.zeros((0, tv.size))
-    fit = [t for t, v in zip(suite, topics) if float(v @ tv) < SAME_TOPIC]
-    left_out = tuple(t.id for t, v in zip(suite, topics) if float(v @ tv) >= SAME_TOPIC)
+    topics = embedder.encode([t.topic for t in suite_tasks]) if suite_tasks else np.zeros((0, tv.size))
+    fit = [t for t, v in zip(suite_tasks, topics) if float(v @ tv) < SAME_TOPIC]
+    left_out = tuple(t.id for t, v in zip(suite_tasks, topics) if float(v @ tv) >= SAME_TOPIC)
     if len(fit) < MIN_FIT_TASKS or len(neg_titles) < 20:
         cal = GenericCalibration(task.id, tv, None, None, left_out=left_out,
                                  reason=f"too little calibration data: {len(fit)} suite tasks, {len(neg_titles)} "
@@ -116,7 +118,7 @@ def calibrate_generic(task: Task, embedder, tasks: Mapping[str, Task]) -> Generi
         _CACHE[key] = cal
         return cal
     z_pos, z_neg = [], []
-    for t, v in zip(suite, topics):
+    for t, v in zip(suite_tasks, topics):
         if t.id in left_out:
             continue
         refs = t.reference_papers

@@ -132,7 +132,7 @@ def judge_title_similarity(refs: list[RelevanceRef], task: Task, ctx, spec=None)
     """On-topic when in the bibliography, else when the title's cosine to the task query reaches the calibrated cut."""
     embedder = ctx.embedder()
     cal = (disk_cached(calibrate)(task, embedder) if task.has_bibliography  # once per (task, model, backend)
-           else calibrate_generic(task, embedder, ctx.suite.tasks(missing_ok=True)))  # fitted on the run's suite
+           else calibrate_generic(task, embedder, ctx.suite))  # fitted on the run's suite
     thr = ctx.thresholds.get("relevance", cal.threshold)
     to_embed = [r for r in refs if not r.in_bibliography and r.title]
     sims = dict(zip((r.key for r in to_embed), title_similarity([r.title for r in to_embed], cal.topic_vec,

@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harness.models import Task, normalize_title
-from harness.scorers.context import ScoringSuite
 from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.calibration_study import capped_fpr_cut
+from harness.scorers.context import ScoringSuite
 from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 from harness.scorers.relevance import fmt_figure
 from harness.scorers.relevance_text import reference_text
-from harness.tasks.shipped import off_topic_pools
+from harness.tasks.shipped import Pool
 
 K = 3
 MAX_CS_FPR = 0.05
@@ -136,17 +136,25 @@ class TopicModel:
 
 @dataclass(frozen=True)
 class SuiteTask:
-    """A task with the other suite tasks it is calibrated against (contrast topics; the generic rule's fit): the
-    calibration's subject, so its cache key (content_hash) covers the suite as well as the task."""
+    """A task with the suite it is calibrated against (other tasks: contrast topics and the generic rule's fit;
+    off-topic pools: negatives): the calibration's subject, so its cache key (content_hash) covers them all."""
 
     task: Task
-    others: tuple[Task, ...] = ()  # the suite's other tasks with a bibliography, in suite order
+    suite: ScoringSuite = field(default_factory=ScoringSuite)
+
+    @property
+    def others(self) -> tuple[Task, ...]:
+        """The suite's other tasks with a bibliography, in suite order (none when it cannot be loaded)."""
+        return tuple(t for t in self.suite.tasks(missing_ok=True).values()
+                     if t.has_bibliography and t.id != self.task.id)
 
     @property
     def content_hash(self) -> str:
         h = hashlib.sha256((self.task.content_hash or self.task.compute_hash()).encode())
         for t in self.others:
             h.update(f"\0{t.id}@{t.content_hash or t.compute_hash()}".encode())
+        for name, sha in self.suite.pool_hashes().items():
+            h.update(f"\0pool {name}@{sha}".encode())
         return h.hexdigest()
 
     def compute_hash(self) -> str:
@@ -154,12 +162,6 @@ class SuiteTask:
 
     def by_id(self) -> dict[str, Task]:
         return {t.id: t for t in self.others}
-
-
-def suite_task(task: Task, suite: ScoringSuite) -> SuiteTask:
-    """The task with the suite's other tasks that have a bibliography (none when the suite cannot be loaded)."""
-    tasks = suite.tasks(missing_ok=True)
-    return SuiteTask(task, tuple(t for t in tasks.values() if t.has_bibliography and t.id != task.id))
 
 
 def _competitors(task: Task, embedder, titles: list[str], others: tuple[Task, ...]) -> list[Task]:
@@ -203,11 +205,11 @@ def _bib_titles(task: Task) -> list[str]:
     return list(seen.values())
 
 
-def _negatives(task: Task) -> tuple[list[str], list[str], list[str]]:
+def _negatives(task: Task, pools: tuple[Pool, ...]) -> tuple[list[str], list[str], list[str]]:
     """Off-topic pool titles not among the task's papers: CS calibration half, CS test half, physics."""
     own = {normalize_title(p.title) for p in task.papers}
     cal, test, phys = [], [], []
-    for pool in off_topic_pools():
+    for pool in pools:
         for p in pool.papers:
             if not p.title or normalize_title(p.title) in own:
                 continue
@@ -223,12 +225,12 @@ def calibrate_neighbours(subject: SuiteTask, embedder) -> NeighbourCalibration:
     task = subject.task
     tv = embedder.encode([task.topic])[0]
     if not task.has_bibliography:
-        g = calibrate_generic(task, embedder, subject.by_id())
+        g = calibrate_generic(task, embedder, subject.suite)
         return NeighbourCalibration(task.id, tv, threshold=g.threshold, auroc_physics=g.auroc_off_topic,
                                     tpr=g.loo_tpr, generic=g.details(), reason=g.reason)
     titles = _bib_titles(task)
     try:
-        cs_cal, cs_test, phys = _negatives(task)
+        cs_cal, cs_test, phys = _negatives(task, subject.suite.pools())
     except Exception as exc:  # noqa: BLE001 - no pools: no cut, said so
         return NeighbourCalibration(task.id, tv, tuple(titles), reason=f"cannot load the off-topic pools: {exc}")
     comp = _competitors(task, embedder, titles, subject.others)
@@ -321,7 +323,7 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> Re
     texts = {r.key: reference_text(r.title, r.url) for r in refs if r.title and r.title.strip()}
     routed = {"minilm": {k: t for k, t in texts.items() if not non_latin(t)},
               "use-multilingual": {k: t for k, t in texts.items() if non_latin(t)}}
-    subject = suite_task(task, ctx.suite)
+    subject = SuiteTask(task, ctx.suite)
     spaces = {"minilm": _space("minilm", ctx.embedder(), subject, routed["minilm"])}
     if routed["use-multilingual"]:
         spaces["use-multilingual"] = _space("use-multilingual", relevance_embedder(ctx), subject,

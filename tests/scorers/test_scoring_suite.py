@@ -7,16 +7,17 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from reliability.conftest import small_task  # tests/ is on sys.path (rootdir conftest)
 
 from harness.config import ExperimentConfig
+from harness.core.errors import HarnessError
 from harness.models import Task
-from harness.scorers.context import ScoringSuite
 from harness.papers.resolve import resolve_for_task
 from harness.readers import parse_text
 from harness.runner.manifest import build_manifest
 from harness.runner.scoring import scoring_context
-from harness.scorers import ScoringContext, score_review
+from harness.scorers import ScoringContext, ScoringSuite, score_review
 from harness.tasks.recipe import write_task_bytes
 from harness.tasks.suite import get_task
 
@@ -50,7 +51,7 @@ def test_a_configs_own_tasks_dir_is_the_known_index_not_the_default_suite(tmp_pa
     root = _own_suite(tmp_path / "tasks")
     shipped_title = get_task("rag-llm-survey").papers[0].title  # a paper of the default suite only
     ctx = scoring_context(_config(root), None, judge=False)
-    assert ctx.suite == ScoringSuite(str(root), ())
+    assert (ctx.suite.tasks_dir, ctx.suite.paper_files) == (str(root), ())
     task = get_task("scored", root)
     classes = [e.ref_class for e in resolve_for_task(_review(OWN_PAPER, shipped_title), task,
                                                      ctx.suite.known()).review.references]
@@ -63,9 +64,11 @@ def test_a_configs_own_tasks_dir_is_the_known_index_not_the_default_suite(tmp_pa
     assert scores["citations.valid_rate"].details["occurrence_classes"] == {"known": 1, "unidentified": 1}
 
 
-def test_an_empty_context_has_no_known_index_and_no_suite():
+def test_an_empty_context_has_no_known_index_no_suite_and_no_pools():
     ctx = ScoringContext()
-    assert ctx.suite.known() is None and ctx.suite.tasks() == {}
+    assert ctx.suite.known() is None and ctx.suite.tasks() == {} and ctx.suite.pool_hashes() == {}
+    with pytest.raises(HarnessError):
+        ctx.suite.pools()  # relevance then has no negatives and says so; it never reads a default data dir
     review = _review(get_task("rag-llm-survey").papers[0].title)
     task = Task.model_validate(small_task("scored", "graph neural networks"))
     by = {s.name: s for s in score_review(review, task, ctx, ["citations"])}
@@ -87,3 +90,6 @@ def test_paper_files_are_read_at_the_edge_and_recorded_in_the_manifest(tmp_path,
     assert recorded["tasks_dir"] == str(root)
     assert recorded["suite"] == {"other": get_task("other", root).content_hash, "scored": task.content_hash}
     assert recorded["paper_files"] == [{"path": str(mine), "sha256": hashlib.sha256(mine.read_bytes()).hexdigest()}]
+    pools = Path(recorded["data_dir"]) / "pools"
+    assert recorded["off_topic_pools"] == {n: hashlib.sha256((pools / n).read_bytes()).hexdigest()
+                                           for n in ("distractors-physics.json", "distractors-cs.json")}
