@@ -80,8 +80,7 @@ def score(
 
     ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online,
                                          judge_repeats=judge_repeats, fetch_abstracts=fetch_abstracts,
-                                         suite=ScoringSuite.from_env()),
-                          support, support_model)
+                                         suite=ScoringSuite.from_env()), support, support_model)
     if judge_model and ctx.judge_calls is None:  # the runs' SQLite response cache, which `harness cache` manages
         from harness.config import cache_file
         from harness.runner.judge_bridge import cached_judge_calls
