@@ -51,7 +51,7 @@ def peak_rss() -> str:
 
 def forget_in_memory() -> None:
     """Drop every in-process cache of embeddings and calibrations (the disk caches stay)."""
-    from harness.embeddings.encoder import encoder as embeddings
+    from harness.embeddings import encoder as embeddings
     from harness.scorers import calibration_cache, relevance, support_similarity
 
     relevance._CACHE.clear()
