@@ -20,7 +20,8 @@ from harness.models import Task
 from harness.runner.budget import check_priced
 from harness.runner.cell_batch import CellBatch
 from harness.runner.cell_runner import CellRunner, score_stored_cells
-from harness.runner.executor import Executor, make_executor
+from harness.runner.executors.base import Executor
+from harness.runner.executors.factory import make_executor
 from harness.runner.failures import run_failures
 from harness.runner.progress import Progress
 from harness.runner.resources import CellResources

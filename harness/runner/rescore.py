@@ -102,7 +102,7 @@ async def _score_all(gens: dict[Cell, Generation], tasks: dict[str, Task], famil
                      contexts: dict[str, object], config: ExperimentConfig) -> dict[Cell, list[Score]]:
     """Every stored generation scored through the config's executor (worker processes or Ray, as for a run),
     a bounded number in flight; results in the cells' order."""
-    from harness.runner.executor import make_executor
+    from harness.runner.executors.factory import make_executor
 
     executor = make_executor(config.execution)
     gate = asyncio.Semaphore(IN_FLIGHT)
