@@ -13,7 +13,8 @@ from harness.core.errors import HarnessError
 from harness.report.load import RunData, load_run
 from harness.report.metrics import direction, higher_is_better, unranked_reason
 from harness.report.stats import N_BOOT, paired_bootstrap_ci, sign_flip_pvalue
-from harness.runner.store import GENERATIONS, read_jsonl_lenient
+from harness.runner.store.jsonl import read_jsonl_lenient
+from harness.runner.store.layout import GENERATIONS
 
 ALPHA = 0.05  # a gated drop counts only when its permutation p-value (over tasks) is below this, too
 # The smallest two-sided sign-flip p-value over n tasks is 2 / 2**n, so fewer tasks than this can never show a

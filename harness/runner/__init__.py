@@ -28,7 +28,7 @@ from harness.runner.resources import CellResources
 from harness.runner.run_dir import MANIFEST_EVERY_S, RunDirectory, new_run_id
 from harness.runner.run_log import run_log
 from harness.runner.scoring import score_generation, scoring_context
-from harness.runner.store import RUN_LOG
+from harness.runner.store.layout import RUN_LOG
 from harness.runner.summary import RunSummary
 from harness.runner.sync import run_sync
 

@@ -19,7 +19,8 @@ from harness.runner.executors.base import Executor
 from harness.runner.failures import cause_of
 from harness.runner.resources import CellResources
 from harness.runner.scoring import scoring_context
-from harness.runner.store import RunStore, read_generations
+from harness.runner.store.reader import read_generations
+from harness.runner.store.writer import RunStore
 
 log = logging.getLogger("harness.runner")
 

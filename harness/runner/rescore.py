@@ -15,8 +15,10 @@ from harness.core.errors import HarnessError, warn
 from harness.generators.base import Generation
 from harness.models import Score, Task
 from harness.runner.manifest import Manifest
-from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, load_manifest, read_generations,
-                                  read_jsonl_lenient, read_run_config, scored_generation)
+from harness.runner.store.jsonl import read_jsonl_lenient
+from harness.runner.store.layout import GENERATIONS, SCORES_LOG
+from harness.runner.store.reader import load_manifest, read_generations, read_run_config, scored_generation
+from harness.runner.store.writer import RunStore
 from harness.runner.sync import run_sync
 
 log = logging.getLogger("harness.runner")

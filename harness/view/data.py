@@ -17,7 +17,8 @@ from harness.report.join import join_runs
 from harness.report.load import RunData
 from harness.report.tables import generator_order
 from harness.runner.failures import NO_RECORD, FailureGroup
-from harness.runner.store import ERRORS, iter_jsonl
+from harness.runner.store.jsonl import iter_jsonl
+from harness.runner.store.layout import ERRORS
 from harness.tasks.suite import get_task
 
 ANNOTATIONS = "annotations.jsonl"
