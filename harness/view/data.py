@@ -12,7 +12,7 @@ import polars as pl
 
 from harness.core.errors import HarnessError, warn
 from harness.models import Task
-from harness.report import cost_from_generations
+from harness.report.costs import cost_from_generations
 from harness.report.join import join_runs
 from harness.report.load import RunData
 from harness.report.tables import generator_order
