@@ -1,4 +1,4 @@
-"""`harness` command line: one module per command group, all registered on one app."""
+"""`harness` command line: one module per command group, all registered on one app (harness.cli.app)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bars on stderr
 
-from harness.cli.app import app  # noqa: E402
-from harness.cli import (  # noqa: E402,F401  (each module registers its commands)
-    inspect_cmd,
-    tasks_cmd,
-    score_cmd,
-    generate_cmd,
-    run_cmd,
-    report_cmd,
-    verify_cmd,
-    view_cmd,
-    judges_cmd,
-)
+from harness.cli.app import app  # noqa: E402  (each command module is imported when its command runs)
 from harness.core.errors import HarnessError  # noqa: E402
 
 
