@@ -31,6 +31,7 @@ from harness.runner.scoring import score_generation, scoring_context
 from harness.runner.store.layout import RUN_LOG
 from harness.runner.summary import RunSummary
 from harness.runner.sync import run_sync
+from harness.tasks.suite import load_suite
 
 log = logging.getLogger("harness.runner")
 
@@ -51,8 +52,6 @@ def _matrix(config: ExperimentConfig | str | Path | None, tasks: dict[str, Task]
         config = load_config(config)
     register_secrets(config.secrets())  # keys set in the config are redacted from every file, log line, message
     if tasks is None:
-        from harness.tasks.suite import load_suite
-
         tasks = load_suite(config.tasks_dir)
     resolved = config.resolved(list(tasks))
     if client is None:  # an injected client (tests) prices its own replies
