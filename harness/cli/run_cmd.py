@@ -15,7 +15,7 @@ from harness.cli.app import app
 from harness.cli.support_opts import support_setting
 from harness.config import ExperimentConfig, cache_file, load_config
 from harness.core.errors import HarnessError
-from harness.runner import run_experiment
+from harness.runner.experiment import run_experiment
 from harness.runner.cache import ResponseCache, parse_age
 from harness.runner.estimate import estimate
 from harness.runner.failures import summary_line
