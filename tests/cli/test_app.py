@@ -45,7 +45,7 @@ def test_help_imports_no_command_module() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "100"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     loaded = json.loads(out.strip().splitlines()[-1])
-    assert loaded == ["harness.cli.app"]
+    assert loaded == ["harness.cli.app", "harness.cli.entry"]
     for name in COMMANDS:
         assert name in out
 
