@@ -14,12 +14,15 @@ from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError, warn
 from harness.generators.base import Generation
 from harness.models import Score, Task
-from harness.runner.executor import make_executor
+from harness.plugins import config_from_dict
+from harness.runner.executors.factory import make_executor
 from harness.runner.judge_bridge import cached_judge_calls
 from harness.runner.manifest import Manifest
 from harness.runner.scoring import scoring_context
-from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, load_manifest, read_generations,
-                                  read_jsonl_lenient, read_run_config, scored_generation)
+from harness.runner.store.jsonl import read_jsonl_lenient
+from harness.runner.store.layout import GENERATIONS, SCORES_LOG
+from harness.runner.store.reader import load_manifest, read_generations, read_run_config, scored_generation
+from harness.runner.store.writer import RunStore
 from harness.runner.sync import run_sync
 from harness.scorers import FAMILIES, check_families, model_calling
 from harness.scorers.support import support_spec, with_support
@@ -78,7 +81,7 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     citations.support_rate.<method> etc.; an llm method calls its judge through the plain cached litellm path.
     """
     run_dir = Path(run_dir)
-    config = ExperimentConfig.from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
+    config = config_from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
     fam_list = _families(config, families, run_dir)
     gens = _stored_generations(run_dir)  # before loading tasks: a damaged file is the first thing to say
     if tasks is None:

@@ -3,7 +3,6 @@ harness.papers.scholar_api.ScholarClient (cached on disk, rate-limited per API, 
 
 from __future__ import annotations
 
-from harness.config import cache_file
 from harness.core.errors import HarnessError
 from harness.models import ReferenceSurvey, normalize_arxiv_id
 from harness.papers.records import Entries, paper_from_fields
