@@ -12,6 +12,7 @@ import typer
 from harness.cli.app import app
 from harness.config import redact_text
 from harness.core.errors import HarnessError
+from harness.llm.types import LOCAL_MODEL
 
 local_llm_app = typer.Typer(help="The embedded local LLM (Gemma 3 270M on llama.cpp): start, stop, status.",
                             no_args_is_help=True)
@@ -51,9 +52,9 @@ def generate(
                                                              "a plug-in's"),
     strategy: str = typer.Option("zero_shot", "--strategy",
                                  help="zero_shot, plan_then_write, outline_sections, closed_book, or a plug-in's"),
-    model: str = typer.Option("local/gemma-3-270m", "--model", help="any litellm model string"),
+    model: str = typer.Option(LOCAL_MODEL, "--model", help="any litellm model string"),
     mode: Optional[str] = typer.Option(None, "--mode", help="chat or completion (default: completion for "
-                                                            "local/gemma-3-270m, else chat)"),
+                                                            f"{LOCAL_MODEL}, else chat)"),
     pool: str = typer.Option("topk_bm25", "--pool", help="all, topk_bm25, topk_embedding, recent"),
     k: int = typer.Option(20, "--k", help="papers shown (pool selection) or chosen (baselines)"),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="cap on the writing call"),
@@ -139,7 +140,7 @@ def _config_spec(path: Path, name: str | None, api_base: str | None):
 async def _generate_once(built, task, seed: int, spec):
     """One generation in its own event loop, closing litellm's HTTP sessions before the loop ends."""
     from harness.generators import calls_provider
-    from harness.generators.llm import LiteLLMClient
+    from harness.llm.client import LiteLLMClient
 
     client = LiteLLMClient(price=spec.price) if calls_provider(spec) else None
     try:

@@ -172,7 +172,7 @@ def _cache(cache_dir: Optional[Path]):
     import sqlite3
 
     from harness.config import cache_file
-    from harness.runner.cache import ResponseCache
+    from harness.llm.cache import ResponseCache
 
     path = cache_file(cache_dir)
     if not path.is_file():
@@ -229,7 +229,7 @@ def cache_prune(
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory."),
 ) -> None:
     """Delete cached responses not used for a while."""
-    from harness.runner.cache import parse_age
+    from harness.llm.cache import parse_age
 
     try:
         age = parse_age(older_than)

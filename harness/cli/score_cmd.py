@@ -83,7 +83,7 @@ def score(
                           support, support_model)
     if judge_model and ctx.judge_calls is None:  # the runs' SQLite response cache, which `harness cache` manages
         from harness.config import cache_file
-        from harness.runner.judge_bridge import cached_judge_calls
+        from harness.llm.judge_calls import cached_judge_calls
 
         ctx = replace(ctx, judge_calls=cached_judge_calls(cache_file(None)))
     if relevance is not None or relevance_model is not None:

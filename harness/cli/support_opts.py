@@ -36,7 +36,7 @@ def support_context(ctx: Any, method: str | None, model: str | None) -> Any:
     calls = ctx.judge_calls
     if setting.method == "llm" and calls is None:  # the runs' SQLite response cache, so a rerun calls nothing
         from harness.config import cache_file
-        from harness.runner.judge_bridge import cached_judge_calls
+        from harness.llm.judge_calls import cached_judge_calls
 
         calls = cached_judge_calls(cache_file(None))
     return replace(ctx, support=setting, judge_calls=calls)

@@ -17,7 +17,8 @@ from typing import Any, Awaitable, Callable
 
 from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient, LLMRequest
-from harness.generators.llm import LOCAL_MODEL, ProviderError
+from harness.llm.client import ProviderError
+from harness.llm.types import LOCAL_MODEL
 from harness.generators.pool_select import derive_seed, select_pool, tokenize
 from harness.generators.prompting import format_pool, reference_list, render
 from harness.generators.recording import CallLog, cited_numbers, reply_flags, split_body
@@ -354,7 +355,7 @@ class LLMGenerator:
 
         if not spec.model:
             raise HarnessError(f"generator {spec.name!r}: kind llm needs a model", field="model",
-                               hint="e.g. openai/gpt-4o-mini or local/gemma-3-270m")
+                               hint=f"e.g. openai/gpt-4o-mini or {LOCAL_MODEL}")
         strategy = spec.strategy or "zero_shot"
         if strategy not in STRATEGIES:
             raise HarnessError(f"generator {spec.name!r}: unknown strategy {strategy!r}", field="strategy",
@@ -366,7 +367,7 @@ class LLMGenerator:
     async def generate(self, task: Task, seed: int, client: LLMClient | None) -> Generation:
         """Select the pool, run the strategy through the client, parse the markdown, record calls and flags."""
         if client is None:
-            from harness.generators.llm import LiteLLMClient
+            from harness.llm.client import LiteLLMClient
 
             client = LiteLLMClient(price=self.spec.price)
         start = time.perf_counter()

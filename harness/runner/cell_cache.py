@@ -23,7 +23,7 @@ from harness.cells import Cell
 from harness.generators import calls_provider
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Task
-from harness.runner.cache import ResponseCache
+from harness.llm.cache import ResponseCache
 
 # Parts of the package that cannot change what a generator returns (reports, CLI wording).
 _NOT_IN_FINGERPRINT = {"report", "cli", "__pycache__"}

@@ -158,7 +158,7 @@ def _judge_calls(config: ExperimentConfig, support: object) -> object:
     if "llm" not in (support_spec(support).method if support is not None else None,
                      getattr(config.scorers.support, "method", None)):
         return None
-    from harness.runner.judge_bridge import cached_judge_calls
+    from harness.llm.judge_calls import cached_judge_calls
 
     return cached_judge_calls(config.cache_path(), config.execution.timeout_s)
 

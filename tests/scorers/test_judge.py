@@ -8,7 +8,7 @@ from harness.models import Review
 from harness.scorers import ScoringContext
 from harness.generators.base import LLMResponse
 from harness.scorers.judge import build_prompt, judge_requests, parse_score, score_judge
-from harness.scorers.judge_calls import PlainJudgeCalls
+from harness.llm.judge_calls import PlainJudgeCalls
 
 from .builders import resolved
 

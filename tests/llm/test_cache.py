@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from harness.generators.base import LLMRequest, LLMResponse
-from harness.runner.cache import ResponseCache, cache_key, parse_age
+from harness.llm.types import LLMRequest, LLMResponse
+from harness.llm.cache import ResponseCache, parse_age, request_key
 
 
 def _req(**kw) -> LLMRequest:
@@ -15,24 +15,24 @@ def _req(**kw) -> LLMRequest:
 
 
 def test_key_covers_output_changing_params_only():
-    k = cache_key(_req())
-    assert cache_key(_req(stage="plan", template="t@1", extra={"timeout": 5})) == k
+    k = request_key(_req())
+    assert request_key(_req(stage="plan", template="t@1", extra={"timeout": 5})) == k
     for change in ({"api_base": "http://127.0.0.1:8002/v1"}, {"max_tokens": 101}, {"temperature": 0.5}, {"seed": 1}, {"model": "openai/n"},
                    {"messages": [{"role": "user", "content": "hello!"}]}, {"stop": ["\n"]},
                    {"extra": {"top_p": 0.9}}):
-        assert cache_key(_req(**change)) != k, change
+        assert request_key(_req(**change)) != k, change
 
 
 def test_put_get_and_empty_answers_are_not_kept(tmp_path):
     with ResponseCache(tmp_path / "c.sqlite") as cache:
         r = _req()
-        assert cache.get(cache_key(r)) is None
-        assert cache.put(cache_key(r), r, LLMResponse(text="a review", input_tokens=3, cost_usd=0.01))
-        hit = cache.get(cache_key(r))
+        assert cache.get(request_key(r)) is None
+        assert cache.put(request_key(r), r, LLMResponse(text="a review", input_tokens=3, cost_usd=0.01))
+        hit = cache.get(request_key(r))
         assert hit is not None and hit.cached and hit.text == "a review" and hit.cost_usd == 0.01
         r2 = _req(max_tokens=5)
-        assert not cache.put(cache_key(r2), r2, LLMResponse(text="  \n"))
-        assert cache.get(cache_key(r2)) is None
+        assert not cache.put(request_key(r2), r2, LLMResponse(text="  \n"))
+        assert cache.get(request_key(r2)) is None
         s = cache.stats()
         assert s["entries"] == 1 and s["hits"] == 1 and s["models"]["openai/m"]["entries"] == 1
 
@@ -41,9 +41,9 @@ def test_prune_and_clear(tmp_path):
     with ResponseCache(tmp_path / "c.sqlite") as cache:
         for i in range(3):
             r = _req(seed=i)
-            cache.put(cache_key(r), r, LLMResponse(text=f"t{i}"))
+            cache.put(request_key(r), r, LLMResponse(text=f"t{i}"))
         cache._db.execute("UPDATE responses SET last_used=? WHERE key=?", (time.time() - 10 * 86400,
-                                                                          cache_key(_req(seed=0))))
+                                                                          request_key(_req(seed=0))))
         assert cache.prune(parse_age("7d")) == 1
         assert cache.stats()["entries"] == 2
         assert cache.clear() == 2 and cache.stats()["entries"] == 0
