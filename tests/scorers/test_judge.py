@@ -6,9 +6,10 @@ import pytest
 
 from harness.models import Review
 from harness.scorers import ScoringContext
-from harness.generators.base import LLMResponse
-from harness.scorers.judge import build_prompt, judge_requests, parse_score, score_judge
+from harness.llm.cache import request_key
 from harness.llm.judge_calls import PlainJudgeCalls
+from harness.llm.types import LLMResponse
+from harness.scorers.judge import build_prompt, judge_requests, parse_score, score_judge
 
 from .builders import resolved
 
@@ -34,7 +35,7 @@ def test_cached_reply_is_used_without_calling(stfm_task, tmp_path):
     for aspect in ("coverage", "structure", "relevance"):
         (req,) = judge_requests("openai/nobody", build_prompt(aspect, stfm_task.topic, review.text), 1,
                                 "http://127.0.0.1:9/v1")
-        calls.cache.put(calls.key(req), req, LLMResponse(text="Score: 4. Reason: fine."))
+        calls.cache.put(request_key(req), req, LLMResponse(text="Score: 4. Reason: fine."))
     ctx = ScoringContext(judge_model="openai/nobody", judge_api_base="http://127.0.0.1:9/v1", judge_cache_dir=tmp_path)
     s = score_judge(resolved(review, stfm_task), stfm_task, ctx)
     assert [x.value for x in s] == [4.0, 4.0, 4.0] and all(x.details["cached"] for x in s)
