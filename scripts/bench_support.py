@@ -59,7 +59,7 @@ def main() -> None:
     if args.smoke:
         args.repeat = 1
     sys.path.insert(0, str(REPO))
-    from harness.embeddings.encoder import encoder as embeddings
+    from harness.embeddings import encoder as embeddings
     from harness.readers import read_review
     from harness.scorers import ScoringContext
     from harness.scorers.cited import cited_items

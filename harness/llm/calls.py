@@ -28,7 +28,7 @@ _RETRY_NAMES = ("Timeout", "APIConnectionError", "ConnectionError", "RateLimit",
                 "InternalServerError", "BadGateway", "ServerDisconnected", "RemoteProtocolError", "ReadError")
 
 
-class Concurrency(Protocol):
+class ConcurrencyLimits(Protocol):
     """How many calls may be in flight: overall (global_) and per model."""
 
     global_: int
@@ -37,7 +37,7 @@ class Concurrency(Protocol):
     def for_model(self, model: str) -> int: ...
 
 
-class Retries(Protocol):
+class RetryPolicy(Protocol):
     """Retry policy: attempts in all, and the exponential backoff's base and largest delay."""
 
     max_attempts: int
@@ -173,8 +173,8 @@ def parse_retry_after(value: str) -> float | None:
 class RunClient:
     """Wraps the provider client for a whole run; one instance shared by every cell."""
 
-    def __init__(self, inner: LLMClient, *, cache: ResponseCache | None, concurrency: Concurrency,
-                 retries: Retries, timeout_s: float, redact: Callable[[str], str], budget_usd: float | None = None,
+    def __init__(self, inner: LLMClient, *, cache: ResponseCache | None, concurrency: ConcurrencyLimits,
+                 retries: RetryPolicy, timeout_s: float, redact: Callable[[str], str], budget_usd: float | None = None,
                  seed: int | None = None, prior_spend_usd: float = 0.0,
                  on_usage: Callable[[dict[str, Any]], None] | None = None, allow_unpriced: bool = False):
         """redact: removes secrets from provider error messages (harness.config.redact_text);
@@ -348,5 +348,5 @@ class CellClient:
             raise
 
 
-__all__ = ["BudgetExceeded", "CallOutcome", "CellClient", "Concurrency", "Counters", "Retries", "RunClient",
+__all__ = ["BudgetExceeded", "CallOutcome", "CellClient", "ConcurrencyLimits", "Counters", "RetryPolicy", "RunClient",
            "call_failed", "classify", "parse_retry_after"]

@@ -6,7 +6,7 @@ import pytest
 
 from harness.models import Review
 from harness.scorers import ScoringContext
-from harness.llm.cache import request_key
+from harness.llm.cache import CACHE_FILE, ResponseCache, request_key
 from harness.llm.judge_calls import PlainJudgeCalls
 from harness.llm.types import LLMResponse
 from harness.scorers.judge import build_prompt, judge_requests, parse_score, score_judge
@@ -60,7 +60,7 @@ def test_the_local_gemma_judges_through_litellm_and_its_replies_are_cached(stfm_
         assert (s.status == "ok" and 1 <= s.value <= 5) or (s.status == "error" and "no 1-5 score" in s.explanation)
     ok = [s for s in first if s.status == "ok"]
     # a rating is stored; a reply with none is discarded (asked again next time), as the support judge's
-    assert len(list(tmp_path.rglob("*.json"))) == len(ok)
+    assert ResponseCache(tmp_path / CACHE_FILE).stats()["entries"] == len(ok)
     again = score_judge(resolved(review, stfm_task), stfm_task, ctx)
     assert [(s.status, s.value) for s in again if s.status == "ok"] == [(s.status, s.value) for s in ok]
     assert all(s.details.get("cached") for s in again if s.name in {o.name for o in ok})
