@@ -29,8 +29,9 @@ class Concurrency(Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    global_: int = Field(default=8, ge=1, alias="global")
-    per_model: dict[str, int] = Field(default_factory=dict)
+    global_: int = Field(default=8, ge=1, alias="global", description="LLM calls in flight at once over the whole run")
+    per_model: dict[str, int] = Field(default_factory=dict,
+        description="model -> calls in flight at once for that model (capped by global)")
 
     @field_validator("per_model")
     @classmethod
@@ -47,9 +48,11 @@ class Concurrency(Strict):
 class Retries(Strict):
     """Retry policy for 429 / 5xx / timeouts / connection errors: exponential backoff with jitter."""
 
-    max_attempts: int = Field(default=4, ge=1)
-    base_delay_s: float = Field(default=1.0, ge=0)
-    max_delay_s: float = Field(default=30.0, ge=0)
+    max_attempts: int = Field(default=4, ge=1, description="attempts per call, the first included")
+    base_delay_s: float = Field(default=1.0, ge=0,
+        description="first backoff delay in seconds (doubled each retry, with jitter)")
+    max_delay_s: float = Field(default=30.0, ge=0,
+        description="longest backoff delay in seconds (a Retry-After header is honoured)")
 
 
 def _registered(registry, name: str) -> str:
@@ -62,11 +65,14 @@ def _registered(registry, name: str) -> str:
 class SupportConfig(Strict):
     """scorers.support: how citation support is checked (similarity | nli | llm), by which model, how often."""
 
-    method: str = DEFAULT_SUPPORT  # a registered support method (harness.scorers.judge_methods), plug-ins included
-    model: str | list[str] | None = None  # nli: a cross-encoder path or hub id; llm: one or more litellm models
-    repeats: int = Field(default=1, ge=1, le=25)  # llm: asks per decision (temperature > 0 when > 1)
-    temperature: float = Field(default=0.7, gt=0, le=2)
-    api_base: str | None = None
+    method: str = Field(default=DEFAULT_SUPPORT,
+        description="a registered support method (harness.scorers.judge_methods), plug-ins included")
+    model: str | list[str] | None = Field(default=None,
+        description="nli: a cross-encoder path or hub id; llm: one or more litellm models")
+    repeats: int = Field(default=1, ge=1, le=25,
+        description="llm: asks per decision, the majority verdict counts (temperature > 0 when > 1)")
+    temperature: float = Field(default=0.7, gt=0, le=2, description="llm: sampling temperature of repeated asks")
+    api_base: str | None = Field(default=None, description="llm: an OpenAI-compatible server for the judge model")
 
     @field_validator("method")
     @classmethod
@@ -86,9 +92,10 @@ class SupportConfig(Strict):
 class RelevanceConfig(Strict):
     """scorers.relevance: how cited references are judged on-topic (neighbours | title_similarity | llm | plug-in)."""
 
-    method: str = DEFAULT_RELEVANCE  # a registered relevance method (harness.scorers.judge_methods), plug-ins included
-    model: str | None = None  # llm: the litellm judge model (default: scorers.judge_model)
-    api_base: str | None = None
+    method: str = Field(default=DEFAULT_RELEVANCE,
+        description="a registered relevance method (harness.scorers.judge_methods), plug-ins included")
+    model: str | None = Field(default=None, description="llm: the litellm judge model (default: scorers.judge_model)")
+    api_base: str | None = Field(default=None, description="llm: an OpenAI-compatible server for the judge model")
 
     @field_validator("method")
     @classmethod
@@ -106,30 +113,45 @@ class RelevanceConfig(Strict):
 class Scorers(Strict):
     """Which scorer families run (None = all registered) and the judge model for judged families."""
 
-    families: list[str] | None = None
-    judge_model: str | None = None
-    judge_repeats: int = Field(default=1, ge=1, le=25)  # judge family: asks per aspect (temperature 0.7 when > 1)
-    judge_api_base: str | None = None  # judge family: an OpenAI-compatible server for judge_model
-    verify_online: bool = False  # look references up on arXiv / Crossref / OpenAlex (harness.papers.verify)
-    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online for support (harness.papers.abstract_fetch)
-    support: SupportConfig | None = None
-    relevance: RelevanceConfig | None = None
+    families: list[str] | None = Field(default=None,
+        description="scorer families to run (default: every registered family, plug-ins included)")
+    judge_model: str | None = Field(default=None,
+        description="litellm model of the rubric judge family (judge.*); unset: judge.* is not_applicable")
+    judge_repeats: int = Field(default=1, ge=1, le=25,
+        description="judge family: asks per aspect, the median rating counts (temperature 0.7 when > 1)")
+    judge_api_base: str | None = Field(default=None,
+        description="judge family: an OpenAI-compatible server for judge_model")
+    verify_online: bool = Field(default=False,
+        description="look references up on arXiv / Crossref / OpenAlex (harness.papers.verify)")
+    fetch_abstracts: bool = Field(default=False,
+        description="fetch cited papers' missing abstracts online for support (harness.papers.abstract_fetch)")
+    support: SupportConfig | None = Field(default=None,
+        description="how citation support is checked (default: method similarity)")
+    relevance: RelevanceConfig | None = Field(default=None,
+        description="how cited references are judged on-topic (default: method neighbours)")
 
 
 class Execution(Strict):
     """How a run is carried out, never what it computes: left out of config_hash, so no knob here breaks --resume."""
 
-    concurrency: Concurrency = Field(default_factory=Concurrency)
-    retries: Retries = Field(default_factory=Retries)
-    timeout_s: float = Field(default=300.0, gt=0)
-    budget_usd: float | None = Field(default=None, ge=0)
-    allow_unpriced: bool = False  # with budget_usd: run models with no known price (their calls are not counted)
-    cache: bool = True
-    cache_dir: str | None = None
-    output_dir: str = "results"
-    executor: Literal["local", "ray"] = "local"
-    address: str | None = None  # ray only: auto, ray://host:port, or a cluster's host:port
-    workers: int | Literal["auto"] = "auto"  # local executor: scoring processes (auto: from the free cores)
+    concurrency: Concurrency = Field(default_factory=Concurrency,
+        description="LLM calls in flight at once, overall and per model")
+    retries: Retries = Field(default_factory=Retries,
+        description="retry policy for 429 / 5xx / timeouts / connection errors")
+    timeout_s: float = Field(default=300.0, gt=0, description="seconds before one LLM call times out")
+    budget_usd: float | None = Field(default=None, ge=0,
+        description="a ceiling on the run's spend: a call starts only when its worst case fits")
+    allow_unpriced: bool = Field(default=False,
+        description="with budget_usd: run models with no known price (their calls are not counted)")
+    cache: bool = Field(default=True, description="reuse cached responses and whole cells (SQLite under cache_dir)")
+    cache_dir: str | None = Field(default=None,
+        description="where the caches live (default: $HARNESS_CACHE_DIR or ~/.cache/review-harness)")
+    output_dir: str = Field(default="results", description="where run directories are written")
+    executor: Literal["local", "ray"] = Field(default="local",
+        description="where scoring and offline generation run: local processes or a Ray cluster")
+    address: str | None = Field(default=None, description="ray only: auto, ray://host:port, or a cluster's host:port")
+    workers: int | Literal["auto"] = Field(default="auto",
+        description="local executor: scoring processes (auto: from the free cores)")
 
     @field_validator("workers", mode="before")
     @classmethod
@@ -158,14 +180,19 @@ class ExperimentConfig(Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    name: str = "experiment"
-    plugins: list[str] = Field(default_factory=list)  # users' modules that register families, kinds, strategies
-    tasks: list[str] = Field(default_factory=lambda: ["all"])
-    tasks_dir: str | None = None
-    generators: list[GeneratorSpec] = Field(min_length=1)
-    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-    scorers: Scorers = Field(default_factory=Scorers)
-    execution: Execution = Field(default_factory=Execution)
+    name: str = Field(default="experiment", description="the experiment's name, recorded in the manifest")
+    plugins: list[str] = Field(default_factory=list,
+        description="users' modules that register families, kinds, strategies (imported first)")
+    tasks: list[str] = Field(default_factory=lambda: ["all"],
+        description="task ids, globs or all; hf:PATH_OR_ID reads a `harness tasks export` dataset")
+    tasks_dir: str | None = Field(default=None, description="directory of task files (default: the shipped suite)")
+    generators: list[GeneratorSpec] = Field(min_length=1, description="the generators to compare (at least one)")
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1,
+        description="seeds; every task x generator cell runs once per seed")
+    scorers: Scorers = Field(default_factory=Scorers,
+        description="which scorer families run and how judged scores are judged")
+    execution: Execution = Field(default_factory=Execution,
+        description="how the run is carried out (left out of config_hash)")
     _source: str | None = PrivateAttr(default=None)
     _text: str | None = PrivateAttr(default=None)
 

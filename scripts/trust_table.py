@@ -1,11 +1,11 @@
-"""Rebuild the README's "How far to trust each metric" table and the shipped judge cards, with one command.
+"""Rebuild the "How far to trust each metric" table of docs/judges.md and the shipped judge cards, with one command.
 
     python scripts/trust_table.py [--only SET,...] [--llm-model MODEL --llm-limit N] [--no-write]
 
 Every registered built-in judge method is validated (`harness judges validate`'s own code: harness.judges.run)
 on every shipped label set of its judge; each card is written to harness/judges/cards/ (what reports of runs
-made without a validation of their own show) and one row per (method, set) goes into the README between the
-trust-table markers. A method whose model is not on this machine gets the row "no model offline" with the
+made without a validation of their own show) and one row per (method, set) goes into docs/judges.md between
+the trust-table markers. A method whose model is not on this machine gets the row "no model offline" with the
 command to run once the model is downloaded; the llm method runs only with --llm-model (a paid or local judge;
 --llm-limit N draws a stratified sample).
 """
@@ -32,14 +32,14 @@ from harness.judges.run import method_entry, validate_card  # noqa: E402
 from harness.scorers import ScoringContext  # noqa: E402
 from harness.scorers.judge_methods import BUILTIN, RELEVANCE_METHODS, SUPPORT_METHODS  # noqa: E402
 
-README = REPO / "README.md"
+TABLE_DOC = REPO / "docs" / "judges.md"  # the table lives here, between START and END
 START, END = "<!-- trust-table:start -->", "<!-- trust-table:end -->"
 HEAD = ("| judge (method) | label set (whose labels) | n (yes/no/unclear) | coverage | AUROC | balanced accuracy "
         "| Cohen's κ | TPR | TNR |\n|---|---|---|---|---|---|---|---|---|")
 
 
 def row(card: JudgeCard) -> str:
-    """One README row of a card's overall figures (95% CIs in brackets)."""
+    """One table row of a card's overall figures (95% CIs in brackets)."""
     o, ls = card.figures.overall, card.label_set
     name = f"{card.judge} ({card.method}{', ' + card.model if card.model and card.method != 'similarity' else ''})"
     sample = f", sample of {ls.limit}" if ls.limit else ""
@@ -54,7 +54,7 @@ def missing_row(judge: str, method: str, name: str, why: str, command: str) -> s
 
 def validate_one(judge: str, method: str, name: str, model: str | None, limit: int | None,
                  suite: dict) -> tuple[str, JudgeCard | None]:
-    """(README row, card) of one method on one shipped set; a row naming the command when it cannot run here."""
+    """(table row, card) of one method on one shipped set; a row naming the command when it cannot run here."""
     entry = method_entry(judge, method)
     cmd = f"harness judges validate --judge {judge} --method {method} --labels {name}"
     if method == "llm" and not model:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated shipped sets (default: all)")
     ap.add_argument("--llm-model", help="also validate the llm support method with this litellm model")
     ap.add_argument("--llm-limit", type=int, default=100, help="labels per set for the llm method (stratified)")
-    ap.add_argument("--no-write", action="store_true", help="print the table; write neither cards nor README")
+    ap.add_argument("--no-write", action="store_true", help="print the table; write neither cards nor docs")
     args = ap.parse_args(argv)
     from harness.tasks.suite import load_suite
 
@@ -104,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
     for fname, card in made:
         (SHIPPED_DIR / fname).write_text(card.model_dump_json(indent=1) + "\n", encoding="utf-8")
-    text = README.read_text(encoding="utf-8")
+    text = TABLE_DOC.read_text(encoding="utf-8")
     if START in text and END in text and not args.only:
         head, rest = text.split(START, 1)
-        README.write_text(head + START + "\n" + table + "\n" + END + rest.split(END, 1)[1], encoding="utf-8")
-        print(f"README table rewritten ({len(rows)} rows); {len(made)} cards in {SHIPPED_DIR}")
+        TABLE_DOC.write_text(head + START + "\n" + table + "\n" + END + rest.split(END, 1)[1], encoding="utf-8")
+        print(f"{TABLE_DOC.relative_to(REPO)} table rewritten ({len(rows)} rows); {len(made)} cards in {SHIPPED_DIR}")
     return 0
 
 

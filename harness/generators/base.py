@@ -21,24 +21,34 @@ PoolMethod = Literal["all", "topk_bm25", "topk_embedding", "recent"]
 class PoolSelection(Strict):
     """Which pool papers a generator is shown: all, top-k by BM25 or embeddings, or the k newest."""
 
-    method: PoolMethod = "all"
-    k: int = Field(default=30, ge=1)
+    method: PoolMethod = Field(default="all",
+        description="all papers, top k by BM25 or embedding similarity to the topic, or the k newest")
+    k: int = Field(default=30, ge=1, description="papers shown when the method takes the top k")
 
 
 class GeneratorSpec(Strict):
     """One generator of an experiment: what it is and how it is called."""
 
-    name: str
-    kind: GeneratorKind
-    model: str | None = None
-    strategy: Strategy | None = None
-    mode: Literal["chat", "completion"] = "chat"
-    pool: PoolSelection = Field(default_factory=PoolSelection)
-    params: dict[str, Any] = Field(default_factory=dict)
-    api_base: str | None = None
-    price: Price | None = None
-    replay: str | None = None
-    k: int = Field(default=20, ge=1)
+    name: str = Field(description="the generator's name in run files and reports (unique in a config)")
+    kind: GeneratorKind = Field(
+        description="a registered kind: llm, extractive, recent_papers, replay, a negative control or a plug-in's")
+    model: str | None = Field(default=None,
+        description="litellm model string (kind llm), e.g. openai/gpt-4o-mini or local/gemma-3-270m")
+    strategy: Strategy | None = Field(default=None,
+        description="kind llm: zero_shot, plan_then_write, outline_sections, closed_book or a plug-in strategy")
+    mode: Literal["chat", "completion"] = Field(default="chat",
+        description="chat messages, or a document beginning to continue (completion: base models)")
+    pool: PoolSelection = Field(default_factory=PoolSelection,
+        description="which of the task's pool papers the generator is shown")
+    params: dict[str, Any] = Field(default_factory=dict,
+        description="provider parameters (max_tokens, temperature, ...) and kind-specific options")
+    api_base: str | None = Field(default=None, description="an OpenAI-compatible server's URL for the model")
+    price: Price | None = Field(default=None,
+        description="USD per million tokens for a model missing from litellm's price map")
+    replay: str | None = Field(default=None,
+        description="kind replay: a directory or glob of recorded outputs, mapped to tasks")
+    k: int = Field(default=20, ge=1,
+        description="extractive and recent_papers: how many pool papers the review is built from")
 
     @field_validator("kind")
     @classmethod

@@ -21,8 +21,8 @@ def is_local(model: str | None) -> bool:
 class Price(Strict):
     """User-set USD price per million tokens (for models missing from litellm's map)."""
 
-    input_per_mtok: float = Field(default=0.0, ge=0)
-    output_per_mtok: float = Field(default=0.0, ge=0)
+    input_per_mtok: float = Field(default=0.0, ge=0, description="USD per million input tokens")
+    output_per_mtok: float = Field(default=0.0, ge=0, description="USD per million output tokens")
 
 
 class LLMRequest(Strict):

@@ -35,6 +35,29 @@ SCORES: dict[str, Direction] = {
     "citations.unverifiable": "lower",  # fewer claims that cannot be checked (as the gate has always read it)
 }
 NAMES = list(SCORES)
+ABOUT = {  # one line per score: what it measures (rendered into docs/metrics.md)
+    "citations.dangling": "distinct in-text citation keys that name no reference entry or pool paper",
+    "citations.unresolved": "references that are not task papers (the explanation gives their class counts)",
+    "citations.duplicates": "reference entries that repeat an earlier entry",
+    "citations.valid_rate": "share of classified citation occurrences whose reference is in_task, in_pool, known, "
+                            "identified or verified",
+    "citations.in_task_rate": "share of citation occurrences whose reference is in the task's bibliography",
+    "citations.web_sources": "references that are only a non-scholarly URL (blogs, news, vendor pages)",
+    "citations.unidentified": "references with no identifier and no title match anywhere (the likely-invented class)",
+    "citations.not_found": "references looked up online and not found; not_applicable unless online verification ran",
+    "citations.unverified": "references with a well-formed id or scholarly URL that no index holds",
+    "citations.invalid_ids": "references with an impossible or malformed id, or an id contradicting their title",
+    "citations.on_topic_rate": "share of judged (titled) references the relevance judge calls on-topic",
+    "citations.on_topic_rate_identified": "the same over identified references only (unidentified ones left out)",
+    "citations.off_topic": "number of references the relevance judge calls off-topic",
+    "citations.support_rate": "share of citing sentences backed by the abstracts they cite (the support judge's "
+                              "method; similarity by default, a topical-closeness proxy)",
+    "citations.support_precision": "share of citations in supported sentences that are needed for the support",
+    "citations.unverifiable": "citations of papers with no known abstract (support cannot be judged)",
+    "citations.support_rate.*": "citations.support_rate by another support method (scorers.support_also)",
+    "citations.support_precision.*": "citations.support_precision by another support method",
+    "citations.unverifiable.*": "citations.unverifiable by another support method",
+}
 NOT_JUDGED = ("invalid_id", "conflict")  # invented by their identifiers: never judged on-topic (counted by invalid_ids)
 # extra support methods (ctx.support_also) score under '<base name>.<method>', in the base name's direction
 SUPPORT_PATTERNS: dict[str, Direction] = {f"{n}.*": SCORES[n] for n in BASE_NAMES}
@@ -48,9 +71,9 @@ JUDGES = {"citations.on_topic_rate": "relevance", "citations.off_topic": "releva
           **{n: "support" for n in BASE_NAMES[:2]}, **{f"{n}.*": "support" for n in BASE_NAMES[:2]}}
 
 
-@scorer_family("citations", scores=SCORES, patterns=SUPPORT_PATTERNS, judges=JUDGES)
+@scorer_family("citations", scores=SCORES, about=ABOUT, patterns=SUPPORT_PATTERNS, judges=JUDGES)
 def score_citations(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """All citations.* scores of a resolved review."""
+    """Citation validity (dangling, duplicate, invented or unknown references), on-topic rate and support."""
     review: Review = resolved.review
     items = cited_items(review, task, resolved.report.classes)
     out = _validity(resolved)

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 SCORES: dict[str, Direction] = {"cost.usd": "lower", "cost.input_tokens": "lower", "cost.output_tokens": "lower",
                                 "cost.latency_s": "lower"}
 NAMES = list(SCORES)
+ABOUT = {  # one line per score: what it measures (rendered into docs/metrics.md)
+    "cost.usd": "generation cost in USD (litellm's price map or the config's price); not_applicable when unknown",
+    "cost.input_tokens": "input tokens over every stage of the generation",
+    "cost.output_tokens": "output tokens over every stage of the generation",
+    "cost.latency_s": "wall time of the generation as recorded (else the sum of its stages')",
+}
 _LOCAL_PREFIXES = ("local/", "ollama/", "ollama_chat/", "llamacpp/", "llama.cpp/", "hosted_vllm/", "lm_studio/")
 
 
@@ -40,9 +46,9 @@ def litellm_price(model: str, input_tokens: int, output_tokens: int) -> float | 
     return map_cost(model, input_tokens, output_tokens)
 
 
-@scorer_family("cost", scores=SCORES)
+@scorer_family("cost", scores=SCORES, about=ABOUT)
 def score_cost(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """cost.* scores; not_applicable when the review has no recorded usage."""
+    """Tokens, USD and latency from the review's recorded usage; not_applicable when it has none."""
     review: Review = resolved.review
     usage = review.usage
     if usage is None:

@@ -30,6 +30,10 @@ ABOUT = {
                                    "a repeat, a pasted title or abstract, or a sentence with no words of its own)",
     "coverage.substantive_precision": "share of distinct cited items that are bibliography papers cited in "
                                       "substance",
+    "coverage.f1": "harmonic mean of coverage.recall and coverage.precision (the plain counts)",
+    "coverage.pooled_precision": "SurveyBench's citation coverage: share of cited arXiv ids in the pooled references;"
+                                 " not_applicable when fewer than half of the references carry an arXiv id",
+    "coverage.method_recall": "share of the bibliography's method names (\"UniST: ...\") mentioned in the text",
 }
 NAMES = list(SCORES)
 
@@ -166,7 +170,7 @@ def mentioned(name: str, text: str) -> bool:
 
 @scorer_family("coverage", scores=SCORES, about=ABOUT)
 def score_coverage(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """All coverage.* scores of a resolved review against its task."""
+    """Coverage of the task's bibliography (plain and in substance), pooled precision, outline headings, methods."""
     review: Review = resolved.review
     if not task.has_bibliography:  # bibliography: none — nothing to cover; headings still compare to an outline
         why = "the task has no reference bibliography (bibliography: none)"

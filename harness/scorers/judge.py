@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 SCORES: dict[str, Direction] = {"judge.coverage": "higher", "judge.structure": "higher", "judge.relevance": "higher"}
 NAMES = list(SCORES)
+ABOUT = {  # one line per score: what it measures (rendered into docs/metrics.md)
+    "judge.coverage": "LLM judge's 1-5 rating of how well the review covers the topic (AutoSurvey rubric)",
+    "judge.structure": "LLM judge's 1-5 rating of the review's structure (AutoSurvey rubric)",
+    "judge.relevance": "LLM judge's 1-5 rating of the review's relevance to the topic (AutoSurvey rubric)",
+}
 MAX_REVIEW_CHARS = 24_000  # what the judge sees of the review (the head; the explanation says when it is cut)
 MAX_TOKENS = 64
 SAMPLED_TEMPERATURE = 0.7  # with judge_repeats > 1, as the support judge's repeats
@@ -124,9 +129,9 @@ def _aspect_score(name: str, aspect: str, model: str, requests: list[LLMRequest]
                     **details)
 
 
-@scorer_family("judge", scores=SCORES, calls_provider=True, judges={"judge.*": "rubric"})
+@scorer_family("judge", scores=SCORES, about=ABOUT, calls_provider=True, judges={"judge.*": "rubric"})
 def score_judge(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """judge.* scores when ctx.judge_model is set; not_applicable otherwise."""
+    """AutoSurvey-style 1-5 rubric ratings by an LLM judge when ctx.judge_model is set; not_applicable otherwise."""
     review: Review = resolved.review
     model = getattr(ctx, "judge_model", None)
     if not model:

@@ -23,6 +23,16 @@ SCORES: dict[str, Direction] = {
     "length.at_token_cap": "none",  # reported, but no evidence of truncation on its own
 }
 NAMES = list(SCORES)
+ABOUT = {  # one line per score: what it measures (rendered into docs/metrics.md)
+    "length.words": "words of the review body (headings, markers, reference list and plan excluded)",
+    "length.target_ratio": "own words / the midpoint of the task's word target (best at 1)",
+    "length.in_target": "1 when the review's own words (not repeated, not pasted from a cited source) fall in the "
+                        "task's target range",
+    "length.truncated": "1 when the text was cut off: finish reason length, a call at its max_tokens, a final "
+                        "sentence cut mid-way, or plan sections never reached",
+    "length.at_token_cap": "1 when a writing call's output equals its max_tokens or a common cap size (no evidence of"
+                           " truncation on its own)",
+}
 
 # When a stage's max_tokens is not recorded, an output of exactly one of these sizes is reported as
 # length.at_token_cap (it may have hit a cap), never as truncation on its own.
@@ -112,9 +122,9 @@ def token_cap(review: Review) -> Score:
     return Score.ok(name, 1.0 if hits else 0.0, expl, signals=hits, stages_checked=len(known))
 
 
-@scorer_family("length", scores=SCORES)
+@scorer_family("length", scores=SCORES, about=ABOUT)
 def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """length.* scores of a review against the task's word target."""
+    """Length on the review's own words against the task's word target, and whether the text was cut off."""
     review: Review = resolved.review
     if not review.text.strip():
         why = "the review has no text"

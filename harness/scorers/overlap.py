@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 SCORES: dict[str, Direction] = {"overlap.rouge1": "higher", "overlap.rouge2": "higher", "overlap.rougeL": "higher",
                                 "overlap.bertscore_f1": "higher"}
 NAMES = list(SCORES)
+ABOUT = {  # one line per score: what it measures (rendered into docs/metrics.md)
+    "overlap.rouge1": "ROUGE-1 F against the task's reference text (stemmed)",
+    "overlap.rouge2": "ROUGE-2 F against the task's reference text (stemmed)",
+    "overlap.rougeL": "ROUGE-L F against the task's reference text (stemmed)",
+    "overlap.bertscore_f1": "BERTScore F1 against the task's reference text (packaged MiniLM, windowed)",
+    "overlap.extra.*": "a user's local `evaluate` metric (ScoringContext.extra_metrics)",
+}
 # a user's local `evaluate` metric (ctx.extra_metrics) may be better high or low: nobody declared which
 EXTRA_PATTERNS: dict[str, Direction] = {"overlap.extra.*": "none"}
 WINDOW_TOKENS = 510  # MiniLM's 512 positions minus [CLS]/[SEP]
@@ -102,9 +109,9 @@ def extra_metric(metric_dir: str | Path, candidate: str, reference: str) -> dict
     return metric.compute(predictions=[candidate], references=[reference])
 
 
-@scorer_family("overlap", scores=SCORES, patterns=EXTRA_PATTERNS)
+@scorer_family("overlap", scores=SCORES, about=ABOUT, patterns=EXTRA_PATTERNS)
 def score_overlap(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """overlap.* against task.reference_text; not_applicable when the task has none."""
+    """ROUGE and BERTScore against task.reference_text; not_applicable when the task has none."""
     review: Review = resolved.review
     if not (task.reference_text or "").strip():
         return [Score.na(n, "the task has no reference text to compare against") for n in NAMES]

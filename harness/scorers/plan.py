@@ -27,6 +27,14 @@ SCORES: dict[str, Direction] = {
     "plan.truncated": "lower",
 }
 NAMES = list(SCORES)
+ABOUT = {  # one line per score: what it measures (rendered into docs/metrics.md)
+    "plan.sections_delivered_rate": "share of the plan's sections delivered as a heading with text under it",
+    "plan.references_used_rate": "share of the references the plan promised that the review cites",
+    "plan.target_words": "the plan's own stated total word target (else the sum of its section targets)",
+    "plan.words_ratio": "words delivered / the midpoint of the plan's target (best at 1)",
+    "plan.truncated": "1 when the plan itself was cut off (finish reason length, a line cut mid-way, sections "
+                      "announced but not specified)",
+}
 
 # A plan section counts as delivered when a review heading matches it this well (rapidfuzz token_set_ratio
 # on normalised titles, 0-100) or its MiniLM cosine reaches SECTION_COSINE.
@@ -149,9 +157,9 @@ def cited_positions(review: Review, task: Task | None, papers: list[Paper]) -> s
     return out
 
 
-@scorer_family("plan", scores=SCORES)
+@scorer_family("plan", scores=SCORES, about=ABOUT)
 def score_plan(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
-    """plan.* scores; not_applicable without a plan."""
+    """Adherence to the review's own plan (sections delivered, references used, word target); n/a without a plan."""
     review: Review = resolved.review
     if not (review.plan or "").strip():
         return [Score.na(n, "the review carries no plan") for n in NAMES]

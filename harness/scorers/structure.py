@@ -15,9 +15,14 @@ if TYPE_CHECKING:
 SCORES: dict[str, Direction] = {"structure.headings": "none", "structure.top_sections": "none",
                                 "structure.max_depth": "none"}
 NAMES = list(SCORES)
+ABOUT = {  # one line per score: what it measures (rendered into docs/metrics.md)
+    "structure.headings": "number of headings in the review",
+    "structure.top_sections": "number of top-level sections",
+    "structure.max_depth": "deepest heading level used",
+}
 
 
-@scorer_family("structure", scores=SCORES)
+@scorer_family("structure", scores=SCORES, about=ABOUT)
 def score_structure(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """structure.* counts from the review's headings; not_applicable when it has none."""
     review: Review = resolved.review

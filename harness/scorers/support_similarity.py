@@ -1,7 +1,7 @@
 """Support method `similarity`: cosine(citing sentence, cited abstract) against a threshold calibrated per task.
 
 It measures the topical closeness of the citing sentence to the cited abstract, not whether the abstract backs
-the claim (on SciFact and Check-COVID it barely tells supported from contradicted claims: see the README). Calibration (once per task corpus and embedding model, cached in-process,
+the claim (on SciFact and Check-COVID it barely tells supported from contradicted claims: see docs/judges.md). Calibration (once per task corpus and embedding model, cached in-process,
 never from the review under test): for each task paper with an abstract of >= 3 sentences, its second
 sentence (usually the "we propose" claim) is held out; positives = cosine(held-out sentence, rest of its own
 abstract), negatives = cosine(held-out sentence, the rest of each other paper's abstract). Threshold =

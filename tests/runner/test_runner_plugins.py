@@ -105,11 +105,11 @@ def test_the_example_config_finds_its_plugins_beside_it(plugin_registries):
 
 
 def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(server, tmp_path, plugin_registries):
-    """README "Adding a scorer or a generator": its file, saved beside a config with its one line, runs."""
+    """docs/plugins.md "Adding a scorer or a generator": its file, saved beside a config with its one line, runs."""
     import re
 
-    readme = (EXAMPLES.parent / "README.md").read_text()
-    section = readme.split("## Adding a scorer or a generator", 1)[1]
+    readme = (EXAMPLES.parent / "docs" / "plugins.md").read_text()
+    section = readme.split("# Adding a scorer or a generator", 1)[1]
     code, line = re.findall(r"```python\n(.*?)```", section, re.S)[0], re.findall(r"```yaml\n(.*?)```", section,
                                                                                    re.S)[0]
     (tmp_path / "my_scorers.py").write_text(code)
