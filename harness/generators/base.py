@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import Field, field_validator
 
-from harness.llm.types import CallRecord, LLMClient, LLMRequest, LLMResponse, Price
+from harness.llm.types import LOCAL_MODEL, CallRecord, LLMClient, LLMRequest, LLMResponse, Price
 from harness.models import Review, Strict, Task
 
 GeneratorKind = str  # a name in the kind registry (harness.generators.kinds()): built-in or from a plug-in
@@ -33,7 +33,7 @@ class GeneratorSpec(Strict):
     kind: GeneratorKind = Field(
         description="a registered kind: llm, extractive, recent_papers, replay, a negative control or a plug-in's")
     model: str | None = Field(default=None,
-        description="litellm model string (kind llm), e.g. openai/gpt-4o-mini or local/gemma-3-270m")
+        description=f"litellm model string (kind llm), e.g. openai/gpt-4o-mini or {LOCAL_MODEL}")
     strategy: Strategy | None = Field(default=None,
         description="kind llm: zero_shot, plan_then_write, outline_sections, closed_book or a plug-in strategy")
     mode: Literal["chat", "completion"] = Field(default="chat",
