@@ -223,6 +223,14 @@ class RunClient:
         if self.on_usage is not None:
             self.on_usage(delta)
 
+    def count_judge(self, resp: LLMResponse) -> None:
+        """Count a judge's reply as stage `judge` too (a cache hit, or a call with its tokens and spend)."""
+        if resp.cached:
+            self._count(judge_cache_hits=1)
+        else:
+            self._count(judge_calls=1, judge_input_tokens=resp.input_tokens or 0,
+                        judge_output_tokens=resp.output_tokens or 0, judge_spend_usd=resp.cost_usd or 0.0)
+
     def _check_budget(self) -> None:
         """Refuse a new call once the budget is spent or a call's worst case no longer fitted (sticky)."""
         spent = self.run_spend_usd

@@ -120,11 +120,7 @@ class RunJudgeCalls:
 
     async def _one(self, request: LLMRequest) -> LLMResponse:
         resp = await self.run.complete(request, None, self.inner)
-        if resp.cached:
-            self.run._count(judge_cache_hits=1)
-        else:
-            self.run._count(judge_calls=1, judge_input_tokens=resp.input_tokens or 0,
-                            judge_output_tokens=resp.output_tokens or 0, judge_spend_usd=resp.cost_usd or 0.0)
+        self.run.count_judge(resp)
         return resp
 
 
