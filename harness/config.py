@@ -1,27 +1,34 @@
-"""Experiment config: one validated object (YAML or Python) used by the CLI and the Python API."""
+"""Experiment config: the schema of one validated object (YAML or Python) used by the CLI and the Python API,
+and reading it from a file, a YAML text or a mapping.
+
+Names of kinds, strategies, families and judge methods are checked against the lazy registries
+(harness.core.registries), which know the built-in names without importing them. Plug-ins are not imported
+here: `harness.plugins.load_config` imports a config's plug-ins, then validates it.
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import functools
-import json
-import os
 import re
+import sys
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import yaml
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
+from harness.cells import Cell
 from harness.core.errors import HarnessError, pydantic_errors
+from harness.core.paths import CACHE_FILE, DEFAULT_CACHE_DIR, cache_file  # noqa: F401 (re-exported)
+from harness.core.registries import (DEFAULT_RELEVANCE, DEFAULT_SUPPORT, GENERATOR_KINDS, RELEVANCE_METHODS,
+                                     SCORER_FAMILIES, SUPPORT_METHODS)
+from harness.core.secrets import (REDACTED, _forms, env_secrets, known_secrets, redact,  # noqa: F401 (re-exported
+                                  redact_text, register_secrets, secret_name, secret_values)  # for older callers)
+from harness.core.sourcelines import key_line, value_line, yaml_line
 from harness.generators.base import GeneratorSpec
 from harness.models import Strict, content_hash
-from harness.scorers.judge_methods import DEFAULT_RELEVANCE, DEFAULT_SUPPORT, RELEVANCE_METHODS, SUPPORT_METHODS
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
-DEFAULT_CACHE_DIR = Path("~/.cache/review-harness")
-CACHE_FILE = "responses.sqlite"
-REDACTED = "***"
 
 
 class Concurrency(Strict):
@@ -198,18 +205,6 @@ class ExperimentConfig(Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _load_plugins(cls, data: Any, info: ValidationInfo) -> Any:
-        """Import the config's plug-ins before its generators' kinds and strategies are checked."""
-        plugins = data.get("plugins") if isinstance(data, dict) else None
-        if isinstance(plugins, list) and plugins:
-            from harness.plugins import load_plugins
-
-            context = info.context or {}
-            load_plugins(plugins, context.get("source", "<config>"), context.get("text"))
-        return data
-
-    @model_validator(mode="before")
-    @classmethod
     def _legacy_execution(cls, data: Any) -> Any:
         """Top-level concurrency, retries, timeout_s, ... (configs from before `execution:`) move into execution."""
         if not isinstance(data, dict) or not any(k in data for k in _LEGACY_TOP):
@@ -258,8 +253,7 @@ class ExperimentConfig(Strict):
 
     @model_validator(mode="after")
     def _generators_ok(self) -> ExperimentConfig:
-        from harness.generators import kind_of
-
+        """Generator names unique and '|'-free; each kind's required fields set (its declaration imported)."""
         seen: set[str] = set()
         for i, g in enumerate(self.generators):
             if g.name in seen:
@@ -267,7 +261,7 @@ class ExperimentConfig(Strict):
             if "|" in g.name:
                 raise ValueError(f"generators[{i}].name {g.name!r} must not contain '|'")
             seen.add(g.name)
-            missing = [f for f in kind_of(g.kind).requires if getattr(g, f) in (None, "", [], {})]
+            missing = [f for f in GENERATOR_KINDS.get(g.kind).requires if getattr(g, f) in (None, "", [], {})]
             if missing:
                 raise ValueError(f"generators[{i}] ({g.name}): kind {g.kind!r} needs a value for {' and '.join(missing)}")
         return self
@@ -276,48 +270,22 @@ class ExperimentConfig(Strict):
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> ExperimentConfig:
-        """Load and validate a YAML config; errors name the file, field and line."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise HarnessError("config file not found", path=p) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise HarnessError(f"cannot read config: {exc}", path=p) from None
-        return cls.from_text(text, source=str(p))
+        """Load and validate a YAML config; errors name the file, field and line (plug-ins already imported)."""
+        return cls.from_text(read_config_text(path), source=str(path))
 
     @classmethod
     def from_text(cls, text: str, source: str = "<config>") -> ExperimentConfig:
         """Validate a YAML text (source names it in errors)."""
-        try:
-            data = yaml.safe_load(text)
-        except RecursionError:
-            raise HarnessError("YAML nested too deeply to read", path=source) from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise HarnessError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=source, line=line) from None
-        if not isinstance(data, dict):
-            raise HarnessError("a config must be a YAML mapping (name:, tasks:, generators:, ...)", path=source)
-        return cls.from_dict(data, source=source, text=text)
+        return cls.from_dict(parse_config_text(text, source), source=source, text=text)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<config>", text: str | None = None) -> ExperimentConfig:
-        """Validate a mapping (the Python API's entry point)."""
+        """Validate a mapping (the Python API's entry point); the modules of its `plugins:` must be imported
+        already (harness.plugins.config_from_dict does both)."""
         try:
-            cfg = cls.model_validate(dict(data), context={"source": source, "text": text})
+            cfg = cls.model_validate(dict(data))
         except ValidationError as exc:
-            err = pydantic_errors(exc, source, text)
-            m = _MODEL_LOC.match(err.message) if err.field is None else None
-            if m:  # a cross-field check ("generators[1].name 'a' is used twice"): name the item and its line
-                err.field = m.group(1) + f"[{m.group(2)}]" + (f".{m.group(3)}" if m.group(3) else "")
-                err.line = _yaml_item_line(text, m.group(1), int(m.group(2))) if text else None
-            elif text:  # the exact node (generators[1].kind, not the first `kind:` of the file)
-                err.line = _yaml_loc_line(text, exc.errors()[0].get("loc", ())) or err.line
-            if err.line is None and text:
-                err.line = _line_of_loc(text, exc.errors()[0].get("loc", ()))
-            _name_legacy_key(err, data, text)
-            raise HarnessError(err.message, path=err.path, field=err.field, line=err.line, hint=err.hint) from None
+            raise _config_error(exc, data, source, text) from None
         cfg._source, cfg._text = source, text
         cfg.check_families()
         return cfg
@@ -361,34 +329,27 @@ class ExperimentConfig(Strict):
         return self.execution.output_dir
 
     def _error(self, message: str, field: str, key: str | None = None, hint: str | None = None) -> HarnessError:
-        return HarnessError(message, path=self.source, field=field, line=_line_of_value(self._text, key), hint=hint)
+        return HarnessError(message, path=self.source, field=field, line=value_line(self._text, key), hint=hint)
 
     # ----- expansion ---------------------------------------------------------------------------
 
     def check_families(self) -> list[str] | None:
-        """Check scorer family names against the scorer registry (when it is importable)."""
+        """Check scorer family names against the scorer registry (names only: no scorer is imported)."""
         if self.scorers.families is None:
             return None
         if not self.scorers.families:
             raise HarnessError("no scorer family listed", path=self.source, field="scorers.families",
-                               line=_line_of_loc(self._text, ("families",)) if self._text else None,
+                               line=key_line(self._text, ("families",)),
                                hint="list families, or leave out 'families' to run them all")
-        try:
-            from harness.scorers import FAMILIES
-        except ImportError:
-            return list(self.scorers.families)
         for i, fam in enumerate(self.scorers.families):
-            if fam not in FAMILIES:
+            if fam not in SCORER_FAMILIES:
                 raise self._error(f"unknown scorer family {fam!r}", f"scorers.families[{i}]", fam,
-                                  hint="known: " + ", ".join(sorted(FAMILIES)))
+                                  hint="known: " + ", ".join(sorted(SCORER_FAMILIES)))
         return list(self.scorers.families)
 
-    def task_ids(self, known: list[str] | None = None) -> list[str]:
-        """Expand task selectors ('all', globs, ids) against the suite, in suite order, without repeats."""
-        if known is None:
-            from harness.tasks.suite import load_suite
-
-            known = list(load_suite(self.tasks_dir))
+    def task_ids(self, known: list[str]) -> list[str]:
+        """Expand task selectors ('all', globs, ids) against the suite's ids (`known`, in suite order: e.g.
+        `list(harness.tasks.suite.load_suite(config.tasks_dir))`), in suite order, without repeats."""
         out: list[str] = []
         for i, sel in enumerate(self.tasks):
             if sel == "all":
@@ -405,19 +366,13 @@ class ExperimentConfig(Strict):
             out.extend(t for t in hits if t not in out)
         return out
 
-    def resolved(self, known_tasks: list[str] | None = None) -> ExperimentConfig:
-        """A copy with tasks expanded to ids, scorer families listed, and cache_dir made absolute."""
+    def resolved(self, known_tasks: list[str]) -> ExperimentConfig:
+        """A copy with tasks expanded to ids (against the suite's ids), scorer families listed (all registered
+        ones when none are named), and cache_dir made absolute."""
         data = self.model_dump(mode="json", by_alias=True)
         data["tasks"] = self.task_ids(known_tasks)
         fams = self.scorers.families
-        if fams is None:
-            try:
-                from harness.scorers import FAMILIES
-
-                fams = list(FAMILIES)
-            except ImportError:
-                fams = None
-        data["scorers"]["families"] = fams
+        data["scorers"]["families"] = SCORER_FAMILIES.names() if fams is None else fams
         data["execution"]["cache_dir"] = str(self.cache_path().parent)
         out = type(self).model_validate(data)
         out._source, out._text = self._source, self._text
@@ -453,58 +408,72 @@ class ExperimentConfig(Strict):
         return [(t, g.name, s) for t in task_ids for g in self.generators for s in self.seeds]
 
 
-def cache_file(cache_dir: str | Path | None = None) -> Path:
-    """The SQLite response cache file: cache_dir, else $HARNESS_CACHE_DIR, else ~/.cache/review-harness."""
-    base = cache_dir or os.environ.get("HARNESS_CACHE_DIR") or str(DEFAULT_CACHE_DIR)
-    return Path(base).expanduser().resolve() / CACHE_FILE
+def read_config_text(path: str | Path) -> str:
+    """The text of a config file (HarnessError naming the file when it cannot be read)."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HarnessError("config file not found", path=p) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HarnessError(f"cannot read config: {exc}", path=p) from None
+
+
+def parse_config_text(text: str, source: str = "<config>") -> dict[str, Any]:
+    """The mapping a YAML config text holds (HarnessError with the line of a YAML syntax error)."""
+    try:
+        data = yaml.safe_load(text)
+    except RecursionError:
+        raise HarnessError("YAML nested too deeply to read", path=source) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise HarnessError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=source, line=line) from None
+    if not isinstance(data, dict):
+        raise HarnessError("a config must be a YAML mapping (name:, tasks:, generators:, ...)", path=source)
+    return data
 
 
 def load_config(path: str | Path | None = None) -> ExperimentConfig:
-    """Load a config file, or the embedded default when path is None."""
+    """Load a config file, or the embedded default when path is None (its plug-ins must be imported already:
+    harness.plugins.load_config imports them first)."""
     return ExperimentConfig.default() if path is None else ExperimentConfig.from_yaml(path)
 
 
 def cell_id(task_id: str, generator: str, seed: int) -> str:
     """Deprecated: `harness.cells.Cell(...).key`, the cell key used in every run file."""
-    from harness.cells import Cell
-
     return Cell(task_id=task_id, generator=generator, seed=seed).key
 
 
 def parse_cell(cell: str) -> tuple[str, str, int]:
     """Deprecated: `harness.cells.Cell.parse(key)`."""
-    from harness.cells import Cell
-
     c = Cell.parse(cell)
     return c.task_id, c.generator, c.seed
 
 
-def _line_of_loc(text: str, loc: tuple) -> int | None:
-    """Line of the deepest key of loc written as `key:` anywhere on a line (flow mappings included)."""
-    for key in reversed([k for k in loc if isinstance(k, str)]):
-        pat = re.compile(r"(^|[\s{,])[\"']?" + re.escape(key) + r"[\"']?\s*:")
-        for i, line in enumerate(text.splitlines(), 1):
-            if pat.search(line.split("#", 1)[0]):
-                return i
-    return None
-
-
 _MODEL_LOC = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?\W")
-
-
-def _yaml_item_line(text: str, key: str, index: int) -> int | None:
-    """Line of item `index` of the top-level list `key` in a YAML text (None when not findable)."""
-    try:
-        node = yaml.compose(text)
-    except (yaml.YAMLError, RecursionError):
-        return None
-    for k, v in getattr(node, "value", []) if isinstance(node, yaml.MappingNode) else []:
-        if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode) and index < len(v.value):
-            return v.value[index].start_mark.line + 1
-    return None
-
-
 _TWICE = re.compile(r"^(\w+) and execution\.\1 are both given")
+
+
+def _config_error(exc: ValidationError, data: Mapping[str, Any], source: str, text: str | None) -> HarnessError:
+    """The first validation error as a HarnessError naming the file, the field as written and its line."""
+    err = pydantic_errors(exc, source, text)
+    loc = exc.errors()[0].get("loc", ())
+    m = _MODEL_LOC.match(err.message) if err.field is None else None
+    if m:  # a cross-field check ("generators[1].name 'a' is used twice"): name the item and its line
+        err.field = m.group(1) + f"[{m.group(2)}]" + (f".{m.group(3)}" if m.group(3) else "")
+        err.line = yaml_line(text, (m.group(1), int(m.group(2)))) if text else None
+    elif text:  # the exact node (generators[1].kind, not the first `kind:` of the file)
+        err.line = yaml_line(text, loc) or err.line
+    if err.line is None:
+        err.line = key_line(text, loc)
+    _name_legacy_key(err, data, text)
+    plugins = data.get("plugins")
+    missing = [m for m in plugins if isinstance(m, str) and m not in sys.modules] if isinstance(plugins, list) else []
+    if missing and not err.hint:  # the Python API validates; importing plug-ins is the loading step's
+        err.hint = (f"plug-ins not imported: {', '.join(missing)}; load the config with harness.plugins.load_config "
+                    "or config_from_dict, which import them first")
+    return HarnessError(err.message, path=err.path, field=err.field, line=err.line, hint=err.hint)
 
 
 def _name_legacy_key(err: HarnessError, data: Mapping[str, Any], text: str | None) -> None:
@@ -512,166 +481,9 @@ def _name_legacy_key(err: HarnessError, data: Mapping[str, Any], text: str | Non
     twice = _TWICE.match(err.message)
     if twice:
         err.field = twice.group(1)
-        err.line = _yaml_key_line(text, err.field) if text else None
+        err.line = yaml_line(text, (err.field,)) if text else None
         return
     head, _, rest = (err.field or "").partition(".")
     key = rest.split(".", 1)[0]
     if head == "execution" and key in _LEGACY_TOP and key in data:  # written at the top level, so named there
         err.field = rest
-
-
-def _yaml_loc_line(text: str, loc: tuple) -> int | None:
-    """Line of the deepest node of a pydantic loc (keys and list indices) found in a YAML text."""
-    try:
-        node = yaml.compose(text)
-    except (yaml.YAMLError, RecursionError):
-        return None
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            hit = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
-            if hit is None:
-                break
-            line, node = hit[0].start_mark.line + 1, hit[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def _yaml_key_line(text: str, key: str) -> int | None:
-    """Line of the top-level key `key` in a YAML text (None when not findable)."""
-    try:
-        node = yaml.compose(text)
-    except (yaml.YAMLError, RecursionError):
-        return None
-    for k, _ in node.value if isinstance(node, yaml.MappingNode) else []:
-        if getattr(k, "value", None) == key:
-            return k.start_mark.line + 1
-    return None
-
-
-def _line_of_value(text: str | None, value: str | None) -> int | None:
-    """Best-effort line of the first YAML line holding value (for errors about list items)."""
-    if not text or not value:
-        return None
-    for i, line in enumerate(text.splitlines(), 1):
-        s = line.split("#", 1)[0]
-        if re.search(r"(^|[\s\[,:'\"-])" + re.escape(value) + r"($|[\s\],'\"])", s):
-            return i
-    return None
-
-
-# ----- secrets --------------------------------------------------------------------------------
-
-_SECRET_NAME = re.compile(r"(^|[_\-.])(api_?key|key|token|secret|password|passwd|auth|authorization)s?($|[_\-.])",
-                          re.I)
-_KEY_PATTERNS = re.compile(
-    r"(sk-[A-Za-z0-9_\-]{16,}|sk_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{30,}|hf_[A-Za-z0-9]{20,}"
-    r"|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|AKIA[0-9A-Z]{16}"
-    r"|Bearer\s+[A-Za-z0-9_\-.=]{16,})"
-)
-# The literal each alternative of _KEY_PATTERNS starts with.
-_KEY_HINTS = ("sk-", "sk_", "AIza", "hf_", "gsk_", "xai-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "AKIA", "Bearer")
-_SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY")
-_NOT_SECRET_NAMES = {"max_tokens", "input_tokens", "output_tokens", "tokens", "keys", "key_hash"}
-
-
-def secret_name(name: str) -> bool:
-    """True for field names that hold secrets (api_key, token, client_secret...), not max_tokens etc."""
-    n = str(name).lower()
-    if n in _NOT_SECRET_NAMES or n.endswith("_tokens"):
-        return False
-    return bool(_SECRET_NAME.search(n))
-
-
-def env_secrets(env: Mapping[str, str] | None = None) -> list[str]:
-    """Values of environment variables whose names end in _API_KEY / _TOKEN / _SECRET (longest first)."""
-    env = os.environ if env is None else env
-    vals = {v for k, v in env.items() if k.upper().endswith(_SECRET_ENV_SUFFIXES) and v and len(v) >= 6}
-    return sorted(vals, key=len, reverse=True)
-
-
-_MIN_SECRET_LEN = 6  # shorter values would redact ordinary words; no real key is that short
-_REGISTERED: set[str] = set()
-
-
-def secret_values(obj: Any) -> list[str]:
-    """String values found under secret-named fields of a config (nested mappings and lists walked)."""
-    out: list[str] = []
-
-    def leaves(v: Any) -> None:
-        if isinstance(v, str):
-            out.append(v)
-        elif isinstance(v, Mapping):
-            for x in v.values():
-                leaves(x)
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                leaves(x)
-
-    def walk(v: Any) -> None:
-        if isinstance(v, Mapping):
-            for k, x in v.items():
-                (leaves if secret_name(k) else walk)(x)
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                walk(x)
-
-    walk(obj)
-    return [v for v in dict.fromkeys(out) if len(v) >= _MIN_SECRET_LEN]
-
-
-def register_secrets(values: Any) -> None:
-    """Remember secret values (e.g. a config's api_key) so redact_text removes them from everything written."""
-    for v in values:
-        if isinstance(v, str) and len(v) >= _MIN_SECRET_LEN:
-            _REGISTERED.add(v)
-
-
-def known_secrets(env_values: list[str] | None = None) -> list[str]:
-    """Registered secrets plus secret env values (env_values: a snapshot of them), longest first."""
-    env = env_secrets() if env_values is None else env_values
-    return sorted(set(env) | _REGISTERED, key=len, reverse=True)
-
-
-def redact_text(text: str, secrets: list[str] | None = None) -> str:
-    """Replace API-key-looking substrings, registered secrets and secret env values in a string by '***'.
-
-    Each secret is also matched in its JSON-escaped form, so text that is already JSON is redacted too.
-    """
-    if not text:
-        return text
-    for s in known_secrets() if secrets is None else secrets:
-        for form in _forms(s):
-            if form in text:
-                text = text.replace(form, REDACTED)
-    if not any(h in text for h in _KEY_HINTS):  # no pattern can match: skip the regex scan (most lines)
-        return text
-    return _KEY_PATTERNS.sub(REDACTED, text)
-
-
-@functools.lru_cache(maxsize=256)
-def _forms(secret: str) -> tuple[str, ...]:
-    """A secret as written raw and inside JSON strings (escaped, with and without ASCII escapes)."""
-    return tuple(dict.fromkeys((secret, json.dumps(secret, ensure_ascii=False)[1:-1], json.dumps(secret)[1:-1])))
-
-
-def redact(obj: Any, secrets: list[str] | None = None) -> Any:
-    """Deep copy of obj with secret-named fields and key-looking values replaced by '***'."""
-    secrets = known_secrets() if secrets is None else secrets
-    if isinstance(obj, Mapping):
-        out = {}
-        for k, v in obj.items():
-            if secret_name(k) and v not in (None, "", [], {}):
-                out[k] = REDACTED
-            else:
-                out[k] = redact(v, secrets)
-        return out
-    if isinstance(obj, (list, tuple)):
-        return [redact(v, secrets) for v in obj]
-    if isinstance(obj, str):
-        return redact_text(obj, secrets)
-    return obj

@@ -1,5 +1,8 @@
 """Plug-ins: users' own modules, named in a config's `plugins:`, imported before kinds, strategies and families
-are checked, so the scorer families, generator kinds and strategies they register are known to the run."""
+are checked, so the scorer families, generator kinds and strategies they register are known to the run.
+
+`load_config` / `config_from_dict` are the loading step the CLI and the runner call: import the plug-ins a
+config names, then validate it (validation itself never imports anything)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,31 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping
 
+from harness.config import ExperimentConfig, parse_config_text, read_config_text
 from harness.core.errors import HarnessError
+from harness.core.sourcelines import yaml_line
+
+
+def load_config(path: str | Path | None = None) -> ExperimentConfig:
+    """Read a config file (the embedded default when None), import the plug-ins it names, then validate it."""
+    if path is None:
+        return ExperimentConfig.default()
+    return config_from_text(read_config_text(path), source=str(path))
+
+
+def config_from_text(text: str, source: str | Path = "<config>") -> ExperimentConfig:
+    """Import the plug-ins a YAML config text names, then validate it (source names it in errors)."""
+    return config_from_dict(parse_config_text(text, str(source)), source=source, text=text)
+
+
+def config_from_dict(data: Mapping[str, Any], source: str | Path = "<config>",
+                     text: str | None = None) -> ExperimentConfig:
+    """Import the plug-ins a config mapping names (a run's recorded config, the Python API's dict), then
+    validate it; errors name the file, field and line."""
+    plugins = data.get("plugins")
+    if isinstance(plugins, list) and plugins:  # anything else is reported by validation
+        load_plugins(plugins, source, text)
+    return ExperimentConfig.from_dict(data, source=str(source), text=text)
 
 
 def load_plugins(modules: list[str], source: str | Path = "<config>", text: str | None = None) -> list[ModuleType]:
@@ -21,10 +48,7 @@ def load_plugins(modules: list[str], source: str | Path = "<config>", text: str 
     Modules are found as Python finds them (installed packages, PYTHONPATH), then in the current directory and
     in the config file's directory, so a plug-in file beside the config needs no installing.
     """
-    from harness.generators import load_builtins
-
-    load_builtins()  # built-in kinds and strategies first: a plug-in reusing their names is then an error
-    _search_beside(source)
+    _search_beside(source)  # the registries hold the built-in names already: a plug-in reusing one is an error
     importlib.invalidate_caches()  # a module written since the last import in this process is found too
     return [_import(name, i, source, text) for i, name in enumerate(modules)]
 
@@ -68,7 +92,7 @@ def _search_beside(source: str | Path) -> None:
 def _import(name: str, index: int, source: str | Path, text: str | None) -> ModuleType:
     """One plug-in module, or a one-line HarnessError saying why it cannot be imported."""
     field = f"plugins[{index}]"
-    line = _plugin_line(text, index)
+    line = yaml_line(text, ("plugins", index)) if text else None
     if not isinstance(name, str) or not name.strip():
         raise HarnessError(f"plug-in module name {name!r} is not a module path", path=source, field=field, line=line,
                            hint="write a dotted module path such as mypkg.my_scorers")
@@ -94,12 +118,3 @@ def _where(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
     at = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{at}"
-
-
-def _plugin_line(text: str | None, index: int) -> int | None:
-    """Line of plugins[index] in the config text (None when not findable)."""
-    if not text:
-        return None
-    from harness.config import _yaml_item_line
-
-    return _yaml_item_line(text, "plugins", index)

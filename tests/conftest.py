@@ -49,15 +49,13 @@ def fault_server() -> Iterator[FaultServer]:
 def plugin_registries(monkeypatch) -> Iterator[None]:
     """The generator-kind, strategy and scorer-family registries, sys.path and sys.modules as they were after
     the test: a plug-in a test imports never leaks its names into later tests."""
-    from harness import generators
+    from harness.core.registries import ALL
     from harness.generators import strategies
-    from harness.scorers import family
 
-    generators.load_builtins()  # before the snapshot, so restoring it keeps the built-ins
     monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(generators, "_REGISTRY", dict(generators._REGISTRY))
-    monkeypatch.setattr(strategies, "STRATEGIES", dict(strategies.STRATEGIES))
-    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))
+    for registry in ALL:
+        monkeypatch.setattr(registry, "_entries", registry.snapshot())
+    monkeypatch.setattr(strategies, "_NO_POOL", set(strategies._NO_POOL))
     before = set(sys.modules)
     yield
     for name in set(sys.modules) - before:  # the plug-ins' own modules; never the harness or a library

@@ -42,9 +42,9 @@ def test_tables_are_plain_datasets_configs(exported):
 def test_config_tasks_hf_loads_the_dataset(exported):
     cfg = ExperimentConfig.from_text(f"tasks: hf:{exported}\n" + GEN)
     assert cfg.tasks_dir == f"hf:{exported}" and cfg.tasks == ["all"]
-    assert cfg.task_ids() == list(load_suite())
+    assert cfg.task_ids(list(load_suite(cfg.tasks_dir))) == list(load_suite())
     cfg = ExperimentConfig.from_text(f"tasks: [hf:{exported}, 'rag-*']\n" + GEN)
-    assert cfg.task_ids() == ["rag-llm-survey"]
+    assert cfg.task_ids(list(load_suite(cfg.tasks_dir))) == ["rag-llm-survey"]
     assert get_task("rag-llm-survey", cfg.tasks_dir).content_hash == get_task("rag-llm-survey").content_hash
     with pytest.raises(HarnessError):
         ExperimentConfig.from_text(f"tasks: hf:{exported}\ntasks_dir: tasks\n" + GEN)

@@ -14,7 +14,7 @@ from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError
 from harness.generators import calls_provider, kind_of, kinds, strategies
 from harness.generators.base import GeneratorSpec
-from harness.plugins import load_plugins, load_run_plugins
+from harness.plugins import config_from_dict, config_from_text, load_config, load_plugins, load_run_plugins
 
 HEAD = """\
 name: p
@@ -66,7 +66,7 @@ generators:
   - {name: e, kind: echo_topic}
   - {name: r, kind: remote_thing, model: openai/x, api_base: 'http://127.0.0.1:9', strategy: shout}
 """)
-    cfg = ExperimentConfig.from_yaml(plugin_dir / "cfg.yaml")  # found beside the config, no PYTHONPATH
+    cfg = load_config(plugin_dir / "cfg.yaml")  # found beside the config, no PYTHONPATH
     assert [g.kind for g in cfg.generators] == ["echo_topic", "remote_thing"]
     assert [calls_provider(g) for g in cfg.generators] == [False, True]
     assert "echo_topic" in kinds() and kind_of("remote_thing").requires == ("model", "api_base")
@@ -91,7 +91,7 @@ def test_required_fields_come_from_the_declaration(plugin_dir):
     text = HEAD + "plugins: [plug_req]\ngenerators:\n  - {name: e, kind: echo_topic}\n" \
                   "  - {name: r, kind: remote_thing, model: openai/x}\n"
     with pytest.raises(HarnessError) as info:
-        ExperimentConfig.from_text(text, source=str(plugin_dir / "x.yaml"))
+        config_from_text(text, source=str(plugin_dir / "x.yaml"))
     err = info.value
     assert (err.field, err.line) == ("generators[1]", 6)
     assert "kind 'remote_thing' needs a value for api_base" in err.message
@@ -106,7 +106,7 @@ def test_unknown_kind_or_strategy_names_the_field_line_and_the_known_names(plugi
     sys.path.append(str(plugin_dir))
     text = HEAD + f"plugins: [plug_known]\ngenerators:\n  - {{name: x, kind: extractive}}\n  - {generator}\n"
     with pytest.raises(HarnessError) as info:
-        ExperimentConfig.from_text(text, source="c.yaml")
+        config_from_text(text, source="c.yaml")
     err = info.value
     assert (err.path, err.field, err.line) == ("c.yaml", field, 6)
     assert needle in err.message and "\n" not in str(err)
@@ -127,7 +127,7 @@ def test_a_plugin_that_cannot_be_imported_is_one_line_naming_plugins_i_file_and_
     path = plugin_dir / "cfg.yaml"
     path.write_text(HEAD + f"plugins:\n  - json\n  - {name}\ngenerators:\n  - {{name: x, kind: extractive}}\n")
     with pytest.raises(HarnessError) as info:
-        ExperimentConfig.from_yaml(path)
+        load_config(path)
     err = info.value
     assert (err.path, err.field, err.line) == (str(path), "plugins[1]", 5)
     assert needle in err.message and "\n" not in str(err)
@@ -153,9 +153,9 @@ def test_plugins_change_the_hash_only_when_listed(plugin_dir):
     _module(plugin_dir, "plug_hash", ECHO)
     base = HEAD + "generators:\n  - {name: x, kind: extractive}\n"
     sys.path.append(str(plugin_dir))
-    plain = ExperimentConfig.from_text(base).config_hash()
-    assert ExperimentConfig.from_text(base + "plugins: []\n").config_hash() == plain
-    assert ExperimentConfig.from_text(base + "plugins: [plug_hash]\n").config_hash() != plain
+    plain = config_from_text(base).config_hash()
+    assert config_from_text(base + "plugins: []\n").config_hash() == plain
+    assert config_from_text(base + "plugins: [plug_hash]\n").config_hash() != plain
 
 
 def test_a_run_directory_loads_the_plugins_its_config_names(plugin_dir):
@@ -198,3 +198,105 @@ def test_editing_a_plug_in_generator_changes_its_cell_key(plugin_dir):
     assert cell_key(spec, task, 0) == before  # the same code: a hit
     (plugin_dir / "plug_edit.py").write_text((plugin_dir / "plug_edit.py").read_text() + "\n# edited\n")
     assert cell_key(spec, task, 0) != before
+
+
+TYPED = """\
+    from pydantic import BaseModel, Field
+    from harness.generators import generator_kind
+    from harness.generators.base import Generation
+
+
+    class EchoOptions(BaseModel):
+        sentences: int = Field(default=1, ge=1)
+        tone: str = "plain"
+
+
+    @generator_kind("typed_echo", calls_provider=False, options=EchoOptions)
+    class TypedEcho:
+        def __init__(self, spec):
+            self.spec = spec
+
+        async def generate(self, task, seed, client=None):
+            return Generation(task_id=task.id, generator=self.spec.name, seed=seed, error="not used here")
+"""
+
+
+def test_a_plugin_kind_declares_typed_options_written_at_the_top_level_of_its_entry(plugin_dir):
+    _module(plugin_dir, "plug_typed", TYPED)
+    gens = "generators:\n  - {name: t, kind: typed_echo, sentences: '2'}\n  - {name: d, kind: typed_echo}\n"
+    (plugin_dir / "cfg.yaml").write_text(HEAD + "plugins: [plug_typed]\n" + gens)
+    cfg = load_config(plugin_dir / "cfg.yaml")
+    typed, default = cfg.generators
+    assert typed.options.sentences == 2 and type(typed.options.sentences) is int and typed.options.tone == "plain"
+    assert default.options.sentences == 1 and type(typed.options).__name__ == "EchoOptions"
+    # what was written is recorded (typed), defaults are not: a config without options keeps its hash
+    assert typed.model_dump()["sentences"] == 2 and "tone" not in typed.model_dump()
+    assert "sentences" not in default.model_dump()
+    again = config_from_dict(cfg.model_dump(mode="json", by_alias=True))  # a run directory's recorded config
+    assert again.generators[0].options == typed.options and again.config_hash() == cfg.config_hash()
+    three = config_from_text(HEAD + "plugins: [plug_typed]\n" + gens.replace("'2'", "3"))
+    assert three.config_hash() != cfg.config_hash() and three.generators[0].options.sentences == 3
+
+
+@pytest.mark.parametrize("entry, field, needle", [
+    ("{name: t, kind: typed_echo, sentences: 0}", "generators.1.sentences", "greater than or equal to 1"),
+    ("{name: t, kind: typed_echo, sentences: many}", "generators.1.sentences", "valid integer"),
+    ("{name: t, kind: typed_echo, sentencez: 2}", "generators.1.sentencez", "unknown field"),
+    ("{name: t, kind: extractive, sentences: 2}", "generators.1.sentences", "unknown field"),
+    ("{name: t, kind: llm, model: m, sentences: 2}", "generators.1.sentences", "unknown field"),
+])
+def test_an_undeclared_option_or_a_bad_value_names_file_field_and_line(plugin_dir, entry, field, needle):
+    _module(plugin_dir, "plug_typed_bad", TYPED)
+    sys.path.append(str(plugin_dir))
+    text = HEAD + f"plugins: [plug_typed_bad]\ngenerators:\n  - {{name: x, kind: extractive}}\n  - {entry}\n"
+    with pytest.raises(HarnessError) as info:
+        config_from_text(text, source="c.yaml")
+    err = info.value
+    assert (err.path, err.field, err.line) == ("c.yaml", field, 6)
+    assert needle in err.message and "\n" not in str(err)
+
+
+def test_builtin_kinds_take_exactly_the_spec_fields(plugin_registries):
+    assert all(kind_of(k).options is None for k in kinds())
+    cfg = load_config(None)
+    assert all(set(g.model_dump()) == set(GeneratorSpec.model_fields) for g in cfg.generators)
+
+
+def test_an_options_model_is_a_pydantic_model_that_shadows_no_spec_field(plugin_registries):
+    from pydantic import BaseModel
+
+    class Shadow(BaseModel):
+        model: str = "x"
+
+    with pytest.raises(HarnessError, match="GeneratorSpec fields already"):
+        generators.generator_kind("shadowing", calls_provider=False, options=Shadow)(lambda spec: None)
+    with pytest.raises(HarnessError, match="pydantic model class"):
+        generators.generator_kind("untyped", calls_provider=False, options=dict)(lambda spec: None)
+    assert "shadowing" not in kinds() and "untyped" not in kinds()
+
+
+def test_the_example_kind_reads_its_typed_option(examples_on_path):
+    import asyncio
+
+    from harness.tasks.suite import get_task
+
+    load_plugins(["my_plugins.generators"])
+    task = get_task("rag-llm-survey")
+    one, two = (asyncio.run(generators.build_generator(GeneratorSpec(name="lead", kind="lead_sentences", k=4, **extra))
+                            .generate(task, 0)).review.text for extra in ({}, {"sentences": 2}))
+    for n in range(1, 5):  # each paper's first sentence, then (with sentences: 2) its second, then the citation
+        first = one.split(f" [{n}].")[0].rsplit("]. ", 1)[-1].split("\n")[-1]
+        assert first in two and len(two.split(f" [{n}].")[0]) > len(one.split(f" [{n}].")[0])
+
+
+def test_validation_imports_no_plugin_and_says_how_to_load_them(plugin_dir):
+    _module(plugin_dir, "plug_unloaded", ECHO.replace("echo_topic", "unloaded_kind"))
+    sys.path.append(str(plugin_dir))
+    text = HEAD + "plugins: [plug_unloaded]\ngenerators:\n  - {name: e, kind: unloaded_kind}\n"
+    with pytest.raises(HarnessError) as info:
+        ExperimentConfig.from_text(text, source="c.yaml")  # validation only: the loading step imports plug-ins
+    err = info.value
+    assert (err.field, err.line) == ("generators.0.kind", 5) and "unknown generator kind 'unloaded_kind'" in err.message
+    assert "plug_unloaded" in err.hint and "harness.plugins.load_config" in err.hint
+    assert "plug_unloaded" not in sys.modules
+    assert config_from_text(text, source="c.yaml").generators[0].kind == "unloaded_kind"

@@ -1,13 +1,16 @@
 """A generator kind and a prompting strategy from outside the harness.
 
-- kind `lead_sentences` (offline, calls no provider): one sentence per shown paper, the first sentence of its
-  abstract, cited as [n], under a reference list of the shown papers.
+- kind `lead_sentences` (offline, calls no provider): the first sentence of each shown paper's abstract, cited
+  as [n], under a reference list of the shown papers. Its own typed option `sentences` (written at the top level
+  of the generator entry, `sentences: 2`) takes that many sentences of each abstract instead.
 - strategy `brief` (for kind llm): zero_shot's prompt asking for half the task's word target.
 """
 
 from __future__ import annotations
 
 import time
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
@@ -20,18 +23,27 @@ from harness.models import Task
 from harness.core.text import split_sentences
 
 
-@generator_kind("lead_sentences", calls_provider=False)
+class LeadOptions(BaseModel):
+    """lead_sentences' own options: a config writes them beside name and kind (`sentences: 2`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentences: int = Field(default=1, ge=1, le=10)  # abstract sentences per shown paper
+
+
+@generator_kind("lead_sentences", calls_provider=False, options=LeadOptions)
 class LeadSentences:
-    """The first abstract sentence of each of the first k shown papers, each cited [n]."""
+    """The first abstract sentence(s) of each of the first k shown papers, each paper cited [n]."""
 
     def __init__(self, spec: GeneratorSpec):
         self.spec = spec
+        self.options: LeadOptions = spec.options  # typed: the config's value checked by LeadOptions
 
     async def generate(self, task: Task, seed: int, client: LLMClient | None = None) -> Generation:
         start = time.perf_counter()
         papers = select_pool(task, self.spec.pool, derive_seed(task.id, self.spec.name, seed))[: self.spec.k]
-        lines = [f"{(split_sentences(p.abstract or '') or [p.title])[0].rstrip('.')} [{n}]."
-                 for n, p in enumerate(papers, 1)]
+        lead = [" ".join((split_sentences(p.abstract or "") or [p.title])[: self.options.sentences]) for p in papers]
+        lines = [f"{text.rstrip('.')} [{n}]." for n, text in enumerate(lead, 1)]
         markdown = f"# {title_of(task.topic)}\n\n## 1 Findings\n\n{' '.join(lines)}\n"
         if papers:
             markdown += f"\n## References\n\n{reference_list(papers)}\n"

@@ -124,7 +124,7 @@ def _deliver(gen, out: Path | None) -> None:
 
 def _config_spec(path: Path, name: str | None, api_base: str | None):
     """The generator spec named `name` (or the only one) of an experiment config; --api-base overrides its own."""
-    from harness.config import load_config
+    from harness.plugins import load_config
 
     cfg = load_config(path)
     specs = {g.name: g for g in cfg.generators}

@@ -16,13 +16,13 @@ app.add_typer(cache_app, name="cache")
 
 def _config(config: Optional[Path], resume: Optional[Path]):
     """The config: the file given, else the resumed run's own (from its manifest), else the embedded default."""
-    from harness.config import ExperimentConfig, load_config
+    from harness.plugins import config_from_dict, load_config
     from harness.runner.store import read_run_config
 
     if config is not None:
         return load_config(config)
     if resume is not None:
-        return ExperimentConfig.from_dict(read_run_config(resume), source=str(resume / "manifest.json"))
+        return config_from_dict(read_run_config(resume), source=str(resume / "manifest.json"))
     return load_config(None)
 
 

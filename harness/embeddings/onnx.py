@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from harness.core.errors import HarnessError
+from harness.core.paths import cache_root
 
 
 def _weights_digest(weights_dir: Path) -> str:
@@ -31,9 +32,7 @@ def _weights_digest(weights_dir: Path) -> str:
 
 def onnx_file(weights_dir: Path) -> Path:
     """Where the exported fp32 ONNX model of these weights lives (it may not exist yet)."""
-    from harness.config import cache_file
-
-    return cache_file(None).parent / "onnx" / f"minilm-{_weights_digest(Path(weights_dir))}-fp32.onnx"
+    return cache_root() / "onnx" / f"minilm-{_weights_digest(Path(weights_dir))}-fp32.onnx"
 
 
 def export_onnx(weights_dir: Path, target: Path) -> Path:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import Field, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, ValidationError,
+                      field_validator, model_validator)
+from pydantic_core import InitErrorDetails
 
+from harness.core.registries import GENERATOR_KINDS, STRATEGIES
 from harness.llm.types import LOCAL_MODEL, CallRecord, LLMClient, LLMRequest, LLMResponse, Price
 from harness.models import Review, Strict, Task
 
-GeneratorKind = str  # a name in the kind registry (harness.generators.kinds()): built-in or from a plug-in
-Strategy = str  # a name in the strategy registry (harness.generators.strategies.STRATEGIES)
+GeneratorKind = str  # a name in the kind registry (harness.core.registries.GENERATOR_KINDS): built-in or plug-in
+Strategy = str  # a name in the strategy registry (harness.core.registries.STRATEGIES)
 PoolMethod = Literal["all", "topk_bm25", "topk_embedding", "recent"]
 
 
@@ -27,7 +30,14 @@ class PoolSelection(Strict):
 
 
 class GeneratorSpec(Strict):
-    """One generator of an experiment: what it is and how it is called."""
+    """One generator of an experiment: what it is and how it is called.
+
+    A kind that declares an options model (`@generator_kind(..., options=Model)`) takes its own fields at the top
+    level of the entry (`sentences: 2`), validated and typed by that model and read back as `spec.options`; any
+    other field not declared here is an error naming it.
+    """
+
+    model_config = ConfigDict(extra="allow")  # only a kind's declared options; checked in _kind_options
 
     name: str = Field(description="the generator's name in run files and reports (unique in a config)")
     kind: GeneratorKind = Field(
@@ -49,25 +59,48 @@ class GeneratorSpec(Strict):
         description="kind replay: a directory or glob of recorded outputs, mapped to tasks")
     k: int = Field(default=20, ge=1,
         description="extractive and recent_papers: how many pool papers the review is built from")
+    _options: BaseModel | None = PrivateAttr(default=None)
+
+    @property
+    def options(self) -> BaseModel | None:
+        """The kind's typed options, defaults filled in (None when its kind declares no options model)."""
+        return self._options
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _kind_options(cls, data: Any, handler: ModelWrapValidatorHandler[GeneratorSpec]) -> GeneratorSpec:
+        """Fields beyond the spec's own are the kind's options: typed by its options model, else refused."""
+        if not isinstance(data, dict):
+            return handler(data)
+        extra = {k: v for k, v in data.items() if k not in cls.model_fields}
+        spec = handler({k: v for k, v in data.items() if k in cls.model_fields})
+        model = getattr(GENERATOR_KINDS.get(spec.kind), "options", None)
+        unknown = [k for k in extra if model is None or k not in model.model_fields]
+        if unknown:  # pydantic's own error for a field nobody declares, at generators[i].<key>
+            raise ValidationError.from_exception_data(cls.__name__, [
+                InitErrorDetails(type="extra_forbidden", loc=(k,), input=extra[k]) for k in unknown])
+        if model is None:
+            return spec
+        try:
+            spec._options = model.model_validate(extra)
+        except ValidationError as exc:
+            raise ValidationError.from_exception_data(cls.__name__, [
+                InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"], ctx=e.get("ctx", {}))
+                for e in exc.errors()]) from None
+        spec.__pydantic_extra__ = spec._options.model_dump(mode="json", include=set(extra))  # as written, typed
+        return spec
 
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, v: str) -> str:
-        from harness.generators import kinds
-
-        known = kinds()
-        if v not in known:
-            raise ValueError(f"unknown generator kind {v!r} (known: {', '.join(known)}; a plug-in's kind needs its "
-                             "module under plugins:)")
+        if v not in GENERATOR_KINDS:
+            raise ValueError(f"unknown generator kind {v!r} (known: {', '.join(sorted(GENERATOR_KINDS))}; a "
+                             "plug-in's kind needs its module under plugins:)")
         return v
 
     @field_validator("strategy")
     @classmethod
     def _known_strategy(cls, v: str | None) -> str | None:
-        from harness.generators import load_builtins
-        from harness.generators.strategies import STRATEGIES
-
-        load_builtins()
         if v is not None and v not in STRATEGIES:
             raise ValueError(f"unknown strategy {v!r} (known: {', '.join(sorted(STRATEGIES))}; a plug-in's strategy "
                              "needs its module under plugins:)")

@@ -1,5 +1,7 @@
 """Offline baselines (deterministic, no LLM): extractive (k most topic-relevant pool papers) and recent_papers
-(k newest regardless of topic, the seed's failure mode), both written by the same extractive writer."""
+(k newest regardless of topic, the seed's failure mode), both written by the same keyword writer: each paper gets
+one templated note in the baseline's own words (`paper_notes`), never a pasted title or abstract sentence, so the
+baseline is a floor an LLM should beat, not a copier the degeneracy scores would rightly rank with the controls."""
 
 from __future__ import annotations
 
@@ -11,18 +13,13 @@ import numpy as np
 
 from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
+from harness.generators.paper_notes import TITLE_STOP, common_title_words, distinctive_terms, note
 from harness.generators.pool_select import (embed_papers, newest, rank_bm25, relevance_embedding,
                                             tokenize)
 from harness.generators.prompting import reference_list
 from harness.generators.recording import reply_flags
 from harness.generators.strategies import title_of
 from harness.models import Paper, Task, Usage
-from harness.core.text import split_sentences
-
-_STOP = set("""a an and are as at be by for from has have in into is it its of on or our that the their this to
-using via we which with without based towards toward new large model models language learning data approach method
-methods study survey paper work framework analysis llm llms""".split())
-
 
 def kmeans(vecs: np.ndarray, n_clusters: int, iters: int = 25) -> list[int]:
     """Deterministic k-means: farthest-point initialisation from row 0 (the most relevant paper), then Lloyd."""
@@ -50,7 +47,7 @@ def kmeans(vecs: np.ndarray, n_clusters: int, iters: int = 25) -> list[int]:
 
 def section_title(papers: Sequence[Paper], all_papers: Sequence[Paper]) -> str:
     """A heading from the words most typical of a cluster's titles (frequent here, rarer elsewhere)."""
-    here = Counter(w for p in papers for w in set(tokenize(p.title)) if w not in _STOP and len(w) > 2
+    here = Counter(w for p in papers for w in set(tokenize(p.title)) if w not in TITLE_STOP and len(w) > 2
                    and not w.isdigit())
     overall = Counter(w for p in all_papers for w in set(tokenize(p.title)))
     scored = sorted(here, key=lambda w: (-(here[w] / (1 + overall[w] - here[w])), -here[w], w))
@@ -60,21 +57,10 @@ def section_title(papers: Sequence[Paper], all_papers: Sequence[Paper]) -> str:
     return "Work on " + (", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0])
 
 
-def first_sentence(paper: Paper, max_words: int = 45) -> str:
-    """The abstract's first sentence (cut to max_words), or a sentence naming the title when there is none."""
-    if paper.abstract and paper.abstract.strip():
-        sents = split_sentences(" ".join(paper.abstract.split()))
-        s = sents[0] if sents else paper.abstract.strip()
-        words = s.split()
-        if len(words) > max_words:
-            s = " ".join(words[:max_words])
-        return s.rstrip(" .;:,")
-    return f'The paper "{" ".join(paper.title.split()).rstrip(".")}" addresses this theme'
-
-
 def write_extractive(task: Task, papers: list[Paper], vecs: np.ndarray, n_sections: int,
                      title: str | None = None) -> str:
-    """Markdown review: intro, one section per cluster (one cited sentence per paper), conclusion, [n] Title list."""
+    """Markdown review: intro, one section per cluster (one templated note per paper, `paper_notes`), conclusion,
+    [n] Title list. No sentence is pasted from a title or an abstract."""
     labels = kmeans(vecs, n_sections)
     groups: dict[int, list[int]] = {}
     for i, lab in enumerate(labels):
@@ -85,17 +71,19 @@ def write_extractive(task: Task, papers: list[Paper], vecs: np.ndarray, n_sectio
         for i in idx:
             number[i] = len(number) + 1
     refs = [papers[i] for idx in ordered for i in idx]
+    terms, common = distinctive_terms(papers), common_title_words(papers)
     lines = [f"# {title or title_of(task.topic)}", "", "## 1 Introduction", "",
              f"This review collects {len(papers)} papers on the topic: {task.topic.rstrip('.')}. "
              f"They are grouped into {len(ordered)} themes by the similarity of their titles and abstracts; "
-             "each theme is summarised by the opening sentence of each paper's abstract.", ""]
+             "for each paper, a note in fixed wording states the kind of contribution, the subject its title names "
+             "and the terms that set its abstract apart from the others.", ""]
     for s, idx in enumerate(ordered, 2):
         lines += [f"## {s} {section_title([papers[i] for i in idx], papers)}", ""]
-        lines.append(" ".join(f"{first_sentence(papers[i])} [{number[i]}]." for i in idx))
+        lines.append(" ".join(note(papers[i], number[i], terms[i], v, common) for v, i in enumerate(idx)))
         lines.append("")
     lines += [f"## {len(ordered) + 2} Conclusion", "",
               f"The {len(papers)} papers above cover {len(ordered)} themes of the topic; "
-              "this extractive summary states what each paper sets out to do and makes no comparison.", "",
+              "this keyword summary states what each paper sets out to do and makes no comparison.", "",
               "## References", "", reference_list(refs), ""]
     return "\n".join(lines)
 

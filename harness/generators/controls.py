@@ -20,11 +20,11 @@ from typing import Callable
 
 from harness.generators import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient
-from harness.generators.baselines import first_sentence
 from harness.generators.prompting import reference_list
 from harness.generators.recording import reply_flags
 from harness.generators.strategies import title_of
 from harness.models import Paper, Task, Usage
+from harness.core.text import split_sentences
 
 FILLER = ("This line of research continues to attract attention and remains an important direction for the "
           "community in the years to come.")
@@ -45,6 +45,18 @@ def outline(task: Task, n: int = 6) -> list[str]:
     """Up to n top-level headings of the reference survey's outline (generic ones when it has none)."""
     heads = [h.split(">")[-1].strip() for h in task.reference_survey.outline if h.strip() and ">" not in h]
     return heads[:n] or ["Introduction", "Methods", "Applications", "Challenges", "Conclusion"]
+
+
+def first_sentence(paper: Paper, max_words: int = 45) -> str:
+    """The abstract's first sentence (cut to max_words), or a sentence naming the title when there is none."""
+    if paper.abstract and paper.abstract.strip():
+        sents = split_sentences(" ".join(paper.abstract.split()))
+        s = sents[0] if sents else paper.abstract.strip()
+        words = s.split()
+        if len(words) > max_words:
+            s = " ".join(words[:max_words])
+        return s.rstrip(" .;:,")
+    return f'The paper "{" ".join(paper.title.split()).rstrip(".")}" addresses this theme'
 
 
 def _document(task: Task, sections: list[tuple[str, list[str]]], refs: list[Paper]) -> str:

@@ -15,7 +15,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from harness.generators import generator_kind
+from harness.core.errors import HarnessError
+from harness.core.registries import STRATEGIES as _STRATEGIES
+from harness.core.registry import Registry
+from harness.generators.kinds import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient, LLMRequest
 from harness.llm.client import ProviderError
 from harness.llm.types import LOCAL_MODEL
@@ -24,6 +27,7 @@ from harness.generators.prompting import format_pool, reference_list, render
 from harness.generators.recording import CallLog, cited_numbers, reply_flags, split_body
 from harness.models import Paper, Task
 from harness.core.text import NUMERIC_MARKER, expand_marker
+from harness.readers import parse_text
 
 COMPLETION_STOP = ["\n## References", "\n# ", "\nReferences\n"]
 
@@ -73,8 +77,6 @@ class StrategyRun:
     @property
     def words(self) -> tuple[int, int]:
         if self.task.target_words is None:
-            from harness.core.errors import HarnessError
-
             raise HarnessError(f"task {self.task.id!r} has no word target (target_words: null)", field="target_words",
                                hint="generators need one: set target_words {min, max} in the task file")
         return self.task.target_words.min, self.task.target_words.max
@@ -129,7 +131,7 @@ class StrategyRun:
 
 
 StrategyFn = Callable[[StrategyRun], Awaitable[Draft]]
-STRATEGIES: dict[str, StrategyFn] = {}
+STRATEGIES: Registry[StrategyFn] = _STRATEGIES  # name -> fn; built-ins known by name before this module loads
 _NO_POOL: set[str] = set()  # strategies that are shown no pool papers (closed_book)
 
 
@@ -139,14 +141,7 @@ def strategy(name: str, *, shows_pool: bool = True) -> Callable[[StrategyFn], St
     shows_pool=False: the strategy is given no pool papers (run.papers is empty), as closed_book.
     """
     def decorate(fn: StrategyFn) -> StrategyFn:
-        old = STRATEGIES.get(name)
-        if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
-            from harness.core.errors import HarnessError
-
-            raise HarnessError(f"strategy {name!r} is registered twice: by {old.__module__}.{old.__qualname__} "
-                               f"and by {fn.__module__}.{fn.__qualname__}", field="strategy",
-                               hint="give the new strategy another name")
-        STRATEGIES[name] = fn
+        STRATEGIES.add(name, fn)
         (_NO_POOL.discard if shows_pool else _NO_POOL.add)(name)
         return fn
 
@@ -351,8 +346,6 @@ class LLMGenerator:
     """A litellm model x prompting strategy x pool selection; bad replies become flagged Generations."""
 
     def __init__(self, spec: GeneratorSpec):
-        from harness.core.errors import HarnessError
-
         if not spec.model:
             raise HarnessError(f"generator {spec.name!r}: kind llm needs a model", field="model",
                                hint=f"e.g. openai/gpt-4o-mini or {LOCAL_MODEL}")
@@ -388,8 +381,6 @@ class LLMGenerator:
 def finish_generation(gen: Generation, draft: Draft, task: Task, log: CallLog, wall_s: float,
                       shown: list[Paper] | None = None) -> Generation:
     """Parse the draft into a Review (papers = the pool shown), attach plan, usage, finish reason; flag bad replies."""
-    from harness.readers import parse_text
-
     update: dict[str, Any] = {"calls": log.calls, "prompts": log.prompts, "latency_s": wall_s}
     try:
         review = parse_text(draft.markdown, format="markdown", pool=shown or None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.core.errors import HarnessError
+from harness.core.registry import Registry
 from harness.models import Paper, Review
 from harness.readers import (
     autosurvey_json,
@@ -46,8 +47,8 @@ class Reader:
     parse: Callable[..., Review]
 
 
-FORMATS: dict[str, Reader] = {
-    r.name: r for r in [
+FORMATS: Registry[Reader] = Registry("format", field="format")
+for _reader in [
         Reader(litreview_report.NAME, "Literature Review Report (## Topic/Usage Statistics/Plan/Literature "
                "Review/References/Papers Used)", litreview_report.parse),
         Reader(markdown.NAME, "markdown with [n] citations and a trailing [n] reference list", markdown.parse),
@@ -62,8 +63,8 @@ FORMATS: dict[str, Reader] = {
                openscholar.parse),
         Reader(storm.NAME, "STORM output folder: storm_gen_article_polished.txt + url_to_info.json (+ outline)",
                _storm_text),
-    ]
-}
+]:
+    FORMATS.add(_reader.name, _reader)
 
 
 def detect_format(text: str, name: str | None = None) -> str:
@@ -106,7 +107,7 @@ def parse_text(text: str, format: str | None = None, name: str | None = None,
             raise HarnessError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
         return Review(source_format=fmt, text="", papers=list(pool or []), warnings=["empty file"])
     fmt = format or detect_format(text, name)
-    reader = FORMATS.get(fmt)
+    reader = FORMATS.get(fmt, None)
     if reader is None:
         raise HarnessError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
     if fmt == latex.NAME:

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from harness.cells import Cell
-from harness.config import ExperimentConfig, load_config, register_secrets
+from harness.config import ExperimentConfig, register_secrets
 from harness.generators.base import GeneratorSpec, LLMClient
 from harness.models import Task
+from harness.plugins import load_config
 from harness.runner.budget import check_priced
 from harness.runner.cell_batch import CellBatch
 from harness.runner.cell_runner import CellRunner, score_stored_cells

@@ -59,7 +59,7 @@ def _plugin_code(spec: GeneratorSpec) -> str | None:
     from harness.generators.strategies import STRATEGIES
     from harness.plugins import source_fingerprint
 
-    modules = [kind_of(spec.kind).origin, getattr(STRATEGIES.get(spec.strategy or ""), "__module__", "")]
+    modules = [kind_of(spec.kind).origin, getattr(STRATEGIES.get(spec.strategy or "", None), "__module__", "")]
     outside = sorted({m for m in modules if m and m.split(".", 1)[0] != "harness"})
     return source_fingerprint(outside) if outside else None
 

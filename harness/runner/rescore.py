@@ -14,6 +14,7 @@ from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError, warn
 from harness.generators.base import Generation
 from harness.models import Score, Task
+from harness.plugins import config_from_dict
 from harness.runner.manifest import Manifest
 from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, load_manifest, read_generations,
                                   read_jsonl_lenient, read_run_config, scored_generation)
@@ -72,7 +73,7 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     citations.support_rate.<method> etc.; an llm method calls its judge through the plain cached litellm path.
     """
     run_dir = Path(run_dir)
-    config = ExperimentConfig.from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
+    config = config_from_dict(read_run_config(run_dir), source=str(run_dir / "manifest.json"))
     fam_list = _families(config, families, run_dir)
     gens = _stored_generations(run_dir)  # before loading tasks: a damaged file is the first thing to say
     if tasks is None:

@@ -15,7 +15,6 @@ import functools
 import hashlib
 import importlib
 import json
-import os
 import sys
 import threading
 from pathlib import Path
@@ -23,21 +22,18 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
+from harness.core.fileio import atomic_write
+from harness.core.paths import cache_root, disk_cache_enabled
+
 T = TypeVar("T")
 _MEMO: dict[str, Any] = {}
 _MEMO_LOCK = threading.Lock()
 stats = {"computed": 0, "disk_hits": 0, "memory_hits": 0}  # for tests and benchmarks
 
 
-def disk_cache_enabled() -> bool:
-    """False when HARNESS_DISK_CACHE is 0/false/no/off."""
-    return os.environ.get("HARNESS_DISK_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
-
-
 def cache_dir() -> Path:
-    from harness.config import cache_file
-
-    return cache_file(None).parent / "calibrations"
+    """Where calibrations are kept on disk."""
+    return cache_root() / "calibrations"
 
 
 def _content_key(obj: Any) -> str:
@@ -107,8 +103,6 @@ def _load(text: str) -> Any:
 
 def _write(path: Path, text: str) -> None:
     """Atomic (temp file + rename): readers see a whole entry or none; a lost entry is recomputed."""
-    from harness.core.fileio import atomic_write
-
     atomic_write(path, text)
 
 

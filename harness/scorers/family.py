@@ -14,6 +14,8 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Literal, get_args
 
 from harness.core.errors import HarnessError
+from harness.core.registries import SCORER_FAMILIES
+from harness.core.registry import Registry
 from harness.models import Score, Task
 from harness.papers.resolve import ResolvedReview
 
@@ -75,7 +77,7 @@ class Family:
         return self.fn(resolved, task, ctx)
 
 
-REGISTRY: dict[str, Family] = {}  # name -> family; written only by `register` (tests patch it)
+REGISTRY: Registry[Family] = SCORER_FAMILIES  # name -> family; built-ins known by name before their modules load
 
 
 def _check(fam: Family) -> None:
@@ -100,16 +102,8 @@ def _check(fam: Family) -> None:
 def register(fam: Family) -> Family:
     """Add a family to the registry (HarnessError on a malformed one, or a name another function holds)."""
     _check(fam)
-    old = REGISTRY.get(fam.name)
-    if old is not None and _origin(old.fn) != _origin(fam.fn):  # the same function re-imported replaces itself
-        raise HarnessError(f"scorer family {fam.name!r} is registered twice: by {_origin(old.fn)} and by "
-                           f"{_origin(fam.fn)}", hint="give one of them another name")
-    REGISTRY[fam.name] = fam
+    REGISTRY.add(fam.name, fam)  # the same function re-imported replaces itself
     return fam
-
-
-def _origin(fn: Callable) -> str:
-    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
 def scorer_family(name: str, scores: dict[str, Direction], calls_provider: bool = False, *,
@@ -128,16 +122,16 @@ def scorer_family(name: str, scores: dict[str, Direction], calls_provider: bool 
 
 def families() -> dict[str, Family]:
     """The registered families by name, in registration order (a copy: register through `register`)."""
-    return dict(REGISTRY)
+    return dict(REGISTRY.items())
 
 
 def get_family(name: str) -> Family | None:
-    return REGISTRY.get(name)
+    return REGISTRY.get(name, None)
 
 
 def owner(metric: str) -> Family | None:
     """The registered family that declares a score name (its first dotted part names it), else None."""
-    fam = REGISTRY.get(metric.split(".", 1)[0])
+    fam = REGISTRY.get(metric.split(".", 1)[0], None)
     return fam if fam is not None and fam.direction(metric) is not None else None
 
 

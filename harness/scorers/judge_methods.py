@@ -6,8 +6,8 @@ A *relevance method* decides whether each cited reference is on the task's topic
 RelevanceResult`. Scoring and `harness judges validate` call the same functions, so a method's measured
 agreement with people is the agreement of what scores reviews. `measures` says in plain words what a method's
 verdict rests on (reports show it: a topical-closeness method is never labelled "support").
-Plug-ins register with `@support_method(...)` / `@relevance_method(...)`; built-ins are declared here as
-"module:attribute" strings, imported on first use.
+Plug-ins register with `@support_method(...)` / `@relevance_method(...)`; built-ins are declared in
+harness.core.registries as "module:attribute" strings, imported on first use.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.core.registries import BUILTIN_METHODS, DEFAULT_RELEVANCE, DEFAULT_SUPPORT  # noqa: F401 (re-export)
+from harness.core.registries import RELEVANCE_METHODS as _RELEVANCE
+from harness.core.registries import SUPPORT_METHODS as _SUPPORT
 from harness.core.registry import Registry
 
 Verdict = Literal["on-topic", "off-topic", "unjudged"]
@@ -123,19 +126,9 @@ class RelevanceMethod:
     calls_provider: bool = False
 
 
-SUPPORT_METHODS: Registry[SupportMethod] = Registry("support method", field="scorers.support.method")
-RELEVANCE_METHODS: Registry[RelevanceMethod] = Registry("relevance method", field="scorers.relevance.method")
-
-SUPPORT_METHODS.add("similarity", "harness.scorers.support_similarity:METHOD")
-SUPPORT_METHODS.add("nli", "harness.scorers.support_nli:METHOD")
-SUPPORT_METHODS.add("llm", "harness.scorers.support_llm:METHOD")
-SUPPORT_METHODS.add("signals", "harness.scorers.support_signals:METHOD")
-RELEVANCE_METHODS.add("title_similarity", "harness.scorers.relevance:METHOD")
-RELEVANCE_METHODS.add("neighbours", "harness.scorers.relevance_neighbours:METHOD")
-RELEVANCE_METHODS.add("llm", "harness.scorers.relevance_llm:METHOD")
-DEFAULT_RELEVANCE = "neighbours"
-DEFAULT_SUPPORT = "similarity"
-BUILTIN = {"support": tuple(SUPPORT_METHODS.names()), "relevance": tuple(RELEVANCE_METHODS.names())}  # plug-ins aside
+SUPPORT_METHODS: Registry[SupportMethod] = _SUPPORT  # built-ins declared in harness.core.registries
+RELEVANCE_METHODS: Registry[RelevanceMethod] = _RELEVANCE
+BUILTIN = BUILTIN_METHODS  # plug-ins aside
 
 
 def support_method(name: str, measures: str, calls_provider: bool = False) -> Callable:

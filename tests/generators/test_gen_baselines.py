@@ -65,3 +65,21 @@ def test_extractive_beats_recent_papers_on_on_topic_rate_on_every_task(suite, ba
             return s.value
         e, r = rate(ext), rate(rec)
         assert e > r, f"{tid}: extractive {e:.2f} <= recent_papers {r:.2f}"
+
+
+@EVERY_TASK
+def test_extractive_cites_every_paper_with_an_abstract_in_substance_on_every_task(suite, baseline_runs):
+    """The baseline is no copier (issue 26): each note on a paper whose abstract is known is cited in substance
+    (not copied, not a repeat, not a dump, words of its own); title-only papers get bare notes, counted as such."""
+    from harness.papers.resolve import resolve_for_task
+    from harness.scorers.cited import cited_items
+    from harness.scorers.degeneracy import citation_uses
+
+    for tid, (ext, _) in baseline_runs.items():
+        resolved = resolve_for_task(ext.review, suite[tid])
+        items = cited_items(resolved.review, suite[tid], resolved.report.classes)
+        known = {it.key for it in items if it.abstract}
+        uses = citation_uses(resolved.review, items)
+        assert len(uses) == 20, tid
+        bad = [(u.sentence, u.copied, u.repeat, u.bare) for u in uses if u.item in known and not u.substantive]
+        assert not bad, (tid, bad)

@@ -67,8 +67,10 @@ def load_config(path: Path):
 def expand_config(path: Path):
     """Load and expand task selectors against the shipped suite (where unknown task ids are found)."""
     from harness.config import ExperimentConfig
+    from harness.tasks.suite import load_suite
 
-    return ExperimentConfig.from_yaml(path).task_ids()
+    cfg = ExperimentConfig.from_yaml(path)
+    return cfg.task_ids(list(load_suite(cfg.tasks_dir)))
 
 
 def _output_file(tmp: Path, data: str | bytes, name: str = "review.md") -> Path:

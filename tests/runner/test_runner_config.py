@@ -11,6 +11,9 @@ from pydantic import Field
 
 from harness.config import REDACTED, Execution, ExperimentConfig, cell_id, load_config, parse_cell, redact, redact_text
 from harness.core.errors import HarnessError
+from harness.tasks.suite import load_suite
+
+SUITE_IDS = list(load_suite())  # the shipped suite's ids, which the default config's task selectors expand against
 
 GOOD = """\
 name: t
@@ -35,7 +38,7 @@ def test_default_config_is_the_documented_experiment():
     assert ("llm", "local/gemma-3-270m", "plan_then_write") in kinds
     assert {"extractive", "recent_papers"} <= {g.kind for g in cfg.generators}
     assert len(cfg.tasks) == 12 and cfg.seeds == [0]  # the documented subset; `--tasks all` runs the full suite
-    res = cfg.resolved()
+    res = cfg.resolved(SUITE_IDS)
     assert res.tasks == cfg.tasks and "rag-llm-survey" in res.tasks
     assert res.scorers.families and "coverage" in res.scorers.families
     assert Path(res.cache_dir).is_absolute()
@@ -43,7 +46,7 @@ def test_default_config_is_the_documented_experiment():
 
 def test_task_selectors_expand_in_suite_order_without_repeats(tmp_path):
     cfg = ExperimentConfig.from_text(GOOD.replace("[rag-llm-survey]", "['llm-*', llm-evaluation-survey]"))
-    ids = cfg.task_ids()
+    ids = cfg.task_ids(SUITE_IDS)
     assert ids and all(t.startswith("llm-") for t in ids)
     assert ids == sorted(ids) and len(ids) == len(set(ids))
     assert cfg.cells(ids)[:2] == [(ids[0], "ex", 0), (ids[0], "ex", 1)]
@@ -62,7 +65,7 @@ def test_task_selectors_expand_in_suite_order_without_repeats(tmp_path):
 def test_config_errors_name_file_field_and_line(tmp_path, snippet, old, field, line):
     path = _write(tmp_path, GOOD.replace(snippet, old))
     with pytest.raises(HarnessError) as info:
-        ExperimentConfig.from_yaml(path).resolved()
+        ExperimentConfig.from_yaml(path).resolved(SUITE_IDS)
     err = info.value
     assert err.path == str(path)
     assert err.field is not None and err.field.startswith(field.split(".")[0])
@@ -115,7 +118,7 @@ def test_config_hash_of_existing_configs_is_unchanged():
     # degeneracy never changes a stored run's hash)
     then = "[coverage, citations, length, plan, cost, overlap, judge, structure]"
     resolved_then = ExperimentConfig.from_text(old_default.replace("families: null", f"families: {then}", 1))
-    assert resolved_then.resolved().config_hash() == OLD_DEFAULT_RESOLVED_HASH
+    assert resolved_then.resolved(SUITE_IDS).config_hash() == OLD_DEFAULT_RESOLVED_HASH
     assert ExperimentConfig.from_text(GOOD).config_hash() == OLD_GOOD_HASH
     assert ExperimentConfig.from_text(OLD_STYLE).config_hash() == OLD_GOOD_HASH
 

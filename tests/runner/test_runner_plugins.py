@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.config import ExperimentConfig
+from harness.plugins import config_from_dict, load_config
 from harness.runner import run_experiment
 from harness.runner.store import read_generations, read_manifest, read_run_config, read_scores
 from harness.scorers import family
@@ -21,7 +22,7 @@ TASK = "rag-llm-survey"
 
 
 def _config(api_base: str, tmp: Path, plugins: list[str], families: list[str]) -> ExperimentConfig:
-    return ExperimentConfig.from_dict(_config_dict(api_base, tmp, plugins, families))
+    return config_from_dict(_config_dict(api_base, tmp, plugins, families))
 
 
 def _config_dict(api_base: str, tmp: Path, plugins: list[str], families: list[str]) -> dict:
@@ -99,7 +100,7 @@ def test_example_scorer_family_scores_are_stored(server, tmp_path, examples_on_p
 def test_the_example_config_finds_its_plugins_beside_it(plugin_registries):
     """examples/plugin_experiment.yaml as a user runs it: no PYTHONPATH, the plug-ins sit beside the config."""
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != EXAMPLES]
-    cfg = ExperimentConfig.from_yaml(EXAMPLES / "plugin_experiment.yaml")
+    cfg = load_config(EXAMPLES / "plugin_experiment.yaml")
     assert [g.kind for g in cfg.generators] == ["lead_sentences", "llm"] and cfg.generators[1].strategy == "brief"
     assert cfg.scorers.families == ["length", "structure", "hedging"]
 
@@ -120,7 +121,7 @@ def test_the_readme_recipe_adds_a_scorer_with_one_file_and_one_config_line(serve
     import yaml
 
     (tmp_path / "cfg.yaml").write_text(line + yaml.safe_dump(data))
-    summary = run_experiment(ExperimentConfig.from_yaml(tmp_path / "cfg.yaml"), progress=False)
+    summary = run_experiment(load_config(tmp_path / "cfg.yaml"), progress=False)
     scores = read_scores(Path(summary.run_dir))
     assert scores["score"].to_list() == ["questions.share"] and scores["status"].to_list() == ["ok"]
     assert 0 <= scores["value"][0] <= 1

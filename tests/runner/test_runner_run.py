@@ -14,6 +14,7 @@ from harness.runner import run_experiment
 from harness.runner.rescore import rescore
 from harness.runner.store import SCORE_SCHEMA, read_errors, read_generations, read_manifest, read_scores
 from harness.scorers import NAMES
+from harness.tasks.suite import load_suite
 
 from .helpers import FAMILIES, TASKS, config_dict, make_config
 
@@ -44,7 +45,7 @@ def test_run_writes_the_run_directory_and_a_second_run_is_served_by_the_cache(se
     assert set(df["score"]) == SCORE_NAMES and set(df["cell"]) == cells
 
     m = read_manifest(run)
-    assert m["status"] == "complete" and m["config_hash"] == cfg.resolved().config_hash()
+    assert m["status"] == "complete" and m["config_hash"] == cfg.resolved(list(load_suite())).config_hash()
     assert m["counters"]["provider_calls"] == server.count == 4 and m["counters"]["cache_hits"] == 0
     assert set(m["tasks"]) == set(TASKS) and all(len(v["content_hash"]) == 64 for v in m["tasks"].values())
     assert m["prompt_templates"] and m["litellm"]["version"] and "bundled" in m["litellm"]["price_map"]

@@ -75,7 +75,7 @@ def test_a_family_registered_later_appears_in_every_view(seed_review, stfm_task,
     """What a plug-in module does: one decorator; FAMILIES, NAMES, OFFLINE_FAMILIES and scoring all see it."""
     from harness.scorers import family
 
-    monkeypatch.setattr(family, "REGISTRY", dict(family.REGISTRY))  # the registry as it was comes back afterwards
+    monkeypatch.setattr(family.REGISTRY, "_entries", family.REGISTRY.snapshot())  # as it was comes back afterwards
 
     @scorer_family("words", scores={"words.count": "none", "words.long": "higher"})
     def score_words(resolved, task, ctx):

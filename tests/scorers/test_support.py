@@ -67,7 +67,7 @@ def test_support_is_calibrated_on_the_task_never_on_the_review(seed_review, stfm
 
     # the seed's own abstracts are no evidence (issue 26), so a review citing task papers is scored instead
     review = asyncio.run(build_generator(GeneratorSpec(name="x", kind="extractive")).generate(stfm_task, 0)).review
-    review = review.model_copy(update={"citations": [  # extractive pastes abstract sentences (`copied`, never judged)
+    review = review.model_copy(update={"citations": [  # paraphrased: no sentence reproduces its source (`copied` pairs are never judged)
         c.model_copy(update={"sentence": paraphrase(c.sentence)}) for c in review.citations]})
     other = [p for p in get_task("vision-transformers").papers if p.abstract][:60]
     assert len(other) >= 10

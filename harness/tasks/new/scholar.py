@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config import cache_file
+from harness.core.paths import cache_file
 from harness.core.errors import HarnessError
 from harness.core.fileio import atomic_write
 from harness.models import ReferenceSurvey, normalize_arxiv_id
