@@ -14,7 +14,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from harness.config import Concurrency, Retries, cache_file, redact_text
+from harness.config import Concurrency, Retries
+from harness.core.paths import cache_file
 from harness.judges.labelsets import LabelSet
 from harness.llm.cache import ResponseCache
 from harness.llm.calls import RunClient
@@ -43,7 +44,7 @@ def judge_calls_for(entry: Any, budget_usd: float | None, api_base: str | None =
     cache = ResponseCache(cache_file(None))
     try:
         run = RunClient(client, cache=cache, concurrency=Concurrency(), retries=Retries(), timeout_s=120.0,
-                        redact=redact_text, budget_usd=budget_usd)
+                        budget_usd=budget_usd)
         yield RunJudgeCalls(run, loop, client)
     finally:
         loop.call_soon_threadsafe(loop.stop)

@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness.core.paths import CACHE_FILE  # the cache's file name inside a cache directory
 from harness.llm.types import LLMRequest, LLMResponse
-
-CACHE_FILE = "responses.sqlite"  # the cache's file name inside a cache directory
 
 # Request fields that do not change the reply, so they stay out of the key (see request_key).
 _NOT_IN_KEY = {"stage", "template", "template_hash"}

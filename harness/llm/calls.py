@@ -3,7 +3,7 @@ the response cache, per-model and global concurrency, a per-call timeout, retrie
 ceiling and the counters a run's manifest shows.
 
 Settings come in as objects with the config's shape (harness.config.Concurrency / Retries satisfy the protocols
-below), and secrets are redacted from error messages by the `redact` function the caller passes in.
+below); secrets are redacted from error messages (harness.core.secrets, or the `redact` function passed in).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
+from harness.core.secrets import redact_text
 from harness.llm.budget import Ceiling, price_of
 from harness.llm.cache import ResponseCache, cacheable, request_key
 from harness.llm.client import ProviderError, classify as provider_kind
@@ -174,10 +175,10 @@ class RunClient:
     """Wraps the provider client for a whole run; one instance shared by every cell."""
 
     def __init__(self, inner: LLMClient, *, cache: ResponseCache | None, concurrency: ConcurrencyLimits,
-                 retries: RetryPolicy, timeout_s: float, redact: Callable[[str], str], budget_usd: float | None = None,
-                 seed: int | None = None, prior_spend_usd: float = 0.0,
+                 retries: RetryPolicy, timeout_s: float, budget_usd: float | None = None,
+                 redact: Callable[[str], str] = redact_text, seed: int | None = None, prior_spend_usd: float = 0.0,
                  on_usage: Callable[[dict[str, Any]], None] | None = None, allow_unpriced: bool = False):
-        """redact: removes secrets from provider error messages (harness.config.redact_text);
+        """redact: removes secrets from provider error messages (default: every secret harness.core.secrets knows);
         prior_spend_usd: what earlier sessions of the run spent (counts against budget_usd);
         on_usage: called with counter deltas as they happen (the runner appends them to usage.jsonl);
         allow_unpriced: with a budget, still call models with no known price (uncounted) instead of refusing."""

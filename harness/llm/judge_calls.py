@@ -15,7 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol, Sequence, runtime_checkable
 
-from harness.llm.cache import CACHE_FILE, ResponseCache, request_key
+from harness.core.paths import CACHE_FILE
+from harness.llm.cache import ResponseCache, request_key
 from harness.llm.calls import RunClient
 from harness.llm.client import LiteLLMClient
 from harness.llm.types import LLMClient, LLMRequest, LLMResponse

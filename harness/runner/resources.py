@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import harness.generators as generators
 from harness.cells import Cell
-from harness.config import ExperimentConfig, redact_text
+from harness.config import ExperimentConfig
 from harness.generators import calls_provider
 from harness.generators.base import GeneratorSpec
 from harness.llm import litellm_api, local_server
@@ -61,7 +61,7 @@ class CellResources:
         if ex.cache:  # stored unscored cells may call the judge too: its replies are cached like any other
             self.cache = ResponseCache(config.cache_path())
         self.run_client = RunClient(self.client, cache=self.cache, concurrency=ex.concurrency, retries=ex.retries,
-                                    timeout_s=ex.timeout_s, redact=redact_text, budget_usd=ex.budget_usd,
+                                    timeout_s=ex.timeout_s, budget_usd=ex.budget_usd,
                                     prior_spend_usd=prior_spend_usd, on_usage=on_usage,
                                     allow_unpriced=ex.allow_unpriced)
         # whole cells from the cache: no generator, no model

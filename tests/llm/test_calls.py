@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from harness.config import Concurrency, Retries, redact_text
+from harness.config import Concurrency, Retries
 from harness.llm.client import LiteLLMClient, ProviderError
 from harness.llm.cache import ResponseCache
 from harness.llm.calls import BudgetExceeded, RunClient, classify, parse_retry_after
@@ -20,7 +20,7 @@ PRICE_04 = Price(input_per_mtok=0.0, output_per_mtok=40_000.0)  # 10 tokens x 40
 def _client(srv, tmp_path=None, price: Price | None = None, **kw) -> RunClient:
     cache = ResponseCache(tmp_path / "c.sqlite") if tmp_path is not None else None
     opts = dict(concurrency=Concurrency(), retries=Retries(max_attempts=3, base_delay_s=0.001, max_delay_s=2),
-                timeout_s=5.0, redact=redact_text)
+                timeout_s=5.0,)
     opts.update(kw)
     return RunClient(LiteLLMClient(price=price, timeout_s=30), cache=cache, **opts)
 

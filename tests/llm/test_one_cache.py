@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from harness.config import Concurrency, Retries, redact_text
+from harness.config import Concurrency, Retries
+from harness.core.secrets import redact_text
 from harness.llm.cache import ResponseCache
 from harness.llm.calls import RunClient
 from harness.llm.client import LiteLLMClient, ProviderError

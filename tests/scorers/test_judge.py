@@ -6,7 +6,8 @@ import pytest
 
 from harness.models import Review
 from harness.scorers import ScoringContext
-from harness.llm.cache import CACHE_FILE, ResponseCache, request_key
+from harness.core.paths import CACHE_FILE
+from harness.llm.cache import ResponseCache, request_key
 from harness.llm.judge_calls import PlainJudgeCalls
 from harness.llm.types import LLMResponse
 from harness.scorers.judge import build_prompt, judge_requests, parse_score, score_judge
