@@ -48,3 +48,14 @@ def test_prune_and_clear(tmp_path):
         assert cache.stats()["entries"] == 2
         assert cache.clear() == 2 and cache.stats()["entries"] == 0
     assert parse_age("12h") == 43200 and parse_age("90") == 90
+
+
+def test_the_key_is_the_one_caches_written_before_the_llm_layer_hold():
+    """Pinned: these keys were computed by harness.runner.cache.cache_key at 101f167 (before issue 29's LLM layer),
+    so every reply cached by earlier runs is still found. A change to the key rule must change this test."""
+    judge = LLMRequest(model="openai/gpt-4o-mini", stage="judge", messages=[{"role": "user", "content": "é claim"}],
+                       max_tokens=8, api_base="http://x/v1", template="support_judge@1", template_hash="h",
+                       extra={"timeout": 3, "top_p": 0.5})
+    write = LLMRequest(model="local/gemma-3-270m", stage="write", mode="completion", prompt="p", seed=3, stop=["\n"])
+    assert request_key(judge) == "8b8ee637b35e4f27c4e552747c149acdcaeb666e78b43161580143f401da6bae"
+    assert request_key(write) == "4a8b46380882ab7a6a9506e456397d1632979d2237917514818de61dbb3c8b74"
