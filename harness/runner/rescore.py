@@ -16,8 +16,10 @@ from harness.generators.base import Generation
 from harness.models import Score, Task
 from harness.plugins import config_from_dict
 from harness.runner.manifest import Manifest
-from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, load_manifest, read_generations,
-                                  read_jsonl_lenient, read_run_config, scored_generation)
+from harness.runner.store.jsonl import read_jsonl_lenient
+from harness.runner.store.layout import GENERATIONS, SCORES_LOG
+from harness.runner.store.reader import load_manifest, read_generations, read_run_config, scored_generation
+from harness.runner.store.writer import RunStore
 from harness.runner.sync import run_sync
 
 log = logging.getLogger("harness.runner")
@@ -103,7 +105,7 @@ async def _score_all(gens: dict[Cell, Generation], tasks: dict[str, Task], famil
                      contexts: dict[str, object], config: ExperimentConfig) -> dict[Cell, list[Score]]:
     """Every stored generation scored through the config's executor (worker processes or Ray, as for a run),
     a bounded number in flight; results in the cells' order."""
-    from harness.runner.executor import make_executor
+    from harness.runner.executors.factory import make_executor
 
     executor = make_executor(config.execution)
     gate = asyncio.Semaphore(IN_FLIGHT)

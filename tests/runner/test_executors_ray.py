@@ -16,8 +16,8 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from harness.runner.executor import OffloadingExecutor  # noqa: E402
-from harness.runner.ray_executor import RayExecutor, connect, shutdown, worker_probe  # noqa: E402
+from harness.runner.executors.base import OffloadingExecutor  # noqa: E402
+from harness.runner.executors.ray import RayExecutor, connect, shutdown, worker_probe  # noqa: E402
 
 from .executor_matrix import config_dict, results, write_config, write_suite  # noqa: E402
 from .test_executors import run_matrix  # noqa: E402
