@@ -40,7 +40,7 @@ class CountingJudge:
         self.verdict, self.calls, self.chars = verdict, 0, 0
 
     def complete(self, requests):
-        from harness.generators.base import LLMResponse
+        from harness.llm.types import LLMResponse
 
         self.calls += len(requests)
         self.chars += sum(len(r.messages[0]["content"]) for r in requests)

@@ -16,8 +16,9 @@ from harness.core.fileio import atomic_write
 from harness.core.text import count_words
 from harness.generators import build_generator, calls_provider, kind_of
 from harness.generators.base import GeneratorSpec
-from harness.generators.llm import LiteLLMClient
 from harness.llm import local_server as local_llm
+from harness.llm.client import LiteLLMClient
+from harness.llm.types import LOCAL_MODEL
 from harness.plugins import load_config, load_plugins
 from harness.tasks.suite import get_task
 
@@ -56,9 +57,9 @@ def generate(
                                                              "a plug-in's"),
     strategy: str = typer.Option("zero_shot", "--strategy",
                                  help="zero_shot, plan_then_write, outline_sections, closed_book, or a plug-in's"),
-    model: str = typer.Option("local/gemma-3-270m", "--model", help="any litellm model string"),
+    model: str = typer.Option(LOCAL_MODEL, "--model", help="any litellm model string"),
     mode: Optional[str] = typer.Option(None, "--mode", help="chat or completion (default: completion for "
-                                                            "local/gemma-3-270m, else chat)"),
+                                                            f"{LOCAL_MODEL}, else chat)"),
     pool: str = typer.Option("topk_bm25", "--pool", help="all, topk_bm25, topk_embedding, recent"),
     k: int = typer.Option(20, "--k", help="papers shown (pool selection) or chosen (baselines)"),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="cap on the writing call"),

@@ -15,9 +15,9 @@ from harness.cli.app import app
 from harness.cli.support_opts import support_setting
 from harness.config import ExperimentConfig, cache_file
 from harness.core.errors import HarnessError
+from harness.llm.cache import ResponseCache, parse_age
 from harness.plugins import config_from_dict, load_config
 from harness.runner.experiment import run_experiment
-from harness.runner.cache import ResponseCache, parse_age
 from harness.runner.estimate import estimate
 from harness.runner.failures import summary_line
 from harness.runner.rescore import rescore

@@ -19,9 +19,9 @@ from harness.cli.family_help import FamiliesHelpCommand
 from harness.cli.support_opts import support_context
 from harness.config import RelevanceConfig, cache_file
 from harness.core.errors import HarnessError
+from harness.llm.judge_calls import cached_judge_calls
 from harness.models import Task
 from harness.readers import read_review
-from harness.runner.judge_bridge import cached_judge_calls
 from harness.scorers import ScoringContext, ScoringSuite, check_families, score_review
 from harness.scorers.judge_methods import DEFAULT_RELEVANCE
 from harness.tasks.from_review import task_from_review

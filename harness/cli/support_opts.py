@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.config import SupportConfig, cache_file
 from harness.core.errors import HarnessError
-from harness.runner.judge_bridge import cached_judge_calls
+from harness.llm.judge_calls import cached_judge_calls
 from harness.scorers.judge_methods import SUPPORT_METHODS
 from harness.scorers.support import DEFAULT_NLI_MODEL
 from harness.scorers.support_nli import load_cross_encoder

@@ -24,9 +24,9 @@ from harness.cells import Cell
 from harness.embeddings.encoder import configured_model_id
 from harness.generators import calls_provider, kind_of, strategies
 from harness.generators.base import Generation, GeneratorSpec
+from harness.llm.cache import ResponseCache
 from harness.models import Task
 from harness.plugins import source_fingerprint
-from harness.runner.cache import ResponseCache
 
 # Parts of the package that cannot change what a generator returns (reports, CLI wording).
 _NOT_IN_FINGERPRINT = {"report", "cli", "__pycache__"}

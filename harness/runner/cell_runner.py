@@ -13,8 +13,8 @@ from harness.cells import Cell
 from harness.config import ExperimentConfig, redact_text
 from harness.generators import calls_provider
 from harness.generators.base import Generation, GeneratorSpec
+from harness.llm.calls import BudgetExceeded, CallOutcome, CellClient
 from harness.models import Task
-from harness.runner.calls import BudgetExceeded, CallOutcome, CellClient
 from harness.runner.executors.base import Executor
 from harness.runner.failures import cause_of
 from harness.runner.resources import CellResources

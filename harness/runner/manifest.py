@@ -27,8 +27,9 @@ from harness.cells import Cell
 from harness.config import ExperimentConfig, redact
 from harness.core.errors import HarnessError, pydantic_errors
 from harness.generators import calls_provider
-from harness.llm import pricing
 from harness.generators.base import GeneratorSpec
+from harness.llm import pricing
+from harness.llm.calls import Counters
 from harness.models import Task
 from harness.runner.scoring import scoring_suite
 
@@ -87,7 +88,7 @@ def machine() -> dict[str, Any]:
 
 def price_source(spec: GeneratorSpec) -> str:
     """Where a generator's prices come from (harness.llm.pricing's rule)."""
-    return pricing.price_source(spec, calls_provider(spec))
+    return pricing.price_source(spec.model, spec.price, calls_provider(spec))
 
 
 def price_map_source() -> str:
@@ -148,8 +149,6 @@ class Manifest(BaseModel):
 
     def sum_sessions(self) -> None:
         """The run's counters: the sum over its sessions."""
-        from harness.runner.calls import Counters
-
         totals = Counters()
         for s in self.sessions:
             totals.add(s.counters)

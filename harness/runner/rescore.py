@@ -13,10 +13,10 @@ from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError, warn
 from harness.generators.base import Generation
+from harness.llm.judge_calls import cached_judge_calls
 from harness.models import Score, Task
 from harness.plugins import config_from_dict
 from harness.runner.executors.factory import make_executor
-from harness.runner.judge_bridge import cached_judge_calls
 from harness.runner.manifest import Manifest
 from harness.runner.scoring import scoring_context
 from harness.runner.store.jsonl import read_jsonl_lenient
