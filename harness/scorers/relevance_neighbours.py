@@ -13,6 +13,11 @@ cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS te
 without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the shipped
 suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most cited
 references have only a title, and mixing title+abstract texts with bare titles would let length, not topic, decide.
+
+Method `contrast` is the same with the full nearest-topic margin (weight 1.0 instead of CONTRAST): a reference must be
+closer to this topic than to the closest other suite topic, so a general-area reference off the topic's facet (a
+generic LLM paper in an "LLMs for time series" review) falls below the cut; it also rejects references shared by two
+overlapping topics (multi-agent LLM papers closer to agentic RL). Same calibration, its own disk-cache entry.
 """
 
 from __future__ import annotations
