@@ -72,6 +72,7 @@ def one_case(kind: str, n: int, task_id: str, path: Path) -> dict:
     """Read (`read_review`, as `harness inspect` does) and resolve one case file in this process."""
     from harness.readers import parse_text, read_review
     from harness.papers.resolve import resolve_for_task
+    from harness.scorers.context import ScoringSuite
     from harness.tasks.suite import get_task
 
     parse_text(build(kind, 10), format="markdown")  # imports and compiled patterns first
@@ -81,9 +82,10 @@ def one_case(kind: str, n: int, task_id: str, path: Path) -> dict:
     t_read = time.perf_counter() - t0
     grow = rss_mib() - base  # reading's peak above it: the file's bytes and text, and what parsing holds
     task = get_task(task_id)
-    resolve_for_task(parse_text(build(kind, 10), format="markdown"), task)  # one-time loads (paper index)
+    known = ScoringSuite.from_env().known()  # one-time load (the known-paper index)
+    resolve_for_task(parse_text(build(kind, 10), format="markdown"), task, known)  # one-time loads
     t1 = time.perf_counter()
-    resolved = resolve_for_task(review, task)
+    resolved = resolve_for_task(review, task, known)
     t_res = time.perf_counter() - t1
     size = path.stat().st_size
     return {"kind": kind, "markers": n, "bytes": size, "citations": len(review.citations),

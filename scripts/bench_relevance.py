@@ -1,11 +1,11 @@
-"""Benchmark: the default relevance method (`neighbours`) judging a 300-reference review (prints only).
+"""Benchmark: a relevance method (default `neighbours`; `--method contrast`) judging a 300-reference review (prints only).
 
 The references are real cited titles (the dev labels' 211, with their URLs: English, Chinese, web pages) topped
 up with CS distractor titles to 300, judged against one task. The first call may be cold (models load, the
 task's calibrations are computed or read from the disk cache); the next calls are warm (what a rescoring or a
 second review of the same task costs). Goal (issue 24): <= 5 s warm on 2 cores.
 
-Run: .venv/bin/python scripts/bench_relevance.py [--repeat 3] [--task rag-llm-survey] [--smoke]
+Run: .venv/bin/python scripts/bench_relevance.py [--repeat 3] [--task rag-llm-survey] [--method M] [--smoke]
 """
 
 from __future__ import annotations
@@ -42,26 +42,29 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--task", default="rag-llm-survey")
     ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--method", default="neighbours", help="a registered relevance method (offline ones)")
     ap.add_argument("--smoke", action="store_true", help="30 references, one warm call (CI)")
     a = ap.parse_args()
     sys.path.insert(0, str(REPO))
     from harness.scorers import ScoringContext
-    from harness.scorers.relevance_neighbours import judge_neighbours
+    from harness.scorers.context import ScoringSuite
+    from harness.scorers.judge_methods import RELEVANCE_METHODS
     from harness.tasks.suite import get_task
 
     n, repeat = (30, 1) if a.smoke else (a.n, a.repeat)
-    task, refs, ctx = get_task(a.task), references(n), ScoringContext()
+    task, refs, ctx = get_task(a.task), references(n), ScoringContext(suite=ScoringSuite.from_env())
+    judge = RELEVANCE_METHODS.get(a.method).fn
     t0 = time.perf_counter()
-    res = judge_neighbours(refs, task, ctx)
+    res = judge(refs, task, ctx)
     first = time.perf_counter() - t0
     warm = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        judge_neighbours(refs, task, ctx)
+        judge(refs, task, ctx)
         warm.append(time.perf_counter() - t0)
     verdicts = [j.verdict for j in res.judgments]
     med = statistics.median(warm)
-    print(f"relevance `neighbours`: {len(refs)} references vs {a.task}; load average {os.getloadavg()[0]:.2f} "
+    print(f"relevance `{a.method}`: {len(refs)} references vs {a.task}; load average {os.getloadavg()[0]:.2f} "
           f"on {os.cpu_count()} cores")
     print(f"  first call (may be cold) {first:.2f} s; warm median {med:.3f} s over {repeat} "
           f"({len(refs) / med:.0f} refs/s); goal <= {GOAL_S:.0f} s for 300 -> ratio {med / GOAL_S * 300 / len(refs):.2f}")

@@ -87,8 +87,9 @@ async def cpu_section(api_base: str, n: int, profile: bool) -> dict[str, float]:
     import litellm
     from openai import AsyncOpenAI
 
-    from harness.generators.base import LLMRequest
-    from harness.generators.llm import LiteLLMClient, _quiet_call
+    from harness.llm.types import LLMRequest
+    from harness.llm.client import LiteLLMClient
+    from harness.llm.litellm_api import quiet_call
 
     litellm.suppress_debug_info = True
     base = {"model": MODEL, "api_base": api_base, "api_key": "no-key", "max_retries": 0, "max_tokens": 300}
@@ -101,15 +102,15 @@ async def cpu_section(api_base: str, n: int, profile: bool) -> dict[str, float]:
         await litellm.acompletion(messages=_messages(i), **base)
 
     async def quiet(i):
-        with _quiet_call():
+        with quiet_call():
             await litellm.acompletion(messages=_messages(i), **base)
 
     async def quiet_client(i):
-        with _quiet_call():
+        with quiet_call():
             await litellm.acompletion(messages=_messages(i), client=client, **base)
 
     async def via_router(i):
-        with _quiet_call():
+        with quiet_call():
             await router.acompletion(model="bench", messages=_messages(i), max_tokens=300)
 
     async def via_harness(i):
@@ -180,13 +181,13 @@ async def direct_calls(api_base: str, prompts: list[list[dict[str, str]]], concu
     """The same calls with no harness around them (the floor for the runs at the same concurrency)."""
     import litellm
 
-    from harness.generators.llm import _quiet_call
+    from harness.llm.litellm_api import quiet_call
 
     sem = asyncio.Semaphore(concurrency)
 
     async def one(messages) -> None:
         async with sem:
-            with _quiet_call():
+            with quiet_call():
                 await litellm.acompletion(model=MODEL, api_base=api_base, api_key="no-key", max_retries=0,
                                           messages=messages, max_tokens=300)
 

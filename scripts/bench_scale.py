@@ -76,8 +76,8 @@ def proc_cpu(pids: list[int]) -> float:
 
 
 async def bench_mode(mode: str, gens: list, tasks: dict, contexts: dict, workers: int) -> dict:
-    from harness.runner.executor import ThreadExecutor
-    from harness.runner.process_executor import ProcessExecutor
+    from harness.runner.executors.thread import ThreadExecutor
+    from harness.runner.executors.process import ProcessExecutor
 
     pids: list[int] = []
     if mode == "thread":
@@ -85,7 +85,7 @@ async def bench_mode(mode: str, gens: list, tasks: dict, contexts: dict, workers
     elif mode == "processes":
         ex = ProcessExecutor(workers, preload=True)
     else:
-        from harness.runner.ray_executor import RayExecutor, connect
+        from harness.runner.executors.ray import RayExecutor, connect
 
         connect(None, num_cpus=workers)
         ex = RayExecutor(None, workers)
@@ -95,7 +95,7 @@ async def bench_mode(mode: str, gens: list, tasks: dict, contexts: dict, workers
     warm = gens[:4 * max(1, workers)]
     await asyncio.gather(*(ex.score(g, FAMILIES, contexts[g.generator]) for g in warm))  # models loaded
     if mode == "ray":
-        from harness.runner.ray_executor import worker_probe
+        from harness.runner.executors.ray import worker_probe
 
         pids = sorted({pid for pid, _, _ in await asyncio.to_thread(worker_probe, 8)})
     gate = asyncio.Semaphore(2 * max(1, workers))
@@ -155,7 +155,7 @@ def main() -> None:
     print(f"families {FAMILIES}; {'cold' if args.cold else 'warm'} embedding disk cache; "
           f"{os.cpu_count()} cores; load average before {os.getloadavg()[0]:.2f}")
     if not args.cold:  # fill the disk caches once, untimed, so every mode meets the same warm caches
-        from harness.runner.executor import ThreadExecutor
+        from harness.runner.executors.thread import ThreadExecutor
 
         async def prime() -> float:
             ex, t0 = ThreadExecutor(), time.perf_counter()
@@ -178,7 +178,7 @@ def main() -> None:
               f"{r['cpu'] / r['n'] * 1000:7.1f} CPU-ms/review  errors {r['errors']}  "
               f"load {r['load'][0]:.2f} {r['load'][1]:.2f} {r['load'][2]:.2f}", flush=True)
     if "ray" in args.modes:
-        from harness.runner.ray_executor import shutdown
+        from harness.runner.executors.ray import shutdown
 
         shutdown()
     base = rows[0]

@@ -78,6 +78,7 @@ def part_seed(repeat: int, task_id: str) -> None:
     from harness.readers import read_review
     from harness.papers.resolve import resolve_for_task
     from harness.scorers import FAMILIES, OFFLINE_FAMILIES, ScoringContext, score_review
+    from harness.scorers.context import ScoringSuite
     from harness.tasks.suite import get_task
 
     print(f"[seed] start: {load()}")
@@ -85,15 +86,15 @@ def part_seed(repeat: int, task_id: str) -> None:
     t0 = time.perf_counter()
     task, review = get_task(task_id), read_review(SEED)
     emb = get_embedder()
-    score_review(review, task, ScoringContext(), OFFLINE_FAMILIES)
+    score_review(review, task, ScoringContext(suite=ScoringSuite.from_env()), OFFLINE_FAMILIES)
     print(f"[seed] cold (model load + calibration + scoring): {time.perf_counter() - t0:.2f} s")
     totals, infer, per_family = [], [], {f: [] for f in OFFLINE_FAMILIES}
     for _ in range(repeat):
         forget_in_memory()
         fresh = embedder_sharing(emb.model, None)
-        ctx = ScoringContext(embedder=lambda: fresh)
+        ctx = ScoringContext(embedder=lambda: fresh, suite=ScoringSuite.from_env())
         start = time.perf_counter()
-        resolved = resolve_for_task(review, task)
+        resolved = resolve_for_task(review, task, ScoringSuite.from_env().known())
         for fam in OFFLINE_FAMILIES:
             t = time.perf_counter()
             FAMILIES[fam](resolved, task, ctx)
@@ -117,11 +118,13 @@ def part_seed(repeat: int, task_id: str) -> None:
         store = EmbeddingStore(Path(d) / FILE, DIM)
         forget_in_memory()
         filler = embedder_sharing(emb.model, store)
-        score_review(review, task, ScoringContext(embedder=lambda: filler), OFFLINE_FAMILIES)
+        score_review(review, task, ScoringContext(embedder=lambda: filler, suite=ScoringSuite.from_env()),
+                     OFFLINE_FAMILIES)
         forget_in_memory()
         reader = embedder_sharing(None, store)  # no model at all: it loads only on a miss
         start = time.perf_counter()
-        score_review(review, task, ScoringContext(embedder=lambda: reader), OFFLINE_FAMILIES)
+        score_review(review, task, ScoringContext(embedder=lambda: reader, suite=ScoringSuite.from_env()),
+                     OFFLINE_FAMILIES)
         print(f"[seed] new process, disk caches warm: {time.perf_counter() - start:.3f} s, "
               f"model loads {reader.model_loads}, texts from disk {reader.disk_hits}")
         store.close()
@@ -172,6 +175,7 @@ def part_cells(cold_cells: int, n_tasks: int) -> None:
     from harness.runner import run_experiment
     from harness.runner.store import read_generations
     from harness.scorers import ScoringContext
+    from harness.scorers.context import ScoringSuite
     from harness.tasks.suite import load_suite
 
     print(f"[cells] start: {load()}")
@@ -201,7 +205,7 @@ def part_cells(cold_cells: int, n_tasks: int) -> None:
             def cold_ctx(cell):
                 forget_in_memory()
                 fresh[cell] = embedder_sharing(model, None)
-                return ScoringContext(embedder=lambda: fresh[cell])
+                return ScoringContext(embedder=lambda: fresh[cell], suite=ScoringSuite.from_env())
 
             cold_set = sample(gens, cold_cells)
             cold, cold_cpu = (x * len(gens) / len(cold_set) for x in score_all(cold_set, suite, cold_ctx))
@@ -209,10 +213,12 @@ def part_cells(cold_cells: int, n_tasks: int) -> None:
             os.environ["HARNESS_DISK_CACHE"] = "1"  # the run-level pass also fills the disk caches
             store = EmbeddingStore(tmp / "cache" / FILE, DIM)
             shared = embedder_sharing(model, store)
-            run_level, run_cpu = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: shared))
+            run_level, run_cpu = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: shared,
+                                                                                   suite=ScoringSuite.from_env()))
             forget_in_memory()
             everything = embedder_sharing(None, store)
-            disk_rescore, disk_cpu = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: everything))
+            disk_rescore, disk_cpu = score_all(gens, suite, lambda _c: ScoringContext(embedder=lambda: everything,
+                                                                                      suite=ScoringSuite.from_env()))
             store.close()
     finally:
         srv.terminate()
@@ -235,6 +241,7 @@ def run_on_cases(task, ctx, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
     from harness.readers import parse_text
     from harness.papers.resolve import resolve_for_task
     from harness.scorers import FAMILIES
+    from harness.scorers.context import ScoringSuite
 
     title = next(p.title for p in task.papers if p.abstract)
     for markers in sizes:
@@ -244,7 +251,7 @@ def run_on_cases(task, ctx, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
         review = parse_text(f"# Loop\n\n{line}\n\n## References\n\n[1] {title}\n", format="markdown")
         t_read = time.perf_counter() - t0
         t1 = time.perf_counter()
-        resolved = resolve_for_task(review, task)
+        resolved = resolve_for_task(review, task, ScoringSuite.from_env().known())
         t_res = time.perf_counter() - t1
         t2 = time.perf_counter()
         scores = FAMILIES["citations"](resolved, task, ctx)
@@ -261,10 +268,11 @@ def run_on_cases(task, ctx, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
 def part_run_on(task_id: str, sizes: tuple[int, ...] = (50_000, 600_000)) -> None:
     """Run-on text: the citations family on one looping line (issue 14's 450 KB and 5.4 MB cases)."""
     from harness.scorers import ScoringContext
+    from harness.scorers.context import ScoringSuite
     from harness.tasks.suite import get_task
 
     print(f"[run-on] start: {load()}")
-    run_on_cases(get_task(task_id), ScoringContext(), sizes)
+    run_on_cases(get_task(task_id), ScoringContext(suite=ScoringSuite.from_env()), sizes)
     print(f"[run-on] end: {load()}; peak RSS: {peak_rss()}")
 
 

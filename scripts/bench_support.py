@@ -40,7 +40,7 @@ class CountingJudge:
         self.verdict, self.calls, self.chars = verdict, 0, 0
 
     def complete(self, requests):
-        from harness.generators.base import LLMResponse
+        from harness.llm.types import LLMResponse
 
         self.calls += len(requests)
         self.chars += sum(len(r.messages[0]["content"]) for r in requests)
@@ -59,7 +59,7 @@ def main() -> None:
     if args.smoke:
         args.repeat = 1
     sys.path.insert(0, str(REPO))
-    from harness.embeddings.encoder import encoder as embeddings
+    from harness.embeddings import encoder as embeddings
     from harness.readers import read_review
     from harness.scorers import ScoringContext
     from harness.scorers.cited import cited_items
@@ -75,8 +75,9 @@ def main() -> None:
             continue
         task = get_task(task_id)
         from harness.papers.resolve import resolve_for_task
+        from harness.scorers.context import ScoringSuite
 
-        review = resolve_for_task(read_review(path), task).review
+        review = resolve_for_task(read_review(path), task, ScoringSuite.from_env().known()).review
         claims, unverifiable = extract_claims(review, cited_items(review, task))
         checkable = [c for c in claims if c.evidence]
         n_pairs = sum(len(c.evidence) for c in checkable)

@@ -13,11 +13,9 @@ import argparse
 import hashlib
 import json
 import math
-import os
 import random
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,8 @@ from harness.models import (  # noqa: E402
     normalize_title,
     paper_id_for,
 )
+from harness.papers.records import json_records  # noqa: E402
+from harness.tasks.recipe import SEED_RULE, task_seed, write_task_bytes  # noqa: E402
 
 BUILDER_VERSION = "1"
 ROLES = ("reference", "topical", "near-topic", "off-topic")
@@ -186,17 +186,11 @@ NEAR_TOPIC_RULE = ("papers of other tasks' reference bibliographies (excluding r
                    "smaller bibliography shared, or both time-series tasks; the twelve original tasks draw only "
                    "from each other so their pools stay as built before the new tasks) that are neither in this "
                    "task's bibliography nor in its pooled_reference_ids")
-SEED_RULE = "int(sha256(task_id).hexdigest()[:12], 16)"
 
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def task_seed(task_id: str) -> int:
-    """Fixed per-task seed (48 bits, fits int64 columns)."""
-    return int(hashlib.sha256(task_id.encode()).hexdigest()[:12], 16)
 
 
 def year_from_arxiv(arxiv_id: str | None) -> int | None:
@@ -300,10 +294,6 @@ def dedupe(papers: list[Paper]) -> list[Paper]:
             seen.add(p.id)
             out.append(p)
     return out
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def title_grade(grade: str | None) -> str | None:
@@ -533,12 +523,12 @@ def base_tasks(inp: Inputs) -> dict[str, dict[str, Any]]:
         t["original"] = True
     surveys = read_human_surveys(inp)
     attach_survey_outlines(tasks, surveys, inp)
-    rows = {normalize_arxiv_id(r["arxiv_id"]): r for r in read_jsonl(inp.hs_papers_path)}
+    rows = {normalize_arxiv_id(r["arxiv_id"]): r for r in json_records(inp.hs_papers_path)}
     for topic, (tid, request) in HUMAN_SURVEY_ONLY.items():
         if topic not in surveys:
             raise SystemExit(f"error: human-surveys/{topic}.json not found; update the builder")
         tasks[tid] = {**human_survey_task(inp, surveys[topic], tid, request, rows), "original": False}
-    abstracts = {normalize_arxiv_id(r["arxiv_id"]): r for r in read_jsonl(inp.abstracts_path)}
+    abstracts = {normalize_arxiv_id(r["arxiv_id"]): r for r in json_records(inp.abstracts_path)}
     rel = inp.rel(inp.abstracts_path)
     for t in tasks.values():
         t["refs"] = [with_abstract(p, abstracts, rel) for p in t["refs"]]
@@ -741,32 +731,13 @@ def abstract_counts(refs: list[Paper]) -> dict[str, Any]:
             "by_grade": {g: grades.count(g) for g in ("arxiv", "venue")}}
 
 
-def task_bytes(task: Task) -> bytes:
-    """The exact file content of a task: indent=1 JSON, field order of the model, trailing newline."""
-    return (json.dumps(task.model_dump(mode="json"), indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file and rename, so a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_suite(tasks: list[Task], out: Path) -> list[Path]:
     """Write tasks/<id>.json for each task; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for task in tasks:
         path = out / f"{task.id}.json"
-        write_atomic(path, task_bytes(task))
-        written.append(path)
+        written.append(write_task_bytes(path, task))
     return written
 
 

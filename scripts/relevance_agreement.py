@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.models import normalize_arxiv_id, normalize_title  # noqa: E402
 from harness.scorers import ScoringContext  # noqa: E402
+from harness.scorers.context import ScoringSuite  # noqa: E402
 from harness.scorers.judge_methods import RELEVANCE_METHODS, RelevanceRef  # noqa: E402
 from harness.tasks.shipped import data_dir, load_pool  # noqa: E402
 from harness.tasks.suite import get_task  # noqa: E402
@@ -54,7 +55,7 @@ def main() -> None:
         from harness.config import RelevanceConfig
 
         spec = RelevanceConfig(method=a.method, model=a.model)
-    ctx = ScoringContext(relevance=spec)
+    ctx = ScoringContext(relevance=spec, suite=ScoringSuite.from_env())
     tasks = sorted(by_task)[:2] if a.smoke else sorted(by_task)
     t0 = time.perf_counter()
     judged = []

@@ -28,10 +28,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness.scorers import support_labels as sl  # noqa: E402
+from harness.judges import support_labels as sl  # noqa: E402
 from harness.scorers import support_signals as sg  # noqa: E402
 from harness.scorers.calibration import auroc, youden_threshold  # noqa: E402
-from harness.scorers.support_eval import measure_sets  # noqa: E402
+from harness.judges.support_eval import measure_sets  # noqa: E402
 
 L2 = 1000.0  # strong shrinkage: the fit sets are small and of other genres than the test sets
 SHIFT = 97  # irrelevant negatives: each fit claim against the source of the pair SHIFT places on

@@ -30,6 +30,7 @@ from harness.judges.labelsets import SHIPPED, load_labels  # noqa: E402
 from harness.judges.paid import judge_calls_for  # noqa: E402
 from harness.judges.run import method_entry, validate_card  # noqa: E402
 from harness.scorers import ScoringContext  # noqa: E402
+from harness.scorers.context import ScoringSuite  # noqa: E402
 from harness.scorers.judge_methods import BUILTIN, RELEVANCE_METHODS, SUPPORT_METHODS  # noqa: E402
 
 TABLE_DOC = REPO / "docs" / "judges.md"  # the table lives here, between START and END
@@ -62,7 +63,7 @@ def validate_one(judge: str, method: str, name: str, model: str | None, limit: i
                            "--budget-usd 1"), None
     try:
         with judge_calls_for(entry, None) as calls:
-            ctx = ScoringContext(judge_calls=calls, judge_model=model)
+            ctx = ScoringContext(judge_calls=calls, judge_model=model, suite=ScoringSuite.from_env())
             card, _ = validate_card(load_labels(name), judge, method, model, ctx, suite, limit)
     except HarnessError as exc:
         if method == "nli":

@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO))
 
 from harness.core.errors import HarnessError  # noqa: E402
 from harness.scorers.support import support_spec  # noqa: E402
-from harness.scorers.support_eval import measure_sets, spec_values  # noqa: E402
-from harness.scorers.support_labels import SETS, labels_dir  # noqa: E402
+from harness.judges.support_eval import measure_sets, spec_values  # noqa: E402
+from harness.judges.support_labels import SETS, labels_dir  # noqa: E402
 
 
 def main() -> int:

@@ -97,17 +97,22 @@ def test_required_fields_come_from_the_declaration(plugin_dir):
     assert "kind 'remote_thing' needs a value for api_base" in err.message
 
 
+def _second_entry_error(plugin_dir, module: str, source: str, entry: str) -> HarnessError:
+    """The error of a config (c.yaml) loading plug-in `module` whose second generator entry, on line 6, is `entry`."""
+    _module(plugin_dir, module, source)
+    sys.path.append(str(plugin_dir))
+    text = HEAD + f"plugins: [{module}]\ngenerators:\n  - {{name: x, kind: extractive}}\n  - {entry}\n"
+    with pytest.raises(HarnessError) as info:
+        config_from_text(text, source="c.yaml")
+    return info.value
+
+
 @pytest.mark.parametrize("generator, field, needle", [
     ("{name: e, kind: echo_topik}", "generators.1.kind", "unknown generator kind 'echo_topik'"),
     ("{name: e, kind: llm, model: m, strategy: whisper}", "generators.1.strategy", "unknown strategy 'whisper'"),
 ])
 def test_unknown_kind_or_strategy_names_the_field_line_and_the_known_names(plugin_dir, generator, field, needle):
-    _module(plugin_dir, "plug_known", ECHO)
-    sys.path.append(str(plugin_dir))
-    text = HEAD + f"plugins: [plug_known]\ngenerators:\n  - {{name: x, kind: extractive}}\n  - {generator}\n"
-    with pytest.raises(HarnessError) as info:
-        config_from_text(text, source="c.yaml")
-    err = info.value
+    err = _second_entry_error(plugin_dir, "plug_known", ECHO, generator)
     assert (err.path, err.field, err.line) == ("c.yaml", field, 6)
     assert needle in err.message and "\n" not in str(err)
     assert ("echo_topic" in err.message and "llm" in err.message) if "kind" in field else \
@@ -246,12 +251,7 @@ def test_a_plugin_kind_declares_typed_options_written_at_the_top_level_of_its_en
     ("{name: t, kind: llm, model: m, sentences: 2}", "generators.1.sentences", "unknown field"),
 ])
 def test_an_undeclared_option_or_a_bad_value_names_file_field_and_line(plugin_dir, entry, field, needle):
-    _module(plugin_dir, "plug_typed_bad", TYPED)
-    sys.path.append(str(plugin_dir))
-    text = HEAD + f"plugins: [plug_typed_bad]\ngenerators:\n  - {{name: x, kind: extractive}}\n  - {entry}\n"
-    with pytest.raises(HarnessError) as info:
-        config_from_text(text, source="c.yaml")
-    err = info.value
+    err = _second_entry_error(plugin_dir, "plug_typed_bad", TYPED, entry)
     assert (err.path, err.field, err.line) == ("c.yaml", field, 6)
     assert needle in err.message and "\n" not in str(err)
 

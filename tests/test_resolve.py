@@ -99,6 +99,6 @@ def test_resolve_for_task_uses_pool_order_for_cite_n():
     review = Review(source_format="cite-n", text="x",
                     citations=[Citation(sentence="s", marker="@cite_1", keys=["cite_1"]),
                                Citation(sentence="s", marker="@cite_3", keys=["cite_3"])])
-    out = resolve_for_task(review, task)
+    out = resolve_for_task(review, task, None)
     assert [c.paper_ids for c in out.review.citations] == [["2312.10997"], [None]]
     assert out.report.dangling == ["cite_3"]

@@ -114,7 +114,7 @@ def test_a_failing_service_leaves_the_class_unchanged_and_is_not_cached(replay, 
 
 def test_not_found_score_counts_what_verification_found(replay, tmp_path, monkeypatch):
     from harness.models import Task
-    from harness.scorers import ScoringContext, score_review
+    from harness.scorers import ScoringContext, ScoringSuite, score_review
 
     from reliability.conftest import small_task  # tests/ is on sys.path (rootdir conftest)
 
@@ -125,10 +125,11 @@ def test_not_found_score_counts_what_verification_found(replay, tmp_path, monkey
     monkeypatch.setenv("HARNESS_OPENALEX_API", cfg.openalex_api)
     monkeypatch.setitem(__import__("harness.papers.verify", fromlist=["POLITE_INTERVAL_S"]).POLITE_INTERVAL_S, "arxiv", 0.0)
     review = parse_text(_REVIEW, format="markdown")
-    off = {s.name: s for s in score_review(review, task, ScoringContext(), ["citations"])}
+    shipped = ScoringSuite.from_env()  # the shipped suite's papers are the known index
+    off = {s.name: s for s in score_review(review, task, ScoringContext(suite=shipped), ["citations"])}
     assert off["citations.not_found"].status == "not_applicable" and "verify" in off["citations.not_found"].explanation
-    on = {s.name: s for s in score_review(review, task, ScoringContext(verify_online=True, verify_cache_dir=tmp_path),
-                                          ["citations"])}
+    on = {s.name: s for s in score_review(review, task, ScoringContext(verify_online=True, verify_cache_dir=tmp_path,
+                                                                             suite=shipped), ["citations"])}
     assert on["citations.not_found"].value == 3
     # ReAct [1] is a paper of the shipped agents task (known, no lookup); [2] and [3] are verified
     assert on["citations.valid_rate"].details["occurrence_classes"]["verified"] == 2

@@ -1,38 +1,7 @@
-"""`harness` command line: one module per command group, all registered on one app."""
+"""`harness` command line: one module per command group, all registered on one app (`app`), each imported when
+its command runs; `entry` is the console script."""
 
-from __future__ import annotations
-
-import os
-import sys
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bars on stderr
-
-from harness.cli.app import app  # noqa: E402
-from harness.cli import (  # noqa: E402,F401  (each module registers its commands)
-    inspect_cmd,
-    tasks_cmd,
-    score_cmd,
-    generate_cmd,
-    run_cmd,
-    report_cmd,
-    verify_cmd,
-    view_cmd,
-    judges_cmd,
-)
-from harness.core.errors import HarnessError  # noqa: E402
-
-
-def main() -> None:
-    """Entry point: run the app, print HarnessError as one line and exit 2."""
-    try:
-        app()
-    except HarnessError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-
+from harness.cli.entry import main  # first: it sets the environment defaults the command modules read
+from harness.cli.app import app  # noqa: I001
 
 __all__ = ["app", "main"]

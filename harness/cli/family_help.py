@@ -1,15 +1,16 @@
-"""Help text that lists the registered scorer families, built when help is shown (not at every CLI start)."""
+"""Help text that lists the registered scorer families, built when help is shown (plug-ins registered by then)."""
 
 from __future__ import annotations
 
 from typer.core import TyperCommand
 
+from harness import scorers
+
 
 def families_text() -> str:
     """'coverage, citations, ..., judge (calls a model), ...': the registry's family names, in run order."""
-    from harness.scorers import FAMILIES
-
-    return ", ".join(name + (" (calls a model)" if fam.calls_provider else "") for name, fam in FAMILIES.items())
+    return ", ".join(name + (" (calls a model)" if fam.calls_provider else "")
+                     for name, fam in scorers.FAMILIES.items())
 
 
 class FamiliesHelpCommand(TyperCommand):

@@ -12,6 +12,15 @@ import typer
 from harness.cli.app import app
 from harness.config import redact_text
 from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write
+from harness.core.text import count_words
+from harness.generators import build_generator, calls_provider, kind_of
+from harness.generators.base import GeneratorSpec
+from harness.llm import local_server as local_llm
+from harness.llm.client import LiteLLMClient
+from harness.llm.types import LOCAL_MODEL
+from harness.plugins import load_config, load_plugins
+from harness.tasks.suite import get_task
 
 local_llm_app = typer.Typer(help="The embedded local LLM (Gemma 3 270M on llama.cpp): start, stop, status.",
                             no_args_is_help=True)
@@ -23,7 +32,6 @@ GENERATION_FAILED = 3  # exit code of `harness generate` when no review came bac
 @local_llm_app.command("start")
 def local_llm_start(n_ctx: int = typer.Option(None, help="context size (default 8192)")) -> None:
     """Start the server in the background (no-op when it is already running)."""
-    from harness.llm import local_server as local_llm
     st = local_llm.ensure_running(n_ctx=n_ctx)
     typer.echo(f"running: pid {st.pid}, {st.api_base} (model {local_llm.MODEL_NAME}, n_ctx {st.n_ctx}, "
                f"{st.n_threads} threads)")
@@ -32,7 +40,6 @@ def local_llm_start(n_ctx: int = typer.Option(None, help="context size (default 
 @local_llm_app.command("stop")
 def local_llm_stop() -> None:
     """Stop the server (SIGTERM, then SIGKILL)."""
-    from harness.llm import local_server as local_llm
     out = local_llm.stop()
     typer.echo(f"stopped pid {out['pid']}" if out.get("stopped") else f"not stopped: {out.get('reason', out)}")
 
@@ -40,7 +47,6 @@ def local_llm_stop() -> None:
 @local_llm_app.command("status")
 def local_llm_status() -> None:
     """Print whether the server runs, and where."""
-    from harness.llm import local_server as local_llm
     typer.echo(json.dumps(local_llm.status(), indent=1))
 
 
@@ -51,9 +57,9 @@ def generate(
                                                              "a plug-in's"),
     strategy: str = typer.Option("zero_shot", "--strategy",
                                  help="zero_shot, plan_then_write, outline_sections, closed_book, or a plug-in's"),
-    model: str = typer.Option("local/gemma-3-270m", "--model", help="any litellm model string"),
+    model: str = typer.Option(LOCAL_MODEL, "--model", help="any litellm model string"),
     mode: Optional[str] = typer.Option(None, "--mode", help="chat or completion (default: completion for "
-                                                            "local/gemma-3-270m, else chat)"),
+                                                            f"{LOCAL_MODEL}, else chat)"),
     pool: str = typer.Option("topk_bm25", "--pool", help="all, topk_bm25, topk_embedding, recent"),
     k: int = typer.Option(20, "--k", help="papers shown (pool selection) or chosen (baselines)"),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="cap on the writing call"),
@@ -73,11 +79,6 @@ def generate(
     """Produce one review for a quick try, print its size, flags, tokens and cost.
 
     Exit 0 with a review, 3 when the generation failed (a provider error: nothing is written), 2 on bad input."""
-    from harness.generators import build_generator, kind_of
-    from harness.generators.base import GeneratorSpec
-    from harness.plugins import load_plugins
-    from harness.tasks.suite import get_task
-
     load_plugins(plugin, source="--plugin")
     writes_with_a_model = kind_of(generator).calls_provider  # HarnessError naming the known kinds otherwise
     spec_data: dict = {"name": f"{model}:{strategy}" if writes_with_a_model else generator, "kind": generator,
@@ -112,8 +113,6 @@ def _deliver(gen, out: Path | None) -> None:
                    err=True)
         raise typer.Exit(code=GENERATION_FAILED)
     if out is not None:
-        from harness.core.fileio import atomic_write
-
         text = gen.model_dump_json(indent=1) if out.suffix == ".json" else _markdown(gen)
         atomic_write(out, redact_text(text))  # a provider error may echo the key: never write it
     typer.echo(redact_text(_summary(gen)) + (f"\nwritten: {out}" if out else ""))
@@ -123,8 +122,6 @@ def _deliver(gen, out: Path | None) -> None:
 
 def _config_spec(path: Path, name: str | None, api_base: str | None):
     """The generator spec named `name` (or the only one) of an experiment config; --api-base overrides its own."""
-    from harness.plugins import load_config
-
     cfg = load_config(path)
     specs = {g.name: g for g in cfg.generators}
     if name is None and len(specs) != 1:
@@ -138,9 +135,6 @@ def _config_spec(path: Path, name: str | None, api_base: str | None):
 
 async def _generate_once(built, task, seed: int, spec):
     """One generation in its own event loop, closing litellm's HTTP sessions before the loop ends."""
-    from harness.generators import calls_provider
-    from harness.generators.llm import LiteLLMClient
-
     client = LiteLLMClient(price=spec.price) if calls_provider(spec) else None
     try:
         return await built.generate(task, seed, client)
@@ -158,8 +152,7 @@ def _markdown(gen) -> str:
 
 
 def _summary(gen) -> str:
-    from harness.core.text import count_words
-
+    """One line: words, references, citations, tokens, cost, calls and flags (or the error) of a generation."""
     if gen.review is None:
         return f"{gen.generator} on {gen.task_id}: error: {gen.error}"
     r = gen.review

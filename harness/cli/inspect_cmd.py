@@ -7,16 +7,23 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from harness.cli.app import app
 from harness.cli.batch import each_file
+from harness.core.text import count_words, ends_mid_sentence, marker_spans
+from harness.papers.resolve import resolve_for_task, resolve_review
+from harness.readers import read_review
+from harness.readers.cite_n import CITE_N_NO_POOL
+from harness.scorers.context import ScoringSuite
+from harness.tasks.suite import get_task
 
 
 def inspect_summary(resolved: Any, pool_papers: int | None) -> dict[str, Any]:
     """The inspect JSON object. citations.markers counts citation occurrences (one per marker key, so
     "[3-5]" counts 3); distinct counts distinct keys; dangling counts distinct keys without a reference entry."""
-    from harness.core.text import count_words, ends_mid_sentence, marker_spans
-
     review, report = resolved.review, resolved.report
     keys = [k for c in review.citations for k in c.keys]
     usage = None
@@ -74,24 +81,16 @@ def inspect(
 
     Without --task, references resolve against the papers the file itself lists (e.g. "Papers Used"), but only
     the harness's paper index and the references' own identifiers decide their class."""
-    from harness.papers.index import paper_index
-    from harness.readers import read_review
-    from harness.readers.cite_n import CITE_N_NO_POOL
-    from harness.papers.resolve import resolve_for_task, resolve_review
-
-    t = None
-    if task:
-        from harness.tasks.suite import get_task
-
-        t = get_task(task)
+    t = get_task(task) if task else None
+    known = ScoringSuite.from_env().known()  # the default suite's papers + HARNESS_PAPER_FILES
 
     def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
         if t is not None:
-            resolved = resolve_for_task(review, t)
+            resolved = resolve_for_task(review, t, known)
             pool_papers: int | None = len(t.pool)
         else:
-            resolved = resolve_review(review, review.papers, known=paper_index(), papers_are_task=False)
+            resolved = resolve_review(review, review.papers, known=known, papers_are_task=False)
             pool_papers = len(review.papers) or None
             if any(k.startswith("cite_") for c in review.citations for k in c.keys) and not review.papers:
                 resolved.review.warnings.append(CITE_N_NO_POOL)
@@ -106,10 +105,6 @@ def inspect(
 
 def _print_table(path: str, s: dict[str, Any]) -> None:
     """Readable rendering of the summary (generated text is shown as plain text, never as markup)."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
     console = Console()
     table = Table(title=Text(path), show_header=False)
     table.add_column("field", style="bold")

@@ -8,6 +8,14 @@ from typing import Optional
 import typer
 
 from harness.cli.app import app
+from harness.core.errors import HarnessError
+from harness.judges.cards import all_cards
+from harness.judges.labelsets import load_labels
+from harness.judges.paid import dry_run_estimate, judge_calls_for
+from harness.judges.run import DEFAULT_METHOD, method_entry, sampled, validate_card
+from harness.scorers import ScoringContext, ScoringSuite
+from harness.scorers.judge_methods import RELEVANCE_METHODS, SUPPORT_METHODS
+from harness.tasks.suite import load_suite
 
 judges_app = typer.Typer(help="Measure the judges (support, relevance) against human labels; list them with "
                               "their judge cards.", no_args_is_help=True)
@@ -39,25 +47,15 @@ def validate_cmd(
     api_base: Optional[str] = typer.Option(None, "--api-base", help="llm: the provider's API base."),
 ) -> None:
     """Run a judge method over human labels as scoring runs it, and print how far it agrees with them."""
-    from harness.core.errors import HarnessError
-    from harness.judges.labelsets import load_labels
-    from harness.judges.run import DEFAULT_METHOD, method_entry, sampled, validate_card
-
     method = method or DEFAULT_METHOD.get(judge, "")
     entry = method_entry(judge, method)
     labelset = load_labels(labels, split)
     if entry.calls_provider and dry_run:
-        from harness.judges.paid import dry_run_estimate
-
         typer.echo(dry_run_estimate(sampled(labelset, judge, limit), judge, method, model))
         return
-    from harness.scorers import ScoringContext
-    from harness.tasks.suite import load_suite
-
-    from harness.judges.paid import judge_calls_for
-
     with judge_calls_for(entry, budget_usd, api_base) as calls:
-        ctx = ScoringContext(judge_calls=calls, judge_model=model, judge_api_base=api_base)
+        ctx = ScoringContext(judge_calls=calls, judge_model=model, judge_api_base=api_base,
+                             suite=ScoringSuite.from_env())
         try:
             card, items = validate_card(labelset, judge, method, model, ctx, load_suite(), limit,
                                         use_cache=not no_cache)
@@ -100,10 +98,6 @@ def card_text(card) -> str:
 @judges_app.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print one JSON list.")) -> None:
     """The registered judge methods (plug-ins included), what each measures, and its latest card per label set."""
-    from harness.judges.cards import all_cards
-    from harness.judges.run import DEFAULT_METHOD, method_entry
-    from harness.scorers.judge_methods import RELEVANCE_METHODS, SUPPORT_METHODS
-
     cards = all_cards()
     rows = []
     for judge, reg in (("support", SUPPORT_METHODS), ("relevance", RELEVANCE_METHODS)):

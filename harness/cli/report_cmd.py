@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -9,7 +10,9 @@ from typing import List, Optional
 import typer
 
 from harness.cli.app import app
+from harness.compare import compare, format_table, parse_pairs, underpowered_warning
 from harness.core.errors import HarnessError
+from harness.report.build import build_report
 
 
 def resolve_run_dir(arg: Path) -> Path:
@@ -40,8 +43,6 @@ def report(
                                                                   "as NAME (needed when two runs share a name)."),
 ) -> None:
     """Write report.md / report.tex / report.html and PNG plots for one or more runs, and print their paths."""
-    from harness.report import build_report
-
     dirs = [resolve_run_dir(d) for d in run_dirs]
     written = build_report(dirs, format, metrics, out, heatmap_metric=heatmap, n_boot=n_boot, renames=rename)
     for path in written.values():
@@ -63,8 +64,6 @@ def compare_cmd(
                                                         "paired tasks) instead of passing with a warning."),
 ) -> None:
     """Paired comparison of two runs; exit 0 when no gated metric regressed, 1 on a regression, 2 on bad usage."""
-    from harness.compare import compare, format_table, parse_pairs, underpowered_warning
-
     metric, max_drop = metric or [], max_drop or []
     try:
         if max_drop and len(max_drop) != len(metric):
@@ -83,8 +82,6 @@ def compare_cmd(
         payload["strict"] = strict
         payload["regressed_metrics"] = list(dict.fromkeys(r.metric for r in result.regressions))
         payload["underpowered_metrics"] = list(dict.fromkeys(r.metric for r in result.underpowered))
-        import json
-
         typer.echo(json.dumps(payload, indent=2))
     else:
         typer.echo(format_table(result, strict=strict))

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from harness.cli.app import app
+from harness.cli.support_opts import support_setting
+from harness.config import ExperimentConfig, cache_file
 from harness.core.errors import HarnessError
+from harness.llm.cache import ResponseCache, parse_age
+from harness.plugins import config_from_dict, load_config
+from harness.runner.experiment import run_experiment
+from harness.runner.estimate import estimate
+from harness.runner.failures import summary_line
+from harness.runner.rescore import rescore
+from harness.runner.store.reader import read_run_config
+from harness.scorers.support import DEFAULT_NLI_MODEL
+from harness.scorers.support_nli import load_cross_encoder
 
 cache_app = typer.Typer(help="The LLM response cache (SQLite): stats, clear, prune.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
@@ -16,9 +31,6 @@ app.add_typer(cache_app, name="cache")
 
 def _config(config: Optional[Path], resume: Optional[Path]):
     """The config: the file given, else the resumed run's own (from its manifest), else the embedded default."""
-    from harness.plugins import config_from_dict, load_config
-    from harness.runner.store import read_run_config
-
     if config is not None:
         return load_config(config)
     if resume is not None:
@@ -44,8 +56,6 @@ def run(
     Exit 0 when every cell succeeded (or failures stay within --max-failures), 3 when the run finished with failed
     cells, 2 on a usage or input error.
     """
-    from rich.console import Console
-
     tolerance = parse_max_failures(max_failures)
     cfg = _config(config, resume)
     if output_dir is not None or tasks:
@@ -59,13 +69,9 @@ def run(
     if not console.is_terminal:
         console = Console(width=160)  # files and pipes get whole model names, not ellipses
     if dry_run:
-        from harness.runner.estimate import estimate
-
         rows = estimate(cfg)
         _print_estimates(console, cfg, rows)
         return
-    from harness.runner import run_experiment
-
     summary = run_experiment(cfg, run_dir=resume, resume=True, max_cells=max_cells,
                              allow_task_change=allow_task_change)
     c = summary.counters
@@ -107,8 +113,6 @@ def _tolerated(failed: int, total: int, tolerance: float) -> bool:
 
 def _print_failures(console, summary) -> int:
     """The failure summary grouped by cause (and the local server's diagnosis); the number of cells not done."""
-    from harness.runner.failures import summary_line
-
     failed = sum(g.count for g in summary.failures)
     line = summary_line(summary.failures)
     if line:
@@ -119,8 +123,7 @@ def _print_failures(console, summary) -> int:
 
 
 def _print_estimates(console, cfg, rows) -> None:
-    from rich.table import Table
-
+    """The dry run's table: estimated calls, tokens and USD per generator, and the total against the budget."""
     table = Table(title=f"dry run: {cfg.name} (output tokens at max_tokens: an upper bound)")
     for col in ("generator", "model", "cells", "calls", "input tokens", "output tokens", "USD", "price"):
         table.add_column(col, justify="right" if col in ("cells", "calls", "input tokens", "output tokens", "USD")
@@ -149,9 +152,6 @@ def rescore_cmd(
                                                 "cross-encoder path or hub id; llm: litellm model)."),
 ) -> None:
     """Recompute scores from a run's stored generations (no provider call) and rewrite scores.parquet."""
-    from harness.cli.support_opts import support_setting
-    from harness.runner.rescore import rescore
-
     if not run_dir.is_dir():
         raise HarnessError("run directory not found", path=run_dir)
     fams = [f.strip() for s in scorers for f in s.split(",") if f.strip()] if scorers else None  # `,`: []
@@ -159,9 +159,6 @@ def rescore_cmd(
     if extra is not None:
         fams = fams or ["citations"]
         if extra.method == "nli":
-            from harness.scorers.support import DEFAULT_NLI_MODEL
-            from harness.scorers.support_nli import load_cross_encoder
-
             load_cross_encoder(extra.model or DEFAULT_NLI_MODEL)  # a missing model stops here, in one line
     df = rescore(run_dir, fams, support=extra)
     typer.echo(f"rescored {df['cell'].n_unique()} cells: {df.height} score rows -> {run_dir / 'scores.parquet'}")
@@ -169,11 +166,6 @@ def rescore_cmd(
 
 def _cache(cache_dir: Optional[Path]):
     """The existing response cache (never created here: a mistyped --cache-dir must not make a new one)."""
-    import sqlite3
-
-    from harness.config import cache_file
-    from harness.runner.cache import ResponseCache
-
     path = cache_file(cache_dir)
     if not path.is_file():
         where = "--cache-dir" if cache_dir is not None else "the default location ($HARNESS_CACHE_DIR or " \
@@ -188,8 +180,6 @@ def _cache(cache_dir: Optional[Path]):
 
 def _interactive() -> bool:
     """True when a person can answer a question (stdin and stdout are terminals)."""
-    import sys
-
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
@@ -229,8 +219,6 @@ def cache_prune(
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory."),
 ) -> None:
     """Delete cached responses not used for a while."""
-    from harness.runner.cache import parse_age
-
     try:
         age = parse_age(older_than)
     except ValueError as exc:

@@ -8,11 +8,24 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from harness.cli.app import app
 from harness.cli.batch import each_file
 from harness.cli.family_help import FamiliesHelpCommand
+from harness.cli.support_opts import support_context
+from harness.config import RelevanceConfig, cache_file
+from harness.core.errors import HarnessError
+from harness.llm.judge_calls import cached_judge_calls
+from harness.models import Task
+from harness.readers import read_review
+from harness.scorers import ScoringContext, ScoringSuite, check_families, score_review
 from harness.scorers.judge_methods import DEFAULT_RELEVANCE
+from harness.tasks.from_review import task_from_review
+from harness.tasks.suite import get_task
 
 
 def scores_json(task_id: str, scores, review=None, path: str | None = None) -> dict:
@@ -66,54 +79,36 @@ def score(
                                                   "--judge-model)."),
 ) -> None:
     """Score each PATH with the scorer families (all, or those --scorers names) and print the scores."""
-    from harness.readers import read_review
-    from harness.scorers import ScoringContext, check_families, score_review
-    from harness.tasks.suite import get_task
-
     families = check_families([f.strip() for f in scorers.split(",") if f.strip()] if scorers else None)
     if task is not None and topic is not None:
-        from harness.core.errors import HarnessError
-
         raise HarnessError("--topic is for scoring without a task; the task names its own topic", field="--topic")
     shared = get_task(task) if task is not None else None
-    from harness.cli.support_opts import support_context
-
     ctx = support_context(ScoringContext(judge_model=judge_model, verify_online=verify_online,
-                                         judge_repeats=judge_repeats, fetch_abstracts=fetch_abstracts),
-                          support, support_model)
+                                         judge_repeats=judge_repeats, fetch_abstracts=fetch_abstracts,
+                                         suite=ScoringSuite.from_env()), support, support_model)
     if judge_model and ctx.judge_calls is None:  # the runs' SQLite response cache, which `harness cache` manages
-        from harness.config import cache_file
-        from harness.runner.judge_bridge import cached_judge_calls
-
         ctx = replace(ctx, judge_calls=cached_judge_calls(cache_file(None)))
     if relevance is not None or relevance_model is not None:
         ctx = replace(ctx, relevance=relevance_setting(relevance, relevance_model))
 
     def one(path: Path) -> None:
         review = read_review(path, format=format, bib=bib)
-        if shared is None:
-            from harness.tasks.from_review import task_from_review
-
-            t = task_from_review(review, path.name, topic)
-        else:
-            t = shared
-        results = score_review(review, t, ctx, families)
-        if as_json:
-            typer.echo(json.dumps(scores_json(t.id, results, review, str(path)),
-                                  ensure_ascii=False))
-        else:
-            _print_table(path, t.id, review, results, details)
+        t = shared if shared is not None else task_from_review(review, path.name, topic)
+        _show(path, t, review, score_review(review, t, ctx, families), as_json, details)
 
     each_file(paths, one)
 
 
+def _show(path: Path, task: Task, review, results, as_json: bool, details: bool) -> None:
+    """One file's scores: a JSON line (--json) or a table."""
+    if as_json:
+        typer.echo(json.dumps(scores_json(task.id, results, review, str(path)), ensure_ascii=False))
+    else:
+        _print_table(path, task.id, review, results, details)
+
+
 def relevance_setting(method: str | None, model: str | None):
     """The RelevanceConfig for --relevance / --relevance-model; a one-line error naming --relevance if unknown."""
-    from pydantic import ValidationError
-
-    from harness.config import RelevanceConfig
-    from harness.core.errors import HarnessError
-
     try:
         return RelevanceConfig(method=method or DEFAULT_RELEVANCE, model=model)
     except ValidationError as exc:
@@ -122,10 +117,6 @@ def relevance_setting(method: str | None, model: str | None):
 
 def _print_table(path: Path, task_id: str, review, results, details: bool = False) -> None:
     """The scores of one file, with the detected format and the reader's warnings above them."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
     table = Table(title=f"{escape(path.name)} vs {escape(task_id)} (format: {escape(review.source_format)})")
     table.add_column("score")
     table.add_column("value", justify="right")

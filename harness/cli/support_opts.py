@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from harness.config import SupportConfig, cache_file
 from harness.core.errors import HarnessError
+from harness.llm.judge_calls import cached_judge_calls
+from harness.scorers.judge_methods import SUPPORT_METHODS
+from harness.scorers.support import DEFAULT_NLI_MODEL
+from harness.scorers.support_nli import load_cross_encoder
 
 
 def support_setting(method: str | None, model: str | None) -> Any:
@@ -14,9 +19,6 @@ def support_setting(method: str | None, model: str | None) -> Any:
         if model is not None:
             raise HarnessError("--support-model needs --support nli or --support llm", field="--support-model")
         return None
-    from harness.config import SupportConfig
-    from harness.scorers.judge_methods import SUPPORT_METHODS
-
     if method not in SUPPORT_METHODS:
         raise HarnessError(f"unknown support method {method!r}", field="--support",
                            hint="use " + " | ".join(SUPPORT_METHODS.names()))
@@ -29,14 +31,8 @@ def support_context(ctx: Any, method: str | None, model: str | None) -> Any:
     if setting is None:
         return ctx
     if setting.method == "nli":
-        from harness.scorers.support import DEFAULT_NLI_MODEL
-        from harness.scorers.support_nli import load_cross_encoder
-
         load_cross_encoder(setting.model or DEFAULT_NLI_MODEL)
     calls = ctx.judge_calls
     if setting.method == "llm" and calls is None:  # the runs' SQLite response cache, so a rerun calls nothing
-        from harness.config import cache_file
-        from harness.runner.judge_bridge import cached_judge_calls
-
         calls = cached_judge_calls(cache_file(None))
     return replace(ctx, support=setting, judge_calls=calls)

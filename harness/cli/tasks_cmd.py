@@ -7,8 +7,20 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from harness.cli.app import app
+from harness.core.errors import HarnessError
+from harness.models import ReferenceSurvey
+from harness.papers.records import Entries, read_papers_file
+from harness.tasks.hf import export_suite
+from harness.tasks.new.assemble import NewTaskSpec, build_task, file_source, parse_word_range, read_outline, write_task
+from harness.tasks.new.bibtex import read_bibtex
+from harness.tasks.new.scholar import ScholarClient, survey_entries
+from harness.tasks.shipped import off_topic_pools
+from harness.tasks.suite import ROLES, get_task, load_suite, load_task_dataset, load_task_file, task_counts
 
 tasks_app = typer.Typer(help="List, show and validate tasks (topic, reference bibliography, candidate pool).",
                         no_args_is_help=True)
@@ -25,16 +37,10 @@ def list_tasks(
     """Counts per task. reference_papers / with_arxiv_id count the reference bibliography; with_abstract counts
     pool papers (what generators see); pool counts pool papers per role (reference, topical, near-topic,
     off-topic); pooled_reference_ids counts the wider SurveyBench set; target_words is a list: min, max."""
-    from harness.tasks.suite import ROLES, load_suite, task_counts
-
     rows = [task_counts(t) for t in load_suite(tasks_dir).values()]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
     console = Console()
     if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
         console = Console(width=max(console.width, 180))
@@ -60,8 +66,6 @@ def show_task(
     tasks_dir: Optional[Path] = DirOption,
 ) -> None:
     """A task's topic, reference survey, targets and counts (--json: the whole task)."""
-    from harness.tasks.suite import get_task, task_counts
-
     task = get_task(task_id, tasks_dir)
     if as_json:
         typer.echo(json.dumps(task.model_dump(mode="json"), ensure_ascii=False, indent=1))
@@ -110,9 +114,6 @@ def _abstract_line(c: dict, task) -> str:
 def validate_tasks(path: Path = typer.Argument(..., help="A task file (.json/.yaml/.yml), a dir of them, "
                                                         "a .jsonl dataset export, or hf:DIR_OR_ID.")) -> None:
     """Validate task files: prints 'ok N tasks', or the first problem (file, field, line) and exits 2."""
-    from harness.core.errors import HarnessError
-    from harness.tasks.suite import load_suite, load_task_dataset, load_task_file
-
     if str(path).startswith("hf:") or path.is_dir():  # hf:DIR_OR_ID: a `tasks export --format hf` dataset
         n = len(load_suite(str(path) if str(path).startswith("hf:") else path))
     elif path.suffix.lower() == ".jsonl":
@@ -125,18 +126,14 @@ def validate_tasks(path: Path = typer.Argument(..., help="A task file (.json/.ya
     typer.echo(f"ok {n} tasks")
 
 
-def _read_entries(path: Path, what: str):
+def _read_entries(path: Path, what: str) -> Entries:
     """A .bib or .jsonl bibliography file as Entries (format by suffix)."""
-    from harness.core.errors import HarnessError
-    from harness.tasks.new.bibtex import read_bibtex
-    from harness.tasks.new.jsonl import read_papers_jsonl
-
     if not path.is_file():
         raise HarnessError("no such file", path=path, field=what)
     if path.suffix.lower() == ".bib":
         return read_bibtex(path)
     if path.suffix.lower() in (".jsonl", ".json"):
-        return read_papers_jsonl(path)
+        return read_papers_file(path)
     raise HarnessError("expected a .bib or .jsonl file", path=path, field=what)
 
 
@@ -163,34 +160,17 @@ def new_task(
     """Write a validated task file from a bibliography (--bib / --papers, offline) or a survey's arXiv id
     (--from-arxiv, online). Bad entries are reported by key and line and dropped; the task is still written when
     at least --min-papers remain, and its provenance lists what was dropped."""
-    from harness.core.errors import HarnessError
-    from harness.models import ReferenceSurvey
-    from harness.tasks.new.assemble import NewTaskSpec, build_task, file_source, parse_word_range, read_outline, \
-        write_task
-    from harness.tasks.shipped import off_topic_pools
-
     given = [n for n, v in (("--bib", bib), ("--papers", papers), ("--from-arxiv", from_arxiv)) if v]
     if len(given) != 1:
         raise HarnessError("give exactly one of --bib, --papers, --from-arxiv" + (f" (got {', '.join(given)})"
                                                                                  if given else ""))
-    sources = []
     survey = ReferenceSurvey(title=reference_survey_title) if reference_survey_title else None
     if from_arxiv:
-        from harness.tasks.new.scholar import ScholarClient, survey_entries
-
-        client = ScholarClient.from_env()
-        survey_found, entries, stats = survey_entries(from_arxiv, client)
-        survey = survey.model_copy(update={"arxiv_id": survey_found.arxiv_id}) if survey else survey_found
-        sources.append({"path": entries.source, "role": "references", "api": "Semantic Scholar Graph API; "
-                        "missing abstracts from the arXiv API", **stats})
-        typer.echo(f"Semantic Scholar: {stats['references']} references of {survey_found.title!r}; abstracts: "
-                   f"{stats['abstracts_from_s2']} from S2, {stats['abstracts_from_arxiv']} from arXiv, "
-                   f"{stats['without_abstract']} without; {client.requests} requests, {client.cache_hits} cached, "
-                   f"{client.retried} retried")
+        survey, entries, source = _arxiv_entries(from_arxiv, survey)
     else:
         path = bib or papers
-        entries = _read_entries(path, given[0])
-        sources.append(file_source(path, "bibliography"))
+        entries, source = _read_entries(path, given[0]), file_source(path, "bibliography")
+    sources = [source]
     topical = _read_entries(pool, "--pool") if pool else None
     if pool:
         sources.append(file_source(pool, "topical_pool"))
@@ -201,6 +181,26 @@ def new_task(
                        pool_size=pool_size, min_papers=min_papers)
     task = build_task(spec, entries, topical, off, sources)
     write_task(task, out)
+    typer.echo("\n".join(_written_lines(out, task, entries, topical, pool)))
+
+
+def _arxiv_entries(arxiv_id: str, survey: ReferenceSurvey | None) -> tuple[ReferenceSurvey, Entries, dict]:
+    """A survey's references from Semantic Scholar (abstracts filled from arXiv): the survey (the given title
+    kept), its entries and their provenance source; prints what the lookups found."""
+    client = ScholarClient.from_env()
+    survey_found, entries, stats = survey_entries(arxiv_id, client)
+    survey = survey.model_copy(update={"arxiv_id": survey_found.arxiv_id}) if survey else survey_found
+    source = {"path": entries.source, "role": "references", "api": "Semantic Scholar Graph API; missing abstracts "
+              "from the arXiv API", **stats}
+    typer.echo(f"Semantic Scholar: {stats['references']} references of {survey_found.title!r}; abstracts: "
+               f"{stats['abstracts_from_s2']} from S2, {stats['abstracts_from_arxiv']} from arXiv, "
+               f"{stats['without_abstract']} without; {client.requests} requests, {client.cache_hits} cached, "
+               f"{client.retried} retried")
+    return survey, entries, source
+
+
+def _written_lines(out: Path, task, entries: Entries, topical: Entries | None, pool: Path | None) -> list[str]:
+    """What `tasks new` wrote: the task's counts, then the dropped and ignored entries of each input file."""
     counts = task.provenance["pool_recipe"]["counts"]
     lines = [f"wrote {out}: task {task.id}, {len(task.reference_papers)} reference papers, pool {len(task.pool)} "
              f"({', '.join(f'{k} {v}' for k, v in counts.items())}), hash {task.content_hash[:12]}"]
@@ -212,7 +212,7 @@ def new_task(
     if topical is not None and topical.problems:
         lines.append(f"{len(topical.problems)} problems in the --pool file {pool}:")
         lines += [f"  {p}" for p in topical.problems]
-    typer.echo("\n".join(lines))
+    return lines
 
 
 @tasks_app.command("export")
@@ -223,10 +223,6 @@ def export_tasks(
     tasks_dir: Optional[Path] = DirOption,
 ) -> None:
     """Write the task suite as a dataset; load it back with `tasks: hf:DIR` in a config (or --dir hf:DIR)."""
-    from harness.core.errors import HarnessError
-    from harness.tasks.hf import export_suite
-    from harness.tasks.suite import load_suite
-
     if format != "hf":
         raise HarnessError(f"unknown export format {format!r}", field="--format", hint="known: hf")
     suite = load_suite(tasks_dir)

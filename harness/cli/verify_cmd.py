@@ -7,9 +7,17 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from harness.cli.app import app
 from harness.cli.batch import each_file
+from harness.papers.resolve import resolve_for_task, resolve_review
+from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
+from harness.readers import read_review
+from harness.scorers.context import ScoringSuite
+from harness.tasks.suite import get_task
 
 LOOKUPS_FAILED = 4  # exit code: some lookups failed (network or service errors), so classes stay unverified
 
@@ -29,24 +37,16 @@ def verify_refs(
     """Look identified/unidentified references up on arXiv (ids), Crossref (DOIs) and OpenAlex (titles):
     found -> verified, missing -> not_found; answers are cached, requests spaced politely. Exit 0 when every
     lookup was answered, 4 when some failed (each file's summary on stderr), 2 when a file could not be read."""
-    from harness.papers.index import paper_index
-    from harness.readers import read_review
-    from harness.papers.resolve import resolve_for_task, resolve_review
-    from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
-
-    t = None
-    if task:
-        from harness.tasks.suite import get_task
-
-        t = get_task(task)
+    t = get_task(task) if task else None
     verifier = Verifier(VerifyConfig(cache_dir=cache_dir, mailto=mailto))
     failed_total = 0
+    known = ScoringSuite.from_env().known()  # the default suite's papers + HARNESS_PAPER_FILES
 
     def one(path: Path) -> None:
         nonlocal failed_total
         review = read_review(path, format=format, bib=bib)
-        resolved = (resolve_for_task(review, t) if t is not None
-                    else resolve_review(review, review.papers, known=paper_index(), papers_are_task=False))
+        resolved = (resolve_for_task(review, t, known) if t is not None
+                    else resolve_review(review, review.papers, known=known, papers_are_task=False))
         outcomes = verify_resolved(resolved, verifier)
         tally = lookup_tally(outcomes)
         failed_total += tally["lookup_failed"]
@@ -87,10 +87,7 @@ def summary_line(tally: dict[str, int]) -> str:
 
 
 def _print_table(path: Path, counts: dict[str, int], outcomes) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
+    """The lookups of one file, one row per entry (generated text shown as plain text)."""
     table = Table(title=Text(f"{path} — " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))))
     for col in ("key", "before", "after", "service", "detail"):
         table.add_column(col)

@@ -8,8 +8,10 @@ from typing import List, Optional
 
 import typer
 
+from harness import view as view_pkg
 from harness.cli.app import app
 from harness.cli.report_cmd import resolve_run_dir
+from harness.view import ANNOTATIONS, labels
 
 
 @app.command("view")
@@ -28,9 +30,6 @@ def view(
     n_boot: int = typer.Option(2000, "--n-boot", min=100, help="Bootstrap resamples of the leaderboard's CIs."),
 ) -> None:
     """Serve a local web app over the runs (prints its URL; Ctrl-C stops); labels go to RUN/annotations.jsonl."""
-    from harness.view import ANNOTATIONS, load_view, serve
-    from harness.view import labels
-
     dirs = [resolve_run_dir(d) for d in run_dirs]
     if export_labels is not None:
         records = [r for d in dirs for r in labels.read(d / ANNOTATIONS)]
@@ -40,8 +39,8 @@ def view(
     if host is not None and host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: listening on {host}: anyone who can reach it can read these runs and post labels",
                    err=True)
-    data = load_view(dirs, rename)
-    serve(data, host=host or "127.0.0.1", port=port, annotator=annotator or _login(), n_boot=n_boot,
+    data = view_pkg.load_view(dirs, rename)
+    view_pkg.serve(data, host=host or "127.0.0.1", port=port, annotator=annotator or _login(), n_boot=n_boot,
           echo=typer.echo)
 
 

@@ -41,6 +41,7 @@ SUPPORT_METHODS.add("signals", "harness.scorers.support_signals:METHOD")
 RELEVANCE_METHODS.add("title_similarity", "harness.scorers.relevance:METHOD")
 RELEVANCE_METHODS.add("neighbours", "harness.scorers.relevance_neighbours:METHOD")
 RELEVANCE_METHODS.add("llm", "harness.scorers.relevance_llm:METHOD")
+RELEVANCE_METHODS.add("contrast", "harness.scorers.relevance_neighbours:CONTRAST_METHOD")
 DEFAULT_SUPPORT = "similarity"
 DEFAULT_RELEVANCE = "neighbours"
 BUILTIN_METHODS = {"support": tuple(SUPPORT_METHODS.names()), "relevance": tuple(RELEVANCE_METHODS.names())}

@@ -1,4 +1,8 @@
-"""The generator plug point: spec, LLM request/response, call records, Generation, and the Generator protocol."""
+"""The generator plug point: spec, Generation and the Generator protocol.
+
+The LLM request/response/call-record/client/price types live in harness.llm.types; they are re-exported here by
+name because generator plug-ins import them from this module.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, P
 from pydantic_core import InitErrorDetails
 
 from harness.core.registries import GENERATOR_KINDS, STRATEGIES
+from harness.llm.types import LOCAL_MODEL, CallRecord, LLMClient, LLMRequest, LLMResponse, Price
 from harness.models import Review, Strict, Task
 
 GeneratorKind = str  # a name in the kind registry (harness.core.registries.GENERATOR_KINDS): built-in or plug-in
@@ -22,13 +27,6 @@ class PoolSelection(Strict):
     method: PoolMethod = Field(default="all",
         description="all papers, top k by BM25 or embedding similarity to the topic, or the k newest")
     k: int = Field(default=30, ge=1, description="papers shown when the method takes the top k")
-
-
-class Price(Strict):
-    """User-set USD price per million tokens (for models missing from litellm's map)."""
-
-    input_per_mtok: float = Field(default=0.0, ge=0, description="USD per million input tokens")
-    output_per_mtok: float = Field(default=0.0, ge=0, description="USD per million output tokens")
 
 
 class GeneratorSpec(Strict):
@@ -45,7 +43,7 @@ class GeneratorSpec(Strict):
     kind: GeneratorKind = Field(
         description="a registered kind: llm, extractive, recent_papers, replay, a negative control or a plug-in's")
     model: str | None = Field(default=None,
-        description="litellm model string (kind llm), e.g. openai/gpt-4o-mini or local/gemma-3-270m")
+        description=f"litellm model string (kind llm), e.g. openai/gpt-4o-mini or {LOCAL_MODEL}")
     strategy: Strategy | None = Field(default=None,
         description="kind llm: zero_shot, plan_then_write, outline_sections, closed_book or a plug-in strategy")
     mode: Literal["chat", "completion"] = Field(default="chat",
@@ -109,58 +107,6 @@ class GeneratorSpec(Strict):
         return v
 
 
-class LLMRequest(Strict):
-    """One LLM call: chat messages or a completion prompt, and the parameters that change the output."""
-
-    model: str
-    stage: str
-    mode: Literal["chat", "completion"] = "chat"
-    messages: list[dict[str, str]] | None = None
-    prompt: str | None = None
-    max_tokens: int = 1024
-    temperature: float = 0.0
-    seed: int | None = None
-    stop: list[str] | None = None
-    api_base: str | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
-    template: str | None = None
-    template_hash: str | None = None
-
-
-class LLMResponse(Strict):
-    """What came back from one call (text may be empty; finish_reason 'length' means cut at max_tokens)."""
-
-    text: str
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    finish_reason: str | None = None
-    cost_usd: float | None = None
-    cost_source: str | None = None
-    latency_s: float | None = None
-    cached: bool = False
-    model: str | None = None
-
-
-class CallRecord(Strict):
-    """What the harness records for one call: hashes, usage, timing, outcome."""
-
-    stage: str
-    model: str
-    prompt_hash: str
-    template: str | None = None
-    template_hash: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    max_tokens: int | None = None
-    cost_usd: float | None = None
-    cost_source: str | None = None
-    latency_s: float | None = None
-    finish_reason: str | None = None
-    cached: bool = False
-    attempts: int = 1
-    error: str | None = None
-
-
 class Generation(Strict):
     """The outcome of one cell (task x generator x seed): the review or the error, with every call recorded."""
 
@@ -173,13 +119,6 @@ class Generation(Strict):
     error: str | None = None
     flags: list[str] = Field(default_factory=list)
     latency_s: float | None = None
-
-
-@runtime_checkable
-class LLMClient(Protocol):
-    """Anything that answers an LLMRequest; the runner wraps the litellm client with cache, retries and budget."""
-
-    async def complete(self, request: LLMRequest) -> LLMResponse: ...
 
 
 @runtime_checkable

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import jinja2
 
 from harness.core.errors import HarnessError
-from harness.generators.base import LLMRequest
+from harness.llm.types import LLMRequest
 from harness.models import Paper
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"

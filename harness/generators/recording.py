@@ -6,10 +6,10 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from harness.generators.base import CallRecord, LLMClient, LLMRequest, LLMResponse, Price
-from harness.generators.llm import ProviderError
-from harness.llm.pricing import price_cost
 from harness.generators.prompting import prompt_hash, prompt_text
+from harness.llm.client import ProviderError
+from harness.llm.pricing import price_cost
+from harness.llm.types import CallRecord, LLMClient, LLMRequest, LLMResponse, Price
 from harness.models import Review, StageUsage, Usage
 from harness.core.text import NUMERIC_MARKER, count_words, expand_marker
 

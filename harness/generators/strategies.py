@@ -20,7 +20,8 @@ from harness.core.registries import STRATEGIES as _STRATEGIES
 from harness.core.registry import Registry
 from harness.generators.kinds import generator_kind
 from harness.generators.base import Generation, GeneratorSpec, LLMClient, LLMRequest
-from harness.generators.llm import LOCAL_MODEL, ProviderError
+from harness.llm.client import ProviderError
+from harness.llm.types import LOCAL_MODEL
 from harness.generators.pool_select import derive_seed, select_pool, tokenize
 from harness.generators.prompting import format_pool, reference_list, render
 from harness.generators.recording import CallLog, cited_numbers, reply_flags, split_body
@@ -347,7 +348,7 @@ class LLMGenerator:
     def __init__(self, spec: GeneratorSpec):
         if not spec.model:
             raise HarnessError(f"generator {spec.name!r}: kind llm needs a model", field="model",
-                               hint="e.g. openai/gpt-4o-mini or local/gemma-3-270m")
+                               hint=f"e.g. openai/gpt-4o-mini or {LOCAL_MODEL}")
         strategy = spec.strategy or "zero_shot"
         if strategy not in STRATEGIES:
             raise HarnessError(f"generator {spec.name!r}: unknown strategy {strategy!r}", field="strategy",
@@ -359,7 +360,7 @@ class LLMGenerator:
     async def generate(self, task: Task, seed: int, client: LLMClient | None) -> Generation:
         """Select the pool, run the strategy through the client, parse the markdown, record calls and flags."""
         if client is None:
-            from harness.generators.llm import LiteLLMClient
+            from harness.llm.client import LiteLLMClient
 
             client = LiteLLMClient(price=self.spec.price)
         start = time.perf_counter()

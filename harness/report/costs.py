@@ -194,3 +194,24 @@ def pareto_table(summaries: list[MetricSummary], costs: dict[str, GeneratorCost]
                "strictly one of the two (means; the plot shows the CIs). Bold: on the front."],
         key="pareto",
     )
+
+
+def cost_from_generations(scores: pl.DataFrame, generations: list[dict]) -> pl.DataFrame:
+    """Add cost.usd rows from the generations' recorded usage when the scorers did not produce them."""
+    if COST_METRIC in set(scores["score"].to_list()) or not generations:
+        return scores
+    rows = []
+    for g in generations:
+        usage = ((g.get("review") or {}).get("usage") or {})
+        cost = usage.get("cost_usd")
+        if cost is None and g.get("calls"):
+            costs = [c.get("cost_usd") for c in g["calls"]]
+            cost = sum(costs) if costs and all(c is not None for c in costs) else None
+        cell = g.get("cell") or f"{g.get('task_id')}|{g.get('generator')}|{g.get('seed')}"
+        ok = cost is not None
+        rows.append({"cell": cell, "task_id": str(g.get("task_id")), "generator": str(g.get("generator")),
+                     "seed": int(g.get("seed") or 0), "score": COST_METRIC, "value": float(cost) if ok else None,
+                     "status": "ok" if ok else "not_applicable",
+                     "explanation": "from the generation's recorded usage" if ok else "no cost recorded",
+                     "details": "{}"})
+    return pl.concat([scores, pl.DataFrame(rows, schema=scores.schema)]) if rows else scores

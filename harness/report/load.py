@@ -11,7 +11,9 @@ import polars as pl
 
 from harness.core.errors import HarnessError, warn
 from harness.plugins import load_run_plugins
-from harness.runner.store import SCORE_SCHEMA, read_jsonl_lenient
+from harness.runner.store.jsonl import read_jsonl_lenient
+from harness.runner.store.reader import read_manifest
+from harness.runner.store.scores import SCORE_SCHEMA, read_scores_checked
 
 
 @dataclass
@@ -91,12 +93,10 @@ def load_run(run_dir: str | Path) -> RunData:
     What could not be read (a damaged scores.parquet replaced by scores.jsonl, unreadable lines, cells left
     without scores, a manifest without its config) is warned about and listed in RunData.warnings.
     """
-    from harness.runner import store
-
     path = _run_dir(run_dir)
-    manifest = store.read_manifest(path)
+    manifest = read_manifest(path)
     load_run_plugins(manifest, path / "manifest.json")  # a plug-in family's scores need its declaration
-    read = store.read_scores_checked(path)
+    read = read_scores_checked(path)
     notes = list(read.warnings)
     if not isinstance(manifest.get("config"), dict):
         notes.append(f"{path / 'manifest.json'} holds no run config: the report's run and generator tables "

@@ -6,14 +6,12 @@ import io
 import math
 from dataclasses import dataclass
 
-import matplotlib
+from typing import Any
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
 
-from harness.report.metrics import higher_is_better  # noqa: E402
-from harness.report.tables import MetricSummary  # noqa: E402
+from harness.report.metrics import higher_is_better
+from harness.report.tables import MetricSummary
 
 
 @dataclass
@@ -36,10 +34,20 @@ def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     return sorted(front, key=lambda i: points[i][0])
 
 
-def _png(fig) -> bytes:
+def _pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend, imported when a figure is drawn (it costs ~0.2 s to import)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig: Any) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
+    _pyplot().close(fig)
     return buf.getvalue()
 
 
@@ -56,7 +64,7 @@ def cost_quality_plot(summaries: list[MetricSummary], quality: str, cost: str) -
     else:
         pts_for_front = pts
     front = pareto_front(pts_for_front)
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = _pyplot().subplots(figsize=(6.4, 4.4))
     for i, g in enumerate(gens):
         qe, ce = idx[(g, quality)].estimate, idx[(g, cost)].estimate
         on_front = i in front
@@ -92,6 +100,7 @@ def heatmap_plot(matrix: dict[tuple[str, str], float | None], tasks: list[str], 
                      for t in tasks], dtype=float)
     if np.all(np.isnan(data)):
         return None
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(generators), 1.2 + 0.42 * len(tasks)))
     cmap = plt.get_cmap("viridis" if higher_is_better(metric) else "viridis_r").with_extremes(bad="#eeeeee")
     im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, aspect="auto")

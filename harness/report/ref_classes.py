@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.papers.refclass import CLASSES
-from harness.report.review_view import ReviewView, _norm_key, parse_details
+from harness.report.review_view import ReviewView, norm_key, parse_details
 
 NOT_IN_TASK = "not a task paper (known or identified)"
 
@@ -19,10 +19,10 @@ def reference_classes(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, int]]
     ordered = [(c, int(counts[c])) for c in CLASSES if isinstance(counts.get(c), (int, float)) and counts[c]]
     by_key: dict[str, str] = {}
     for key in unresolved.get("keys") or []:
-        by_key[_norm_key(key)] = NOT_IN_TASK
+        by_key[norm_key(key)] = NOT_IN_TASK
     for score, cls in (("citations.web_sources", "web"), ("citations.unidentified", "unidentified")):
         for key in details.get(score, {}).get("keys") or []:
-            by_key[_norm_key(key)] = cls
+            by_key[norm_key(key)] = cls
     return ordered, by_key
 
 
@@ -34,7 +34,7 @@ def with_classes(view: ReviewView, by_key: dict[str, str], entry_keys: set[str])
         for i, (key, verdict) in enumerate(zip(mark.keys, mark.verdicts)):
             if verdict == "dangling":
                 continue
-            key = _norm_key(key)
+            key = norm_key(key)
             cls = by_key.get(key) or ("in_task" if key in entry_keys else None)
             if cls:
                 tip = mark.tips[i]

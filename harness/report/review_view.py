@@ -89,7 +89,8 @@ class ReviewView:
         return render_markdown(self.text, self.marks)
 
 
-def _norm_key(key: Any) -> str:
+def norm_key(key: Any) -> str:
+    """A citation or reference key as both are matched: '[@Smith20]' and 'Smith20' are one key."""
     return str(key).strip().lstrip("@").strip("[]() ")
 
 
@@ -128,7 +129,7 @@ def _key_table(review: dict[str, Any]) -> dict[str, dict[str, Any]]:
     info: dict[str, dict[str, Any]] = {}
     for ref in review.get("references") or []:
         if isinstance(ref, dict) and ref.get("key") is not None:
-            info[_norm_key(ref["key"])] = {"orig": str(ref["key"]), "pid": ref.get("paper_id"),
+            info[norm_key(ref["key"])] = {"orig": str(ref["key"]), "pid": ref.get("paper_id"),
                                            "title": ref.get("title") or ref.get("raw") or "", "entry": True,
                                            "arxiv": ref.get("arxiv_id")}
     for cit in review.get("citations") or []:
@@ -136,7 +137,7 @@ def _key_table(review: dict[str, Any]) -> dict[str, dict[str, Any]]:
             continue
         pids = list(cit.get("paper_ids") or [])
         for n, key in enumerate(cit.get("keys") or []):
-            d = info.setdefault(_norm_key(key), {"orig": str(key), "pid": None, "title": "", "entry": False})
+            d = info.setdefault(norm_key(key), {"orig": str(key), "pid": None, "title": "", "entry": False})
             if not d["pid"] and n < len(pids) and pids[n]:
                 d["pid"] = pids[n]
     return info
@@ -156,7 +157,7 @@ def key_info(review: dict[str, Any],
     by_item: dict[str, CitationVerdict] = {}
     for v in CitationVerdict.read_list(verdicts):
         for k in ([v.key] if v.key is not None else []) + v.keys:
-            by_key[_norm_key(k)] = v
+            by_key[norm_key(k)] = v
         if v.item is not None:
             by_item[v.item] = v
     for key, v in by_key.items():  # a key the scorer judged is a known key even without a parsed entry
@@ -269,7 +270,7 @@ def build_view(review: dict[str, Any] | None,
     view.keys, view.verdict_source = key_info(review, verdicts)
     for m in view.marks:
         for key in m.keys:
-            info = view.keys.get(_norm_key(key))
+            info = view.keys.get(norm_key(key))
             verdict, tip = (info.verdict, info.tip) if info else ("dangling", _tip(key, "dangling", "", None))
             m.verdicts.append(verdict)
             m.tips.append(tip)

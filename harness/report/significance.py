@@ -1,5 +1,5 @@
 """Pairwise significance per metric: paired differences over matched (task, seed) cells, the gate's paired
-bootstrap CI and task-level sign-flip p-value (harness.compare), Holm–Bonferroni within each metric."""
+bootstrap CI and task-level sign-flip p-value (harness.report.paired), Holm–Bonferroni within each metric."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from itertools import combinations
 
 import polars as pl
 
-from harness.compare import _delta_row
 from harness.report.metrics import direction, is_ranked
+from harness.report.paired import paired_delta
 from harness.report.stats import N_BOOT, holm_adjust
 from harness.report.tables import SIG_MARK, Cell, MetricSummary, Table, fmt
 
@@ -64,7 +64,7 @@ class MetricTests:
 def _pair(da: pl.DataFrame, db: pl.DataFrame, a: str, b: str, metric: str, n_boot: int, seed: int) -> PairTest:
     """a - b through the gate's own paired statistics (candidate a against baseline b), over the metric's rows of
     each generator."""
-    row = _delta_row(db, da, b, a, metric, None, n_boot, seed)
+    row = paired_delta(db, da, b, a, metric, None, n_boot, seed)
     ok = pl.col("status") == "ok"
     tasks = (da.filter(ok & pl.col("value").is_not_null()).select("task_id", "seed")
              .join(db.filter(ok & pl.col("value").is_not_null()).select("task_id", "seed"), on=["task_id", "seed"],

@@ -19,11 +19,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import harness
 from harness.cells import Cell
-from harness.generators import calls_provider
+from harness.embeddings.encoder import configured_model_id
+from harness.generators import calls_provider, kind_of, strategies
 from harness.generators.base import Generation, GeneratorSpec
+from harness.llm.cache import ResponseCache
 from harness.models import Task
-from harness.runner.cache import ResponseCache
+from harness.plugins import source_fingerprint
 
 # Parts of the package that cannot change what a generator returns (reports, CLI wording).
 _NOT_IN_FINGERPRINT = {"report", "cli", "__pycache__"}
@@ -36,8 +39,6 @@ _ATTEMPTS = re.compile(r'"attempts":\d+')
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """sha256 over the harness version and its source and template files (read once per process)."""
-    import harness
-
     root = Path(harness.__file__).resolve().parent
     h = hashlib.sha256(harness.__version__.encode())
     for path in sorted(root.rglob("*")):
@@ -55,11 +56,7 @@ def _uses_embeddings(spec: GeneratorSpec) -> bool:
 def _plugin_code(spec: GeneratorSpec) -> str | None:
     """Fingerprint of the plug-in packages that define the spec's kind or strategy (None when both are built in),
     so an edited plug-in generator is a miss, as an edited built-in one is."""
-    from harness.generators import kind_of
-    from harness.generators.strategies import STRATEGIES
-    from harness.plugins import source_fingerprint
-
-    modules = [kind_of(spec.kind).origin, getattr(STRATEGIES.get(spec.strategy or "", None), "__module__", "")]
+    modules = [kind_of(spec.kind).origin, getattr(strategies.STRATEGIES.get(spec.strategy or "", None), "__module__", "")]
     outside = sorted({m for m in modules if m and m.split(".", 1)[0] != "harness"})
     return source_fingerprint(outside) if outside else None
 
@@ -74,8 +71,6 @@ def cell_key(spec: GeneratorSpec, task: Task, seed: int) -> str | None:
     if plugin is not None:
         parts["plugin"] = plugin
     if _uses_embeddings(spec):
-        from harness.embeddings.encoder import configured_model_id
-
         parts["embedder"] = configured_model_id()
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()

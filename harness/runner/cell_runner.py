@@ -13,13 +13,14 @@ from harness.cells import Cell
 from harness.config import ExperimentConfig, redact_text
 from harness.generators import calls_provider
 from harness.generators.base import Generation, GeneratorSpec
+from harness.llm.calls import BudgetExceeded, CallOutcome, CellClient
 from harness.models import Task
-from harness.runner.calls import BudgetExceeded, CallOutcome, CellClient
-from harness.runner.executor import Executor
+from harness.runner.executors.base import Executor
 from harness.runner.failures import cause_of
 from harness.runner.resources import CellResources
 from harness.runner.scoring import scoring_context
-from harness.runner.store import RunStore, read_generations
+from harness.runner.store.reader import read_generations
+from harness.runner.store.writer import RunStore
 
 log = logging.getLogger("harness.runner")
 

@@ -7,12 +7,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+import harness.generators as generators
 from harness.config import ExperimentConfig
 from harness.generators import calls_provider
-from harness.generators.base import GeneratorSpec, LLMRequest, LLMResponse
-from harness.llm.pricing import LOCAL_PREFIX, call_cost
+from harness.generators.base import GeneratorSpec
+from harness.llm.litellm_api import count_prompt_tokens
+from harness.llm.pricing import call_cost
+from harness.llm.types import LLMRequest, LLMResponse, is_local
 from harness.models import Task
 from harness.runner.manifest import price_source
+from harness.tasks.suite import load_suite
 
 
 class GeneratorEstimate(BaseModel):
@@ -41,29 +45,17 @@ class _RecordingClient:
                            cost_usd=0.0, cost_source="dry-run", model=request.model)
 
 
-def count_prompt_tokens(request: LLMRequest) -> int:
-    """Prompt tokens by litellm's counter (its bundled tokenizers; never a download)."""
-    from harness.generators.llm import _litellm
-
-    litellm = _litellm()  # bundled price map; before tiktoken: litellm points tiktoken at its bundled encodings
-    model = request.model if not request.model.startswith("local/") else "gpt-3.5-turbo"
-    if request.mode == "completion":
-        return int(litellm.token_counter(model=model, text=request.prompt or ""))
-    return int(litellm.token_counter(model=model, messages=request.messages or []))
-
-
 def price_tokens(spec: GeneratorSpec, tin: int, tout: int) -> float | None:
     """USD for the tokens by the client's own rule; None when the model's price is unknown."""
     if not calls_provider(spec):
         return 0.0
-    usd, source = call_cost(spec.model or "", spec.price, tin, tout, local=(spec.model or "").startswith(LOCAL_PREFIX))
+    usd, source = call_cost(spec.model or "", spec.price, tin, tout, local=is_local(spec.model))
     return None if source == "unknown" else usd
 
 
 async def _estimate(config: ExperimentConfig, suite: dict[str, Task], factory: Any) -> list[GeneratorEstimate]:
     resolved = config.resolved(list(suite))
-    if factory is None:
-        from harness.generators import build_generator as factory
+    factory = factory or generators.build_generator
     out = []
     n_seeds = len(resolved.seeds)
     for spec in resolved.generators:
@@ -91,7 +83,5 @@ def estimate(config: ExperimentConfig, tasks: dict[str, Task] | None = None,
              generator_factory: Any = None) -> list[GeneratorEstimate]:
     """Estimate every generator's tokens and USD without calling any provider."""
     if tasks is None:
-        from harness.tasks.suite import load_suite
-
         tasks = load_suite(config.tasks_dir)
     return asyncio.run(_estimate(config, tasks, generator_factory))

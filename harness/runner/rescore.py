@@ -13,12 +13,20 @@ from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError, warn
 from harness.generators.base import Generation
+from harness.llm.judge_calls import cached_judge_calls
 from harness.models import Score, Task
 from harness.plugins import config_from_dict
+from harness.runner.executors.factory import make_executor
 from harness.runner.manifest import Manifest
-from harness.runner.store import (GENERATIONS, SCORES_LOG, RunStore, load_manifest, read_generations,
-                                  read_jsonl_lenient, read_run_config, scored_generation)
+from harness.runner.scoring import scoring_context
+from harness.runner.store.jsonl import read_jsonl_lenient
+from harness.runner.store.layout import GENERATIONS, SCORES_LOG
+from harness.runner.store.reader import load_manifest, read_generations, read_run_config, scored_generation
+from harness.runner.store.writer import RunStore
 from harness.runner.sync import run_sync
+from harness.scorers import FAMILIES, check_families, model_calling
+from harness.scorers.support import support_spec, with_support
+from harness.tasks.suite import load_suite
 
 log = logging.getLogger("harness.runner")
 
@@ -77,8 +85,6 @@ def rescore(run_dir: str | Path, families: list[str] | None = None, tasks: dict[
     fam_list = _families(config, families, run_dir)
     gens = _stored_generations(run_dir)  # before loading tasks: a damaged file is the first thing to say
     if tasks is None:
-        from harness.tasks.suite import load_suite
-
         tasks = load_suite(config.tasks_dir)
     store = RunStore(run_dir)
     old = _previous_scores(store)
@@ -103,8 +109,6 @@ async def _score_all(gens: dict[Cell, Generation], tasks: dict[str, Task], famil
                      contexts: dict[str, object], config: ExperimentConfig) -> dict[Cell, list[Score]]:
     """Every stored generation scored through the config's executor (worker processes or Ray, as for a run),
     a bounded number in flight; results in the cells' order."""
-    from harness.runner.executor import make_executor
-
     executor = make_executor(config.execution)
     gate = asyncio.Semaphore(IN_FLIGHT)
 
@@ -125,8 +129,6 @@ IN_FLIGHT = 32  # generations handed to the executor at once (enough to keep 16 
 
 def _families(config: ExperimentConfig, families: list[str] | None, run_dir: Path) -> list[str]:
     """The families rescored: those asked for (checked; never one that calls a model), else the run's own."""
-    from harness.scorers import FAMILIES, check_families, model_calling
-
     if families is None:
         fams = config.scorers.families or sorted(FAMILIES)
         calling = model_calling(fams, config.scorers.judge_model)
@@ -154,24 +156,16 @@ def _warn_changed_tasks(manifest: Manifest, tasks: dict[str, Task], run_dir: Pat
 def _judge_calls(config: ExperimentConfig, support: object) -> object:
     """The cached judge path when the run's or the added support method is llm (None otherwise): replies the
     run stored are reused, misses call litellm."""
-    from harness.scorers.support import support_spec
-
     if "llm" not in (support_spec(support).method if support is not None else None,
                      getattr(config.scorers.support, "method", None)):
         return None
-    from harness.runner.judge_bridge import cached_judge_calls
-
     return cached_judge_calls(config.cache_path(), config.execution.timeout_s)
 
 
 def _context(config: ExperimentConfig, spec: object, context: object, support: object, judge_calls: object
              ) -> object:
     """A generator's scoring context for rescore (no judge model), with the added support method if any."""
-    from harness.runner.scoring import scoring_context
-
     ctx = context or scoring_context(config, spec, judge=False)
     if support is not None:
-        from harness.scorers.support import with_support
-
         return with_support(ctx, support, judge_calls)
     return replace(ctx, judge_calls=judge_calls) if judge_calls is not None else ctx

@@ -8,18 +8,24 @@ import logging
 import threading
 from typing import Any, Callable
 
+import harness.generators as generators
 from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.generators import calls_provider
-from harness.generators.base import GeneratorSpec, LLMClient
-from harness.runner.calls import Counters, RunClient
+from harness.generators.base import GeneratorSpec
+from harness.llm import litellm_api, local_server
+from harness.llm.cache import ResponseCache
+from harness.llm.calls import Counters, RunClient
+from harness.llm.client import LiteLLMClient
+from harness.llm.judge_calls import RunJudgeCalls
+from harness.llm.types import LOCAL_MODEL, LLMClient
+from harness.runner.cell_cache import cell_reuse
 from harness.runner.scoring import scoring_context
+from harness.scorers import model_calling
 
 log = logging.getLogger("harness.runner")
 
-__all__ = ["CellResources"]
-
-LOCAL_MODEL = "local/gemma-3-270m"  # the bundled llama.cpp model: its server is started before the cells run
+__all__ = ["CellResources", "run_judge_calls"]
 
 
 class CellResources:
@@ -53,15 +59,12 @@ class CellResources:
         """Open the cache and run client, look up whole cells, build what the other cells need, start providers."""
         config, ex = self.config, self.config.execution
         if ex.cache:  # stored unscored cells may call the judge too: its replies are cached like any other
-            from harness.runner.cache import ResponseCache
-
             self.cache = ResponseCache(config.cache_path())
         self.run_client = RunClient(self.client, cache=self.cache, concurrency=ex.concurrency, retries=ex.retries,
                                     timeout_s=ex.timeout_s, budget_usd=ex.budget_usd,
                                     prior_spend_usd=prior_spend_usd, on_usage=on_usage,
                                     allow_unpriced=ex.allow_unpriced)
-        from harness.runner.cell_cache import cell_reuse  # whole cells from the cache: no generator, no model
-
+        # whole cells from the cache: no generator, no model
         self.reuse = cell_reuse(self.cache, enabled=self.client is None and self.generator_factory is None)
         self.hits = self.reuse.lookup_all(pending, self.specs, tasks) if self.reuse is not None else {}
         self._build_generators({c.generator for c in pending if c not in self.hits})
@@ -70,17 +73,13 @@ class CellResources:
 
     def _build_generators(self, names: set[str]) -> None:
         """The generators and provider clients of the cells the cache did not answer."""
-        factory = self.generator_factory
-        if factory is None:
-            from harness.generators import build_generator as factory
+        factory = self.generator_factory or generators.build_generator
         self.generators = {name: factory(self.specs[name]) for name in sorted(names)}
         self.inners = {name: (self.client or _provider_client(self.specs[name], self.config.execution.timeout_s))
                        for name in self.generators}
 
     def _scoring_contexts(self, names: set[str]) -> None:
         """Each generator's scoring context; an LLM support judge calls through the run client (the bridge)."""
-        from harness.runner.judge_bridge import run_judge_calls
-
         assert self.run_client is not None
         judge_calls = run_judge_calls(self.config, self.run_client, asyncio.get_running_loop(), self.client)
         self.judge_inner = judge_calls.inner if judge_calls is not None else None
@@ -116,20 +115,17 @@ def _provider_client(spec: GeneratorSpec, timeout_s: float) -> LLMClient | None:
     """A generator's own litellm client (None for a generator that calls no provider)."""
     if not calls_provider(spec):
         return None
-    from harness.generators.llm import LiteLLMClient
-
     return LiteLLMClient(price=spec.price, timeout_s=timeout_s)
 
 
 async def _start_local_llm() -> int | None:
     """Start (or reuse) the local server, allowing one restart this run; a death is logged, and its cells fail fast.
     Returns the server's slots (sequences it decodes at once), None when it is unavailable."""
-    from harness.llm import local_server as local_llm
-    local_llm.new_run(restarts=1)
+    local_server.new_run(restarts=1)
     log.info("starting the local LLM server (llama.cpp) if it is not running")
     try:
-        state = await asyncio.to_thread(local_llm.ensure_running)
-    except local_llm.LocalServerDied as exc:
+        state = await asyncio.to_thread(local_server.ensure_running)
+    except local_server.LocalServerDied as exc:
         log.error("local LLM unavailable for this run: %s", exc.diagnosis.report())
         return None
     log.info("local LLM server at %s (%s, %d slots)", state.api_base, state.server, state.n_parallel)
@@ -138,14 +134,19 @@ async def _start_local_llm() -> int | None:
 
 def _warm_provider_client() -> None:
     """Import litellm and walk its call path once (a mock reply, no network) so no timed call pays for it."""
-    from harness.generators.llm import _litellm
-
-    ll = _litellm()
-    try:
-        ll.completion(model="openai/warmup", mock_response="ok", messages=[{"role": "user", "content": "hi"}])
-    except Exception:  # noqa: BLE001 - warming is best effort
-        pass
+    litellm_api.warm()
     _WARM.set()
 
 
 _WARM = threading.Event()
+
+
+def run_judge_calls(config: Any, run: RunClient, loop: asyncio.AbstractEventLoop,
+                    client: LLMClient | None) -> RunJudgeCalls | None:
+    """The bridge when the run's support method or the judge family calls an LLM judge (None otherwise);
+    `client` replaces litellm."""
+    support = getattr(config.scorers, "support", None)
+    rubric = bool(model_calling(config.scorers.families, config.scorers.judge_model))
+    if not rubric and (support is None or support.method != "llm"):
+        return None
+    return RunJudgeCalls(run, loop, client or LiteLLMClient(timeout_s=config.execution.timeout_s))

@@ -14,9 +14,11 @@ from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError
 from harness.judges.trust import record_cards, uses_in_config
 from harness.models import Task
-from harness.runner.calls import Counters
+from harness.llm.calls import Counters
 from harness.runner.manifest import Manifest, Session, new_manifest, utc_now
-from harness.runner.store import MANIFEST, RunStore, load_manifest, read_usage
+from harness.runner.store.layout import MANIFEST
+from harness.runner.store.reader import load_manifest, read_usage
+from harness.runner.store.writer import RunStore
 from harness.runner.summary import RunSummary
 
 log = logging.getLogger("harness.runner")

@@ -9,6 +9,9 @@ import os
 import sys
 from typing import Any
 
+from harness import scorers
+from harness.embeddings.encoder import get_embedder
+from harness.generators import build_generator
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
 from harness.runner.scoring import score_generation
@@ -27,8 +30,6 @@ class WorkerState:
             _torch_threads(threads)
         self.tasks: dict[str, dict[str, Task]] = {}
         self.generators: dict[str, Any] = {}
-        from harness.embeddings.encoder import get_embedder
-
         embedder = get_embedder()  # once per worker; scorers reach it through ScoringContext's default embedder
         if preload:
             embedder.encode(["warm up"])
@@ -57,8 +58,6 @@ class WorkerState:
         key = spec.model_dump_json()
         generator = self.generators.get(key)
         if generator is None:
-            from harness.generators import build_generator
-
             generator = self.generators[key] = build_generator(spec)
         return asyncio.run(generator.generate(self.tasks[token][task_id], seed, None))
 
@@ -77,10 +76,6 @@ def _torch_threads(n: int) -> None:
 def plugin_modules() -> list[str]:
     """Modules outside the harness that registered scorer families on the driver (workers import them too);
     "__main__" is included when a family was defined there (no worker can import it: scoring stays local)."""
-    try:
-        from harness import scorers
-    except ImportError:
-        return []
     mods = set()
     for fam in scorers.FAMILIES.values():
         mod = getattr(fam.fn, "__module__", None) or ""

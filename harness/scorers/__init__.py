@@ -9,43 +9,14 @@ inside a family into `Score.err` for each of that family's names, so one broken 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable
 
 from harness.core.errors import HarnessError
 from harness.models import Review, Score, Task
+from harness.papers.resolve import resolve_for_task
+from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
 from harness.scorers import family as _family
+from harness.scorers.context import ScoringContext, ScoringSuite
 from harness.scorers.family import Family, ScorerFn, scorer_family
-
-
-def _default_embedder():
-    from harness.embeddings.encoder import get_embedder
-
-    return get_embedder()
-
-
-@dataclass
-class ScoringContext:
-    """What scorers may need beyond the review and task: models, judge settings, threshold overrides."""
-
-    embedder: Callable[[], Any] = _default_embedder
-    judge_model: str | None = None
-    judge_api_base: str | None = None
-    judge_repeats: int = 1  # judge family: asks per aspect, the median rating counts
-    judge_cache_dir: Path = field(default_factory=lambda: Path(".cache") / "judge")
-    thresholds: dict[str, float] = field(default_factory=dict)  # overrides: "relevance", "support"
-    extra_metrics: list[str] = field(default_factory=list)  # local `evaluate` metric dirs for overlap.extra.*
-    api_base: str | None = None  # the generator's API base (a localhost base means a free local model)
-    verify_online: bool = False  # look identified/unidentified references up online (harness.papers.verify); off by default
-    verify_cache_dir: Path = field(default_factory=lambda: Path(".cache"))
-    fetch_abstracts: bool = False  # fetch cited papers' missing abstracts online (harness.papers.abstract_fetch); off by default
-    support: Any = None  # scorers.support: method similarity | nli | llm, model, repeats (None = similarity)
-    relevance: Any = None  # scorers.relevance: method (harness.scorers.judge_methods), model (None = the default)
-    relevance_embedder: Callable[[], Any] | None = None  # the `neighbours` method's encoder (None = multilingual USE)
-    support_also: list[Any] = field(default_factory=list)  # extra support methods scored beside (names .<method>)
-    judge_calls: Any = None  # JudgeCalls for LLM judges (the runner's bridge); None = plain cached litellm
-    generator_model: str | None = None  # the model under test (a judge of its family is flagged)
 
 
 class _Families(Mapping[str, Family]):
@@ -127,12 +98,8 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
     ctx = context or ScoringContext()
     fams = check_families(families)
     try:
-        from harness.papers.resolve import resolve_for_task
-
-        resolved = resolve_for_task(review, task)
+        resolved = resolve_for_task(review, task, ctx.suite.known())
         if ctx.verify_online:
-            from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
-
             verify_resolved(resolved, Verifier(VerifyConfig(cache_dir=ctx.verify_cache_dir)))
     except Exception as exc:  # resolution failing must not lose the run
         why = f"resolving the review against task {task.id!r} failed: {type(exc).__name__}: {exc}"
@@ -151,5 +118,5 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
 # the built-in families register on import, in this order (the order families run and their scores are written)
 from harness.scorers import coverage, citations, length, plan, cost, overlap, judge, structure, degeneracy  # noqa: F401,I001
 
-__all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "Family", "ScorerFn", "ScoringContext", "check_families", "model_calling",
+__all__ = ["FAMILIES", "NAMES", "OFFLINE_FAMILIES", "Family", "ScorerFn", "ScoringContext", "ScoringSuite", "check_families", "model_calling",
            "score_review", "scorer_family"]

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from harness.models import CitationVerdict, Review, Score, Task
 from harness.papers.refclass import VALID_CLASSES
-from harness.papers.resolve import ResolvedReview
+from harness.papers.resolve import ResolutionReport, ResolvedReview
 from harness.scorers.cited import CitedItem, cited_items
+from harness.scorers.context import ScoringContext
 from harness.scorers.family import Direction, scorer_family
 from harness.scorers.linkage import link_problem
 from harness.scorers.judge_methods import DEFAULT_RELEVANCE, RELEVANCE_METHODS, RelevanceRef
 from harness.scorers.support import BASE_NAMES, score_support
-
-if TYPE_CHECKING:
-    from harness.scorers import ScoringContext
 
 SCORES: dict[str, Direction] = {
     "citations.dangling": "lower",
@@ -113,60 +109,80 @@ def _validity(resolved: ResolvedReview) -> list[Score]:
     makes nothing valid."""
     review: Review = resolved.review
     report = resolved.report
-    out: list[Score] = []
     has_cites = bool(review.citations)
-    if not has_cites:
-        out.append(Score.na("citations.dangling", "the review has no in-text citations"))
-    else:
-        out.append(Score.ok("citations.dangling", len(report.dangling),
-                            f"{len(report.dangling)} distinct in-text markers name no reference entry or pool paper",
-                            keys=report.dangling[:100], distinct_keys=len({k for c in review.citations
-                                                                           for k in c.keys})))
     entry_classes = dict(report.entry_classes)
     cite_n = {k: c for k, c in report.classes.items() if k.startswith("cite_") and k not in entry_classes}
     all_classes = {**entry_classes, **cite_n}
     counts = _class_counts(all_classes)
-    if not review.references and not has_cites:
-        out += [Score.na(n, "the review has no references or citations") for n in
-                ("citations.unresolved", "citations.web_sources", "citations.unidentified")]
-    elif not all_classes:
-        out += [Score.na(n, "no reference could be classified: the citations name no reference entry or pool "
-                            "paper") for n in ("citations.unresolved", "citations.web_sources",
-                                               "citations.unidentified")]
-    else:
-        not_in_task = [k for k, c in all_classes.items() if c != "in_task"]
-        out.append(Score.ok("citations.unresolved", len(not_in_task),
-                            f"{len(not_in_task)} of {len(all_classes)} references are not task papers "
-                            f"({_counts_text({c: n for c, n in counts.items() if c != 'in_task'})})",
-                            keys=not_in_task[:100], classes=counts, references=len(all_classes)))
-        web = [k for k, c in all_classes.items() if c == "web"]
-        out.append(Score.ok("citations.web_sources", len(web),
-                            f"{len(web)} of {len(all_classes)} references are web pages (a non-scholarly URL only)",
-                            keys=web[:100], classes=counts, references=len(all_classes)))
-        unid = [k for k, c in all_classes.items() if c == "unidentified"]
-        out.append(Score.ok("citations.unidentified", len(unid),
-                            f"{len(unid)} of {len(all_classes)} references carry no identifier and match no task "
-                            "or indexed paper (offline, the likely-invented class)",
-                            keys=unid[:100], classes=counts, references=len(all_classes)))
-    if not review.references:
-        out.append(Score.na("citations.duplicates", "the review has no reference list"))
-    else:
-        out.append(Score.ok("citations.duplicates", len(report.duplicates),
-                            f"{len(report.duplicates)} reference entries repeat an earlier one",
-                            duplicate_of=report.duplicate_of, entries=len(review.references)))
+    out = [_dangling(review, report)]
+    out += _class_scores(review, all_classes, counts)
+    out.append(_duplicates(review, report))
     out += _id_scores(all_classes, counts, bool(review.references or has_cites), report.verification_ran)
-    if report.verification_ran:
-        nf = [k for k, c in all_classes.items() if c == "not_found"]
-        out.append(Score.ok("citations.not_found", len(nf),
-                            f"{len(nf)} of {report.verified_online} references looked up online were not found",
-                            keys=nf[:100], looked_up=report.verified_online))
-    else:
-        out.append(Score.na("citations.not_found", "online verification did not run (off by default: pass "
-                            "--verify-online, set scorers.verify_online: true, or run `harness verify-refs PATH`)"))
+    out.append(_not_found(report, all_classes))
     if not has_cites:
         why = "the review has no in-text citation markers"
-        out += [Score.na("citations.valid_rate", why), Score.na("citations.in_task_rate", why)]
-        return out
+        return out + [Score.na("citations.valid_rate", why), Score.na("citations.in_task_rate", why)]
+    return out + _occurrence_rates(review, report, all_classes, counts)
+
+
+def _dangling(review: Review, report: ResolutionReport) -> Score:
+    """citations.dangling: distinct in-text markers naming no reference entry or pool paper."""
+    if not review.citations:
+        return Score.na("citations.dangling", "the review has no in-text citations")
+    return Score.ok("citations.dangling", len(report.dangling),
+                    f"{len(report.dangling)} distinct in-text markers name no reference entry or pool paper",
+                    keys=report.dangling[:100], distinct_keys=len({k for c in review.citations for k in c.keys}))
+
+
+def _class_scores(review: Review, all_classes: dict[str, str], counts: dict[str, int]) -> list[Score]:
+    """citations.unresolved, .web_sources and .unidentified: references per class."""
+    names = ("citations.unresolved", "citations.web_sources", "citations.unidentified")
+    if not review.references and not review.citations:
+        return [Score.na(n, "the review has no references or citations") for n in names]
+    if not all_classes:
+        return [Score.na(n, "no reference could be classified: the citations name no reference entry or pool "
+                            "paper") for n in names]
+    n = len(all_classes)
+    not_in_task = [k for k, c in all_classes.items() if c != "in_task"]
+    web = [k for k, c in all_classes.items() if c == "web"]
+    unid = [k for k, c in all_classes.items() if c == "unidentified"]
+    return [
+        Score.ok("citations.unresolved", len(not_in_task),
+                 f"{len(not_in_task)} of {n} references are not task papers "
+                 f"({_counts_text({c: k for c, k in counts.items() if c != 'in_task'})})",
+                 keys=not_in_task[:100], classes=counts, references=n),
+        Score.ok("citations.web_sources", len(web),
+                 f"{len(web)} of {n} references are web pages (a non-scholarly URL only)",
+                 keys=web[:100], classes=counts, references=n),
+        Score.ok("citations.unidentified", len(unid),
+                 f"{len(unid)} of {n} references carry no identifier and match no task "
+                 "or indexed paper (offline, the likely-invented class)",
+                 keys=unid[:100], classes=counts, references=n)]
+
+
+def _duplicates(review: Review, report: ResolutionReport) -> Score:
+    """citations.duplicates: reference entries repeating an earlier one."""
+    if not review.references:
+        return Score.na("citations.duplicates", "the review has no reference list")
+    return Score.ok("citations.duplicates", len(report.duplicates),
+                    f"{len(report.duplicates)} reference entries repeat an earlier one",
+                    duplicate_of=report.duplicate_of, entries=len(review.references))
+
+
+def _not_found(report: ResolutionReport, all_classes: dict[str, str]) -> Score:
+    """citations.not_found: references looked up online and not found (not_applicable when no lookup ran)."""
+    if not report.verification_ran:
+        return Score.na("citations.not_found", "online verification did not run (off by default: pass "
+                        "--verify-online, set scorers.verify_online: true, or run `harness verify-refs PATH`)")
+    nf = [k for k, c in all_classes.items() if c == "not_found"]
+    return Score.ok("citations.not_found", len(nf),
+                    f"{len(nf)} of {report.verified_online} references looked up online were not found",
+                    keys=nf[:100], looked_up=report.verified_online)
+
+
+def _occurrence_rates(review: Review, report: ResolutionReport, all_classes: dict[str, str],
+                      counts: dict[str, int]) -> list[Score]:
+    """citations.in_task_rate and .valid_rate over in-text citation occurrences."""
     occ: dict[str, int] = {}
     total = 0
     for c in review.citations:
@@ -179,19 +195,16 @@ def _validity(resolved: ResolvedReview) -> list[Score]:
     in_task = occ.get("in_task", 0)
     det = {"occurrences": total, "classified": classified, "valid": valid, "occurrence_classes": occ,
            "reference_classes": counts}
-    out.append(Score.ok("citations.in_task_rate", in_task / total,
-                        f"{in_task} of {total} in-text citation occurrences name a paper of the task's reference "
-                        "bibliography (pool distractors are in_pool, not in_task)", **det))
+    out = [Score.ok("citations.in_task_rate", in_task / total,
+                    f"{in_task} of {total} in-text citation occurrences name a paper of the task's reference "
+                    "bibliography (pool distractors are in_pool, not in_task)", **det)]
     if classified == 0:
-        out.append(Score.na("citations.valid_rate", "no citation occurrence names a reference that could be "
-                            "classified (all are dangling)", **det))
-    else:
-        out.append(Score.ok("citations.valid_rate", valid / classified,
-                            f"{valid} of {classified} classified citation occurrences name a real reference "
-                            f"(in_task, in_pool, known, identified or verified; impossible ids and conflicts are not)"
-                            f"; occurrences by class: {_counts_text(occ)}",
-                            **det))
-    return out
+        return out + [Score.na("citations.valid_rate", "no citation occurrence names a reference that could be "
+                               "classified (all are dangling)", **det)]
+    return out + [Score.ok("citations.valid_rate", valid / classified,
+                           f"{valid} of {classified} classified citation occurrences name a real reference "
+                           f"(in_task, in_pool, known, identified or verified; impossible ids and conflicts are not)"
+                           f"; occurrences by class: {_counts_text(occ)}", **det)]
 
 
 def _id_scores(classes: dict[str, str], counts: dict[str, int], any_refs: bool, verified: bool) -> list[Score]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
+from harness.llm.pricing import map_cost
 from harness.models import Review, Score, Task, Usage
 from harness.papers.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
@@ -42,16 +42,8 @@ def _total(usage: Usage, field: str) -> int | None:
 
 
 def litellm_price(model: str, input_tokens: int, output_tokens: int) -> float | None:
-    """USD from litellm's bundled cost map (offline: LITELLM_LOCAL_MODEL_COST_MAP=True); None when unknown."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
-
-    try:
-        prompt, completion = litellm.cost_per_token(model=model, prompt_tokens=input_tokens,
-                                                    completion_tokens=output_tokens)
-    except Exception:
-        return None
-    return float(prompt + completion)
+    """USD from litellm's bundled cost map (harness.llm.pricing); None when unknown."""
+    return map_cost(model, input_tokens, output_tokens)
 
 
 @scorer_family("cost", scores=SCORES, about=ABOUT)

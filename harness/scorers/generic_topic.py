@@ -1,4 +1,4 @@
-"""Generic on-topic calibration for a task with no bibliography: one rule fitted on the shipped suite.
+"""Generic on-topic calibration for a task with no bibliography: one rule fitted on the run's suite.
 
 A title's score for a topic is its cosine with the topic (titles only, as in relevance.py). Cosine scales
 differ between topics, so scores are standardised per topic against the shipped off-topic pools:
@@ -12,12 +12,15 @@ tasks, leave-one-task-out TPR / FPR of the cut, and the scored topic's own FPR o
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from harness.models import Task, normalize_title
 from harness.scorers.calibration import auroc
+from harness.scorers.context import ScoringSuite
+from harness.tasks.shipped import Pool
 
 MAX_POSITIVES = 40
 SAME_TOPIC = 0.8
@@ -75,16 +78,14 @@ def balanced_cut(pos: np.ndarray, negs: list[np.ndarray]) -> float:
     return float((values[i] + lower) / 2)
 
 
-def _suite_and_negatives(task: Task):
-    from harness.tasks.shipped import off_topic_pools
-    from harness.tasks.suite import load_suite
-
-    suite = [t for t in load_suite().values() if t.has_bibliography and t.id != task.id]
+def _suite_and_negatives(task: Task, tasks: Mapping[str, Task], pools: Sequence[Pool]):
+    """The suite's other tasks with a bibliography, and the off-topic pool titles none of them (nor task) holds."""
+    suite = [t for t in tasks.values() if t.has_bibliography and t.id != task.id]
     known = {t.paper(r).arxiv_id for t in suite for r in t.reference_papers} | {p.arxiv_id for p in task.papers}
     known.discard(None)
     titles = {normalize_title(p.title) for p in task.papers}
     negs, seen = [], set()
-    for pool in off_topic_pools():
+    for pool in pools:
         for p in pool.papers:
             key = normalize_title(p.title)
             if p.arxiv_id in known or key in titles or key in seen:
@@ -94,20 +95,22 @@ def _suite_and_negatives(task: Task):
     return suite, negs
 
 
-def calibrate_generic(task: Task, embedder) -> GenericCalibration:
-    """The task topic's on-topic threshold from the generic rule (see module docstring); cached per topic."""
+def calibrate_generic(task: Task, embedder, suite: ScoringSuite) -> GenericCalibration:
+    """The task topic's on-topic threshold from the generic rule (see module docstring), fitted on the run's suite
+    and its off-topic pools (passed in by the caller); cached per topic, suite, pools and model."""
     tv = embedder.encode([task.topic])[0]
     try:
-        suite, neg_titles = _suite_and_negatives(task)
-    except Exception as exc:  # no suite or no pools: say so, never guess a threshold
+        suite_tasks, neg_titles = _suite_and_negatives(task, suite.tasks(missing_ok=True), suite.pools())
+    except Exception as exc:  # no pools: say so, never guess a threshold
         return GenericCalibration(task.id, tv, None, None, reason=f"cannot load the calibration data: {exc}")
-    key = (task.topic, tuple(t.content_hash for t in suite), len(neg_titles), str(getattr(embedder, "model_path", "")))
+    key = (task.topic, tuple(t.content_hash for t in suite_tasks), tuple(suite.pool_hashes().values()), len(neg_titles),
+           str(getattr(embedder, "model_path", "")))
     if key in _CACHE:
         return _CACHE[key]
     neg_emb = embedder.encode([" ".join(t.split()) for t in neg_titles])
-    topics = embedder.encode([t.topic for t in suite]) if suite else np.zeros((0, tv.size))
-    fit = [t for t, v in zip(suite, topics) if float(v @ tv) < SAME_TOPIC]
-    left_out = tuple(t.id for t, v in zip(suite, topics) if float(v @ tv) >= SAME_TOPIC)
+    topics = embedder.encode([t.topic for t in suite_tasks]) if suite_tasks else np.zeros((0, tv.size))
+    fit = [t for t, v in zip(suite_tasks, topics) if float(v @ tv) < SAME_TOPIC]
+    left_out = tuple(t.id for t, v in zip(suite_tasks, topics) if float(v @ tv) >= SAME_TOPIC)
     if len(fit) < MIN_FIT_TASKS or len(neg_titles) < 20:
         cal = GenericCalibration(task.id, tv, None, None, left_out=left_out,
                                  reason=f"too little calibration data: {len(fit)} suite tasks, {len(neg_titles)} "
@@ -115,7 +118,7 @@ def calibrate_generic(task: Task, embedder) -> GenericCalibration:
         _CACHE[key] = cal
         return cal
     z_pos, z_neg = [], []
-    for t, v in zip(suite, topics):
+    for t, v in zip(suite_tasks, topics):
         if t.id in left_out:
             continue
         refs = t.reference_papers

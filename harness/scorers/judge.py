@@ -9,7 +9,8 @@ from collections import Counter
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
-from harness.generators.base import LLMRequest, LLMResponse
+from harness.llm.judge_calls import PlainJudgeCalls
+from harness.llm.types import LLMRequest, LLMResponse
 from harness.models import Review, Score, Task
 from harness.papers.resolve import ResolvedReview
 from harness.scorers.family import Direction, scorer_family
@@ -131,8 +132,6 @@ def _aspect_score(name: str, aspect: str, model: str, requests: list[LLMRequest]
 @scorer_family("judge", scores=SCORES, about=ABOUT, calls_provider=True, judges={"judge.*": "rubric"})
 def score_judge(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """AutoSurvey-style 1-5 rubric ratings by an LLM judge when ctx.judge_model is set; not_applicable otherwise."""
-    from harness.scorers.judge_calls import PlainJudgeCalls
-
     review: Review = resolved.review
     model = getattr(ctx, "judge_model", None)
     if not model:

@@ -25,6 +25,7 @@ from harness.models import Task
 from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.calibration_study import study_hash
+from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 
 MAX_POSITIVES = 150
@@ -75,11 +76,8 @@ def title_similarity(titles: list[str], topic_vec: np.ndarray, embedder) -> np.n
 
 
 def calibrate(task: Task, embedder) -> TopicCalibration:
-    """Per-task on-topic threshold and AUROCs (reference vs off-topic, reference vs near-topic); cached."""
-    if not task.has_bibliography:  # no positives of its own: the generic rule fitted on the shipped suite
-        from harness.scorers.generic_topic import calibrate_generic
-
-        return calibrate_generic(task, embedder)  # type: ignore[return-value]
+    """Per-task on-topic threshold and AUROCs (reference vs off-topic, reference vs near-topic); cached. A task
+    without a bibliography has no positives of its own: judge_title_similarity uses the generic rule instead."""
     key = (task.content_hash or task.compute_hash(), str(getattr(embedder, "model_path", "")))
     hit = _CACHE.get(key)
     if hit is not None:
@@ -133,7 +131,8 @@ def stored_calibration(task: Task, embedder) -> TopicCalibration | None:
 def judge_title_similarity(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> RelevanceResult:
     """On-topic when in the bibliography, else when the title's cosine to the task query reaches the calibrated cut."""
     embedder = ctx.embedder()
-    cal = disk_cached(calibrate)(task, embedder)  # computed once per (task, model, backend)
+    cal = (disk_cached(calibrate)(task, embedder) if task.has_bibliography  # once per (task, model, backend)
+           else calibrate_generic(task, embedder, ctx.suite))  # fitted on the run's suite
     thr = ctx.thresholds.get("relevance", cal.threshold)
     to_embed = [r for r in refs if not r.in_bibliography and r.title]
     sims = dict(zip((r.key for r in to_embed), title_similarity([r.title for r in to_embed], cal.topic_vec,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.generators.base import LLMRequest, LLMResponse
 from harness.generators.prompting import load_template, render
-from harness.scorers.judge_calls import PlainJudgeCalls
+from harness.llm.judge_calls import PlainJudgeCalls
+from harness.llm.types import LLMRequest, LLMResponse
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 from harness.scorers.support_llm import model_family
 

@@ -13,11 +13,15 @@ cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS te
 without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the shipped
 suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most cited
 references have only a title, and mixing title+abstract texts with bare titles would let length, not topic, decide.
+
+Method `contrast` is the same with the full nearest-topic margin (weight 1.0 instead of CONTRAST): a reference must be
+closer to this topic than to the closest other suite topic, so a general-area reference off the topic's facet (a
+generic LLM paper in an "LLMs for time series" review) falls below the cut; it also rejects references shared by two
+overlapping topics (multi-agent LLM papers closer to agentic RL). Same calibration, its own disk-cache entry.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -27,9 +31,12 @@ from harness.models import Task, normalize_title
 from harness.scorers.calibration import auroc, balanced_youden_threshold, rates_at
 from harness.scorers.calibration_cache import disk_cached
 from harness.scorers.calibration_study import capped_fpr_cut
+from harness.scorers.context import ScoringSuite
+from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 from harness.scorers.relevance import fmt_figure
 from harness.scorers.relevance_text import reference_text
+from harness.tasks.shipped import Pool
 
 K = 3
 MAX_CS_FPR = 0.05
@@ -59,13 +66,14 @@ class NeighbourCalibration:
     generic: dict | None = None  # a task without a bibliography: the generic calibration's details
     reason: str | None = None
     competitors: tuple[str, ...] = ()  # other suite topics contrasted with, as "task id@content hash"
+    contrast: float = CONTRAST  # weight of the closest other topic's closeness, subtracted
 
     def details(self) -> dict:
         out = {"threshold": self.threshold, "k_neighbours": K, "auroc_off_topic": self.auroc_physics,
                "auroc_cs": self.auroc_cs, "tpr_bibliography_loo": self.tpr, "fpr_cs_test_half": self.fpr_cs_test,
                "fpr_physics": self.fpr_physics, "n_reference": self.n_reference,
                "n_cs_calibration": self.n_cs_calibration, "n_cs_test": self.n_cs_test, "n_physics": self.n_physics,
-               "text_form": "cleaned title + URL slug words", "contrast": CONTRAST,
+               "text_form": "cleaned title + URL slug words", "contrast": self.contrast,
                "competitors": [c.split("@")[0] for c in self.competitors]}
         if self.generic is not None:
             out["generic"] = self.generic
@@ -106,6 +114,7 @@ class TopicModel:
     topic_vec: np.ndarray
     bib: np.ndarray
     others: list[tuple[np.ndarray, np.ndarray]]
+    contrast: float = CONTRAST
 
     def __post_init__(self) -> None:
         self._topics = np.stack([tv for tv, _ in self.others]) if self.others else None
@@ -129,34 +138,48 @@ class TopicModel:
 
     def score(self, vecs: np.ndarray, exclude=None) -> np.ndarray:
         own, other = self.parts(vecs, exclude)
-        return own - CONTRAST * other
+        return own - self.contrast * other
 
 
-@functools.lru_cache(maxsize=4)
-def _suite(tasks_dir: str | None = None) -> dict[str, Task]:
-    """The shipped suite's tasks with a bibliography, loaded once per process."""
-    from harness.tasks.suite import load_suite
+@dataclass(frozen=True)
+class SuiteTask:
+    """A task with the suite it is calibrated against (other tasks: contrast topics and the generic rule's fit;
+    off-topic pools: negatives): the calibration's subject, so its cache key (content_hash) covers them all."""
 
-    out = {}
-    for t in load_suite(tasks_dir).values():
-        if t.has_bibliography:
-            out[t.id] = t if t.content_hash else t.model_copy(update={"content_hash": t.compute_hash()})
-    return out
+    task: Task
+    suite: ScoringSuite = field(default_factory=ScoringSuite)
+
+    @property
+    def others(self) -> tuple[Task, ...]:
+        """The suite's other tasks with a bibliography, in suite order (none when it cannot be loaded)."""
+        return tuple(t for t in self.suite.tasks(missing_ok=True).values()
+                     if t.has_bibliography and t.id != self.task.id)
+
+    @property
+    def content_hash(self) -> str:
+        h = hashlib.sha256((self.task.content_hash or self.task.compute_hash()).encode())
+        for t in self.others:
+            h.update(f"\0{t.id}@{t.content_hash or t.compute_hash()}".encode())
+        for name, sha in self.suite.pool_hashes().items():
+            h.update(f"\0pool {name}@{sha}".encode())
+        return h.hexdigest()
+
+    def compute_hash(self) -> str:
+        return self.content_hash
+
+    def by_id(self) -> dict[str, Task]:
+        return {t.id: t for t in self.others}
 
 
-def _competitors(task: Task, embedder, titles: list[str]) -> list[Task]:
+def _competitors(task: Task, embedder, titles: list[str], others: tuple[Task, ...]) -> list[Task]:
     """Suite tasks with a bibliography on another topic (topic cosine < SAME_TOPIC, < SHARED_BIB shared titles)."""
-    try:
-        suite = [t for t in _suite().values() if t.id != task.id]
-    except Exception:  # noqa: BLE001 - no suite: no contrast
-        return []
-    if not suite:
+    if not others:
         return []
     tv = embedder.encode([task.topic])[0]
-    near = embedder.encode([t.topic for t in suite]) @ tv
+    near = embedder.encode([t.topic for t in others]) @ tv
     own = {normalize_title(x) for x in titles}
     out = []
-    for t, c in zip(suite, near):
+    for t, c in zip(others, near):
         theirs = {normalize_title(x) for x in _bib_titles(t)}
         if float(c) < SAME_TOPIC and len(own & theirs) < SHARED_BIB * max(1, min(len(own), len(theirs))):
             out.append(t)
@@ -166,17 +189,17 @@ def _competitors(task: Task, embedder, titles: list[str]) -> list[Task]:
 _MODELS: dict[tuple, TopicModel] = {}
 
 
-def topic_model(task: Task, embedder, competitors: list[Task]) -> TopicModel:
-    """The task's TopicModel in this embedder's space (cached in-process per task, model and competitors)."""
+def topic_model(task: Task, embedder, competitors: list[Task], contrast: float = CONTRAST) -> TopicModel:
+    """The task's TopicModel in this embedder's space (cached in-process per task, model, competitors, contrast)."""
     key = (task.content_hash or task.compute_hash(), getattr(embedder, "model_id", id(embedder)),
-           tuple(t.content_hash for t in competitors))
+           tuple(t.content_hash for t in competitors), contrast)
     if key in _MODELS:
         return _MODELS[key]
     tv = embedder.encode([task.topic])[0]
     titles = _bib_titles(task)
     bib = embedder.encode(titles) if titles else np.zeros((0, tv.size), np.float32)
     others = [(embedder.encode([t.topic])[0], embedder.encode(_bib_titles(t))) for t in competitors]
-    _MODELS[key] = model = TopicModel(tv, bib, others)
+    _MODELS[key] = model = TopicModel(tv, bib, others, contrast)
     return model
 
 
@@ -189,13 +212,11 @@ def _bib_titles(task: Task) -> list[str]:
     return list(seen.values())
 
 
-def _negatives(task: Task) -> tuple[list[str], list[str], list[str]]:
+def _negatives(task: Task, pools: tuple[Pool, ...]) -> tuple[list[str], list[str], list[str]]:
     """Off-topic pool titles not among the task's papers: CS calibration half, CS test half, physics."""
-    from harness.tasks.shipped import off_topic_pools
-
     own = {normalize_title(p.title) for p in task.papers}
     cal, test, phys = [], [], []
-    for pool in off_topic_pools():
+    for pool in pools:
         for p in pool.papers:
             if not p.title or normalize_title(p.title) in own:
                 continue
@@ -206,22 +227,21 @@ def _negatives(task: Task) -> tuple[list[str], list[str], list[str]]:
     return cal, test, phys
 
 
-def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
-    """The task's cut and held-out figures (see module docstring); cached on disk per (task, model, code)."""
+def calibrate_neighbours(subject: SuiteTask, embedder, contrast: float = CONTRAST) -> NeighbourCalibration:
+    """The task's cut and held-out figures (see module docstring); cached on disk per (task and suite, model, code)."""
+    task = subject.task
     tv = embedder.encode([task.topic])[0]
     if not task.has_bibliography:
-        from harness.scorers.generic_topic import calibrate_generic
-
-        g = calibrate_generic(task, embedder)
+        g = calibrate_generic(task, embedder, subject.suite)
         return NeighbourCalibration(task.id, tv, threshold=g.threshold, auroc_physics=g.auroc_off_topic,
                                     tpr=g.loo_tpr, generic=g.details(), reason=g.reason)
     titles = _bib_titles(task)
     try:
-        cs_cal, cs_test, phys = _negatives(task)
+        cs_cal, cs_test, phys = _negatives(task, subject.suite.pools())
     except Exception as exc:  # noqa: BLE001 - no pools: no cut, said so
         return NeighbourCalibration(task.id, tv, tuple(titles), reason=f"cannot load the off-topic pools: {exc}")
-    comp = _competitors(task, embedder, titles)
-    model = topic_model(task, embedder, comp)
+    comp = _competitors(task, embedder, titles, subject.others)
+    model = topic_model(task, embedder, comp, contrast)
     idx = list(range(len(titles)))
     if len(idx) > MAX_POSITIVES:
         idx = [idx[int(i * len(idx) / MAX_POSITIVES)] for i in range(MAX_POSITIVES)]
@@ -236,7 +256,8 @@ def calibrate_neighbours(task: Task, embedder) -> NeighbourCalibration:
                                   "fpr_physics": rates_at([], neg["phys"], thr)["fpr"]}
     return NeighbourCalibration(task.id, tv, tuple(titles), thr, auroc(pos, neg["test"]), auroc(pos, neg["phys"]),
                                 n_reference=len(pos), n_cs_calibration=len(cs_cal), n_cs_test=len(cs_test),
-                                n_physics=len(phys), competitors=tuple(f"{t.id}@{t.content_hash}" for t in comp), **fig)
+                                n_physics=len(phys), competitors=tuple(f"{t.id}@{t.content_hash}" for t in comp),
+                                contrast=contrast, **fig)
 
 
 def relevance_embedder(ctx):
@@ -271,23 +292,23 @@ class _Space:
     sims: np.ndarray | None
 
 
-def _space(name: str, emb, task: Task, texts: dict[str, str]) -> _Space:
-    cal = disk_cached(calibrate_neighbours)(task, emb)
-    suite = _suite() if cal.competitors else {}
+def _space(name: str, emb, subject: SuiteTask, texts: dict[str, str], calibrate=calibrate_neighbours) -> _Space:
+    """The calibration (cached per task and suite) and the references' closeness in one encoder's space."""
+    task = subject.task
+    cal = disk_cached(calibrate)(subject, emb)
+    suite = subject.by_id()
     comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
-    if [f"{t.id}@{t.content_hash}" for t in comp] != list(cal.competitors):
-        cal = calibrate_neighbours(task, emb)  # the suite changed since the cached calibration
-        comp = [suite[c.split("@")[0]] for c in cal.competitors if c.split("@")[0] in suite]
     keys = list(texts)
     vecs = emb.encode([texts[k] for k in keys])
-    model = topic_model(task, emb, comp) if task.has_bibliography else TopicModel(cal.topic_vec, vecs[:0], [])
+    model = (topic_model(task, emb, comp, cal.contrast) if task.has_bibliography
+             else TopicModel(cal.topic_vec, vecs[:0], [], cal.contrast))
     own, other = model.parts(vecs)
     return _Space(name, cal, keys, vecs @ cal.topic_vec if keys else np.zeros(0), own, other,
                   vecs @ model.bib.T if len(model.bib) and keys else None)
 
 
 def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None) -> RelevanceJudgment:
-    score = float(sp.own[i] - CONTRAST * sp.other[i])
+    score = float(sp.own[i] - sp.cal.contrast * sp.other[i])
     det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4)}
     if sp.sims is not None:  # a bibliography: its nearest title, and the contrast with other topics
         j = int(np.argmax(sp.sims[i]))
@@ -305,16 +326,18 @@ def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None
     return RelevanceJudgment(verdict, score=round(score, 4), threshold=thr, basis=basis, details=det)
 
 
-def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> RelevanceResult:
+def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None, calibrate=calibrate_neighbours,
+                     method: str = "neighbours") -> RelevanceResult:
     """On-topic when in the bibliography, else when the neighbours score reaches the task's calibrated cut of the
     encoder the title's script routes it to (MiniLM for Latin-script titles, multilingual USE for the others)."""
     texts = {r.key: reference_text(r.title, r.url) for r in refs if r.title and r.title.strip()}
     routed = {"minilm": {k: t for k, t in texts.items() if not non_latin(t)},
               "use-multilingual": {k: t for k, t in texts.items() if non_latin(t)}}
-    spaces = {"minilm": _space("minilm", ctx.embedder(), task, routed["minilm"])}
+    subject = SuiteTask(task, ctx.suite)
+    spaces = {"minilm": _space("minilm", ctx.embedder(), subject, routed["minilm"], calibrate)}
     if routed["use-multilingual"]:
-        spaces["use-multilingual"] = _space("use-multilingual", relevance_embedder(ctx), task,
-                                            routed["use-multilingual"])
+        spaces["use-multilingual"] = _space("use-multilingual", relevance_embedder(ctx), subject,
+                                            routed["use-multilingual"], calibrate)
     override = (getattr(ctx, "thresholds", None) or {}).get("relevance")
     out: list[RelevanceJudgment] = []
     for r in refs:
@@ -333,13 +356,13 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> Re
             + (f", {spaces['use-multilingual'].cal.threshold:.3f} for others" if "use-multilingual" in spaces and
                spaces["use-multilingual"].cal.threshold is not None else "")
             + "), score = " + (f"mean of the title's cosine to the topic and to its {K} nearest bibliography titles, "
-                               f"less {CONTRAST} x the same for the closest of {len(main.competitors)} other suite "
+                               f"less {main.contrast} x the same for the closest of {len(main.competitors)} other suite "
                                f"topics (MiniLM; multilingual USE v3 for other scripts); cut calibrated on the "
                                f"bibliography vs the off-topic pools, CS test-half FPR {fmt_figure(main.fpr_cs_test)}"
                                if main.bib_titles else
                                f"title-topic cosine, a generic cut (z >= {fmt_figure(main.generic.get('z_threshold'))} vs "
                                f"the shipped off-topic pools, fitted on the suite's bibliographies)"))
-    details = {**main.details(), "threshold_used": thr, "method": "neighbours",
+    details = {**main.details(), "threshold_used": thr, "method": method,
                "routed": {n: len(ks) for n, ks in routed.items()}}
     if "use-multilingual" in spaces:
         details["calibration_multilingual"] = spaces["use-multilingual"].cal.details()
@@ -350,3 +373,24 @@ METHOD = RelevanceMethod("neighbours", judge_neighbours, measures="closeness of 
                          "URL words) to the task topic and to its nearest bibliography titles (MiniLM; multilingual "
                          "USE v3 for non-Latin scripts), against a per-task cut calibrated on the bibliography vs "
                          "the off-topic pools")
+
+
+FULL_CONTRAST = 1.0  # the nearest-topic margin: own closeness minus the closest other suite topic's, unweighted
+
+
+def calibrate_contrast(subject: SuiteTask, embedder) -> NeighbourCalibration:
+    """`calibrate_neighbours` with the full contrast (its own disk-cache entry, keyed by this module's code)."""
+    return calibrate_neighbours(subject, embedder, contrast=FULL_CONTRAST)
+
+
+def judge_contrast(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> RelevanceResult:
+    """`neighbours` with the nearest-topic margin: on-topic when in the bibliography or when the reference is closer
+    to this topic (and its bibliography) than to the closest other suite topic by at least the task's cut."""
+    return judge_neighbours(refs, task, ctx, spec, calibrate=calibrate_contrast, method="contrast")
+
+
+CONTRAST_METHOD = RelevanceMethod("contrast", judge_contrast, measures="how much closer the reference's cleaned title "
+                                  "(and URL words) is to this task's topic and nearest bibliography titles than to "
+                                  "the closest other suite topic's (MiniLM; multilingual USE v3 for non-Latin "
+                                  "scripts), against a per-task cut calibrated on the bibliography vs the off-topic "
+                                  "pools")

@@ -16,9 +16,9 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness.generators.base import LLMRequest, LLMResponse
 from harness.generators.prompting import load_template, render
-from harness.scorers.judge_calls import PlainJudgeCalls
+from harness.llm.judge_calls import PlainJudgeCalls
+from harness.llm.types import LLMRequest, LLMResponse
 from harness.scorers.judge_methods import MethodResult, SupportMethod
 
 TEMPLATE = "support_judge"
@@ -53,7 +53,7 @@ def parse_verdict(reply: str) -> bool | None:
 
 
 def model_family(model: str | None) -> str | None:
-    """The maker family of a model string ('openai/gpt-4o-mini' -> 'openai', 'local/gemma-3-270m' -> 'google')."""
+    """The maker family of a model string ('openai/gpt-4o-mini' -> 'openai', 'ollama/gemma3' -> 'google')."""
     if not model:
         return None
     name = model.lower().rsplit("/", 1)[-1]

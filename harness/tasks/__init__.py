@@ -1,1 +1,2 @@
-"""Tasks: the shipped suite, validation, Hugging Face and export formats, tasks built from a review or a bibliography."""
+"""Tasks: the suite and its validation, Hugging Face and export formats, the build recipe, tasks built from a review
+or a bibliography."""

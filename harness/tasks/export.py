@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 from harness.core.errors import HarnessError
 from harness.models import Task
+from harness.tasks.validate import validate_task
 
 EXPORT_SUFFIXES = (".json", ".jsonl")
 
@@ -56,14 +57,12 @@ def _rows(path: Path) -> Iterator[tuple[int, int | None, Any]]:
 
 def load_task_export(src: str | Path) -> dict[str, Task]:
     """Tasks of a local export by id (id order); HarnessError naming file, line (or row), field on a bad row."""
-    from harness.tasks.suite import _validate
-
     suite: dict[str, Task] = {}
     for path in export_files(Path(src)):
         for row, line, data in _rows(path):
             where = f"{path}[row {row}]" if line is None else path
             try:
-                task = _validate(data, where, None)
+                task = validate_task(data, where, None)
             except HarnessError as exc:
                 raise HarnessError(f"{exc.message} (row {row})", path=where, field=exc.field, line=line,
                                    hint=exc.hint) from None

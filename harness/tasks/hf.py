@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.core.errors import HarnessError
 from harness.models import Task
+from harness.tasks.validate import validate_task
 
 TABLES = ("tasks", "papers", "pool")
 _SURVEY = {"title": "string", "authors": ["string"], "year": "int32", "arxiv_id": "string", "url": "string",
@@ -144,8 +145,6 @@ def _load_table(src: str, table: str):
 
 def load_hf_suite(src: str) -> dict[str, Task]:
     """Tasks of a dataset written by export_suite (a local dir or a Hub id), by id; each validated, hash checked."""
-    from harness.tasks.suite import _validate
-
     try:
         tables = {t: _load_table(src, t) for t in TABLES}
     except HarnessError:
@@ -160,7 +159,7 @@ def load_hf_suite(src: str) -> dict[str, Task]:
     suite: dict[str, Task] = {}
     for i, row in enumerate(tables["tasks"]):
         parts = by_task.get(row["id"], {"papers": [], "pool": []})
-        task = _validate(task_from_rows(row, parts["papers"], parts["pool"]), f"hf:{src}[tasks row {i}]", None)
+        task = validate_task(task_from_rows(row, parts["papers"], parts["pool"]), f"hf:{src}[tasks row {i}]", None)
         if task.id in suite:
             raise HarnessError(f"task id {task.id!r} appears twice", path=f"hf:{src}[tasks row {i}]", field="id")
         suite[task.id] = task

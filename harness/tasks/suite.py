@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from harness.core.errors import HarnessError, pydantic_errors
-from harness.core.sourcelines import locate
+from harness.core.errors import HarnessError
 from harness.models import Task
+from harness.tasks.export import load_task_export
+from harness.tasks.hf import load_hf_suite
+from harness.tasks.validate import TASK_SUFFIXES, load_task_file, validate_task
 
-TASK_SUFFIXES = (".json", ".yaml", ".yml")
 ROLES = ("reference", "topical", "near-topic", "off-topic")
 
 
@@ -24,30 +21,10 @@ def default_tasks_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "tasks"
 
 
-def load_task_file(path: str | Path) -> Task:
-    """Read and validate one task file; HarnessError naming file, field and line on any problem."""
-    path = Path(path)
-    if path.suffix.lower() not in TASK_SUFFIXES:
-        raise HarnessError(f"not a task file (expected {', '.join(TASK_SUFFIXES)})", path=path)
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise HarnessError(f"cannot read task file: {exc.strerror or exc}", path=path) from None
-    try:
-        text = blob.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise HarnessError(f"not valid UTF-8 at byte offset {exc.start}", path=path,
-                           hint="task files must be UTF-8 text") from None
-    data = _parse(text, path)
-    return _validate(data, path, text)
-
-
 def load_suite(tasks_dir: str | Path | None = None) -> dict[str, Task]:
     """Every task file in a dir (default: default_tasks_dir()), by id, in id order; ids must be unique.
     `hf:PATH_OR_ID` loads a dataset written by `harness tasks export --format hf` instead."""
     if str(tasks_dir or "").startswith("hf:"):
-        from harness.tasks.hf import load_hf_suite
-
         return load_hf_suite(str(tasks_dir)[3:])
     root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
     if not root.is_dir():
@@ -98,8 +75,6 @@ def load_task_dataset(path_or_hf_id: str | Path, split: str = "train") -> dict[s
     """Tasks from a `datasets` source: a local JSON/JSONL export (one row per task) or a HF dataset id (online)."""
     src = Path(path_or_hf_id)
     if src.exists():  # read directly: a bad line is named by its number, and no progress bars are printed
-        from harness.tasks.export import load_task_export
-
         return load_task_export(src)
     import datasets  # heavy import: only when used
 
@@ -112,7 +87,7 @@ def load_task_dataset(path_or_hf_id: str | Path, split: str = "train") -> dict[s
                            hint="a local export is one JSON object per task (JSONL) or a JSON list") from None
     suite: dict[str, Task] = {}
     for i, row in enumerate(ds):
-        task = _validate(row, f"{path_or_hf_id}[row {i}]", None)
+        task = validate_task(row, f"{path_or_hf_id}[row {i}]", None)
         if task.id in suite:
             raise HarnessError(f"task id {task.id!r} appears twice", path=f"{path_or_hf_id}[row {i}]", field="id")
         suite[task.id] = task
@@ -155,70 +130,3 @@ def abstract_grades(papers: list) -> dict[str, int]:
             grade = (p.provenance or {}).get("abstract_grade") or "ungraded"
             out[grade] = out.get(grade, 0) + 1
     return dict(sorted(out.items()))
-
-
-# --- parsing and validation -------------------------------------------------------------------------------
-
-
-def _parse(text: str, path: Path) -> Any:
-    """JSON or YAML text -> data; syntax errors carry line (and column)."""
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise HarnessError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=path,
-                               line=exc.lineno) from None
-        except RecursionError:
-            raise HarnessError("JSON nested too deeply to read", path=path) from None
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except RecursionError:
-        raise HarnessError("YAML nested too deeply to read", path=path) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        col = f", column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise HarnessError(f"invalid YAML: {problem} (line {line}{col})", path=path, line=line) from None
-
-
-def _validate(data: Any, path: str | Path, text: str | None) -> Task:
-    """Data -> Task; pydantic errors become HarnessError with field and line; the stored hash is checked."""
-    if not isinstance(data, dict):
-        raise HarnessError(f"a task file must hold one object (mapping), got {type(data).__name__}", path=path)
-    try:
-        task = Task.model_validate(data)
-    except ValidationError as exc:
-        raise _validation_error(exc, path, text) from None
-    actual = task.compute_hash()
-    if task.content_hash is None:
-        task.content_hash = actual
-    elif task.content_hash != actual:
-        raise HarnessError(f"content_hash {task.content_hash[:12]}... does not match the content ({actual[:12]}...)",
-                           path=path, field="content_hash", line=locate(text, ("content_hash",), path),
-                           hint="the file was edited after it was built: rebuild it, or delete content_hash "
-                                "to accept the edit")
-    return task
-
-
-_MODEL_LOC = re.compile(r"^(?:Value error, )?(\w+)\[(\d+)\](?:\.(\w+))? (.*)$")
-
-
-def _validation_error(exc: ValidationError, path: str | Path, text: str | None) -> HarnessError:
-    """Like pydantic_errors, plus: field/line for Task's own cross-checks and exact JSON/YAML lines."""
-    base = pydantic_errors(exc, path, text)
-    first = exc.errors()[0]
-    loc: tuple = tuple(first.get("loc", ()))
-    message = base.message
-    if not loc:  # a model-level check (e.g. a pool paper id missing from papers): recover the field
-        m = _MODEL_LOC.match(first.get("msg", ""))
-        if m:
-            loc = (m.group(1), int(m.group(2))) + ((m.group(3),) if m.group(3) else ())
-            message = first["msg"].removeprefix("Value error, ")
-            if len(exc.errors()) > 1:
-                message += f" (+{len(exc.errors()) - 1} more problems)"
-    field = ".".join(str(p) for p in loc) or base.field
-    line = locate(text, loc, path) if loc else None
-    return HarnessError(message, path=path, field=field, line=line or base.line)

@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from harness.core.errors import HarnessError
-from harness.papers.index import paper_index
+from harness.scorers.context import ScoringSuite
 from harness.report.assemble import choose_metrics
 from harness.report.html import template_env, usage_meta
 from harness.report.ref_classes import reference_classes
@@ -99,7 +99,7 @@ class ViewState:
         """Compute what the first pages need (the whole leaderboard, the paper index) before they are asked for."""
         try:
             self.rankings(Filters())
-            paper_index()
+            ScoringSuite.from_env().known()
         except Exception:  # noqa: BLE001 — the request that needs it will compute it again and say what failed
             pass
 
@@ -108,7 +108,8 @@ class ViewState:
         with self._ev_lock:
             if cell not in self._evidence:
                 self._evidence[cell] = review_evidence(self.data.generations.get(cell) or {},
-                                                       self.data.cell_rows(cell), self.data.task(cell))
+                                                       self.data.cell_rows(cell), self.data.task(cell),
+                                                       ScoringSuite.from_env().known())
                 if len(self._evidence) > 16:
                     self._evidence.popitem(last=False)
             return self._evidence[cell]

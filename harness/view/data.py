@@ -12,12 +12,13 @@ import polars as pl
 
 from harness.core.errors import HarnessError, warn
 from harness.models import Task
-from harness.report import cost_from_generations
+from harness.report.costs import cost_from_generations
 from harness.report.join import join_runs
 from harness.report.load import RunData
 from harness.report.tables import generator_order
 from harness.runner.failures import NO_RECORD, FailureGroup
-from harness.runner.store import ERRORS, iter_jsonl
+from harness.runner.store.jsonl import iter_jsonl
+from harness.runner.store.layout import ERRORS
 from harness.tasks.suite import get_task
 
 ANNOTATIONS = "annotations.jsonl"

@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.models import CitationVerdict, Review, SupportVerdict, Task
-from harness.papers.resolve import resolve_for_task
+from harness.papers.resolve import PaperIndex, resolve_for_task
 from harness.report.ref_classes import reference_classes, with_classes
-from harness.report.review_view import ReviewView, _norm_key, build_view, key_info, parse_details
+from harness.report.review_view import ReviewView, norm_key, build_view, key_info, parse_details
 from harness.scorers.cited import CitedItem, cited_items
 from harness.scorers.support import claim_text
 
@@ -84,7 +84,7 @@ class ReviewEvidence:
         """The verdict of judge `score` on key `key` of citation `index`, with its reference; None if none."""
         if not 0 <= index < len(self.citations) or key not in self.citations[index].keys:
             return None
-        ref = self.refs.get(_norm_key(key))
+        ref = self.refs.get(norm_key(key))
         pool = (ref.judges if ref else []) + self.citations[index].support.get(key, [])
         found = next((v for v in pool if v.score == score), None)
         return (ref or RefEvidence(key=key, verdict="dangling"), found) if found else None
@@ -122,7 +122,8 @@ def _support_verdict(score: str, det: dict[str, Any], v: SupportVerdict, claim: 
                         name if value is not None else "", _threshold(det), None, claim or v.sentence, v.item)
 
 
-def _resolved(review: dict[str, Any], task: Task | None) -> tuple[dict[str, Any], dict[str, CitedItem]]:
+def _resolved(review: dict[str, Any], task: Task | None, known: PaperIndex | None
+              ) -> tuple[dict[str, Any], dict[str, CitedItem]]:
     """The review resolved against its task as the scorers resolve it (entries get paper ids and classes), and
     review key -> the cited item the scorers judged (paper id, own:<id> or entry:<key>)."""
     try:
@@ -131,9 +132,9 @@ def _resolved(review: dict[str, Any], task: Task | None) -> tuple[dict[str, Any]
         return review, {}
     classes = None
     if task is not None:
-        resolved = resolve_for_task(parsed, task)
+        resolved = resolve_for_task(parsed, task, known)
         parsed, classes = resolved.review, resolved.report.classes
-    items = {_norm_key(k): it for it in cited_items(parsed, task, classes) for k in it.keys}
+    items = {norm_key(k): it for it in cited_items(parsed, task, classes) for k in it.keys}
     return parsed.model_dump(mode="json"), items
 
 
@@ -142,18 +143,19 @@ def _entries(review: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for ref in review.get("references") or []:
         if isinstance(ref, dict) and ref.get("key") is not None:
             for k in [ref["key"], *(ref.get("aliases") or [])]:
-                out.setdefault(_norm_key(k), ref)
+                out.setdefault(norm_key(k), ref)
     return out
 
 
-def review_evidence(gen: dict[str, Any], rows: list[dict[str, Any]], task: Task | None) -> ReviewEvidence:
+def review_evidence(gen: dict[str, Any], rows: list[dict[str, Any]], task: Task | None,
+                    known: PaperIndex | None = None) -> ReviewEvidence:
     """Every citation of one generation with each relevance and support judge's verdict and evidence."""
     review = gen.get("review") or {}
     relevance = _judge_rows(rows, RELEVANCE_SCORE)
     support = _judge_rows(rows, SUPPORT_SCORE)
     view = build_view(review, relevance[0][1]["verdicts"] if relevance else None)
     _counts, by_key = reference_classes(rows)
-    resolved, items = _resolved(review, task)
+    resolved, items = _resolved(review, task, known)
     entries = _entries(resolved)
     view = with_classes(view, by_key, set(entries))
     rel_by_key = [(score, det, key_info(review, det["verdicts"])[0]) for score, det in relevance]
@@ -165,7 +167,7 @@ def review_evidence(gen: dict[str, Any], rows: list[dict[str, Any]], task: Task 
         claim = claim_text(mark.sentence)[0] if mark.sentence else ""
         cit = CitationEvidence(i, mark.text, mark.style, mark.sentence, mark.verdict, list(mark.keys))
         for key, verdict in zip(mark.keys, mark.verdicts):
-            nk = _norm_key(key)
+            nk = norm_key(key)
             if nk not in refs:
                 refs[nk] = _reference(nk, verdict, entries.get(nk, {}), items.get(nk), by_key.get(nk), rel_by_key)
             item = items.get(nk)

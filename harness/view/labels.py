@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.core.errors import HarnessError
 from harness.core.fileio import atomic_write
 from harness.judges.schema import Agreement, HumanLabel
-from harness.runner.store import iter_jsonl
+from harness.runner.store.jsonl import iter_jsonl
 from harness.view.evidence import JudgeVerdict, RefEvidence
 
 CRITERIA = ("coverage", "citations", "structure", "clarity")

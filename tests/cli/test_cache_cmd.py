@@ -15,11 +15,11 @@ runner = CliRunner()
 
 def _cache_with_one_entry(cache_dir: Path) -> None:
     from harness.generators.base import LLMRequest, LLMResponse
-    from harness.runner.cache import ResponseCache, cache_key
+    from harness.llm.cache import ResponseCache, request_key
 
     request = LLMRequest(model="openai/fake", stage="write", messages=[{"role": "user", "content": "hi"}])
     with ResponseCache(cache_dir / "responses.sqlite") as cache:
-        cache.put(cache_key(request), request, LLMResponse(text="hello"))
+        cache.put(request_key(request), request, LLMResponse(text="hello"))
 
 
 @pytest.mark.parametrize("command", [["stats"], ["clear", "--yes"], ["prune", "--older-than", "1d"]])

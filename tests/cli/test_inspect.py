@@ -6,7 +6,6 @@ import json
 
 from typer.testing import CliRunner
 
-import harness.cli  # noqa: F401  (registers every command)
 from harness.cli.app import app
 
 runner = CliRunner()

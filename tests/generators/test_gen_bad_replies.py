@@ -7,7 +7,7 @@ import asyncio
 
 from harness.generators import build_generator
 from harness.generators.base import GeneratorSpec, Price
-from harness.generators.llm import LiteLLMClient
+from harness.llm.client import LiteLLMClient
 from harness.generators.prompting import load_template
 
 GOOD = "# T\n\n## 1 Intro\n\nRetrieval helps [1]. Dense retrieval too [2].\n\n## References\n\n[1] A\n[2] B\n"

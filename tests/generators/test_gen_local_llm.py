@@ -9,7 +9,7 @@ import pytest
 
 from harness.generators import build_generator
 from harness.generators.base import GeneratorSpec
-from harness.generators.llm import LiteLLMClient
+from harness.llm.client import LiteLLMClient
 from harness.generators.prompting import load_template
 
 pytestmark = pytest.mark.integration

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from harness.models import normalize_title
 from harness.tasks.new.bibtex import read_bibtex
-from harness.tasks.new.jsonl import read_papers_jsonl
+from harness.papers.records import read_papers_file
 
 DATA = Path(__file__).parent / "data"
 TASK = Path(__file__).resolve().parents[2] / "tasks" / "rag-llm-survey.json"
@@ -82,9 +84,36 @@ def test_jsonl_papers_with_bad_lines(tmp_path):
         json.dumps({"title": "REALM: Retrieval-Augmented Language Model Pre-Training", "doi": "10.48550/arXiv.2002.08909",
                     "colour": "red"}),
     ]) + "\n", encoding="utf-8")
-    e = read_papers_jsonl(f)
+    e = read_papers_file(f)
     assert [p.id for p in e.papers][0] == "2004.04906" and len(e.papers) == 2
     assert e.papers[1].doi == "10.48550/arXiv.2002.08909" and e.papers[1].arxiv_id is None
     assert [(p.line, p.action) for p in e.problems] == [(2, "entry dropped"), (3, "entry dropped"),
                                                        (4, "entry dropped"), (5, "field ignored")]
     assert "same paper as key line1 (line 1)" in e.problems[2].message
+
+
+def test_one_papers_file_reader_lenient_for_tasks_strict_for_the_known_index(tmp_path):
+    """`tasks new --papers` and HARNESS_PAPER_FILES read a file by the same record rule (harness.papers.records):
+    the first drops and reports what the second refuses, naming file, line and field."""
+    from harness.core.errors import HarnessError
+    from harness.papers.records import json_records, load_paper_file
+
+    good = {"title": "Dense Passage Retrieval for Open-Domain Question Answering", "arxiv_id": "2004.04906"}
+    f = tmp_path / "papers.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in [good, {**good, "venue": "EMNLP"},  # duplicate, unknown field
+                                                   {"title": "REALM", "arxiv_id": "not-an-id"}]) + "\n")
+    assert [(p.line, p.action) for p in read_papers_file(f).problems] == [
+        (2, "field ignored"), (2, "entry dropped"), (3, "field ignored")]
+    with pytest.raises(HarnessError) as exc:
+        load_paper_file(f)
+    assert (exc.value.line, exc.value.field) == (3, "papers.arxiv") and "no arXiv id" in exc.value.message
+    listed = tmp_path / "papers.json"
+    listed.write_text(json.dumps({"papers": [good, {"year": 2020}]}))
+    assert [p.id for p in read_papers_file(listed).papers] == ["2004.04906"]
+    with pytest.raises(HarnessError) as exc:
+        load_paper_file(listed)
+    assert exc.value.field == "papers.title"
+    f.write_text(json.dumps(good) + "\n[1, 2]\n")
+    with pytest.raises(HarnessError) as exc:
+        json_records(f)
+    assert exc.value.line == 2

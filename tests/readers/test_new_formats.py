@@ -103,7 +103,7 @@ def test_storm_coverage_against_a_task_holding_its_sources():
     papers = [Paper(id=f"web{e.key}", title=e.title, url=e.url) for e in review.references]
     papers.append(Paper(id="uncited", title="A paper the article never cites about drumming"))
     task = _task_with(papers)
-    scores = {s.name: s for s in FAMILIES["coverage"](resolve_for_task(review, task), task, ScoringContext())}
+    scores = {s.name: s for s in FAMILIES["coverage"](resolve_for_task(review, task, None), task, ScoringContext())}
     assert scores["coverage.recall"].status == "ok"
     assert scores["coverage.recall"].value == pytest.approx(5 / 6)  # 5 of the 6 bibliography papers cited
 
@@ -159,7 +159,7 @@ def test_inline_link_coverage_against_a_task_holding_the_papers():
               Paper(id="2203.02155", title="Training language models to follow instructions with human feedback",
                     arxiv_id="2203.02155")]
     task = _task_with(papers)
-    scores = {s.name: s for s in FAMILIES["coverage"](resolve_for_task(review, task), task, ScoringContext())}
+    scores = {s.name: s for s in FAMILIES["coverage"](resolve_for_task(review, task, None), task, ScoringContext())}
     # 3 of the 4 cited; the Transformer link is prose, not a citation
     assert scores["coverage.recall"].status == "ok" and scores["coverage.recall"].value == pytest.approx(3 / 4)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.readers import read_review
+from harness.scorers.context import ScoringSuite
 from harness.papers.resolve import resolve_for_task, resolve_review
 
 OUTPUTS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "outputs"
@@ -39,6 +40,6 @@ def test_output_parses_and_resolves(path):
         return
     from harness.tasks.suite import get_task
 
-    report = resolve_for_task(review, get_task(task_id)).report
+    report = resolve_for_task(review, get_task(task_id), ScoringSuite.from_env().known()).report
     assert len(report.resolved) > 0
     assert len(report.resolved) + len(report.unresolved) == len(review.references)

@@ -18,9 +18,9 @@ def task() -> Task:
 def score():
     """score(markdown or Review, task, families=None) -> {score name: Score}, offline families only."""
     from harness.readers import parse_text
-    from harness.scorers import OFFLINE_FAMILIES, ScoringContext, score_review
+    from harness.scorers import OFFLINE_FAMILIES, ScoringContext, ScoringSuite, score_review
 
-    ctx = ScoringContext()
+    ctx = ScoringContext(suite=ScoringSuite.from_env())  # the shipped suite, as `harness score` passes it
 
     def run(review: str | Review, task: Task, families: list[str] | None = None) -> dict[str, Score]:
         if isinstance(review, str):

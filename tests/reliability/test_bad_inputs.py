@@ -110,7 +110,7 @@ def read_and_score(path: Path, task=None) -> Outcome:
 
     task = task or Task.model_validate(_TASK)
     review = read_review(path)
-    resolved = resolve_for_task(review, task)
+    resolved = resolve_for_task(review, task, None)
     scores = score_review(review, task, families=_FAST_FAMILIES())
     return Outcome(resolved.review, scores, resolved.report)
 
@@ -704,11 +704,11 @@ def test_cli_batch_with_a_bad_file_scores_the_rest_and_exits_2(command: str, tmp
 def test_cli_cache_clear_from_a_pipe_needs_yes(tmp_path: Path) -> None:
     """Item 7: `echo n | harness cache clear` deletes nothing and says --yes is needed (exit 2)."""
     from harness.generators.base import LLMRequest, LLMResponse
-    from harness.runner.cache import ResponseCache, cache_key
+    from harness.llm.cache import ResponseCache, request_key
 
     request = LLMRequest(model="openai/fake", stage="write", messages=[{"role": "user", "content": "hi"}])
     with ResponseCache(tmp_path / "cache" / "responses.sqlite") as cache:
-        cache.put(cache_key(request), request, LLMResponse(text="hello"))
+        cache.put(request_key(request), request, LLMResponse(text="hello"))
     proc = _cli(["cache", "clear"], tmp_path, stdin="n\n")
     errors = _errors(proc)
     assert proc.returncode == 2 and len(errors) == 1 and "--yes" in errors[0], proc.stderr

@@ -10,7 +10,7 @@ import pytest
 from harness.models import Task
 from harness.readers import parse_text
 from harness.scorers import ScoringContext, score_review
-from harness.scorers.judge_calls import PlainJudgeCalls
+from harness.llm.judge_calls import PlainJudgeCalls
 
 from .conftest import small_task
 from fakes.provider import FaultServer

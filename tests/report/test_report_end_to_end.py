@@ -7,7 +7,6 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-import harness.cli  # noqa: F401  (registers every command)
 from harness.cli.app import app
 from harness.compare import compare
 from harness.config import ExperimentConfig, load_config

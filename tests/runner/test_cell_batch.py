@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from harness.cells import Cell
-from harness.runner.calls import Counters
+from harness.llm.calls import Counters
 from harness.runner.cell_batch import CellBatch
 from harness.runner.cell_runner import NOT_RUN, CellOutcome
 from harness.runner.progress import Progress

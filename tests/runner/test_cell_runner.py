@@ -10,7 +10,7 @@ from typing import Any
 from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.runner.cell_runner import NOT_RUN, CellRunner, score_stored_cells
-from harness.runner.executor import ThreadExecutor
+from harness.runner.executors.thread import ThreadExecutor
 from harness.runner.resources import CellResources
 from harness.runner.store import ERRORS, GENERATIONS, SCORES_LOG, RunStore, iter_jsonl
 from harness.scorers import NAMES

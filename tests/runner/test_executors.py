@@ -15,9 +15,11 @@ import pytest
 from harness.core.errors import HarnessError
 from harness.generators import build_generator
 from harness.generators.base import GeneratorSpec
-from harness.runner import executor as ex
-from harness.runner.executor import OffloadingExecutor, ThreadExecutor, local_workers, make_executor
-from harness.runner.process_executor import ProcessExecutor
+from harness.runner.executors import factory as ex
+from harness.runner.executors.base import OffloadingExecutor
+from harness.runner.executors.factory import local_workers, make_executor
+from harness.runner.executors.thread import ThreadExecutor
+from harness.runner.executors.process import ProcessExecutor
 
 from .executor_matrix import config_dict, results, write_suite
 
@@ -94,7 +96,7 @@ def test_bad_settings_are_one_line_errors_naming_the_field(monkeypatch: pytest.M
 
 def test_ray_without_the_extra_names_the_field_and_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError, as without the extra
-    monkeypatch.delitem(sys.modules, "harness.runner.ray_executor", raising=False)
+    monkeypatch.delitem(sys.modules, "harness.runner.executors.ray", raising=False)
     with pytest.raises(HarnessError) as err:
         make_executor(_execution(executor="ray"))
     text = str(err.value)

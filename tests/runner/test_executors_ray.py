@@ -16,8 +16,8 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from harness.runner.executor import OffloadingExecutor  # noqa: E402
-from harness.runner.ray_executor import RayExecutor, connect, shutdown, worker_probe  # noqa: E402
+from harness.runner.executors.base import OffloadingExecutor  # noqa: E402
+from harness.runner.executors.ray import RayExecutor, connect, shutdown, worker_probe  # noqa: E402
 
 from .executor_matrix import config_dict, results, write_config, write_suite  # noqa: E402
 from .test_executors import run_matrix  # noqa: E402
@@ -74,6 +74,11 @@ def _lines(path: Path) -> int:
         return 0
 
 
+def _progress(run_dir: Path) -> int:
+    """Lines of generations and scores written: a resumed session may only score cells generated before."""
+    return _lines(run_dir / "generations.jsonl") + _lines(run_dir / "scores.jsonl")
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_sigkill_mid_run_on_ray_then_resume_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -90,14 +95,14 @@ def test_sigkill_mid_run_on_ray_then_resume_loses_nothing(tmp_path: Path, monkey
     rng, env, kills = random.Random(20261202), _driver_env(ray_cluster), []
     run_dir: Path | None = None
     for k in range(3):
-        before = _lines(run_dir / "generations.jsonl") if run_dir else 0
+        before = _progress(run_dir) if run_dir else 0
         cmd = [sys.executable, "-m", "harness.cli", "run", str(cfg)] + (["--resume", str(run_dir)] if run_dir else [])
         with open(tmp_path / f"session-{k}.log", "wb") as log:
             proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
             n, deadline = rng.randint(1, 3), time.monotonic() + 240
             while time.monotonic() < deadline and proc.poll() is None:
                 dirs = [d for d in out.iterdir() if d.is_dir()] if out.exists() else []
-                if dirs and _lines(dirs[0] / "generations.jsonl") >= before + n:
+                if dirs and _progress(dirs[0]) >= before + n:
                     break
                 time.sleep(0.01)
             time.sleep(rng.uniform(0.0, 0.3))
@@ -105,7 +110,7 @@ def test_sigkill_mid_run_on_ray_then_resume_loses_nothing(tmp_path: Path, monkey
             if not finished:
                 os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=60)
-        kills.append(f"after {n} more cells: " + ("had finished" if finished else f"rc={proc.returncode}"))
+        kills.append(f"after {n} more lines: " + ("had finished" if finished else f"rc={proc.returncode}"))
         dirs = [d for d in out.iterdir() if d.is_dir()]
         assert len(dirs) == 1, f"a resumed session started a second run directory: {dirs}"
         run_dir = dirs[0]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.runner import run_experiment
-from harness.runner.cache import ResponseCache
+from harness.llm.cache import ResponseCache
 from harness.runner.cell_cache import cell_key, code_fingerprint
 from harness.runner.store import read_generations, read_manifest, read_scores
 

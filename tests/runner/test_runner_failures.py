@@ -115,7 +115,7 @@ def test_provider_calls_open_no_aiohttp_session_that_could_be_left_unclosed(serv
     import aiohttp
 
     from harness.generators.base import LLMRequest
-    from harness.generators.llm import LiteLLMClient
+    from harness.llm.client import LiteLLMClient
 
     opened = []
     real_init = aiohttp.ClientSession.__init__

@@ -11,7 +11,7 @@ import pytest
 from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError
 from harness.runner import run_experiment
-from harness.runner.cache import ResponseCache
+from harness.llm.cache import ResponseCache
 from harness.runner.store import read_manifest, read_scores
 
 from .helpers import TASKS

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from harness.models import Review, Task
 from harness.papers.resolve import ResolvedReview, resolve_for_task
+from harness.scorers.context import ScoringContext
 
 
 @lru_cache(maxsize=1)
@@ -25,11 +26,12 @@ def small_task() -> Task:
     })
 
 
-def resolved(review: Review | str, task: Task | None = None) -> ResolvedReview:
-    """The review (or a markdown text) resolved against the task (default: `small_task()`)."""
+def resolved(review: Review | str, task: Task | None = None, ctx: ScoringContext | None = None) -> ResolvedReview:
+    """The review (or a markdown text) resolved against the task (default: `small_task()`) with the context's
+    known-paper index (default context: none), as `score_review` resolves it."""
     if isinstance(review, str):
         review = Review(source_format="markdown", text=review)
-    return resolve_for_task(review, task or small_task())
+    return resolve_for_task(review, task or small_task(), (ctx or ScoringContext()).suite.known())
 
 
 def paraphrase(sentence: str) -> str:

@@ -9,9 +9,9 @@ from harness.models import Review
 
 @pytest.fixture(scope="session")
 def ctx():
-    from harness.scorers import ScoringContext
+    from harness.scorers import ScoringContext, ScoringSuite
 
-    return ScoringContext()
+    return ScoringContext(suite=ScoringSuite.from_env())  # the shipped suite, as `harness score` passes it
 
 
 @pytest.fixture(scope="session")

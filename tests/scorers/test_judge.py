@@ -6,9 +6,11 @@ import pytest
 
 from harness.models import Review
 from harness.scorers import ScoringContext
-from harness.generators.base import LLMResponse
+from harness.core.paths import CACHE_FILE
+from harness.llm.cache import ResponseCache, request_key
+from harness.llm.judge_calls import PlainJudgeCalls
+from harness.llm.types import LLMResponse
 from harness.scorers.judge import build_prompt, judge_requests, parse_score, score_judge
-from harness.scorers.judge_calls import PlainJudgeCalls
 
 from .builders import resolved
 
@@ -34,7 +36,7 @@ def test_cached_reply_is_used_without_calling(stfm_task, tmp_path):
     for aspect in ("coverage", "structure", "relevance"):
         (req,) = judge_requests("openai/nobody", build_prompt(aspect, stfm_task.topic, review.text), 1,
                                 "http://127.0.0.1:9/v1")
-        calls.cache.put(calls.key(req), req, LLMResponse(text="Score: 4. Reason: fine."))
+        calls.cache.put(request_key(req), req, LLMResponse(text="Score: 4. Reason: fine."))
     ctx = ScoringContext(judge_model="openai/nobody", judge_api_base="http://127.0.0.1:9/v1", judge_cache_dir=tmp_path)
     s = score_judge(resolved(review, stfm_task), stfm_task, ctx)
     assert [x.value for x in s] == [4.0, 4.0, 4.0] and all(x.details["cached"] for x in s)
@@ -59,7 +61,7 @@ def test_the_local_gemma_judges_through_litellm_and_its_replies_are_cached(stfm_
         assert (s.status == "ok" and 1 <= s.value <= 5) or (s.status == "error" and "no 1-5 score" in s.explanation)
     ok = [s for s in first if s.status == "ok"]
     # a rating is stored; a reply with none is discarded (asked again next time), as the support judge's
-    assert len(list(tmp_path.rglob("*.json"))) == len(ok)
+    assert ResponseCache(tmp_path / CACHE_FILE).stats()["entries"] == len(ok)
     again = score_judge(resolved(review, stfm_task), stfm_task, ctx)
     assert [(s.status, s.value) for s in again if s.status == "ok"] == [(s.status, s.value) for s in ok]
     assert all(s.details.get("cached") for s in again if s.name in {o.name for o in ok})

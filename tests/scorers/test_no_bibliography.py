@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from harness.cli import app
 from harness.embeddings.encoder import get_embedder
 from harness.core.errors import HarnessError
-from harness.scorers import ScoringContext, score_review
+from harness.scorers import ScoringContext, ScoringSuite, score_review
 from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.relevance import title_similarity
 from harness.tasks.shipped import off_topic_pools
@@ -82,7 +82,7 @@ def test_generic_calibration_is_measured_and_holds_on_a_left_out_topic(tmp_path)
     """The RAG task is left out of the fit (same topic); its real bibliography must still pass the cut."""
     task = load_task_file(_no_bib_task(tmp_path, get_task("rag-llm-survey").topic))
     emb = get_embedder()
-    cal = calibrate_generic(task, emb)
+    cal = calibrate_generic(task, emb, ScoringSuite.from_env())
     assert "rag-llm-survey" in cal.left_out and "rag-llm-survey" not in cal.fit_tasks
     assert cal.threshold is not None and 0.5 < cal.auroc_off_topic <= 1.0
     assert 0 <= cal.loo_fpr < cal.loo_tpr <= 1

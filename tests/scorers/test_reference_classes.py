@@ -105,7 +105,7 @@ def test_task_doi_in_url_resolves_a_doi_reference(stfm_task):
     paper = next(p for p in stfm_task.papers if p.doi is None and p.url and "/doi/10." in p.url)
     doi = paper.url.split("/doi/")[1]
     review = parse_text(f"# R\n\nA claim [1].\n\n## References\n\n[1] https://doi.org/{doi}\n", format="markdown")
-    entry = resolve_for_task(review, stfm_task).review.references[0]
+    entry = resolve_for_task(review, stfm_task, None).review.references[0]
     assert entry.title is None  # the DOI string is not taken as a title
     assert (entry.paper_id, entry.match, entry.ref_class) == (paper.id, "doi", "in_task")
 
@@ -113,15 +113,18 @@ def test_task_doi_in_url_resolves_a_doi_reference(stfm_task):
 def test_user_paper_files_extend_the_known_index(tmp_path, monkeypatch, stfm_task):
     import json
 
-    from harness.papers import index as pi
+    from harness.papers import records as pi
     from harness.papers.resolve import resolve_for_task
+    from harness.scorers.context import ScoringSuite
 
     f = tmp_path / "mine.jsonl"
     f.write_text(json.dumps({"title": "A Private Lab Report On Oracles", "year": 2024}) + "\n", encoding="utf-8")
     monkeypatch.setenv("HARNESS_PAPER_FILES", str(f))
     review = parse_text("# R\n\nA claim [1].\n\n## References\n\n[1] A Private Lab Report On Oracles\n",
                         format="markdown")
-    assert resolve_for_task(review, stfm_task).review.references[0].ref_class == "known"
+    assert resolve_for_task(review, stfm_task, None).review.references[0].ref_class == "unidentified"
+    known = ScoringSuite.from_env().known()  # the edge reads HARNESS_PAPER_FILES, explicitly
+    assert resolve_for_task(review, stfm_task, known).review.references[0].ref_class == "known"
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"title": "ok"}\n{"year": 2020}\n', encoding="utf-8")
     with pytest.raises(Exception) as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.scorers.context import ScoringSuite
 from harness.scorers.judge_methods import RelevanceRef
 
 # (task, title as the generator gave it, expected verdict = the label)
@@ -41,7 +42,8 @@ def _verdict(task_id: str, title: str, url: str | None = None):
     from harness.scorers.relevance_neighbours import judge_neighbours
     from harness.tasks.suite import get_task
 
-    res = judge_neighbours([RelevanceRef(key="r", title=title, url=url)], get_task(task_id), ScoringContext())
+    res = judge_neighbours([RelevanceRef(key="r", title=title, url=url)], get_task(task_id),
+                           ScoringContext(suite=ScoringSuite.from_env()))
     return res.judgments[0], res
 
 
@@ -71,7 +73,7 @@ def test_every_titled_reference_gets_a_verdict_and_the_untitled_say_why():
                          ref_class="web"),
             RelevanceRef(key="b", title="Stellar nucleosynthesis in massive binaries", ref_class="unidentified"),
             RelevanceRef(key="c", title=None), RelevanceRef(key="d", title=bib.title, in_bibliography=True)]
-    js = judge_neighbours(refs, task, ScoringContext()).judgments
+    js = judge_neighbours(refs, task, ScoringContext(suite=ScoringSuite.from_env())).judgments
     assert js[0].verdict in ("on-topic", "off-topic") and js[1].verdict == "off-topic"
     assert js[2].verdict == "unjudged" and js[2].basis == "no title"
     assert js[3].verdict == "on-topic" and js[3].basis == "in the reference bibliography"

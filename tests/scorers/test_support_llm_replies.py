@@ -7,7 +7,7 @@ import pytest
 from harness.models import Task
 from harness.readers import parse_text
 from harness.scorers import ScoringContext, score_review
-from harness.scorers.judge_calls import PlainJudgeCalls
+from harness.llm.judge_calls import PlainJudgeCalls
 from harness.scorers.support_llm import build_prompt, parse_verdict
 
 pytestmark = pytest.mark.timeout(300)

@@ -8,11 +8,12 @@ import pytest
 @pytest.fixture(scope="module")
 def seed_scores(seed_path):
     from harness.readers import read_review
-    from harness.scorers import OFFLINE_FAMILIES, ScoringContext, score_review
+    from harness.scorers import OFFLINE_FAMILIES, ScoringContext, ScoringSuite, score_review
     from harness.tasks.suite import get_task
 
     review = read_review(seed_path)
-    return {s.name: s for s in score_review(review, get_task("stfm-since-2024"), ScoringContext(), OFFLINE_FAMILIES)}
+    ctx = ScoringContext(suite=ScoringSuite.from_env())  # the shipped suite, as `harness score` passes it
+    return {s.name: s for s in score_review(review, get_task("stfm-since-2024"), ctx, OFFLINE_FAMILIES)}
 
 
 def test_readme_seed_table(seed_scores):

@@ -12,7 +12,6 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-import harness.cli  # noqa: F401  (registers every command)
 from harness.scorers.judge_methods import DEFAULT_RELEVANCE
 from harness.cli.app import app as cli_app
 from harness.judges.schema import HumanLabel

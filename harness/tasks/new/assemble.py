@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -11,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import HarnessError
-from harness.core.fileio import atomic_write
-from harness.models import Paper, PoolItem, RefRange, ReferenceSurvey, Task, WordRange, normalize_title
-from harness.tasks.new.entries import Entries
-from harness.tasks.shipped import Pool
 from harness.core.text import headings
+from harness.models import Paper, PoolItem, RefRange, ReferenceSurvey, Task, WordRange, normalize_title
+from harness.papers.records import Entries
+from harness.tasks.recipe import SEED_RULE, task_seed, write_task_bytes
+from harness.tasks.shipped import Pool
+from harness.tasks.validate import TASK_SUFFIXES, load_task_file
 
 DEFAULT_POOL_SIZE = 60
 DEFAULT_TARGET_WORDS = (4000, 6000)  # the shipped suite's default band (5,000-word midpoint)
@@ -66,10 +66,6 @@ def read_outline(path: Path) -> list[str]:
     return out
 
 
-def _seed(task_id: str) -> int:
-    return int(hashlib.sha256(task_id.encode()).hexdigest()[:12], 16)
-
-
 def _sample(rng: random.Random, papers: list[Paper], n: int) -> list[Paper]:
     return rng.sample(papers, min(n, len(papers)))
 
@@ -98,7 +94,7 @@ def build_task(spec: NewTaskSpec, bib: Entries, topical: Entries | None, off_poo
     ref_ids = {p.id for p in bib.papers}
     topical_papers = [p for p in (topical.papers if topical else []) if p.id not in ref_ids]
     neg = negatives(off_pools, bib.papers + topical_papers)
-    rng = random.Random(_seed(spec.task_id))
+    rng = random.Random(task_seed(spec.task_id))
     want = {r: round(spec.pool_size * share) for r, share in MIX.items()}
     picked = {"reference": _sample(rng, bib.papers, want["reference"]),
               "topical": _sample(rng, topical_papers, want["topical"]),
@@ -118,7 +114,7 @@ def build_task(spec: NewTaskSpec, bib: Entries, topical: Entries | None, off_poo
         "pool_recipe": {"size": len(pool), "mix": MIX, "counts": {r: len(ps) for r, ps in picked.items()},
                         "candidates": {"reference": len(bib.papers), "topical": len(topical_papers),
                                        "off-topic": len(neg)},
-                        "seed": _seed(spec.task_id), "seed_rule": "int(sha256(task_id).hexdigest()[:12], 16)"},
+                        "seed": task_seed(spec.task_id), "seed_rule": SEED_RULE},
         "targets": {"words": "--target-words" if spec.target_words != DEFAULT_TARGET_WORDS
                     else "default 4,000-6,000 (the suite's 5,000-word midpoint)",
                     "references": "min = min(20, reference papers in the pool); max = pool size"},
@@ -141,23 +137,11 @@ def file_source(path: Path, role: str) -> dict[str, str]:
     return {"path": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "role": role}
 
 
-def task_bytes(task: Task, suffix: str) -> bytes:
-    """A task file's content: indent=1 JSON (the suite's layout) or YAML."""
-    data = task.model_dump(mode="json")
-    if suffix in (".yaml", ".yml"):
-        import yaml
-
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode()
-    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
-
-
 def write_task(task: Task, out: Path) -> Path:
     """Write atomically (temp file + rename), then load it back through the task loader as a check."""
-    from harness.tasks.suite import TASK_SUFFIXES, load_task_file
-
     suffix = out.suffix.lower()
     if suffix not in TASK_SUFFIXES:
         raise HarnessError(f"--out must end in {', '.join(TASK_SUFFIXES)}", path=out, field="--out")
-    atomic_write(out, task_bytes(task, suffix))
+    write_task_bytes(out, task)
     load_task_file(out)
     return out

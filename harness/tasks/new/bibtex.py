@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from harness.core.errors import HarnessError
-from harness.tasks.new.entries import Entries, Problem, paper_from_fields
+from harness.papers.records import Entries, Problem, paper_from_fields
 
 # Fields holding prose (LaTeX-decoded); identifiers (eprint, doi, url) are kept verbatim ('%' and '_' in URLs).
 _TEXT_FIELDS = {"title", "abstract", "journal", "booktitle", "note", "howpublished"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.generators.base import GeneratorSpec, Price
-from harness.generators.llm import LiteLLMClient
+from harness.llm.client import LiteLLMClient
 from harness.llm.pricing import call_cost, map_cost
 from harness.runner.estimate import price_tokens
 from harness.runner.manifest import price_source

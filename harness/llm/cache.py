@@ -1,6 +1,8 @@
-"""SQLite response cache: successful LLM responses keyed by model, full prompt and output-changing params.
+"""The response cache: successful LLM replies in one SQLite file, under one key rule (`request_key`).
 
-The same file holds the whole-cell table of harness.runner.cell_cache (finished generations by cell key).
+Every model call that is cached goes through here: generator calls and judge calls inside a run (RunClient),
+judge calls outside one (PlainJudgeCalls: `harness score`, `harness rescore`) and judge validation. The same file
+holds the whole-cell table of harness.runner.cell_cache (finished generations by cell key).
 """
 
 from __future__ import annotations
@@ -8,16 +10,18 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from harness.generators.base import LLMRequest, LLMResponse
+from harness.core.paths import CACHE_FILE  # the cache's file name inside a cache directory
+from harness.llm.types import LLMRequest, LLMResponse
 
-# Request fields that do not change the output, so they stay out of the key.
-_NOT_IN_KEY = {"stage", "template", "template_hash"}  # api_base stays: two servers may serve one model name
+# Request fields that do not change the reply, so they stay out of the key (see request_key).
+_NOT_IN_KEY = {"stage", "template", "template_hash"}
 _EXTRA_NOT_IN_KEY = {"timeout", "request_timeout", "num_retries", "api_key", "max_retries", "metadata"}
 
 _SCHEMA = """
@@ -42,8 +46,16 @@ CREATE TABLE IF NOT EXISTS cells (
 """
 
 
-def cache_key(request: LLMRequest) -> str:
-    """sha256 of the canonical JSON of what determines the output (model, messages/prompt, sampling params)."""
+def request_key(request: LLMRequest) -> str:
+    """The cache key of a request: sha256 of the canonical JSON of every field that can change the reply.
+
+    In the key: model, mode, messages or prompt, max_tokens, temperature, seed, stop, api_base (two servers may
+    serve different models under one name) and `extra` (provider parameters) minus transport settings.
+    Out of it: `stage`, `template` and `template_hash` (labels: the rendered prompt already in the key is what
+    the model sees, so one prompt asked from two stages is one reply) and, in `extra`, timeouts, retry counts,
+    api_key and metadata (they change how a call is made, not its reply; a key must never depend on a secret).
+    Generators and judges, inside and outside a run, all use this rule, so each reuses the others' replies.
+    """
     data = request.model_dump(mode="json", exclude=_NOT_IN_KEY)
     data["extra"] = {k: v for k, v in (data.get("extra") or {}).items() if k not in _EXTRA_NOT_IN_KEY}
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -221,10 +233,11 @@ class ResponseCache:
 
 def parse_age(text: str) -> float:
     """'30d', '12h', '15m', '90s' or plain seconds -> seconds."""
-    import re
-
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
     if not m:
         raise ValueError(f"not a duration: {text!r} (use e.g. 30d, 12h, 15m)")
     mult = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
     return float(m.group(1)) * mult
+
+
+__all__ = ["CACHE_FILE", "ResponseCache", "cacheable", "close_all", "parse_age", "request_key"]

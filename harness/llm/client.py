@@ -1,4 +1,7 @@
-"""LiteLLMClient: one LLM call through litellm (chat or text completion), with usage, cost and typed errors."""
+"""LiteLLMClient: one LLM call through litellm (chat or text completion), with usage, cost and typed errors.
+
+ProviderError is what every failed call raises, classified (`classify`) so callers can decide to retry.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ import os
 import time
 from typing import Any, Literal
 
-from harness.generators.base import LLMRequest, LLMResponse, Price
+from harness.llm import local_server
+from harness.llm.litellm_api import _litellm, close_async_clients, quiet_call
 from harness.llm.pricing import call_cost
+from harness.llm.types import LOCAL_MODEL, LLMRequest, LLMResponse, Price
 
-LOCAL_MODEL = "local/gemma-3-270m"
 ErrorKind = Literal["rate_limit", "server", "timeout", "connection", "bad_response", "auth", "bad_request", "other"]
 RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection", "bad_response"})
 
@@ -39,18 +43,6 @@ class ProviderError(Exception):
         after = f" (retry after {self.retry_after:g}s)" if self.retry_after is not None else ""
         who = f" from {self.model}" if self.model else ""
         return f"{self.kind}{status}{who}: {self.message}{after}"
-
-
-def _litellm():
-    """Import litellm with the bundled price map (no network at import) and without its help banners."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
-
-    litellm.suppress_debug_info = True
-    # httpx's own transport: litellm's aiohttp one leaks a ClientSession when concurrent calls race to create
-    # its cached client ("Unclosed client session" on stderr at garbage collection).
-    litellm.disable_aiohttp_transport = True
-    return litellm
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -131,21 +123,8 @@ def classify(exc: BaseException, model: str | None = None) -> ProviderError:
     return ProviderError("other", f"{type(exc).__name__}: {message}", status=status, model=model)
 
 
-def _quiet_call():
-    """Context in which litellm skips its success/failure logging and callbacks for a harness call.
-
-    The harness records usage and cost itself; litellm's logging objects and callback dispatch were the largest
-    share of its per-call CPU (see scripts/bench_runner.py). Falls back to a no-op on a litellm without it.
-    """
-    try:
-        from litellm._internal_context import internal_sub_call
-    except ImportError:  # pragma: no cover - older or newer litellm
-        return contextlib.nullcontext()
-    return internal_sub_call()
-
-
 class LiteLLMClient:
-    """Calls any litellm model string; `local/gemma-3-270m` goes to the embedded llama.cpp server (started on demand).
+    """Calls any litellm model string; LOCAL_MODEL goes to the embedded llama.cpp server (started on demand).
 
     Keys are read from the environment by litellm itself; this class never sees, logs or stores them.
     Errors are raised as ProviderError; the runner adds retries, caching and the budget around this client.
@@ -162,9 +141,8 @@ class LiteLLMClient:
     async def _route(self, request: LLMRequest) -> tuple[str, dict[str, Any], bool]:
         """The litellm model name and connection kwargs; True when the call goes to the local server."""
         if request.model == LOCAL_MODEL:
-            from harness.llm import local_server as local_llm
-            state = await asyncio.to_thread(local_llm.ensure_running)
-            return f"openai/{local_llm.SERVED_NAME}", {"api_base": state.api_base, "api_key": "no-key-local"}, True
+            state = await asyncio.to_thread(local_server.ensure_running)
+            return f"openai/{local_server.SERVED_NAME}", {"api_base": state.api_base, "api_key": "no-key-local"}, True
         kwargs: dict[str, Any] = {}
         if request.api_base:
             kwargs["api_base"] = request.api_base
@@ -196,12 +174,12 @@ class LiteLLMClient:
             if request.mode == "completion":
                 if request.prompt is None:
                     raise ProviderError("bad_request", "completion mode needs a prompt", model=request.model)
-                with (_quiet_call() if self.quiet else contextlib.nullcontext()):
+                with (quiet_call() if self.quiet else contextlib.nullcontext()):
                     resp = await ll.atext_completion(prompt=request.prompt, **params)
             else:
                 if not request.messages:
                     raise ProviderError("bad_request", "chat mode needs messages", model=request.model)
-                with (_quiet_call() if self.quiet else contextlib.nullcontext()):
+                with (quiet_call() if self.quiet else contextlib.nullcontext()):
                     resp = await ll.acompletion(messages=request.messages, **params)
         except ProviderError:
             raise
@@ -219,11 +197,7 @@ class LiteLLMClient:
 
     async def aclose(self) -> None:
         """Close litellm's cached HTTP sessions (call once at the end of an event loop, e.g. after asyncio.run)."""
-        try:
-            from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
-        except ImportError:
-            return
-        await close_litellm_async_clients()
+        await close_async_clients()
 
     @staticmethod
     def _text_and_finish(resp: Any, request: LLMRequest) -> tuple[str, str | None]:

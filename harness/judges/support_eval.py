@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from harness.core.errors import HarnessError
-from harness.scorers import support_labels as sl
+from harness.judges import support_labels as sl
 from harness.scorers.calibration import auroc
 from harness.scorers.judge_methods import SUPPORT_METHODS, Claim, Evidence
 from harness.tasks.shipped import load_pool

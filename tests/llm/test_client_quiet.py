@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from harness.generators.base import LLMRequest
-from harness.generators.llm import LiteLLMClient
+from harness.llm.types import LLMRequest
+from harness.llm.client import LiteLLMClient
 from harness.llm.pricing import in_price_map, map_cost
 
 

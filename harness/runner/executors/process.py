@@ -11,7 +11,7 @@ from typing import Any
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
 from harness.runner import worker_state
-from harness.runner.executor import OffloadingExecutor
+from harness.runner.executors.base import OffloadingExecutor
 
 __all__ = ["ProcessExecutor"]
 

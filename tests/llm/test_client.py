@@ -8,8 +8,8 @@ import socket
 import httpx
 import pytest
 
-from harness.generators.base import LLMRequest, Price
-from harness.generators.llm import LiteLLMClient, ProviderError, classify
+from harness.llm.types import LLMRequest, Price
+from harness.llm.client import LiteLLMClient, ProviderError, classify
 from harness.llm.pricing import map_cost
 
 litellm = pytest.importorskip("litellm")

@@ -8,10 +8,10 @@ import asyncio
 import pytest
 
 from harness.config import Concurrency, Retries
-from harness.generators.base import LLMRequest, Price
-from harness.generators.llm import LiteLLMClient, ProviderError
-from harness.runner.cache import ResponseCache
-from harness.runner.calls import BudgetExceeded, RunClient, classify, parse_retry_after
+from harness.llm.client import LiteLLMClient, ProviderError
+from harness.llm.cache import ResponseCache
+from harness.llm.calls import BudgetExceeded, RunClient, classify, parse_retry_after
+from harness.llm.types import LLMRequest, Price
 
 REPLY = "x" * 40  # 10 completion tokens as the fake provider counts them (4 characters a token)
 PRICE_04 = Price(input_per_mtok=0.0, output_per_mtok=40_000.0)  # 10 tokens x 40,000 USD / 1e6 = 0.4 USD a call
@@ -20,7 +20,7 @@ PRICE_04 = Price(input_per_mtok=0.0, output_per_mtok=40_000.0)  # 10 tokens x 40
 def _client(srv, tmp_path=None, price: Price | None = None, **kw) -> RunClient:
     cache = ResponseCache(tmp_path / "c.sqlite") if tmp_path is not None else None
     opts = dict(concurrency=Concurrency(), retries=Retries(max_attempts=3, base_delay_s=0.001, max_delay_s=2),
-                timeout_s=5.0)
+                timeout_s=5.0,)
     opts.update(kw)
     return RunClient(LiteLLMClient(price=price, timeout_s=30), cache=cache, **opts)
 
@@ -161,7 +161,7 @@ def test_budget_counts_spend_of_earlier_sessions_and_usage_is_reported_as_it_hap
 def test_a_reply_that_is_not_json_is_a_retryable_bad_response():
     import json
 
-    from harness.generators.llm import classify as provider_kind
+    from harness.llm.client import classify as provider_kind
 
     try:
         try:

@@ -6,7 +6,7 @@ import numpy as np
 
 from harness.scorers.judge_methods import SUPPORT_METHODS, MethodResult, support_method
 from harness.scorers.support import SupportSpec
-from harness.scorers.support_eval import _Ctx, method_values
+from harness.judges.support_eval import _Ctx, method_values
 
 
 def test_unjudged_pairs_are_nan_not_unsupported():

@@ -1,9 +1,9 @@
 """Where cells' CPU work runs: scoring and offline generation, off the event loop; LLM calls stay on the driver.
 
-Three executors share one protocol. `ThreadExecutor`: one worker thread in the driver (the embedder is shared,
-so one job at a time). `ProcessExecutor` (harness.runner.process_executor): a pool of worker processes, each
+Three executors share one protocol. `ThreadExecutor` (.thread): one worker thread in the driver (the embedder is
+shared, so one job at a time). `ProcessExecutor` (.process): a pool of worker processes, each
 loading the embedding model once and receiving the run's tasks once. `RayExecutor`
-(harness.runner.ray_executor): Ray tasks on a local or remote cluster, the same state kept per Ray worker.
+(.ray): Ray tasks on a local or remote cluster, the same state kept per Ray worker.
 
 What never leaves the driver, whatever the executor:
 - every LLM call (generators of a provider-calling kind, the support judge, the judge family): they go through
@@ -24,22 +24,16 @@ test suite runs a second time under `HARNESS_EXECUTOR=ray`).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import math
-import os
 import pickle
 from typing import Any, Protocol
 
-from harness.core.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
-from harness.runner.scoring import score_generation
+from harness.runner.executors.thread import ThreadExecutor
+from harness.runner.worker_state import plugin_modules
+from harness.scorers import model_calling
 
-__all__ = ["Executor", "ThreadExecutor", "OffloadingExecutor", "free_cores", "local_workers", "make_executor"]
-
-EXECUTORS = ("local", "ray")
-RAY_INSTALL = "pip install 'review-harness[ray]'"
+__all__ = ["Executor", "OffloadingExecutor", "built_from_spec"]
 
 
 class Executor(Protocol):
@@ -52,34 +46,6 @@ class Executor(Protocol):
     async def generate_offline(self, generator: Any, spec: GeneratorSpec, task_id: str, seed: int) -> Generation: ...
 
     async def close(self) -> None: ...
-
-
-class ThreadExecutor:
-    """One worker thread for scoring and offline generation (they share the embedder, so one at a time)."""
-
-    def __init__(self) -> None:
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-score")
-        self._tasks: dict[str, Task] = {}
-
-    async def start(self, tasks: dict[str, Task]) -> None:
-        self._tasks = tasks
-
-    async def score(self, gen: Generation, families: list[str] | None, context: Any) -> list[Score]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, score_generation, gen, self._tasks[gen.task_id], families,
-                                          context)
-
-    async def generate_offline(self, generator: Any, spec: GeneratorSpec, task_id: str, seed: int) -> Generation:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, _generate, generator, self._tasks[task_id], seed)
-
-    async def close(self) -> None:
-        self._pool.shutdown(wait=True)
-
-
-def _generate(generator: Any, task: Task, seed: int) -> Generation:
-    """An offline generator's coroutine run to completion on the worker thread (it is CPU-bound)."""
-    return asyncio.run(generator.generate(task, seed, None))
 
 
 class OffloadingExecutor:
@@ -96,8 +62,6 @@ class OffloadingExecutor:
         self.driver_jobs = 0
 
     async def start(self, tasks: dict[str, Task]) -> None:
-        from harness.runner.worker_state import plugin_modules
-
         await self._driver.start(tasks)
         plugins = plugin_modules()
         self._remote_ok = "__main__" not in plugins  # a family defined in __main__ exists only on the driver
@@ -131,8 +95,6 @@ class OffloadingExecutor:
             return True
         if getattr(context, "judge_calls", None) is not None:
             return False
-        from harness.scorers import model_calling
-
         if model_calling(families, getattr(context, "judge_model", None)):
             return False
         known = self._shippable.get(id(context))
@@ -162,70 +124,3 @@ def built_from_spec(generator: Any, spec: GeneratorSpec) -> bool:
     """Whether a worker can rebuild this generator from its spec: one of the harness's own offline generators
     holding exactly this spec (not a test's generator_factory object, not a plug-in kind's)."""
     return type(generator).__module__.startswith("harness.generators.") and getattr(generator, "spec", None) == spec
-
-
-def free_cores() -> int:
-    """Cores this process may use minus the 1-minute load average (rounded): what other work leaves idle."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # pragma: no cover - no load average on this platform
-        load = 0.0
-    return max(0, cores - math.floor(load + 0.5))
-
-
-def local_workers(workers: Any = "auto") -> int:
-    """Worker processes for the local executor: N when forced; for auto, the free cores when at least 2 are
-    free (capped at 8), else 1 (one driver thread, the behaviour before worker processes)."""
-    if workers not in (None, "auto"):
-        return _workers_int(workers, "execution.workers")
-    free = free_cores()
-    return min(free, 8) if free >= 2 else 1
-
-
-def _workers_int(value: Any, field: str) -> int:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        n = 0
-    if n < 1 or str(value).strip() != str(n):
-        raise HarnessError(f"workers must be a positive integer or 'auto', got {value!r}", field=field)
-    return n
-
-
-def _setting(execution: Any, name: str, default: Any, env: str) -> Any:
-    """A config execution setting; when left at its default, the session's environment variable (if set)."""
-    value = getattr(execution, name, default) if execution is not None else default
-    if value == default or value is None:
-        from_env = os.environ.get(env, "").strip()
-        if from_env:
-            return from_env
-    return value
-
-
-def make_executor(execution: Any = None) -> Executor:
-    """The executor a config's execution settings name (HARNESS_EXECUTOR / HARNESS_WORKERS / RAY_ADDRESS
-    choose when the config leaves executor, workers and address at their defaults)."""
-    kind = str(_setting(execution, "executor", "local", "HARNESS_EXECUTOR")).strip().lower()
-    workers = _setting(execution, "workers", "auto", "HARNESS_WORKERS")
-    if kind not in EXECUTORS:
-        raise HarnessError(f"unknown executor {kind!r}", field="execution.executor",
-                           hint=f"known: {', '.join(EXECUTORS)}")
-    if kind == "ray":
-        try:
-            from harness.runner.ray_executor import RayExecutor
-        except ImportError:
-            raise HarnessError("execution.executor is 'ray' but Ray is not installed", field="execution.executor",
-                               hint=f"install the extra: {RAY_INSTALL}") from None
-        address = _setting(execution, "address", None, "RAY_ADDRESS")
-        return RayExecutor(address=address, workers=None if workers in (None, "auto") else
-                           _workers_int(workers, "execution.workers"))
-    n = local_workers(workers)
-    if n <= 1:
-        return ThreadExecutor()
-    from harness.runner.process_executor import ProcessExecutor
-
-    return ProcessExecutor(n)

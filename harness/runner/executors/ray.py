@@ -7,7 +7,7 @@ driver on the cluster (a second `harness run`, a resumed session); Ray reuses a 
 tasks, so the per-worker state survives from job to job of one driver all the same.
 
 LLM calls never run here: they stay on the driver's RunClient (one cache, retry policy, rate limits, budget; see
-harness.runner.executor). Workers only return scores and generations; the driver writes the run directory.
+harness.runner.executors.base). Workers only return scores and generations; the driver writes the run directory.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from typing import Any
 import ray
 
 from harness.core.errors import HarnessError
+from harness.embeddings.encoder import get_embedder
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
-from harness.runner.executor import OffloadingExecutor
+from harness.runner.executors.base import OffloadingExecutor
+from harness.runner.worker_state import WorkerState
 
 __all__ = ["RayExecutor", "connect", "shutdown", "worker_probe"]
 
@@ -40,8 +42,6 @@ def _state(setup: dict[str, Any], token: str, tasks_box: list[Any]) -> Any:
     """This worker's state, made on its first job; the run's tasks fetched from the object store once."""
     global _STATE
     if _STATE is None:
-        from harness.runner.worker_state import WorkerState
-
         _STATE = WorkerState(setup["sys_path"], setup["plugins"], threads=1)
     _STATE.ensure(setup["sys_path"], setup["plugins"])
     if token not in _STATE.tasks:
@@ -65,8 +65,6 @@ def _generate(setup: dict[str, Any], token: str, tasks_box: list[Any], spec: Gen
 
 def _held() -> tuple[int, int, int]:
     """(pid, embedding model loads, task sets held) of this worker."""
-    from harness.embeddings.encoder import get_embedder
-
     return os.getpid(), get_embedder().model_loads, len(_STATE.tasks) if _STATE is not None else 0
 
 

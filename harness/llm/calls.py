@@ -1,4 +1,10 @@
-"""The runner's LLM client wrapper: cache, per-model concurrency, per-call timeout, retries, budget, counters."""
+"""RunClient: the client every cached model call goes through (a run's generators and judges, judge validation):
+the response cache, per-model and global concurrency, a per-call timeout, retries with backoff, the budget
+ceiling and the counters a run's manifest shows.
+
+Settings come in as objects with the config's shape (harness.config.Concurrency / Retries satisfy the protocols
+below); secrets are redacted from error messages (harness.core.secrets, or the `redact` function passed in).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,13 @@ import logging
 import random
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Protocol
 
-from harness.config import Concurrency, Retries, redact_text
-from harness.generators.base import LLMClient, LLMRequest, LLMResponse
-from harness.runner.budget import Ceiling, price_of
-from harness.runner.cache import ResponseCache, cache_key, cacheable
+from harness.core.secrets import redact_text
+from harness.llm.budget import Ceiling, price_of
+from harness.llm.cache import ResponseCache, cacheable, request_key
+from harness.llm.client import ProviderError, classify as provider_kind
+from harness.llm.types import LLMClient, LLMRequest, LLMResponse
 
 log = logging.getLogger("harness.runner")
 
@@ -22,14 +29,29 @@ _RETRY_NAMES = ("Timeout", "APIConnectionError", "ConnectionError", "RateLimit",
                 "InternalServerError", "BadGateway", "ServerDisconnected", "RemoteProtocolError", "ReadError")
 
 
+class ConcurrencyLimits(Protocol):
+    """How many calls may be in flight: overall (global_) and per model."""
+
+    global_: int
+    per_model: Mapping[str, int]
+
+    def for_model(self, model: str) -> int: ...
+
+
+class RetryPolicy(Protocol):
+    """Retry policy: attempts in all, and the exponential backoff's base and largest delay."""
+
+    max_attempts: int
+    base_delay_s: float
+    max_delay_s: float
+
+
 class BudgetExceeded(Exception):
     """Raised instead of a new provider call once spend has reached budget_usd."""
 
 
 def call_failed(exc: BaseException, message: str, attempts: int, model: str) -> Exception:
     """The ProviderError a generator sees for a call that failed for good (with .attempts, cause kept)."""
-    from harness.generators.llm import ProviderError, classify as provider_kind
-
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         base = ProviderError("timeout", message, model=model)
     else:
@@ -152,13 +174,15 @@ def parse_retry_after(value: str) -> float | None:
 class RunClient:
     """Wraps the provider client for a whole run; one instance shared by every cell."""
 
-    def __init__(self, inner: LLMClient, *, cache: ResponseCache | None, concurrency: Concurrency,
-                 retries: Retries, timeout_s: float, budget_usd: float | None = None,
-                 seed: int | None = None, prior_spend_usd: float = 0.0,
+    def __init__(self, inner: LLMClient, *, cache: ResponseCache | None, concurrency: ConcurrencyLimits,
+                 retries: RetryPolicy, timeout_s: float, budget_usd: float | None = None,
+                 redact: Callable[[str], str] = redact_text, seed: int | None = None, prior_spend_usd: float = 0.0,
                  on_usage: Callable[[dict[str, Any]], None] | None = None, allow_unpriced: bool = False):
-        """prior_spend_usd: what earlier sessions of the run spent (counts against budget_usd);
+        """redact: removes secrets from provider error messages (default: every secret harness.core.secrets knows);
+        prior_spend_usd: what earlier sessions of the run spent (counts against budget_usd);
         on_usage: called with counter deltas as they happen (the runner appends them to usage.jsonl);
         allow_unpriced: with a budget, still call models with no known price (uncounted) instead of refusing."""
+        self.redact = redact
         self.inner = inner
         self.cache = cache
         self.concurrency = concurrency
@@ -200,6 +224,14 @@ class RunClient:
         if self.on_usage is not None:
             self.on_usage(delta)
 
+    def count_judge(self, resp: LLMResponse) -> None:
+        """Count a judge's reply as stage `judge` too (a cache hit, or a call with its tokens and spend)."""
+        if resp.cached:
+            self._count(judge_cache_hits=1)
+        else:
+            self._count(judge_calls=1, judge_input_tokens=resp.input_tokens or 0,
+                        judge_output_tokens=resp.output_tokens or 0, judge_spend_usd=resp.cost_usd or 0.0)
+
     def _check_budget(self) -> None:
         """Refuse a new call once the budget is spent or a call's worst case no longer fitted (sticky)."""
         spent = self.run_spend_usd
@@ -240,14 +272,13 @@ class RunClient:
     async def complete(self, request: LLMRequest, outcomes: list[CallOutcome] | None = None,
                        inner: LLMClient | None = None) -> LLMResponse:
         """Answer from cache, else call the provider with limits, timeout, retries; record the outcome."""
-        key = cache_key(request) if self.cache is not None else None
-        if key is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                self._count(cache_hits=1)
-                if outcomes is not None:
-                    outcomes.append(CallOutcome(request.stage, 0, True))
-                return hit
+        key = request_key(request) if self.cache is not None else None
+        hit = self.cache.get(key) if key is not None else None
+        if hit is not None:
+            self._count(cache_hits=1)
+            if outcomes is not None:
+                outcomes.append(CallOutcome(request.stage, 0, True))
+            return hit
         waits: list[float] = []
         attempt = 0
         while True:
@@ -256,46 +287,57 @@ class RunClient:
             try:
                 t0 = time.perf_counter()
                 resp = await self._attempt(request, inner)
+                break
             except BudgetExceeded:
-                raise
-            except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - provider errors of every kind are classified here
                 retryable, retry_after, reason = classify(exc)
-                if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-                    detail = f"no answer within timeout_s={self.timeout_s:g}"
-                elif type(exc).__name__ == "ProviderError":
-                    detail = redact_text(str(getattr(exc, "message", exc)))[:500]
-                else:
-                    detail = f"{type(exc).__name__}: " + redact_text(str(exc))[:500]
                 delay = max(self.backoff(attempt), retry_after or 0.0)
                 if retryable and attempt < self.retries.max_attempts and (retry_after or 0) <= self.retries.max_delay_s:
-                    self._count(retries=1)
                     waits.append(delay)
-                    log.info("retry %d/%d for %s (%s) in %.2fs%s: %s", attempt, self.retries.max_attempts - 1,
-                             request.model, request.stage, delay,
-                             f" (Retry-After {retry_after:g}s)" if retry_after is not None else "", reason)
-                    await asyncio.sleep(delay)
+                    await self._wait(request, attempt, delay, retry_after, reason)
                     continue
-                self._count(errors=1)
-                why = "not retryable" if not retryable else (
-                    f"Retry-After {retry_after:g}s exceeds retries.max_delay_s" if (retry_after or 0)
-                    > self.retries.max_delay_s else f"gave up after {attempt} attempts")
-                msg = f"{detail} [{why}]"
+                msg = self._give_up(exc, attempt, retryable, retry_after)
                 if outcomes is not None:
                     outcomes.append(CallOutcome(request.stage, attempt, False, msg, waits))
                 raise call_failed(exc, msg, attempt, request.model) from exc
-            break
         if resp.latency_s is None:
             resp = resp.model_copy(update={"latency_s": time.perf_counter() - t0})
+        kept = self._keep(key, request, resp)
+        if outcomes is not None:
+            outcomes.append(CallOutcome(request.stage, attempt, False, None, waits, kept=kept))
+        return resp
+
+    async def _wait(self, request: LLMRequest, attempt: int, delay: float, retry_after: float | None,
+                    reason: str) -> None:
+        """Count a retry, say why, and sleep the backoff before the next attempt."""
+        self._count(retries=1)
+        log.info("retry %d/%d for %s (%s) in %.2fs%s: %s", attempt, self.retries.max_attempts - 1,
+                 request.model, request.stage, delay,
+                 f" (Retry-After {retry_after:g}s)" if retry_after is not None else "", reason)
+        await asyncio.sleep(delay)
+
+    def _give_up(self, exc: BaseException, attempt: int, retryable: bool, retry_after: float | None) -> str:
+        """Count a call that failed for good; its message (secrets redacted) with why it was not retried."""
+        if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+            detail = f"no answer within timeout_s={self.timeout_s:g}"
+        elif type(exc).__name__ == "ProviderError":  # ours, or a plug-in client's of that name
+            detail = self.redact(str(getattr(exc, "message", exc)))[:500]
+        else:
+            detail = f"{type(exc).__name__}: " + self.redact(str(exc))[:500]
+        self._count(errors=1)
+        why = "not retryable" if not retryable else (
+            f"Retry-After {retry_after:g}s exceeds retries.max_delay_s" if (retry_after or 0)
+            > self.retries.max_delay_s else f"gave up after {attempt} attempts")
+        return f"{detail} [{why}]"
+
+    def _keep(self, key: str | None, request: LLMRequest, resp: LLMResponse) -> bool:
+        """Count the reply's spend and store it in the cache; False when it was not cacheable (empty)."""
         if resp.cost_usd is None or resp.cost_source == "unknown":  # litellm's client prices these 0, "unknown"
             self._count(unpriced_calls=1)
         else:
             self._count(spend_usd=resp.cost_usd)
-        kept = self.cache.put(key, request, resp) if key is not None else cacheable(resp)
-        if outcomes is not None:
-            outcomes.append(CallOutcome(request.stage, attempt, False, None, waits, kept=kept))
-        return resp
+        return self.cache.put(key, request, resp) if key is not None else cacheable(resp)
 
 
 class CellClient:
@@ -313,3 +355,7 @@ class CellClient:
         except BudgetExceeded:
             self.budget_blocked = True
             raise
+
+
+__all__ = ["BudgetExceeded", "CallOutcome", "CellClient", "ConcurrencyLimits", "Counters", "RetryPolicy", "RunClient",
+           "call_failed", "classify", "parse_retry_after"]

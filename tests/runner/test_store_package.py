@@ -1,0 +1,43 @@
+"""harness.runner.store is a package split by job; the names callers imported from the old module still import
+from it, and they are the precise modules' own objects (one definition each)."""
+
+from __future__ import annotations
+
+import harness.runner.store as store
+from harness.runner.store import jsonl, layout, reader, scores, writer
+
+# every name imported from harness.runner.store before the split (package, tests, scripts, README) -> its module
+HOMES = {
+    layout: ["ERRORS", "GENERATIONS", "MANIFEST", "RUN_LOG", "SCORES", "SCORES_LOG", "USAGE"],
+    jsonl: ["iter_jsonl", "read_jsonl_lenient"],
+    reader: ["load_manifest", "read_errors", "read_generations", "read_manifest", "read_run_config", "read_usage",
+             "scored_generation"],
+    scores: ["SCORE_SCHEMA", "read_scores", "read_scores_checked"],
+    writer: ["RunStore"],
+}
+
+
+def test_the_old_names_import_from_the_package_and_are_the_modules_objects() -> None:
+    for module, names in HOMES.items():
+        for name in names:
+            assert name in store.__all__, name
+            assert getattr(store, name) is vars(module)[name], name
+    for module in (jsonl, reader, scores, writer):  # each is defined in one module only, the others import it
+        for name in module.__all__:
+            assert getattr(vars(module)[name], "__module__", module.__name__) == module.__name__, name
+
+
+def test_the_writer_keeps_what_it_writes_readable_by_the_readers(tmp_path) -> None:
+    from harness.cells import Cell
+    from harness.generators.base import Generation
+    from harness.models import Score
+
+    run = writer.RunStore(tmp_path)
+    cell = Cell(task_id="t", generator="g", seed=0)
+    run.append_generation(cell, Generation(task_id="t", generator="g", seed=0, error="boom"))
+    run.append_scores(cell, [Score(name="length.words", value=3.0, status="ok", explanation="")])
+    run.close()
+    assert list(reader.read_generations(tmp_path)) == [cell]
+    assert reader.generation_counts(tmp_path) == {cell.key: 1}
+    table = scores.read_scores(tmp_path)
+    assert table["score"].to_list() == ["length.words"] and table["value"].to_list() == [3.0]
