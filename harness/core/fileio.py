@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -32,4 +33,15 @@ def atomic_write(path: Path, data: bytes | str, private: bool = False) -> None:
         raise
 
 
-__all__ = ["atomic_write", "open_temp"]
+_TEMP = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")  # open_temp's names
+
+
+def remove_stale_temps(directory: Path) -> list[str]:
+    """Delete the temp files a killed atomic write left in directory (only while holding its writers' lock)."""
+    stale = sorted(p for p in directory.iterdir() if p.is_file() and _TEMP.match(p.name)) if directory.is_dir() else []
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return [p.name for p in stale]
+
+
+__all__ = ["atomic_write", "open_temp", "remove_stale_temps"]

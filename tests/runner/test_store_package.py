@@ -41,3 +41,15 @@ def test_the_writer_keeps_what_it_writes_readable_by_the_readers(tmp_path) -> No
     assert reader.generation_counts(tmp_path) == {cell.key: 1}
     table = scores.read_scores(tmp_path)
     assert table["score"].to_list() == ["length.words"] and table["value"].to_list() == [3.0]
+
+
+def test_opening_a_run_removes_only_the_temp_files_a_killed_atomic_write_left(tmp_path) -> None:
+    (tmp_path / "scores.parquet").write_bytes(b"whole")
+    left = tmp_path / ".scores.parquet.0c1f085a45ef.tmp"  # open_temp's name: a replacement killed mid-write
+    left.write_bytes(b"half")
+    kept = [tmp_path / "notes.tmp", tmp_path / ".scores.parquet.tmp", tmp_path / ".x.0C1F085A45EF.tmp"]
+    for path in kept:
+        path.write_text("the user's")
+    writer.RunStore(tmp_path).close()
+    assert not left.exists() and (tmp_path / "scores.parquet").read_bytes() == b"whole"
+    assert all(path.exists() for path in kept)

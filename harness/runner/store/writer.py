@@ -16,7 +16,7 @@ import polars as pl
 from harness.cells import Cell
 from harness.config import _forms, env_secrets, known_secrets, redact_text, secret_values
 from harness.core.errors import HarnessError, warn
-from harness.core.fileio import atomic_write, open_temp
+from harness.core.fileio import atomic_write, open_temp, remove_stale_temps
 from harness.generators.base import Generation
 from harness.models import Score
 from harness.runner.manifest import Manifest
@@ -68,6 +68,7 @@ class RunStore:
         self._pending: list[tuple[bytes, asyncio.Future, bool]] = []
         self._committer: asyncio.Task | None = None
         self._lock_fd: int | None = _lock_run_dir(self.dir)  # before repair: never cut another writer's line
+        remove_stale_temps(self.dir)  # a killed session's half-written replacement files; the originals are whole
         for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE):
             repair_jsonl(self.dir / name)
         self._attempts = generation_counts(self.dir)  # cell key -> generation lines (a resume appends a new one)
