@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from harness.cli.app import app
-from harness.config import redact_text
+from harness.core.secrets import redact_text
 from harness.core.errors import HarnessError
 from harness.core.fileio import atomic_write
 from harness.core.text import count_words

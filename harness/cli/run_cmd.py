@@ -13,7 +13,7 @@ from rich.table import Table
 
 from harness.cli.app import app
 from harness.cli.support_opts import support_setting
-from harness.config import ExperimentConfig, cache_file
+from harness.core.paths import cache_file
 from harness.core.errors import HarnessError
 from harness.llm.cache import ResponseCache, parse_age
 from harness.plugins import config_from_dict, load_config

@@ -17,7 +17,8 @@ from harness.cli.app import app
 from harness.cli.batch import each_file
 from harness.cli.family_help import FamiliesHelpCommand
 from harness.cli.support_opts import support_context
-from harness.config import RelevanceConfig, cache_file
+from harness.config import RelevanceConfig
+from harness.core.paths import cache_file
 from harness.core.errors import HarnessError
 from harness.llm.judge_calls import cached_judge_calls
 from harness.models import Task

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from harness.config import SupportConfig, cache_file
+from harness.config import SupportConfig
+from harness.core.paths import cache_file
 from harness.core.errors import HarnessError
 from harness.llm.judge_calls import cached_judge_calls
 from harness.scorers.judge_methods import SUPPORT_METHODS

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.cells import Cell
-from harness.config import ExperimentConfig, redact_text
+from harness.config import ExperimentConfig
+from harness.core.secrets import redact_text
 from harness.generators import calls_provider
 from harness.generators.base import Generation, GeneratorSpec
 from harness.llm.calls import BudgetExceeded, CallOutcome, CellClient

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from harness.cells import Cell
-from harness.config import ExperimentConfig, register_secrets
+from harness.config import ExperimentConfig
+from harness.core.secrets import register_secrets
 from harness.generators.base import GeneratorSpec, LLMClient
 from harness.models import Task
 from harness.plugins import load_config

@@ -24,7 +24,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.cells import Cell
-from harness.config import ExperimentConfig, redact
+from harness.config import ExperimentConfig
+from harness.core.secrets import redact
 from harness.core.errors import HarnessError, pydantic_errors
 from harness.generators import calls_provider
 from harness.generators.base import GeneratorSpec

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Iterator
 
-from harness.config import redact_text
+from harness.core.secrets import redact_text
 
 __all__ = ["RedactingFormatter", "run_log"]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from harness.config import ExperimentConfig, redact_text
+from harness.config import ExperimentConfig
+from harness.core.secrets import redact_text
 from harness.core.errors import HarnessError
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task

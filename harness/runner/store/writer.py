@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from harness.cells import Cell
-from harness.config import _forms, env_secrets, known_secrets, redact_text, secret_values
+from harness.core.secrets import _forms, env_secrets, known_secrets, redact_text, secret_values
 from harness.core.errors import HarnessError, warn
 from harness.core.fileio import atomic_write, open_temp, remove_stale_temps
 from harness.generators.base import Generation
