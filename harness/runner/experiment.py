@@ -16,6 +16,7 @@ from typing import Any, Callable
 from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.core.secrets import register_secrets
+from harness.generators import calls_provider
 from harness.generators.base import GeneratorSpec, LLMClient
 from harness.models import Task
 from harness.plugins import load_config
@@ -70,6 +71,12 @@ def _pending(run_dir: RunDirectory, cells: list[Cell], summary: RunSummary, max_
     return pending if max_cells is None else pending[:max_cells]
 
 
+def provider_cells_first(cells: list[Cell], specs: dict[str, GeneratorSpec]) -> list[Cell]:
+    """The cells that call a model first (stable otherwise): their calls wait on the provider, so started early
+    they overlap the offline cells' CPU work instead of trailing it, and a local model decodes its slots full."""
+    return sorted(cells, key=lambda c: not calls_provider(specs[c.generator]))
+
+
 def _conclude(summary: RunSummary, run_dir: RunDirectory, cells: list[Cell], res: CellResources) -> None:
     """The summary of a session whose cells all ran: budget, scores table, cells done, status, failures."""
     summary.budget_exhausted = bool(res.run_client and res.run_client.budget_hit)
@@ -98,7 +105,9 @@ async def _run_session(run_dir: RunDirectory, cells: list[Cell], summary: RunSum
         summary.cells_rescored = await score_stored_cells(cells, run_dir.store, executor, config, res.contexts)
         runner = CellRunner(res, run_dir.store, executor, tasks, config.scorers.families)
         # Bound cells in flight (and so the work a kill can lose) to about twice the call concurrency.
-        await CellBatch(runner, run_dir, summary, bar, 2 * config.execution.concurrency.global_).run(pending)
+        specs = {g.name: g for g in config.generators}
+        await CellBatch(runner, run_dir, summary, bar, 2 * config.execution.concurrency.global_).run(
+            provider_cells_first(pending, specs))
         _conclude(summary, run_dir, cells, res)
     finally:
         bar.close()

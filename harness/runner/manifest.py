@@ -57,17 +57,17 @@ def package_versions() -> dict[str, str | None]:
 
 
 def git_state(repo: Path = REPO) -> dict[str, Any] | None:
-    """Commit and dirty flag of the code's git checkout, or None outside a repo."""
+    """Commit and dirty flag of the code's git checkout, or None outside a repo (one git process: runs are timed)."""
     try:
-        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10)
-        if commit.returncode != 0:
-            return None
-        status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10)
-        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+        out = subprocess.run(["git", "-C", str(repo), "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
+                             capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
+    lines = out.stdout.splitlines()
+    oid = next((ln.split()[2] for ln in lines if ln.startswith("# branch.oid ")), None)
+    if out.returncode != 0 or oid is None or oid == "(initial)":
+        return None
+    return {"commit": oid, "dirty": any(ln and not ln.startswith("#") for ln in lines)}
 
 
 def prompt_hashes(prompts_dir: Path = PROMPTS_DIR) -> dict[str, str]:
