@@ -1,15 +1,17 @@
 """Relevance method `neighbours` (the default): multilingual closeness to the topic and to the task's own bibliography.
 
 A reference's text is its title cleaned of scraping debris, plus its URL's slug words (relevance_text). Its score
-is the mean of two cosines in the multilingual USE v3 space (harness.embeddings.multilingual; a Chinese title and an English
-topic are comparable): to the task topic, and the mean of its K nearest titles in the task's bibliography (so a
+is the mean of two cosines, in MiniLM for Latin-script titles and in the multilingual USE v3 space for others
+(harness.embeddings.multilingual; a Chinese title and an English topic are comparable there): to the task topic, and the mean of its K nearest titles in the task's bibliography (so a
 short jargon title such as "CLIP: Connecting text and images" is judged by the papers the field cites, not only
 by the wording of one topic sentence). Papers of the bibliography are on-topic.
 
 Calibration, per task, on data other than any labelled review: positives are the bibliography's own titles (each
 scored leave-one-out against the rest); negatives are the shipped off-topic pools (CS distractors of their
 calibration half by `calibration_study.split_of`'s hash rule, and the physics pool). The cut is the balanced-Youden
-cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. A task
+cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. Titles in
+other scripts are scored in the multilingual space against its cut less the cross-lingual shift (how much lower a
+translated bibliography title scores than its English original; relevance_crosslingual, on shipped translations). A task
 without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the shipped
 suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most cited
 references have only a title, and mixing title+abstract texts with bare titles would let length, not topic, decide.
