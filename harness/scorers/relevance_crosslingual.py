@@ -86,7 +86,8 @@ class CrossLingualShift:
     fpr_translated_negatives: float | None = None  # translated pool titles vs every translated task, lowered cut
 
     def details(self) -> dict:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+        return {k: (round(v, 4) if isinstance(v, float) else list(v) if isinstance(v, tuple) else v)
+                for k, v in self.__dict__.items()}
 
 
 def measure_shift(en: np.ndarray, tr: np.ndarray, cuts: np.ndarray, neg: np.ndarray, neg_cuts: np.ndarray,
