@@ -359,7 +359,8 @@ def _space(name: str, emb, subject: SuiteTask, texts: dict[str, str], calibrate=
     model = (topic_model(task, emb, comp, cal.contrast) if task.has_bibliography
              else TopicModel(cal.topic_vec, vecs[:0], [], cal.contrast))
     own, other = model.parts(vecs)
-    shift = None if name == "minilm" else cross_lingual_shift(subject.suite, emb, calibrate)
+    # the shift is measured on this score against a bibliography; a task-free cut (topic cosine alone) keeps its own
+    shift = None if name == "minilm" or not task.has_bibliography else cross_lingual_shift(subject.suite, emb, calibrate)
     cut = cal.threshold if shift is None or cal.threshold is None else round(cal.threshold - shift.shift, 4)
     return _Space(name, cal, cut, shift, keys, vecs @ cal.topic_vec if keys else np.zeros(0), own, other,
                   vecs @ model.bib.T if len(model.bib) and keys else None)
@@ -411,7 +412,8 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None, calib
     thr = main.threshold if override is None else override
     rule = ("no threshold could be calibrated" + (f" ({main.reason})" if main.reason else "") if thr is None else
             f"in the bibliography or score >= the task's cut ({thr:.3f} for Latin-script titles"
-            + (f", {spaces['use-multilingual'].cut:.3f} for other scripts, lowered by the cross-lingual shift"
+            + (f", {spaces['use-multilingual'].cut:.3f} for other scripts" + (
+                ", lowered by the cross-lingual shift" if spaces["use-multilingual"].shift else "")
                if "use-multilingual" in spaces and spaces["use-multilingual"].cut is not None else "")
             + "), score = " + (f"mean of the title's cosine to the topic and to its {K} nearest bibliography titles, "
                                f"less {main.contrast} x the same for the closest of {len(main.competitors)} other suite "
@@ -424,7 +426,8 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None, calib
                "routed": {n: len(ks) for n, ks in routed.items()}}
     if "use-multilingual" in spaces:
         details["calibration_multilingual"] = spaces["use-multilingual"].cal.details()
-        details["cross_lingual"] = {"cut": spaces["use-multilingual"].cut, **spaces["use-multilingual"].shift.details()}
+        sp = spaces["use-multilingual"]
+        details["cross_lingual"] = {"cut": sp.cut, **(sp.shift.details() if sp.shift else {"shift": None})}
     return RelevanceResult(out, rule=rule, details=details)
 
 

@@ -116,3 +116,20 @@ def test_a_bad_translations_line_names_file_field_and_line(tmp_path):
     with pytest.raises(HarnessError) as e:
         load_translations(bad)
     assert e.value.line == 1
+
+
+def test_task_free_scoring_keeps_its_generic_cut_and_judges_chinese_by_meaning():
+    """Without a bibliography the score is the topic cosine alone, which the shift (measured on the neighbours score)
+    does not describe: the generic cut is used as it is, and a Chinese title is still judged by its meaning."""
+    from harness.scorers import ScoringContext, ScoringSuite
+    from harness.scorers.relevance_neighbours import judge_neighbours
+    from harness.tasks.from_review import task_from_papers
+
+    task = task_from_papers([], "zh", "Retrieval-augmented generation (RAG) for large language models")
+    refs = [RelevanceRef(key="a", title="检索增强生成(RAG)原理、流程与实践"), RelevanceRef(key="b", title=UNRELATED[0])]
+    res = judge_neighbours(refs, task, ScoringContext(suite=ScoringSuite.from_env()))
+    assert res.details["cross_lingual"]["shift"] is None
+    on, off = res.judgments
+    assert on.threshold == res.details["calibration_multilingual"]["threshold"]
+    assert (on.verdict, off.verdict) == ("on-topic", "off-topic"), (on.score, off.score, on.threshold)
+    assert "lowered by the cross-lingual shift" not in res.rule
