@@ -1,15 +1,17 @@
 """Relevance method `neighbours` (the default): multilingual closeness to the topic and to the task's own bibliography.
 
 A reference's text is its title cleaned of scraping debris, plus its URL's slug words (relevance_text). Its score
-is the mean of two cosines in the multilingual USE v3 space (harness.embeddings.multilingual; a Chinese title and an English
-topic are comparable): to the task topic, and the mean of its K nearest titles in the task's bibliography (so a
+is the mean of two cosines, in MiniLM for Latin-script titles and in the multilingual USE v3 space for others
+(harness.embeddings.multilingual; a Chinese title and an English topic are comparable there): to the task topic, and the mean of its K nearest titles in the task's bibliography (so a
 short jargon title such as "CLIP: Connecting text and images" is judged by the papers the field cites, not only
 by the wording of one topic sentence). Papers of the bibliography are on-topic.
 
 Calibration, per task, on data other than any labelled review: positives are the bibliography's own titles (each
 scored leave-one-out against the rest); negatives are the shipped off-topic pools (CS distractors of their
 calibration half by `calibration_study.split_of`'s hash rule, and the physics pool). The cut is the balanced-Youden
-cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. A task
+cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. Titles in
+other scripts are scored in the multilingual space against its cut less the cross-lingual shift (how much lower a
+translated bibliography title scores than its English original; relevance_crosslingual, on shipped translations). A task
 without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the shipped
 suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most cited
 references have only a title, and mixing title+abstract texts with bare titles would let length, not topic, decide.
@@ -35,6 +37,7 @@ from harness.scorers.context import ScoringSuite
 from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 from harness.scorers.relevance import fmt_figure
+from harness.scorers.relevance_crosslingual import CrossLingualShift, TranslatedSuite, load_translations, measure_shift
 from harness.scorers.relevance_text import reference_text
 from harness.tasks.shipped import Pool
 
@@ -279,12 +282,65 @@ def non_latin(text: str) -> bool:
     return other * 4 >= len(letters)
 
 
+def _pair_scores(subject: SuiteTask, emb, calibrate, pos: list, neg: list) -> tuple[np.ndarray, ...]:
+    """One task's scores of its translated bibliography titles (English, translation; each without itself among
+    the neighbours), of the translated pool titles, and the task's cut."""
+    cal = disk_cached(calibrate)(subject, emb)
+    by_id = subject.by_id()
+    model = topic_model(subject.task, emb, [by_id[c.split("@")[0]] for c in cal.competitors
+                                            if c.split("@")[0] in by_id], cal.contrast)
+    index = {normalize_title(t): i for i, t in enumerate(cal.bib_titles)}
+    pos = [p for p in pos if normalize_title(p.title) in index]
+    ex = [index[normalize_title(p.title)] for p in pos]
+    en = model.score(emb.encode([p.title for p in pos]), exclude=ex) if pos else np.zeros(0)
+    tr = model.score(emb.encode([p.translation for p in pos]), exclude=ex) if pos else np.zeros(0)
+    ng = model.score(emb.encode([p.translation for p in neg])) if neg else np.zeros(0)
+    return en, tr, ng, cal.threshold
+
+
+def calibrate_cross_lingual(subject: TranslatedSuite, emb, calibrate=calibrate_neighbours) -> CrossLingualShift:
+    """The cross-lingual shift of a method's score in this encoder's space (relevance_crosslingual), over the
+    translated titles of the suite's tasks that have a bibliography and a calibrated cut."""
+    tasks = subject.suite.tasks(missing_ok=True)
+    neg = [t for t in subject.translations if t.task_id is None]
+    parts: list[tuple] = []
+    for tid in sorted({t.task_id for t in subject.translations if t.task_id in tasks}):
+        if not tasks[tid].has_bibliography:
+            continue
+        en, tr, ng, cut = _pair_scores(SuiteTask(tasks[tid], subject.suite), emb, calibrate,
+                                       [t for t in subject.translations if t.task_id == tid], neg)
+        if cut is not None:
+            parts.append((en, tr, np.full(len(en), cut), ng, np.full(len(ng), cut)))
+    if not parts:
+        return CrossLingualShift()
+    cat = [np.concatenate([p[i] for p in parts]) for i in range(5)]
+    return measure_shift(*cat, tuple(sorted({t.language for t in subject.translations})))
+
+
+def calibrate_cross_lingual_contrast(subject: TranslatedSuite, emb) -> CrossLingualShift:
+    """`calibrate_cross_lingual` of the `contrast` method's score (its own disk-cache entry)."""
+    return calibrate_cross_lingual(subject, emb, calibrate_contrast)
+
+
+def cross_lingual_shift(suite: ScoringSuite, emb, calibrate=calibrate_neighbours) -> CrossLingualShift:
+    """The shift of this method's score for non-Latin titles, computed once per (suite, encoder, code) on disk."""
+    translations = load_translations()
+    tasks = suite.tasks(missing_ok=True)
+    ids = sorted({t.task_id for t in translations if t.task_id in tasks})
+    h = hashlib.sha256("".join(SuiteTask(tasks[i], suite).content_hash for i in ids).encode()).hexdigest()
+    subject = TranslatedSuite(translations, suite, h)
+    fn = calibrate_cross_lingual_contrast if calibrate is calibrate_contrast else calibrate_cross_lingual
+    return disk_cached(fn)(subject, emb)
+
+
 @dataclass
 class _Space:
     """One encoder's calibration, topic model and the parts of the references routed to it."""
 
     name: str
     cal: NeighbourCalibration
+    cut: float | None  # the cut applied: the calibration's, less the cross-lingual shift for non-Latin titles
+    shift: CrossLingualShift | None  # non-Latin titles' space only
     keys: list[str]
     topic_cos: np.ndarray
     own: np.ndarray
@@ -303,7 +359,10 @@ def _space(name: str, emb, subject: SuiteTask, texts: dict[str, str], calibrate=
     model = (topic_model(task, emb, comp, cal.contrast) if task.has_bibliography
              else TopicModel(cal.topic_vec, vecs[:0], [], cal.contrast))
     own, other = model.parts(vecs)
-    return _Space(name, cal, keys, vecs @ cal.topic_vec if keys else np.zeros(0), own, other,
+    # the shift is measured on this score against a bibliography; a task-free cut (topic cosine alone) keeps its own
+    shift = None if name == "minilm" or not task.has_bibliography else cross_lingual_shift(subject.suite, emb, calibrate)
+    cut = cal.threshold if shift is None or cal.threshold is None else round(cal.threshold - shift.shift, 4)
+    return _Space(name, cal, cut, shift, keys, vecs @ cal.topic_vec if keys else np.zeros(0), own, other,
                   vecs @ model.bib.T if len(model.bib) and keys else None)
 
 
@@ -347,14 +406,15 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None, calib
                                          basis="in the reference bibliography" if r.in_bibliography else "no title"))
             continue
         sp = spaces[name]
-        thr = sp.cal.threshold if override is None or name != "minilm" else override
+        thr = sp.cut if override is None or name != "minilm" else override
         out.append(_judge_one(r, sp, sp.keys.index(r.key), texts[r.key], thr))
     main = spaces["minilm"].cal
     thr = main.threshold if override is None else override
     rule = ("no threshold could be calibrated" + (f" ({main.reason})" if main.reason else "") if thr is None else
             f"in the bibliography or score >= the task's cut ({thr:.3f} for Latin-script titles"
-            + (f", {spaces['use-multilingual'].cal.threshold:.3f} for others" if "use-multilingual" in spaces and
-               spaces["use-multilingual"].cal.threshold is not None else "")
+            + (f", {spaces['use-multilingual'].cut:.3f} for other scripts" + (
+                ", lowered by the cross-lingual shift" if spaces["use-multilingual"].shift else "")
+               if "use-multilingual" in spaces and spaces["use-multilingual"].cut is not None else "")
             + "), score = " + (f"mean of the title's cosine to the topic and to its {K} nearest bibliography titles, "
                                f"less {main.contrast} x the same for the closest of {len(main.competitors)} other suite "
                                f"topics (MiniLM; multilingual USE v3 for other scripts); cut calibrated on the "
@@ -366,6 +426,8 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None, calib
                "routed": {n: len(ks) for n, ks in routed.items()}}
     if "use-multilingual" in spaces:
         details["calibration_multilingual"] = spaces["use-multilingual"].cal.details()
+        sp = spaces["use-multilingual"]
+        details["cross_lingual"] = {"cut": sp.cut, **(sp.shift.details() if sp.shift else {"shift": None})}
     return RelevanceResult(out, rule=rule, details=details)
 
 
