@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_ARXIV_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:export\.)?arxiv\.org/(?:abs|pdf)/", re.I)
+_ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.I)
+_PDF_SUFFIX = re.compile(r"\.pdf$")
 _TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # a task id names files and cells: never a path
 
 
@@ -19,10 +22,10 @@ def normalize_arxiv_id(value: str | None) -> str | None:
     if not value:
         return None
     v = str(value).strip()
-    v = re.sub(r"^(?:https?://)?(?:www\.)?(?:export\.)?arxiv\.org/(?:abs|pdf)/", "", v, flags=re.I)
-    v = re.sub(r"^arxiv:\s*", "", v, flags=re.I)
-    v = re.sub(r"\.pdf$", "", v)
-    v = v.strip().strip("/")
+    m = _ARXIV_NEW.match(v)
+    if m:  # already a bare id, as nearly every stored one is (papers are validated wherever records load)
+        return m.group(1)
+    v = _PDF_SUFFIX.sub("", _ARXIV_PREFIX.sub("", _ARXIV_URL.sub("", v))).strip().strip("/")
     m = _ARXIV_NEW.match(v)
     if m:
         return m.group(1)

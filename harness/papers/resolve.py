@@ -210,7 +210,9 @@ def resolve_review(review: Review, papers: Sequence[Paper], pooled_ids: Iterable
     classed by the known index and their identifiers like any other. `scope` says which papers are the task's
     bibliography (`in_task`) and pool (`in_pool`); an identifier no record can have (`refclass.id_problem`)
     is never a match."""
-    out = review.model_copy(deep=True)
+    # a copy of what resolving fills in (entries and citations): the review's text and sections are shared, read only
+    out = review.model_copy(update={"references": [e.model_copy() for e in review.references],
+                                    "citations": [c.model_copy() for c in review.citations]})
     index = index or PaperIndex(papers, pooled_ids)
     report = ResolutionReport()
     scope = scope if scope is not None or papers_are_task else Scope()
