@@ -86,7 +86,7 @@ def _conclude(summary: RunSummary, run_dir: RunDirectory, cells: list[Cell], res
     summary.score_rows = run_dir.store.materialize_scores().height
     summary.cells_done = sum(1 for c in cells if run_dir.store.generation_number(c))  # ok or failed: has a result
     summary.status = "complete" if summary.cells_done == len(cells) else "partial"
-    summary.failures = run_failures(run_dir.path)
+    summary.failures = run_failures(run_dir.path) if run_dir.store.has_failed_cells() else []
 
 
 async def _run_session(run_dir: RunDirectory, cells: list[Cell], summary: RunSummary, res: CellResources,

@@ -53,3 +53,29 @@ def test_opening_a_run_removes_only_the_temp_files_a_killed_atomic_write_left(tm
     writer.RunStore(tmp_path).close()
     assert not left.exists() and (tmp_path / "scores.parquet").read_bytes() == b"whole"
     assert all(path.exists() for path in kept)
+
+
+def test_the_stores_cell_states_while_appending_are_what_its_files_say(tmp_path) -> None:
+    """completed_cells / has_failed_cells are kept in memory as lines are appended (no re-read of the file): a
+    failed cell, then its retry, then a cached line, give the states a new store reads back from disk."""
+    import asyncio
+
+    from harness.cells import Cell
+    from harness.generators.base import Generation
+    from harness.models import Review
+
+    ok, bad = Cell(task_id="t", generator="g", seed=0), Cell(task_id="t", generator="g", seed=1)
+    good = Generation(task_id="t", generator="g", seed=0, review=Review(source_format="markdown", text="A review."))
+    run = writer.RunStore(tmp_path)
+    assert run.completed_cells() == set() and not run.has_failed_cells()
+    run.append_generation(bad, Generation(task_id="t", generator="g", seed=1, error="boom"))
+    line = asyncio.run(run.append_generation_async(ok, good))
+    assert run.completed_cells() == {ok} and run.has_failed_cells()
+    cached = line.decode().replace(ok.key, bad.key).replace('"seed":0', '"seed":1')  # the cell's own cached line
+    asyncio.run(run.append_generation_line_async(bad, cached))
+    assert run.completed_cells() == {ok, bad} and not run.has_failed_cells()
+    run.close()
+    again = writer.RunStore(tmp_path)
+    assert again.completed_cells() == {ok, bad} and not again.has_failed_cells()
+    assert reader.generation_state(tmp_path) == ({ok.key: 1, bad.key: 2}, {ok.key: True, bad.key: True})
+    again.close()

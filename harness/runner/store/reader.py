@@ -15,7 +15,7 @@ from harness.runner.manifest import Manifest, parse_manifest
 from harness.runner.store.jsonl import iter_jsonl, read_jsonl_lenient
 from harness.runner.store.layout import ERRORS, GENERATIONS, HINTS, MANIFEST, SCORES_LOG, USAGE
 
-__all__ = ["cells_of", "generation_counts", "latest_scored_generation", "load_manifest", "read_errors",
+__all__ = ["cells_of", "generation_counts", "generation_ok", "generation_state", "latest_scored_generation", "load_manifest", "read_errors",
            "read_generations", "read_manifest", "read_run_config", "read_usage", "scored_generation"]
 
 
@@ -87,11 +87,23 @@ def read_generations(run_dir: str | Path) -> dict[Cell, Generation]:
 
 def generation_counts(run_dir: str | Path) -> dict[str, int]:
     """cell key -> number of generation lines (the latest one is the cell's result)."""
+    return generation_state(run_dir)[0]
+
+
+def generation_state(run_dir: str | Path) -> tuple[dict[str, int], dict[str, bool]]:
+    """(cell key -> number of generation lines, cell key -> whether its latest line holds a review and no error)."""
     counts: dict[str, int] = {}
+    ok: dict[str, bool] = {}
     for rec in iter_jsonl(Path(run_dir) / GENERATIONS):
         if "cell" in rec:
             counts[rec["cell"]] = counts.get(rec["cell"], 0) + 1
-    return counts
+            ok[rec["cell"]] = generation_ok(rec)
+    return counts, ok
+
+
+def generation_ok(rec: dict[str, Any]) -> bool:
+    """Whether a generations line holds a result: a review and no error (a failed cell is retried on resume)."""
+    return rec.get("error") is None and rec.get("review") is not None
 
 
 def scored_generation(rec: dict[str, Any]) -> Any:

@@ -20,9 +20,9 @@ from harness.core.fileio import atomic_write, open_temp, remove_stale_temps
 from harness.generators.base import Generation
 from harness.models import Score
 from harness.runner.manifest import Manifest
-from harness.runner.store.jsonl import iter_jsonl, read_jsonl_lenient, repair_jsonl
+from harness.runner.store.jsonl import read_jsonl_lenient, repair_jsonl
 from harness.runner.store.layout import ERRORS, GENERATIONS, MANIFEST, SCORES, SCORES_LOG, USAGE
-from harness.runner.store.reader import cells_of, generation_counts, latest_scored_generation
+from harness.runner.store.reader import cells_of, generation_state, latest_scored_generation
 from harness.runner.store.scores import scores_frame
 
 __all__ = ["RunStore", "may_hold_secrets"]
@@ -37,6 +37,11 @@ def may_hold_secrets(manifest: dict[str, Any]) -> bool:
         return True
     return bool(re.search(r"https?://[^/\s\"]*@|[?&](?:key|token|api_key|access_token)=", json.dumps(config,
                                                                                                      default=str)))
+
+
+def _has_result(generation: Generation) -> bool:
+    """What reader.generation_ok reads back from the generation's line: a review and no error."""
+    return generation.error is None and generation.review is not None
 
 
 def _lock_run_dir(run_dir: Path) -> int:
@@ -71,7 +76,9 @@ class RunStore:
         remove_stale_temps(self.dir)  # a killed session's half-written replacement files; the originals are whole
         for name in (GENERATIONS, SCORES_LOG, ERRORS, USAGE):
             repair_jsonl(self.dir / name)
-        self._attempts = generation_counts(self.dir)  # cell key -> generation lines (a resume appends a new one)
+        # cell key -> generation lines (a resume appends a new one), and whether the latest holds a result; kept
+        # current by this store's appends (it holds the directory's lock: no other writer)
+        self._attempts, self._ok = generation_state(self.dir)
         scored = {r.get("cell") for r in read_jsonl_lenient(self.path(SCORES_LOG)).records}  # rescore repairs it
         orphans = sorted(c for c in scored if isinstance(c, str) and c not in self._attempts)
         if orphans:
@@ -148,6 +155,7 @@ class RunStore:
     def append_generation(self, cell: Cell, generation: Generation) -> None:
         """One self-contained line: the Generation plus its cell key (written and fsynced before returning)."""
         self._attempts[cell.key] = self._attempts.get(cell.key, 0) + 1
+        self._ok[cell.key] = _has_result(generation)
         self.flush()
         self._append(GENERATIONS, {"cell": cell.key, **generation.model_dump(mode="json")})
 
@@ -157,7 +165,7 @@ class RunStore:
         Returns the line written (the whole-cell cache keeps it, so the Generation is serialised once).
         """
         data = self._line({"cell": cell.key, **generation.model_dump(mode="json")})
-        await self._enqueue_generation(cell, data)
+        await self._enqueue_generation(cell, data, ok=_has_result(generation))
         return data
 
     async def append_generation_line_async(self, cell: Cell, line: str) -> None:
@@ -171,10 +179,11 @@ class RunStore:
         # The line was redacted when first written; only a secret registered since could be in it.
         if any(form in text for s in secrets for form in _forms(s)):
             text = redact_text(text, secrets)
-        await self._enqueue_generation(cell, (text + "\n").encode(), sync=False)
+        await self._enqueue_generation(cell, (text + "\n").encode(), sync=False, ok=True)  # only results are kept
 
-    async def _enqueue_generation(self, cell: Cell, data: bytes, sync: bool = True) -> None:
+    async def _enqueue_generation(self, cell: Cell, data: bytes, sync: bool = True, *, ok: bool) -> None:
         self._attempts[cell.key] = self._attempts.get(cell.key, 0) + 1
+        self._ok[cell.key] = ok
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         self._pending.append((data, fut, sync))
@@ -255,11 +264,11 @@ class RunStore:
 
     def completed_cells(self) -> set[Cell]:
         """Cells whose latest generation holds a review and no error (a failed cell is retried on resume)."""
-        latest: dict[str, bool] = {}
-        for rec in iter_jsonl(self.path(GENERATIONS)):
-            if "cell" in rec:
-                latest[rec["cell"]] = rec.get("error") is None and rec.get("review") is not None
-        return set(cells_of(key for key, ok in latest.items() if ok))
+        return set(cells_of(key for key, ok in self._ok.items() if ok))
+
+    def has_failed_cells(self) -> bool:
+        """Whether some cell's latest generation failed (else a run's failure summary need not read its files)."""
+        return not all(self._ok.values())
 
     def scored_cells(self) -> set[Cell]:
         """Cells whose latest generation has a scores line."""
