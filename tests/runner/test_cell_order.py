@@ -1,0 +1,16 @@
+"""A session starts the cells that call a model first, so their waits overlap the offline cells' CPU work."""
+
+from __future__ import annotations
+
+from harness.cells import Cell
+from harness.generators.base import GeneratorSpec
+from harness.runner.experiment import provider_cells_first
+
+
+def test_cells_that_call_a_model_come_first_and_each_group_keeps_its_order():
+    specs = {"ext": GeneratorSpec(name="ext", kind="extractive"),
+             "llm": GeneratorSpec(name="llm", kind="llm", model="openai/x", strategy="zero_shot"),
+             "dump": GeneratorSpec(name="dump", kind="bibliography_dump")}
+    cells = [Cell(task_id=t, generator=g, seed=0) for t in ("a", "b") for g in ("ext", "llm", "dump")]
+    order = [(c.task_id, c.generator) for c in provider_cells_first(cells, specs)]
+    assert order == [("a", "llm"), ("b", "llm"), ("a", "ext"), ("a", "dump"), ("b", "ext"), ("b", "dump")]
