@@ -70,6 +70,13 @@ def git_state(repo: Path = REPO) -> dict[str, Any] | None:
     return {"commit": oid, "dirty": any(ln and not ln.startswith("#") for ln in lines)}
 
 
+@functools.lru_cache(maxsize=1)
+def code_git_state() -> dict[str, Any] | None:
+    """git_state of the harness's own checkout, read once per process: the code a process runs is the code it
+    imported, so a checkout or an edit after that must not change what its later runs' manifests record."""
+    return git_state(REPO)
+
+
 def prompt_hashes(prompts_dir: Path = PROMPTS_DIR) -> dict[str, str]:
     """sha256 of every prompt template file (what generators render)."""
     if not prompts_dir.is_dir():
@@ -202,7 +209,7 @@ def new_manifest(config: ExperimentConfig, run_id: str, tasks: dict[str, Task], 
         status="running",
         started=utc_now(),
         packages=versions,
-        git=git_state(),
+        git=code_git_state(),
         tasks={tid: {"content_hash": t.content_hash or t.compute_hash()} for tid, t in tasks.items()},
         prompt_templates=prompt_hashes(),
         litellm={"version": versions.get("litellm"), "price_map": price_map_source()},

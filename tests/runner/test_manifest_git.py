@@ -30,3 +30,18 @@ def test_commit_and_dirty_flag_follow_the_checkout(tmp_path):
     assert git_state(tmp_path)["dirty"] is False
     (tmp_path / "a.py").write_text("x = 2\n")
     assert git_state(tmp_path) == {"commit": head.strip(), "dirty": True}
+
+
+def test_a_process_records_the_git_state_of_the_code_it_imported(monkeypatch):
+    """The harness's own checkout is read once per process: a later checkout or edit does not change the code
+    that runs, so it must not change what later manifests record."""
+    from harness.runner import manifest
+
+    calls = []
+    monkeypatch.setattr(manifest, "git_state", lambda repo=manifest.REPO: calls.append(repo) or {"commit": "c"})
+    manifest.code_git_state.cache_clear()
+    try:
+        assert manifest.code_git_state() == manifest.code_git_state() == {"commit": "c"}
+        assert calls == [manifest.REPO]
+    finally:
+        manifest.code_git_state.cache_clear()
