@@ -3,8 +3,9 @@
 Each distinct text is embedded once per process (in memory) and, by default, once per machine: vectors are kept
 on disk by (model id, text hash) in $HARNESS_CACHE_DIR/embeddings.sqlite (HARNESS_DISK_CACHE=0 turns it
 off); a text not on disk may be one of the shipped suite's, whose vectors the package carries
-(harness.embeddings.shipped). The model loads only when some text is in none of them. Backends: `torch` (sentence-transformers, the
-default) or `onnx` (ONNX Runtime over the same packaged weights, exported locally; HARNESS_EMBED_BACKEND=onnx).
+(harness.embeddings.shipped). The model loads only when some text is in none of them. Backends: `torch`
+(sentence-transformers, the default) or `onnx` (ONNX Runtime over the same packaged weights, exported locally;
+HARNESS_EMBED_BACKEND=onnx).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ _NOT_IN_FINGERPRINT = {"report", "cli", "__pycache__"}
 # patterns only ever match real keys.
 _CACHED = re.compile(r'"cached":false')
 _ATTEMPTS = re.compile(r'"attempts":\d+')
-_CELL_KEY = re.compile(r'^\{"cell":"(?:[^"\\]|\\.)*",')  # a generations line's leading cell key (runner.store)
+_CELL_KEY = re.compile(r'^\{\s*"cell"\s*:\s*"(?:[^"\\]|\\.)*"\s*,\s*')  # a generations line's leading cell key
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,7 +8,8 @@ import pytest
 
 from harness.runner import run_experiment
 from harness.llm.cache import ResponseCache
-from harness.runner.cell_cache import cell_key, code_fingerprint
+from harness.generators.base import Generation
+from harness.runner.cell_cache import CellHit, cell_key, code_fingerprint
 from harness.runner.store import read_generations, read_manifest, read_scores
 
 from .helpers import TASKS, make_config
@@ -139,3 +140,12 @@ def test_a_rerun_in_a_new_process_scores_from_the_disk_caches_without_loading_th
     a = {r["score"]: r["value"] for r in read_scores(first.run_dir).to_dicts()}
     b = {r["score"]: r["value"] for r in read_scores(second.run_dir).to_dicts()}
     assert a == b and a["citations.on_topic_rate"] is not None
+
+
+def test_a_cached_line_parses_to_its_generation_whatever_its_json_spacing():
+    """CellHit.generation drops the line's leading cell key and validates the rest straight from JSON; a line
+    written with json's default separators (spaces) parses to the same Generation as a compact one."""
+    gen = Generation(task_id="t", generator="g", seed=3, error='a "quoted" failure', flags=["provider_error"])
+    record = {"cell": 't|g"x|3', **gen.model_dump(mode="json")}
+    for line in (json.dumps(record, separators=(",", ":")), json.dumps(record)):
+        assert CellHit(line, 0).generation() == gen

@@ -15,8 +15,9 @@ from harness.runner.manifest import Manifest, parse_manifest
 from harness.runner.store.jsonl import iter_jsonl, read_jsonl_lenient
 from harness.runner.store.layout import ERRORS, GENERATIONS, HINTS, MANIFEST, SCORES_LOG, USAGE
 
-__all__ = ["cells_of", "generation_counts", "generation_ok", "generation_state", "latest_scored_generation", "load_manifest", "read_errors",
-           "read_generations", "read_manifest", "read_run_config", "read_usage", "scored_generation"]
+__all__ = ["cells_of", "generation_counts", "generation_ok", "generation_state", "latest_scored_generation",
+           "load_manifest", "read_errors", "read_generations", "read_manifest", "read_run_config", "read_usage",
+           "scored_generation"]
 
 
 def cells_of(keys: Iterable[str]) -> Iterator[Cell]:
