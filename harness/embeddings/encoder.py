@@ -2,10 +2,10 @@
 
 Each distinct text is embedded once per process (in memory) and, by default, once per machine: vectors are kept
 on disk by (model id, text hash) in $HARNESS_CACHE_DIR/embeddings.sqlite (HARNESS_DISK_CACHE=0 turns it
-off); a text not on disk may be one of the shipped suite's, whose vectors the package carries
-(harness.embeddings.shipped). The model loads only when some text is in none of them. Backends: `torch`
-(sentence-transformers, the default) or `onnx` (ONNX Runtime over the same packaged weights, exported locally;
-HARNESS_EMBED_BACKEND=onnx).
+off). A text of the shipped suite takes the vector the package carries (harness.embeddings.shipped), before
+the disk store, so it is the same on every machine. The model loads only when some text is in none of them.
+Backends: `torch` (sentence-transformers, the default) or `onnx` (ONNX Runtime over the same packaged weights,
+exported locally; HARNESS_EMBED_BACKEND=onnx).
 """
 
 from __future__ import annotations
@@ -131,8 +131,15 @@ class CachedEncoder:
 
     def _shipped(self):
         """The package's vectors for this model id (harness.embeddings.shipped): read only where a disk store is,
-        as a pre-filled part of it, so HARNESS_DISK_CACHE=0 and disk_cache=False embed every text."""
+        as a pre-filled cache, so HARNESS_DISK_CACHE=0 and disk_cache=False embed every text."""
         return shipped_vectors(self.model_id) if self.disk is not None and self.model_id else None
+
+    def _take(self, missing: dict[str, str], found: dict[str, np.ndarray], counter: str) -> None:
+        """Keep the found vectors in memory, strike them from `missing` and count them under `counter`."""
+        setattr(self, counter, getattr(self, counter) + len(found))
+        for k, v in found.items():
+            self._cache[k] = v
+            del missing[k]
 
     def _infer(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
@@ -155,19 +162,11 @@ class CachedEncoder:
         for k, t in zip(keys, texts):
             if k not in self._cache and k not in missing:
                 missing[k] = t
-        if missing and self.disk is not None:
-            found = self.disk.get_many(self.model_id, list(missing))
-            self.disk_hits += len(found)
-            for k, v in found.items():
-                self._cache[k] = v
-                del missing[k]
         shipped = self._shipped() if missing else None
-        if shipped is not None:
-            found = shipped.get_many(list(missing))
-            self.shipped_hits += len(found)
-            for k, v in found.items():
-                self._cache[k] = v
-                del missing[k]
+        if shipped is not None:  # first: a suite text gets the package's vector on every machine, cache or not
+            self._take(missing, shipped.get_many(list(missing)), "shipped_hits")
+        if missing and self.disk is not None:
+            self._take(missing, self.disk.get_many(self.model_id, list(missing)), "disk_hits")
         if missing:
             start = time.perf_counter()
             vecs = self._infer(list(missing.values()))

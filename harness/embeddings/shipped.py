@@ -4,7 +4,8 @@ A fresh machine's first run would otherwise spend most of its scoring CPU embedd
 user embeds: the bibliographies' titles (relevance's topic models), the off-topic pools, the abstracts that
 support compares with. The file is keyed exactly as the disk store (the encoder's model id, then the blake2b text
 key), so only the model and backend that computed the vectors read them, and a text that changed is simply not
-found and is embedded as before. Written by scripts/ship_embeddings.py; read after the user's own disk store.
+found and is embedded as before. Written by scripts/ship_embeddings.py; read before the user's disk store, so
+a suite text has the same vector on every machine whatever that store holds.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from harness.cells import Cell
 from harness.core.errors import HarnessError, warn
 from harness.runner.store.jsonl import iter_jsonl
-from harness.runner.store.layout import ERRORS, GENERATIONS
-from harness.runner.store.reader import load_manifest
+from harness.runner.store.layout import ERRORS
+from harness.runner.store.reader import generation_state, load_manifest
 
 _VOLATILE = [
     (re.compile(r"\s*\[gave up after \d+ attempts?\]"), ""),
@@ -103,11 +103,7 @@ def summary_line(groups: list[FailureGroup]) -> str:
 def run_failures(run_dir: str | Path) -> list[FailureGroup]:
     """The failure groups of a run directory, read from its generations, errors and manifest."""
     run_dir = Path(run_dir)
-    latest: dict[str, bool] = {}
-    for rec in iter_jsonl(run_dir / GENERATIONS):
-        if isinstance(rec.get("cell"), str):
-            latest[rec["cell"]] = rec.get("error") is None and rec.get("review") is not None
-    failed = {c for c, ok in latest.items() if not ok}
+    failed = {c for c, ok in generation_state(run_dir)[1].items() if not ok}
     if not failed:
         return []
     models: dict[str, str] = {}

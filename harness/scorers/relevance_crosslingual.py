@@ -11,6 +11,7 @@ what it does to the translated positives (TPR) and to the translated pool titles
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -51,6 +52,12 @@ def load_translations(path: Path = TRANSLATIONS) -> tuple[Translation, ...]:
                 raise HarnessError(f"missing '{name}'", path=path, field=name, line=n)
         out.append(Translation(**{k: row[k] for k in _FIELDS}))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_translations() -> tuple[Translation, ...]:
+    """The package's translations, read once per process (every review with a non-Latin title asks for them)."""
+    return load_translations(TRANSLATIONS)
 
 
 @dataclass(frozen=True)

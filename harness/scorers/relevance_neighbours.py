@@ -2,16 +2,18 @@
 
 A reference's text is its title cleaned of scraping debris, plus its URL's slug words (relevance_text). Its score
 is the mean of two cosines, in MiniLM for Latin-script titles and in the multilingual USE v3 space for others
-(harness.embeddings.multilingual; a Chinese title and an English topic are comparable there): to the task topic, and the mean of its K nearest titles in the task's bibliography (so a
-short jargon title such as "CLIP: Connecting text and images" is judged by the papers the field cites, not only
-by the wording of one topic sentence). Papers of the bibliography are on-topic.
+(harness.embeddings.multilingual; a Chinese title and an English topic are comparable there): to the task topic,
+and the mean of its K nearest titles in the task's bibliography (so a short jargon title such as "CLIP:
+Connecting text and images" is judged by the papers the field cites, not only by the wording of one topic
+sentence). Papers of the bibliography are on-topic.
 
 Calibration, per task, on data other than any labelled review: positives are the bibliography's own titles (each
 scored leave-one-out against the rest); negatives are the shipped off-topic pools (CS distractors of their
 calibration half by `calibration_study.split_of`'s hash rule, and the physics pool). The cut is the balanced-Youden
 cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. Titles in
-other scripts are scored in the multilingual space against its cut less the cross-lingual shift (how much lower a
-translated bibliography title scores than its English original; relevance_crosslingual, on shipped translations). A task
+other scripts are scored in the multilingual space against its cut less the cross-lingual shift (how much lower
+a translated bibliography title scores than its English original; relevance_crosslingual, on shipped
+translations). A task
 without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the shipped
 suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most cited
 references have only a title, and mixing title+abstract texts with bare titles would let length, not topic, decide.
@@ -37,7 +39,7 @@ from harness.scorers.context import ScoringSuite
 from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 from harness.scorers.relevance import fmt_figure
-from harness.scorers.relevance_crosslingual import CrossLingualShift, TranslatedSuite, load_translations, measure_shift
+from harness.scorers.relevance_crosslingual import CrossLingualShift, TranslatedSuite, measure_shift, shipped_translations
 from harness.scorers.relevance_text import reference_text
 from harness.tasks.shipped import Pool
 
@@ -324,7 +326,7 @@ def calibrate_cross_lingual_contrast(subject: TranslatedSuite, emb) -> CrossLing
 
 def cross_lingual_shift(suite: ScoringSuite, emb, calibrate=calibrate_neighbours) -> CrossLingualShift:
     """The shift of this method's score for non-Latin titles, computed once per (suite, encoder, code) on disk."""
-    translations = load_translations()
+    translations = shipped_translations()
     tasks = suite.tasks(missing_ok=True)
     ids = sorted({t.task_id for t in translations if t.task_id in tasks})
     h = hashlib.sha256("".join(SuiteTask(tasks[i], suite).content_hash for i in ids).encode()).hexdigest()
@@ -413,7 +415,7 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None, calib
     rule = ("no threshold could be calibrated" + (f" ({main.reason})" if main.reason else "") if thr is None else
             f"in the bibliography or score >= the task's cut ({thr:.3f} for Latin-script titles"
             + (f", {spaces['use-multilingual'].cut:.3f} for other scripts" + (
-                ", lowered by the cross-lingual shift" if spaces["use-multilingual"].shift else "")
+                ", lowered by the cross-lingual shift" if getattr(spaces["use-multilingual"].shift, "shift", 0) else "")
                if "use-multilingual" in spaces and spaces["use-multilingual"].cut is not None else "")
             + "), score = " + (f"mean of the title's cosine to the topic and to its {K} nearest bibliography titles, "
                                f"less {main.contrast} x the same for the closest of {len(main.competitors)} other suite "

@@ -50,6 +50,16 @@ def test_the_shipped_vectors_equal_computing_them(cold_cache):
     assert np.abs(computed - shipped).max() < 1e-5  # float32 kernels differ in last bits by CPU and batch
 
 
+def test_a_suite_text_gets_the_shipped_vector_whatever_the_disk_store_holds(cold_cache):
+    """Shipped vectors are read before the disk store: a vector stored there for a suite text (another CPU's last
+    bits, an older run) never replaces the one every machine reads."""
+    first = Embedder()
+    shipped = first.encode(_sample()[:1])[0]
+    first.disk.put_many(first.model_id, {Embedder._key(_sample()[0]): -shipped})
+    emb = Embedder()
+    assert np.array_equal(emb.encode(_sample()[:1])[0], shipped) and emb.disk_hits == 0 and emb.shipped_hits == 1
+
+
 def test_a_text_outside_the_suite_is_embedded_and_other_models_read_nothing(cold_cache):
     emb = Embedder()
     emb.encode(["a sentence no shipped task contains, about lighthouse keepers"])

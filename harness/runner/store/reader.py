@@ -96,7 +96,7 @@ def generation_state(run_dir: str | Path) -> tuple[dict[str, int], dict[str, boo
     counts: dict[str, int] = {}
     ok: dict[str, bool] = {}
     for rec in iter_jsonl(Path(run_dir) / GENERATIONS):
-        if "cell" in rec:
+        if isinstance(rec.get("cell"), str):
             counts[rec["cell"]] = counts.get(rec["cell"], 0) + 1
             ok[rec["cell"]] = generation_ok(rec)
     return counts, ok
