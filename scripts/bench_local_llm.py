@@ -3,9 +3,10 @@
 Starts its own server (the harness's command line and environment: llama-server when installed,
 else llama_cpp.server) on a free loopback port, sends k requests at once and divides the completion tokens of
 all k by the wall time from the first request sent to the last reply. Goal (issue 31): with parallel sequences,
->= 2x one sequence's tokens/s, measured in the same run. `--server both` also measures llama_cpp.server.
+>= 2x one sequence's tokens/s, measured in the same run. `--server both` also measures llama_cpp.server;
+`--server spin` measures the harness's server with OpenMP's spin count 0 (purely passive waiting) before its own.
 
-    .venv/bin/python scripts/bench_local_llm.py [--tokens 128] [--server harness|python|both] [--smoke]
+    .venv/bin/python scripts/bench_local_llm.py [--tokens 128] [--server harness|python|both|spin] [--smoke]
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def aggregate(port: int, k: int, tokens: int, tag: str) -> tuple[float, int, flo
     return n / wall, n, wall
 
 
-def start_server(parallel: int, python_server: bool) -> tuple[subprocess.Popen, int, str]:
-    """A server like the harness's (2048-token slots); python_server forces llama_cpp.server."""
+def start_server(parallel: int, python_server: bool, spin: int | None = None) -> tuple[subprocess.Popen, int, str]:
+    """A server like the harness's (2048-token slots); python_server forces llama_cpp.server; spin sets OpenMP's
+    spin count instead of the harness's."""
     if python_server:
         os.environ[local_llm.SERVER_ENV] = "off"
     try:
@@ -58,6 +60,7 @@ def start_server(parallel: int, python_server: bool) -> tuple[subprocess.Popen, 
         slots = parallel if local_llm.server_binary() is not None else 1
         cmd = local_llm.server_command(local_llm.model_path(), port, 2048, threads, slots)
         env = local_llm.server_env(threads)
+        env.update({} if spin is None else {"GOMP_SPINCOUNT": str(spin)})
     finally:
         os.environ.pop(local_llm.SERVER_ENV, None) if python_server else None
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
@@ -69,7 +72,8 @@ def start_server(parallel: int, python_server: bool) -> tuple[subprocess.Popen, 
         if local_llm._healthy(port, timeout=1.0):
             try:
                 _post(port, {"prompt": "warm up", "max_tokens": 2}, timeout=60)
-                return proc, port, f"{local_llm._server_name(cmd, [])} ({slots} slots, {threads} threads)"
+                return proc, port, (f"{local_llm._server_name(cmd, [])} ({slots} slots, {threads} threads, "
+                                    f"spin {env.get('GOMP_SPINCOUNT')})")
             except OSError:
                 pass
         time.sleep(0.3)
@@ -77,9 +81,10 @@ def start_server(parallel: int, python_server: bool) -> tuple[subprocess.Popen, 
     raise SystemExit("server did not start within 180 s")
 
 
-def bench(name: str, python_server: bool, tokens: int, busy_tokens: int, parallel: tuple[int, ...]) -> None:
+def bench(name: str, python_server: bool, tokens: int, busy_tokens: int, parallel: tuple[int, ...],
+          spin: int | None = None) -> None:
     """Print 1/2/4-sequence aggregates, idle then with one core busy, and the ratio to one sequence."""
-    proc, port, label = start_server(max(parallel), python_server)
+    proc, port, label = start_server(max(parallel), python_server, spin)
     try:
         for busy in (False, True):
             stop = multiprocessing.Event()
@@ -109,8 +114,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tokens", type=int, default=128, help="tokens per sequence, idle")
     ap.add_argument("--busy-tokens", type=int, default=64, help="tokens per sequence with one core busy")
-    ap.add_argument("--server", choices=("harness", "python", "both"), default="harness",
-                    help="harness: what `harness` starts; python: llama_cpp.server; both: one after the other")
+    ap.add_argument("--server", choices=("harness", "python", "both", "spin"), default="harness",
+                    help="harness: what `harness` starts; python: llama_cpp.server; both: one after the other; "
+                         "spin: the harness's server with OpenMP's spin count 0 (purely passive), then its own")
     ap.add_argument("--parallel", default=",".join(map(str, PARALLEL)),
                     help="comma list of sequences at once (the first is what the ratios are to)")
     ap.add_argument("--smoke", action="store_true", help="tiny N (CI): the harness's server, a few tokens")
@@ -120,10 +126,12 @@ def main() -> None:
     print(local_llm.build_report().summary())
     load = os.getloadavg()
     print(f"cores {local_llm._cores()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start")
-    runs = {"harness": [("harness", False)], "python": [("python", True)],
-            "both": [("harness", False), ("python", True)]}[args.server]
-    for name, python_server in runs:
-        bench(name, python_server, args.tokens, args.busy_tokens, tuple(int(k) for k in args.parallel.split(",")))
+    runs = {"harness": [("harness", False, None)], "python": [("python", True, None)],
+            "both": [("harness", False, None), ("python", True, None)],
+            "spin": [("spin0", False, 0), ("harness", False, None)]}[args.server]
+    for name, python_server, spin in runs:
+        bench(name, python_server, args.tokens, args.busy_tokens, tuple(int(k) for k in args.parallel.split(",")),
+              spin)
     print(f"load average {os.getloadavg()[0]:.2f} at end")
 
 

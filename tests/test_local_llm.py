@@ -55,8 +55,10 @@ def test_llama_server_is_started_with_slots_on_loopback_and_finds_its_libraries(
     assert cmd[0] == str(binary) and opt["--host"] == "127.0.0.1" and opt["--port"] == "5555"
     assert opt["--parallel"] == str(local_llm.DEFAULT_PARALLEL) and "--cont-batching" in cmd
     assert opt["--ctx-size"] == str(4096 * local_llm.DEFAULT_PARALLEL)  # every slot gets the full n_ctx
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
     env = local_llm.server_env(2)
-    assert env["OMP_WAIT_POLICY"] == "PASSIVE" and env["LD_LIBRARY_PATH"].split(":")[0] == str(binary.parent)
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE" and env["GOMP_SPINCOUNT"] == str(local_llm.SPIN_COUNT)
+    assert env["LD_LIBRARY_PATH"].split(":")[0] == str(binary.parent)
     assert "--poll" in cmd and opt["--poll"] == "0"  # no busy-polling threads when OpenMP is not used
 
 

