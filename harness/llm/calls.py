@@ -12,9 +12,10 @@ import asyncio
 import email.utils
 import logging
 import random
+import sys
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Mapping, Protocol, TypeVar
 
 from harness.core.secrets import redact_text
 from harness.llm.budget import Ceiling, price_of
@@ -22,6 +23,7 @@ from harness.llm.cache import ResponseCache, cacheable, request_key
 from harness.llm.client import ProviderError, classify as provider_kind
 from harness.llm.types import LLMClient, LLMRequest, LLMResponse
 
+T = TypeVar("T")
 log = logging.getLogger("harness.runner")
 
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
@@ -64,6 +66,15 @@ def call_failed(exc: BaseException, message: str, attempts: int, model: str) -> 
     return err
 
 
+async def within(awaitable: Awaitable[T], timeout_s: float | None) -> T:
+    """The awaitable's result, or TimeoutError after timeout_s; awaited in the caller's own task on Python 3.11+
+    (wait_for's extra task puts whatever the loop queued meanwhile before the caller, ~2 ms a call)."""
+    if sys.version_info < (3, 11):
+        return await asyncio.wait_for(awaitable, timeout=timeout_s)
+    async with asyncio.timeout(timeout_s):
+        return await awaitable
+
+
 @dataclass
 class Counters:
     """Run totals shown in the manifest."""
@@ -81,7 +92,7 @@ class Counters:
     judge_spend_usd: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = dict(vars(self))  # every field is a number: no deep copy needed (asdict's cost, twice a cell)
         d["spend_usd"] = round(d["spend_usd"], 10)
         d["judge_spend_usd"] = round(d["judge_spend_usd"], 10)
         return d
@@ -265,7 +276,7 @@ class RunClient:
             reserved = self._reserve(request, inner)
             self._count(provider_calls=1)
             try:
-                return await asyncio.wait_for((inner or self.inner).complete(request), timeout=self.timeout_s)
+                return await within((inner or self.inner).complete(request), self.timeout_s)
             finally:
                 self.ceiling.release(reserved)
 
@@ -287,6 +298,7 @@ class RunClient:
             try:
                 t0 = time.perf_counter()
                 resp = await self._attempt(request, inner)
+                await asyncio.sleep(0)  # a call waiting for the freed slot is sent before this reply is processed
                 break
             except BudgetExceeded:
                 raise

@@ -36,6 +36,8 @@ class Family:
 
     `patterns` gives directions to score names made at run time (fnmatch globs such as "overlap.extra.*");
     `calls_provider` marks a family that calls an LLM (e.g. the judge), which offline scoring leaves out;
+    `light` marks one that scores from counts and the text alone (no model, no index), so cheaply that a worker
+    process would cost more than it saves: executors score a job of light families only on the driver;
     `about` holds a one-line explanation per score, where the module has one; `judges` names the judge whose
     verdicts a score counts (score name or pattern -> judge kind: "support", "relevance", "rubric", ...), so a
     report can show that judge's agreement with people (its judge card, harness.judges) beside the score."""
@@ -47,6 +49,7 @@ class Family:
     patterns: dict[str, Direction] = field(default_factory=dict)
     about: dict[str, str] = field(default_factory=dict)
     judges: dict[str, str] = field(default_factory=dict)
+    light: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -109,12 +112,12 @@ def register(fam: Family) -> Family:
 def scorer_family(name: str, scores: dict[str, Direction], calls_provider: bool = False, *,
                   patterns: dict[str, Direction] | None = None,
                   about: dict[str, str] | None = None,
-                  judges: dict[str, str] | None = None) -> Callable[[ScorerFn], ScorerFn]:
+                  judges: dict[str, str] | None = None, light: bool = False) -> Callable[[ScorerFn], ScorerFn]:
     """Register the decorated `(resolved review, task, context) -> list[Score]` function as a scorer family."""
 
     def deco(fn: ScorerFn) -> ScorerFn:
         register(Family(name, dict(scores), fn, calls_provider, dict(patterns or {}), dict(about or {}),
-                        dict(judges or {})))
+                        dict(judges or {}), light))
         return fn
 
     return deco
@@ -127,6 +130,11 @@ def families() -> dict[str, Family]:
 
 def get_family(name: str) -> Family | None:
     return REGISTRY.get(name, None)
+
+
+def all_light(families: list[str] | None) -> bool:
+    """True when these families (None: all) are all light: a worker process would cost more than it saves."""
+    return families is not None and all(getattr(get_family(f), "light", False) for f in families)
 
 
 def owner(metric: str) -> Family | None:

@@ -122,7 +122,7 @@ def token_cap(review: Review) -> Score:
     return Score.ok(name, 1.0 if hits else 0.0, expl, signals=hits, stages_checked=len(known))
 
 
-@scorer_family("length", scores=SCORES, about=ABOUT)
+@scorer_family("length", scores=SCORES, about=ABOUT, light=True)
 def score_length(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """Length on the review's own words against the task's word target, and whether the text was cut off."""
     review: Review = resolved.review

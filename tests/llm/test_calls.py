@@ -188,6 +188,29 @@ def test_per_model_and_global_concurrency_limits(fault_server):
     assert slow_peak == 2 and fast_peak == 4  # as the provider saw them
 
 
+def test_a_call_waiting_for_the_slot_is_sent_before_the_finished_reply_is_stored(fault_server, tmp_path):
+    events: list[str] = []
+
+    class Sending(LiteLLMClient):
+        async def complete(self, request):
+            events.append(f"send {request.prompt}")
+            return await super().complete(request)
+
+    class Storing(ResponseCache):
+        def put(self, key, request, response):
+            events.append(f"store {request.prompt}")
+            return super().put(key, request, response)
+
+    rc = RunClient(Sending(timeout_s=30), cache=Storing(tmp_path / "c.sqlite"),
+                   concurrency=Concurrency(**{"global": 1}), retries=Retries(max_attempts=1), timeout_s=5.0)
+    async def go():
+        await asyncio.gather(*(rc.complete(_req(fault_server, i)) for i in range(3)))
+
+    _run(rc, go())
+    # the provider's one slot never waits on the harness's own bookkeeping of the call before
+    assert events == ["send p0", "send p1", "store p0", "send p2", "store p1", "store p2"]
+
+
 def test_a_local_server_gets_as_many_calls_in_flight_as_it_has_slots_unless_per_model_says(fault_server):
     fault_server.latency_s = 0.3
     rc = _client(fault_server, concurrency=Concurrency(**{"global": 8, "per_model": {"openai/set": 1}}))

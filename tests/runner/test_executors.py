@@ -125,7 +125,7 @@ class _Recording(OffloadingExecutor):
         pass
 
 
-def test_judge_bridges_unpicklable_contexts_and_injected_generators_stay_on_the_driver(tmp_path: Path) -> None:
+def test_judge_bridges_unpicklable_contexts_light_families_and_injected_generators_stay_on_the_driver(tmp_path: Path) -> None:
     from harness.models import Task
     from harness.runner.scoring import scoring_context
     from harness.scorers import ScoringContext
@@ -146,18 +146,20 @@ def test_judge_bridges_unpicklable_contexts_and_injected_generators_stay_on_the_
         await rec.start({"t1": task})
         gen = await rec.generate_offline(build_generator(spec), spec, "t1", 0)  # shipped
         await rec.generate_offline(Injected(), spec, "t1", 0)  # driver
-        await rec.score(gen, ["length"], ScoringContext())  # shipped
-        await rec.score(gen, ["length"], None)  # shipped
-        await rec.score(gen, ["length"], ScoringContext(judge_calls=object()))  # driver: bridges to the client
+        await rec.score(gen, ["citations"], ScoringContext())  # shipped
+        await rec.score(gen, ["citations"], None)  # shipped
+        await rec.score(gen, ["citations"], ScoringContext(judge_calls=object()))  # driver: bridges to the client
         await rec.score(gen, ["judge"], ScoringContext(judge_model="openai/j"))  # driver: the judge calls a model
-        await rec.score(gen, ["length"], ScoringContext(judge_model="openai/j"))  # shipped: no judge family
-        await rec.score(gen, ["length"], ScoringContext(embedder=lambda: None))  # driver: does not pickle
+        await rec.score(gen, ["citations"], ScoringContext(judge_model="openai/j"))  # shipped: no judge family
+        await rec.score(gen, ["citations"], ScoringContext(embedder=lambda: None))  # driver: does not pickle
+        await rec.score(gen, ["length", "cost"], ScoringContext())  # driver: light families only
+        await rec.score(gen, ["length", "citations"], ScoringContext())  # shipped: one family is not light
         await rec.close()
         return rec
 
     rec = asyncio.run(go())
-    assert rec.shipped == ["generate", "score", "score", "score"]
-    assert (rec.remote_jobs, rec.driver_jobs) == (4, 4)
+    assert rec.shipped == ["generate", "score", "score", "score", "score"]
+    assert (rec.remote_jobs, rec.driver_jobs) == (5, 5)
     assert rec.plugins == []  # the harness's own families need no module imported in the workers
     pickle.dumps(scoring_context(_config(tmp_path), spec))  # what the runner builds does ship
 

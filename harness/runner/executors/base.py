@@ -32,6 +32,7 @@ from harness.models import Score, Task
 from harness.runner.executors.thread import ThreadExecutor
 from harness.runner.worker_state import plugin_modules
 from harness.scorers import model_calling
+from harness.scorers.family import all_light
 
 __all__ = ["Executor", "OffloadingExecutor", "built_from_spec"]
 
@@ -90,7 +91,10 @@ class OffloadingExecutor:
 
     def _ships(self, families: list[str] | None, context: Any) -> bool:
         """Whether a job with this context may run on a worker: no bridge to the run's client, no LLM judge to
-        call, and a context that pickles (checked once per context object)."""
+        call, not only light families (a worker would cost more than it saves), and a context that pickles
+        (checked once per context object)."""
+        if all_light(families):
+            return False
         if context is None:
             return True
         if getattr(context, "judge_calls", None) is not None:
