@@ -298,7 +298,8 @@ class RunClient:
             try:
                 t0 = time.perf_counter()
                 resp = await self._attempt(request, inner)
-                await asyncio.sleep(0)  # a call waiting for the freed slot is sent before this reply is processed
+                self._spend(resp)  # counted before any other call is admitted against the budget
+                await asyncio.sleep(0)  # a call waiting for the freed slot is sent before this reply is stored
                 break
             except BudgetExceeded:
                 raise
@@ -343,12 +344,15 @@ class RunClient:
             > self.retries.max_delay_s else f"gave up after {attempt} attempts")
         return f"{detail} [{why}]"
 
-    def _keep(self, key: str | None, request: LLMRequest, resp: LLMResponse) -> bool:
-        """Count the reply's spend and store it in the cache; False when it was not cacheable (empty)."""
+    def _spend(self, resp: LLMResponse) -> None:
+        """Count a reply's spend (or that it had no price)."""
         if resp.cost_usd is None or resp.cost_source == "unknown":  # litellm's client prices these 0, "unknown"
             self._count(unpriced_calls=1)
         else:
             self._count(spend_usd=resp.cost_usd)
+
+    def _keep(self, key: str | None, request: LLMRequest, resp: LLMResponse) -> bool:
+        """Store the reply in the cache; False when it was not cacheable (empty)."""
         return self.cache.put(key, request, resp) if key is not None else cacheable(resp)
 
 
@@ -370,4 +374,4 @@ class CellClient:
 
 
 __all__ = ["BudgetExceeded", "CallOutcome", "CellClient", "ConcurrencyLimits", "Counters", "RetryPolicy", "RunClient",
-           "call_failed", "classify", "parse_retry_after"]
+           "call_failed", "classify", "parse_retry_after", "within"]

@@ -17,7 +17,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 from harness.core.paths import CACHE_FILE
 from harness.llm.cache import ResponseCache, request_key
-from harness.llm.calls import RunClient
+from harness.llm.calls import RunClient, within
 from harness.llm.client import LiteLLMClient
 from harness.llm.types import LLMClient, LLMRequest, LLMResponse
 
@@ -77,7 +77,7 @@ class PlainJudgeCalls:
         async def one(r: LLMRequest) -> LLMResponse:
             async with sem:
                 self.calls += 1
-                return await asyncio.wait_for(client.complete(r), timeout=self.timeout_s)
+                return await within(client.complete(r), self.timeout_s)
 
         try:
             return list(await asyncio.gather(*(one(r) for r in requests), return_exceptions=True))
