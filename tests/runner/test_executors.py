@@ -188,6 +188,27 @@ def run_matrix(tmp: Path, name: str, monkeypatch: pytest.MonkeyPatch, **env: str
     return Path(summary.run_dir), OffloadingExecutor.latest
 
 
+def test_a_process_executor_with_only_light_families_to_score_makes_no_pool() -> None:
+    from harness.models import Task
+    from harness.scorers import ScoringContext
+    from tests.reliability.conftest import small_task
+
+    task = Task.model_validate(small_task("t1", "graph neural networks"))
+    spec = GeneratorSpec(name="recent", kind="recent_papers", k=4)
+
+    async def go() -> tuple[ProcessExecutor, list]:
+        used = ProcessExecutor(2)
+        await used.start({"t1": task})
+        gen = await used._driver.generate_offline(build_generator(spec), spec, "t1", 0)
+        scores = await used.score(gen, ["cost", "length"], ScoringContext())
+        await used.close()
+        return used, scores
+
+    used, scores = asyncio.run(go())
+    assert used._pool is None and (used.remote_jobs, used.driver_jobs) == (0, 1)  # no queues, no processes
+    assert {s.name.split(".")[0] for s in scores} == {"cost", "length"}
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_worker_processes_give_the_same_cells_and_scores_as_one_thread(tmp_path: Path,
