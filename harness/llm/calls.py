@@ -298,8 +298,6 @@ class RunClient:
             try:
                 t0 = time.perf_counter()
                 resp = await self._attempt(request, inner)
-                self._spend(resp)  # counted before any other call is admitted against the budget
-                await asyncio.sleep(0)  # a call waiting for the freed slot is sent before this reply is stored
                 break
             except BudgetExceeded:
                 raise
@@ -316,6 +314,8 @@ class RunClient:
                 raise call_failed(exc, msg, attempt, request.model) from exc
         if resp.latency_s is None:
             resp = resp.model_copy(update={"latency_s": time.perf_counter() - t0})
+        self._spend(resp)  # counted before any other call is admitted against the budget (no await since the call)
+        await asyncio.sleep(0)  # a call waiting for the freed slot is sent before this reply is stored
         kept = self._keep(key, request, resp)
         if outcomes is not None:
             outcomes.append(CallOutcome(request.stage, attempt, False, None, waits, kept=kept))

