@@ -13,10 +13,10 @@ calibration half by `calibration_study.split_of`'s hash rule, and the physics po
 cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. Titles in
 other scripts are scored in the multilingual space against its cut less the cross-lingual shift (how much lower
 a translated bibliography title scores than its English original; relevance_crosslingual, on shipped
-translations). A task
-without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the shipped
-suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most cited
-references have only a title, and mixing title+abstract texts with bare titles would let length, not topic, decide.
+translations). A task without a bibliography (task-free scoring) uses the topic cosine alone with the generic
+rule fitted on the shipped suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are
+not scored: most cited references have only a title, and mixing title+abstract texts with bare titles would let
+length, not topic, decide.
 
 Method `contrast` is the same with the full nearest-topic margin (weight 1.0 instead of CONTRAST): a reference must be
 closer to this topic than to the closest other suite topic, so a general-area reference off the topic's facet (a
