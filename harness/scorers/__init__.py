@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from harness.core.errors import HarnessError
 from harness.models import Review, Score, Task
-from harness.papers.resolve import resolve_for_task
+from harness.papers.resolve import ResolutionReport, ResolvedReview, resolve_for_task
 from harness.papers.verify import VerifyConfig, Verifier, verify_resolved
 from harness.scorers import family as _family
 from harness.scorers.context import ScoringContext, ScoringSuite
@@ -98,9 +98,12 @@ def score_review(review: Review, task: Task, context: ScoringContext | None = No
     ctx = context or ScoringContext()
     fams = check_families(families)
     try:
-        resolved = resolve_for_task(review, task, ctx.suite.known())
-        if ctx.verify_online:
-            verify_resolved(resolved, Verifier(VerifyConfig(cache_dir=ctx.verify_cache_dir)))
+        if all(FAMILIES[f].review_only for f in fams):  # nothing asked for reads what the references resolve to
+            resolved = ResolvedReview(review=review, report=ResolutionReport())
+        else:
+            resolved = resolve_for_task(review, task, ctx.suite.known())
+            if ctx.verify_online:
+                verify_resolved(resolved, Verifier(VerifyConfig(cache_dir=ctx.verify_cache_dir)))
     except Exception as exc:  # resolution failing must not lose the run
         why = f"resolving the review against task {task.id!r} failed: {type(exc).__name__}: {exc}"
         return [Score.err(n, why[:500]) for f in fams for n in NAMES[f]]

@@ -46,7 +46,7 @@ def litellm_price(model: str, input_tokens: int, output_tokens: int) -> float | 
     return map_cost(model, input_tokens, output_tokens)
 
 
-@scorer_family("cost", scores=SCORES, about=ABOUT, light=True)
+@scorer_family("cost", scores=SCORES, about=ABOUT, light=True, review_only=True)
 def score_cost(resolved: ResolvedReview, task: Task, ctx: ScoringContext) -> list[Score]:
     """Tokens, USD and latency from the review's recorded usage; not_applicable when it has none."""
     review: Review = resolved.review

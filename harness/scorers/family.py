@@ -38,6 +38,8 @@ class Family:
     `calls_provider` marks a family that calls an LLM (e.g. the judge), which offline scoring leaves out;
     `light` marks one that scores from counts and the text alone (no model, no index), so cheaply that a worker
     process would cost more than it saves: executors score a job of light families only on the driver;
+    `review_only` marks one that reads the review alone (usage, text), never what its references resolve to, so
+    a job of such families skips resolution;
     `about` holds a one-line explanation per score, where the module has one; `judges` names the judge whose
     verdicts a score counts (score name or pattern -> judge kind: "support", "relevance", "rubric", ...), so a
     report can show that judge's agreement with people (its judge card, harness.judges) beside the score."""
@@ -50,6 +52,7 @@ class Family:
     about: dict[str, str] = field(default_factory=dict)
     judges: dict[str, str] = field(default_factory=dict)
     light: bool = False
+    review_only: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -112,12 +115,13 @@ def register(fam: Family) -> Family:
 def scorer_family(name: str, scores: dict[str, Direction], calls_provider: bool = False, *,
                   patterns: dict[str, Direction] | None = None,
                   about: dict[str, str] | None = None,
-                  judges: dict[str, str] | None = None, light: bool = False) -> Callable[[ScorerFn], ScorerFn]:
+                  judges: dict[str, str] | None = None, light: bool = False, review_only: bool = False
+                  ) -> Callable[[ScorerFn], ScorerFn]:
     """Register the decorated `(resolved review, task, context) -> list[Score]` function as a scorer family."""
 
     def deco(fn: ScorerFn) -> ScorerFn:
         register(Family(name, dict(scores), fn, calls_provider, dict(patterns or {}), dict(about or {}),
-                        dict(judges or {}), light))
+                        dict(judges or {}), light, review_only))
         return fn
 
     return deco

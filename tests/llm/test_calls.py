@@ -10,6 +10,7 @@ import pytest
 from harness.config import Concurrency, Retries
 from harness.llm.client import LiteLLMClient, ProviderError
 from harness.llm.cache import ResponseCache
+from harness.llm import calls
 from harness.llm.calls import BudgetExceeded, RunClient, classify, parse_retry_after
 from harness.llm.types import LLMRequest, Price
 
@@ -188,12 +189,14 @@ def test_per_model_and_global_concurrency_limits(fault_server):
     assert slow_peak == 2 and fast_peak == 4  # as the provider saw them
 
 
-def test_a_call_waiting_for_the_slot_is_sent_before_the_finished_reply_is_stored(fault_server, tmp_path):
+def test_a_call_prepared_in_a_worker_thread_is_sent_before_the_finished_reply_is_stored(fault_server, tmp_path,
+                                                                                         monkeypatch):
+    monkeypatch.setattr(calls, "HAND_OFF_S", 0.2)  # wide, so a slow thread start cannot flake the order
     events: list[str] = []
 
-    class Sending(LiteLLMClient):
+    class ThreadPrepared(LiteLLMClient):  # as litellm does: the request is built in a worker thread, then sent
         async def complete(self, request):
-            events.append(f"send {request.prompt}")
+            await asyncio.to_thread(events.append, f"send {request.prompt}")
             return await super().complete(request)
 
     class Storing(ResponseCache):
@@ -201,14 +204,15 @@ def test_a_call_waiting_for_the_slot_is_sent_before_the_finished_reply_is_stored
             events.append(f"store {request.prompt}")
             return super().put(key, request, response)
 
-    rc = RunClient(Sending(timeout_s=30), cache=Storing(tmp_path / "c.sqlite"),
+    rc = RunClient(ThreadPrepared(timeout_s=30), cache=Storing(tmp_path / "c.sqlite"),
                    concurrency=Concurrency(**{"global": 1}), retries=Retries(max_attempts=1), timeout_s=5.0)
+
     async def go():
         await asyncio.gather(*(rc.complete(_req(fault_server, i)) for i in range(3)))
 
-    _run(rc, go())
-    # the provider's one slot never waits on the harness's own bookkeeping of the call before
-    assert events == ["send p0", "send p1", "store p0", "send p2", "store p1", "store p2"]
+    _run(rc, go())  # the provider's one slot never waits on the harness's bookkeeping of the call before
+    assert sorted(events) == ["send p0", "send p1", "send p2", "store p0", "store p1", "store p2"]
+    assert all(events.index(f"send p{i + 1}") < events.index(f"store p{i}") for i in range(2))
 
 
 def test_a_local_server_gets_as_many_calls_in_flight_as_it_has_slots_unless_per_model_says(fault_server):

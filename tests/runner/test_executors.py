@@ -209,6 +209,37 @@ def test_a_process_executor_with_only_light_families_to_score_makes_no_pool() ->
     assert {s.name.split(".")[0] for s in scores} == {"cost", "length"}
 
 
+def test_the_thread_executor_scores_light_families_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from harness.models import Task
+    from harness.runner.executors import thread
+    from harness.scorers import ScoringContext
+    from tests.reliability.conftest import small_task
+
+    task = Task.model_validate(small_task("t1", "graph neural networks"))
+    spec = GeneratorSpec(name="recent", kind="recent_papers", k=4)
+    seen: list[str] = []
+    real = thread.score_generation
+
+    def where(*a: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return real(*a)
+
+    monkeypatch.setattr(thread, "score_generation", where)
+
+    async def go() -> None:
+        used = ThreadExecutor()
+        await used.start({"t1": task})
+        gen = await used.generate_offline(build_generator(spec), spec, "t1", 0)
+        await used.score(gen, ["cost", "length"], ScoringContext())  # light: no hop to the worker thread
+        await used.score(gen, ["cost", "citations"], ScoringContext())  # not light: on the worker thread
+        await used.close()
+
+    asyncio.run(go())
+    assert seen[0] == threading.main_thread().name and seen[1].startswith("harness-score")
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_worker_processes_give_the_same_cells_and_scores_as_one_thread(tmp_path: Path,

@@ -79,3 +79,32 @@ def test_the_stores_cell_states_while_appending_are_what_its_files_say(tmp_path)
     assert again.completed_cells() == {ok, bad} and not again.has_failed_cells()
     assert reader.generation_state(tmp_path) == ({ok.key: 1, bad.key: 2}, {ok.key: True, bad.key: True})
     again.close()
+
+
+def test_copied_lines_are_written_on_the_loop_and_paid_for_lines_fsynced_off_it(tmp_path, monkeypatch) -> None:
+    """A reused cell's line needs no fsync (the cache holds it durably), so it is written without a thread hop;
+    a batch holding a generated line waits on its fsync in a worker thread, off the event loop."""
+    import asyncio
+    import threading
+
+    from harness.cells import Cell
+    from harness.generators.base import Generation
+    from harness.models import Review
+
+    writes: list[tuple[str, bool]] = []
+    real = writer.RunStore._commit
+
+    def commit(self, data: bytes, sync: bool = True) -> None:
+        writes.append((threading.current_thread().name, sync))
+        real(self, data, sync)
+
+    monkeypatch.setattr(writer.RunStore, "_commit", commit)
+    cell = Cell(task_id="t", generator="g", seed=0)
+    good = Generation(task_id="t", generator="g", seed=0, review=Review(source_format="markdown", text="A review."))
+    run = writer.RunStore(tmp_path)
+    line = asyncio.run(run.append_generation_async(cell, good))
+    asyncio.run(run.append_generation_line_async(cell, line.decode()))
+    run.close()
+    main = threading.main_thread().name
+    assert writes[0][0] != main and writes[0][1] and writes[1] == (main, False)
+    assert reader.generation_counts(tmp_path) == {cell.key: 2}

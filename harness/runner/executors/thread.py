@@ -9,6 +9,7 @@ from typing import Any
 from harness.generators.base import Generation, GeneratorSpec
 from harness.models import Score, Task
 from harness.runner.scoring import score_generation
+from harness.scorers.family import all_light
 
 __all__ = ["ThreadExecutor"]
 
@@ -24,6 +25,9 @@ class ThreadExecutor:
         self._tasks = tasks
 
     async def score(self, gen: Generation, families: list[str] | None, context: Any) -> list[Score]:
+        """Scores of one generation: light families (no model, no index) right here, others on the thread."""
+        if all_light(families):  # microseconds of work: a thread hop would cost more
+            return score_generation(gen, self._tasks[gen.task_id], families, context)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, score_generation, gen, self._tasks[gen.task_id], families,
                                           context)

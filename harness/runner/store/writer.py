@@ -194,8 +194,12 @@ class RunStore:
     async def _commit_loop(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
+            data, sync = b"".join(d for d, _, _ in batch), any(s for _, _, s in batch)
             try:
-                await asyncio.to_thread(self._commit, b"".join(d for d, _, _ in batch), any(s for _, _, s in batch))
+                if sync:  # an fsync waits on the disk: off the loop
+                    await asyncio.to_thread(self._commit, data, sync)
+                else:  # a write to the page cache takes microseconds: a thread hop would cost more
+                    self._commit(data, sync)
             except BaseException as exc:  # noqa: BLE001 - every waiting cell sees the failure
                 for _, f, _ in batch:
                     if not f.done():
