@@ -222,6 +222,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def decode_threads() -> int:
+    """Threads the server decodes on: HARNESS_LOCAL_LLM_THREADS, else every core this process may use."""
+    return int(os.environ.get("HARNESS_LOCAL_LLM_THREADS") or _cores())
+
+
 def _cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -476,7 +481,7 @@ def _start(n_ctx: int | None, timeout_s: float) -> LocalLLMState:
     if old is not None and _pid_is_server(old.pid):
         _terminate(old.pid)  # alive but not answering: replace it
     n_ctx = int(n_ctx or os.environ.get("HARNESS_LOCAL_LLM_N_CTX") or DEFAULT_N_CTX)
-    threads = int(os.environ.get("HARNESS_LOCAL_LLM_THREADS") or _cores())
+    threads = decode_threads()
     port = _free_port()
     stand_in = _stand_in_command()
     path = Path("stand-in") if stand_in else model_path()
@@ -595,5 +600,5 @@ def stop() -> dict:
 
 
 __all__ = ["MODEL_NAME", "SERVED_NAME", "BuildReport", "Diagnosis", "LocalLLMState", "LocalServerDied",
-           "build_report", "cache_dir", "diagnose", "ensure_running", "fatal_diagnosis", "model_path",
+           "build_report", "cache_dir", "decode_threads", "diagnose", "ensure_running", "fatal_diagnosis", "model_path",
            "new_run", "read_state", "start", "status", "stop"]

@@ -27,7 +27,7 @@ from harness.runner.executors.base import Executor
 from harness.runner.executors.factory import make_executor
 from harness.runner.failures import run_failures
 from harness.runner.progress import Progress
-from harness.runner.resources import CellResources
+from harness.runner.resources import CellResources, local_decoding_cores
 from harness.runner.run_dir import RunDirectory
 from harness.runner.run_log import run_log
 from harness.runner.store.layout import RUN_LOG
@@ -140,7 +140,7 @@ async def run_experiment_async(
     executor = None
     with run_log(rd.store.path(RUN_LOG), log):
         try:
-            executor = make_executor(resolved.execution)
+            executor = make_executor(resolved.execution, local_decoding_cores(resolved))
             await _run_session(rd, cells, summary, res, executor, suite, max_cells=max_cells, progress=progress)
         except BaseException:
             summary.status = "interrupted"

@@ -25,7 +25,7 @@ from harness.scorers import model_calling
 
 log = logging.getLogger("harness.runner")
 
-__all__ = ["CellResources", "run_judge_calls"]
+__all__ = ["CellResources", "local_decoding_cores", "run_judge_calls"]
 
 
 class CellResources:
@@ -109,6 +109,15 @@ class CellResources:
                     log.debug("closing a provider client failed: %s", exc)
         if self.cache is not None:
             self.cache.close()
+
+
+def local_decoding_cores(config: ExperimentConfig) -> int:
+    """Cores the local model's server decodes on when a generator or the judge calls it (0 otherwise): a run's
+    scoring workers would compete with its decoding for them."""
+    judges = [config.scorers.support, config.scorers.relevance]  # an llm method's own model, else judge_model
+    models = [g.model for g in config.generators if calls_provider(g)] + [config.scorers.judge_model]
+    models += [j.model for j in judges if j is not None and j.method == "llm"]
+    return local_server.decode_threads() if LOCAL_MODEL in models else 0
 
 
 def _provider_client(spec: GeneratorSpec, timeout_s: float) -> LLMClient | None:

@@ -67,6 +67,27 @@ def test_auto_uses_processes_only_when_two_cores_are_free(monkeypatch: pytest.Mo
     assert local_workers("auto") == 8  # capped
 
 
+def test_auto_leaves_the_local_models_decoding_cores_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.config import ExperimentConfig
+    from harness.runner.resources import local_decoding_cores
+
+    monkeypatch.setattr(ex, "free_cores", lambda: 2)  # an idle 2-core machine
+    monkeypatch.setenv("HARNESS_LOCAL_LLM_THREADS", "2")
+
+    def run(**scorers: Any) -> ExperimentConfig:
+        return ExperimentConfig.from_dict({"name": "x", "tasks": ["t"], "scorers": scorers, "generators": [
+            {"name": "recent", "kind": "recent_papers"}, {"name": "api", "kind": "llm", "model": "openai/gpt-4o-mini"}]})
+
+    offline, local = run(), ExperimentConfig.from_dict({"name": "x", "tasks": ["t"], "generators": [
+        {"name": "g", "kind": "llm", "model": "local/gemma-3-270m"}]})
+    judged = run(support={"method": "llm", "model": "local/gemma-3-270m"})
+    assert [local_decoding_cores(c) for c in (offline, local, judged)] == [0, 2, 2]
+    assert isinstance(make_executor(_execution(), local_decoding_cores(offline)), ProcessExecutor)
+    assert isinstance(make_executor(_execution(), local_decoding_cores(local)), ThreadExecutor)  # decoding has both
+    monkeypatch.setattr(ex, "free_cores", lambda: 6)
+    assert local_workers("auto", busy_cores=2) == 4 and local_workers(3, busy_cores=2) == 3  # forced stays
+
+
 def test_free_cores_subtracts_the_load_average(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ex.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     monkeypatch.setattr(ex.os, "getloadavg", lambda: (2.6, 0.0, 0.0))

@@ -30,12 +30,12 @@ def free_cores() -> int:
     return max(0, cores - math.floor(load + 0.5))
 
 
-def local_workers(workers: Any = "auto") -> int:
-    """Worker processes for the local executor: N when forced; for auto, the free cores when at least 2 are
-    free (capped at 8), else 1 (one driver thread, the behaviour before worker processes)."""
+def local_workers(workers: Any = "auto", busy_cores: int = 0) -> int:
+    """Worker processes for the local executor: N when forced; for auto, the free cores (less busy_cores, which
+    the run's own decoding will take) when at least 2 are free (capped at 8), else 1 (one driver thread)."""
     if workers not in (None, "auto"):
         return _workers_int(workers, "execution.workers")
-    free = free_cores()
+    free = free_cores() - busy_cores
     return min(free, 8) if free >= 2 else 1
 
 
@@ -59,9 +59,10 @@ def _setting(execution: Any, name: str, default: Any, env: str) -> Any:
     return value
 
 
-def make_executor(execution: Any = None) -> Executor:
+def make_executor(execution: Any = None, busy_cores: int = 0) -> Executor:
     """The executor a config's execution settings name (HARNESS_EXECUTOR / HARNESS_WORKERS / RAY_ADDRESS
-    choose when the config leaves executor, workers and address at their defaults)."""
+    choose when the config leaves executor, workers and address at their defaults); busy_cores: cores the run
+    keeps busy besides scoring (a local model's decoding), which workers: auto leaves to it."""
     kind = str(_setting(execution, "executor", "local", "HARNESS_EXECUTOR")).strip().lower()
     workers = _setting(execution, "workers", "auto", "HARNESS_WORKERS")
     if kind not in EXECUTORS:
@@ -76,7 +77,7 @@ def make_executor(execution: Any = None) -> Executor:
         address = _setting(execution, "address", None, "RAY_ADDRESS")
         return RayExecutor(address=address, workers=None if workers in (None, "auto") else
                            _workers_int(workers, "execution.workers"))
-    n = local_workers(workers)
+    n = local_workers(workers, busy_cores)
     if n <= 1:
         return ThreadExecutor()
     return ProcessExecutor(n)
