@@ -1,4 +1,4 @@
-"""Aggregate decode tokens/s of the local model with 1, 2, 4 and 8 sequences at once, idle and with one core busy.
+"""Aggregate decode tokens/s of the local model with 1, 2, 4, 8 and 16 sequences at once, idle and with one core busy.
 
 Starts its own server (the harness's command line and environment: llama-server when installed,
 else llama_cpp.server) on a free loopback port, sends k requests at once and divides the completion tokens of
@@ -21,7 +21,7 @@ import time
 import urllib.request
 
 from harness.llm import local_server as local_llm
-PARALLEL = (1, 2, 4, 8)  # sequences at once; the server gets max(PARALLEL) slots, as many as harness starts
+PARALLEL = (1, 2, 4, 8, 16)  # sequences at once; the server gets max(PARALLEL) slots, as many as harness starts
 TOPICS = ("graph neural networks", "time-series forecasting", "protein structure prediction",
           "retrieval-augmented generation")
 

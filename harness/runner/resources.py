@@ -67,9 +67,17 @@ class CellResources:
         # whole cells from the cache: no generator, no model
         self.reuse = cell_reuse(self.cache, enabled=self.client is None and self.generator_factory is None)
         self.hits = self.reuse.lookup_all(pending, self.specs, tasks) if self.reuse is not None else {}
-        self._build_generators({c.generator for c in pending if c not in self.hits})
-        self._scoring_contexts(set(self.specs))  # every generator: stored unscored cells are scored with them too
-        await self._start_providers()
+        names = {c.generator for c in pending if c not in self.hits}
+        server = asyncio.ensure_future(self._start_local_server(names))
+        await asyncio.sleep(0)  # the server's model check and load (seconds) overlap litellm's import below
+        try:
+            self._build_generators(names)
+            self._scoring_contexts(set(self.specs))  # every generator: stored unscored cells are scored with them too
+            await self._warm_providers()
+        finally:
+            slots = await server
+        if slots and self.run_client is not None:
+            self.run_client.follow_slots(LOCAL_MODEL, slots)
 
     def _build_generators(self, names: set[str]) -> None:
         """The generators and provider clients of the cells the cache did not answer."""
@@ -86,17 +94,16 @@ class CellResources:
         self.contexts = {name: self.context or scoring_context(self.config, self.specs[name], judge_calls=judge_calls)
                          for name in names}
 
-    async def _start_providers(self) -> None:
-        """Import litellm before any call's timeout ticks; start the local LLM server if a generator uses it."""
-        used = [self.specs[n] for n in self.generators]
-        if self.client is not None:
-            return
-        if any(calls_provider(s) for s in used) and not _WARM.is_set():
-            await asyncio.to_thread(_warm_provider_client)  # litellm's import takes seconds
-        if any(s.model == LOCAL_MODEL for s in used):
-            slots = await _start_local_llm()
-            if slots and self.run_client is not None:
-                self.run_client.follow_slots(LOCAL_MODEL, slots)
+    async def _warm_providers(self) -> None:
+        """Walk litellm's call path once before any call's timeout ticks, when a generator calls a provider."""
+        if self.client is None and any(calls_provider(self.specs[n]) for n in self.generators) and not _WARM.is_set():
+            await asyncio.to_thread(_warm_provider_client)
+
+    async def _start_local_server(self, names: set[str]) -> int | None:
+        """Start the local LLM server when one of these generators uses it; its slots (None: not started)."""
+        if self.client is not None or not any(self.specs[n].model == LOCAL_MODEL for n in names):
+            return None
+        return await _start_local_llm()
 
     async def close(self) -> None:
         """Close provider clients (their HTTP sessions belong to this loop) and the cache; errors are only logged."""

@@ -135,3 +135,41 @@ def test_stored_cells_without_scores_are_scored_with_no_generation(tmp_path):
     assert store.scored_cells() == {CELL}
     assert len(_lines(store, GENERATIONS)) == 1  # scored from the stored line: nothing generated
     assert json.loads((run / SCORES_LOG).read_text().splitlines()[0])["gen"] == 1
+
+
+def test_the_local_server_starts_while_the_generators_are_built(tmp_path, monkeypatch):
+    """Starting the local model's server takes seconds (model check, load): it runs beside litellm's import and the
+    generators' set-up instead of after them, and the run client then follows the server's slots."""
+    import harness.generators as generators
+    from harness.llm.types import LOCAL_MODEL
+    from harness.runner import resources
+
+    events: list[str] = []
+    real_build = generators.build_generator
+
+    async def server() -> int:
+        events.append("server starts")
+        await asyncio.sleep(0.05)
+        events.append("server up")
+        return 3
+
+    def build(spec):
+        events.append(f"build {spec.name}")
+        return real_build(spec)
+
+    monkeypatch.setattr(resources, "_start_local_llm", server)
+    monkeypatch.setattr(generators, "build_generator", build)
+    local = {"name": "gemma", "kind": "llm", "model": LOCAL_MODEL, "mode": "completion", "strategy": "zero_shot",
+             "pool": {"method": "recent", "k": 4}, "params": {"max_tokens": 50}}
+    config = _config(tmp_path, generators=[local], cache=False)
+    res = CellResources(config)
+
+    async def go() -> None:
+        try:
+            await res.prepare([Cell(task_id=TASKS[0], generator="gemma", seed=0)], SUITE, 0.0, lambda _: None)
+        finally:
+            await res.close()
+
+    asyncio.run(go())
+    assert events == ["server starts", "build gemma", "server up"]
+    assert res.run_client is not None and res.run_client._model_sem(LOCAL_MODEL)._value == 3  # its slots
