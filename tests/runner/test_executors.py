@@ -76,7 +76,8 @@ def test_auto_leaves_the_local_models_decoding_cores_to_it(monkeypatch: pytest.M
 
     def run(**scorers: Any) -> ExperimentConfig:
         return ExperimentConfig.from_dict({"name": "x", "tasks": ["t"], "scorers": scorers, "generators": [
-            {"name": "recent", "kind": "recent_papers"}, {"name": "api", "kind": "llm", "model": "openai/gpt-4o-mini"}]})
+            {"name": "recent", "kind": "recent_papers"},
+            {"name": "api", "kind": "llm", "model": "openai/gpt-4o-mini"}]})
 
     offline, local = run(), ExperimentConfig.from_dict({"name": "x", "tasks": ["t"], "generators": [
         {"name": "g", "kind": "llm", "model": "local/gemma-3-270m"}]})
