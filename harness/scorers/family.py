@@ -136,9 +136,11 @@ def get_family(name: str) -> Family | None:
     return REGISTRY.get(name, None)
 
 
-def all_light(families: list[str] | None) -> bool:
-    """True when these families (None: all) are all light: a worker process would cost more than it saves."""
-    return families is not None and all(getattr(get_family(f), "light", False) for f in families)
+def all_light(families: list[str] | None, *, review_only: bool = False) -> bool:
+    """True when these families (None: all) are all light: a worker process would cost more than it saves; with
+    review_only, when they also all read the review alone (no resolution: microseconds, not even a thread hop)."""
+    flags = ("light", "review_only") if review_only else ("light",)
+    return families is not None and all(getattr(get_family(f), a, False) for f in families for a in flags)
 
 
 def owner(metric: str) -> Family | None:

@@ -231,7 +231,7 @@ def test_a_process_executor_with_only_light_families_to_score_makes_no_pool() ->
     assert {s.name.split(".")[0] for s in scores} == {"cost", "length"}
 
 
-def test_the_thread_executor_scores_light_families_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_thread_executor_scores_light_review_only_families_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from harness.models import Task
@@ -254,8 +254,8 @@ def test_the_thread_executor_scores_light_families_on_the_calling_thread(monkeyp
         used = ThreadExecutor()
         await used.start({"t1": task})
         gen = await used.generate_offline(build_generator(spec), spec, "t1", 0)
-        await used.score(gen, ["cost", "length"], ScoringContext())  # light: no hop to the worker thread
-        await used.score(gen, ["cost", "citations"], ScoringContext())  # not light: on the worker thread
+        await used.score(gen, ["cost"], ScoringContext())  # light, review only: no hop to the worker thread
+        await used.score(gen, ["cost", "length"], ScoringContext())  # length resolves references: on the thread
         await used.close()
 
     asyncio.run(go())

@@ -25,8 +25,8 @@ class ThreadExecutor:
         self._tasks = tasks
 
     async def score(self, gen: Generation, families: list[str] | None, context: Any) -> list[Score]:
-        """Scores of one generation: light families (no model, no index) right here, others on the thread."""
-        if all_light(families):  # microseconds of work: a thread hop would cost more
+        """Scores of one generation: light review-only families (counts alone) right here, others on the thread."""
+        if all_light(families, review_only=True):  # microseconds of work: a thread hop would cost more
             return score_generation(gen, self._tasks[gen.task_id], families, context)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, score_generation, gen, self._tasks[gen.task_id], families,
