@@ -1,4 +1,4 @@
-"""Aggregate decode tokens/s of the local model with 1, 2, 4, 8 and 16 sequences at once, idle and with one core busy.
+"""Aggregate decode tokens/s of the local model with 1 to 16 sequences at once, idle and with one core busy.
 
 Starts its own server (the harness's command line and environment: llama-server when installed,
 else llama_cpp.server) on a free loopback port, sends k requests at once and divides the completion tokens of

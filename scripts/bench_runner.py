@@ -8,9 +8,9 @@ own CPU per generation on top of litellm. `--profile` adds a cProfile listing of
 Part 2, wall time (server latency 200 ms, 32 generations of real tasks, zero_shot, real litellm): concurrency 16
 vs 1 -> speed-up (goal >= 10x), next to litellm alone at the same concurrencies; harness overhead per generation
 = (run at concurrency 1 - 32 direct litellm calls of the same prompts) / 32, the median of seven such pairs,
-every other one with its direct calls first (goal <= 3 ms); the concurrency-16 run again with a warm cache, five times -> the median wall time as a share
-of the concurrency-16 run (goal <= 5%). Ratios come from one run;
-the load average is printed beside them (the machine is shared).
+every other one with its direct calls first (goal <= 3 ms); the concurrency-16 run again with a warm cache, five
+times -> the median wall time as a share of the concurrency-16 run (goal <= 5%). Ratios come from one run; the
+load average is printed beside them (the machine is shared).
 
     .venv/bin/python scripts/bench_runner.py [--latency 0.2] [--n 32] [--calls 100] [--profile] [--smoke]
 

@@ -231,7 +231,8 @@ def test_a_process_executor_with_only_light_families_to_score_makes_no_pool() ->
     assert {s.name.split(".")[0] for s in scores} == {"cost", "length"}
 
 
-def test_the_thread_executor_scores_light_review_only_families_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_thread_executor_scores_light_review_only_families_on_the_calling_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from harness.models import Task
