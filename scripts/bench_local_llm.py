@@ -83,7 +83,8 @@ def start_server(parallel: int, python_server: bool, spin: int | None = None) ->
 
 def bench(name: str, python_server: bool, tokens: int, busy_tokens: int, parallel: tuple[int, ...],
           spin: int | None = None) -> None:
-    """Print 1/2/4-sequence aggregates, idle then with one core busy, and the ratio to one sequence."""
+    """Print the aggregate of each number of sequences at once, idle then with one core busy, and the ratio to
+    the first."""
     proc, port, label = start_server(max(parallel), python_server, spin)
     try:
         for busy in (False, True):

@@ -166,3 +166,11 @@ def test_the_real_server_starts_only_once_it_has_generated_a_token():
     finally:
         if not already:
             local_llm.stop()
+
+
+def test_a_bad_decode_thread_count_is_an_error_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("HARNESS_LOCAL_LLM_THREADS", "two")
+    with pytest.raises(local_llm.HarnessError, match="HARNESS_LOCAL_LLM_THREADS"):
+        local_llm.decode_threads()
+    monkeypatch.setenv("HARNESS_LOCAL_LLM_THREADS", "3")
+    assert local_llm.decode_threads() == 3

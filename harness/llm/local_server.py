@@ -224,7 +224,13 @@ def _free_port() -> int:
 
 def decode_threads() -> int:
     """Threads the server decodes on: HARNESS_LOCAL_LLM_THREADS, else every core this process may use."""
-    return int(os.environ.get("HARNESS_LOCAL_LLM_THREADS") or _cores())
+    raw = (os.environ.get("HARNESS_LOCAL_LLM_THREADS") or "").strip()
+    if not raw:
+        return _cores()
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        raise HarnessError(f"not a thread count: {raw!r}", field="HARNESS_LOCAL_LLM_THREADS") from None
 
 
 def _cores() -> int:
