@@ -26,7 +26,10 @@ from harness.llm.types import LLMClient, LLMRequest, LLMResponse
 T = TypeVar("T")
 log = logging.getLogger("harness.runner")
 
-HAND_OFF_S = sys.getswitchinterval()  # 5 ms: the GIL's switch interval (RunClient._hand_off)
+# How long a finished reply's bookkeeping waits while a call it freed a slot for is prepared and sent
+# (RunClient._hand_off): litellm takes 5-11 ms of CPU to build and send a request on a 2-core VM (bench_runner),
+# so five GIL switch intervals (25 ms) cover a slow CPU with margin.
+HAND_OFF_S = 5 * sys.getswitchinterval()
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 _RETRY_NAMES = ("Timeout", "APIConnectionError", "ConnectionError", "RateLimit", "ServiceUnavailable",
                 "InternalServerError", "BadGateway", "ServerDisconnected", "RemoteProtocolError", "ReadError")
@@ -208,7 +211,8 @@ class RunClient:
         self.ceiling = Ceiling(budget_usd, allow_unpriced)
         self._global = asyncio.Semaphore(concurrency.global_)
         self._per_model: dict[str, asyncio.Semaphore] = {}
-        self._waiting = 0  # calls waiting for a slot (see _hand_off)
+        self._waiting: dict[str, int] = {}  # model -> calls waiting for that model's slot (see _hand_off)
+        self._waiting_global = 0  # calls holding their model's slot, waiting for a global one
         self._rng = random.Random(seed)
 
     def for_cell(self, inner: LLMClient | None = None) -> CellClient:
@@ -271,30 +275,48 @@ class RunClient:
         raw = min(r.max_delay_s, r.base_delay_s * (2 ** (attempt - 1)))
         return raw * (0.5 + 0.5 * self._rng.random())
 
+    async def _slots(self, model: str) -> asyncio.Semaphore:
+        """Take the model's slot, then a global one, counted as waiting meanwhile (_hand_off); the model's
+        semaphore, to release after the global one."""
+        sem = self._model_sem(model)
+        self._waiting[model] = self._waiting.get(model, 0) + 1
+        try:
+            await sem.acquire()
+        finally:
+            self._waiting[model] -= 1
+        self._waiting_global += 1
+        try:
+            await self._global.acquire()
+        except BaseException:
+            sem.release()
+            raise
+        finally:
+            self._waiting_global -= 1
+        return sem
+
     async def _attempt(self, request: LLMRequest, inner: LLMClient | None) -> LLMResponse:
         """One provider call inside the limits, its worst case reserved against the budget while it runs."""
-        waiting, self._waiting = True, self._waiting + 1
+        sem = await self._slots(request.model)
         try:
-            async with self._model_sem(request.model), self._global:
-                waiting, self._waiting = False, self._waiting - 1
-                self._check_budget()
-                reserved = self._reserve(request, inner)
-                self._count(provider_calls=1)
-                try:
-                    return await within((inner or self.inner).complete(request), self.timeout_s)
-                finally:
-                    self.ceiling.release(reserved)
+            self._check_budget()
+            reserved = self._reserve(request, inner)
+            self._count(provider_calls=1)
+            try:
+                return await within((inner or self.inner).complete(request), self.timeout_s)
+            finally:
+                self.ceiling.release(reserved)
         finally:
-            if waiting:  # cancelled while waiting for a slot
-                self._waiting -= 1
+            self._global.release()
+            sem.release()
 
-    async def _hand_off(self) -> None:
-        """Let a call that waited for the freed slot send its request before this reply is stored and parsed.
+    async def _hand_off(self, model: str) -> None:
+        """Let a call that waited for the slot this reply freed send its request before the reply is stored.
 
-        litellm prepares a request in a worker thread; this task's bookkeeping would keep that thread off the GIL
-        for milliseconds. Idling the loop one GIL switch interval lets it run (bench_runner: about 2.7 ms less
-        overhead per generation at concurrency 1). With no call waiting it only yields."""
-        await asyncio.sleep(HAND_OFF_S if self._waiting else 0)
+        litellm prepares a request in a worker thread, then sends it from the loop; this task's bookkeeping
+        (cache, parsing, scoring, store) would hold the GIL and the loop meanwhile, and the request would leave
+        milliseconds late. So while a call waits for this model's slot or for a global one, the loop idles
+        HAND_OFF_S first; a call waiting for another model's slot gains nothing from it. Else it only yields."""
+        await asyncio.sleep(HAND_OFF_S if self._waiting.get(model) or self._waiting_global else 0)
 
     async def complete(self, request: LLMRequest, outcomes: list[CallOutcome] | None = None,
                        inner: LLMClient | None = None) -> LLMResponse:
@@ -331,7 +353,7 @@ class RunClient:
         if resp.latency_s is None:
             resp = resp.model_copy(update={"latency_s": time.perf_counter() - t0})
         self._spend(resp)  # counted before any other call is admitted against the budget (no await since the call)
-        await self._hand_off()  # a call waiting for the freed slot is sent before this reply is stored
+        await self._hand_off(request.model)  # a call waiting for the freed slot is sent before this is stored
         kept = self._keep(key, request, resp)
         if outcomes is not None:
             outcomes.append(CallOutcome(request.stage, attempt, False, None, waits, kept=kept))

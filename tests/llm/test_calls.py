@@ -215,6 +215,27 @@ def test_a_call_prepared_in_a_worker_thread_is_sent_before_the_finished_reply_is
     assert all(events.index(f"send p{i + 1}") < events.index(f"store p{i}") for i in range(2))
 
 
+def test_a_reply_hands_off_only_to_calls_its_freed_slot_can_serve(fault_server, monkeypatch):
+    monkeypatch.setattr(calls, "HAND_OFF_S", 3.0)  # far longer than the calls, so a hand-off shows in the order
+    rc = _client(fault_server, concurrency=Concurrency(**{"global": 8, "per_model": {"openai/b": 1}}))
+    done: list[str] = []
+
+    async def one(name, model, i):
+        await rc.complete(_req(fault_server, i, model))
+        done.append(name)
+
+    async def go():
+        fault_server.latency_s = 1.0  # b1 is answered after 1 s; b2 waits for b's one slot meanwhile
+        b = [asyncio.create_task(one(f"b{i}", "openai/b", i)) for i in (1, 2)]
+        while fault_server.count < 1:
+            await asyncio.sleep(0.01)
+        fault_server.latency_s = 0.1  # a is answered while b2 waits: a's freed slot is no use to b2
+        await asyncio.gather(one("a", "openai/a", 0), *b)
+
+    _run(rc, go())
+    assert done == ["a", "b2", "b1"]  # a returned at once; b1 handed its slot to b2 (3 s) before returning
+
+
 def test_a_local_server_gets_as_many_calls_in_flight_as_it_has_slots_unless_per_model_says(fault_server):
     fault_server.latency_s = 0.3
     rc = _client(fault_server, concurrency=Concurrency(**{"global": 8, "per_model": {"openai/set": 1}}))
