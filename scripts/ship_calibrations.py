@@ -1,9 +1,12 @@
-"""Write the shipped suite's support calibrations into harness/data/calibrations (the package's pre-filled cache).
+"""Write the shipped suite's calibrations into harness/data/calibrations (the package's pre-filled cache).
 
-Each file is exactly the entry harness.scorers.calibration_cache would write for the task on a first run (same key:
-task content, embedding model id, calibrating code), so a cold default run reads it instead of embedding ~300
-abstract texts per task. Rerun after changing support_similarity.py or calibration.py, or the shipped tasks
-(tests/scorers/test_shipped_calibrations.py fails until then); stale files are removed.
+Two kinds per task: support (calibrate_support over the task's abstracts) and relevance's default method
+(calibrate_neighbours over the task, its suite and the off-topic pools of ../shared/data). Each file is exactly the
+entry harness.scorers.calibration_cache would write for the task on a first run (same key: subject content,
+embedding model id, calibrating code), so a cold default run reads it instead of embedding ~300 abstract texts per
+task and computing each task's relevance cut. Relevance is computed as a fresh machine computes it (the shipped
+vectors read, no disk cache). Rerun after changing support_similarity.py, relevance_neighbours.py or calibration.py,
+the shipped tasks or the pools (tests/scorers/test_shipped_calibrations.py fails until then); stale files are removed.
 
     .venv/bin/python scripts/ship_calibrations.py
 """
@@ -13,10 +16,22 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _ship(fn, subject, embedder, label: str) -> str | None:
+    """Compute fn(subject, embedder) into the empty cache and copy its entry to SHIPPED; the shipped file's name,
+    or None when there is nothing to ship (e.g. too few abstracts)."""
+    from harness.scorers.calibration_cache import SHIPPED, cache_dir, calibration_key, disk_cached
+
+    key = calibration_key(fn, subject, embedder)
+    disk_cached(fn)(subject, embedder)  # a current shipped entry (same key) is read, not recomputed
+    if (cache_dir() / f"{key}.json").exists():
+        shutil.copyfile(cache_dir() / f"{key}.json", SHIPPED / f"{key}.json")
+        print(f"{label}: {key[:16]}")
+    return f"{key}.json" if (SHIPPED / f"{key}.json").exists() else None
 
 
 def main() -> None:
@@ -24,21 +39,18 @@ def main() -> None:
         os.environ["HARNESS_CACHE_DIR"] = d
         os.environ["HARNESS_DISK_CACHE"] = "1"
         from harness.embeddings.encoder import Embedder
-        from harness.scorers.calibration_cache import SHIPPED, cache_dir, calibration_key, disk_cached
+        from harness.scorers.calibration_cache import SHIPPED
+        from harness.scorers.context import ScoringSuite
+        from harness.scorers.relevance_neighbours import SuiteTask, calibrate_neighbours
         from harness.scorers.support_similarity import calibrate_support, support_corpus
         from harness.tasks.suite import load_suite
 
-        embedder = Embedder(disk_cache=False)
         SHIPPED.mkdir(parents=True, exist_ok=True)
+        support_embedder, embedder, suite = Embedder(disk_cache=False), Embedder(), ScoringSuite.from_env()
         keep = set()
         for task in load_suite().values():
-            corpus = support_corpus(task)
-            key = calibration_key(calibrate_support, corpus, embedder)
-            disk_cached(calibrate_support)(corpus, embedder)
-            if (cache_dir() / f"{key}.json").exists():  # too few abstracts: nothing to ship
-                shutil.copyfile(cache_dir() / f"{key}.json", SHIPPED / f"{key}.json")
-                keep.add(f"{key}.json")
-                print(f"{task.id}: {key[:16]}")
+            keep.add(_ship(calibrate_support, support_corpus(task), support_embedder, f"{task.id} support"))
+            keep.add(_ship(calibrate_neighbours, SuiteTask(task, suite), embedder, f"{task.id} relevance"))
         for stale in SHIPPED.glob("*.json"):
             if stale.name not in keep:
                 stale.unlink()

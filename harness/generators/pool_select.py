@@ -82,6 +82,12 @@ def relevance_embedding(query: str, papers: Sequence[Paper]) -> np.ndarray:
     return vecs @ q
 
 
+def pool_texts(tasks: Sequence[Task]) -> set[str]:
+    """The texts generators embed for these tasks' papers (paper_text: embedding pool selection, the extractive
+    baseline), so scripts/ship_embeddings.py can ship their vectors beside the scorers' (suite_texts)."""
+    return {paper_text(p) for task in tasks for p in task.papers if paper_text(p).strip()}
+
+
 def embed_papers(papers: Sequence[Paper]) -> np.ndarray:
     """L2-normalised embeddings of papers' title+abstract (rows in paper order)."""
     from harness.embeddings.encoder import get_embedder

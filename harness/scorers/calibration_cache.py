@@ -8,8 +8,9 @@ and of harness/scorers/calibration.py (a code change is a miss). Results are dat
 arrays. An embedder without a model id (a test double) is never cached; HARNESS_DISK_CACHE=0 turns the cache off.
 
 Entries shipped with the package (harness/data/calibrations, written by scripts/ship_calibrations.py for the shipped
-suite's support calibrations) are read after the user's cache: the same key, so the same result a cold run would
-compute, without a first run's ~4 s of MiniLM per task; a code or task change misses them and computes as before.
+suite's support calibrations and default relevance cuts) are read after the user's cache: the same key, so the same
+result a cold run would compute, without a first run's ~4 s of MiniLM per task; a code or task change misses them and
+computes as before.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import pytest
 
 from harness.embeddings.encoder import Embedder, model_id
 from harness.embeddings.shipped import shipped_file, shipped_vectors, write_shipped
+from harness.generators.pool_select import paper_text, pool_texts
 from harness.scorers.context import ScoringSuite
 from harness.scorers.suite_texts import suite_texts
 from harness.tasks.suite import load_suite
@@ -33,6 +34,19 @@ def test_every_suite_text_is_shipped_for_the_default_model():
     texts = suite_texts(ScoringSuite.from_env())
     missing = [t for t in texts if Embedder._key(t) not in shipped.rows]
     assert not missing, f"{len(missing)} suite texts not shipped (e.g. {missing[0]!r}): rerun scripts/ship_embeddings.py"
+
+
+def test_every_paper_text_generators_embed_is_shipped_too():
+    shipped = shipped_vectors(TORCH)
+    missing = [t for t in pool_texts(list(load_suite().values())) if Embedder._key(t) not in shipped.rows]
+    assert not missing, f"{len(missing)} pool texts not shipped (e.g. {missing[0]!r}): rerun scripts/ship_embeddings.py"
+
+
+def test_a_cold_cache_serves_a_pool_paper_as_generators_embed_it(cold_cache):
+    task = load_suite()["graph-neural-networks"]
+    emb = Embedder()
+    emb.encode([paper_text(p) for p in task.papers[:5]])
+    assert emb.model_loads == 0 and emb.shipped_hits == 5 and emb.encoded_texts == 0
 
 
 def test_a_cold_cache_serves_suite_texts_without_loading_the_model(cold_cache):

@@ -1,4 +1,5 @@
-"""The package's pre-filled support calibrations (harness/data/calibrations): current, equal to computing, used."""
+"""The package's pre-filled calibrations (harness/data/calibrations: support and relevance's default method):
+current, equal to computing, used."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from harness.embeddings.encoder import model_id
 from harness.models import Paper
 from harness.scorers import calibration_cache
 from harness.scorers.calibration_cache import SHIPPED, calibration_key, disk_cached
+from harness.scorers.context import ScoringSuite
+from harness.scorers.relevance_neighbours import SuiteTask, calibrate_neighbours
 from harness.scorers.support_similarity import calibrate_support, support_corpus
 from harness.tasks.suite import load_suite
 
@@ -31,8 +34,14 @@ def cold_cache(tmp_path, monkeypatch):
     calibration_cache.clear_memory()
 
 
-def test_every_shipped_task_has_its_current_support_calibration_and_nothing_stale():
+def _relevance_keys() -> set[str]:
+    suite = ScoringSuite.from_env()
+    return {calibration_key(calibrate_neighbours, SuiteTask(t, suite), _NoModel()) for t in load_suite().values()}
+
+
+def test_every_shipped_task_has_its_current_calibrations_and_nothing_stale():
     keys = {calibration_key(calibrate_support, support_corpus(t), _NoModel()) for t in load_suite().values()}
+    keys |= _relevance_keys()
     shipped = {p.stem for p in SHIPPED.glob("*.json")}
     assert keys - shipped == set(), "stale or missing: rerun scripts/ship_calibrations.py"
     assert shipped - keys == set(), "entries of no shipped task: rerun scripts/ship_calibrations.py"
@@ -44,6 +53,14 @@ def test_a_cold_cache_reads_the_shipped_calibration_without_embedding(cold_cache
     cal = disk_cached(calibrate_support)(support_corpus(task), _NoModel())
     assert calibration_cache.stats["shipped_hits"] == before + 1
     assert cal.n_papers >= 5 and 0 < cal.threshold < 1 and cal.calibration_id
+
+
+def test_a_cold_cache_reads_the_shipped_relevance_cut_without_embedding(cold_cache):
+    task = load_suite()["graph-neural-networks"]
+    before = calibration_cache.stats["shipped_hits"]
+    cal = disk_cached(calibrate_neighbours)(SuiteTask(task, ScoringSuite.from_env()), _NoModel())
+    assert calibration_cache.stats["shipped_hits"] == before + 1
+    assert cal.task_id == task.id and 0 < cal.threshold < 1 and cal.n_reference > 0
 
 
 def test_another_corpus_misses_the_shipped_entries_and_is_computed(cold_cache):
@@ -65,3 +82,15 @@ def test_the_shipped_calibration_equals_computing_it(cold_cache):
     assert computed.threshold == pytest.approx(shipped.threshold, abs=1e-6)  # float32 kernels differ by CPU
     assert computed.auroc == pytest.approx(shipped.auroc, abs=1e-6)
     assert (computed.n_papers, computed.calibration_id) == (shipped.n_papers, shipped.calibration_id)
+
+
+@pytest.mark.slow
+def test_the_shipped_relevance_cut_equals_computing_it(cold_cache):
+    from harness.embeddings.encoder import get_embedder
+
+    subject = SuiteTask(load_suite()["graph-neural-networks"], ScoringSuite.from_env())
+    shipped = disk_cached(calibrate_neighbours)(subject, _NoModel())
+    computed = calibrate_neighbours(subject, get_embedder())  # what a fresh machine computes (no entry read)
+    assert computed.threshold == pytest.approx(shipped.threshold, abs=1e-6)
+    assert (computed.n_reference, computed.n_cs_calibration, tuple(computed.competitors)) == \
+        (shipped.n_reference, shipped.n_cs_calibration, tuple(shipped.competitors))
