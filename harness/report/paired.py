@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 from pydantic import BaseModel, Field
 
 from harness.report.metrics import higher_is_better
-from harness.report.stats import paired_bootstrap_ci, sign_flip_pvalue
+from harness.report.stats import Estimate, paired_bootstrap_ci, sign_flip_pvalue
 
-__all__ = ["ALPHA", "DEFAULT_MAX_DROP", "MIN_TASKS", "MetricDelta", "fmt_num", "paired_delta"]
+__all__ = ["ALPHA", "DEFAULT_MAX_DROP", "MIN_TASKS", "MetricDelta", "fmt_num", "pair_statistics", "paired_delta"]
 
 ALPHA = 0.05  # a gated drop counts only when its permutation p-value (over tasks) is below this, too
 # The smallest two-sided sign-flip p-value over n tasks is 2 / 2**n, so fewer tasks than this can never show a
@@ -57,6 +58,16 @@ class MetricDelta(BaseModel):
         return "ok" if self.gated else ""
 
 
+def pair_statistics(vb: np.ndarray, vc: np.ndarray, tasks: list[str], n_boot: int, seed: int) -> tuple[Estimate, float]:
+    """vc - vb over pairs sorted by (task, seed): the two-level bootstrap CI of the mean difference and the
+    two-sided sign-flip p-value over the tasks' mean differences (seeds of one task are not independent)."""
+    est = paired_bootstrap_ci(vb, vc, tasks, n_boot=n_boot, rng=seed)
+    d = vc - vb
+    starts = [i for i in range(len(tasks)) if i == 0 or tasks[i] != tasks[i - 1]] + [len(tasks)]
+    per_task = [float(d[a:b].mean()) for a, b in zip(starts, starts[1:])]
+    return est, sign_flip_pvalue(per_task, rng=seed)
+
+
 def paired_delta(b: pl.DataFrame, c: pl.DataFrame, bg: str, cg: str, metric: str, max_drop: float | None,
                  n_boot: int, seed: int, defaulted: bool = False) -> MetricDelta:
     """Generator cg of scores c minus generator bg of scores b on one metric, over cells both scored ok; with
@@ -78,13 +89,10 @@ def paired_delta(b: pl.DataFrame, c: pl.DataFrame, bg: str, cg: str, metric: str
                max_drop_default=defaulted and max_drop is not None, n_tasks=both["task_id"].n_unique(),
                baseline_mean=None, candidate_mean=None, delta=None, ci_lo=None, ci_hi=None, p_value=None)
     if both.height:
-        vb, vc, groups = both["vb"].to_list(), both["vc"].to_list(), both["task_id"].to_list()
-        est = paired_bootstrap_ci(vb, vc, groups, n_boot=n_boot, rng=seed)
-        # seeds of one task are not independent: the permutation test flips the sign of each task's mean
-        per_task = both.with_columns((pl.col("vc") - pl.col("vb")).alias("d")).group_by("task_id").agg(
-            pl.col("d").mean()).sort("task_id")["d"].to_list()
-        row.update(baseline_mean=sum(vb) / len(vb), candidate_mean=sum(vc) / len(vc), delta=est.mean,
-                   ci_lo=est.lo, ci_hi=est.hi, p_value=sign_flip_pvalue(per_task, rng=seed))
+        vb, vc = both["vb"].to_numpy(), both["vc"].to_numpy()
+        est, p = pair_statistics(vb, vc, both["task_id"].to_list(), n_boot, seed)
+        row.update(baseline_mean=sum(vb.tolist()) / len(vb), candidate_mean=sum(vc.tolist()) / len(vc),
+                   delta=est.mean, ci_lo=est.lo, ci_hi=est.hi, p_value=p)
     if max_drop is None:
         return MetricDelta(**row)
     reasons: list[str] = []

@@ -7,10 +7,11 @@ import math
 from dataclasses import dataclass, field
 from itertools import combinations
 
+import numpy as np
 import polars as pl
 
 from harness.report.metrics import direction, is_ranked
-from harness.report.paired import paired_delta
+from harness.report.paired import pair_statistics
 from harness.report.stats import N_BOOT, holm_adjust
 from harness.report.tables import SIG_MARK, Cell, MetricSummary, Table, fmt
 
@@ -61,15 +62,27 @@ class MetricTests:
         return (min(vals), max(vals)) if vals else (0, 0)
 
 
-def _pair(da: pl.DataFrame, db: pl.DataFrame, a: str, b: str, metric: str, n_boot: int, seed: int) -> PairTest:
-    """a - b through the gate's own paired statistics (candidate a against baseline b), over the metric's rows of
-    each generator."""
-    row = paired_delta(db, da, b, a, metric, None, n_boot, seed)
-    ok = pl.col("status") == "ok"
-    tasks = (da.filter(ok & pl.col("value").is_not_null()).select("task_id", "seed")
-             .join(db.filter(ok & pl.col("value").is_not_null()).select("task_id", "seed"), on=["task_id", "seed"],
-                   how="inner")["task_id"].n_unique())
-    return PairTest(a, b, row.n_pairs, tasks, row.delta, row.ci_lo, row.ci_hi, row.p_value)
+def _ok_values(rows: pl.DataFrame, generators: list[str]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """One metric's (task, seed) cells sorted, as paired_delta sorts them: their task ids, and each generator's
+    value there (NaN where it has none scored ok)."""
+    ok = rows.filter((pl.col("status") == "ok") & pl.col("value").is_not_null() & pl.col("generator").is_in(generators))
+    cells = ok.select("task_id", "seed").unique().sort("task_id", "seed")
+    values = {}
+    for g in generators:
+        mine = ok.filter(pl.col("generator") == g).select("task_id", "seed", "value")
+        values[g] = cells.join(mine, on=["task_id", "seed"], how="left", maintain_order="left")["value"].to_numpy(
+            allow_copy=True).astype(float)
+    return cells["task_id"].to_list(), values
+
+
+def _pair(tasks: list[str], va: np.ndarray, vb: np.ndarray, a: str, b: str, n_boot: int, seed: int) -> PairTest:
+    """a - b over the cells both scored ok: harness compare's statistics for candidate a against baseline b."""
+    both = ~(np.isnan(va) | np.isnan(vb))
+    kept = [t for t, k in zip(tasks, both) if k]
+    if not kept:
+        return PairTest(a, b, 0, 0, None, None, None, None)
+    est, p = pair_statistics(vb[both], va[both], kept, n_boot, seed)
+    return PairTest(a, b, len(kept), len(set(kept)), est.mean, est.lo, est.hi, p)
 
 
 def best_generators(summaries: list[MetricSummary], metric: str, generators: list[str]) -> set[str]:
@@ -87,9 +100,8 @@ def best_generators(summaries: list[MetricSummary], metric: str, generators: lis
 def metric_tests(scores: pl.DataFrame, summaries: list[MetricSummary], metric: str, generators: list[str], *,
                  n_boot: int = N_BOOT, seed: int = 0) -> MetricTests:
     """All pairs of one metric; p-values Holm-adjusted over this metric's pairs; who is worse than the best."""
-    rows = scores.filter(pl.col("score") == metric)
-    parts = {g: rows.filter(pl.col("generator") == g) for g in generators}  # each generator's rows, filtered once
-    raw = [_pair(parts[a], parts[b], a, b, metric, n_boot, seed) for a, b in combinations(generators, 2)]
+    tasks, values = _ok_values(scores.filter(pl.col("score") == metric), generators)
+    raw = [_pair(tasks, values[a], values[b], a, b, n_boot, seed) for a, b in combinations(generators, 2)]
     adjusted = holm_adjust([t.p if t.p is not None else math.nan for t in raw])
     tests: dict[tuple[str, str], PairTest] = {}
     for t, p_adj in zip(raw, adjusted):
