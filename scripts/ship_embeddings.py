@@ -2,8 +2,8 @@
 
 The texts are harness.scorers.suite_texts's (the suite's topics, bibliography titles, outline headings, abstracts
 and off-topic pool titles, in the forms the scorers embed them) and harness.generators.pool_select.pool_texts's (the
-tasks' papers as generators embed them: title and abstract start). Vectors come from a fresh encoder with no disk cache, keyed
-exactly as the disk store. Rerun after changing the shipped tasks or the model package
+tasks' papers as generators embed them: title and abstract start). Vectors come from a fresh encoder with no disk
+cache, keyed exactly as the disk store. Rerun after changing the shipped tasks or the model package
 (tests/embeddings/test_shipped_vectors.py fails until then).
 
     .venv/bin/python scripts/ship_embeddings.py

@@ -58,7 +58,8 @@ class MetricDelta(BaseModel):
         return "ok" if self.gated else ""
 
 
-def pair_statistics(vb: np.ndarray, vc: np.ndarray, tasks: list[str], n_boot: int, seed: int) -> tuple[Estimate, float]:
+def pair_statistics(vb: np.ndarray, vc: np.ndarray, tasks: list[str], n_boot: int,
+                    seed: int) -> tuple[Estimate, float]:
     """vc - vb over pairs sorted by (task, seed): the two-level bootstrap CI of the mean difference and the
     two-sided sign-flip p-value over the tasks' mean differences (seeds of one task are not independent)."""
     est = paired_bootstrap_ci(vb, vc, tasks, n_boot=n_boot, rng=seed)
