@@ -8,7 +8,9 @@ own CPU per generation on top of litellm. `--profile` adds a cProfile listing of
 Part 2, wall time (server latency 200 ms, 32 generations of real tasks, zero_shot, real litellm): concurrency 16
 vs 1 -> speed-up (goal >= 10x), next to litellm alone at the same concurrencies; harness overhead per generation
 = (run at concurrency 1 - 32 direct litellm calls of the same prompts) / 32, the median of seven such pairs,
-every other one with its direct calls first (goal <= 3 ms); the concurrency-16 run again with a warm cache, five
+every other one with its direct calls first (goal <= 3 ms), and the part of it outside the provider calls (time
+inside litellm.acompletion subtracted on both sides: set-up, bookkeeping between calls and conclusion, which
+the server's jitter does not move); the concurrency-16 run again with a warm cache, five
 times -> the median wall time as a share of the concurrency-16 run (goal <= 5%). Ratios come from one run; the
 load average is printed beside them (the machine is shared).
 
@@ -179,8 +181,37 @@ def print_cpu(cpu: dict[str, float], gen_cpu: float) -> None:
 # ----- part 2: wall time ------------------------------------------------------------------------------------
 
 
-async def direct_calls(api_base: str, prompts: list[list[dict[str, str]]], concurrency: int = 1) -> float:
-    """The same calls with no harness around them (the floor for the runs at the same concurrency)."""
+class CallClock:
+    """While installed, sums the time spent inside litellm.acompletion (the provider calls), harness's or direct."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+
+    def __enter__(self) -> "CallClock":
+        import litellm
+
+        self._orig = original = litellm.acompletion
+
+        async def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                self.total += time.perf_counter() - t0
+
+        litellm.acompletion = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import litellm
+
+        litellm.acompletion = self._orig
+
+
+async def direct_calls(api_base: str, prompts: list[list[dict[str, str]]], concurrency: int = 1,
+                       clock: CallClock | None = None) -> float:
+    """The same calls with no harness around them (the floor for the runs at the same concurrency); a clock
+    counts only the timed calls."""
     import litellm
 
     from harness.llm.litellm_api import quiet_call
@@ -194,9 +225,16 @@ async def direct_calls(api_base: str, prompts: list[list[dict[str, str]]], concu
                                           messages=messages, max_tokens=300)
 
     await asyncio.gather(*(one(m) for m in prompts[:concurrency]))  # untimed: this loop's connection pool
+    if clock is not None:
+        clock.total = 0.0
     t0 = time.perf_counter()
     await asyncio.gather(*(one(m) for m in prompts))
     return time.perf_counter() - t0
+
+
+def per_generation_ms(run_s: float, direct_s: float, n: int) -> float:
+    """Milliseconds per generation by which a run took longer than the same calls made directly."""
+    return (run_s - direct_s) / n * 1000
 
 
 def run_prompts(run_dir: str) -> list[list[dict[str, str]]]:
@@ -211,17 +249,24 @@ def run_prompts(run_dir: str) -> list[list[dict[str, str]]]:
 
 
 def overhead_pairs(api_base: str, tmp: Path, suite, tasks: list[str], seeds: list[int], pairs: int,
-                   prompts: list[list[dict[str, str]]]) -> list[float]:
+                   prompts: list[list[dict[str, str]]]) -> tuple[list[float], list[float]]:
     """Harness overhead per generation (ms) from `pairs` more back-to-back pairs of a concurrency-1 run (fresh
     cache) and the same calls made directly: the server's latency jitter moves both runs of a pair alike, and
-    every other pair makes its direct calls first, so a drift over the benchmark's minutes cancels out."""
-    out = []
+    every other pair makes its direct calls first, so a drift over the benchmark's minutes cancels out. Also each
+    pair's part outside the provider calls (the run's time around its calls less the direct batch's), which the
+    calls' own jitter does not move."""
+    total, outside = [], []
     for i in range(pairs):
-        first = asyncio.run(direct_calls(api_base, prompts)) if i % 2 == 0 else None
-        s = run_experiment(config(api_base, tmp, tasks, seeds, 1, f"pair{i}"), tasks=suite, progress=False)
-        direct = first if first is not None else asyncio.run(direct_calls(api_base, prompts))
-        out.append((s.wall_s - direct) / s.cells_done * 1000)
-    return out
+        with CallClock() as clock:
+            first = asyncio.run(direct_calls(api_base, prompts, clock=clock)) if i % 2 == 0 else None
+            first_calls, clock.total = clock.total, 0.0
+            s = run_experiment(config(api_base, tmp, tasks, seeds, 1, f"pair{i}"), tasks=suite, progress=False)
+            run_calls = clock.total
+            direct = first if first is not None else asyncio.run(direct_calls(api_base, prompts, clock=clock))
+            direct_calls_s = first_calls if first is not None else clock.total
+        total.append(per_generation_ms(s.wall_s, direct, s.cells_done))
+        outside.append(per_generation_ms(s.wall_s - run_calls, direct - direct_calls_s, s.cells_done))
+    return total, outside
 
 
 def wall_section(api_base: str, tmp: Path, suite, tasks: list[str], n: int, pairs: int = 4) -> None:
@@ -241,15 +286,19 @@ def wall_section(api_base: str, tmp: Path, suite, tasks: list[str], n: int, pair
     direct = asyncio.run(direct_calls(api_base, prompts))
     direct16 = asyncio.run(direct_calls(api_base, prompts, 16))
     print(f"after the timed runs: {load()}")
-    overhead_ms = (walls["c1"] - direct) / n * 1000
+    overhead_ms = per_generation_ms(walls["c1"], direct, n)
     harness_x, litellm_x = walls["c1"] / walls["c16"], direct / direct16
     print(f"direct litellm (same prompts): {len(prompts)} sequential calls in {direct:.3f}s "
           f"({direct / len(prompts) * 1000:.1f} ms each), at concurrency 16 {direct16:.3f}s -> {litellm_x:.1f}x")
     print(f"speed-up, concurrency 16 vs 1: {harness_x:.1f}x (goal >= 10x; litellm alone {litellm_x:.1f}x here, "
           f"so the harness reaches {harness_x / litellm_x * 100:.0f}% of litellm's)")
-    each = [overhead_ms, *overhead_pairs(api_base, tmp, suite, tasks, seeds, pairs + 2, prompts)]
+    more, outside = overhead_pairs(api_base, tmp, suite, tasks, seeds, pairs + 2, prompts)
+    each = [overhead_ms, *more]
     print(f"harness overhead per generation: {statistics.median(each):.2f} ms, the median of {len(each)} pairs "
           f"({', '.join(f'{x:.2f}' for x in each)} ms; goal <= 3 ms)")
+    print(f"  of which outside the provider calls (set-up, bookkeeping between calls, conclusion): "
+          f"{statistics.median(outside):.2f} ms, the median of the last {len(outside)} pairs "
+          f"({', '.join(f'{x:.2f}' for x in outside)} ms); the rest is the calls taking longer inside the run")
     warm = [walls["warm"], *(run_experiment(config(api_base, tmp, tasks, seeds, 16, "cache16"), tasks=suite,
                                             progress=False).wall_s for _ in range(pairs))]
     print(f"warm-cache run: {statistics.median(warm) / walls['c16'] * 100:.1f}% of the concurrency-16 run's wall "
