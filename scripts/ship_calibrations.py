@@ -49,8 +49,9 @@ def main() -> None:
         support_embedder, embedder, suite = Embedder(disk_cache=False), Embedder(), ScoringSuite.from_env()
         keep = set()
         for task in load_suite().values():
-            keep.add(_ship(calibrate_support, support_corpus(task), support_embedder, f"{task.id} support"))
-            keep.add(_ship(calibrate_neighbours, SuiteTask(task, suite), embedder, f"{task.id} relevance"))
+            keep |= {_ship(calibrate_support, support_corpus(task), support_embedder, f"{task.id} support"),
+                     _ship(calibrate_neighbours, SuiteTask(task, suite), embedder, f"{task.id} relevance")}
+        keep.discard(None)  # a task with too few abstracts ships no support calibration
         for stale in SHIPPED.glob("*.json"):
             if stale.name not in keep:
                 stale.unlink()

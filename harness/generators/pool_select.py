@@ -85,7 +85,7 @@ def relevance_embedding(query: str, papers: Sequence[Paper]) -> np.ndarray:
 def pool_texts(tasks: Sequence[Task]) -> set[str]:
     """The texts generators embed for these tasks' papers (paper_text: embedding pool selection, the extractive
     baseline), so scripts/ship_embeddings.py can ship their vectors beside the scorers' (suite_texts)."""
-    return {paper_text(p) for task in tasks for p in task.papers if paper_text(p).strip()}
+    return {text for task in tasks for text in map(paper_text, task.papers) if text.strip()}
 
 
 def embed_papers(papers: Sequence[Paper]) -> np.ndarray:

@@ -27,8 +27,8 @@ T = TypeVar("T")
 log = logging.getLogger("harness.runner")
 
 # How long a finished reply's bookkeeping waits while a call it freed a slot for is prepared and sent
-# (RunClient._hand_off): litellm takes 5-11 ms of CPU to build and send a request on a 2-core VM (bench_runner),
-# so five GIL switch intervals (25 ms) cover a slow CPU with margin.
+# (RunClient._hand_off): litellm took 5-11 ms to build and send a request on a 2-core VM (httpx send stamps,
+# docs/benchmarks.md, fourth pass), so five GIL switch intervals (25 ms) cover a slow CPU with margin.
 HAND_OFF_S = 5 * sys.getswitchinterval()
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 _RETRY_NAMES = ("Timeout", "APIConnectionError", "ConnectionError", "RateLimit", "ServiceUnavailable",
