@@ -56,6 +56,7 @@ def plugin_registries(monkeypatch) -> Iterator[None]:
     for registry in ALL:
         monkeypatch.setattr(registry, "_entries", registry.snapshot())
     monkeypatch.setattr(strategies, "_NO_POOL", set(strategies._NO_POOL))
+    monkeypatch.setattr(strategies, "_ROUNDS", dict(strategies._ROUNDS))
     before = set(sys.modules)
     yield
     for name in set(sys.modules) - before:  # the plug-ins' own modules; never the harness or a library

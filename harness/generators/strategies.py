@@ -133,16 +133,23 @@ class StrategyRun:
 StrategyFn = Callable[[StrategyRun], Awaitable[Draft]]
 STRATEGIES: Registry[StrategyFn] = _STRATEGIES  # name -> fn; built-ins known by name before this module loads
 _NO_POOL: set[str] = set()  # strategies that are shown no pool papers (closed_book)
+_ROUNDS: dict[str, int] = {}  # strategies whose calls run in more than one round (plan_then_write: 2)
 
 
-def strategy(name: str, *, shows_pool: bool = True) -> Callable[[StrategyFn], StrategyFn]:
+def strategy(name: str, *, shows_pool: bool = True, rounds: int = 1) -> Callable[[StrategyFn], StrategyFn]:
     """Register `async fn(run: StrategyRun) -> Draft` as the prompting strategy `name` (built-ins and plug-ins).
 
     shows_pool=False: the strategy is given no pool papers (run.papers is empty), as closed_book.
+    rounds: how many of a generation's calls run one after another, each waiting for the one before (a plan,
+    then the writing: 2); the runner starts the cells of longer chains first.
     """
+    if rounds < 1:
+        raise HarnessError(f"strategy {name!r}: rounds must be at least 1, not {rounds}", field="rounds")
+
     def decorate(fn: StrategyFn) -> StrategyFn:
         STRATEGIES.add(name, fn)
         (_NO_POOL.discard if shows_pool else _NO_POOL.add)(name)
+        _ROUNDS.pop(name, None) if rounds == 1 else _ROUNDS.update({name: rounds})
         return fn
 
     return decorate
@@ -151,6 +158,11 @@ def strategy(name: str, *, shows_pool: bool = True) -> Callable[[StrategyFn], St
 def shows_pool(name: str) -> bool:
     """Whether the strategy `name` is shown pool papers."""
     return name not in _NO_POOL
+
+
+def strategy_rounds(name: str) -> int:
+    """How many rounds of calls one generation of strategy `name` makes (its declaration; 1 if undeclared)."""
+    return _ROUNDS.get(name, 1)
 
 
 def assemble_completion(title: str, first_heading: str, body: str, papers: list[Paper],
@@ -177,7 +189,7 @@ async def zero_shot(run: StrategyRun) -> Draft:
     return Draft(text)
 
 
-@strategy("plan_then_write")
+@strategy("plan_then_write", rounds=2)
 async def plan_then_write(run: StrategyRun) -> Draft:
     """plan_then_write: a plan call (sections, word budget, which pool papers each section cites), then one
     writing call that follows the plan; the plan is kept in Review.plan so adherence can be scored. This is the
@@ -268,7 +280,7 @@ def renumber(sections_text: list[str], n_shown: int) -> tuple[list[str], list[in
     return [NUMERIC_MARKER.sub(sub, t) for t in sections_text], order, invented
 
 
-@strategy("outline_sections")
+@strategy("outline_sections", rounds=2)
 async def outline_sections(run: StrategyRun) -> Draft:
     """outline_sections: an outline call (section titles, and in chat mode the pool papers each section cites),
     then one call per section with only its papers (run concurrently), then assembly under one merged reference
@@ -341,7 +353,12 @@ def default_mode(spec: GeneratorSpec) -> str:
     return "completion" if spec.model == LOCAL_MODEL else spec.mode
 
 
-@generator_kind("llm", calls_provider=True, requires=("model",))
+def _llm_rounds(spec: GeneratorSpec) -> int:
+    """Rounds of calls in one generation of an llm generator: its strategy's."""
+    return strategy_rounds(spec.strategy or "zero_shot")
+
+
+@generator_kind("llm", calls_provider=True, requires=("model",), rounds=_llm_rounds)
 class LLMGenerator:
     """A litellm model x prompting strategy x pool selection; bad replies become flagged Generations."""
 

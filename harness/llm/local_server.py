@@ -44,6 +44,11 @@ DEFAULT_PARALLEL = 8  # llama-server slots: on 2 cores 8 sequences decode ~3x on
 # OpenMP threads spin this many rounds (a few microseconds) before sleeping: +23% aggregate decode at 8 sequences
 # idle, -4% with one core busy (scripts/bench_local_llm.py --server spin); long spinning collapses under contention
 SPIN_COUNT = 1000
+# llama-server keeps the prompts of slots it reassigns in RAM (at most this many MiB; a 500-token prompt of the 270M
+# model is about 9 MiB), so a call whose prompt begins with an earlier one's (the writing after its plan, a task's
+# other prompts after its first) skips most of its prompt even when another request took that slot: on 2 cores
+# prompts evaluate at ~380 tok/s: the main job's 36 prompts (13,000 tokens) take ~34 s in full (docs/models.md)
+PROMPT_CACHE_MIB = 512
 SERVER_ENV = "HARNESS_LLAMA_SERVER"  # a llama-server binary to use instead of the installed one
 _thread_lock = threading.Lock()
 
@@ -446,8 +451,8 @@ def start(n_ctx: int | None = None, timeout_s: float = 180.0) -> LocalLLMState:
 
 def server_command(path: Path, port: int, n_ctx: int, threads: int, parallel: int = 1) -> list[str]:
     """The server's command line: llama-server with `parallel` slots of n_ctx tokens each (continuous batching,
-    no polling, no web UI, browsers on localhost only, no RAM prompt cache), else llama_cpp.server (one
-    sequence); both quiet, loopback."""
+    no polling, no web UI, browsers on localhost only, a RAM prompt cache of PROMPT_CACHE_MIB), else
+    llama_cpp.server (one sequence); both quiet, loopback."""
     binary = server_binary()
     if binary is None:
         return [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", SERVED_NAME,
@@ -457,7 +462,8 @@ def server_command(path: Path, port: int, n_ctx: int, threads: int, parallel: in
     return [str(binary), "--model", str(path), "--alias", SERVED_NAME, "--host", "127.0.0.1", "--port", str(port),
             "--threads", str(threads), "--threads-batch", str(threads), "--poll", "0",
             "--ctx-size", str(n_ctx * parallel), "--parallel", str(parallel), "--no-kv-unified", "--cont-batching",
-            "--no-webui", "--cors-origins", "localhost", "--cache-ram", "0", "--log-verbosity", "2"]
+            "--no-webui", "--cors-origins", "localhost", "--cache-ram", str(PROMPT_CACHE_MIB),
+            "--log-verbosity", "2"]
 
 
 def server_parallel() -> int:
@@ -602,6 +608,10 @@ def stop() -> dict:
         gone = _terminate(st.pid) if _pid_is_server(st.pid) else True
         if gone:
             state_path().unlink(missing_ok=True)
+            with _sup_lock:  # stopped on purpose: the next start is no restart after a death
+                if _sup.proc is not None and _sup.proc.pid == st.pid:
+                    _sup.proc.wait()
+                    _sup.proc = None
         return {"stopped": gone, "pid": st.pid, "port": st.port}
 
 

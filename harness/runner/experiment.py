@@ -16,7 +16,7 @@ from typing import Any, Callable
 from harness.cells import Cell
 from harness.config import ExperimentConfig
 from harness.core.secrets import register_secrets
-from harness.generators import calls_provider
+from harness.generators import call_rounds
 from harness.generators.base import GeneratorSpec, LLMClient
 from harness.models import Task
 from harness.plugins import load_config
@@ -72,9 +72,15 @@ def _pending(run_dir: RunDirectory, cells: list[Cell], summary: RunSummary, max_
 
 
 def provider_cells_first(cells: list[Cell], specs: dict[str, GeneratorSpec]) -> list[Cell]:
-    """The cells that call a model first (stable otherwise): their calls wait on the provider, so started early
-    they overlap the offline cells' CPU work instead of trailing it, and a local model decodes its slots full."""
-    return sorted(cells, key=lambda c: not calls_provider(specs[c.generator]))
+    """The cells that call a model first, the longest chains of calls first among them (stable otherwise).
+
+    Calls wait on the provider, so started early they overlap the offline cells' CPU work instead of trailing it,
+    and a local model decodes its slots full. A cell whose calls run in rounds (a plan, then the writing) started
+    late leaves a tail of lone calls; started first, its first calls also leave the task's prompt in the local
+    server's prompt cache for its later call and the task's other cells (docs/benchmarks.md).
+    """
+    rounds = {name: call_rounds(spec) for name, spec in specs.items()}
+    return sorted(cells, key=lambda c: -rounds[c.generator])
 
 
 def _conclude(summary: RunSummary, run_dir: RunDirectory, cells: list[Cell], res: CellResources) -> None:
