@@ -255,17 +255,20 @@ def overhead_pairs(api_base: str, tmp: Path, suite, tasks: list[str], seeds: lis
     every other pair makes its direct calls first, so a drift over the benchmark's minutes cancels out. Also each
     pair's part outside the provider calls (the run's time around its calls less the direct batch's), which the
     calls' own jitter does not move."""
+    def timed_direct(clock: CallClock) -> tuple[float, float]:
+        """(wall seconds, seconds inside the calls) of the direct batch."""
+        return asyncio.run(direct_calls(api_base, prompts, clock=clock)), clock.total
+
     total, outside = [], []
     for i in range(pairs):
         with CallClock() as clock:
-            first = asyncio.run(direct_calls(api_base, prompts, clock=clock)) if i % 2 == 0 else None
-            first_calls, clock.total = clock.total, 0.0
+            first = timed_direct(clock) if i % 2 == 0 else None
+            clock.total = 0.0
             s = run_experiment(config(api_base, tmp, tasks, seeds, 1, f"pair{i}"), tasks=suite, progress=False)
             run_calls = clock.total
-            direct = first if first is not None else asyncio.run(direct_calls(api_base, prompts, clock=clock))
-            direct_calls_s = first_calls if first is not None else clock.total
+            direct, direct_inside = first or timed_direct(clock)
         total.append(per_generation_ms(s.wall_s, direct, s.cells_done))
-        outside.append(per_generation_ms(s.wall_s - run_calls, direct - direct_calls_s, s.cells_done))
+        outside.append(per_generation_ms(s.wall_s - run_calls, direct - direct_inside, s.cells_done))
     return total, outside
 
 

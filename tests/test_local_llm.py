@@ -104,11 +104,12 @@ def test_an_exit_code_and_an_unknown_status_are_named_too():
 
 @pytest.fixture
 def stand_in(tmp_path, monkeypatch):
-    """A local-server stand-in (the fault server) whose first completion kills it with the given fault."""
+    """A local-server stand-in (the fault server) whose first completion kills it with the given fault, or that
+    answers every request (None)."""
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "hc"))
 
-    def use(fault: str) -> Path:
-        script = json.dumps([{"faults": [fault]}], separators=(",", ":"))
+    def use(fault: str | None) -> Path:
+        script = json.dumps([{"faults": [fault] if fault else []}], separators=(",", ":"))
         monkeypatch.setenv("HARNESS_LOCAL_LLM_COMMAND",
                            f"{sys.executable} {FAULT_SERVER} --lifetime 60 --script {script}")
         local_llm.new_run(restarts=1)
@@ -146,9 +147,8 @@ def test_another_death_gets_one_restart_then_the_cause_is_final(stand_in):
     assert _starts(log) == 2 and local_llm.fatal_diagnosis().cause == "server died (SIGKILL)"
 
 
-def test_a_server_stopped_on_purpose_starts_again_without_counting_as_a_death(stand_in, monkeypatch):
-    log = stand_in("sigkill")
-    monkeypatch.setenv("HARNESS_LOCAL_LLM_COMMAND", f"{sys.executable} {FAULT_SERVER} --lifetime 60")  # no fault
+def test_a_server_stopped_on_purpose_starts_again_without_counting_as_a_death(stand_in):
+    log = stand_in(None)  # a server that answers every request
     local_llm.new_run(restarts=0)  # any death would be final at once
     first = local_llm.ensure_running(timeout_s=30)
     assert local_llm.stop()["stopped"]

@@ -133,7 +133,7 @@ class StrategyRun:
 StrategyFn = Callable[[StrategyRun], Awaitable[Draft]]
 STRATEGIES: Registry[StrategyFn] = _STRATEGIES  # name -> fn; built-ins known by name before this module loads
 _NO_POOL: set[str] = set()  # strategies that are shown no pool papers (closed_book)
-_ROUNDS: dict[str, int] = {}  # strategies whose calls run in more than one round (plan_then_write: 2)
+_ROUNDS: dict[str, int] = {}  # each registered strategy's rounds of calls (plan_then_write: 2)
 
 
 def strategy(name: str, *, shows_pool: bool = True, rounds: int = 1) -> Callable[[StrategyFn], StrategyFn]:
@@ -149,7 +149,7 @@ def strategy(name: str, *, shows_pool: bool = True, rounds: int = 1) -> Callable
     def decorate(fn: StrategyFn) -> StrategyFn:
         STRATEGIES.add(name, fn)
         (_NO_POOL.discard if shows_pool else _NO_POOL.add)(name)
-        _ROUNDS.pop(name, None) if rounds == 1 else _ROUNDS.update({name: rounds})
+        _ROUNDS[name] = rounds
         return fn
 
     return decorate
