@@ -97,7 +97,8 @@ class SupportConfig(Strict):
 
 
 class RelevanceConfig(Strict):
-    """scorers.relevance: how cited references are judged on-topic (neighbours | title_similarity | llm | plug-in)."""
+    """scorers.relevance: how cited references are judged on-topic (contrast | neighbours | title_similarity | llm |
+    plug-in)."""
 
     method: str = Field(default=DEFAULT_RELEVANCE,
         description="a registered relevance method (harness.scorers.judge_methods), plug-ins included")
@@ -135,7 +136,7 @@ class Scorers(Strict):
     support: SupportConfig | None = Field(default=None,
         description="how citation support is checked (default: method similarity)")
     relevance: RelevanceConfig | None = Field(default=None,
-        description="how cited references are judged on-topic (default: method neighbours)")
+        description="how cited references are judged on-topic (default: method contrast)")
 
 
 class Execution(Strict):

@@ -1,4 +1,4 @@
-"""Benchmark: a relevance method (default `neighbours`; `--method contrast`) judging a 300-reference review (prints only).
+"""Benchmark: a relevance method (default: the scorers' default, `contrast`) judging a 300-reference review (prints only).
 
 The references are real cited titles (the dev labels' 211, with their URLs: English, Chinese, web pages) topped
 up with CS distractor titles to 300, judged against one task. The first call may be cold (models load, the
@@ -42,15 +42,16 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--task", default="rag-llm-survey")
     ap.add_argument("--n", type=int, default=300)
-    ap.add_argument("--method", default="neighbours", help="a registered relevance method (offline ones)")
+    ap.add_argument("--method", default=None, help="a registered relevance method (offline ones; default: the default)")
     ap.add_argument("--smoke", action="store_true", help="30 references, one warm call (CI)")
     a = ap.parse_args()
     sys.path.insert(0, str(REPO))
     from harness.scorers import ScoringContext
     from harness.scorers.context import ScoringSuite
-    from harness.scorers.judge_methods import RELEVANCE_METHODS
+    from harness.scorers.judge_methods import DEFAULT_RELEVANCE, RELEVANCE_METHODS
     from harness.tasks.suite import get_task
 
+    a.method = a.method or DEFAULT_RELEVANCE
     n, repeat = (30, 1) if a.smoke else (a.n, a.repeat)
     task, refs, ctx = get_task(a.task), references(n), ScoringContext(suite=ScoringSuite.from_env())
     judge = RELEVANCE_METHODS.get(a.method).fn

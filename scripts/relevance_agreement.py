@@ -1,6 +1,6 @@
 """Agreement of a relevance method with the dev labels and its TNR on the CS distractor pool, per task.
 
-Usage: python scripts/relevance_agreement.py [--method neighbours] [--model M] [--labels PATH] [--no-pool] [--smoke]
+Usage: python scripts/relevance_agreement.py [--method contrast] [--model M] [--labels PATH] [--no-pool] [--smoke]
 Dev labels (data/labels/relevance-real-outputs/dev.jsonl) are only measured on, never fitted: every cut is the
 method's own calibration (bibliography vs shipped off-topic pools). A reference counts as in the bibliography when
 its arXiv id or normalised title is a task reference paper, as the harness's resolution would find it.
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.models import normalize_arxiv_id, normalize_title  # noqa: E402
 from harness.scorers import ScoringContext  # noqa: E402
 from harness.scorers.context import ScoringSuite  # noqa: E402
-from harness.scorers.judge_methods import RELEVANCE_METHODS, RelevanceRef  # noqa: E402
+from harness.scorers.judge_methods import DEFAULT_RELEVANCE, RELEVANCE_METHODS, RelevanceRef  # noqa: E402
 from harness.tasks.shipped import data_dir, load_pool  # noqa: E402
 from harness.tasks.suite import get_task  # noqa: E402
 
@@ -38,7 +38,7 @@ def refs_for(task, rows):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--method", default="neighbours")
+    ap.add_argument("--method", default=DEFAULT_RELEVANCE)
     ap.add_argument("--model", default=None)
     ap.add_argument("--labels", default=str(data_dir() / "labels/relevance-real-outputs/dev.jsonl"))
     ap.add_argument("--smoke", action="store_true", help="two tasks, no pool")

@@ -1,18 +1,22 @@
 """Write the shipped suite's calibrations into harness/data/calibrations (the package's pre-filled cache).
 
-Two kinds per task: support (calibrate_support over the task's abstracts) and relevance's default method
-(calibrate_neighbours over the task, its suite and the off-topic pools of ../shared/data). Each file is exactly the
-entry harness.scorers.calibration_cache would write for the task on a first run (same key: subject content,
-embedding model id, calibrating code), so a cold default run reads it instead of embedding ~300 abstract texts per
-task and computing each task's relevance cut. Relevance is computed as a fresh machine computes it (the shipped
-vectors read, no disk cache). Rerun after changing support_similarity.py, relevance_neighbours.py or calibration.py,
-the shipped tasks or the pools (tests/scorers/test_shipped_calibrations.py fails until then); stale files are removed.
+Per task: support (calibrate_support over the task's abstracts), and relevance's default method and its milder
+variant (calibrate_contrast and calibrate_neighbours over the task, its suite and the off-topic pools of
+../shared/data). For the suite: the two methods' cross-lingual shifts in the glossed-Chinese and multilingual spaces
+(each computed over the whole suite: the first review citing a Chinese title would otherwise calibrate every task in
+that space). Each file is exactly the entry harness.scorers.calibration_cache would write for the task on a first
+run (same key: subject content, embedding model id, calibrating code), so a cold default run reads it instead of
+embedding ~300 abstract texts per task and computing each task's relevance cut. Relevance is computed as a fresh
+machine computes it (the shipped vectors read, no disk cache). Rerun after changing support_similarity.py,
+relevance_neighbours.py or calibration.py, the shipped tasks or the pools
+(tests/scorers/test_shipped_calibrations.py fails until then); stale files are removed.
 
     .venv/bin/python scripts/ship_calibrations.py
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -41,7 +45,10 @@ def main() -> None:
         from harness.embeddings.encoder import Embedder
         from harness.scorers.calibration_cache import SHIPPED
         from harness.scorers.context import ScoringSuite
-        from harness.scorers.relevance_neighbours import SuiteTask, calibrate_neighbours
+        from harness.embeddings.multilingual import get_multilingual_embedder
+        from harness.scorers.relevance_gloss import GlossEmbedder
+        from harness.scorers.relevance_neighbours import (SHIFT_ON, SuiteTask, calibrate_contrast, calibrate_neighbours,
+                                                          shift_calibration)
         from harness.scorers.support_similarity import calibrate_support, support_corpus
         from harness.tasks.suite import load_suite
 
@@ -50,7 +57,12 @@ def main() -> None:
         keep = set()
         for task in load_suite().values():
             keep |= {_ship(calibrate_support, support_corpus(task), support_embedder, f"{task.id} support"),
-                     _ship(calibrate_neighbours, SuiteTask(task, suite), embedder, f"{task.id} relevance")}
+                     _ship(calibrate_contrast, SuiteTask(task, suite), embedder, f"{task.id} relevance"),
+                     _ship(calibrate_neighbours, SuiteTask(task, suite), embedder, f"{task.id} relevance (neighbours)")}
+        spaces = {"zh-gloss": GlossEmbedder(embedder), "use-multilingual": get_multilingual_embedder()}
+        for (name, emb), calibrate in itertools.product(spaces.items(), (calibrate_contrast, calibrate_neighbours)):
+            fn, subject = shift_calibration(suite, calibrate, SHIFT_ON.get(name))
+            keep.add(_ship(fn, subject, emb, f"cross-lingual shift, {name}, {calibrate.__name__}"))
         keep.discard(None)  # a task with too few abstracts ships no support calibration
         for stale in SHIPPED.glob("*.json"):
             if stale.name not in keep:

@@ -43,7 +43,7 @@ RELEVANCE_METHODS.add("neighbours", "harness.scorers.relevance_neighbours:METHOD
 RELEVANCE_METHODS.add("llm", "harness.scorers.relevance_llm:METHOD")
 RELEVANCE_METHODS.add("contrast", "harness.scorers.relevance_neighbours:CONTRAST_METHOD")
 DEFAULT_SUPPORT = "similarity"
-DEFAULT_RELEVANCE = "neighbours"
+DEFAULT_RELEVANCE = "contrast"  # the best balanced accuracy on the dev labels (docs/judges.md)
 BUILTIN_METHODS = {"support": tuple(SUPPORT_METHODS.names()), "relevance": tuple(RELEVANCE_METHODS.names())}
 
 ALL = (GENERATOR_KINDS, STRATEGIES, SCORER_FAMILIES, SUPPORT_METHODS, RELEVANCE_METHODS)

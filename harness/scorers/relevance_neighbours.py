@@ -1,8 +1,9 @@
-"""Relevance method `neighbours` (the default): multilingual closeness to the topic and to the task's own bibliography.
+"""Relevance methods `neighbours` and `contrast` (the default): closeness to the topic and to the task's bibliography.
 
 A reference's text is its title cleaned of scraping debris, plus its URL's slug words (relevance_text). Its score
-is the mean of two cosines, in MiniLM for Latin-script titles and in the multilingual USE v3 space for others
-(harness.embeddings.multilingual; a Chinese title and an English topic are comparable there): to the task topic,
+is the mean of two cosines, in MiniLM for Latin-script titles and for Chinese titles the shipped glossary covers
+(glossed into English terms first: relevance_gloss), and in the multilingual USE v3 space for other scripts
+(harness.embeddings.multilingual; a Japanese title and an English topic are comparable there): to the task topic,
 and the mean of its K nearest titles in the task's bibliography (so a short jargon title such as "CLIP:
 Connecting text and images" is judged by the papers the field cites, not only by the wording of one topic
 sentence). Papers of the bibliography are on-topic.
@@ -10,13 +11,13 @@ sentence). Papers of the bibliography are on-topic.
 Calibration, per task, on data other than any labelled review: positives are the bibliography's own titles (each
 scored leave-one-out against the rest); negatives are the shipped off-topic pools (CS distractors of their
 calibration half by `calibration_study.split_of`'s hash rule, and the physics pool). The cut is the balanced-Youden
-cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. Titles in
-other scripts are scored in the multilingual space against its cut less the cross-lingual shift (how much lower
-a translated bibliography title scores than its English original; relevance_crosslingual, on shipped
-translations). A task without a bibliography (task-free scoring) uses the topic cosine alone with the generic
-rule fitted on the shipped suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are
-not scored: most cited references have only a title, and mixing title+abstract texts with bare titles would let
-length, not topic, decide.
+cut raised until at most MAX_CS_FPR of the CS calibration half passes; the CS test half's FPR is reported. Glossed
+and other-script titles are scored against their space's cut less its cross-lingual shift (how much lower a
+translated bibliography title scores than its English original; relevance_crosslingual, on shipped translations). A
+task without a bibliography (task-free scoring) uses the topic cosine alone with the generic rule fitted on the
+shipped suite (generic_topic.calibrate_generic, in the same multilingual space). Abstracts are not scored: most
+cited references have only a title, and mixing title+abstract texts with bare titles would let length, not topic,
+decide.
 
 Method `contrast` is the same with the full nearest-topic margin (weight 1.0 instead of CONTRAST): a reference must be
 closer to this topic than to the closest other suite topic, so a general-area reference off the topic's facet (a
@@ -40,6 +41,7 @@ from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 from harness.scorers.relevance import fmt_figure
 from harness.scorers.relevance_crosslingual import CrossLingualShift, TranslatedSuite, measure_shift, shipped_translations
+from harness.scorers.relevance_gloss import GlossEmbedder, gloss, glossable, shipped_glossary
 from harness.scorers.relevance_text import reference_text
 from harness.tasks.shipped import Pool
 
@@ -284,6 +286,21 @@ def non_latin(text: str) -> bool:
     return other * 4 >= len(letters)
 
 
+def _glossed(text: str) -> bool:
+    return non_latin(text) and glossable(text, shipped_glossary()[0])
+
+
+# the encoder space each title goes to: Latin script to MiniLM, Chinese that the glossary covers to MiniLM through
+# the gloss, any other script to the multilingual USE
+ROUTES = {"minilm": lambda t: not non_latin(t), "zh-gloss": _glossed,
+          "use-multilingual": lambda t: non_latin(t) and not _glossed(t)}
+
+
+# the translations each space's shift is measured on: the glossable ones for the gloss, all of them for USE (any
+# non-Latin title, Chinese the glossary covers too little of included)
+SHIFT_ON = {"zh-gloss": _glossed}
+
+
 def _pair_scores(subject: SuiteTask, emb, calibrate, pos: list, neg: list) -> tuple[np.ndarray, ...]:
     """One task's scores of its translated bibliography titles (English, translation; each without itself among
     the neighbours), of the translated pool titles, and the task's cut."""
@@ -324,14 +341,20 @@ def calibrate_cross_lingual_contrast(subject: TranslatedSuite, emb) -> CrossLing
     return calibrate_cross_lingual(subject, emb, calibrate_contrast)
 
 
-def cross_lingual_shift(suite: ScoringSuite, emb, calibrate=calibrate_neighbours) -> CrossLingualShift:
-    """The shift of this method's score for non-Latin titles, computed once per (suite, encoder, code) on disk."""
-    translations = shipped_translations()
+def shift_calibration(suite: ScoringSuite, calibrate=calibrate_neighbours, routed=None) -> tuple:
+    """(calibrating function, subject) of a method's cross-lingual shift over the translations whose title `routed`
+    sends to the space (all when None): what cross_lingual_shift computes, and what the package ships."""
+    translations = tuple(t for t in shipped_translations() if routed is None or routed(t.translation))
     tasks = suite.tasks(missing_ok=True)
     ids = sorted({t.task_id for t in translations if t.task_id in tasks})
     h = hashlib.sha256("".join(SuiteTask(tasks[i], suite).content_hash for i in ids).encode()).hexdigest()
-    subject = TranslatedSuite(translations, suite, h)
     fn = calibrate_cross_lingual_contrast if calibrate is calibrate_contrast else calibrate_cross_lingual
+    return fn, TranslatedSuite(translations, suite, h)
+
+
+def cross_lingual_shift(suite: ScoringSuite, emb, calibrate=calibrate_neighbours, routed=None) -> CrossLingualShift:
+    """The shift of this method's score for non-Latin titles, computed once per (suite, encoder, code) on disk."""
+    fn, subject = shift_calibration(suite, calibrate, routed)
     return disk_cached(fn)(subject, emb)
 
 
@@ -362,7 +385,8 @@ def _space(name: str, emb, subject: SuiteTask, texts: dict[str, str], calibrate=
              else TopicModel(cal.topic_vec, vecs[:0], [], cal.contrast))
     own, other = model.parts(vecs)
     # the shift is measured on this score against a bibliography; a task-free cut (topic cosine alone) keeps its own
-    shift = None if name == "minilm" or not task.has_bibliography else cross_lingual_shift(subject.suite, emb, calibrate)
+    shift = (None if name == "minilm" or not task.has_bibliography
+             else cross_lingual_shift(subject.suite, emb, calibrate, SHIFT_ON.get(name)))
     cut = cal.threshold if shift is None or cal.threshold is None else round(cal.threshold - shift.shift, 4)
     return _Space(name, cal, cut, shift, keys, vecs @ cal.topic_vec if keys else np.zeros(0), own, other,
                   vecs @ model.bib.T if len(model.bib) and keys else None)
@@ -371,6 +395,8 @@ def _space(name: str, emb, subject: SuiteTask, texts: dict[str, str], calibrate=
 def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None) -> RelevanceJudgment:
     score = float(sp.own[i] - sp.cal.contrast * sp.other[i])
     det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4)}
+    if sp.name == "zh-gloss":  # what MiniLM was shown
+        det["gloss"] = gloss(text, shipped_glossary()[0]).text
     if sp.sims is not None:  # a bibliography: its nearest title, and the contrast with other topics
         j = int(np.argmax(sp.sims[i]))
         det.update(own_topic=round(float(sp.own[i]), 4), closest_other_topic=round(float(sp.other[i]), 4),
@@ -387,18 +413,25 @@ def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None
     return RelevanceJudgment(verdict, score=round(score, 4), threshold=thr, basis=basis, details=det)
 
 
+# where a space's calibration and cross-lingual shift go in the score's details
+_DETAIL_KEYS = {"use-multilingual": ("calibration_multilingual", "cross_lingual"),
+                "zh-gloss": ("calibration_gloss", "cross_lingual_gloss")}
+
+
+def _encoders(ctx) -> dict:
+    return {"minilm": ctx.embedder, "zh-gloss": lambda: GlossEmbedder(ctx.embedder()),
+            "use-multilingual": lambda: relevance_embedder(ctx)}
+
+
 def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None, calibrate=calibrate_neighbours,
                      method: str = "neighbours") -> RelevanceResult:
     """On-topic when in the bibliography, else when the neighbours score reaches the task's calibrated cut of the
-    encoder the title's script routes it to (MiniLM for Latin-script titles, multilingual USE for the others)."""
+    encoder the title's script routes it to (ROUTES: MiniLM for Latin script and glossed Chinese, USE otherwise)."""
     texts = {r.key: reference_text(r.title, r.url) for r in refs if r.title and r.title.strip()}
-    routed = {"minilm": {k: t for k, t in texts.items() if not non_latin(t)},
-              "use-multilingual": {k: t for k, t in texts.items() if non_latin(t)}}
+    routed = {n: {k: t for k, t in texts.items() if keep(t)} for n, keep in ROUTES.items()}
     subject = SuiteTask(task, ctx.suite)
-    spaces = {"minilm": _space("minilm", ctx.embedder(), subject, routed["minilm"], calibrate)}
-    if routed["use-multilingual"]:
-        spaces["use-multilingual"] = _space("use-multilingual", relevance_embedder(ctx), subject,
-                                            routed["use-multilingual"], calibrate)
+    make = _encoders(ctx)
+    spaces = {n: _space(n, make[n](), subject, routed[n], calibrate) for n in ROUTES if n == "minilm" or routed[n]}
     override = (getattr(ctx, "thresholds", None) or {}).get("relevance")
     out: list[RelevanceJudgment] = []
     for r in refs:
@@ -412,31 +445,47 @@ def judge_neighbours(refs: list[RelevanceRef], task: Task, ctx, spec=None, calib
         out.append(_judge_one(r, sp, sp.keys.index(r.key), texts[r.key], thr))
     main = spaces["minilm"].cal
     thr = main.threshold if override is None else override
-    rule = ("no threshold could be calibrated" + (f" ({main.reason})" if main.reason else "") if thr is None else
-            f"in the bibliography or score >= the task's cut ({thr:.3f} for Latin-script titles"
-            + (f", {spaces['use-multilingual'].cut:.3f} for other scripts" + (
-                ", lowered by the cross-lingual shift" if getattr(spaces["use-multilingual"].shift, "shift", 0) else "")
-               if "use-multilingual" in spaces and spaces["use-multilingual"].cut is not None else "")
+    details = {**main.details(), "threshold_used": thr, "method": method,
+               "routed": {n: len(ks) for n, ks in routed.items()}}
+    for name, (cal_key, shift_key) in _DETAIL_KEYS.items():
+        if name in spaces:
+            sp = spaces[name]
+            details[cal_key] = sp.cal.details()
+            details[shift_key] = {"cut": sp.cut, **(sp.shift.details() if sp.shift else {"shift": None})}
+    return RelevanceResult(out, rule=_rule(spaces, thr), details=details)
+
+
+def _other_cuts(spaces: dict) -> str:
+    """The cuts of the glossed-Chinese and other-script spaces in use, for the rule."""
+    out = ""
+    for name, what in (("zh-gloss", "glossed Chinese"), ("use-multilingual", "other scripts")):
+        sp = spaces.get(name)
+        if sp is not None and sp.cut is not None:
+            out += f", {sp.cut:.3f} for {what}" + (", lowered by the cross-lingual shift"
+                                                   if getattr(sp.shift, "shift", 0) else "")
+    return out
+
+
+def _rule(spaces: dict, thr: float | None) -> str:
+    """The verdict rule as users read it: the cuts in use and what the score is."""
+    main = spaces["minilm"].cal
+    if thr is None:
+        return "no threshold could be calibrated" + (f" ({main.reason})" if main.reason else "")
+    return (f"in the bibliography or score >= the task's cut ({thr:.3f} for Latin-script titles" + _other_cuts(spaces)
             + "), score = " + (f"mean of the title's cosine to the topic and to its {K} nearest bibliography titles, "
                                f"less {main.contrast} x the same for the closest of {len(main.competitors)} other suite "
-                               f"topics (MiniLM; multilingual USE v3 for other scripts); cut calibrated on the "
-                               f"bibliography vs the off-topic pools, CS test-half FPR {fmt_figure(main.fpr_cs_test)}"
+                               f"topics (MiniLM, Chinese titles glossed into English terms; multilingual USE v3 for "
+                               f"other scripts); cut calibrated on the bibliography vs the off-topic pools, CS test-half "
+                               f"FPR {fmt_figure(main.fpr_cs_test)}"
                                if main.bib_titles else
                                f"title-topic cosine, a generic cut (z >= {fmt_figure(main.generic.get('z_threshold'))} vs "
                                f"the shipped off-topic pools, fitted on the suite's bibliographies)"))
-    details = {**main.details(), "threshold_used": thr, "method": method,
-               "routed": {n: len(ks) for n, ks in routed.items()}}
-    if "use-multilingual" in spaces:
-        details["calibration_multilingual"] = spaces["use-multilingual"].cal.details()
-        sp = spaces["use-multilingual"]
-        details["cross_lingual"] = {"cut": sp.cut, **(sp.shift.details() if sp.shift else {"shift": None})}
-    return RelevanceResult(out, rule=rule, details=details)
 
 
 METHOD = RelevanceMethod("neighbours", judge_neighbours, measures="closeness of the reference's cleaned title (and "
-                         "URL words) to the task topic and to its nearest bibliography titles (MiniLM; multilingual "
-                         "USE v3 for non-Latin scripts), against a per-task cut calibrated on the bibliography vs "
-                         "the off-topic pools")
+                         "URL words) to the task topic and to its nearest bibliography titles (MiniLM, Chinese "
+                         "glossed into English terms; multilingual USE v3 for other scripts), against a per-task cut "
+                         "calibrated on the bibliography vs the off-topic pools")
 
 
 FULL_CONTRAST = 1.0  # the nearest-topic margin: own closeness minus the closest other suite topic's, unweighted
@@ -455,6 +504,6 @@ def judge_contrast(refs: list[RelevanceRef], task: Task, ctx, spec=None) -> Rele
 
 CONTRAST_METHOD = RelevanceMethod("contrast", judge_contrast, measures="how much closer the reference's cleaned title "
                                   "(and URL words) is to this task's topic and nearest bibliography titles than to "
-                                  "the closest other suite topic's (MiniLM; multilingual USE v3 for non-Latin "
-                                  "scripts), against a per-task cut calibrated on the bibliography vs the off-topic "
-                                  "pools")
+                                  "the closest other suite topic's (MiniLM, Chinese glossed into English terms; "
+                                  "multilingual USE v3 for other scripts), against a per-task cut calibrated on the "
+                                  "bibliography vs the off-topic pools")

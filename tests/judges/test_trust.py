@@ -43,5 +43,5 @@ def test_a_config_that_names_no_method_uses_the_scorers_defaults() -> None:
     from harness.scorers.judge_methods import DEFAULT_RELEVANCE, DEFAULT_SUPPORT
 
     chosen = {u.judge: u.method for u in uses_in_config(ExperimentConfig.default())}
-    assert chosen["relevance"] == DEFAULT_RELEVANCE == "neighbours"
+    assert chosen["relevance"] == DEFAULT_RELEVANCE == "contrast"
     assert chosen["support"] == DEFAULT_SUPPORT == "similarity"

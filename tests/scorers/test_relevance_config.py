@@ -29,11 +29,19 @@ def test_the_runner_context_carries_the_relevance_setting():
     assert scoring_context(cfg, None).relevance.method == "title_similarity"
 
 
-def test_the_default_is_the_neighbours_method():
+def test_the_default_is_the_offline_method_with_the_best_measured_balanced_accuracy():
+    """Issue 24: the default is the offline method that agrees best with the dev labels (the shipped judge cards
+    that scripts/trust_table.py writes); balanced accuracy weighs the on- and off-topic references alike."""
+    import json
+
+    from harness.judges.cards import SHIPPED_DIR
     from harness.scorers.judge_methods import DEFAULT_RELEVANCE, RELEVANCE_METHODS
 
-    assert DEFAULT_RELEVANCE == "neighbours" and {"neighbours", "title_similarity", "llm"} <= set(
-        RELEVANCE_METHODS.names())
+    assert {"contrast", "neighbours", "title_similarity", "llm"} <= set(RELEVANCE_METHODS.names())
+    cards = [json.loads(p.read_text()) for p in SHIPPED_DIR.glob("relevance-*-relevance-real-outputs.json")]
+    bacc = {c["method"]: c["figures"]["overall"]["balanced_accuracy"]["value"] for c in cards}
+    assert {"contrast", "neighbours", "title_similarity"} <= set(bacc)
+    assert DEFAULT_RELEVANCE == "contrast" == max(bacc, key=bacc.get)
 
 
 def test_score_cli_picks_the_relevance_method(seed_path):

@@ -1,10 +1,11 @@
 """The cross-lingual shift of relevance (harness.scorers.relevance_crosslingual) and what it does to real titles.
 
 REAL cases are titles LLMxMapReduce-V2 cited (relevance-real-outputs/dev.jsonl) with the careful reader's label;
-the last of them were off-topic at the English-calibrated cut before the shift. CONTROLS are titles written for
-these tests: unrelated subjects in Chinese, Japanese and Russian (off-topic against every task), one task's topic
-in another language (on-topic there, off-topic against another task: judged by meaning, not passed for being
-hard to read).
+the Chinese ones are glossed into English terms and judged in MiniLM's space (relevance_gloss). GLOSS_FIXED were
+off-topic in the multilingual USE space, with its shift, before the gloss. CONTROLS are titles written for these
+tests: unrelated subjects in Chinese, Japanese and Russian (off-topic against every task), one task's topic in
+another language (on-topic there, off-topic against another task: judged by meaning, not passed for being hard to
+read).
 """
 
 from __future__ import annotations
@@ -25,7 +26,16 @@ REAL = [  # (task, title as cited, the reader's label)
     ("llm-hallucination-survey", "腾讯AI Lab综述：大模型幻觉问题评估、溯源与缓解", "on-topic"),
     ("vision-transformers", "视觉Transformer研究：现状、关键问题与展望", "on-topic"),
     ("llm-time-series-survey", "TimeGPT：驱动时序分析的生成式预训练模型", "on-topic"),
-    ("llm-autonomous-agents-survey", "LLM驱动的Agent应用开发探索：百度智能云千帆平台实践", "on-topic"),  # needs the shift
+    ("llm-autonomous-agents-survey", "LLM驱动的Agent应用开发探索：百度智能云千帆平台实践", "on-topic"),
+    ("rag-llm-survey", "扩散模型综述：算法、应用与未来方向", "off-topic"),  # another task's survey
+    ("generative-diffusion-survey", "LLM-RAG综述：检索增强生成技术详解", "off-topic"),
+]
+GLOSS_FIXED = [
+    ("llm-hallucination-survey", "AI“幻觉”：成因、识别与应对", "on-topic"),  # AI hallucination: causes, detection, responses
+    ("rag-llm-survey", "2024年：15种典型RAG框架综述", "on-topic"),  # a survey of 15 typical RAG frameworks
+    ("llm-hallucination-survey", "视觉大模型幻觉：马里兰大学提出AutoHallusion自动生成框架", "on-topic"),
+    ("multimodal-llm-survey", "多模态大模型：探索、研究方向与应用领域", "on-topic"),
+    ("llm-time-series-survey", "大模型+时间序列：15篇高分论文必看！", "on-topic"),
 ]
 UNRELATED = ["红烧肉的家常做法", "2024年A股市场投资策略分析", "欧洲杯足球赛赛后点评", "高血压患者的饮食与运动指南",
              "中国古代诗词鉴赏入门", "量子纠缠与黑洞信息悖论", "新能源汽车电池回收政策解读", "如何在家种植多肉植物",
@@ -50,8 +60,15 @@ def _judge(task_id: str, titles: list[str]):
     return judge_neighbours(refs, get_task(task_id), ScoringContext(suite=ScoringSuite.from_env()))
 
 
-@pytest.mark.parametrize("task_id,title,expected", REAL + OTHER_LANGUAGES)
-def test_non_english_titles_get_the_expected_verdict(task_id, title, expected):
+@pytest.mark.parametrize("task_id,title,expected", REAL + GLOSS_FIXED)
+def test_chinese_titles_are_glossed_and_get_the_expected_verdict(task_id, title, expected):
+    j = _judge(task_id, [title]).judgments[0]
+    assert j.details["encoder"] == "zh-gloss" and j.details["gloss"].isascii()
+    assert j.verdict == expected, (j.score, j.threshold, j.details)
+
+
+@pytest.mark.parametrize("task_id,title,expected", OTHER_LANGUAGES)
+def test_other_scripts_get_the_expected_verdict_in_the_multilingual_space(task_id, title, expected):
     j = _judge(task_id, [title]).judgments[0]
     assert j.details["encoder"] == "use-multilingual"
     assert j.verdict == expected, (j.score, j.threshold, j.details)
@@ -65,17 +82,28 @@ def test_unrelated_subjects_in_any_script_are_off_topic(task_id):
 
 
 def test_the_non_latin_cut_is_the_calibrated_cut_less_the_measured_shift():
-    res = _judge("rag-llm-survey", ["LLM-RAG综述：检索增强生成技术详解", "Corrective RAG"])
+    res = _judge("rag-llm-survey", ["検索拡張生成（RAG）の仕組みと実装", "Corrective RAG"])
     cl, cal = res.details["cross_lingual"], res.details["calibration_multilingual"]
     assert 0 < cl["shift"] < 0.1 and cl["n_pairs"] >= 60 and cl["languages"] == ["zh"]
     assert cl["cut"] == pytest.approx(cal["threshold"] - cl["shift"], abs=2e-4)
-    zh, en = res.judgments
-    assert zh.threshold == pytest.approx(cl["cut"]) and en.threshold == res.details["threshold_used"]
+    ja, en = res.judgments
+    assert ja.threshold == pytest.approx(cl["cut"]) and en.threshold == res.details["threshold_used"]
     # on the translations themselves: the shift brings back most of the originals' sensitivity, pool titles stay out
     assert cl["tpr_original"] > cl["tpr_translated_before"] and cl["tpr_translated_after"] > cl["tpr_translated_before"]
     assert abs(cl["tpr_translated_after"] - cl["tpr_original"]) <= 0.05
     assert cl["fpr_translated_negatives"] <= 0.10
     assert "lowered by the cross-lingual shift" in res.rule
+
+
+def test_the_glossed_cut_is_minilms_cut_less_the_shift_measured_on_the_glossable_translations():
+    res = _judge("rag-llm-survey", ["LLM-RAG综述：检索增强生成技术详解", "Corrective RAG"])
+    cl, cal = res.details["cross_lingual_gloss"], res.details["calibration_gloss"]
+    assert cal["threshold"] == pytest.approx(res.details["threshold_used"])  # English titles gloss to themselves
+    assert 50 <= cl["n_pairs"] < 66 and abs(cl["shift"]) < 0.05  # only the translations the glossary covers
+    assert cl["cut"] == pytest.approx(cal["threshold"] - cl["shift"], abs=2e-4)
+    assert res.judgments[0].threshold == pytest.approx(cl["cut"])
+    assert cl["fpr_translated_negatives"] <= 0.05 and cl["tpr_translated_after"] >= 0.8
+    assert f"{cl['cut']:.3f} for glossed Chinese" in res.rule
 
 
 def test_shipped_translations_are_bibliography_and_pool_titles_never_labelled_references():
@@ -129,8 +157,9 @@ def test_task_free_scoring_keeps_its_generic_cut_and_judges_chinese_by_meaning()
     task = task_from_papers([], "zh", "Retrieval-augmented generation (RAG) for large language models")
     refs = [RelevanceRef(key="a", title="检索增强生成(RAG)原理、流程与实践"), RelevanceRef(key="b", title=UNRELATED[0])]
     res = judge_neighbours(refs, task, ScoringContext(suite=ScoringSuite.from_env()))
-    assert res.details["cross_lingual"]["shift"] is None
+    assert res.details["cross_lingual"]["shift"] is None and res.details["cross_lingual_gloss"]["shift"] is None
     on, off = res.judgments
-    assert on.threshold == res.details["calibration_multilingual"]["threshold"]
+    assert on.threshold == res.details["calibration_gloss"]["threshold"]
+    assert off.threshold == res.details["calibration_multilingual"]["threshold"]
     assert (on.verdict, off.verdict) == ("on-topic", "off-topic"), (on.score, off.score, on.threshold)
     assert "lowered by the cross-lingual shift" not in res.rule

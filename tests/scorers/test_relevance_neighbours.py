@@ -53,11 +53,15 @@ def test_real_cited_titles_get_the_readers_verdict(task_id, title, expected):
     assert j.verdict == expected, (j.score, j.threshold, j.details)
 
 
-def test_chinese_titles_go_to_the_multilingual_encoder_with_their_evidence():
+def test_each_script_goes_to_its_encoder_space_with_its_evidence():
     j, res = _verdict("rag-llm-survey", "LLM-RAG综述：检索增强生成技术详解")
-    assert j.details["encoder"] == "use-multilingual" and res.details["routed"]["use-multilingual"] == 1
+    assert j.details["encoder"] == "zh-gloss" and res.details["routed"]["zh-gloss"] == 1
+    assert j.details["gloss"] == "LLM-RAG survey retrieval-augmented generation techniques technology explained"
     assert j.details["nearest"] and j.score is not None and j.threshold is not None
-    assert "calibration_multilingual" in res.details
+    assert "calibration_gloss" in res.details and "calibration_multilingual" not in res.details
+    j, res = _verdict("rag-llm-survey", "検索拡張生成（RAG）の仕組みと実装")  # Japanese: the multilingual space
+    assert j.details["encoder"] == "use-multilingual" and res.details["routed"]["use-multilingual"] == 1
+    assert "calibration_multilingual" in res.details and "gloss" not in j.details
     j, _ = _verdict("rag-llm-survey", "Corrective RAG")
     assert j.details["encoder"] == "minilm" and {"topic_cos", "own_topic", "closest_other_topic"} <= set(j.details)
 

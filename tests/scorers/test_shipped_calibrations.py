@@ -1,16 +1,21 @@
-"""The package's pre-filled calibrations (harness/data/calibrations: support and relevance's default method):
-current, equal to computing, used."""
+"""The package's pre-filled calibrations (harness/data/calibrations: support, relevance's default method `contrast`
+and `neighbours`, their cross-lingual shifts): current, equal to computing, used."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
 from harness.embeddings.encoder import model_id
+from harness.embeddings.multilingual import model_id as multilingual_model_id
 from harness.models import Paper
 from harness.scorers import calibration_cache
 from harness.scorers.calibration_cache import SHIPPED, calibration_key, disk_cached
 from harness.scorers.context import ScoringSuite
-from harness.scorers.relevance_neighbours import SuiteTask, calibrate_neighbours
+from harness.scorers.relevance_gloss import GlossEmbedder
+from harness.scorers.relevance_neighbours import (SHIFT_ON, SuiteTask, calibrate_contrast, calibrate_neighbours,
+                                                  cross_lingual_shift, shift_calibration)
 from harness.scorers.support_similarity import calibrate_support, support_corpus
 from harness.tasks.suite import load_suite
 
@@ -34,9 +39,19 @@ def cold_cache(tmp_path, monkeypatch):
     calibration_cache.clear_memory()
 
 
+class _NoMultilingual(_NoModel):
+    model_id = multilingual_model_id()
+
+
 def _relevance_keys() -> set[str]:
     suite = ScoringSuite.from_env()
-    return {calibration_key(calibrate_neighbours, SuiteTask(t, suite), _NoModel()) for t in load_suite().values()}
+    keys = {calibration_key(fn, SuiteTask(t, suite), _NoModel()) for t in load_suite().values()
+            for fn in (calibrate_contrast, calibrate_neighbours)}
+    for (space, emb), calibrate in itertools.product({"zh-gloss": GlossEmbedder(_NoModel()),
+                                                      "use-multilingual": _NoMultilingual()}.items(),
+                                                     (calibrate_contrast, calibrate_neighbours)):
+        keys.add(calibration_key(*shift_calibration(suite, calibrate, SHIFT_ON.get(space)), emb))
+    return keys
 
 
 def test_every_shipped_task_has_its_current_calibrations_and_nothing_stale():
@@ -55,12 +70,22 @@ def test_a_cold_cache_reads_the_shipped_calibration_without_embedding(cold_cache
     assert cal.n_papers >= 5 and 0 < cal.threshold < 1 and cal.calibration_id
 
 
-def test_a_cold_cache_reads_the_shipped_relevance_cut_without_embedding(cold_cache):
+@pytest.mark.parametrize("calibrate", [calibrate_contrast, calibrate_neighbours])
+def test_a_cold_cache_reads_the_shipped_relevance_cut_without_embedding(cold_cache, calibrate):
     task = load_suite()["graph-neural-networks"]
     before = calibration_cache.stats["shipped_hits"]
-    cal = disk_cached(calibrate_neighbours)(SuiteTask(task, ScoringSuite.from_env()), _NoModel())
+    cal = disk_cached(calibrate)(SuiteTask(task, ScoringSuite.from_env()), _NoModel())
     assert calibration_cache.stats["shipped_hits"] == before + 1
     assert cal.task_id == task.id and 0 < cal.threshold < 1 and cal.n_reference > 0
+
+
+@pytest.mark.parametrize("space", ["zh-gloss", "use-multilingual"])
+def test_a_cold_cache_reads_the_shipped_cross_lingual_shift_without_embedding(cold_cache, space):
+    emb = GlossEmbedder(_NoModel()) if space == "zh-gloss" else _NoMultilingual()
+    before = calibration_cache.stats["shipped_hits"]
+    shift = cross_lingual_shift(ScoringSuite.from_env(), emb, calibrate_contrast, SHIFT_ON.get(space))
+    assert calibration_cache.stats["shipped_hits"] == before + 1
+    assert shift.n_pairs == (60 if space == "zh-gloss" else 66) and abs(shift.shift) < 0.1
 
 
 def test_another_corpus_misses_the_shipped_entries_and_is_computed(cold_cache):
