@@ -51,8 +51,10 @@ def load_glossary(path: Path = GLOSSARY) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def shipped_glossary() -> tuple[dict[str, str], str]:
-    """The package's glossary and its content hash (part of the gloss space's model id), read once per process."""
-    return load_glossary(GLOSSARY), hashlib.sha256(GLOSSARY.read_bytes()).hexdigest()[:12]
+    """The package's glossary and a hash of it and of this module (the gloss space's model id carries it, so a
+    changed glossary or gloss rule never reads an old calibration), read once per process."""
+    version = hashlib.sha256(GLOSSARY.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:12]
+    return load_glossary(GLOSSARY), version
 
 
 def gloss(text: str, glossary: dict[str, str]) -> Gloss:

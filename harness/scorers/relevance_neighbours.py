@@ -287,6 +287,7 @@ def non_latin(text: str) -> bool:
 
 
 def _glossed(text: str) -> bool:
+    """A non-Latin title the shipped glossary covers enough of (relevance_gloss.glossable)."""
     return non_latin(text) and glossable(text, shipped_glossary()[0])
 
 
@@ -419,6 +420,7 @@ _DETAIL_KEYS = {"use-multilingual": ("calibration_multilingual", "cross_lingual"
 
 
 def _encoders(ctx) -> dict:
+    """Each space's encoder, made only when a title goes there (USE loads its model on first use)."""
     return {"minilm": ctx.embedder, "zh-gloss": lambda: GlossEmbedder(ctx.embedder()),
             "use-multilingual": lambda: relevance_embedder(ctx)}
 
