@@ -8,7 +8,7 @@ that space). Each file is exactly the entry harness.scorers.calibration_cache wo
 run (same key: subject content, embedding model id, calibrating code), so a cold default run reads it instead of
 embedding ~300 abstract texts per task and computing each task's relevance cut. Relevance is computed as a fresh
 machine computes it (the shipped vectors read, no disk cache). Rerun after changing support_similarity.py,
-relevance_neighbours.py or calibration.py, the shipped tasks or the pools
+relevance_neighbours.py, relevance_gloss.py, the glossary or calibration.py, the shipped tasks or the pools
 (tests/scorers/test_shipped_calibrations.py fails until then); stale files are removed.
 
     .venv/bin/python scripts/ship_calibrations.py

@@ -79,13 +79,14 @@ def glossable(text: str, glossary: dict[str, str]) -> bool:
 
 class GlossEmbedder:
     """An encoder that glosses each text before the inner (MiniLM) encoder embeds it; English text is unchanged, so
-    calibrations in this space are MiniLM's, keyed by its own model id (inner model + glossary hash)."""
+    calibrations in this space are MiniLM's, keyed by its own model id (inner model + glossary and gloss code hash)."""
 
     def __init__(self, inner, glossary: dict[str, str] | None = None, version: str | None = None):
-        shipped, sha = shipped_glossary() if glossary is None else (glossary, version or "custom")
-        self.inner, self.glossary = inner, shipped
+        table, sha = shipped_glossary() if glossary is None else (glossary, version or "custom")
+        self.inner, self.glossary = inner, table
         self.model_id = f"{getattr(inner, 'model_id', 'encoder')}+zh-gloss@{sha}"
         self.model_path = self.model_id
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """The inner encoder's vectors of the texts' glosses."""
         return self.inner.encode([gloss(t, self.glossary).text for t in texts])
