@@ -72,9 +72,24 @@ def gloss(text: str, glossary: dict[str, str]) -> Gloss:
     return Gloss(" ".join("".join(out).split()) if han else text, hit / han if han else 1.0)
 
 
+@functools.lru_cache(maxsize=4096)
+def shipped_gloss(text: str) -> Gloss:
+    """`gloss` through the shipped glossary, once per text per process (routing, encoding and evidence all ask)."""
+    return gloss(text, shipped_glossary()[0])
+
+
+def _chinese(text: str) -> bool:
+    return bool(_HAN.search(text)) and not _KANA.search(text)
+
+
 def glossable(text: str, glossary: dict[str, str]) -> bool:
     """A Chinese title (Han characters, no Japanese kana) whose gloss reaches MIN_COVERAGE."""
-    return bool(_HAN.search(text)) and not _KANA.search(text) and gloss(text, glossary).coverage >= MIN_COVERAGE
+    return _chinese(text) and gloss(text, glossary).coverage >= MIN_COVERAGE
+
+
+def shipped_glossable(text: str) -> bool:
+    """`glossable` through the shipped glossary, with its gloss kept for the encoder and the evidence."""
+    return _chinese(text) and shipped_gloss(text).coverage >= MIN_COVERAGE
 
 
 class GlossEmbedder:
@@ -89,4 +104,5 @@ class GlossEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """The inner encoder's vectors of the texts' glosses."""
-        return self.inner.encode([gloss(t, self.glossary).text for t in texts])
+        shipped = self.glossary is shipped_glossary()[0]
+        return self.inner.encode([(shipped_gloss(t) if shipped else gloss(t, self.glossary)).text for t in texts])

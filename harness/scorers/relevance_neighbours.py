@@ -41,7 +41,7 @@ from harness.scorers.generic_topic import calibrate_generic
 from harness.scorers.judge_methods import RelevanceJudgment, RelevanceMethod, RelevanceRef, RelevanceResult
 from harness.scorers.relevance import fmt_figure
 from harness.scorers.relevance_crosslingual import CrossLingualShift, TranslatedSuite, measure_shift, shipped_translations
-from harness.scorers.relevance_gloss import GlossEmbedder, gloss, glossable, shipped_glossary
+from harness.scorers.relevance_gloss import GlossEmbedder, shipped_gloss, shipped_glossable
 from harness.scorers.relevance_text import reference_text
 from harness.tasks.shipped import Pool
 
@@ -288,7 +288,7 @@ def non_latin(text: str) -> bool:
 
 def _glossed(text: str) -> bool:
     """A non-Latin title the shipped glossary covers enough of (relevance_gloss.glossable)."""
-    return non_latin(text) and glossable(text, shipped_glossary()[0])
+    return non_latin(text) and shipped_glossable(text)
 
 
 # the encoder space each title goes to: Latin script to MiniLM, Chinese that the glossary covers to MiniLM through
@@ -397,7 +397,7 @@ def _judge_one(r: RelevanceRef, sp: _Space, i: int, text: str, thr: float | None
     score = float(sp.own[i] - sp.cal.contrast * sp.other[i])
     det = {"text": text, "encoder": sp.name, "topic_cos": round(float(sp.topic_cos[i]), 4)}
     if sp.name == "zh-gloss":  # what MiniLM was shown
-        det["gloss"] = gloss(text, shipped_glossary()[0]).text
+        det["gloss"] = shipped_gloss(text).text
     if sp.sims is not None:  # a bibliography: its nearest title, and the contrast with other topics
         j = int(np.argmax(sp.sims[i]))
         det.update(own_topic=round(float(sp.own[i]), 4), closest_other_topic=round(float(sp.other[i]), 4),
